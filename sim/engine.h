@@ -1,0 +1,160 @@
+/* engine.h: the Monte Carlo driver of the aggregate (fluid) engine.
+ *
+ *   plan = ic_plan_compile(scenario)   precompute what no path changes (time grid, diurnal
+ *                                      table, replica size, costs, and the replica's service
+ *                                      rate when no input to it is random)
+ *   ic_engine_run(plan, results)       OpenMP over paths; each path draws its inputs, then
+ *                                      steps time (DESIGN.md, "The aggregate engine")
+ *   ic_results_reduce(results)         bands and headline, in path order
+ *
+ * Every path writes only its own rows of the result arrays, and the reduction reads them in path
+ * order, so results are identical at any thread count. */
+#ifndef IC_ENGINE_H
+#define IC_ENGINE_H
+
+#include "../models/fleet.h"
+#include "../models/perf.h"
+#include "scenario.h"
+
+#include <stdint.h>
+
+/* Series kept on the output grid: name, units, long name. */
+#define IC_SERIES_LIST(X)                                                                          \
+    X(IC_S_ACTIVE_USERS, "active_users", "users",                                                  \
+      "daily active users on the growth curve (events and noise act on requests)")                 \
+    X(IC_S_ARRIVALS, "arrivals_per_s", "1/s", "requests arriving per second")                      \
+    X(IC_S_DEMAND_TOKENS, "demand_tokens_per_s", "tokens/s",                                       \
+      "tokens (input + output) of arriving requests per second")                                   \
+    X(IC_S_CAPACITY_TOKENS, "capacity_tokens_per_s", "tokens/s",                                   \
+      "tokens per second the healthy replicas can serve at the SLO batch")                         \
+    X(IC_S_SERVED, "served_per_s", "1/s", "requests served per second")                            \
+    X(IC_S_UTILIZATION, "utilization", "1", "busy fraction of the healthy replicas")               \
+    X(IC_S_OFFERED_LOAD, "offered_load", "1", "arrivals / service capacity (above 1: overload)")   \
+    X(IC_S_BACKLOG, "backlog_requests", "requests", "requests waiting at the end of each step")    \
+    X(IC_S_REJECTED, "rejected_per_s", "1/s", "requests rejected by admission control per second") \
+    X(IC_S_ABANDONED, "abandoned_per_s", "1/s", "waiting requests abandoned per second")           \
+    X(IC_S_TTFT, "ttft_s", "s", "estimated time to first token: queue wait + mean prefill")        \
+    X(IC_S_HEALTHY, "accelerators_healthy", "accelerators", "accelerators not failed")             \
+    X(IC_S_REPLICAS_UP, "replicas_up", "replicas", "replicas with every accelerator healthy")
+
+enum ic_series {
+#define IC_X_SER(e, n, u, l) e,
+    IC_SERIES_LIST(IC_X_SER)
+#undef IC_X_SER
+        IC_SERIES_COUNT
+};
+
+/* Per-path scalars. */
+#define IC_SUMMARY_LIST(X)                                                                         \
+    X(IC_M_OUTAGE, "outage", "1", "1 if the path has an outage, else 0")                           \
+    X(IC_M_FIRST_OUTAGE, "first_outage_s", "s",                                                    \
+      "start of the first outage since the scenario start (NaN: none)")                            \
+    X(IC_M_DEGRADED_MIN, "degraded_minutes", "min", "minutes in degraded steps")                   \
+    X(IC_M_OUTAGE_MIN, "outage_minutes", "min", "minutes in outages")                              \
+    X(IC_M_ARRIVED, "requests_arrived", "requests", "requests that arrived")                       \
+    X(IC_M_SERVED, "requests_served", "requests", "requests served")                               \
+    X(IC_M_REJECTED, "requests_rejected", "requests", "requests rejected by admission control")    \
+    X(IC_M_ABANDONED, "requests_abandoned", "requests", "requests abandoned while waiting")        \
+    X(IC_M_LOST, "requests_lost", "requests", "rejected + abandoned")                              \
+    X(IC_M_PEAK_UTIL, "peak_utilization", "1", "highest step busy fraction")                       \
+    X(IC_M_PEAK_LOAD, "peak_offered_load", "1", "highest step offered load")                       \
+    X(IC_M_ACCEL_HOURS, "accelerator_hours", "h", "accelerator-hours of the fleet")                \
+    X(IC_M_COST, "cost_usd", "USD", "fleet cost over the horizon")                                 \
+    X(IC_M_ENERGY, "energy_mwh", "MWh", "energy at the wall (TDP x PUE)")                          \
+    X(IC_M_REPLICA_RPS, "replica_requests_per_s", "1/s", "saturated requests/s of one replica")
+
+enum ic_summary {
+#define IC_X_SUM(e, n, u, l) e,
+    IC_SUMMARY_LIST(IC_X_SUM)
+#undef IC_X_SUM
+        IC_SUMMARY_COUNT
+};
+
+extern const char *const ic_series_names[IC_SERIES_COUNT];
+extern const char *const ic_series_units[IC_SERIES_COUNT];
+extern const char *const ic_series_long[IC_SERIES_COUNT];
+extern const char *const ic_summary_names[IC_SUMMARY_COUNT];
+extern const char *const ic_summary_units[IC_SUMMARY_COUNT];
+extern const char *const ic_summary_long[IC_SUMMARY_COUNT];
+
+#define IC_MAX_INPUTS 512
+
+/* A distribution field and its JSON Pointer. */
+struct ic_input {
+    const struct ic_dist *dist;
+    char pointer[160];
+};
+
+struct ic_plan {
+    const struct ic_scenario *sc;
+    long paths;
+    long nsteps, nout, steps_per_out;
+    double dt;
+    double *diurnal; /* per step */
+    double *time_s;  /* start of each output interval, seconds since the scenario start */
+    struct ic_fit fit;
+    struct ic_perf perf; /* valid when perf_fixed */
+    int perf_fixed;
+    double hour_cost_usd, hour_energy_kwh;
+    long store_paths;
+    int n_inputs;
+    struct ic_input inputs[IC_MAX_INPUTS];
+    int n_random; /* inputs that are distributions */
+};
+
+int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct ic_error *err);
+void ic_plan_free(struct ic_plan *plan);
+/* Index of a distribution field in plan->inputs, or -1. */
+int ic_plan_input_index(const struct ic_plan *plan, const struct ic_dist *d);
+
+struct ic_headline {
+    long paths;
+    long outages;
+    double p_outage, p_lo, p_hi; /* Wilson 95% interval */
+    double first_outage_q[3];    /* p10, p50, p90 of first-outage time among paths with one */
+    double lost_mean, lost_q50, lost_q95;
+    double lost_fraction_mean; /* lost / arrived */
+    double peak_load_q50, peak_load_q95;
+    double cost_mean_usd, accel_hours_mean, energy_mean_mwh;
+    double degraded_minutes_mean;
+};
+
+struct ic_results {
+    long paths, nout;
+    float *series;   /* [series][path][time] */
+    double *summary; /* [summary][path] */
+    double *inputs;  /* [input][path]: each path's draw of every distribution field */
+    int n_inputs;
+    int nq;
+    double q[IC_NUMARR_MAX];
+    float *bands; /* [series][quantile][time] */
+    struct ic_headline head;
+};
+
+typedef void (*ic_progress_fn)(void *ctx, long done, long total);
+
+struct ic_run_opts {
+    int threads; /* 0: OpenMP default */
+    ic_progress_fn progress;
+    void *progress_ctx;
+};
+
+int ic_results_alloc(const struct ic_plan *plan, struct ic_results *r, struct ic_error *err);
+void ic_results_free(struct ic_results *r);
+
+/* Run every path.  Results are a pure function of the scenario (and seed), whatever
+ * opts->threads is. */
+int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, struct ic_results *r,
+                  struct ic_error *err);
+
+/* Bands (quantiles over paths at each output time) and the headline. */
+int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct ic_error *err);
+
+static inline float *ic_series_row(const struct ic_results *r, int s, long path) {
+    return r->series + ((size_t)s * (size_t)r->paths + (size_t)path) * (size_t)r->nout;
+}
+static inline double *ic_summary_col(const struct ic_results *r, int m) {
+    return r->summary + (size_t)m * (size_t)r->paths;
+}
+
+#endif

@@ -1,0 +1,600 @@
+/* main.c: the `infercap` command line.  It parses arguments, calls library functions, prints,
+ * and picks the exit code (0 success, 1 runtime failure, 2 usage or invalid input, 3
+ * interrupted); every feature is a library call that the tests make too. */
+#include "catalog_io.h"
+#include "engine.h"
+#include "output.h"
+#include "params.h"
+#include "report.h"
+#include "scenario.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <getopt.h>
+#include <gsl/gsl_errno.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef IC_VERSION
+#define IC_VERSION "0.0.0"
+#endif
+#ifndef IC_GIT_COMMIT
+#define IC_GIT_COMMIT "unknown"
+#endif
+
+#define MAX_SETS 256
+
+static const char *usage_main =
+    "infercap: GPU inference-demand capacity simulator (Monte Carlo)\n"
+    "\n"
+    "usage: infercap COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  run SCENARIO       simulate a scenario and write an HDF5 result file\n"
+    "  validate SCENARIO  check a scenario without running it (every error is listed)\n"
+    "  params             every scenario parameter: type, default, range, units, doc\n"
+    "  catalog accelerators|models   the built-in catalogs\n"
+    "  info OUT.h5        headline and provenance of a result file\n"
+    "\n"
+    "  infercap COMMAND --help   options of a command\n"
+    "  infercap --version        version and the git commit it was built from\n";
+
+static const char *usage_run =
+    "usage: infercap run SCENARIO [options]\n"
+    "\n"
+    "Simulate SCENARIO (a JSON file) over many Monte Carlo paths and write the result.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output OUT.h5      result file (default: NAME.h5, NAME from the scenario)\n"
+    "  -n, --paths N            number of paths (overrides /paths)\n"
+    "  -s, --seed S             random seed (overrides /seed)\n"
+    "  -t, --threads T          OpenMP threads (default: all cores); results do not depend "
+    "on it\n"
+    "      --set /ptr=VALUE     override any field by JSON Pointer; VALUE is JSON or a string\n"
+    "                           (repeatable), e.g. --set /fleet/accelerators=2048\n"
+    "  -q, --quiet              no progress bar and no headline text\n"
+    "      --json               print the headline as one JSON object on stdout\n"
+    "  -h, --help               this help\n"
+    "\n"
+    "exit status: 0 success, 1 runtime failure, 2 invalid input or usage\n";
+
+static const char *usage_validate =
+    "usage: infercap validate SCENARIO [--set /ptr=VALUE]...\n"
+    "\n"
+    "Check SCENARIO without running it: syntax (file:line:column), every field's type and\n"
+    "range, cross-field rules, and that the model fits the accelerators.  Every error found\n"
+    "is printed, one per line.  Exit status 0 when valid, 2 when not.\n";
+
+static const char *usage_params =
+    "usage: infercap params [--json]\n"
+    "\n"
+    "List every scenario parameter (JSON Pointer, type, default, range, units, doc), from the\n"
+    "one parameter table the loader uses.\n";
+
+static const char *usage_catalog =
+    "usage: infercap catalog accelerators|models [--json]\n"
+    "\n"
+    "List the built-in catalog (compiled from models/data/*.json).  Each entry keeps its source\n"
+    "and a confidence grade; '-' marks a figure no public source gives.\n";
+
+static const char *usage_info =
+    "usage: infercap info OUT.h5 [--json]\n"
+    "\n"
+    "Print the headline figures and provenance stored in a result file.\n";
+
+/* ---- shared helpers ------------------------------------------------------------------------ */
+
+static int fail(const struct ic_error *err) {
+    fprintf(stderr, "infercap: %s\n", err->msg);
+    return ic_status_exit_code(err->status);
+}
+
+static int usage_error(const char *usage, const char *fmt, const char *arg) {
+    fprintf(stderr, "infercap: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n\n%s", usage);
+    return 2;
+}
+
+static void join_args(int argc, char **argv, char *buf, size_t n) {
+    buf[0] = '\0';
+    size_t used = 0;
+    for (int i = 0; i < argc && used + 1 < n; i++) {
+        int k = snprintf(buf + used, n - used, "%s%s", i ? " " : "", argv[i]);
+        if (k < 0) break;
+        used += (size_t)k;
+    }
+}
+
+struct load_args {
+    const char *sets[MAX_SETS];
+    int n_sets;
+    char owned[4][64]; /* --paths and --seed become overrides */
+    int n_owned;
+};
+
+static int add_set(struct load_args *la, const char *s) {
+    if (la->n_sets >= MAX_SETS) return -1;
+    la->sets[la->n_sets++] = s;
+    return 0;
+}
+
+static int add_owned_set(struct load_args *la, const char *ptr, const char *val) {
+    if (la->n_owned >= 4) return -1;
+    snprintf(la->owned[la->n_owned], sizeof la->owned[0], "%s=%s", ptr, val);
+    return add_set(la, la->owned[la->n_owned++]);
+}
+
+/* Load catalog and scenario; print every validation message.  Returns an exit code or -1 on
+ * success. */
+static int load(const char *file, struct load_args *la, struct ic_catalog *cat,
+                struct ic_scenario *sc) {
+    struct ic_error err = {0};
+    if (ic_catalog_builtin(cat, &err)) return fail(&err);
+    struct ic_diag diag;
+    ic_diag_init(&diag);
+    struct ic_load_opts opts = {la->sets, la->n_sets};
+    int rc = ic_scenario_load(file, &opts, cat, sc, &diag, &err);
+    if (rc == IC_OK) {
+        ic_diag_free(&diag);
+        return -1;
+    }
+    if (rc == IC_ERR_INVALID && diag.count > 0) {
+        for (size_t i = 0; i < diag.count; i++) fprintf(stderr, "%s\n", diag.msgs[i]);
+        fprintf(stderr, "infercap: %s: %zu error%s\n", file, diag.count,
+                diag.count == 1 ? "" : "s");
+    } else {
+        fprintf(stderr, "infercap: %s\n", err.msg);
+    }
+    ic_diag_free(&diag);
+    ic_catalog_free(cat);
+    return ic_status_exit_code(rc);
+}
+
+/* ---- progress bar -------------------------------------------------------------------------- */
+
+struct progress {
+    double t0, last;
+    int shown;
+};
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void fmt_dur(double s, char *buf, size_t n) {
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+    else
+        snprintf(buf, n, "%ld:%02ld", t / 60, t % 60);
+}
+
+static void progress_cb(void *ctx, long done, long total) {
+    struct progress *p = ctx;
+    double t = now_s();
+    if (done < total && t - p->last < 0.2) return;
+    p->last = t;
+    double frac = total > 0 ? (double)done / (double)total : 1.0;
+    char bar[31];
+    int fill = (int)(frac * 30.0);
+    for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '-';
+    bar[30] = '\0';
+    char el[48], eta[48];
+    fmt_dur(t - p->t0, el, sizeof el);
+    if (frac > 0)
+        fmt_dur((t - p->t0) * (1.0 - frac) / frac, eta, sizeof eta);
+    else
+        snprintf(eta, sizeof eta, "?");
+    fprintf(stderr, "\r  [%s] %3.0f%%  %ld/%ld paths  %s elapsed  ETA %s ", bar, 100.0 * frac, done,
+            total, el, eta);
+    p->shown = 1;
+    if (done >= total) fprintf(stderr, "\n");
+}
+
+/* ---- run ----------------------------------------------------------------------------------- */
+
+static int cmd_run(int argc, char **argv) {
+    static const struct option longopts[] = {{"output", required_argument, 0, 'o'},
+                                             {"paths", required_argument, 0, 'n'},
+                                             {"seed", required_argument, 0, 's'},
+                                             {"threads", required_argument, 0, 't'},
+                                             {"set", required_argument, 0, 'S'},
+                                             {"quiet", no_argument, 0, 'q'},
+                                             {"json", no_argument, 0, 'J'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
+    struct load_args la;
+    memset(&la, 0, sizeof la);
+    const char *out_path = NULL;
+    int threads = 0, quiet = 0, json = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:n:s:t:qh", longopts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'o':
+            out_path = optarg;
+            break;
+        case 'n':
+            strtol(optarg, &end, 10);
+            if (*end || end == optarg)
+                return usage_error(usage_run, "--paths: got \"%s\", expected an integer", optarg);
+            add_owned_set(&la, "/paths", optarg);
+            break;
+        case 's':
+            strtoll(optarg, &end, 10);
+            if (*end || end == optarg)
+                return usage_error(usage_run, "--seed: got \"%s\", expected an integer", optarg);
+            add_owned_set(&la, "/seed", optarg);
+            break;
+        case 't':
+            threads = (int)strtol(optarg, &end, 10);
+            if (*end || end == optarg || threads < 1 || threads > 4096)
+                return usage_error(
+                    usage_run, "--threads: got \"%s\", expected an integer from 1 to 4096", optarg);
+            break;
+        case 'S':
+            if (add_set(&la, optarg))
+                return usage_error(usage_run, "too many --set options (at most %s)", "256");
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'J':
+            json = 1;
+            break;
+        case 'h':
+            fputs(usage_run, stdout);
+            return 0;
+        default:
+            fprintf(stderr, "\n%s", usage_run);
+            return 2;
+        }
+    }
+    if (optind != argc - 1)
+        return usage_error(usage_run, "run: expected one SCENARIO file%s",
+                           optind < argc - 1 ? ", got more" : "");
+    const char *file = argv[optind];
+
+    struct ic_catalog cat;
+    struct ic_scenario *sc = malloc(sizeof *sc);
+    if (!sc) return 1;
+    int rc = load(file, &la, &cat, sc);
+    if (rc >= 0) {
+        free(sc);
+        return rc;
+    }
+    struct ic_error err = {0};
+    struct ic_plan plan;
+    struct ic_results res;
+    struct ic_output out;
+    char def_out[IC_NAME_MAX + 8], cmdline[2048];
+    memset(&res, 0, sizeof res);
+    out.fid = -1;
+    out.tmp[0] = '\0';
+    snprintf(def_out, sizeof def_out, "%s.h5", sc->name);
+    if (!out_path) out_path = def_out;
+    join_args(argc + 1, argv - 1, cmdline, sizeof cmdline);
+
+    char *resolved = NULL;
+    int status = ic_plan_compile(sc, &plan, &err);
+    if (status == IC_OK) {
+        status = ic_output_open(&out, out_path, &err);
+        if (status == IC_OK) status = ic_results_alloc(&plan, &res, &err);
+        if (status == IC_OK) {
+            struct progress pr = {now_s(), 0, 0};
+            struct ic_run_opts ro = {threads, NULL, &pr};
+            if (!quiet && isatty(STDERR_FILENO)) ro.progress = progress_cb;
+            status = ic_engine_run(&plan, &ro, &res, &err);
+        }
+        if (status == IC_OK) status = ic_results_reduce(&plan, &res, &err);
+        if (status == IC_OK) {
+            resolved = ic_scenario_resolved_json(sc);
+            struct ic_provenance prov = {cmdline, IC_VERSION, IC_GIT_COMMIT};
+            status = resolved ? ic_output_commit(&out, &plan, &res, resolved, &prov, &err)
+                              : ic_error_set(&err, IC_ERR_NOMEM, "out of memory");
+        }
+        if (status != IC_OK) ic_output_abort(&out);
+        if (status == IC_OK) {
+            struct ic_report rep;
+            ic_report_from_run(&plan, &res, &rep);
+            ic_strlcpy(rep.file, out_path, sizeof rep.file);
+            if (json) {
+                ic_report_print_json(stdout, &rep);
+            } else if (!quiet) {
+                ic_report_print(stdout, &rep);
+                printf("  wrote %s\n", out_path);
+            }
+        }
+        ic_plan_free(&plan);
+    }
+    free(resolved);
+    ic_results_free(&res);
+    ic_catalog_free(&cat);
+    free(sc);
+    if (status != IC_OK) return fail(&err);
+    return 0;
+}
+
+/* ---- validate ------------------------------------------------------------------------------ */
+
+static int cmd_validate(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"set", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    struct load_args la;
+    memset(&la, 0, sizeof la);
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c == 'S') {
+            if (add_set(&la, optarg))
+                return usage_error(usage_validate, "too many --set options (at most %s)", "256");
+        } else if (c == 'h') {
+            fputs(usage_validate, stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "\n%s", usage_validate);
+            return 2;
+        }
+    }
+    if (optind != argc - 1)
+        return usage_error(usage_validate, "validate: expected one SCENARIO file%s", "");
+    const char *file = argv[optind];
+    struct ic_catalog cat;
+    struct ic_scenario *sc = malloc(sizeof *sc);
+    if (!sc) return 1;
+    int rc = load(file, &la, &cat, sc);
+    if (rc >= 0) {
+        free(sc);
+        return rc;
+    }
+    struct ic_error err = {0};
+    struct ic_plan plan;
+    rc = ic_plan_compile(sc, &plan, &err);
+    if (rc == IC_OK) {
+        printf("%s: valid: scenario \"%s\", %lld paths x %ld steps of %g s, %ld output times\n",
+               file, sc->name, sc->paths, plan.nsteps, sc->step_s, plan.nout);
+        printf("  replica: %ld x %s for %s, batch %ld (%s), %.3g req/s, %.4g tokens/s\n",
+               plan.fit.accels, sc->accelerator.value.key, sc->model.value.key, plan.perf.batch,
+               ic_batch_limit_name(plan.perf.limit), plan.perf.requests_per_s,
+               plan.perf.tokens_per_s);
+        printf("  %d parameter%s drawn per path\n", plan.n_random, plan.n_random == 1 ? "" : "s");
+        ic_plan_free(&plan);
+    } else {
+        fprintf(stderr, "%s: %s\n", file, err.msg);
+    }
+    ic_catalog_free(&cat);
+    free(sc);
+    return rc == IC_OK ? 0 : ic_status_exit_code(rc);
+}
+
+/* ---- params -------------------------------------------------------------------------------- */
+
+static void param_default(const struct ic_param *p, char *buf, size_t n) {
+    switch (p->type) {
+    case IC_T_NUM:
+    case IC_T_INT:
+    case IC_T_DIST:
+    case IC_T_IDIST:
+        if (p->required)
+            snprintf(buf, n, "(required)");
+        else
+            snprintf(buf, n, "%.10g", p->def);
+        break;
+    case IC_T_STR:
+        snprintf(buf, n, p->required ? "(required)" : "\"%s\"", p->def_str ? p->def_str : "");
+        break;
+    case IC_T_ENUM:
+        ic_param_choice(p, (int)p->def, buf, n);
+        break;
+    case IC_T_NUMARR:
+        snprintf(buf, n, "%s", p->def_str ? p->def_str : "[]");
+        break;
+    case IC_T_TIME:
+    case IC_T_ACCEL:
+    case IC_T_LLM:
+        snprintf(buf, n, "(required)");
+        break;
+    case IC_T_OBJARR:
+        snprintf(buf, n, p->min_count ? "[%d element]" : "[]", p->min_count);
+        break;
+    default:
+        buf[0] = '\0';
+    }
+}
+
+static int has_range(const struct ic_param *p) {
+    return p->type == IC_T_NUM || p->type == IC_T_INT || p->type == IC_T_DIST ||
+           p->type == IC_T_IDIST || p->type == IC_T_NUMARR;
+}
+
+static int cmd_params(int argc, char **argv) {
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage_params, stdout);
+            return 0;
+        } else {
+            return usage_error(usage_params, "params: unknown option \"%s\"", argv[i]);
+        }
+    }
+    if (json) {
+        cJSON *arr = cJSON_CreateArray();
+        for (size_t i = 0; i < ic_param_count; i++) {
+            const struct ic_param *p = &ic_params[i];
+            cJSON *o = cJSON_CreateObject();
+            char def[256];
+            param_default(p, def, sizeof def);
+            cJSON_AddStringToObject(o, "path", p->path);
+            cJSON_AddStringToObject(o, "type", ic_param_type_name(p));
+            cJSON_AddBoolToObject(o, "required", p->required);
+            if (has_range(p) && !p->required && p->type != IC_T_NUMARR)
+                cJSON_AddNumberToObject(o, "default", p->def);
+            else if (!p->required)
+                cJSON_AddStringToObject(o, "default", def);
+            if (has_range(p)) {
+                cJSON_AddNumberToObject(o, "min", p->min);
+                cJSON_AddNumberToObject(o, "max", p->max);
+            }
+            if (p->choices) cJSON_AddStringToObject(o, "choices", p->choices);
+            cJSON_AddStringToObject(o, "units", p->units ? p->units : "");
+            cJSON_AddStringToObject(o, "doc", p->doc ? p->doc : "");
+            cJSON_AddItemToArray(arr, o);
+        }
+        char *s = cJSON_Print(arr);
+        printf("%s\n", s);
+        free(s);
+        cJSON_Delete(arr);
+        return 0;
+    }
+    printf("Scenario parameters (JSON Pointer; \"*\" is an array index).  Types marked\n"
+           "\"distribution\" also take {\"dist\": fixed|uniform|normal|lognormal|triangular|"
+           "choice, ...}.\n\n");
+    for (size_t i = 0; i < ic_param_count; i++) {
+        const struct ic_param *p = &ic_params[i];
+        char def[256], range[96] = "";
+        param_default(p, def, sizeof def);
+        if (has_range(p)) snprintf(range, sizeof range, "  range [%g, %g]", p->min, p->max);
+        printf("%s\n    %s; default %s%s%s%s%s%s\n    %s\n", p->path, ic_param_type_name(p), def,
+               range, p->units && p->units[0] ? "  units " : "", p->units ? p->units : "",
+               p->choices ? "  choices " : "", p->choices ? p->choices : "", p->doc);
+    }
+    printf("\nFields of /accelerator and /model objects: see `infercap catalog accelerators|"
+           "models --json`.\n");
+    return 0;
+}
+
+/* ---- catalog ------------------------------------------------------------------------------- */
+
+static void num(char *buf, size_t n, double v, const char *fmt) {
+    if (isfinite(v))
+        snprintf(buf, n, fmt, v);
+    else
+        snprintf(buf, n, "-");
+}
+
+static int cmd_catalog(int argc, char **argv) {
+    int json = 0, which = -1;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage_catalog, stdout);
+            return 0;
+        } else if (strcmp(argv[i], "accelerators") == 0 && which < 0)
+            which = 0;
+        else if (strcmp(argv[i], "models") == 0 && which < 0)
+            which = 1;
+        else
+            return usage_error(usage_catalog, "catalog: unexpected argument \"%s\"", argv[i]);
+    }
+    if (which < 0)
+        return usage_error(usage_catalog, "catalog: say which: accelerators or models%s", "");
+    struct ic_catalog cat;
+    struct ic_error err = {0};
+    if (ic_catalog_builtin(&cat, &err)) return fail(&err);
+    if (json) {
+        char *s = ic_catalog_json(&cat, which);
+        printf("%s\n", s ? s : "{}");
+        free(s);
+    } else if (which == 0) {
+        printf("%-24s %-10s %8s %8s %6s %7s %7s %6s %8s  %s\n", "key", "vendor", "BF16TF", "FP8TF",
+               "HBM_GB", "BW_TB/s", "UP_GB/s", "TDP_W", "USD_est", "conf.");
+        for (size_t i = 0; i < cat.n_accels; i++) {
+            const struct ic_accelerator *a = &cat.accels[i];
+            char b[8][24];
+            num(b[0], 24, a->bf16_dense_tflops, "%.0f");
+            num(b[1], 24, a->fp8_dense_tflops, "%.0f");
+            num(b[2], 24, a->hbm_gb, "%.0f");
+            num(b[3], 24, a->hbm_bandwidth_tbps, "%.2f");
+            num(b[4], 24, a->scaleup_bw_gbps, "%.0f");
+            num(b[5], 24, a->tdp_w, "%.0f");
+            num(b[6], 24, a->price_usd_est, "%.0f");
+            /* The vendor's Latin name only: "MetaX (...)" -> "MetaX", cut at 10 bytes. */
+            char vendor[11];
+            const char *paren = strstr(a->vendor, " (");
+            size_t vn = paren ? (size_t)(paren - a->vendor) : strlen(a->vendor);
+            ic_strlcpy(vendor, a->vendor, vn + 1 < sizeof vendor ? vn + 1 : sizeof vendor);
+            printf("%-24s %-10s %8s %8s %6s %7s %7s %6s %8s  %s\n", a->key, vendor, b[0], b[1],
+                   b[2], b[3], b[4], b[5], b[6], a->confidence);
+        }
+        printf("\nDense peaks; prices are estimates; '-' = no public source.  Sources: --json.\n");
+    } else {
+        printf("%-30s %8s %8s %6s %5s %10s %8s  %s\n", "key", "params_B", "active_B", "layers",
+               "attn", "KV_B/tok", "ctx", "conf.");
+        for (size_t i = 0; i < cat.n_llms; i++) {
+            const struct ic_llm *m = &cat.llms[i];
+            printf("%-30s %8.1f %8.1f %6.0f %5s %10.0f %8.0f  %s\n", m->key, m->total_params_b,
+                   m->active_params_b, m->layers, m->attention, m->kv_cache_bytes_per_token_bf16,
+                   m->max_context, m->confidence);
+        }
+        printf("\nKV bytes per token at BF16, all layers.  Sources: --json.\n");
+    }
+    ic_catalog_free(&cat);
+    return 0;
+}
+
+/* ---- info ---------------------------------------------------------------------------------- */
+
+static int cmd_info(int argc, char **argv) {
+    int json = 0;
+    const char *file = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage_info, stdout);
+            return 0;
+        } else if (argv[i][0] == '-' || file)
+            return usage_error(usage_info, "info: unexpected argument \"%s\"", argv[i]);
+        else
+            file = argv[i];
+    }
+    if (!file) return usage_error(usage_info, "info: expected a result file%s", "");
+    struct ic_error err = {0};
+    if (ic_output_info(file, json, stdout, &err)) return fail(&err);
+    return 0;
+}
+
+/* ---- main ---------------------------------------------------------------------------------- */
+
+int main(int argc, char **argv) {
+    /* Library-global settings, before any parallel region (DESIGN.md, convention 6). */
+    gsl_set_error_handler_off();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("infercap %s (git %s)\n", IC_VERSION, IC_GIT_COMMIT);
+        return 0;
+    }
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage_main, stdout);
+        return 0;
+    }
+    int sub_argc = argc - 1;
+    char **sub_argv = argv + 1;
+    if (strcmp(cmd, "run") == 0) return cmd_run(sub_argc, sub_argv);
+    if (strcmp(cmd, "validate") == 0) return cmd_validate(sub_argc, sub_argv);
+    if (strcmp(cmd, "params") == 0) return cmd_params(sub_argc, sub_argv);
+    if (strcmp(cmd, "catalog") == 0) return cmd_catalog(sub_argc, sub_argv);
+    if (strcmp(cmd, "info") == 0) return cmd_info(sub_argc, sub_argv);
+    static const char *const cmds[] = {"run", "validate", "params", "catalog", "info"};
+    const char *s = ic_suggest(cmd, cmds, 5);
+    fprintf(stderr, "infercap: unknown command \"%s\"%s%s%s\n\n%s", cmd,
+            s ? "; did you mean \"" : "", s ? s : "", s ? "\"?" : "", usage_main);
+    return 2;
+}

@@ -1,0 +1,269 @@
+/* params.c: the scenario parameter table (see params.h).
+ *
+ * Defaults cite their source in the doc text or in the comment above the row; a default that is
+ * a guess says "guess".  Units use SI seconds unless the name says otherwise. */
+#include "params.h"
+
+#include "scenario.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define SC(f)    offsetof(struct ic_scenario, f)
+#define EV(f)    offsetof(struct ic_event, f)
+#define CL(f)    offsetof(struct ic_class, f)
+#define SZ(t, f) sizeof(((t *)0)->f)
+
+#define OBJ(p, d)                                                                                  \
+    { .path = p, .type = IC_T_OBJ, .doc = d }
+#define OBJARR(p, cnt, first, esz, mx, mn, d)                                                      \
+    {                                                                                              \
+        .path = p, .type = IC_T_OBJARR, .offset = cnt, .offset2 = first, .size = esz,              \
+        .max_count = mx, .min_count = mn, .doc = d                                                 \
+    }
+#define NUM(p, off, df, lo, hi, u, d)                                                              \
+    {                                                                                              \
+        .path = p, .type = IC_T_NUM, .offset = off, .def = df, .min = lo, .max = hi, .units = u,   \
+        .doc = d                                                                                   \
+    }
+#define INT(p, off, df, lo, hi, u, d)                                                              \
+    {                                                                                              \
+        .path = p, .type = IC_T_INT, .offset = off, .def = df, .min = lo, .max = hi, .units = u,   \
+        .doc = d                                                                                   \
+    }
+#define DIST(p, off, df, lo, hi, u, d, req)                                                        \
+    {                                                                                              \
+        .path = p, .type = IC_T_DIST, .offset = off, .def = df, .min = lo, .max = hi, .units = u,  \
+        .doc = d, .required = req                                                                  \
+    }
+#define IDIST(p, off, df, lo, hi, u, d, req)                                                       \
+    {                                                                                              \
+        .path = p, .type = IC_T_IDIST, .offset = off, .def = df, .min = lo, .max = hi, .units = u, \
+        .doc = d, .required = req                                                                  \
+    }
+#define STR(p, off, sz, df, d, req)                                                                \
+    {                                                                                              \
+        .path = p, .type = IC_T_STR, .offset = off, .size = sz, .def_str = df, .doc = d,           \
+        .required = req                                                                            \
+    }
+#define ENUM(p, off, df, ch, d)                                                                    \
+    { .path = p, .type = IC_T_ENUM, .offset = off, .def = df, .choices = ch, .doc = d }
+#define TIME(p, off, d)                                                                            \
+    { .path = p, .type = IC_T_TIME, .offset = off, .doc = d, .required = 1 }
+#define NUMARR(p, off, dfjson, exact, lo, hi, u, d)                                                \
+    {                                                                                              \
+        .path = p, .type = IC_T_NUMARR, .offset = off, .def_str = dfjson, .min_count = exact,      \
+        .max_count = IC_NUMARR_MAX, .min = lo, .max = hi, .units = u, .doc = d                     \
+    }
+#define REF(p, t, off, d)                                                                          \
+    { .path = p, .type = t, .offset = off, .doc = d, .required = 1 }
+
+const struct ic_param ic_params[] = {
+    STR("/name", SC(name), SZ(struct ic_scenario, name), NULL,
+        "scenario name (letters, digits, '-', '_', '.'), stored in every result file", 1),
+    STR("/description", SC(description), SZ(struct ic_scenario, description), "",
+        "what question the scenario answers", 0),
+    INT("/seed", SC(seed), 1, 0, 9007199254740992.0, "",
+        "random seed: same scenario and seed give the same numbers at any thread count"),
+    INT("/paths", SC(paths), 1000, 1, 100000000, "paths", "Monte Carlo paths"),
+    TIME("/start", SC(start),
+         "simulated start time, ISO-8601 with UTC offset (the offset sets local time of day)"),
+    NUM("/horizon_days", SC(horizon_days), 14, 0.001, 366, "days", "simulated duration"),
+    NUM("/step_s", SC(step_s), 60, 1, 86400, "s", "time step of the aggregate engine"),
+
+    OBJ("/output", "what the result file keeps"),
+    NUM("/output/interval_s", SC(output.interval_s), 3600, 1, 31622400, "s",
+        "output grid: series and bands are means over intervals of this length (a multiple of "
+        "step_s)"),
+    INT("/output/store_paths", SC(output.store_paths), 16, 0, 1000000, "paths",
+        "how many paths (the first ones) keep full time series in /series"),
+    NUMARR("/output/quantiles", SC(output.quantiles), "[0.05, 0.25, 0.5, 0.75, 0.95]", 0, 0, 1, "",
+           "quantiles of the bands in /bands (each in (0, 1), increasing)"),
+
+    OBJ("/traffic", "user demand"),
+    OBJ("/traffic/growth", "growth of daily active users"),
+    ENUM("/traffic/growth/model", SC(traffic.growth.model), IC_GROWTH_EXPONENTIAL,
+         "exponential|logistic",
+         "exponential: U0 exp(r t); logistic: K / (1 + (K/U0 - 1) exp(-r t)) (Verhulst 1838)"),
+    DIST("/traffic/growth/initial_users", SC(traffic.growth.initial_users), 1e6, 1, 1e10, "users",
+         "daily active users at the start", 0),
+    DIST("/traffic/growth/rate_per_day", SC(traffic.growth.rate_per_day), 0, -2, 2, "1/day",
+         "growth rate r (ln 2 / doubling time in days)", 0),
+    DIST("/traffic/growth/capacity_users", SC(traffic.growth.capacity_users), 1e9, 1, 1e11, "users",
+         "logistic saturation level K (ignored by exponential growth)", 0),
+    /* Guess: public figures give visits, not requests; consumer chat apps see a few to tens of
+     * requests per active user per day.  Calibrate per scenario. */
+    DIST("/traffic/requests_per_user_per_day", SC(traffic.requests_per_user_per_day), 10, 0, 1e5,
+         "requests/user/day", "requests each daily active user sends per day (default: guess)", 0),
+    OBJ("/traffic/diurnal", "time-of-day profile (local time from the start's UTC offset)"),
+    ENUM("/traffic/diurnal/profile", SC(traffic.diurnal.profile), IC_DIURNAL_CN_CONSUMER,
+         "flat|cn-consumer|custom",
+         "built-in hourly profile, or custom (then weights apply); see models/traffic.c"),
+    NUMARR("/traffic/diurnal/weights", SC(traffic.diurnal.weights), "[]", 24, 0, 1e6, "",
+           "24 hourly weights (local hours 0-23), normalised to mean 1; used by profile custom"),
+    OBJ("/traffic/noise", "log-space Ornstein-Uhlenbeck noise on demand"),
+    /* Guess: 10% short-term demand fluctuation; correlation of about an hour. */
+    DIST("/traffic/noise/sigma", SC(traffic.noise.sigma), 0.1, 0, 3, "",
+         "stationary standard deviation of log demand (default: guess)", 0),
+    NUM("/traffic/noise/corr_time_s", SC(traffic.noise.corr_time_s), 3600, 1, 1e8, "s",
+        "correlation time of the noise (default: guess)"),
+    OBJARR("/traffic/events", SC(traffic.n_events), SC(traffic.events), sizeof(struct ic_event),
+           IC_MAX_EVENTS, 0, "launches, virality, competitor outages: multiplicative surges"),
+    STR("/traffic/events/*/name", EV(name), SZ(struct ic_event, name), "", "label", 0),
+    TIME("/traffic/events/*/start", EV(start), "when the surge starts"),
+    DIST("/traffic/events/*/peak_multiplier", EV(peak_multiplier), 2, 0, 1e4, "x",
+         "demand multiplier at the surge's peak (1: no effect; < 1: a dip)", 1),
+    DIST("/traffic/events/*/rise_s", EV(rise_s), 3600, 1, 1e8, "s", "rise time constant", 0),
+    DIST("/traffic/events/*/decay_s", EV(decay_s), 86400, 1, 1e9, "s", "decay time constant", 0),
+
+    OBJ("/workload", "request classes"),
+    OBJARR("/workload/classes", SC(workload.n_classes), SC(workload.classes),
+           sizeof(struct ic_class), IC_MAX_CLASSES, 1,
+           "request classes (default: one chat class with the defaults below)"),
+    STR("/workload/classes/*/name", CL(name), SZ(struct ic_class, name), "chat", "label", 0),
+    DIST("/workload/classes/*/share", CL(share), 1, 0, 1e9, "",
+         "relative share of requests (shares are normalised to sum to 1)", 0),
+    OBJ("/workload/classes/*/input_tokens", "prompt length: lognormal per request"),
+    /* Guess: multi-turn chat prompts carry the conversation history (LMSYS-Chat-1M's single
+     * prompts average ~70 tokens, arXiv:2309.11998, unverified); 1,000 tokens is a guess. */
+    DIST("/workload/classes/*/input_tokens/median", CL(input_tokens.median), 1000, 1, 1e7, "tokens",
+         "median prompt tokens (default: guess)", 0),
+    NUM("/workload/classes/*/input_tokens/sigma", CL(input_tokens.sigma), 1.0, 0, 5, "",
+        "lognormal shape (default: guess)"),
+    OBJ("/workload/classes/*/output_tokens", "generated length: lognormal per request"),
+    /* shared/reference/catalog.md, simulator guidance: non-reasoning chat output lognormal,
+     * median ~200-300, p90 ~1K -> median 250, sigma ln(4)/1.2816 = 1.08. */
+    DIST("/workload/classes/*/output_tokens/median", CL(output_tokens.median), 250, 1, 1e7,
+         "tokens", "median generated tokens (catalog.md guidance: median 200-300)", 0),
+    NUM("/workload/classes/*/output_tokens/sigma", CL(output_tokens.sigma), 1.08, 0, 5, "",
+        "lognormal shape (catalog.md guidance: p90 ~1K at median 250)"),
+    NUM("/workload/classes/*/prefix_cache_hit", CL(prefix_cache_hit), 0, 0, 0.999, "",
+        "fraction of prompt tokens served from the prefix cache"),
+
+    REF("/model", IC_T_LLM, SC(model),
+        "LLM: a key of `infercap catalog models`, or {\"base\": key, field: value...} to "
+        "override fields, or {\"name\": new_key, every required field...}"),
+    REF("/accelerator", IC_T_ACCEL, SC(accelerator),
+        "accelerator: a key of `infercap catalog accelerators`, or {\"base\": key, ...} "
+        "overrides, or {\"name\": new_key, ...} an inline entry"),
+
+    OBJ("/serving", "how each replica serves"),
+    ENUM("/serving/weight_precision", SC(serving.weight_precision), IC_PREC_BF16,
+         "bf16|fp8|int8|fp4", "precision of weights and of matrix compute"),
+    ENUM("/serving/kv_precision", SC(serving.kv_precision), IC_PREC_BF16, "bf16|fp8|int8|fp4",
+         "precision of the KV cache (fp8 halves its bytes)"),
+    INT("/serving/accelerators_per_replica", SC(serving.accelerators_per_replica), 0, 0, 65536,
+        "accelerators", "accelerators per model replica; 0: the smallest power of two that fits"),
+    /* vLLM's default gpu_memory_utilization is 0.9 (vLLM engine arguments documentation). */
+    NUM("/serving/memory_utilization", SC(serving.memory_utilization), 0.9, 0.05, 1, "",
+        "fraction of device memory the server may use (vLLM default 0.9)"),
+    NUM("/serving/kv_reserve_fraction", SC(serving.kv_reserve_fraction), 0.3, 0, 0.95, "",
+        "when sizing replicas, share of usable memory kept for KV cache (default: guess)"),
+    /* Guesses: well-tuned prefill reaches 40-60% of dense peak; decode 50-70% of HBM
+     * bandwidth.  Issue #4 replaces these with per-vendor defaults. */
+    DIST("/serving/prefill_mfu", SC(serving.prefill_mfu), 0.45, 0.01, 1, "",
+         "prefill model FLOPs utilisation (default: guess)", 0),
+    DIST("/serving/decode_mbu", SC(serving.decode_mbu), 0.6, 0.01, 1, "",
+         "decode memory-bandwidth utilisation (default: guess)", 0),
+    NUM("/serving/step_overhead_ms", SC(serving.step_overhead_ms), 3, 0, 1000, "ms",
+        "fixed time per decode step: launches, scheduling (default: guess)"),
+    NUM("/serving/tpot_slo_ms", SC(serving.tpot_slo_ms), 50, 1, 1e5, "ms",
+        "time-per-output-token objective: the batch is the largest that meets it (default: "
+        "guess, 20 tokens/s)"),
+    /* vLLM's default max_num_seqs is 256 (vLLM engine arguments documentation). */
+    INT("/serving/max_batch", SC(serving.max_batch), 256, 1, 1048576, "sequences",
+        "largest decode batch (vLLM default max_num_seqs 256)"),
+
+    OBJ("/fleet", "accelerators, failures, cost"),
+    IDIST("/fleet/accelerators", SC(fleet.accelerators), 0, 0, 1e8, "accelerators",
+          "accelerators serving the model", 1),
+    /* Llama 3 (arXiv:2407.21783, Table 5): 419 unexpected interruptions in 54 days on 16,384
+     * H100 GPUs -> 419 / (16384 x 54 x 24 h) = 1.97e-5 per accelerator-hour. */
+    NUM("/fleet/failure_rate_per_hour", SC(fleet.failure_rate_per_hour), 1.97e-5, 0, 1,
+        "1/(accelerator h)", "failure rate per accelerator (Llama 3 paper, 16,384 H100s)"),
+    DIST("/fleet/repair_hours", SC(fleet.repair_hours), 3, 0.001, 1e5, "h",
+         "mean time to bring a failed replica back (exponential; default: guess)", 0),
+    NUM("/fleet/accelerator_hour_usd", SC(fleet.accelerator_hour_usd), -1, -1, 1e5, "USD/h",
+        "cost per accelerator-hour; -1: price / amortisation + energy at TDP x PUE"),
+    /* Guess: servers are commonly depreciated over 4-6 years. */
+    NUM("/fleet/amortization_years", SC(fleet.amortization_years), 4, 0.1, 30, "years",
+        "amortisation period of the purchase price (default: guess)"),
+    /* Uptime Institute Global Data Center Survey 2023: average PUE 1.58. */
+    NUM("/fleet/pue", SC(fleet.pue), 1.58, 1, 4, "",
+        "power usage effectiveness (Uptime Institute 2023 survey average)"),
+    NUM("/fleet/electricity_usd_per_kwh", SC(fleet.electricity_usd_per_kwh), 0.08, 0, 10, "USD/kWh",
+        "electricity price (default: guess)"),
+
+    OBJ("/queue", "admission, patience, outage definition"),
+    /* Guess.  Kimi answered overload with "429 engine is overloaded" early rejections. */
+    NUM("/queue/max_wait_s", SC(queue.max_wait_s), 30, 0, 1e7, "s",
+        "admission control rejects a request whose expected wait exceeds this (default: guess)"),
+    DIST("/queue/patience_s", SC(queue.patience_s), 60, 0.1, 1e7, "s",
+         "mean patience of a waiting user (exponential; default: guess)", 0),
+    NUM("/queue/degraded_failed_fraction", SC(queue.degraded_failed_fraction), 0.05, 0, 1, "",
+        "a step is degraded when more than this share of its arrivals fail (default: guess)"),
+    NUM("/queue/outage_min_s", SC(queue.outage_min_s), 600, 0, 1e8, "s",
+        "an outage is a run of degraded steps at least this long (default: guess)"),
+};
+const size_t ic_param_count = sizeof ic_params / sizeof ic_params[0];
+
+const struct ic_param *ic_param_find(const char *pattern) {
+    for (size_t i = 0; i < ic_param_count; i++)
+        if (strcmp(ic_params[i].path, pattern) == 0) return &ic_params[i];
+    return NULL;
+}
+
+const char *ic_param_type_name(const struct ic_param *p) {
+    switch (p->type) {
+    case IC_T_OBJ:
+        return "object";
+    case IC_T_OBJARR:
+        return "array of objects";
+    case IC_T_NUM:
+        return "number";
+    case IC_T_INT:
+        return "integer";
+    case IC_T_DIST:
+        return "number or distribution";
+    case IC_T_IDIST:
+        return "integer or distribution";
+    case IC_T_STR:
+        return "string";
+    case IC_T_ENUM:
+        return "string (choice)";
+    case IC_T_TIME:
+        return "ISO-8601 time";
+    case IC_T_NUMARR:
+        return "array of numbers";
+    case IC_T_ACCEL:
+        return "accelerator";
+    case IC_T_LLM:
+        return "model";
+    default:
+        return "?";
+    }
+}
+
+void ic_param_choice(const struct ic_param *p, int k, char *buf, size_t size) {
+    buf[0] = '\0';
+    const char *s = p->choices;
+    if (!s) return;
+    for (int i = 0; i < k; i++) {
+        s = strchr(s, '|');
+        if (!s) return;
+        s++;
+    }
+    size_t n = strcspn(s, "|");
+    if (n >= size) n = size - 1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+}
+
+int ic_param_choice_index(const struct ic_param *p, const char *s) {
+    char buf[64];
+    for (int k = 0;; k++) {
+        ic_param_choice(p, k, buf, sizeof buf);
+        if (!buf[0]) return -1;
+        if (strcmp(buf, s) == 0) return k;
+    }
+}

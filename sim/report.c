@@ -1,0 +1,122 @@
+/* report.c: headline text and JSON (see report.h). */
+#include "report.h"
+
+#include "timeutil.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
+                        struct ic_report *rep) {
+    const struct ic_scenario *sc = plan->sc;
+    memset(rep, 0, sizeof *rep);
+    ic_strlcpy(rep->scenario, sc->name, sizeof rep->scenario);
+    ic_strlcpy(rep->accelerator, sc->accelerator.value.key, sizeof rep->accelerator);
+    ic_strlcpy(rep->model, sc->model.value.key, sizeof rep->model);
+    ic_strlcpy(rep->start, sc->start.text, sizeof rep->start);
+    rep->offset_s = sc->start.offset_s;
+    rep->start_unix_s = sc->start.unix_s;
+    rep->seed = sc->seed;
+    rep->horizon_days = sc->horizon_days;
+    rep->step_s = sc->step_s;
+    rep->accelerators_mean = ic_dist_mean(&sc->fleet.accelerators);
+    rep->accels_per_replica = plan->fit.accels;
+    rep->replica_rps = plan->perf.requests_per_s;
+    rep->replica_batch = (double)plan->perf.batch;
+    rep->h = r->head;
+}
+
+static void fmt_time(const struct ic_report *rep, double s, char *buf, int n) {
+    if (!isfinite(s)) {
+        snprintf(buf, (size_t)n, "n/a");
+        return;
+    }
+    ic_time_format(rep->start_unix_s + s, rep->offset_s, buf, n);
+    buf[16] = '\0'; /* minutes are enough: "YYYY-MM-DDTHH:MM" */
+    buf[10] = ' ';
+}
+
+void ic_report_print(FILE *f, const struct ic_report *rep) {
+    const struct ic_headline *h = &rep->h;
+    fprintf(f, "%s: %ld paths, seed %lld, %g days from %s\n", rep->scenario, h->paths, rep->seed,
+            rep->horizon_days, rep->start);
+    fprintf(f,
+            "  fleet      %.0f x %s serving %s: %ld per replica, %.2f req/s per replica "
+            "(batch %.0f)\n",
+            rep->accelerators_mean, rep->accelerator, rep->model, rep->accels_per_replica,
+            rep->replica_rps, rep->replica_batch);
+    fprintf(f, "  P(outage)  %.3f  [95%% CI %.3f, %.3f]  (%ld of %ld paths)\n", h->p_outage,
+            h->p_lo, h->p_hi, h->outages, h->paths);
+    if (h->outages > 0) {
+        char a[40], b[40], c[40];
+        fmt_time(rep, h->first_outage_q[0], a, sizeof a);
+        fmt_time(rep, h->first_outage_q[1], b, sizeof b);
+        fmt_time(rep, h->first_outage_q[2], c, sizeof c);
+        fprintf(f, "  first outage  median %s  (p10 %s, p90 %s)\n", b, a, c);
+    }
+    fprintf(f, "  lost requests  mean %.4g (%.2f%% of arrivals), median %.4g, p95 %.4g\n",
+            h->lost_mean, 100.0 * h->lost_fraction_mean, h->lost_q50, h->lost_q95);
+    fprintf(f, "  peak offered load  median %.2f, p95 %.2f;  degraded %.0f min per path (mean)\n",
+            h->peak_load_q50, h->peak_load_q95, h->degraded_minutes_mean);
+    fprintf(f, "  cost  $%.4g per path (mean), %.4g accelerator-hours, %.4g MWh\n",
+            h->cost_mean_usd, h->accel_hours_mean, h->energy_mean_mwh);
+}
+
+static void add_num(cJSON *o, const char *k, double v) {
+    if (isfinite(v))
+        cJSON_AddNumberToObject(o, k, v);
+    else
+        cJSON_AddNullToObject(o, k);
+}
+
+void ic_report_print_json(FILE *f, const struct ic_report *rep) {
+    const struct ic_headline *h = &rep->h;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "scenario", rep->scenario);
+    if (rep->file[0]) cJSON_AddStringToObject(o, "file", rep->file);
+    cJSON_AddNumberToObject(o, "paths", (double)h->paths);
+    cJSON_AddNumberToObject(o, "seed", (double)rep->seed);
+    cJSON_AddStringToObject(o, "start", rep->start);
+    add_num(o, "horizon_days", rep->horizon_days);
+    cJSON_AddStringToObject(o, "accelerator", rep->accelerator);
+    cJSON_AddStringToObject(o, "model", rep->model);
+    add_num(o, "accelerators_mean", rep->accelerators_mean);
+    cJSON_AddNumberToObject(o, "accelerators_per_replica", (double)rep->accels_per_replica);
+    add_num(o, "replica_requests_per_s", rep->replica_rps);
+    cJSON_AddNumberToObject(o, "outage_paths", (double)h->outages);
+    add_num(o, "outage_probability", h->p_outage);
+    cJSON *ci = cJSON_AddArrayToObject(o, "outage_probability_ci95");
+    cJSON_AddItemToArray(ci, cJSON_CreateNumber(h->p_lo));
+    cJSON_AddItemToArray(ci, cJSON_CreateNumber(h->p_hi));
+    static const char *const fq[3] = {"first_outage_s_p10", "first_outage_s_p50",
+                                      "first_outage_s_p90"};
+    for (int k = 0; k < 3; k++) add_num(o, fq[k], h->first_outage_q[k]);
+    char t[40];
+    if (isfinite(h->first_outage_q[1])) {
+        ic_time_format(rep->start_unix_s + h->first_outage_q[1], rep->offset_s, t, sizeof t);
+        cJSON_AddStringToObject(o, "first_outage_p50", t);
+    } else {
+        cJSON_AddNullToObject(o, "first_outage_p50");
+    }
+    add_num(o, "lost_requests_mean", h->lost_mean);
+    add_num(o, "lost_requests_p50", h->lost_q50);
+    add_num(o, "lost_requests_p95", h->lost_q95);
+    add_num(o, "lost_fraction_mean", h->lost_fraction_mean);
+    add_num(o, "peak_offered_load_p50", h->peak_load_q50);
+    add_num(o, "peak_offered_load_p95", h->peak_load_q95);
+    add_num(o, "degraded_minutes_mean", h->degraded_minutes_mean);
+    add_num(o, "cost_usd_mean", h->cost_mean_usd);
+    add_num(o, "accelerator_hours_mean", h->accel_hours_mean);
+    add_num(o, "energy_mwh_mean", h->energy_mean_mwh);
+    if (rep->version[0]) cJSON_AddStringToObject(o, "infercap_version", rep->version);
+    if (rep->git_commit[0]) cJSON_AddStringToObject(o, "git_commit", rep->git_commit);
+    if (rep->created_utc[0]) cJSON_AddStringToObject(o, "created_utc", rep->created_utc);
+    if (rep->command_line[0]) cJSON_AddStringToObject(o, "command_line", rep->command_line);
+    char *s = cJSON_PrintUnformatted(o);
+    if (s) fprintf(f, "%s\n", s);
+    free(s);
+    cJSON_Delete(o);
+}

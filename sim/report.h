@@ -1,0 +1,34 @@
+/* report.h: the headline of a run, printed after `infercap run` and by `infercap info` (which
+ * reads it back from the result file), as text or as one JSON object.  Every probability is
+ * given with its 95% interval and the number of paths, so no figure is quoted without its
+ * error. */
+#ifndef IC_REPORT_H
+#define IC_REPORT_H
+
+#include "engine.h"
+
+#include <stdio.h>
+
+struct ic_report {
+    char scenario[IC_NAME_MAX];
+    char accelerator[IC_KEY_MAX];
+    char model[IC_KEY_MAX];
+    char start[40];
+    int offset_s;
+    double start_unix_s;
+    long long seed;
+    double horizon_days, step_s;
+    double accelerators_mean; /* fleet size (mean when it is a distribution) */
+    long accels_per_replica;
+    double replica_rps; /* saturated requests/s per replica at mean inputs */
+    double replica_batch;
+    char version[64], git_commit[64], created_utc[40], command_line[1024], file[4096];
+    struct ic_headline h;
+};
+
+void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
+                        struct ic_report *rep);
+void ic_report_print(FILE *f, const struct ic_report *rep);
+void ic_report_print_json(FILE *f, const struct ic_report *rep);
+
+#endif

@@ -1,0 +1,68 @@
+/* rng.c: samplers on top of the Philox streams (see rng.h for sources). */
+#include "rng.h"
+
+#include <math.h>
+
+#define IC_TWO_PI 6.283185307179586476925286766559
+
+double ic_rng_normal(struct ic_rng *r) {
+    if (r->have_normal) {
+        r->have_normal = 0;
+        return r->spare_normal;
+    }
+    /* Box-Muller (1958): two independent normals from two uniforms. */
+    double u1 = ic_rng_uniform(r), u2 = ic_rng_uniform(r);
+    double rad = sqrt(-2.0 * log(u1));
+    double ang = IC_TWO_PI * u2;
+    r->spare_normal = rad * sin(ang);
+    r->have_normal = 1;
+    return rad * cos(ang);
+}
+
+double ic_log_factorial(double k) {
+    static const double small[10] = {1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880};
+    if (k < 10) return log(small[(int)k]);
+    /* Stirling series to the k^-5 term: error below 1e-12 for k >= 10. */
+    double x = k + 1.0, ix = 1.0 / x, ix2 = ix * ix;
+    return (x - 0.5) * log(x) - x + 0.91893853320467274178 +
+           ix * (1.0 / 12 - ix2 * (1.0 / 360 - ix2 * (1.0 / 1260)));
+}
+
+double ic_rng_poisson(struct ic_rng *r, double mu) {
+    if (!(mu > 0)) return 0;
+    if (mu < 10) {
+        /* Inversion by sequential search (Devroye 1986, X.3): at most ~mu + a few steps. */
+        double p = exp(-mu), s = p, u = ic_rng_uniform(r);
+        double k = 0;
+        while (u > s && k < 1000) {
+            k += 1;
+            p *= mu / k;
+            s += p;
+        }
+        return k;
+    }
+    /* PTRS, Hoermann (1993), with the constants of the paper. */
+    double smu = sqrt(mu), b = 0.931 + 2.53 * smu, a = -0.059 + 0.02483 * b;
+    double inv_alpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2.0);
+    double log_mu = -1.0; /* computed lazily: the quick acceptance path needs no logarithms */
+    for (;;) {
+        double u = ic_rng_uniform(r) - 0.5, v = ic_rng_uniform(r);
+        double us = 0.5 - fabs(u);
+        double k = floor((2.0 * a / us + b) * u + mu + 0.43);
+        if (us >= 0.07 && v <= vr) return k;
+        if (k < 0 || (us < 0.013 && v > us)) continue;
+        if (log_mu < 0) log_mu = log(mu);
+        if (log(v) + log(inv_alpha) - log(a / (us * us) + b) <=
+            -mu + k * log_mu - ic_log_factorial(k))
+            return k;
+    }
+}
+
+uint32_t ic_hash32(const char *s) {
+    uint32_t h = 2166136261u;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 16777619u;
+    }
+    return h;
+}

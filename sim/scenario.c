@@ -1,0 +1,1033 @@
+/* scenario.c: reading, overriding, validating and writing back scenarios.
+ *
+ * Validation runs in phases before any simulation (DESIGN.md, convention 4):
+ *   1. syntax: cJSON parse; a failure is reported as file:line:column;
+ *   2. overrides: each --set /pointer=value is applied to the JSON tree (RFC 6901 pointers);
+ *   3. types and ranges: the tree is walked against the parameter table (params.c); every
+ *      unknown key, wrong type, value out of range or bad distribution is reported with the
+ *      file, the JSON Pointer, the value received and what was expected;
+ *   4. cross-field rules (output grid vs time step, precision vs accelerator, ...).
+ * Phases 3 and 4 collect every problem instead of stopping at the first. */
+#include "scenario.h"
+
+#include "catalog_io.h"
+#include "params.h"
+#include "rng.h"
+#include "timeutil.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define IC_SCENARIO_MAX_BYTES (16u << 20)
+#define PTR_MAX               512
+
+/* Pointer (or pattern) of a child: ptr + "/" + escaped token. */
+static void ptr_join(char out[PTR_MAX], const char *ptr, const char *tok) {
+    ic_strlcpy(out, ptr, PTR_MAX);
+    ic_pointer_append(out, PTR_MAX, tok);
+}
+
+static void ptr_index(char out[PTR_MAX], const char *ptr, int i) {
+    char t[16];
+    snprintf(t, sizeof t, "%d", i);
+    ptr_join(out, ptr, t);
+}
+
+struct walker {
+    const char *label;
+    struct ic_diag *diag;
+    const struct ic_catalog *cat;
+    const struct ic_load_opts *opts;
+};
+
+/* ---- messages ------------------------------------------------------------------------------ */
+
+/* " (from --set)" when the pointer is at or below one given with --set. */
+static const char *origin(const struct walker *w, const char *ptr) {
+    if (!w->opts) return "";
+    for (int i = 0; i < w->opts->n_sets; i++) {
+        const char *s = w->opts->sets[i];
+        size_t n = strcspn(s, "=");
+        if (strncmp(ptr, s, n) == 0 && (ptr[n] == '\0' || ptr[n] == '/')) return " (from --set)";
+    }
+    return "";
+}
+
+/* A short rendering of a JSON value for messages. */
+static void describe_json(const cJSON *v, char *buf, size_t size) {
+    if (cJSON_IsString(v)) {
+        snprintf(buf, size, "\"%.60s%s\"", v->valuestring,
+                 strlen(v->valuestring) > 60 ? "..." : "");
+    } else if (cJSON_IsNumber(v)) {
+        snprintf(buf, size, "%.10g", v->valuedouble);
+    } else if (cJSON_IsBool(v)) {
+        snprintf(buf, size, "%s", cJSON_IsTrue(v) ? "true" : "false");
+    } else if (cJSON_IsNull(v)) {
+        snprintf(buf, size, "null");
+    } else if (cJSON_IsArray(v)) {
+        snprintf(buf, size, "an array");
+    } else if (cJSON_IsObject(v)) {
+        snprintf(buf, size, "an object");
+    } else {
+        snprintf(buf, size, "?");
+    }
+}
+
+static void bad_value(struct walker *w, const char *ptr, const cJSON *v, const char *expected) {
+    char got[96];
+    describe_json(v, got, sizeof got);
+    ic_diag_add(w->diag, "%s: %s: got %s, expected %s%s", w->label, ptr, got, expected,
+                origin(w, ptr));
+}
+
+static void range_text(const struct ic_param *p, const char *what, char *buf, size_t n) {
+    snprintf(buf, n, "%s in [%.10g, %.10g]%s%s", what, p->min, p->max, p->units[0] ? " " : "",
+             p->units ? p->units : "");
+}
+
+/* ---- the table's structure ----------------------------------------------------------------- */
+
+/* Length of the parent part of a pattern ("/a/b/c" -> 4, "/a" -> 0). */
+static size_t parent_len(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash ? (size_t)(slash - path) : 0;
+}
+
+static int is_child_of(const char *path, const char *parent) {
+    size_t n = parent_len(path);
+    return strlen(parent) == n && strncmp(path, parent, n) == 0;
+}
+
+/* Rows directly inside the array element (or root) `prefix`, at any object depth, but not inside
+ * a nested array: these are the rows whose offsets are relative to the same base. */
+static int same_base(const char *path, const char *prefix) {
+    size_t n = strlen(prefix);
+    if (strncmp(path, prefix, n) != 0 || path[n] != '/') return 0;
+    return strstr(path + n, "/*") == NULL;
+}
+
+static void *at(void *base, size_t off) {
+    return (char *)base + off;
+}
+
+static int ic_time_parse_into(const char *s, struct ic_time *t) {
+    if (ic_time_parse(s, &t->unix_s, &t->offset_s) != 0) return -1;
+    ic_strlcpy(t->text, s, sizeof t->text);
+    return 0;
+}
+
+static void set_dist_default(const struct ic_param *p, struct ic_dist *d, const char *ptr) {
+    *d = ic_dist_fixed(p->def);
+    d->lo = p->min;
+    d->hi = p->max;
+    d->integer = p->type == IC_T_IDIST;
+    d->slot = ic_hash32(ptr);
+}
+
+/* Concrete pointer of row `p` inside the element whose concrete pointer is `eptr` and whose
+ * pattern is `prefix`. */
+static void concrete(const char *path, const char *prefix, const char *eptr, char *out, size_t n) {
+    ic_strlcpy(out, eptr, n);
+    size_t k = strlen(out);
+    ic_strlcpy(out + k, path + strlen(prefix), n - k);
+}
+
+static int parse_numarr_default(const struct ic_param *p, struct ic_numarr *a) {
+    a->n = 0;
+    cJSON *j = cJSON_Parse(p->def_str ? p->def_str : "[]");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j) {
+        if (a->n < IC_NUMARR_MAX) a->v[a->n++] = e->valuedouble;
+    }
+    cJSON_Delete(j);
+    return 0;
+}
+
+/* Fill defaults for every row with the same base as `prefix`. */
+static void set_defaults(const char *prefix, const char *eptr, void *base) {
+    for (size_t i = 0; i < ic_param_count; i++) {
+        const struct ic_param *p = &ic_params[i];
+        if (!same_base(p->path, prefix)) continue;
+        void *dst = at(base, p->offset);
+        char ptr[PTR_MAX];
+        concrete(p->path, prefix, eptr, ptr, sizeof ptr);
+        switch (p->type) {
+        case IC_T_NUM:
+            *(double *)dst = p->def;
+            break;
+        case IC_T_INT:
+            *(long long *)dst = (long long)p->def;
+            break;
+        case IC_T_DIST:
+        case IC_T_IDIST:
+            set_dist_default(p, dst, ptr);
+            break;
+        case IC_T_STR:
+            ic_strlcpy(dst, p->def_str ? p->def_str : "", p->size);
+            break;
+        case IC_T_ENUM:
+            *(int *)dst = (int)p->def;
+            break;
+        case IC_T_NUMARR:
+            parse_numarr_default(p, dst);
+            break;
+        case IC_T_OBJARR:
+            *(int *)dst = 0;
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* ---- typed readers ------------------------------------------------------------------------- */
+
+static int read_number(struct walker *w, const struct ic_param *p, const cJSON *v, const char *ptr,
+                       double *out) {
+    char exp[160];
+    range_text(p, p->type == IC_T_INT ? "an integer" : "a number", exp, sizeof exp);
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
+        bad_value(w, ptr, v, exp);
+        return -1;
+    }
+    double x = v->valuedouble;
+    if (x < p->min || x > p->max || (p->type == IC_T_INT && x != floor(x))) {
+        bad_value(w, ptr, v, exp);
+        return -1;
+    }
+    *out = x == 0 ? 0.0 : x; /* fold -0 */
+    return 0;
+}
+
+static const char *const dist_keys[IC_DIST_KIND_COUNT][4] = {
+    [IC_DIST_FIXED] = {"value"},
+    [IC_DIST_UNIFORM] = {"min", "max"},
+    [IC_DIST_NORMAL] = {"mean", "sd"},
+    [IC_DIST_LOGNORMAL] = {"median", "sigma"},
+    [IC_DIST_TRIANGULAR] = {"min", "mode", "max"},
+    [IC_DIST_CHOICE] = {"values", "weights"},
+};
+
+static void read_dist(struct walker *w, const struct ic_param *p, const cJSON *v, const char *ptr,
+                      struct ic_dist *d) {
+    set_dist_default(p, d, ptr);
+    if (cJSON_IsNumber(v)) {
+        double x;
+        if (read_number(w, p, v, ptr, &x) == 0) d->a = x;
+        return;
+    }
+    if (!cJSON_IsObject(v)) {
+        char exp[200];
+        range_text(p, "a number", exp, sizeof exp);
+        strncat(exp, " or a distribution object {\"dist\": ...}", sizeof exp - strlen(exp) - 1);
+        bad_value(w, ptr, v, exp);
+        return;
+    }
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(v, "dist");
+    char sub[PTR_MAX];
+    ptr_join(sub, ptr, "dist");
+    int k = cJSON_IsString(kind) ? ic_dist_kind_from_name(kind->valuestring) : -1;
+    if (k < 0) {
+        if (!kind) {
+            ic_diag_add(w->diag,
+                        "%s: %s: missing \"dist\" (one of fixed, uniform, normal, lognormal, "
+                        "triangular, choice)%s",
+                        w->label, ptr, origin(w, ptr));
+        } else {
+            bad_value(w, sub, kind,
+                      "one of \"fixed\", \"uniform\", \"normal\", \"lognormal\", "
+                      "\"triangular\", \"choice\"");
+        }
+        return;
+    }
+    d->kind = k;
+    const char *const *keys = dist_keys[k];
+    int bad = 0;
+    const cJSON *m;
+    cJSON_ArrayForEach(m, v) {
+        if (strcmp(m->string, "dist") == 0) continue;
+        int idx = -1;
+        for (int i = 0; i < 4 && keys[i]; i++)
+            if (strcmp(keys[i], m->string) == 0) idx = i;
+        ptr_join(sub, ptr, m->string);
+        if (idx < 0) {
+            const char *s = ic_suggest(m->string, keys, 4);
+            ic_diag_add(w->diag, "%s: %s: unknown key \"%s\" in a %s distribution%s%s%s%s",
+                        w->label, sub, m->string, ic_dist_kind_name(k),
+                        s ? "; did you mean \"" : "", s ? s : "", s ? "\"?" : "", origin(w, sub));
+            bad = 1;
+            continue;
+        }
+        if (k == IC_DIST_CHOICE) {
+            if (!cJSON_IsArray(m) || cJSON_GetArraySize(m) < 1 ||
+                cJSON_GetArraySize(m) > IC_DIST_CHOICE_MAX) {
+                char exp[96];
+                snprintf(exp, sizeof exp, "an array of 1 to %d numbers", IC_DIST_CHOICE_MAX);
+                bad_value(w, sub, m, exp);
+                bad = 1;
+                continue;
+            }
+            double *dst = idx == 0 ? d->values : d->weights;
+            int n = 0;
+            const cJSON *e;
+            cJSON_ArrayForEach(e, m) {
+                if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble)) {
+                    char esub[PTR_MAX];
+                    ptr_index(esub, sub, n);
+                    bad_value(w, esub, e, "a number");
+                    bad = 1;
+                }
+                dst[n++] = e->valuedouble;
+            }
+            if (idx == 0) d->n = n;
+            if (idx == 1 &&
+                n != cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(v, "values"))) {
+                bad_value(w, sub, m, "as many weights as values");
+                bad = 1;
+            }
+            continue;
+        }
+        if (!cJSON_IsNumber(m) || !isfinite(m->valuedouble)) {
+            bad_value(w, sub, m, "a number");
+            bad = 1;
+            continue;
+        }
+        double x = m->valuedouble;
+        if (idx == 0) d->a = x;
+        if (idx == 1) d->b = x;
+        if (idx == 2) d->c = x;
+    }
+    /* Required parameters of the distribution. */
+    for (int i = 0; i < 4 && keys[i]; i++) {
+        if (k == IC_DIST_CHOICE && i == 1) break; /* weights are optional */
+        if (!cJSON_GetObjectItemCaseSensitive(v, keys[i])) {
+            ic_diag_add(w->diag, "%s: %s: a %s distribution needs \"%s\"%s", w->label, ptr,
+                        ic_dist_kind_name(k), keys[i], origin(w, ptr));
+            bad = 1;
+        }
+    }
+    if (k == IC_DIST_CHOICE && !cJSON_GetObjectItemCaseSensitive(v, "weights"))
+        for (int i = 0; i < d->n; i++) d->weights[i] = 1.0;
+    if (bad) {
+        d->kind = IC_DIST_FIXED;
+        d->a = p->def;
+        return;
+    }
+    char why[200];
+    if (ic_dist_check(d, why, sizeof why) != 0) {
+        char desc[120];
+        ic_dist_describe(d, desc, sizeof desc);
+        ic_diag_add(w->diag, "%s: %s: got %s, expected %s%s%s%s", w->label, ptr, desc, why,
+                    p->units[0] ? " (" : "", p->units, p->units[0] ? ")" : "");
+        d->kind = IC_DIST_FIXED;
+        d->a = p->def;
+    }
+}
+
+static void read_numarr(struct walker *w, const struct ic_param *p, const cJSON *v, const char *ptr,
+                        struct ic_numarr *a) {
+    int n = cJSON_GetArraySize(v);
+    char exp[160];
+    if (p->min_count > 0)
+        snprintf(exp, sizeof exp, "an array of %d numbers in [%g, %g]", p->min_count, p->min,
+                 p->max);
+    else
+        snprintf(exp, sizeof exp, "an array of at most %d numbers in [%g, %g]", p->max_count,
+                 p->min, p->max);
+    if (!cJSON_IsArray(v) || n > p->max_count || (p->min_count > 0 && n != p->min_count)) {
+        bad_value(w, ptr, v, exp);
+        return;
+    }
+    a->n = 0;
+    const cJSON *e;
+    int i = 0;
+    cJSON_ArrayForEach(e, v) {
+        char sub[PTR_MAX];
+        ptr_index(sub, ptr, i);
+        i++;
+        if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble) || e->valuedouble < p->min ||
+            e->valuedouble > p->max) {
+            char ex[96];
+            snprintf(ex, sizeof ex, "a number in [%g, %g]", p->min, p->max);
+            bad_value(w, sub, e, ex);
+            continue;
+        }
+        a->v[a->n++] = e->valuedouble;
+    }
+}
+
+/* Catalog reference: "key" | {"base": key, overrides...} | {"name": key, fields...}. */
+static void read_ref(struct walker *w, const struct ic_param *p, const cJSON *v, const char *ptr,
+                     void *dst) {
+    int is_accel = p->type == IC_T_ACCEL;
+    const char *what = is_accel ? "accelerator" : "model";
+    const char *list = is_accel ? "infercap catalog accelerators" : "infercap catalog models";
+    const struct ic_field *fields = is_accel ? ic_accel_fields : ic_llm_fields;
+    size_t nfields = is_accel ? ic_accel_field_count : ic_llm_field_count;
+    char *base = is_accel ? ((struct ic_accel_ref *)dst)->base : ((struct ic_llm_ref *)dst)->base;
+    void *entry = is_accel ? (void *)&((struct ic_accel_ref *)dst)->value
+                           : (void *)&((struct ic_llm_ref *)dst)->value;
+    char *key = entry; /* key is the first member of both entry structs */
+    if (is_accel)
+        ic_accel_blank(entry);
+    else
+        ic_llm_blank(entry);
+    base[0] = '\0';
+
+    const cJSON *keyv = v, *namev = NULL;
+    if (cJSON_IsObject(v)) {
+        keyv = cJSON_GetObjectItemCaseSensitive(v, "base");
+        namev = cJSON_GetObjectItemCaseSensitive(v, "name");
+        if (keyv && namev) {
+            ic_diag_add(w->diag,
+                        "%s: %s: give either \"base\" (a catalog entry to override) or \"name\" "
+                        "(a new entry), not both%s",
+                        w->label, ptr, origin(w, ptr));
+            return;
+        }
+        if (!keyv && !namev) {
+            ic_diag_add(w->diag,
+                        "%s: %s: an %s object needs \"base\" (a catalog key, see `%s`) or "
+                        "\"name\" (a new entry)%s",
+                        w->label, ptr, what, list, origin(w, ptr));
+            return;
+        }
+    } else if (!cJSON_IsString(v)) {
+        char exp[160];
+        snprintf(exp, sizeof exp, "a catalog key (see `%s`) or an object", list);
+        bad_value(w, ptr, v, exp);
+        return;
+    }
+    if (keyv) {
+        char sub[PTR_MAX];
+        if (keyv == v)
+            ic_strlcpy(sub, ptr, sizeof sub);
+        else
+            ptr_join(sub, ptr, "base");
+        if (!cJSON_IsString(keyv)) {
+            bad_value(w, sub, keyv, "a catalog key (string)");
+            return;
+        }
+        const void *found = is_accel ? (const void *)ic_catalog_accel(w->cat, keyv->valuestring)
+                                     : (const void *)ic_catalog_llm(w->cat, keyv->valuestring);
+        if (!found) {
+            size_t n = is_accel ? w->cat->n_accels : w->cat->n_llms;
+            const char **cands = calloc(n ? n : 1, sizeof *cands);
+            for (size_t i = 0; cands && i < n; i++)
+                cands[i] = is_accel ? w->cat->accels[i].key : w->cat->llms[i].key;
+            const char *s = cands ? ic_suggest(keyv->valuestring, cands, n) : NULL;
+            char got[96];
+            describe_json(keyv, got, sizeof got);
+            ic_diag_add(w->diag, "%s: %s: unknown %s %s%s%s%s (the keys: `%s`)%s", w->label, sub,
+                        what, got, s ? "; did you mean \"" : "", s ? s : "", s ? "\"?" : "", list,
+                        origin(w, sub));
+            free(cands);
+            return;
+        }
+        memcpy(entry, found, is_accel ? sizeof(struct ic_accelerator) : sizeof(struct ic_llm));
+        ic_strlcpy(base, keyv->valuestring, IC_KEY_MAX);
+    } else {
+        char sub[PTR_MAX];
+        ptr_join(sub, ptr, "name");
+        if (!cJSON_IsString(namev) || !namev->valuestring[0] ||
+            strlen(namev->valuestring) >= IC_KEY_MAX) {
+            bad_value(w, sub, namev, "a non-empty name of at most 47 bytes");
+            return;
+        }
+        ic_strlcpy(key, namev->valuestring, IC_KEY_MAX);
+    }
+    if (cJSON_IsObject(v)) {
+        const cJSON *m;
+        cJSON_ArrayForEach(m, v) {
+            if (strcmp(m->string, "base") == 0 || strcmp(m->string, "name") == 0) continue;
+            char sub[PTR_MAX];
+            ptr_join(sub, ptr, m->string);
+            const struct ic_field *f = ic_field_find(fields, nfields, m->string);
+            if (!f) {
+                const char *cands[64];
+                size_t nc = nfields < 64 ? nfields : 64;
+                for (size_t i = 0; i < nc; i++) cands[i] = fields[i].name;
+                const char *s = ic_suggest(m->string, cands, nc);
+                ic_diag_add(w->diag, "%s: %s: unknown %s field \"%s\"%s%s%s%s", w->label, sub, what,
+                            m->string, s ? "; did you mean \"" : "", s ? s : "", s ? "\"?" : "",
+                            origin(w, sub));
+                continue;
+            }
+            char why[128];
+            if (ic_catalog_read_field(entry, f, m, why, sizeof why) != 0) bad_value(w, sub, m, why);
+        }
+    }
+    for (size_t i = 0; i < nfields; i++) {
+        if (!fields[i].required) continue;
+        double x = *(double *)((char *)entry + fields[i].offset);
+        if (!isfinite(x) || x <= 0) {
+            ic_diag_add(w->diag,
+                        "%s: %s: %s \"%s\" has no %s (%s)%s; give it, e.g. {\"%s\": \"%s\", "
+                        "\"%s\": ...}%s",
+                        w->label, ptr, what, key, fields[i].name, fields[i].doc,
+                        base[0] ? " in the catalog (unsourced)" : "", base[0] ? "base" : "name",
+                        key, fields[i].name, origin(w, ptr));
+        }
+    }
+}
+
+/* ---- the walk ------------------------------------------------------------------------------ */
+
+static void walk_object(struct walker *w, const cJSON *obj, const char *pattern, const char *ptr,
+                        void *base);
+
+static void read_value(struct walker *w, const struct ic_param *p, const cJSON *v, const char *ptr,
+                       void *base) {
+    void *dst = at(base, p->offset);
+    double x;
+    switch (p->type) {
+    case IC_T_OBJ:
+        if (!cJSON_IsObject(v)) {
+            bad_value(w, ptr, v, "an object");
+            return;
+        }
+        walk_object(w, v, p->path, ptr, base);
+        return;
+    case IC_T_OBJARR: {
+        int n = cJSON_GetArraySize(v);
+        char exp[96];
+        snprintf(exp, sizeof exp, "an array of %d to %d objects", p->min_count, p->max_count);
+        if (!cJSON_IsArray(v) || n < p->min_count || n > p->max_count) {
+            bad_value(w, ptr, v, exp);
+            return;
+        }
+        char epat[PTR_MAX];
+        ptr_join(epat, p->path, "*");
+        int i = 0;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, v) {
+            char eptr[PTR_MAX];
+            ptr_index(eptr, ptr, i);
+            void *ebase = at(base, p->offset2 + (size_t)i * p->size);
+            set_defaults(epat, eptr, ebase);
+            if (!cJSON_IsObject(e))
+                bad_value(w, eptr, e, "an object");
+            else
+                walk_object(w, e, epat, eptr, ebase);
+            i++;
+        }
+        *(int *)dst = n;
+        return;
+    }
+    case IC_T_NUM:
+    case IC_T_INT:
+        if (read_number(w, p, v, ptr, &x) != 0) return;
+        if (p->type == IC_T_NUM)
+            *(double *)dst = x;
+        else
+            *(long long *)dst = (long long)x;
+        return;
+    case IC_T_DIST:
+    case IC_T_IDIST:
+        read_dist(w, p, v, ptr, dst);
+        return;
+    case IC_T_STR: {
+        char exp[64];
+        snprintf(exp, sizeof exp, "a string of at most %zu bytes", p->size - 1);
+        if (!cJSON_IsString(v) || strlen(v->valuestring) >= p->size) {
+            bad_value(w, ptr, v, exp);
+            return;
+        }
+        ic_strlcpy(dst, v->valuestring, p->size);
+        return;
+    }
+    case IC_T_ENUM: {
+        int k = cJSON_IsString(v) ? ic_param_choice_index(p, v->valuestring) : -1;
+        if (k < 0) {
+            char exp[200];
+            snprintf(exp, sizeof exp, "one of: %s", p->choices);
+            for (char *c = exp; *c; c++)
+                if (*c == '|') *c = ',';
+            bad_value(w, ptr, v, exp);
+            return;
+        }
+        *(int *)dst = k;
+        return;
+    }
+    case IC_T_TIME: {
+        struct ic_time *t = dst;
+        const char *exp = "an ISO-8601 time with UTC offset, e.g. \"2024-03-18T09:30:00+08:00\"";
+        if (!cJSON_IsString(v) || strlen(v->valuestring) >= sizeof t->text ||
+            ic_time_parse_into(v->valuestring, t) != 0) {
+            bad_value(w, ptr, v, exp);
+            return;
+        }
+        return;
+    }
+    case IC_T_NUMARR:
+        read_numarr(w, p, v, ptr, dst);
+        return;
+    case IC_T_ACCEL:
+    case IC_T_LLM:
+        read_ref(w, p, v, ptr, dst);
+        return;
+    default:
+        return;
+    }
+}
+
+static void walk_object(struct walker *w, const cJSON *obj, const char *pattern, const char *ptr,
+                        void *base) {
+    const cJSON *c;
+    cJSON_ArrayForEach(c, obj) {
+        char cptr[PTR_MAX], cpat[PTR_MAX];
+        ptr_join(cptr, ptr, c->string);
+        for (const cJSON *d = obj->child; d != c; d = d->next)
+            if (strcmp(d->string, c->string) == 0) {
+                ic_diag_add(w->diag, "%s: %s: duplicate key \"%s\"%s", w->label, cptr, c->string,
+                            origin(w, cptr));
+                break;
+            }
+        ptr_join(cpat, pattern, c->string);
+        const struct ic_param *p = strchr(c->string, '/') ? NULL : ic_param_find(cpat);
+        if (!p || p->path[strlen(p->path) - 1] == '*') {
+            const char *cands[128];
+            size_t nc = 0;
+            for (size_t i = 0; i < ic_param_count && nc < 128; i++)
+                if (is_child_of(ic_params[i].path, pattern))
+                    cands[nc++] = ic_params[i].path + strlen(pattern) + 1;
+            const char *s = ic_suggest(c->string, cands, nc);
+            ic_diag_add(w->diag, "%s: %s: unknown key \"%s\"%s%s%s%s", w->label, cptr, c->string,
+                        s ? "; did you mean \"" : "", s ? s : "", s ? "\"?" : "", origin(w, cptr));
+            continue;
+        }
+        read_value(w, p, c, cptr, base);
+    }
+    /* Required fields and arrays with a default length. */
+    for (size_t i = 0; i < ic_param_count; i++) {
+        const struct ic_param *p = &ic_params[i];
+        if (!is_child_of(p->path, pattern)) continue;
+        const char *key = p->path + strlen(pattern) + 1;
+        if (cJSON_GetObjectItemCaseSensitive(obj, key)) continue;
+        char cptr[PTR_MAX];
+        ptr_join(cptr, ptr, key);
+        if (p->required) {
+            ic_diag_add(w->diag, "%s: %s: missing required %s (%s)", w->label, cptr,
+                        ic_param_type_name(p), p->doc);
+        } else if (p->type == IC_T_OBJ) {
+            /* An absent object still has defaults and required members to report. */
+            cJSON *empty = cJSON_CreateObject();
+            walk_object(w, empty, p->path, cptr, base);
+            cJSON_Delete(empty);
+        } else if (p->type == IC_T_OBJARR && p->min_count > 0) {
+            char epat[PTR_MAX];
+            ptr_join(epat, p->path, "*");
+            for (int k = 0; k < p->min_count; k++) {
+                char eptr[PTR_MAX];
+                ptr_index(eptr, cptr, k);
+                void *ebase = at(base, p->offset2 + (size_t)k * p->size);
+                set_defaults(epat, eptr, ebase);
+                cJSON *empty = cJSON_CreateObject();
+                walk_object(w, empty, epat, eptr, ebase);
+                cJSON_Delete(empty);
+            }
+            *(int *)at(base, p->offset) = p->min_count;
+        }
+    }
+}
+
+/* ---- --set overrides ----------------------------------------------------------------------- */
+
+/* Decode one RFC 6901 reference token in place ("~1" -> "/", "~0" -> "~"). */
+static int unescape_token(char *t) {
+    char *o = t;
+    for (char *p = t; *p; p++) {
+        if (*p == '~') {
+            if (p[1] == '0')
+                *o++ = '~';
+            else if (p[1] == '1')
+                *o++ = '/';
+            else
+                return -1;
+            p++;
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o = '\0';
+    return 0;
+}
+
+static int is_index(const char *t, int *out) {
+    if (!*t || (t[0] == '0' && t[1])) return 0;
+    long v = 0;
+    for (const char *p = t; *p; p++) {
+        if (*p < '0' || *p > '9' || v > 100000000) return 0;
+        v = v * 10 + (*p - '0');
+    }
+    *out = (int)v;
+    return 1;
+}
+
+static void apply_set(cJSON *root, const char *arg, struct ic_diag *diag) {
+    const char *eq = strchr(arg, '=');
+    if (!eq || arg[0] != '/') {
+        ic_diag_add(diag,
+                    "--set %s: expected /json/pointer=VALUE (e.g. --set /fleet/accelerators=2048)",
+                    arg);
+        return;
+    }
+    size_t plen = (size_t)(eq - arg);
+    if (plen >= PTR_MAX) {
+        ic_diag_add(diag, "--set: pointer longer than %d bytes", PTR_MAX - 1);
+        return;
+    }
+    char ptr[PTR_MAX];
+    memcpy(ptr, arg, plen);
+    ptr[plen] = '\0';
+    const char *text = eq + 1;
+    cJSON *val = cJSON_Parse(text);
+    if (!val) val = cJSON_CreateString(text); /* not JSON: take it as a string */
+
+    cJSON *node = root;
+    char *save = NULL, *tok = strtok_r(ptr + 1, "/", &save);
+    char done[PTR_MAX] = "";
+    while (tok) {
+        char *next = strtok_r(NULL, "/", &save);
+        if (unescape_token(tok) != 0) {
+            ic_diag_add(diag, "--set %.*s: bad escape in pointer (use ~0 for ~ and ~1 for /)",
+                        (int)plen, arg);
+            cJSON_Delete(val);
+            return;
+        }
+        if (cJSON_IsObject(node)) {
+            cJSON *child = cJSON_GetObjectItemCaseSensitive(node, tok);
+            if (!next) {
+                if (child)
+                    cJSON_ReplaceItemViaPointer(node, child, val);
+                else
+                    cJSON_AddItemToObject(node, tok, val);
+                return;
+            }
+            if (!child) child = cJSON_AddObjectToObject(node, tok);
+            node = child;
+        } else if (cJSON_IsArray(node)) {
+            int idx, n = cJSON_GetArraySize(node);
+            if (strcmp(tok, "-") == 0)
+                idx = n;
+            else if (!is_index(tok, &idx) || idx > n) {
+                ic_diag_add(diag,
+                            "--set %.*s: %s has %d elements; \"%s\" is not an index "
+                            "0..%d (or \"-\" to append)",
+                            (int)plen, arg, done[0] ? done : "/", n, tok, n);
+                cJSON_Delete(val);
+                return;
+            }
+            if (!next) {
+                if (idx == n)
+                    cJSON_AddItemToArray(node, val);
+                else
+                    cJSON_ReplaceItemInArray(node, idx, val);
+                return;
+            }
+            if (idx == n) {
+                cJSON *o = cJSON_CreateObject();
+                cJSON_AddItemToArray(node, o);
+                node = o;
+            } else {
+                node = cJSON_GetArrayItem(node, idx);
+            }
+        } else {
+            ic_diag_add(diag,
+                        "--set %.*s: %s is not an object or array, so it has no member \"%s\"",
+                        (int)plen, arg, done, tok);
+            cJSON_Delete(val);
+            return;
+        }
+        ic_pointer_append(done, sizeof done, tok);
+        tok = next;
+    }
+    /* Pointer "/" or empty token list: replacing the whole document is not allowed. */
+    ic_diag_add(diag, "--set %.*s: cannot replace the whole scenario", (int)plen, arg);
+    cJSON_Delete(val);
+}
+
+/* ---- cross-field rules --------------------------------------------------------------------- */
+
+static void cross_checks(struct walker *w, const struct ic_scenario *sc) {
+    const char *f = w->label;
+    double horizon_s = sc->horizon_days * 86400.0;
+    double ratio = sc->output.interval_s / sc->step_s;
+    if (fabs(ratio - floor(ratio + 0.5)) > 1e-9 * ratio || ratio < 0.5)
+        ic_diag_add(w->diag, "%s: /output/interval_s: got %g, expected a multiple of /step_s (%g)",
+                    f, sc->output.interval_s, sc->step_s);
+    if (horizon_s < sc->step_s)
+        ic_diag_add(w->diag, "%s: /horizon_days: %g days is shorter than one step of %g s", f,
+                    sc->horizon_days, sc->step_s);
+    double steps = horizon_s / sc->step_s;
+    if (steps > 1e8)
+        ic_diag_add(w->diag,
+                    "%s: /step_s: %g s over %g days makes %.3g steps per path, expected at most "
+                    "1e8; raise /step_s or shorten /horizon_days",
+                    f, sc->step_s, sc->horizon_days, steps);
+    const struct ic_numarr *q = &sc->output.quantiles;
+    for (int i = 0; i < q->n; i++) {
+        if (!(q->v[i] > 0 && q->v[i] < 1))
+            ic_diag_add(w->diag, "%s: /output/quantiles/%d: got %g, expected a value in (0, 1)", f,
+                        i, q->v[i]);
+        if (i > 0 && !(q->v[i] > q->v[i - 1]))
+            ic_diag_add(w->diag,
+                        "%s: /output/quantiles/%d: got %g after %g, expected increasing "
+                        "quantiles",
+                        f, i, q->v[i], q->v[i - 1]);
+    }
+    const struct ic_numarr *dw = &sc->traffic.diurnal.weights;
+    if (sc->traffic.diurnal.profile == IC_DIURNAL_CUSTOM) {
+        double s = 0;
+        for (int i = 0; i < dw->n; i++) s += dw->v[i];
+        if (dw->n != 24 || !(s > 0))
+            ic_diag_add(w->diag,
+                        "%s: /traffic/diurnal/weights: profile \"custom\" needs 24 weights with a "
+                        "positive sum (got %d weights)",
+                        f, dw->n);
+    } else if (dw->n > 0) {
+        ic_diag_add(w->diag,
+                    "%s: /traffic/diurnal/weights: weights are given but /traffic/diurnal/profile "
+                    "is not \"custom\"; set it to \"custom\" to use them",
+                    f);
+    }
+    double share = 0;
+    for (int i = 0; i < sc->workload.n_classes; i++) {
+        const struct ic_dist *d = &sc->workload.classes[i].share;
+        share += d->kind == IC_DIST_FIXED ? d->a : ic_dist_mean(d);
+    }
+    if (sc->workload.n_classes > 0 && !(share > 0))
+        ic_diag_add(w->diag,
+                    "%s: /workload/classes: the shares sum to 0; give at least one class "
+                    "a positive share",
+                    f);
+
+    const struct ic_accelerator *a = &sc->accelerator.value;
+    const struct ic_llm *m = &sc->model.value;
+    static const char *const prec[] = {"bf16", "fp8", "int8", "fp4"};
+    if (a->key[0] && !isfinite(ic_peak_flops(a, sc->serving.weight_precision)))
+        ic_diag_add(w->diag,
+                    "%s: /serving/weight_precision: accelerator \"%s\" has no %s compute (the "
+                    "catalog lists none); use bf16 or a precision it supports",
+                    f, a->key, prec[sc->serving.weight_precision]);
+    if (sc->serving.kv_precision == IC_PREC_FP4)
+        ic_diag_add(w->diag, "%s: /serving/kv_precision: got \"fp4\", expected bf16, fp8 or int8",
+                    f);
+    if (a->key[0] && m->key[0] && isfinite(a->hbm_gb) && isfinite(m->total_params_b)) {
+        struct ic_fit fit;
+        ic_perf_fit(m, a, sc->serving.weight_precision, sc->serving.memory_utilization,
+                    sc->serving.kv_reserve_fraction, sc->serving.accelerators_per_replica, &fit);
+        if (!fit.ok) ic_diag_add(w->diag, "%s: /serving/accelerators_per_replica: %s", f, fit.why);
+    }
+}
+
+/* ---- loading ------------------------------------------------------------------------------- */
+
+static void line_col(const char *text, const char *at_ptr, int *line, int *col) {
+    *line = 1;
+    *col = 1;
+    for (const char *p = text; p < at_ptr && *p; p++) {
+        if (*p == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+int ic_scenario_load_string(const char *text, const char *label, const struct ic_load_opts *opts,
+                            const struct ic_catalog *cat, struct ic_scenario *sc,
+                            struct ic_diag *diag, struct ic_error *err) {
+    memset(sc, 0, sizeof *sc);
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+    if (!root) {
+        const char *where = cJSON_GetErrorPtr();
+        if (!where) where = end ? end : text;
+        int line, col;
+        line_col(text, where, &line, &col);
+        char near[24] = "";
+        size_t k = 0;
+        for (const char *p = where; *p && *p != '\n' && k < sizeof near - 1; p++)
+            near[k++] = (unsigned char)*p < 0x20 ? ' ' : *p;
+        near[k] = '\0';
+        return ic_error_set(err, IC_ERR_PARSE, "%s:%d:%d: JSON syntax error%s%s%s", label, line,
+                            col, k ? " near '" : " at end of input", near, k ? "'" : "");
+    }
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return ic_error_set(err, IC_ERR_INVALID, "%s: the scenario must be a JSON object", label);
+    }
+    for (int i = 0; opts && i < opts->n_sets; i++) apply_set(root, opts->sets[i], diag);
+
+    struct walker w = {label, diag, cat, opts};
+    set_defaults("", "", sc);
+    walk_object(&w, root, "", "", sc);
+    cJSON_Delete(root);
+    if (diag->count == 0) cross_checks(&w, sc);
+    if (diag->count || diag->nomem)
+        return ic_error_set(err, IC_ERR_INVALID, "%s: %zu error%s", label, diag->count,
+                            diag->count == 1 ? "" : "s");
+    return IC_OK;
+}
+
+int ic_scenario_load(const char *path, const struct ic_load_opts *opts,
+                     const struct ic_catalog *cat, struct ic_scenario *sc, struct ic_diag *diag,
+                     struct ic_error *err) {
+    char *text;
+    size_t len;
+    int rc = ic_read_file(path, IC_SCENARIO_MAX_BYTES, &text, &len, err);
+    if (rc) return rc;
+    if (strlen(text) != len) {
+        free(text);
+        return ic_error_set(err, IC_ERR_INVALID, "%s: contains a NUL byte; not a JSON text", path);
+    }
+    rc = ic_scenario_load_string(text, path, opts, cat, sc, diag, err);
+    free(text);
+    return rc;
+}
+
+/* ---- the resolved scenario ----------------------------------------------------------------- */
+
+static cJSON *emit_dist(const struct ic_dist *d) {
+    if (d->kind == IC_DIST_FIXED) return cJSON_CreateNumber(d->a);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "dist", ic_dist_kind_name(d->kind));
+    const char *const *keys = dist_keys[d->kind];
+    if (d->kind == IC_DIST_CHOICE) {
+        cJSON_AddItemToObject(o, "values", cJSON_CreateDoubleArray(d->values, d->n));
+        cJSON_AddItemToObject(o, "weights", cJSON_CreateDoubleArray(d->weights, d->n));
+        return o;
+    }
+    const double v[3] = {d->a, d->b, d->c};
+    for (int i = 0; i < 3 && keys[i]; i++) cJSON_AddNumberToObject(o, keys[i], v[i]);
+    return o;
+}
+
+static void emit_object(const char *pattern, const void *base, cJSON *obj) {
+    for (size_t i = 0; i < ic_param_count; i++) {
+        const struct ic_param *p = &ic_params[i];
+        if (!is_child_of(p->path, pattern)) continue;
+        const char *key = p->path + strlen(pattern) + 1;
+        const void *src = (const char *)base + p->offset;
+        cJSON *v = NULL;
+        switch (p->type) {
+        case IC_T_OBJ:
+            v = cJSON_CreateObject();
+            emit_object(p->path, base, v);
+            break;
+        case IC_T_OBJARR: {
+            v = cJSON_CreateArray();
+            char epat[PTR_MAX];
+            ptr_join(epat, p->path, "*");
+            int n = *(const int *)src;
+            for (int k = 0; k < n; k++) {
+                cJSON *e = cJSON_CreateObject();
+                emit_object(epat, (const char *)base + p->offset2 + (size_t)k * p->size, e);
+                cJSON_AddItemToArray(v, e);
+            }
+            break;
+        }
+        case IC_T_NUM:
+            v = cJSON_CreateNumber(*(const double *)src);
+            break;
+        case IC_T_INT:
+            v = cJSON_CreateNumber((double)*(const long long *)src);
+            break;
+        case IC_T_DIST:
+        case IC_T_IDIST:
+            v = emit_dist(src);
+            break;
+        case IC_T_STR:
+            v = cJSON_CreateString(src);
+            break;
+        case IC_T_ENUM: {
+            char c[64];
+            ic_param_choice(p, *(const int *)src, c, sizeof c);
+            v = cJSON_CreateString(c);
+            break;
+        }
+        case IC_T_TIME:
+            v = cJSON_CreateString(((const struct ic_time *)src)->text);
+            break;
+        case IC_T_NUMARR: {
+            const struct ic_numarr *a = src;
+            v = cJSON_CreateDoubleArray(a->v, a->n);
+            break;
+        }
+        case IC_T_ACCEL: {
+            const struct ic_accel_ref *r = src;
+            v = cJSON_CreateObject();
+            cJSON_AddStringToObject(v, r->base[0] ? "base" : "name",
+                                    r->base[0] ? r->base : r->value.key);
+            ic_catalog_emit_fields(&r->value, ic_accel_fields, ic_accel_field_count, v);
+            break;
+        }
+        case IC_T_LLM: {
+            const struct ic_llm_ref *r = src;
+            v = cJSON_CreateObject();
+            cJSON_AddStringToObject(v, r->base[0] ? "base" : "name",
+                                    r->base[0] ? r->base : r->value.key);
+            ic_catalog_emit_fields(&r->value, ic_llm_fields, ic_llm_field_count, v);
+            break;
+        }
+        default:
+            break;
+        }
+        if (v) cJSON_AddItemToObject(obj, key, v);
+    }
+}
+
+char *ic_scenario_resolved_json(const struct ic_scenario *sc) {
+    cJSON *root = cJSON_CreateObject();
+    if (!root) return NULL;
+    emit_object("", sc, root);
+    char *s = cJSON_Print(root);
+    cJSON_Delete(root);
+    return s;
+}
+
+long ic_scenario_steps(const struct ic_scenario *sc) {
+    return (long)floor(sc->horizon_days * 86400.0 / sc->step_s + 1e-9);
+}
+
+long ic_scenario_out_steps(const struct ic_scenario *sc) {
+    long per = (long)floor(sc->output.interval_s / sc->step_s + 0.5);
+    long n = ic_scenario_steps(sc);
+    return per > 0 ? (n + per - 1) / per : n;
+}
+
+static void each_dist(const char *pattern, const char *ptr, const void *base, ic_dist_visitor fn,
+                      void *ctx) {
+    for (size_t i = 0; i < ic_param_count; i++) {
+        const struct ic_param *p = &ic_params[i];
+        if (!is_child_of(p->path, pattern)) continue;
+        char cptr[PTR_MAX];
+        ptr_join(cptr, ptr, p->path + strlen(pattern) + 1);
+        const char *src = (const char *)base + p->offset;
+        if (p->type == IC_T_DIST || p->type == IC_T_IDIST) {
+            fn(ctx, (const struct ic_dist *)src, cptr);
+        } else if (p->type == IC_T_OBJ) {
+            each_dist(p->path, cptr, base, fn, ctx);
+        } else if (p->type == IC_T_OBJARR) {
+            char epat[PTR_MAX];
+            ptr_join(epat, p->path, "*");
+            int n = *(const int *)src;
+            for (int k = 0; k < n; k++) {
+                char eptr[PTR_MAX];
+                ptr_index(eptr, cptr, k);
+                each_dist(epat, eptr, (const char *)base + p->offset2 + (size_t)k * p->size, fn,
+                          ctx);
+            }
+        }
+    }
+}
+
+void ic_scenario_each_dist(const struct ic_scenario *sc, ic_dist_visitor fn, void *ctx) {
+    each_dist("", "", sc, fn, ctx);
+}

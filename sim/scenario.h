@@ -1,0 +1,166 @@
+/* scenario.h: the typed scenario, as read from a scenario file (JSON) with defaults filled in.
+ *
+ * Every field is declared once in the parameter table (params.c) with its JSON Pointer, type,
+ * default, range, units and doc; the loader, the validator, `infercap params`, and the resolved
+ * JSON written into each result file all come from that table.  Fields of type struct ic_dist
+ * may be distributions drawn once per Monte Carlo path. */
+#ifndef IC_SCENARIO_H
+#define IC_SCENARIO_H
+
+#include "../models/catalog.h"
+#include "../models/perf.h"
+#include "../models/traffic.h"
+#include "dist.h"
+#include "error.h"
+
+#include <stdint.h>
+
+#define IC_NAME_MAX    64
+#define IC_DESC_MAX    1024
+#define IC_NUMARR_MAX  32
+#define IC_MAX_EVENTS  32
+#define IC_MAX_CLASSES 16
+
+struct ic_time {
+    char text[40]; /* as written, ISO-8601 with offset */
+    double unix_s;
+    int offset_s; /* seconds east of UTC */
+};
+
+struct ic_numarr {
+    int n;
+    double v[IC_NUMARR_MAX];
+};
+
+/* A catalog reference: a key, or a key with overrides ("base"), or a new inline entry ("name"). */
+struct ic_accel_ref {
+    char base[IC_KEY_MAX]; /* catalog key the entry started from ("" for an inline entry) */
+    struct ic_accelerator value;
+};
+struct ic_llm_ref {
+    char base[IC_KEY_MAX];
+    struct ic_llm value;
+};
+
+struct ic_event {
+    char name[IC_NAME_MAX];
+    struct ic_time start;
+    struct ic_dist peak_multiplier;
+    struct ic_dist rise_s;
+    struct ic_dist decay_s;
+};
+
+struct ic_token_dist {
+    struct ic_dist median; /* lognormal median per request (the median itself may vary by path) */
+    double sigma;          /* lognormal shape per request */
+};
+
+struct ic_class {
+    char name[IC_NAME_MAX];
+    struct ic_dist share;
+    struct ic_token_dist input_tokens;
+    struct ic_token_dist output_tokens;
+    double prefix_cache_hit;
+};
+
+struct ic_scenario {
+    char name[IC_NAME_MAX];
+    char description[IC_DESC_MAX];
+    long long seed;
+    long long paths;
+    struct ic_time start;
+    double horizon_days;
+    double step_s;
+    struct {
+        double interval_s;
+        long long store_paths;
+        struct ic_numarr quantiles;
+    } output;
+    struct {
+        struct {
+            int model; /* enum ic_growth_model */
+            struct ic_dist initial_users;
+            struct ic_dist rate_per_day;
+            struct ic_dist capacity_users;
+        } growth;
+        struct ic_dist requests_per_user_per_day;
+        struct {
+            int profile; /* enum ic_diurnal_profile */
+            struct ic_numarr weights;
+        } diurnal;
+        struct {
+            struct ic_dist sigma;
+            double corr_time_s;
+        } noise;
+        int n_events;
+        struct ic_event events[IC_MAX_EVENTS];
+    } traffic;
+    struct {
+        int n_classes;
+        struct ic_class classes[IC_MAX_CLASSES];
+    } workload;
+    struct ic_llm_ref model;
+    struct ic_accel_ref accelerator;
+    struct {
+        int weight_precision; /* enum ic_precision */
+        int kv_precision;
+        long long accelerators_per_replica; /* 0: smallest that fits */
+        double memory_utilization;
+        double kv_reserve_fraction;
+        struct ic_dist prefill_mfu;
+        struct ic_dist decode_mbu;
+        double step_overhead_ms;
+        double tpot_slo_ms;
+        long long max_batch;
+    } serving;
+    struct {
+        struct ic_dist accelerators;
+        double failure_rate_per_hour;
+        struct ic_dist repair_hours;
+        double accelerator_hour_usd; /* < 0: derived from price, power and amortisation */
+        double amortization_years;
+        double pue;
+        double electricity_usd_per_kwh;
+    } fleet;
+    struct {
+        double max_wait_s;
+        struct ic_dist patience_s;
+        double degraded_failed_fraction;
+        double outage_min_s;
+    } queue;
+};
+
+struct ic_catalog;
+
+/* Options for loading: overrides given on the command line as "/json/pointer=VALUE". */
+struct ic_load_opts {
+    const char *const *sets;
+    int n_sets;
+};
+
+/* Load a scenario file, apply the overrides, fill defaults, check every field and the
+ * cross-field rules.  Every problem found is added to diag (messages name the file, the JSON
+ * Pointer, the value received and what was expected).  Returns IC_OK, IC_ERR_PARSE (syntax:
+ * err holds file:line:column), IC_ERR_IO, or IC_ERR_INVALID (diag holds the messages). */
+int ic_scenario_load(const char *path, const struct ic_load_opts *opts,
+                     const struct ic_catalog *cat, struct ic_scenario *sc, struct ic_diag *diag,
+                     struct ic_error *err);
+
+/* The same from a string in memory; `label` names it in messages. */
+int ic_scenario_load_string(const char *text, const char *label, const struct ic_load_opts *opts,
+                            const struct ic_catalog *cat, struct ic_scenario *sc,
+                            struct ic_diag *diag, struct ic_error *err);
+
+/* The fully resolved scenario (every field, defaults included, catalog entries expanded) as a
+ * JSON string (malloc'd; caller frees).  Loading it again gives an identical scenario. */
+char *ic_scenario_resolved_json(const struct ic_scenario *sc);
+
+/* Visit every distribution field of the scenario with its concrete JSON Pointer. */
+typedef void (*ic_dist_visitor)(void *ctx, const struct ic_dist *d, const char *pointer);
+void ic_scenario_each_dist(const struct ic_scenario *sc, ic_dist_visitor fn, void *ctx);
+
+/* Derived sizes. */
+long ic_scenario_steps(const struct ic_scenario *sc);
+long ic_scenario_out_steps(const struct ic_scenario *sc);
+
+#endif

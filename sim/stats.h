@@ -1,0 +1,23 @@
+/* stats.h: the statistics of the reduction: binomial confidence intervals and sample
+ * quantiles.  Pure functions; the callers pass data in path order. */
+#ifndef IC_STATS_H
+#define IC_STATS_H
+
+#include <stddef.h>
+
+/* Wilson score interval for k successes in n trials at normal quantile z (1.959964 for 95%):
+ * E. B. Wilson, "Probable inference, the law of succession, and statistical inference",
+ * JASA 22 (1927) 209-212.  Unlike the Wald interval it stays inside [0, 1] and keeps close to
+ * nominal coverage when k is 0 or n. */
+void ic_wilson(long k, long n, double z, double *lo, double *hi);
+
+/* Quantile p of n sorted values, linear interpolation between order statistics (Hyndman and
+ * Fan 1996, definition 7, the default of R and NumPy).  NaN for n == 0. */
+double ic_quantile_sorted(const double *x, size_t n, double p);
+double ic_quantile_sorted_f(const float *x, size_t n, double p);
+
+/* Sort doubles (NaNs removed first); returns the number of non-NaN values left in x. */
+size_t ic_sort_finite(double *x, size_t n);
+void ic_sort_floats(float *x, size_t n);
+
+#endif

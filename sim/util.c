@@ -1,0 +1,130 @@
+/* util.c: file reading, suggestions, JSON Pointer escaping (see util.h). */
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int ic_read_file(const char *path, size_t max_bytes, char **buf, size_t *len,
+                 struct ic_error *err) {
+    *buf = NULL;
+    *len = 0;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return ic_error_set(err, IC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return ic_error_set(err, IC_ERR_IO, "%s: is a directory, not a file", path);
+    FILE *f = fopen(path, "rb");
+    if (!f) return ic_error_set(err, IC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *b = malloc(cap + 1);
+    if (!b) {
+        fclose(f);
+        return ic_error_set(err, IC_ERR_NOMEM, "%s: out of memory", path);
+    }
+    for (;;) {
+        if (n == cap) {
+            if (cap >= max_bytes) {
+                free(b);
+                fclose(f);
+                return ic_error_set(err, IC_ERR_INVALID, "%s: larger than the limit of %zu bytes",
+                                    path, max_bytes);
+            }
+            cap = cap * 2 > max_bytes ? max_bytes : cap * 2;
+            char *nb = realloc(b, cap + 1);
+            if (!nb) {
+                free(b);
+                fclose(f);
+                return ic_error_set(err, IC_ERR_NOMEM, "%s: out of memory", path);
+            }
+            b = nb;
+        }
+        size_t got = fread(b + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(b);
+        return ic_error_set(err, IC_ERR_IO, "%s: read error", path);
+    }
+    if (n > max_bytes) {
+        free(b);
+        return ic_error_set(err, IC_ERR_INVALID, "%s: larger than the limit of %zu bytes", path,
+                            max_bytes);
+    }
+    b[n] = '\0';
+    *buf = b;
+    *len = n;
+    return IC_OK;
+}
+
+int ic_edit_distance(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 255) la = 255;
+    if (lb > 255) lb = 255;
+    int row[256];
+    for (size_t j = 0; j <= lb; j++) row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int prev = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int cur = row[j];
+            int sub = prev + (a[i - 1] != b[j - 1]);
+            int del = row[j] + 1, ins = row[j - 1] + 1;
+            row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+const char *ic_suggest(const char *word, const char *const *cands, size_t n) {
+    const char *best = NULL;
+    int bestd = 1 << 30;
+    for (size_t i = 0; i < n; i++) {
+        if (!cands[i]) continue;
+        int d = ic_edit_distance(word, cands[i]);
+        /* A prefix or suffix of a candidate ("accel" for "accelerators") also counts. */
+        size_t lw = strlen(word), lc = strlen(cands[i]);
+        if (lw >= 3 && lw < lc &&
+            (strncmp(word, cands[i], lw) == 0 || strcmp(word, cands[i] + lc - lw) == 0))
+            d = d < 2 ? d : 2;
+        if (d < bestd) {
+            bestd = d;
+            best = cands[i];
+        }
+    }
+    size_t len = strlen(word);
+    int limit = len <= 4 ? 1 : (len <= 8 ? 2 : 3);
+    return bestd <= limit ? best : NULL;
+}
+
+void ic_pointer_append(char *buf, size_t size, const char *token) {
+    size_t n = strlen(buf);
+    if (n + 1 >= size) return;
+    buf[n++] = '/';
+    for (const char *p = token; *p && n + 2 < size; p++) {
+        if (*p == '~') {
+            buf[n++] = '~';
+            buf[n++] = '0';
+        } else if (*p == '/') {
+            buf[n++] = '~';
+            buf[n++] = '1';
+        } else {
+            buf[n++] = *p;
+        }
+    }
+    buf[n] = '\0';
+}
+
+void ic_strlcpy(char *dst, const char *src, size_t size) {
+    if (size == 0) return;
+    size_t n = strlen(src);
+    if (n >= size) n = size - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
