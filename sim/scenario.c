@@ -189,13 +189,18 @@ static void set_defaults(const char *prefix, const char *eptr, void *base) {
 static int read_number(struct walker *w, const struct ic_param *p, const cJSON *v, const char *ptr,
                        double *out) {
     char exp[160];
-    range_text(p, p->type == IC_T_INT ? "an integer" : "a number", exp, sizeof exp);
+    int integer = p->type == IC_T_INT || p->type == IC_T_IDIST;
+    const char *what = p->type == IC_T_DIST    ? "a number (or a distribution)"
+                       : p->type == IC_T_IDIST ? "an integer (or a distribution)"
+                       : integer               ? "an integer"
+                                               : "a number";
+    range_text(p, what, exp, sizeof exp);
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
         bad_value(w, ptr, v, exp);
         return -1;
     }
     double x = v->valuedouble;
-    if (x < p->min || x > p->max || (p->type == IC_T_INT && x != floor(x))) {
+    if (x < p->min || x > p->max || (integer && x != floor(x))) {
         bad_value(w, ptr, v, exp);
         return -1;
     }
@@ -668,6 +673,20 @@ static int is_index(const char *t, int *out) {
     return 1;
 }
 
+/* Split off the next reference token of a pointer (empty tokens are keys too, RFC 6901). */
+static char *next_token(char **rest) {
+    char *t = *rest;
+    if (!t) return NULL;
+    char *slash = strchr(t, '/');
+    if (slash) {
+        *slash = '\0';
+        *rest = slash + 1;
+    } else {
+        *rest = NULL;
+    }
+    return t;
+}
+
 static void apply_set(cJSON *root, const char *arg, struct ic_diag *diag) {
     const char *eq = strchr(arg, '=');
     if (!eq || arg[0] != '/') {
@@ -689,10 +708,10 @@ static void apply_set(cJSON *root, const char *arg, struct ic_diag *diag) {
     if (!val) val = cJSON_CreateString(text); /* not JSON: take it as a string */
 
     cJSON *node = root;
-    char *save = NULL, *tok = strtok_r(ptr + 1, "/", &save);
+    char *rest = ptr + 1, *tok = next_token(&rest);
     char done[PTR_MAX] = "";
     while (tok) {
-        char *next = strtok_r(NULL, "/", &save);
+        char *next = next_token(&rest);
         if (unescape_token(tok) != 0) {
             ic_diag_add(diag, "--set %.*s: bad escape in pointer (use ~0 for ~ and ~1 for /)",
                         (int)plen, arg);
@@ -703,12 +722,19 @@ static void apply_set(cJSON *root, const char *arg, struct ic_diag *diag) {
             cJSON *child = cJSON_GetObjectItemCaseSensitive(node, tok);
             if (!next) {
                 if (child)
-                    cJSON_ReplaceItemViaPointer(node, child, val);
+                    cJSON_ReplaceItemInObjectCaseSensitive(node, tok, val);
                 else
                     cJSON_AddItemToObject(node, tok, val);
                 return;
             }
-            if (!child) child = cJSON_AddObjectToObject(node, tok);
+            if (!child) {
+                /* A missing container: an array when the next token indexes one. */
+                int i0;
+                if (strcmp(next, "-") == 0 || (is_index(next, &i0) && i0 == 0))
+                    child = cJSON_AddArrayToObject(node, tok);
+                else
+                    child = cJSON_AddObjectToObject(node, tok);
+            }
             node = child;
         } else if (cJSON_IsArray(node)) {
             int idx, n = cJSON_GetArraySize(node);
@@ -957,7 +983,7 @@ static void emit_object(const char *pattern, const void *base, cJSON *obj) {
             break;
         case IC_T_NUMARR: {
             const struct ic_numarr *a = src;
-            v = cJSON_CreateDoubleArray(a->v, a->n);
+            if (a->n > 0) v = cJSON_CreateDoubleArray(a->v, a->n); /* empty: not given */
             break;
         }
         case IC_T_ACCEL: {

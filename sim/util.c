@@ -63,23 +63,28 @@ int ic_read_file(const char *path, size_t max_bytes, char **buf, size_t *len,
 }
 
 int ic_edit_distance(const char *a, const char *b) {
+    /* Optimal string alignment distance: Levenshtein plus adjacent transpositions ("rnu" is one
+     * edit from "run"), the commonest typo (Damerau 1964). */
     size_t la = strlen(a), lb = strlen(b);
     if (la > 255) la = 255;
     if (lb > 255) lb = 255;
-    int row[256];
-    for (size_t j = 0; j <= lb; j++) row[j] = (int)j;
+    int prev2[256], prev[256], cur[256];
+    for (size_t j = 0; j <= lb; j++) prev[j] = (int)j;
     for (size_t i = 1; i <= la; i++) {
-        int prev = row[0];
-        row[0] = (int)i;
+        cur[0] = (int)i;
         for (size_t j = 1; j <= lb; j++) {
-            int cur = row[j];
-            int sub = prev + (a[i - 1] != b[j - 1]);
-            int del = row[j] + 1, ins = row[j - 1] + 1;
-            row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-            prev = cur;
+            int sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            int del = prev[j] + 1, ins = cur[j - 1] + 1;
+            int best = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                prev2[j - 2] + 1 < best)
+                best = prev2[j - 2] + 1;
+            cur[j] = best;
         }
+        memcpy(prev2, prev, (lb + 1) * sizeof *prev);
+        memcpy(prev, cur, (lb + 1) * sizeof *cur);
     }
-    return row[lb];
+    return prev[lb];
 }
 
 const char *ic_suggest(const char *word, const char *const *cands, size_t n) {

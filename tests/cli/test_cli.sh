@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# test_cli.sh INFERCAP SOURCE_DIR: the command line: help, version, exit codes, run/info/params/
+# catalog/validate on a small scenario, --set, --json, and files left behind.
+set -u
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+ok() { :; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+expect_rc() { # expected-rc description command...
+    local want=$1 what=$2; shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    [ "$rc" -eq "$want" ] || bad "$what: exit $rc, expected $want; stderr: $(head -c 400 "$tmp/err")"
+}
+contains() { # file fragment description
+    grep -qF -- "$2" "$1" || bad "$3: expected \"$2\" in: $(head -c 600 "$1")"
+}
+PY=/usr/bin/python3
+
+expect_rc 0 "--version" "$bin" --version
+grep -qE '^infercap [0-9]+\.[0-9]+\.[0-9]+ \(git [0-9a-f]+(-dirty)?|unknown\)' "$tmp/out" || bad "--version output: $(cat "$tmp/out")"
+expect_rc 2 "no command" "$bin"
+contains "$tmp/err" "usage: infercap COMMAND" "no command prints usage"
+expect_rc 0 "--help" "$bin" --help
+for sub in run validate params catalog info; do
+    expect_rc 0 "$sub --help" "$bin" "$sub" --help
+    contains "$tmp/out" "usage: infercap $sub" "$sub --help"
+done
+expect_rc 2 "unknown command" "$bin" rnu
+contains "$tmp/err" 'did you mean "run"' "unknown command suggestion"
+expect_rc 2 "run without scenario" "$bin" run
+expect_rc 2 "run with bad --threads" "$bin" run "$src/scenarios/kimi-2024-03.json" --threads 0
+expect_rc 2 "run with bad --paths" "$bin" run "$src/scenarios/kimi-2024-03.json" --paths ten
+expect_rc 1 "run on a missing file" "$bin" run "$tmp/nope.json"
+contains "$tmp/err" "nope.json: cannot open" "missing scenario message"
+expect_rc 1 "run on a directory" "$bin" run "$tmp"
+contains "$tmp/err" "is a directory" "directory scenario message"
+
+# params: every row, and JSON that parses.
+expect_rc 0 "params" "$bin" params
+contains "$tmp/out" "/fleet/accelerators" "params lists fleet size"
+contains "$tmp/out" "/traffic/events/*/peak_multiplier" "params lists event rows"
+expect_rc 0 "params --json" "$bin" params --json
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d) > 50, len(d); assert all({"path","type","units","doc"} <= set(x) for x in d)' "$tmp/out" || bad "params --json"
+
+# catalogs
+expect_rc 0 "catalog accelerators" "$bin" catalog accelerators
+for k in nvidia_h100_sxm nvidia_h800_sxm nvidia_h20 nvidia_h200_sxm nvidia_a100_sxm_80gb nvidia_b200_hgx amd_mi300x amd_mi325x huawei_ascend_910b huawei_ascend_910c cambricon_mlu590 kunlunxin_p800 moorethreads_mtt_s4000; do
+    contains "$tmp/out" "$k" "catalog accelerators has $k"
+done
+expect_rc 0 "catalog accelerators --json" "$bin" catalog accelerators --json
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1]))["accelerators"]; assert len(d) >= 20; assert all("source" in v and "confidence" in v for v in d.values())' "$tmp/out" || bad "catalog --json keeps sources"
+expect_rc 0 "catalog models" "$bin" catalog models
+for k in llama-3.1-8b llama-3.1-70b llama-3.1-405b qwen2.5-72b deepseek-v3 kimi-k2; do
+    contains "$tmp/out" "$k" "catalog models has $k"
+done
+expect_rc 2 "catalog without which" "$bin" catalog
+
+# A small scenario: validate, run with --json, info, --set.
+sc="$tmp/small.json"
+cat >"$sc" <<JSON
+{"name": "cli-small", "seed": 7, "paths": 24, "start": "2024-03-18T00:00:00+08:00",
+ "horizon_days": 1, "output": {"interval_s": 3600, "store_paths": 3},
+ "traffic": {"growth": {"initial_users": {"dist": "lognormal", "median": 200000, "sigma": 0.3}},
+             "requests_per_user_per_day": 10},
+ "model": "llama-3.1-8b", "accelerator": "nvidia_h100_sxm", "fleet": {"accelerators": 40}}
+JSON
+expect_rc 0 "validate small" "$bin" validate "$sc"
+contains "$tmp/out" "valid" "validate says valid"
+expect_rc 0 "run small --json" "$bin" run "$sc" -o "$tmp/a.h5" --json --threads 2
+cp "$tmp/out" "$tmp/a.json"
+$PY - "$tmp/a.json" <<'PYEOF' || bad "run --json headline"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["paths"] == 24 and d["scenario"] == "cli-small"
+lo, hi = d["outage_probability_ci95"]
+assert 0 <= lo <= d["outage_probability"] <= hi <= 1
+PYEOF
+[ -f "$tmp/a.h5" ] || bad "run wrote no file"
+ls "$tmp" | grep -q 'tmp-' && bad "run left a temporary file"
+expect_rc 0 "run --quiet" "$bin" run "$sc" -o "$tmp/q.h5" --quiet
+[ -s "$tmp/out" ] && bad "--quiet printed: $(cat "$tmp/out")"
+expect_rc 0 "info" "$bin" info "$tmp/a.h5"
+contains "$tmp/out" "cli-small" "info names the scenario"
+contains "$tmp/out" "P(outage)" "info prints the headline"
+expect_rc 0 "info --json" "$bin" info "$tmp/a.h5" --json
+$PY - "$tmp/a.json" "$tmp/out" <<'PYEOF' || bad "info --json equals run --json"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for k in ("outage_probability", "outage_probability_ci95", "lost_requests_mean", "cost_usd_mean", "paths", "seed"):
+    assert a[k] == b[k], (k, a[k], b[k])
+PYEOF
+expect_rc 2 "info on a non-HDF5 file" "$bin" info "$sc"
+contains "$tmp/err" "not an HDF5 file" "info on JSON"
+
+# --set changes the result; --paths and --seed override the file.
+expect_rc 0 "run with --set" "$bin" run "$sc" -o "$tmp/b.h5" --json --set /fleet/accelerators=4 --paths 12 --seed 8
+$PY - "$tmp/out" "$tmp/a.json" <<'PYEOF' || bad "--set/--paths/--seed took effect"
+import json, sys
+d, a = (json.load(open(p)) for p in sys.argv[1:3])
+assert d["paths"] == 12 and d["seed"] == 8 and d["accelerators_mean"] == 4, d
+assert d["outage_probability"] > a["outage_probability"], (d, a)
+PYEOF
+expect_rc 2 "bad --set" "$bin" run "$sc" -o "$tmp/c.h5" --set /fleet/acelerators=4
+contains "$tmp/err" '/fleet/acelerators: unknown key "acelerators"; did you mean "accelerators"? (from --set)' "bad --set message"
+[ -e "$tmp/c.h5" ] && bad "invalid run left an output file"
+
+# An output directory that does not exist fails before the run, naming the path.
+expect_rc 1 "missing output dir" "$bin" run "$sc" -o "$tmp/no/such/dir/x.h5"
+contains "$tmp/err" "no/such/dir/x.h5: cannot create the output file" "missing output dir message"
+
+if [ "$fails" -ne 0 ]; then echo "test_cli: $fails failure(s)"; exit 1; fi
+echo "test_cli: all passed"

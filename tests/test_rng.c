@@ -1,0 +1,127 @@
+/* test_rng.c: Philox streams and samplers: determinism, moments, and the Poisson sampler's
+ * distribution against the exact probabilities (chi-square). */
+#include "check.h"
+#include "rng.h"
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_sf_gamma.h>
+
+static void test_determinism(void) {
+    struct ic_rng a, b, c;
+    ic_rng_init(&a, 2385, 17, IC_STREAM_ARRIVALS, 0);
+    ic_rng_init(&b, 2385, 17, IC_STREAM_ARRIVALS, 0);
+    ic_rng_init(&c, 2385, 18, IC_STREAM_ARRIVALS, 0);
+    int same = 1, differ = 0;
+    for (int i = 0; i < 1000; i++) {
+        uint64_t x = ic_rng_u64(&a), y = ic_rng_u64(&b), z = ic_rng_u64(&c);
+        same &= x == y;
+        differ += x != z;
+    }
+    CHECK(same);
+    CHECK(differ == 1000);
+    /* Purpose and sub-stream separate streams too. */
+    struct ic_rng d, e;
+    ic_rng_init(&d, 2385, 17, IC_STREAM_NOISE, 0);
+    ic_rng_init(&e, 2385, 17, IC_STREAM_NOISE, 1);
+    CHECK(ic_rng_u64(&d) != ic_rng_u64(&e));
+    /* Seeds above 2^32 matter. */
+    struct ic_rng f, g;
+    ic_rng_init(&f, 1, 0, 1, 0);
+    ic_rng_init(&g, 1 + (1ull << 32), 0, 1, 0);
+    CHECK(ic_rng_u64(&f) != ic_rng_u64(&g));
+}
+
+static void test_uniform_normal(void) {
+    struct ic_rng r;
+    ic_rng_init(&r, 77, 3, IC_STREAM_NOISE, 0);
+    const int n = 1000000;
+    double s = 0, s2 = 0, lo = 1, hi = 0, ns = 0, ns2 = 0, ns4 = 0;
+    for (int i = 0; i < n; i++) {
+        double u = ic_rng_uniform(&r);
+        s += u;
+        s2 += u * u;
+        if (u < lo) lo = u;
+        if (u > hi) hi = u;
+        double z = ic_rng_normal(&r);
+        ns += z;
+        ns2 += z * z;
+        ns4 += z * z * z * z;
+    }
+    CHECK(lo > 0 && hi < 1);
+    CHECK(fabs(s / n - 0.5) < 5 * sqrt(1.0 / 12 / n));
+    CHECK(fabs(s2 / n - 1.0 / 3) < 5 * sqrt(4.0 / 45 / n));
+    CHECK(fabs(ns / n) < 5 / sqrt(n));
+    CHECK(fabs(ns2 / n - 1) < 5 * sqrt(2.0 / n));
+    CHECK(fabs(ns4 / n - 3) < 5 * sqrt(96.0 / n));
+}
+
+/* Sample mean and variance of Poisson draws within 5 standard errors. */
+static void poisson_moments(double mu, int n) {
+    struct ic_rng r;
+    ic_rng_init(&r, 1234567, (uint64_t)(mu * 1000), IC_STREAM_ARRIVALS, 0);
+    double s = 0, s2 = 0;
+    int integral = 1;
+    for (int i = 0; i < n; i++) {
+        double k = ic_rng_poisson(&r, mu);
+        integral &= k == floor(k) && k >= 0;
+        s += k;
+        s2 += k * k;
+    }
+    double mean = s / n, var = s2 / n - mean * mean;
+    CHECK(integral);
+    if (fabs(mean - mu) >= 5 * sqrt(mu / n)) fprintf(stderr, "poisson mu=%g: mean %g\n", mu, mean);
+    CHECK(fabs(mean - mu) < 5 * sqrt(mu / n));
+    /* Var of the sample variance of a Poisson: (mu + 2 mu^2) / n approximately. */
+    CHECK(fabs(var - mu) < 5 * sqrt((mu + 2 * mu * mu) / n));
+}
+
+/* Chi-square goodness of fit of Poisson(mu) draws to the exact pmf. */
+static void poisson_chi2(double mu, int n) {
+    struct ic_rng r;
+    ic_rng_init(&r, 99, (uint64_t)(mu * 7), IC_STREAM_ARRIVALS, 3);
+    int kmax = (int)(mu + 10 * sqrt(mu) + 20);
+    double *obs = calloc((size_t)kmax + 1, sizeof *obs);
+    for (int i = 0; i < n; i++) {
+        double k = ic_rng_poisson(&r, mu);
+        obs[k > kmax ? kmax : (int)k] += 1;
+    }
+    /* Pool bins so that every expected count is at least 10. */
+    double chi2 = 0, eacc = 0, oacc = 0;
+    int df = -1;
+    for (int k = 0; k <= kmax; k++) {
+        double p = k < kmax ? gsl_ran_poisson_pdf((unsigned)k, mu)
+                            : gsl_cdf_poisson_Q((unsigned)kmax - 1, mu);
+        eacc += p * n;
+        oacc += obs[k];
+        if (eacc >= 10 || k == kmax) {
+            chi2 += (oacc - eacc) * (oacc - eacc) / (eacc > 0 ? eacc : 1);
+            df++;
+            eacc = oacc = 0;
+        }
+    }
+    double pval = gsl_cdf_chisq_Q(chi2, df);
+    if (pval < 1e-4) fprintf(stderr, "poisson mu=%g: chi2 %g df %d p %g\n", mu, chi2, df, pval);
+    CHECK(pval > 1e-4);
+    free(obs);
+}
+
+int main(void) {
+    test_determinism();
+    test_uniform_normal();
+    const double mus[] = {0.0371, 0.41, 3.7, 9.99, 10.0, 23.4, 377.5, 6712.3, 1.2e6};
+    for (size_t i = 0; i < sizeof mus / sizeof mus[0]; i++) poisson_moments(mus[i], 200000);
+    poisson_chi2(2.385, 200000);
+    poisson_chi2(10.3, 200000);
+    poisson_chi2(57.2, 200000);
+    poisson_chi2(6712.3, 200000);
+    CHECK(ic_rng_poisson(NULL, 0.0) == 0);
+    CHECK(ic_rng_poisson(NULL, -1.0) == 0);
+    for (double k = 0; k < 200; k += 7)
+        CHECK_NEAR(ic_log_factorial(k), gsl_sf_lnfact((unsigned)k), 1e-12);
+    CHECK_NEAR(ic_log_factorial(1e6), gsl_sf_lnfact(1000000), 1e-14);
+    /* FNV-1a reference values (Fowler, Noll, Vo). */
+    CHECK(ic_hash32("") == 2166136261u);
+    CHECK(ic_hash32("a") == 0xe40c292cu);
+    return check_report("test_rng");
+}

@@ -1,0 +1,131 @@
+/* test_scenario.c: loading, defaults, overrides, error collection, resolved round trip. */
+#include "catalog_io.h"
+#include "check.h"
+#include "params.h"
+#include "scenario.h"
+#include "util.h"
+
+static struct ic_catalog cat;
+
+static const char *minimal =
+    "{\"name\": \"t\", \"start\": \"2024-03-01T00:00:00+08:00\", \"model\": \"llama-3.1-8b\",\n"
+    " \"accelerator\": \"nvidia_h100_sxm\", \"fleet\": {\"accelerators\": 64}}\n";
+
+/* Load text with optional overrides; returns the status; diag collects messages. */
+static int load(const char *text, const char *const *sets, int nsets, struct ic_scenario *sc,
+                struct ic_diag *diag) {
+    struct ic_error err = {0};
+    struct ic_load_opts o = {sets, nsets};
+    ic_diag_init(diag);
+    return ic_scenario_load_string(text, "t.json", &o, &cat, sc, diag, &err);
+}
+
+static char *joined(const struct ic_diag *d) {
+    static char buf[8192];
+    buf[0] = '\0';
+    for (size_t i = 0; i < d->count; i++) {
+        strncat(buf, d->msgs[i], sizeof buf - strlen(buf) - 2);
+        strcat(buf, "\n");
+    }
+    return buf;
+}
+
+int main(void) {
+    struct ic_error err;
+    if (ic_catalog_builtin(&cat, &err)) return 1;
+    struct ic_scenario *sc = malloc(sizeof *sc), *sc2 = malloc(sizeof *sc2);
+    struct ic_diag d;
+
+    /* Defaults come from the table. */
+    CHECK(load(minimal, NULL, 0, sc, &d) == IC_OK);
+    CHECK(d.count == 0);
+    CHECK(sc->step_s == ic_param_find("/step_s")->def);
+    CHECK(sc->serving.max_batch == 256 && sc->paths == 1000 && sc->seed == 1);
+    CHECK(sc->workload.n_classes == 1 && strcmp(sc->workload.classes[0].name, "chat") == 0);
+    CHECK(sc->workload.classes[0].output_tokens.median.a == 250);
+    CHECK(sc->output.quantiles.n == 5 && sc->output.quantiles.v[2] == 0.5);
+    CHECK(sc->fleet.accelerators.a == 64 && sc->fleet.accelerators.integer);
+    CHECK(sc->start.offset_s == 28800);
+    CHECK(strcmp(sc->accelerator.value.key, "nvidia_h100_sxm") == 0);
+    CHECK(sc->accelerator.value.hbm_gb == 80);
+    ic_diag_free(&d);
+
+    /* Overrides: numbers, strings, distributions, array append, catalog override. */
+    const char *sets[] = {"/fleet/accelerators=128", "/accelerator=nvidia_h20",
+                          "/traffic/noise/sigma={\"dist\":\"uniform\",\"min\":0.05,\"max\":0.2}",
+                          "/traffic/events/-={\"start\":\"2024-03-02T00:00:00+08:00\","
+                          "\"peak_multiplier\":3.5}",
+                          "/model={\"base\":\"llama-3.1-8b\",\"max_context\":32768}"};
+    CHECK(load(minimal, sets, 5, sc, &d) == IC_OK);
+    CHECK(sc->fleet.accelerators.a == 128);
+    CHECK(strcmp(sc->accelerator.value.key, "nvidia_h20") == 0);
+    CHECK(sc->traffic.noise.sigma.kind == IC_DIST_UNIFORM && sc->traffic.noise.sigma.b == 0.2);
+    CHECK(sc->traffic.n_events == 1 && sc->traffic.events[0].peak_multiplier.a == 3.5);
+    CHECK(sc->traffic.events[0].decay_s.a == 86400); /* element defaults */
+    CHECK(sc->model.value.max_context == 32768 && sc->model.value.layers == 32);
+    CHECK(strcmp(sc->model.base, "llama-3.1-8b") == 0);
+    ic_diag_free(&d);
+
+    /* Every error is collected, each with file, pointer, value and expectation. */
+    const char *bad =
+        "{\"name\": \"t\", \"start\": \"2024-03-01T00:00:00+08:00\", \"model\": \"llama-3.1-8b\",\n"
+        " \"accelerator\": \"nvidia_h100\", \"fleet\": {\"accelerators\": -5},\n"
+        " \"step_s\": \"sixty\", \"trafic\": {}, \"paths\": 10.5,\n"
+        " \"queue\": {\"patience_s\": {\"dist\": \"lognormal\", \"median\": 30, \"sigma\": 0}}}\n";
+    CHECK(load(bad, NULL, 0, sc, &d) == IC_ERR_INVALID);
+    char *all = joined(&d);
+    CHECK(d.count == 6);
+    CHECK_STR_CONTAINS(all, "t.json: /accelerator: unknown accelerator \"nvidia_h100\"; did you "
+                            "mean \"nvidia_h100_sxm\"?");
+    CHECK_STR_CONTAINS(all, "t.json: /fleet/accelerators: got -5, expected an integer (or a "
+                            "distribution) in [0, 100000000] accelerators");
+    CHECK_STR_CONTAINS(all, "t.json: /step_s: got \"sixty\", expected a number in [1, 86400] s");
+    CHECK_STR_CONTAINS(all, "t.json: /trafic: unknown key \"trafic\"; did you mean \"traffic\"?");
+    CHECK_STR_CONTAINS(all, "t.json: /paths: got 10.5, expected an integer in [1, 100000000]");
+    CHECK_STR_CONTAINS(all, "/queue/patience_s: got lognormal(median 30, sigma 0), expected "
+                            "sigma > 0");
+    ic_diag_free(&d);
+
+    /* --set errors say so. */
+    const char *badset[] = {"/fleet/acelerators=3"};
+    CHECK(load(minimal, badset, 1, sc, &d) == IC_ERR_INVALID);
+    CHECK_STR_CONTAINS(joined(&d), "(from --set)");
+    ic_diag_free(&d);
+
+    /* Syntax errors give line and column. */
+    struct ic_error perr = {0};
+    struct ic_load_opts o = {NULL, 0};
+    ic_diag_init(&d);
+    CHECK(ic_scenario_load_string("{\n  \"name\": \"t\",\n  \"paths\": 10,,\n}", "s.json", &o, &cat,
+                                  sc, &d, &perr) == IC_ERR_PARSE);
+    CHECK_STR_CONTAINS(perr.msg, "s.json:3:");
+    ic_diag_free(&d);
+
+    /* The resolved scenario reloads to the same scenario (and the same JSON). */
+    char *text = NULL;
+    size_t len;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/scenarios/kimi-2024-03.json",
+             getenv("IC_SOURCE_DIR") ? getenv("IC_SOURCE_DIR") : ".");
+    CHECK(ic_read_file(path, 1 << 20, &text, &len, &err) == IC_OK);
+    if (text) {
+        CHECK(load(text, NULL, 0, sc, &d) == IC_OK);
+        ic_diag_free(&d);
+        char *r1 = ic_scenario_resolved_json(sc);
+        CHECK(load(r1, NULL, 0, sc2, &d) == IC_OK);
+        if (d.count) fprintf(stderr, "%s", joined(&d));
+        ic_diag_free(&d);
+        char *r2 = ic_scenario_resolved_json(sc2);
+        CHECK(r1 && r2 && strcmp(r1, r2) == 0);
+        CHECK(sc2->traffic.events[0].peak_multiplier.kind == IC_DIST_LOGNORMAL);
+        CHECK(sc2->workload.classes[1].share.slot == sc->workload.classes[1].share.slot);
+        CHECK(strcmp(sc2->model.value.key, "moonshot-v1-proxy") == 0);
+        free(r1);
+        free(r2);
+        free(text);
+    }
+    free(sc);
+    free(sc2);
+    ic_catalog_free(&cat);
+    return check_report("test_scenario");
+}

@@ -1,0 +1,47 @@
+/* test_stats.c: Wilson interval (closed form and coverage) and type-7 quantiles. */
+#include "check.h"
+#include "rng.h"
+#include "stats.h"
+
+int main(void) {
+    const double z = 1.959963984540054;
+    double lo, hi;
+    /* Against the other algebraic form of the Wilson interval:
+     * (2k + z^2 -+ z sqrt(z^2 + 4k(1 - k/n))) / (2(n + z^2)). */
+    long ks[] = {1, 15, 37, 99};
+    for (int i = 0; i < 4; i++) {
+        long k = ks[i], n = 100;
+        ic_wilson(k, n, z, &lo, &hi);
+        double rt = z * sqrt(z * z + 4.0 * k * (1.0 - (double)k / n));
+        CHECK_NEAR(lo, (2.0 * k + z * z - rt) / (2.0 * (n + z * z)), 1e-12);
+        CHECK_NEAR(hi, (2.0 * k + z * z + rt) / (2.0 * (n + z * z)), 1e-12);
+    }
+    ic_wilson(0, 50, z, &lo, &hi);
+    CHECK(lo == 0 && hi > 0.05 && hi < 0.08);
+    ic_wilson(50, 50, z, &lo, &hi);
+    CHECK(hi == 1 && lo > 0.92);
+    /* Coverage near nominal for p = 0.0731, n = 500 over 4000 replications. */
+    struct ic_rng r;
+    ic_rng_init(&r, 31337, 0, IC_STREAM_NOISE, 0);
+    int covered = 0, reps = 4000;
+    for (int rep = 0; rep < reps; rep++) {
+        long k = 0;
+        for (int t = 0; t < 500; t++) k += ic_rng_uniform(&r) < 0.0731;
+        ic_wilson(k, 500, z, &lo, &hi);
+        covered += lo <= 0.0731 && 0.0731 <= hi;
+    }
+    double cov = (double)covered / reps;
+    CHECK(cov > 0.93 && cov < 0.97);
+
+    double x[] = {4.0, 1.0, NAN, 3.0, 2.0};
+    size_t m = ic_sort_finite(x, 5);
+    CHECK(m == 4 && x[0] == 1 && x[3] == 4);
+    CHECK_NEAR(ic_quantile_sorted(x, m, 0.25), 1.75, 1e-15); /* numpy.quantile([1,2,3,4], .25) */
+    CHECK_NEAR(ic_quantile_sorted(x, m, 0.9), 3.7, 1e-15);
+    CHECK(ic_quantile_sorted(x, m, 1.0) == 4 && ic_quantile_sorted(x, m, 0.0) == 1);
+    CHECK(isnan(ic_quantile_sorted(x, 0, 0.5)));
+    float f[] = {2.5f, 0.5f, 1.5f};
+    ic_sort_floats(f, 3);
+    CHECK_NEAR(ic_quantile_sorted_f(f, 3, 0.5), 1.5, 1e-7);
+    return check_report("test_stats");
+}
