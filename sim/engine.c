@@ -469,6 +469,7 @@ int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, st
 #else
     threads = 1;
 #endif
+    r->threads = threads;
 #pragma omp parallel num_threads(threads)
     {
         double *vals = malloc(((size_t)plan->n_inputs + 1) * sizeof *vals);

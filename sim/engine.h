@@ -128,6 +128,7 @@ struct ic_results {
     int nq;
     double q[IC_NUMARR_MAX];
     float *bands; /* [series][quantile][time] */
+    int threads;  /* threads the engine ran on */
     struct ic_headline head;
 };
 

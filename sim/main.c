@@ -284,6 +284,7 @@ static int cmd_run(int argc, char **argv) {
     join_args(argc + 1, argv - 1, cmdline, sizeof cmdline);
 
     char *resolved = NULL;
+    double engine_s = 0;
     int status = ic_plan_compile(sc, &plan, &err);
     if (status == IC_OK) {
         status = ic_output_open(&out, out_path, &err);
@@ -293,7 +294,9 @@ static int cmd_run(int argc, char **argv) {
             struct ic_run_opts ro = {threads, NULL, &pr};
             if (!quiet && isatty(STDERR_FILENO)) ro.progress = progress_cb;
             status = ic_engine_run(&plan, &ro, &res, &err);
+            engine_s = now_s() - pr.t0;
         }
+        double t_reduce = now_s();
         if (status == IC_OK) status = ic_results_reduce(&plan, &res, &err);
         if (status == IC_OK) {
             resolved = ic_scenario_resolved_json(sc);
@@ -306,6 +309,8 @@ static int cmd_run(int argc, char **argv) {
             struct ic_report rep;
             ic_report_from_run(&plan, &res, &rep);
             ic_strlcpy(rep.file, out_path, sizeof rep.file);
+            rep.engine_s = engine_s;
+            rep.write_s = now_s() - t_reduce;
             if (json) {
                 ic_report_print_json(stdout, &rep);
             } else if (!quiet) {
@@ -464,9 +469,10 @@ static int cmd_params(int argc, char **argv) {
         char def[256], range[96] = "";
         param_default(p, def, sizeof def);
         if (has_range(p)) snprintf(range, sizeof range, "  range [%g, %g]", p->min, p->max);
-        printf("%s\n    %s; default %s%s%s%s%s%s\n    %s\n", p->path, ic_param_type_name(p), def,
-               range, p->units && p->units[0] ? "  units " : "", p->units ? p->units : "",
-               p->choices ? "  choices " : "", p->choices ? p->choices : "", p->doc);
+        printf("%s\n    %s%s%s%s%s%s%s%s\n    %s\n", p->path, ic_param_type_name(p),
+               def[0] ? "; default " : "", def, range, p->units && p->units[0] ? "  units " : "",
+               p->units ? p->units : "", p->choices ? "  choices " : "",
+               p->choices ? p->choices : "", p->doc);
     }
     printf("\nFields of /accelerator and /model objects: see `infercap catalog accelerators|"
            "models --json`.\n");

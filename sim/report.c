@@ -27,6 +27,8 @@ void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
     rep->replica_rps = plan->perf.requests_per_s;
     rep->replica_batch = (double)plan->perf.batch;
     rep->h = r->head;
+    rep->path_steps = (double)plan->paths * (double)plan->nsteps;
+    rep->threads = r->threads;
 }
 
 static void fmt_time(const struct ic_report *rep, double s, char *buf, int n) {
@@ -63,6 +65,12 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
             h->peak_load_q50, h->peak_load_q95, h->degraded_minutes_mean);
     fprintf(f, "  cost  $%.4g per path (mean), %.4g accelerator-hours, %.4g MWh\n",
             h->cost_mean_usd, h->accel_hours_mean, h->energy_mean_mwh);
+    if (rep->engine_s > 0)
+        fprintf(f,
+                "  engine  %.3g path-steps in %.2f s (%.3g M/s on %d thread%s); reduction and "
+                "write %.2f s\n",
+                rep->path_steps, rep->engine_s, rep->path_steps / rep->engine_s / 1e6,
+                rep->threads, rep->threads == 1 ? "" : "s", rep->write_s);
 }
 
 static void add_num(cJSON *o, const char *k, double v) {
@@ -111,6 +119,11 @@ void ic_report_print_json(FILE *f, const struct ic_report *rep) {
     add_num(o, "cost_usd_mean", h->cost_mean_usd);
     add_num(o, "accelerator_hours_mean", h->accel_hours_mean);
     add_num(o, "energy_mwh_mean", h->energy_mean_mwh);
+    if (rep->engine_s > 0) {
+        cJSON_AddNumberToObject(o, "engine_seconds", rep->engine_s);
+        cJSON_AddNumberToObject(o, "path_steps", rep->path_steps);
+        cJSON_AddNumberToObject(o, "threads", rep->threads);
+    }
     if (rep->version[0]) cJSON_AddStringToObject(o, "infercap_version", rep->version);
     if (rep->git_commit[0]) cJSON_AddStringToObject(o, "git_commit", rep->git_commit);
     if (rep->created_utc[0]) cJSON_AddStringToObject(o, "created_utc", rep->created_utc);

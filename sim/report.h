@@ -22,6 +22,10 @@ struct ic_report {
     long accels_per_replica;
     double replica_rps; /* saturated requests/s per replica at mean inputs */
     double replica_batch;
+    /* Timing of this run (not stored in the file: results must not depend on it). */
+    double engine_s, write_s; /* 0: unknown */
+    double path_steps;
+    int threads;
     char version[64], git_commit[64], created_utc[40], command_line[1024], file[4096];
     struct ic_headline h;
 };

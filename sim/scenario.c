@@ -781,6 +781,14 @@ static void apply_set(cJSON *root, const char *arg, struct ic_diag *diag) {
 
 static void cross_checks(struct walker *w, const struct ic_scenario *sc) {
     const char *f = w->label;
+    /* The name becomes the default output file name: keep it to a safe alphabet. */
+    size_t bad_at = strspn(sc->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                     "0123456789-_.");
+    if (!sc->name[0] || sc->name[bad_at] || sc->name[0] == '.')
+        ic_diag_add(w->diag,
+                    "%s: /name: got \"%s\", expected a non-empty name of letters, digits, '-', "
+                    "'_' and '.' (not starting with '.')",
+                    f, sc->name);
     double horizon_s = sc->horizon_days * 86400.0;
     double ratio = sc->output.interval_s / sc->step_s;
     if (fabs(ratio - floor(ratio + 0.5)) > 1e-9 * ratio || ratio < 0.5)
