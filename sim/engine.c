@@ -42,11 +42,13 @@ const char *const ic_summary_long[IC_SUMMARY_COUNT] = {IC_SUMMARY_LIST(IC_X_L)};
 
 /* ---- plan ---------------------------------------------------------------------------------- */
 
-static void collect_input(void *ctx, const struct ic_dist *d, const char *pointer) {
+static void collect_input(void *ctx, const struct ic_dist *d, const char *pointer,
+                          const char *units) {
     struct ic_plan *plan = ctx;
     if (plan->n_inputs >= IC_MAX_INPUTS) return;
     struct ic_input *in = &plan->inputs[plan->n_inputs++];
     in->dist = d;
+    in->units = units;
     size_t n = strlen(pointer);
     if (n >= sizeof in->pointer) n = sizeof in->pointer - 1;
     memcpy(in->pointer, pointer, n);

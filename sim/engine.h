@@ -83,6 +83,7 @@ extern const char *const ic_summary_long[IC_SUMMARY_COUNT];
 struct ic_input {
     const struct ic_dist *dist;
     char pointer[160];
+    const char *units; /* from the parameter table */
 };
 
 struct ic_plan {

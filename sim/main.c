@@ -101,13 +101,28 @@ static int usage_error(const char *usage, const char *fmt, const char *arg) {
     return 2;
 }
 
+/* The command line as typed, quoted for a POSIX shell where needed, for the provenance record.
+ * It must be taken before getopt_long reorders argv. */
 static void join_args(int argc, char **argv, char *buf, size_t n) {
-    buf[0] = '\0';
     size_t used = 0;
-    for (int i = 0; i < argc && used + 1 < n; i++) {
-        int k = snprintf(buf + used, n - used, "%s%s", i ? " " : "", argv[i]);
-        if (k < 0) break;
-        used += (size_t)k;
+    buf[0] = '\0';
+    for (int i = 0; i < argc && used + 4 < n; i++) {
+        const char *a = argv[i];
+        int plain =
+            a[0] != '\0' && a[strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                        "0123456789-_./=:,+@%")] == '\0';
+        if (i) buf[used++] = ' ';
+        if (!plain) buf[used++] = '\'';
+        for (const char *c = a; *c && used + 6 < n; c++) {
+            if (*c == '\'' && !plain) { /* ' -> '\'' */
+                memcpy(buf + used, "'\\''", 4);
+                used += 4;
+            } else {
+                buf[used++] = *c;
+            }
+        }
+        if (!plain) buf[used++] = '\'';
+        buf[used] = '\0';
     }
 }
 
@@ -201,7 +216,7 @@ static void progress_cb(void *ctx, long done, long total) {
 
 /* ---- run ----------------------------------------------------------------------------------- */
 
-static int cmd_run(int argc, char **argv) {
+static int cmd_run(int argc, char **argv, const char *cmdline) {
     static const struct option longopts[] = {{"output", required_argument, 0, 'o'},
                                              {"paths", required_argument, 0, 'n'},
                                              {"seed", required_argument, 0, 's'},
@@ -275,13 +290,12 @@ static int cmd_run(int argc, char **argv) {
     struct ic_plan plan;
     struct ic_results res;
     struct ic_output out;
-    char def_out[IC_NAME_MAX + 8], cmdline[2048];
+    char def_out[IC_NAME_MAX + 8];
     memset(&res, 0, sizeof res);
     out.fid = -1;
     out.tmp[0] = '\0';
     snprintf(def_out, sizeof def_out, "%s.h5", sc->name);
     if (!out_path) out_path = def_out;
-    join_args(argc + 1, argv - 1, cmdline, sizeof cmdline);
 
     char *resolved = NULL;
     double engine_s = 0;
@@ -593,7 +607,11 @@ int main(int argc, char **argv) {
     }
     int sub_argc = argc - 1;
     char **sub_argv = argv + 1;
-    if (strcmp(cmd, "run") == 0) return cmd_run(sub_argc, sub_argv);
+    if (strcmp(cmd, "run") == 0) {
+        char cmdline[4096];
+        join_args(argc, argv, cmdline, sizeof cmdline);
+        return cmd_run(sub_argc, sub_argv, cmdline);
+    }
     if (strcmp(cmd, "validate") == 0) return cmd_validate(sub_argc, sub_argv);
     if (strcmp(cmd, "params") == 0) return cmd_params(sub_argc, sub_argv);
     if (strcmp(cmd, "catalog") == 0) return cmd_catalog(sub_argc, sub_argv);

@@ -275,8 +275,8 @@ static int write_all(hid_t fid, const struct ic_plan *plan, const struct ic_resu
         hsize_t dims[1] = {np};
         hid_t d = make_dataset(g_in, name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims,
                                res->inputs + (size_t)i * np);
-        bad |= d < 0 || describe(d, "", longn) || attr_str(d, "pointer", in->pointer) ||
-               attach(d, sp, -1);
+        bad |= d < 0 || describe(d, in->units[0] ? in->units : "1", longn) ||
+               attr_str(d, "pointer", in->pointer) || attach(d, sp, -1);
         if (d >= 0) H5Dclose(d);
     }
 

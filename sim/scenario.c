@@ -1045,7 +1045,7 @@ static void each_dist(const char *pattern, const char *ptr, const void *base, ic
         ptr_join(cptr, ptr, p->path + strlen(pattern) + 1);
         const char *src = (const char *)base + p->offset;
         if (p->type == IC_T_DIST || p->type == IC_T_IDIST) {
-            fn(ctx, (const struct ic_dist *)src, cptr);
+            fn(ctx, (const struct ic_dist *)src, cptr, p->units ? p->units : "");
         } else if (p->type == IC_T_OBJ) {
             each_dist(p->path, cptr, base, fn, ctx);
         } else if (p->type == IC_T_OBJARR) {

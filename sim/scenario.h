@@ -156,7 +156,8 @@ int ic_scenario_load_string(const char *text, const char *label, const struct ic
 char *ic_scenario_resolved_json(const struct ic_scenario *sc);
 
 /* Visit every distribution field of the scenario with its concrete JSON Pointer. */
-typedef void (*ic_dist_visitor)(void *ctx, const struct ic_dist *d, const char *pointer);
+typedef void (*ic_dist_visitor)(void *ctx, const struct ic_dist *d, const char *pointer,
+                                const char *units);
 void ic_scenario_each_dist(const struct ic_scenario *sc, ic_dist_visitor fn, void *ctx);
 
 /* Derived sizes. */
