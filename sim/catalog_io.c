@@ -17,8 +17,11 @@ int ic_catalog_read_field(void *entry, const struct ic_field *f, const cJSON *v,
             *(double *)dst = NAN;
             return 0;
         }
-        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0) {
-            snprintf(why, whysize, "a number >= 0%s%s", f->units[0] ? " in " : "", f->units);
+        /* A figure the simulation needs must be positive; the others may be 0. */
+        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0 ||
+            (f->required && v->valuedouble == 0)) {
+            snprintf(why, whysize, "a number %s 0%s%s",
+                     f->required ? ">" : ">=", f->units[0] ? " in " : "", f->units);
             return -1;
         }
         *(double *)dst = v->valuedouble;

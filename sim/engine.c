@@ -153,10 +153,11 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
     if (!isfinite(plan->hour_cost_usd)) {
         ic_plan_free(plan);
         return ic_error_set(err, IC_ERR_INVALID,
-                            "/fleet/accelerator_hour_usd: accelerator \"%s\" has no %s in the "
-                            "catalog to derive a cost from; set /fleet/accelerator_hour_usd or "
-                            "give the accelerator a price_usd_est and tdp_w",
-                            a->key, isfinite(a->price_usd_est) ? "tdp_w" : "price_usd_est");
+                            "/fleet/accelerator_hour_usd: accelerator \"%s\" has no %s%s to "
+                            "derive a cost from; set /fleet/accelerator_hour_usd or give the "
+                            "accelerator a price_usd_est and tdp_w",
+                            a->key, isfinite(a->price_usd_est) ? "tdp_w" : "price_usd_est",
+                            sc->accelerator.base[0] ? " in the catalog" : "");
     }
 
     /* The replica's performance at the mean (or fixed) inputs: it is the answer when nothing

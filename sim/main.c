@@ -300,6 +300,7 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
     char *resolved = NULL;
     double engine_s = 0;
     int status = ic_plan_compile(sc, &plan, &err);
+    if (status != IC_OK) ic_error_prefix(&err, "%s: ", file);
     if (status == IC_OK) {
         status = ic_output_open(&out, out_path, &err);
         if (status == IC_OK) status = ic_results_alloc(&plan, &res, &err);
@@ -617,8 +618,8 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "catalog") == 0) return cmd_catalog(sub_argc, sub_argv);
     if (strcmp(cmd, "info") == 0) return cmd_info(sub_argc, sub_argv);
     static const char *const cmds[] = {"run", "validate", "params", "catalog", "info"};
-    const char *s = ic_suggest(cmd, cmds, 5);
-    fprintf(stderr, "infercap: unknown command \"%s\"%s%s%s\n\n%s", cmd,
-            s ? "; did you mean \"" : "", s ? s : "", s ? "\"?" : "", usage_main);
+    char dym[200];
+    ic_did_you_mean(cmd, cmds, 5, dym, sizeof dym);
+    fprintf(stderr, "infercap: unknown command \"%s\"%s\n\n%s", cmd, dym, usage_main);
     return 2;
 }

@@ -69,8 +69,8 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
         fprintf(f,
                 "  engine  %.3g path-steps in %.2f s (%.3g M/s on %d thread%s); reduction and "
                 "write %.2f s\n",
-                rep->path_steps, rep->engine_s, rep->path_steps / rep->engine_s / 1e6,
-                rep->threads, rep->threads == 1 ? "" : "s", rep->write_s);
+                rep->path_steps, rep->engine_s, rep->path_steps / rep->engine_s / 1e6, rep->threads,
+                rep->threads == 1 ? "" : "s", rep->write_s);
 }
 
 static void add_num(cJSON *o, const char *k, double v) {

@@ -11,6 +11,7 @@
 #include "scenario.h"
 
 #include "catalog_io.h"
+#include "jsoncheck.h"
 #include "params.h"
 #include "rng.h"
 #include "timeutil.h"
@@ -18,6 +19,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,18 +44,25 @@ struct walker {
     struct ic_diag *diag;
     const struct ic_catalog *cat;
     const struct ic_load_opts *opts;
+    const struct ic_diag *created; /* containers that --set created */
 };
 
 /* ---- messages ------------------------------------------------------------------------------ */
 
 /* " (from --set)" when the pointer is at or below one given with --set. */
+static int under(const char *ptr, const char *prefix, size_t n) {
+    return strncmp(ptr, prefix, n) == 0 && (ptr[n] == '\0' || ptr[n] == '/');
+}
+
+/* " (from --set)" when the pointer is at or below one given with --set, or is a container that
+ * a --set created. */
 static const char *origin(const struct walker *w, const char *ptr) {
-    if (!w->opts) return "";
-    for (int i = 0; i < w->opts->n_sets; i++) {
+    for (int i = 0; w->opts && i < w->opts->n_sets; i++) {
         const char *s = w->opts->sets[i];
-        size_t n = strcspn(s, "=");
-        if (strncmp(ptr, s, n) == 0 && (ptr[n] == '\0' || ptr[n] == '/')) return " (from --set)";
+        if (under(ptr, s, strcspn(s, "="))) return " (from --set)";
     }
+    for (size_t i = 0; w->created && i < w->created->count; i++)
+        if (under(ptr, w->created->msgs[i], strlen(w->created->msgs[i]))) return " (from --set)";
     return "";
 }
 
@@ -69,7 +78,8 @@ static void describe_json(const cJSON *v, char *buf, size_t size) {
     } else if (cJSON_IsNull(v)) {
         snprintf(buf, size, "null");
     } else if (cJSON_IsArray(v)) {
-        snprintf(buf, size, "an array");
+        int n = cJSON_GetArraySize(v);
+        snprintf(buf, size, "an array of %d element%s", n, n == 1 ? "" : "s");
     } else if (cJSON_IsObject(v)) {
         snprintf(buf, size, "an object");
     } else {
@@ -260,10 +270,10 @@ static void read_dist(struct walker *w, const struct ic_param *p, const cJSON *v
             if (strcmp(keys[i], m->string) == 0) idx = i;
         ptr_join(sub, ptr, m->string);
         if (idx < 0) {
-            const char *s = ic_suggest(m->string, keys, 4);
-            ic_diag_add(w->diag, "%s: %s: unknown key \"%s\" in a %s distribution%s%s%s%s",
-                        w->label, sub, m->string, ic_dist_kind_name(k),
-                        s ? "; did you mean \"" : "", s ? s : "", s ? "\"?" : "", origin(w, sub));
+            char dym[200];
+            ic_did_you_mean(m->string, keys, 4, dym, sizeof dym);
+            ic_diag_add(w->diag, "%s: %s: unknown key \"%s\" in a %s distribution%s%s", w->label,
+                        sub, m->string, ic_dist_kind_name(k), dym, origin(w, sub));
             bad = 1;
             continue;
         }
@@ -326,8 +336,8 @@ static void read_dist(struct walker *w, const struct ic_param *p, const cJSON *v
     if (ic_dist_check(d, why, sizeof why) != 0) {
         char desc[120];
         ic_dist_describe(d, desc, sizeof desc);
-        ic_diag_add(w->diag, "%s: %s: got %s, expected %s%s%s%s", w->label, ptr, desc, why,
-                    p->units[0] ? " (" : "", p->units, p->units[0] ? ")" : "");
+        ic_diag_add(w->diag, "%s: %s: got %s, expected %s%s%s%s%s", w->label, ptr, desc, why,
+                    p->units[0] ? " (" : "", p->units, p->units[0] ? ")" : "", origin(w, ptr));
         d->kind = IC_DIST_FIXED;
         d->a = p->def;
     }
@@ -424,12 +434,12 @@ static void read_ref(struct walker *w, const struct ic_param *p, const cJSON *v,
             const char **cands = calloc(n ? n : 1, sizeof *cands);
             for (size_t i = 0; cands && i < n; i++)
                 cands[i] = is_accel ? w->cat->accels[i].key : w->cat->llms[i].key;
-            const char *s = cands ? ic_suggest(keyv->valuestring, cands, n) : NULL;
+            char dym[200];
+            ic_did_you_mean(keyv->valuestring, cands, n, dym, sizeof dym);
             char got[96];
             describe_json(keyv, got, sizeof got);
-            ic_diag_add(w->diag, "%s: %s: unknown %s %s%s%s%s (the keys: `%s`)%s", w->label, sub,
-                        what, got, s ? "; did you mean \"" : "", s ? s : "", s ? "\"?" : "", list,
-                        origin(w, sub));
+            ic_diag_add(w->diag, "%s: %s: unknown %s %s%s (the keys: `%s`)%s", w->label, sub, what,
+                        got, dym, list, origin(w, sub));
             free(cands);
             return;
         }
@@ -456,10 +466,10 @@ static void read_ref(struct walker *w, const struct ic_param *p, const cJSON *v,
                 const char *cands[64];
                 size_t nc = nfields < 64 ? nfields : 64;
                 for (size_t i = 0; i < nc; i++) cands[i] = fields[i].name;
-                const char *s = ic_suggest(m->string, cands, nc);
-                ic_diag_add(w->diag, "%s: %s: unknown %s field \"%s\"%s%s%s%s", w->label, sub, what,
-                            m->string, s ? "; did you mean \"" : "", s ? s : "", s ? "\"?" : "",
-                            origin(w, sub));
+                char dym[200];
+                ic_did_you_mean(m->string, cands, nc, dym, sizeof dym);
+                ic_diag_add(w->diag, "%s: %s: unknown %s field \"%s\"%s%s", w->label, sub, what,
+                            m->string, dym, origin(w, sub));
                 continue;
             }
             char why[128];
@@ -469,7 +479,7 @@ static void read_ref(struct walker *w, const struct ic_param *p, const cJSON *v,
     for (size_t i = 0; i < nfields; i++) {
         if (!fields[i].required) continue;
         double x = *(double *)((char *)entry + fields[i].offset);
-        if (!isfinite(x) || x <= 0) {
+        if (!isfinite(x)) { /* zeros were refused when read */
             ic_diag_add(w->diag,
                         "%s: %s: %s \"%s\" has no %s (%s)%s; give it, e.g. {\"%s\": \"%s\", "
                         "\"%s\": ...}%s",
@@ -586,12 +596,6 @@ static void walk_object(struct walker *w, const cJSON *obj, const char *pattern,
     cJSON_ArrayForEach(c, obj) {
         char cptr[PTR_MAX], cpat[PTR_MAX];
         ptr_join(cptr, ptr, c->string);
-        for (const cJSON *d = obj->child; d != c; d = d->next)
-            if (strcmp(d->string, c->string) == 0) {
-                ic_diag_add(w->diag, "%s: %s: duplicate key \"%s\"%s", w->label, cptr, c->string,
-                            origin(w, cptr));
-                break;
-            }
         ptr_join(cpat, pattern, c->string);
         const struct ic_param *p = strchr(c->string, '/') ? NULL : ic_param_find(cpat);
         if (!p || p->path[strlen(p->path) - 1] == '*') {
@@ -600,9 +604,10 @@ static void walk_object(struct walker *w, const cJSON *obj, const char *pattern,
             for (size_t i = 0; i < ic_param_count && nc < 128; i++)
                 if (is_child_of(ic_params[i].path, pattern))
                     cands[nc++] = ic_params[i].path + strlen(pattern) + 1;
-            const char *s = ic_suggest(c->string, cands, nc);
-            ic_diag_add(w->diag, "%s: %s: unknown key \"%s\"%s%s%s%s", w->label, cptr, c->string,
-                        s ? "; did you mean \"" : "", s ? s : "", s ? "\"?" : "", origin(w, cptr));
+            char dym[200];
+            ic_did_you_mean(c->string, cands, nc, dym, sizeof dym);
+            ic_diag_add(w->diag, "%s: %s: unknown key \"%s\"%s%s", w->label, cptr, c->string, dym,
+                        origin(w, cptr));
             continue;
         }
         read_value(w, p, c, cptr, base);
@@ -637,6 +642,26 @@ static void walk_object(struct walker *w, const cJSON *obj, const char *pattern,
             }
             *(int *)at(base, p->offset) = p->min_count;
         }
+    }
+}
+
+/* Duplicate keys anywhere in the document (cJSON keeps both and lookups see the first). */
+static void check_duplicates(struct walker *w, const cJSON *node, const char *ptr) {
+    int i = 0;
+    for (const cJSON *c = node->child; c; c = c->next, i++) {
+        char cptr[PTR_MAX];
+        if (cJSON_IsObject(node)) {
+            ptr_join(cptr, ptr, c->string);
+            for (const cJSON *d = node->child; d != c; d = d->next)
+                if (strcmp(d->string, c->string) == 0) {
+                    ic_diag_add(w->diag, "%s: %s: duplicate key \"%s\"%s", w->label, cptr,
+                                c->string, origin(w, cptr));
+                    break;
+                }
+        } else {
+            ptr_index(cptr, ptr, i);
+        }
+        if (cJSON_IsObject(c) || cJSON_IsArray(c)) check_duplicates(w, c, cptr);
     }
 }
 
@@ -687,7 +712,7 @@ static char *next_token(char **rest) {
     return t;
 }
 
-static void apply_set(cJSON *root, const char *arg, struct ic_diag *diag) {
+static void apply_set(cJSON *root, const char *arg, struct ic_diag *diag, struct ic_diag *created) {
     const char *eq = strchr(arg, '=');
     if (!eq || arg[0] != '/') {
         ic_diag_add(diag,
@@ -704,7 +729,7 @@ static void apply_set(cJSON *root, const char *arg, struct ic_diag *diag) {
     memcpy(ptr, arg, plen);
     ptr[plen] = '\0';
     const char *text = eq + 1;
-    cJSON *val = cJSON_Parse(text);
+    cJSON *val = cJSON_ParseWithOpts(text, NULL, 1);
     if (!val) val = cJSON_CreateString(text); /* not JSON: take it as a string */
 
     cJSON *node = root;
@@ -730,10 +755,13 @@ static void apply_set(cJSON *root, const char *arg, struct ic_diag *diag) {
             if (!child) {
                 /* A missing container: an array when the next token indexes one. */
                 int i0;
-                if (strcmp(next, "-") == 0 || (is_index(next, &i0) && i0 == 0))
+                if (strcmp(next, "-") == 0 || is_index(next, &i0))
                     child = cJSON_AddArrayToObject(node, tok);
                 else
                     child = cJSON_AddObjectToObject(node, tok);
+                char cp[PTR_MAX];
+                ptr_join(cp, done, tok);
+                ic_diag_add(created, "%s", cp);
             }
             node = child;
         } else if (cJSON_IsArray(node)) {
@@ -759,6 +787,9 @@ static void apply_set(cJSON *root, const char *arg, struct ic_diag *diag) {
                 cJSON *o = cJSON_CreateObject();
                 cJSON_AddItemToArray(node, o);
                 node = o;
+                char cp[PTR_MAX];
+                ptr_index(cp, done, idx);
+                ic_diag_add(created, "%s", cp);
             } else {
                 node = cJSON_GetArrayItem(node, idx);
             }
@@ -779,55 +810,62 @@ static void apply_set(cJSON *root, const char *arg, struct ic_diag *diag) {
 
 /* ---- cross-field rules --------------------------------------------------------------------- */
 
+/* A cross-field message about the field at ptr: "FILE: PTR: MESSAGE (from --set)". */
+static void xdiag(struct walker *w, const char *ptr, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void xdiag(struct walker *w, const char *ptr, const char *fmt, ...) {
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ic_diag_add(w->diag, "%s: %s: %s%s", w->label, ptr, msg, origin(w, ptr));
+}
+
 static void cross_checks(struct walker *w, const struct ic_scenario *sc) {
-    const char *f = w->label;
     /* The name becomes the default output file name: keep it to a safe alphabet. */
     size_t bad_at = strspn(sc->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                      "0123456789-_.");
     if (!sc->name[0] || sc->name[bad_at] || sc->name[0] == '.')
-        ic_diag_add(w->diag,
-                    "%s: /name: got \"%s\", expected a non-empty name of letters, digits, '-', "
-                    "'_' and '.' (not starting with '.')",
-                    f, sc->name);
+        xdiag(w, "/name",
+              "got \"%s\", expected a non-empty name of letters, digits, '-', '_' and '.' (not "
+              "starting with '.')",
+              sc->name);
     double horizon_s = sc->horizon_days * 86400.0;
     double ratio = sc->output.interval_s / sc->step_s;
     if (fabs(ratio - floor(ratio + 0.5)) > 1e-9 * ratio || ratio < 0.5)
-        ic_diag_add(w->diag, "%s: /output/interval_s: got %g, expected a multiple of /step_s (%g)",
-                    f, sc->output.interval_s, sc->step_s);
+        xdiag(w, "/output/interval_s", "got %g, expected a multiple of /step_s (%g)",
+              sc->output.interval_s, sc->step_s);
     if (horizon_s < sc->step_s)
-        ic_diag_add(w->diag, "%s: /horizon_days: %g days is shorter than one step of %g s", f,
-                    sc->horizon_days, sc->step_s);
+        xdiag(w, "/horizon_days", "%g days is shorter than one step of %g s", sc->horizon_days,
+              sc->step_s);
     double steps = horizon_s / sc->step_s;
     if (steps > 1e8)
-        ic_diag_add(w->diag,
-                    "%s: /step_s: %g s over %g days makes %.3g steps per path, expected at most "
-                    "1e8; raise /step_s or shorten /horizon_days",
-                    f, sc->step_s, sc->horizon_days, steps);
+        xdiag(w, "/step_s",
+              "%g s over %g days makes %.3g steps per path, expected at most 1e8; raise /step_s "
+              "or shorten /horizon_days",
+              sc->step_s, sc->horizon_days, steps);
     const struct ic_numarr *q = &sc->output.quantiles;
     for (int i = 0; i < q->n; i++) {
+        char ptr[PTR_MAX];
+        ptr_index(ptr, "/output/quantiles", i);
         if (!(q->v[i] > 0 && q->v[i] < 1))
-            ic_diag_add(w->diag, "%s: /output/quantiles/%d: got %g, expected a value in (0, 1)", f,
-                        i, q->v[i]);
+            xdiag(w, ptr, "got %g, expected a value in (0, 1)", q->v[i]);
         if (i > 0 && !(q->v[i] > q->v[i - 1]))
-            ic_diag_add(w->diag,
-                        "%s: /output/quantiles/%d: got %g after %g, expected increasing "
-                        "quantiles",
-                        f, i, q->v[i], q->v[i - 1]);
+            xdiag(w, ptr, "got %g after %g, expected increasing quantiles", q->v[i], q->v[i - 1]);
     }
     const struct ic_numarr *dw = &sc->traffic.diurnal.weights;
     if (sc->traffic.diurnal.profile == IC_DIURNAL_CUSTOM) {
         double s = 0;
         for (int i = 0; i < dw->n; i++) s += dw->v[i];
         if (dw->n != 24 || !(s > 0))
-            ic_diag_add(w->diag,
-                        "%s: /traffic/diurnal/weights: profile \"custom\" needs 24 weights with a "
-                        "positive sum (got %d weights)",
-                        f, dw->n);
+            xdiag(w, "/traffic/diurnal/weights",
+                  "profile \"custom\" needs 24 weights with a positive sum (got %d weights)",
+                  dw->n);
     } else if (dw->n > 0) {
-        ic_diag_add(w->diag,
-                    "%s: /traffic/diurnal/weights: weights are given but /traffic/diurnal/profile "
-                    "is not \"custom\"; set it to \"custom\" to use them",
-                    f);
+        xdiag(w, "/traffic/diurnal/weights",
+              "weights are given but /traffic/diurnal/profile is not \"custom\"; set it to "
+              "\"custom\" to use them");
     }
     double share = 0;
     for (int i = 0; i < sc->workload.n_classes; i++) {
@@ -835,75 +873,58 @@ static void cross_checks(struct walker *w, const struct ic_scenario *sc) {
         share += d->kind == IC_DIST_FIXED ? d->a : ic_dist_mean(d);
     }
     if (sc->workload.n_classes > 0 && !(share > 0))
-        ic_diag_add(w->diag,
-                    "%s: /workload/classes: the shares sum to 0; give at least one class "
-                    "a positive share",
-                    f);
+        xdiag(w, "/workload/classes",
+              "the shares sum to 0; give at least one class a positive share");
 
     const struct ic_accelerator *a = &sc->accelerator.value;
     const struct ic_llm *m = &sc->model.value;
     static const char *const prec[] = {"bf16", "fp8", "int8", "fp4"};
     if (a->key[0] && !isfinite(ic_peak_flops(a, sc->serving.weight_precision)))
-        ic_diag_add(w->diag,
-                    "%s: /serving/weight_precision: accelerator \"%s\" has no %s compute (the "
-                    "catalog lists none); use bf16 or a precision it supports",
-                    f, a->key, prec[sc->serving.weight_precision]);
+        xdiag(w, "/serving/weight_precision",
+              "accelerator \"%s\" has no %s compute (the catalog lists none); use bf16 or a "
+              "precision it supports",
+              a->key, prec[sc->serving.weight_precision]);
     if (sc->serving.kv_precision == IC_PREC_FP4)
-        ic_diag_add(w->diag, "%s: /serving/kv_precision: got \"fp4\", expected bf16, fp8 or int8",
-                    f);
+        xdiag(w, "/serving/kv_precision", "got \"fp4\", expected bf16, fp8 or int8");
     if (a->key[0] && m->key[0] && isfinite(a->hbm_gb) && isfinite(m->total_params_b)) {
         struct ic_fit fit;
         ic_perf_fit(m, a, sc->serving.weight_precision, sc->serving.memory_utilization,
                     sc->serving.kv_reserve_fraction, sc->serving.accelerators_per_replica, &fit);
-        if (!fit.ok) ic_diag_add(w->diag, "%s: /serving/accelerators_per_replica: %s", f, fit.why);
+        if (!fit.ok) xdiag(w, "/serving/accelerators_per_replica", "%s", fit.why);
     }
 }
 
 /* ---- loading ------------------------------------------------------------------------------- */
 
-static void line_col(const char *text, const char *at_ptr, int *line, int *col) {
-    *line = 1;
-    *col = 1;
-    for (const char *p = text; p < at_ptr && *p; p++) {
-        if (*p == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
-}
-
 int ic_scenario_load_string(const char *text, const char *label, const struct ic_load_opts *opts,
                             const struct ic_catalog *cat, struct ic_scenario *sc,
                             struct ic_diag *diag, struct ic_error *err) {
     memset(sc, 0, sizeof *sc);
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
-    if (!root) {
-        const char *where = cJSON_GetErrorPtr();
-        if (!where) where = end ? end : text;
+    size_t off;
+    char why[160];
+    if (ic_json_check(text, strlen(text), &off, why, sizeof why) != 0) {
         int line, col;
-        line_col(text, where, &line, &col);
-        char near[24] = "";
-        size_t k = 0;
-        for (const char *p = where; *p && *p != '\n' && k < sizeof near - 1; p++)
-            near[k++] = (unsigned char)*p < 0x20 ? ' ' : *p;
-        near[k] = '\0';
-        return ic_error_set(err, IC_ERR_PARSE, "%s:%d:%d: JSON syntax error%s%s%s", label, line,
-                            col, k ? " near '" : " at end of input", near, k ? "'" : "");
+        ic_json_line_col(text, off, &line, &col);
+        return ic_error_set(err, IC_ERR_PARSE, "%s:%d:%d: JSON syntax error: %s", label, line, col,
+                            why);
     }
+    cJSON *root = cJSON_ParseWithOpts(text, NULL, 1);
+    if (!root) return ic_error_set(err, IC_ERR_NOMEM, "%s: out of memory parsing JSON", label);
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
         return ic_error_set(err, IC_ERR_INVALID, "%s: the scenario must be a JSON object", label);
     }
-    for (int i = 0; opts && i < opts->n_sets; i++) apply_set(root, opts->sets[i], diag);
+    struct ic_diag created;
+    ic_diag_init(&created);
+    for (int i = 0; opts && i < opts->n_sets; i++) apply_set(root, opts->sets[i], diag, &created);
 
-    struct walker w = {label, diag, cat, opts};
+    struct walker w = {label, diag, cat, opts, &created};
+    check_duplicates(&w, root, "");
     set_defaults("", "", sc);
     walk_object(&w, root, "", "", sc);
     cJSON_Delete(root);
     if (diag->count == 0) cross_checks(&w, sc);
+    ic_diag_free(&created);
     if (diag->count || diag->nomem)
         return ic_error_set(err, IC_ERR_INVALID, "%s: %zu error%s", label, diag->count,
                             diag->count == 1 ? "" : "s");

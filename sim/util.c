@@ -87,25 +87,55 @@ int ic_edit_distance(const char *a, const char *b) {
     return prev[lb];
 }
 
-const char *ic_suggest(const char *word, const char *const *cands, size_t n) {
-    const char *best = NULL;
-    int bestd = 1 << 30;
-    for (size_t i = 0; i < n; i++) {
-        if (!cands[i]) continue;
-        int d = ic_edit_distance(word, cands[i]);
-        /* A prefix or suffix of a candidate ("accel" for "accelerators") also counts. */
-        size_t lw = strlen(word), lc = strlen(cands[i]);
-        if (lw >= 3 && lw < lc &&
-            (strncmp(word, cands[i], lw) == 0 || strcmp(word, cands[i] + lc - lw) == 0))
-            d = d < 2 ? d : 2;
-        if (d < bestd) {
-            bestd = d;
-            best = cands[i];
-        }
-    }
-    size_t len = strlen(word);
+static void lower(const char *in, char *out, size_t size) {
+    size_t i = 0;
+    for (; in[i] && i + 1 < size; i++)
+        out[i] = (in[i] >= 'A' && in[i] <= 'Z') ? (char)(in[i] - 'A' + 'a') : in[i];
+    out[i] = '\0';
+}
+
+void ic_did_you_mean(const char *word, const char *const *cands, size_t n, char *buf, size_t size) {
+    buf[0] = '\0';
+    if (!cands || size < 2) return;
+    char w[256], c[256];
+    lower(word, w, sizeof w);
+    size_t len = strlen(w);
+    /* Plausible typos: a few edits, more for longer words; case is ignored. */
     int limit = len <= 4 ? 1 : (len <= 8 ? 2 : 3);
-    return bestd <= limit ? best : NULL;
+    int best = 1 << 30;
+    int *dist = malloc((n ? n : 1) * sizeof *dist);
+    if (!dist) return;
+    for (size_t i = 0; i < n; i++) {
+        dist[i] = 1 << 30;
+        if (!cands[i]) continue;
+        lower(cands[i], c, sizeof c);
+        size_t lc = strlen(c);
+        dist[i] = ic_edit_distance(w, c);
+        if (len >= 3 && len < lc && strncmp(w, c, len) == 0) {
+            dist[i] = -1; /* the word starts a candidate ("nvidia_h100" of "nvidia_h100_sxm") */
+        }
+        if (dist[i] < best) best = dist[i];
+    }
+    /* An exact match but for case, or prefixes: only those.  Otherwise the closest
+     * candidates and those one edit further. */
+    int span = best <= 0 ? 0 : 1;
+    if (best > limit) {
+        free(dist);
+        return;
+    }
+    /* The closest candidates, and those one edit further (up to three in all). */
+    size_t used = (size_t)snprintf(buf, size, "; did you mean ");
+    int shown = 0;
+    for (int d = best; d <= best + span && d <= limit; d++)
+        for (size_t i = 0; i < n && shown < 3; i++) {
+            if (dist[i] != d) continue;
+            int k = snprintf(buf + used, size - used, "%s\"%s\"", shown ? " or " : "", cands[i]);
+            if (k < 0 || (size_t)k >= size - used) break;
+            used += (size_t)k;
+            shown++;
+        }
+    snprintf(buf + used, size - used, "?");
+    free(dist);
 }
 
 void ic_pointer_append(char *buf, size_t size, const char *token) {

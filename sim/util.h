@@ -13,9 +13,9 @@ int ic_read_file(const char *path, size_t max_bytes, char **buf, size_t *len, st
 /* Levenshtein distance between two strings (capped at 255 characters each). */
 int ic_edit_distance(const char *a, const char *b);
 
-/* Best candidate for a misspelt `word` among `n` candidates (NULL entries skipped), or NULL
- * when none is close enough to be a plausible typo. */
-const char *ic_suggest(const char *word, const char *const *cands, size_t n);
+/* "; did you mean \"x\"?" (or "x" or "y") for a misspelt `word` among `n` candidates (NULL
+ * entries skipped), ignoring case; an empty string when none is a plausible typo. */
+void ic_did_you_mean(const char *word, const char *const *cands, size_t n, char *buf, size_t size);
 
 /* Append the RFC 6901 escaped form of a reference token ("~" -> "~0", "/" -> "~1") to a
  * pointer held in buf (capacity size). */

@@ -76,7 +76,7 @@ int main(void) {
     char *all = joined(&d);
     CHECK(d.count == 6);
     CHECK_STR_CONTAINS(all, "t.json: /accelerator: unknown accelerator \"nvidia_h100\"; did you "
-                            "mean \"nvidia_h100_sxm\"?");
+                            "mean \"nvidia_h100_sxm\" or \"nvidia_h100_pcie\"?");
     CHECK_STR_CONTAINS(all, "t.json: /fleet/accelerators: got -5, expected an integer (or a "
                             "distribution) in [0, 100000000] accelerators");
     CHECK_STR_CONTAINS(all, "t.json: /step_s: got \"sixty\", expected a number in [1, 86400] s");
