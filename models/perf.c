@@ -151,14 +151,16 @@ int ic_perf_replica(const struct ic_llm *m, const struct ic_accelerator *a,
         m->kv_cache_bytes_per_token_bf16 * ic_precision_bytes(p->kv_precision) / 2.0;
     out->kv_capacity_bytes = n * a->hbm_gb * 1e9 * p->memory_utilization - out->weight_bytes;
 
-    /* Decode-time-weighted context: a sequence spends out tokens decoding, at mean context
-     * in + out/2. */
+    /* Decode-time-weighted context: a sequence spends (reasoning + answer) tokens decoding, at
+     * mean context in + (reasoning + answer)/2; reasoning tokens stay in the context for the
+     * turn (they are dropped only between turns). */
     double wsum = 0, csum = 0, tokens = 0;
     for (int c = 0; c < mix->n; c++) {
-        double wt = mix->share[c] * mix->out_mean[c];
+        double dec = mix->out_mean[c] + mix->reason_mean[c];
+        double wt = mix->share[c] * dec;
         wsum += wt;
-        csum += wt * (mix->in_mean[c] + 0.5 * mix->out_mean[c]);
-        tokens += mix->share[c] * (mix->in_mean[c] + mix->out_mean[c]);
+        csum += wt * (mix->in_mean[c] + 0.5 * dec);
+        tokens += mix->share[c] * (mix->in_mean[c] + dec);
     }
     double ctx = wsum > 0 ? csum / wsum : 1.0;
     out->decode_context = ctx;
@@ -208,14 +210,16 @@ int ic_perf_replica(const struct ic_llm *m, const struct ic_accelerator *a,
         double quad = 2.0 * m->layers * m->num_attention_heads * m->head_dim * mix->in_sq_mean[c] *
                       (1.0 - hit * hit);
         out->prefill_s[c] = (lin + quad) / (n * peak * p->prefill_mfu);
-        out->service_s[c] = out->prefill_s[c] + mix->out_mean[c] * out->step_s / (double)b;
+        double dec = mix->out_mean[c] + mix->reason_mean[c];
+        out->service_s[c] = out->prefill_s[c] + dec * out->step_s / (double)b;
+        out->ttft_s[c] = out->prefill_s[c] + mix->reason_mean[c] * out->step_s;
         smean += mix->share[c] * out->service_s[c];
-        pmean += mix->share[c] * out->prefill_s[c];
+        pmean += mix->share[c] * (out->prefill_s[c] + mix->reason_mean[c] * out->step1_s);
     }
     out->service_s_mean = smean;
     out->requests_per_s = smean > 0 ? 1.0 / smean : 0;
     out->tokens_per_s = out->requests_per_s * tokens;
-    out->ttft1_s = pmean + out->step1_s;
+    out->ttft1_s = pmean + out->step1_s; /* prefill, reasoning, then the first answer token */
     return 0;
 }
 

@@ -35,8 +35,9 @@ struct ic_mix {
     int n;
     double share[IC_PERF_MAX_CLASSES]; /* normalised to sum 1 */
     double in_mean[IC_PERF_MAX_CLASSES];
-    double in_sq_mean[IC_PERF_MAX_CLASSES]; /* E[n^2] of prompt tokens (attention is quadratic) */
-    double out_mean[IC_PERF_MAX_CLASSES];
+    double in_sq_mean[IC_PERF_MAX_CLASSES];  /* E[n^2] of prompt tokens (attention is quadratic) */
+    double out_mean[IC_PERF_MAX_CLASSES];    /* answer tokens */
+    double reason_mean[IC_PERF_MAX_CLASSES]; /* reasoning tokens, decoded before the answer */
     double cache_hit[IC_PERF_MAX_CLASSES];
 };
 
@@ -69,10 +70,12 @@ struct ic_perf {
     double decode_tokens_per_s;
     double prefill_s[IC_PERF_MAX_CLASSES];
     double service_s[IC_PERF_MAX_CLASSES]; /* replica-seconds per request of the class */
+    double ttft_s[IC_PERF_MAX_CLASSES];    /* to the first answer token at the operating batch:
+                                              prefill + reasoning tokens x step */
     double service_s_mean;
     double requests_per_s;     /* per replica, saturated */
-    double tokens_per_request; /* input + output, mix mean */
-    double tokens_per_s;       /* per replica, input + output */
+    double tokens_per_request; /* input + reasoning + output, mix mean */
+    double tokens_per_s;       /* per replica, input + reasoning + output */
     double ttft1_s;            /* mean prefill + one step, concurrency 1 */
 };
 

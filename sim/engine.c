@@ -2,12 +2,21 @@
  * reduction (see engine.h and DESIGN.md, "The aggregate (fluid) engine").
  *
  * One step of length dt for a path:
- *   1. demand: users(t) (growth curve) x requests/user/day / 86400 x diurnal(t) x events(t)
- *      x exp(x(t) - sigma^2/2), x an Ornstein-Uhlenbeck process in log space (the -sigma^2/2
- *      keeps the mean of the lognormal factor at 1); arrivals ~ Poisson(rate x dt);
+ *   1. demand: base(t) = G(t) x conversion x events(t) x exp(x(t) - sigma^2/2) x churn(t), where
+ *      G is the growth curve of the demand quantity, conversion turns it into requests per
+ *      second (daily active users x requests/user/day / 86400, or weekly web visits x channel
+ *      multiplier x requests/visit / 604800), x is an Ornstein-Uhlenbeck process in log space
+ *      (the -sigma^2/2 keeps the mean of the lognormal factor at 1), and churn(t) is the share
+ *      of users not yet driven away by failures; the request rate is base(t) x diurnal(t).
+ *      Arrivals of class c ~ Poisson(rate x share_c(t) x dt), with a gamma-distributed common
+ *      factor of mean 1 and variance d when arrivals are over-dispersed (a negative binomial,
+ *      variance mean + d mean^2); share_c(t) moves with events that change the mix.  Retries
+ *      of earlier failures return from a pool at rate 1/delay.
  *   2. capacity: replicas up (failures take whole replicas down) x requests/s per replica from
- *      the roofline model for the path's request mix;
- *   3. queue: the fluid queue of models/queue.h (serve, abandon, reject);
+ *      the roofline model at the current mix;
+ *   3. queue: the fluid queue of models/queue.h (serve, abandon, reject); a failed request is
+ *      retried with probability p (into the pool) or lost, and its user leaves with the churn
+ *      probability;
  *   4. outage: degraded steps; an outage is a run of them at least outage_min_s long;
  *   5. fleet: failures ~ Poisson(healthy x rate x dt), repairs ~ Poisson(failed x dt / mean
  *      repair time) (capped at the failed count); cost and energy accrue on every accelerator.
@@ -19,8 +28,11 @@
 #include "../models/traffic.h"
 #include "rng.h"
 #include "stats.h"
+#include "timeutil.h"
 
+#include <gsl/gsl_cdf.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -42,18 +54,23 @@ const char *const ic_summary_long[IC_SUMMARY_COUNT] = {IC_SUMMARY_LIST(IC_X_L)};
 
 /* ---- plan ---------------------------------------------------------------------------------- */
 
-static void collect_input(void *ctx, const struct ic_dist *d, const char *pointer,
-                          const char *units) {
-    struct ic_plan *plan = ctx;
+static void add_input(struct ic_plan *plan, const struct ic_dist *d, int fit_index,
+                      const char *pointer, const char *units) {
     if (plan->n_inputs >= IC_MAX_INPUTS) return;
     struct ic_input *in = &plan->inputs[plan->n_inputs++];
     in->dist = d;
+    in->fit_index = fit_index;
     in->units = units;
     size_t n = strlen(pointer);
     if (n >= sizeof in->pointer) n = sizeof in->pointer - 1;
     memcpy(in->pointer, pointer, n);
     in->pointer[n] = '\0';
-    plan->n_random += ic_dist_is_random(d);
+    plan->n_random += d ? ic_dist_is_random(d) : 1;
+}
+
+static void collect_input(void *ctx, const struct ic_dist *d, const char *pointer,
+                          const char *units) {
+    add_input(ctx, d, -1, pointer, units);
 }
 
 int ic_plan_input_index(const struct ic_plan *plan, const struct ic_dist *d) {
@@ -62,21 +79,47 @@ int ic_plan_input_index(const struct ic_plan *plan, const struct ic_dist *d) {
     return -1;
 }
 
-/* The request mix of a path from its draws (or of the plan from fixed values). */
-static void make_mix(const struct ic_scenario *sc, const double *shares, const double *in_med,
-                     const double *out_med, struct ic_mix *mix) {
+static void make_tokdist(const struct ic_token_dist *t, double median, struct ic_tokdist *out) {
+    memset(out, 0, sizeof *out);
+    out->shape = t->shape;
+    out->median = median;
+    out->sigma = t->sigma;
+    out->tail_weight = t->tail_weight;
+    out->tail_xmin = t->tail_xmin;
+    out->tail_alpha = t->tail_alpha;
+    out->nbins = t->weights.n < IC_HIST_MAX_BINS ? t->weights.n : IC_HIST_MAX_BINS;
+    for (int i = 0; i <= out->nbins && i < t->edges.n; i++) out->edges[i] = t->edges.v[i];
+    for (int i = 0; i < out->nbins; i++) out->weights[i] = t->weights.v[i];
+}
+
+/* Per-path values of the workload inputs (means of the distributions for the plan's check). */
+struct mix_inputs {
+    double share[IC_MAX_CLASSES], in_med[IC_MAX_CLASSES], out_med[IC_MAX_CLASSES];
+    double reason_med[IC_MAX_CLASSES];
+    double reasoning_multiplier;
+};
+
+/* The request mix from the class shapes and the path's medians. */
+static void make_mix(const struct ic_plan *plan, const struct mix_inputs *mi, struct ic_mix *mix) {
+    const struct ic_scenario *sc = plan->sc;
     double total = 0;
     mix->n = sc->workload.n_classes;
-    for (int c = 0; c < mix->n; c++) total += shares[c];
+    for (int c = 0; c < mix->n; c++) total += mi->share[c];
     for (int c = 0; c < mix->n; c++) {
-        const struct ic_class *k = &sc->workload.classes[c];
-        double si = k->input_tokens.sigma, so = k->output_tokens.sigma;
-        mix->share[c] = total > 0 ? shares[c] / total : 0;
-        /* Lognormal moments: E[X] = m e^{s^2/2}, E[X^2] = m^2 e^{2 s^2}. */
-        mix->in_mean[c] = in_med[c] * exp(0.5 * si * si);
-        mix->in_sq_mean[c] = in_med[c] * in_med[c] * exp(2.0 * si * si);
-        mix->out_mean[c] = out_med[c] * exp(0.5 * so * so);
-        mix->cache_hit[c] = k->prefix_cache_hit;
+        struct ic_tokdist t;
+        double sq;
+        mix->share[c] = total > 0 ? mi->share[c] / total : 0;
+        t = plan->tok[c][0];
+        t.median = mi->in_med[c];
+        ic_tokdist_moments(&t, 1.0, plan->context_cap, &mix->in_mean[c], &mix->in_sq_mean[c]);
+        t = plan->tok[c][1];
+        t.median = mi->out_med[c];
+        ic_tokdist_moments(&t, 1.0, plan->context_cap, &mix->out_mean[c], &sq);
+        t = plan->tok[c][2];
+        t.median = mi->reason_med[c];
+        ic_tokdist_moments(&t, mi->reasoning_multiplier, plan->context_cap, &mix->reason_mean[c],
+                           &sq);
+        mix->cache_hit[c] = sc->workload.classes[c].prefix_cache_hit;
     }
 }
 
@@ -95,15 +138,64 @@ static void perf_params(const struct ic_scenario *sc, long accels, double prefil
 
 /* Does any input of the replica's performance vary by path? */
 static int perf_is_random(const struct ic_scenario *sc) {
-    if (ic_dist_is_random(&sc->serving.prefill_mfu) || ic_dist_is_random(&sc->serving.decode_mbu))
+    if (ic_dist_is_random(&sc->serving.prefill_mfu) || ic_dist_is_random(&sc->serving.decode_mbu) ||
+        ic_dist_is_random(&sc->workload.reasoning_multiplier))
         return 1;
     for (int c = 0; c < sc->workload.n_classes; c++) {
         const struct ic_class *k = &sc->workload.classes[c];
         if (ic_dist_is_random(&k->share) || ic_dist_is_random(&k->input_tokens.median) ||
-            ic_dist_is_random(&k->output_tokens.median))
+            ic_dist_is_random(&k->output_tokens.median) ||
+            ic_dist_is_random(&k->reasoning_tokens.median))
             return 1;
     }
     return 0;
+}
+
+/* Hour-of-day weights x day-of-week weights at the users' local time, per step. */
+static void plan_diurnal(const struct ic_scenario *sc, struct ic_plan *plan) {
+    double w[24], dow[7];
+    const struct ic_numarr *dw = &sc->traffic.diurnal.day_of_week;
+    ic_diurnal_weights(sc->traffic.diurnal.profile, sc->traffic.diurnal.weights.v, w);
+    ic_day_of_week_weights(sc->traffic.diurnal.profile, dw->n == 7 ? dw->v : NULL, dow);
+    int offset = sc->start.offset_s;
+    if (sc->traffic.diurnal.utc_offset[0])
+        (void)ic_parse_utc_offset(sc->traffic.diurnal.utc_offset, &offset);
+    for (long i = 0; i < plan->nsteps; i++) {
+        /* The middle of the step, in local seconds since 1970-01-01 (a Thursday). */
+        double local = sc->start.unix_s + offset + ((double)i + 0.5) * plan->dt;
+        double day = floor(local / 86400.0);
+        double hour = (local - day * 86400.0) / 3600.0;
+        int weekday = (int)(((long long)day + 3) % 7); /* Monday = 0 */
+        if (weekday < 0) weekday += 7;
+        plan->diurnal[i] = ic_diurnal_at(w, hour) * dow[weekday];
+    }
+}
+
+static void plan_growth(const struct ic_scenario *sc, struct ic_plan *plan) {
+    const double start = sc->start.unix_s;
+    const struct ic_time *ref = &sc->traffic.growth.reference_time;
+    double ref_s = ref->text[0] ? ref->unix_s : start;
+    const struct ic_time *launch = &sc->traffic.growth.launch_time;
+    plan->growth_ref_days = (start - ref_s) / 86400.0;
+    memset(&plan->growth, 0, sizeof plan->growth);
+    plan->growth.model = sc->traffic.growth.model;
+    plan->growth.launch_days = launch->text[0] ? (launch->unix_s - ref_s) / 86400.0 : 0.0;
+    plan->growth.npoints = sc->traffic.growth.n_points;
+    for (int i = 0; i < plan->growth.npoints; i++) {
+        plan->growth.t_days[i] = (sc->traffic.growth.points[i].time.unix_s - ref_s) / 86400.0;
+        plan->growth.log_v[i] = log(sc->traffic.growth.points[i].value);
+    }
+    const struct ic_numarr *mean = &sc->traffic.growth.fit.mean;
+    plan->fit_n = mean->n;
+    for (int i = 0; i < mean->n; i++) plan->fit_mean[i] = mean->v[i];
+    if (plan->fit_n > 0)
+        (void)ic_cholesky(plan->fit_n, sc->traffic.growth.fit.covariance.v, plan->fit_chol);
+    for (int i = 0; i < plan->fit_n; i++) {
+        char ptr[160];
+        snprintf(ptr, sizeof ptr, "/traffic/growth/fit/%s",
+                 ic_growth_param_name(plan->growth.model, i));
+        add_input(plan, NULL, i, ptr, "");
+    }
 }
 
 int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct ic_error *err) {
@@ -116,7 +208,10 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
     plan->nout = ic_scenario_out_steps(sc);
     plan->store_paths =
         sc->output.store_paths < sc->paths ? (long)sc->output.store_paths : (long)sc->paths;
+    plan->n_classes = sc->workload.n_classes;
+    plan->weekly_visits = sc->traffic.growth.quantity == IC_QTY_WEEKLY_WEB_VISITS;
     ic_scenario_each_dist(sc, collect_input, plan);
+    plan_growth(sc, plan);
 
     plan->diurnal = malloc((size_t)plan->nsteps * sizeof *plan->diurnal);
     plan->time_s = malloc((size_t)plan->nout * sizeof *plan->time_s);
@@ -125,20 +220,21 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
         return ic_error_set(err, IC_ERR_NOMEM, "out of memory for the time grid (%ld steps)",
                             plan->nsteps);
     }
-    double w[24];
-    ic_diurnal_weights(sc->traffic.diurnal.profile, sc->traffic.diurnal.weights.v, w);
-    /* Local hour of the start: the offset makes the profile follow the users' clock. */
-    double local0 = fmod(sc->start.unix_s + sc->start.offset_s, 86400.0);
-    if (local0 < 0) local0 += 86400.0;
-    for (long i = 0; i < plan->nsteps; i++) {
-        double t = (double)i * plan->dt + 0.5 * plan->dt; /* the middle of the step */
-        plan->diurnal[i] = ic_diurnal_at(w, fmod(local0 + t, 86400.0) / 3600.0);
-    }
+    plan_diurnal(sc, plan);
     for (long j = 0; j < plan->nout; j++)
         plan->time_s[j] = (double)j * (double)plan->steps_per_out * plan->dt;
+    for (int e = 0; e < sc->traffic.n_events; e++)
+        plan->has_mix_events |= sc->traffic.events[e].n_mix > 0;
 
     const struct ic_accelerator *a = &sc->accelerator.value;
     const struct ic_llm *m = &sc->model.value;
+    plan->context_cap = m->max_context;
+    for (int c = 0; c < plan->n_classes; c++) {
+        const struct ic_class *k = &sc->workload.classes[c];
+        make_tokdist(&k->input_tokens, k->input_tokens.median.a, &plan->tok[c][0]);
+        make_tokdist(&k->output_tokens, k->output_tokens.median.a, &plan->tok[c][1]);
+        make_tokdist(&k->reasoning_tokens, k->reasoning_tokens.median.a, &plan->tok[c][2]);
+    }
     ic_perf_fit(m, a, sc->serving.weight_precision, sc->serving.memory_utilization,
                 sc->serving.kv_reserve_fraction, (long)sc->serving.accelerators_per_replica,
                 &plan->fit);
@@ -162,15 +258,17 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
 
     /* The replica's performance at the mean (or fixed) inputs: it is the answer when nothing
      * about it is random, and otherwise checks that typical paths are feasible. */
-    double sh[IC_MAX_CLASSES], im[IC_MAX_CLASSES], om[IC_MAX_CLASSES];
-    for (int c = 0; c < sc->workload.n_classes; c++) {
+    struct mix_inputs mi;
+    for (int c = 0; c < plan->n_classes; c++) {
         const struct ic_class *k = &sc->workload.classes[c];
-        sh[c] = ic_dist_mean(&k->share);
-        im[c] = ic_dist_mean(&k->input_tokens.median);
-        om[c] = ic_dist_mean(&k->output_tokens.median);
+        mi.share[c] = ic_dist_mean(&k->share);
+        mi.in_med[c] = ic_dist_mean(&k->input_tokens.median);
+        mi.out_med[c] = ic_dist_mean(&k->output_tokens.median);
+        mi.reason_med[c] = ic_dist_mean(&k->reasoning_tokens.median);
     }
+    mi.reasoning_multiplier = ic_dist_mean(&sc->workload.reasoning_multiplier);
     struct ic_mix mix;
-    make_mix(sc, sh, im, om, &mix);
+    make_mix(plan, &mi, &mix);
     struct ic_perf_params pp;
     perf_params(sc, plan->fit.accels, ic_dist_mean(&sc->serving.prefill_mfu),
                 ic_dist_mean(&sc->serving.decode_mbu), &pp);
@@ -197,15 +295,20 @@ int ic_results_alloc(const struct ic_plan *plan, struct ic_results *r, struct ic
     r->paths = plan->paths;
     r->nout = plan->nout;
     r->n_inputs = plan->n_inputs;
+    r->n_classes = plan->n_classes;
     r->nq = plan->sc->output.quantiles.n;
     memcpy(r->q, plan->sc->output.quantiles.v, sizeof r->q);
-    size_t np = (size_t)r->paths, no = (size_t)r->nout;
+    size_t np = (size_t)r->paths, no = (size_t)r->nout, nc = (size_t)r->n_classes;
+    size_t nq = (size_t)r->nq + 1;
     r->series = malloc((size_t)IC_SERIES_COUNT * np * no * sizeof *r->series);
+    r->class_arrivals = malloc(nc * np * no * sizeof *r->class_arrivals);
     r->summary = malloc((size_t)IC_SUMMARY_COUNT * np * sizeof *r->summary);
     r->inputs = malloc(((size_t)r->n_inputs + 1) * np * sizeof *r->inputs);
-    r->bands = malloc((size_t)IC_SERIES_COUNT * ((size_t)r->nq + 1) * no * sizeof *r->bands);
-    if (!r->series || !r->summary || !r->inputs || !r->bands) {
-        double mb = ((double)IC_SERIES_COUNT * (double)np * (double)no * 4.0) / 1048576.0;
+    r->bands = malloc((size_t)IC_SERIES_COUNT * nq * no * sizeof *r->bands);
+    r->class_bands = malloc(nc * nq * no * sizeof *r->class_bands);
+    if (!r->series || !r->class_arrivals || !r->summary || !r->inputs || !r->bands ||
+        !r->class_bands) {
+        double mb = ((double)(IC_SERIES_COUNT + nc) * (double)np * (double)no * 4.0) / 1048576.0;
         ic_results_free(r);
         return ic_error_set(err, IC_ERR_NOMEM,
                             "out of memory: %ld paths x %ld output times need %.0f MiB of series; "
@@ -217,9 +320,11 @@ int ic_results_alloc(const struct ic_plan *plan, struct ic_results *r, struct ic
 
 void ic_results_free(struct ic_results *r) {
     free(r->series);
+    free(r->class_arrivals);
     free(r->summary);
     free(r->inputs);
     free(r->bands);
+    free(r->class_bands);
     memset(r, 0, sizeof *r);
 }
 
@@ -231,47 +336,85 @@ struct path_events {
     double rise_s[IC_MAX_EVENTS], decay_s[IC_MAX_EVENTS];
     double a_rise[IC_MAX_EVENTS], a_decay[IC_MAX_EVENTS]; /* per-step factors */
     double r[IC_MAX_EVENTS], d[IC_MAX_EVENTS];            /* e^{-tau/rise}, e^{-tau/decay} */
+    double shape[IC_MAX_EVENTS];                          /* normalised shape in [0, 1] */
     int on[IC_MAX_EVENTS];
 };
 
-static double draw(const struct ic_plan *plan, const struct ic_dist *d, double *vals) {
+static double draw(const struct ic_plan *plan, const struct ic_dist *d, const double *vals) {
     int i = ic_plan_input_index(plan, d);
     return i >= 0 ? vals[i] : d->a;
 }
 
+/* The growth curve of path p: the distributions' draws, or the fitted multivariate normal. */
+static void path_growth(const struct ic_plan *plan, uint64_t seed, long p, double *vals,
+                        struct ic_growth *g) {
+    const struct ic_scenario *sc = plan->sc;
+    *g = plan->growth;
+    g->v0 = draw(plan, &sc->traffic.growth.initial, vals);
+    g->rate_per_day = draw(plan, &sc->traffic.growth.rate_per_day, vals);
+    g->capacity = draw(plan, &sc->traffic.growth.capacity, vals);
+    g->p = draw(plan, &sc->traffic.growth.p_per_day, vals);
+    g->q = draw(plan, &sc->traffic.growth.q_per_day, vals);
+    g->market = draw(plan, &sc->traffic.growth.market_size, vals);
+    if (plan->fit_n == 0) return;
+    /* theta = mean + L z, z standard normal from this path's parameter sub-stream. */
+    struct ic_rng r;
+    ic_rng_init(&r, seed, (uint64_t)p, IC_STREAM_PARAM, ic_hash32("/traffic/growth/fit"));
+    double z[IC_GROWTH_MAX_PARAMS], th[IC_GROWTH_MAX_PARAMS];
+    for (int i = 0; i < plan->fit_n; i++) z[i] = gsl_cdf_ugaussian_Pinv(ic_rng_uniform(&r));
+    for (int i = 0; i < plan->fit_n; i++) {
+        th[i] = plan->fit_mean[i];
+        for (int k = 0; k <= i; k++) th[i] += plan->fit_chol[i * plan->fit_n + k] * z[k];
+    }
+    ic_growth_set_theta(g, th);
+    for (int i = 0; i < plan->n_inputs; i++)
+        if (plan->inputs[i].fit_index >= 0) vals[i] = th[plan->inputs[i].fit_index];
+}
+
 static void run_path(const struct ic_plan *plan, long p, struct ic_results *res, double *vals) {
     const struct ic_scenario *sc = plan->sc;
-    uint64_t seed = (uint64_t)sc->seed;
-    for (int i = 0; i < plan->n_inputs; i++) {
-        vals[i] = ic_dist_draw(plan->inputs[i].dist, seed, (uint64_t)p);
-        res->inputs[(size_t)i * (size_t)res->paths + (size_t)p] = vals[i];
-    }
+    const uint64_t seed = (uint64_t)sc->seed;
     const double dt = plan->dt;
+    const int nc = plan->n_classes;
+    for (int i = 0; i < plan->n_inputs; i++)
+        if (plan->inputs[i].dist) vals[i] = ic_dist_draw(plan->inputs[i].dist, seed, (uint64_t)p);
 
     /* Inputs of this path. */
-    int gmodel = sc->traffic.growth.model;
-    double u0 = draw(plan, &sc->traffic.growth.initial_users, vals);
-    double rate = draw(plan, &sc->traffic.growth.rate_per_day, vals);
-    double kcap = draw(plan, &sc->traffic.growth.capacity_users, vals);
-    double rpd = draw(plan, &sc->traffic.requests_per_user_per_day, vals);
-    double sigma = draw(plan, &sc->traffic.noise.sigma, vals);
-    double accels = draw(plan, &sc->fleet.accelerators, vals);
-    double repair_s = draw(plan, &sc->fleet.repair_hours, vals) * 3600.0;
-    double patience_s = draw(plan, &sc->queue.patience_s, vals);
+    struct ic_growth g;
+    path_growth(plan, seed, p, vals, &g);
+    for (int i = 0; i < plan->n_inputs; i++)
+        res->inputs[(size_t)i * (size_t)res->paths + (size_t)p] = vals[i];
+    const double sigma = draw(plan, &sc->traffic.noise.sigma, vals);
+    const double accels = draw(plan, &sc->fleet.accelerators, vals);
+    const double repair_s = draw(plan, &sc->fleet.repair_hours, vals) * 3600.0;
+    const double patience_s = draw(plan, &sc->queue.patience_s, vals);
+    const double p_retry = draw(plan, &sc->traffic.retry.probability, vals);
+    const double retry_delay_s = draw(plan, &sc->traffic.retry.delay_s, vals);
+    const double channel = draw(plan, &sc->traffic.funnel.channel_multiplier, vals);
+    const double per_visit = draw(plan, &sc->traffic.funnel.requests_per_visit, vals);
+    const double per_user_day = draw(plan, &sc->traffic.requests_per_user_per_day, vals);
+    /* Requests per second per unit of the growth quantity, and requests per user per day (to
+     * count users for churn: one visit a day per user in the visits funnel). */
+    const double conversion =
+        plan->weekly_visits ? channel * per_visit / 604800.0 : per_user_day / 86400.0;
+    const double req_per_user_day = plan->weekly_visits ? per_visit : per_user_day;
+    const double visits_per_request = 604800.0 / (channel * per_visit);
 
+    struct mix_inputs mi;
+    for (int c = 0; c < nc; c++) {
+        const struct ic_class *k = &sc->workload.classes[c];
+        mi.share[c] = draw(plan, &k->share, vals);
+        mi.in_med[c] = draw(plan, &k->input_tokens.median, vals);
+        mi.out_med[c] = draw(plan, &k->output_tokens.median, vals);
+        mi.reason_med[c] = draw(plan, &k->reasoning_tokens.median, vals);
+    }
+    mi.reasoning_multiplier = draw(plan, &sc->workload.reasoning_multiplier, vals);
     struct ic_perf perf_path;
     const struct ic_perf *perf = &plan->perf;
     int feasible = 1;
+    struct ic_mix mix;
+    make_mix(plan, &mi, &mix);
     if (!plan->perf_fixed) {
-        double sh[IC_MAX_CLASSES], im[IC_MAX_CLASSES], om[IC_MAX_CLASSES];
-        for (int c = 0; c < sc->workload.n_classes; c++) {
-            const struct ic_class *k = &sc->workload.classes[c];
-            sh[c] = draw(plan, &k->share, vals);
-            im[c] = draw(plan, &k->input_tokens.median, vals);
-            om[c] = draw(plan, &k->output_tokens.median, vals);
-        }
-        struct ic_mix mix;
-        make_mix(sc, sh, im, om, &mix);
         struct ic_perf_params pp;
         perf_params(sc, plan->fit.accels, draw(plan, &sc->serving.prefill_mfu, vals),
                     draw(plan, &sc->serving.decode_mbu, vals), &pp);
@@ -280,13 +423,24 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
                                    why, sizeof why) == 0;
         perf = &perf_path;
     }
-    const double mu = feasible ? perf->requests_per_s : 0.0;
-    const double tokens_per_req = perf->tokens_per_request;
-    const double prefill_mean = feasible ? perf->ttft1_s - perf->step1_s : NAN;
+    /* Per class: replica-seconds, tokens and time to first answer token of one request. */
+    double svc_c[IC_MAX_CLASSES], tok_c[IC_MAX_CLASSES], ttft_c[IC_MAX_CLASSES];
+    double share[IC_MAX_CLASSES];
+    for (int c = 0; c < nc; c++) {
+        svc_c[c] = perf->service_s[c];
+        ttft_c[c] = perf->ttft_s[c];
+        tok_c[c] = mix.in_mean[c] + mix.out_mean[c] + mix.reason_mean[c];
+        share[c] = mix.share[c];
+    }
+    double mu = feasible ? perf->requests_per_s : 0.0;
+    double tokens_per_req = perf->tokens_per_request;
+    double ttft_extra = 0;
+    for (int c = 0; c < nc; c++) ttft_extra += share[c] * ttft_c[c];
     const long per_replica = plan->fit.accels;
 
     struct path_events ev;
     ev.n = sc->traffic.n_events;
+    int mix_idx[IC_MAX_EVENTS][IC_MAX_CLASSES];
     for (int e = 0; e < ev.n; e++) {
         const struct ic_event *x = &sc->traffic.events[e];
         ev.start_s[e] = x->start.unix_s - sc->start.unix_s;
@@ -297,6 +451,13 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
         ev.a_rise[e] = exp(-dt / ev.rise_s[e]);
         ev.a_decay[e] = exp(-dt / ev.decay_s[e]);
         ev.on[e] = 0;
+        ev.shape[e] = 0;
+        for (int i = 0; i < x->n_mix; i++) {
+            mix_idx[e][i] = -1;
+            for (int c = 0; c < nc; c++)
+                if (strcmp(sc->workload.classes[c].name, x->mix[i].class_name) == 0)
+                    mix_idx[e][i] = c;
+        }
     }
 
     struct ic_rng rn, ra, rf;
@@ -308,33 +469,39 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
     ic_ou_coeffs(sigma, sc->traffic.noise.corr_time_s, dt, &phi, &innov);
     double x = sigma * ic_rng_normal(&rn); /* start in the stationary distribution */
     const double mean_fix = -0.5 * sigma * sigma;
-    const double rate_per_s = rpd / 86400.0;
+    const double disp = sc->traffic.noise.arrival_dispersion;
     const double dt_days = dt / 86400.0;
-    /* Growth by recurrence: exponential multiplies by g each step; logistic carries
-     * e^{-r t}. */
-    const double g = exp(rate * dt_days);
-    const double ginv = exp(-rate * dt_days);
-    double users = u0, elog = 1.0;
+    /* Growth by recurrence where the curve allows it: exponential multiplies by e^{r dt}
+     * each step; logistic carries e^{-r t}; Bass and piecewise are evaluated. */
+    const double t0 = plan->growth_ref_days;
+    const double gstep = exp(g.rate_per_day * dt_days);
+    double gval = ic_growth_value(&g, t0), elog = exp(-g.rate_per_day * t0);
     const double abandon_prob = 1.0 - exp(-dt / patience_s);
+    const double retry_return = 1.0 - exp(-dt / retry_delay_s);
     const double fail_per_step = sc->fleet.failure_rate_per_hour * dt / 3600.0;
     const double repair_per_step = dt / repair_s;
     const double thr = sc->queue.degraded_failed_fraction;
+    const double churn_p = sc->traffic.churn.probability;
     const long outage_min_steps = (long)ceil(sc->queue.outage_min_s / dt - 1e-9);
 
-    double failed = 0, backlog = 0;
+    double failed = 0, backlog = 0, pool = 0, retained = 1.0;
     long run = 0, run_start = 0;
     int outage = 0;
     double first_outage = NAN, degraded_steps = 0, outage_steps = 0;
-    double sum_arr = 0, sum_served = 0, sum_rej = 0, sum_ab = 0;
+    double sum_new = 0, sum_ret = 0, sum_served = 0, sum_rej = 0, sum_ab = 0, sum_lost = 0;
     double peak_util = 0, peak_load = 0;
 
-    double acc[IC_SERIES_COUNT];
+    double acc[IC_SERIES_COUNT], cacc[IC_MAX_CLASSES];
     int cnt[IC_SERIES_COUNT];
-    float *rows[IC_SERIES_COUNT];
+    float *rows[IC_SERIES_COUNT], *crows[IC_MAX_CLASSES];
     for (int s = 0; s < IC_SERIES_COUNT; s++) {
         rows[s] = ic_series_row(res, s, p);
         acc[s] = 0;
         cnt[s] = 0;
+    }
+    for (int c = 0; c < nc; c++) {
+        crows[c] = ic_class_row(res, c, p);
+        cacc[c] = 0;
     }
     long j = 0, in_bin = 0;
 
@@ -353,25 +520,71 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
                 ev.r[e] *= ev.a_rise[e];
                 ev.d[e] *= ev.a_decay[e];
             }
-            ef *= 1.0 + ev.amp[e] * (1.0 - ev.r[e]) * ev.d[e] * ev.norm[e];
+            ev.shape[e] = (1.0 - ev.r[e]) * ev.d[e] * ev.norm[e];
+            ef *= 1.0 + ev.amp[e] * ev.shape[e];
         }
-        if (gmodel == IC_GROWTH_LOGISTIC) users = kcap / (1.0 + (kcap / u0 - 1.0) * elog);
-        double lambda = users * rate_per_s * plan->diurnal[i] * ef * exp(x + mean_fix);
-        double arrivals = ic_rng_poisson(&ra, lambda * dt);
+        if (plan->has_mix_events) {
+            /* Shares move with the events' shapes; the service rate follows the mix. */
+            double wsum = 0, svc = 0, tok = 0, tt = 0;
+            for (int c = 0; c < nc; c++) share[c] = mix.share[c];
+            for (int e = 0; e < ev.n; e++)
+                for (int k = 0; k < sc->traffic.events[e].n_mix; k++) {
+                    int c = mix_idx[e][k];
+                    if (c >= 0)
+                        share[c] *= 1.0 + (sc->traffic.events[e].mix[k].share_multiplier - 1.0) *
+                                              ev.shape[e];
+                }
+            for (int c = 0; c < nc; c++) wsum += share[c];
+            for (int c = 0; c < nc; c++) {
+                share[c] = wsum > 0 ? share[c] / wsum : 0;
+                svc += share[c] * svc_c[c];
+                tok += share[c] * tok_c[c];
+                tt += share[c] * ttft_c[c];
+            }
+            mu = feasible && svc > 0 ? 1.0 / svc : 0.0;
+            tokens_per_req = tok;
+            ttft_extra = tt;
+        }
+        if (g.model == IC_GROWTH_LOGISTIC)
+            gval = g.capacity / (1.0 + (g.capacity / g.v0 - 1.0) * elog);
+        else if (g.model != IC_GROWTH_EXPONENTIAL)
+            gval = ic_growth_value(&g, t0 + t / 86400.0);
+        double base = gval * conversion * ef * exp(x + mean_fix) * retained;
+        double lambda = base * plan->diurnal[i];
+        double gam = disp > 0 ? ic_rng_gamma(&ra, 1.0 / disp) * disp : 1.0;
+        double fresh = 0;
+        for (int c = 0; c < nc; c++) {
+            double a = ic_rng_poisson(&ra, lambda * share[c] * gam * dt);
+            cacc[c] += a / dt;
+            fresh += a;
+        }
+        double returned = pool * retry_return;
+        pool -= returned;
+        double arrivals = fresh + returned;
         x = phi * x + innov * ic_rng_normal(&rn);
 
         /* 2. capacity */
         double healthy = accels - failed;
         double replicas = ic_fleet_replicas_up(accels, failed, per_replica);
-        double svc = replicas * mu; /* requests per second */
-        double capacity = svc * dt;
+        double svc_rate = replicas * mu; /* requests per second */
+        double capacity = svc_rate * dt;
 
-        /* 3. queue */
+        /* 3. queue, retries, churn */
         struct ic_queue_flow f;
-        ic_queue_step(&backlog, arrivals, capacity, sc->queue.max_wait_s * svc, abandon_prob, &f);
+        ic_queue_step(&backlog, arrivals, capacity, sc->queue.max_wait_s * svc_rate, abandon_prob,
+                      &f);
+        double failures = f.rejected + f.abandoned;
+        double retry = p_retry * failures, lost = failures - retry;
+        pool += retry;
+        if (churn_p > 0 && base > 0) {
+            /* Users now = daily requests / requests per user per day; each request lost for
+             * good costs its user with the churn probability. */
+            double users = base * 86400.0 / req_per_user_day;
+            retained *= fmax(0.0, 1.0 - churn_p * lost / users);
+        }
         double util = capacity > 0 ? f.served / capacity : 0.0;
         double load = capacity > 0 ? arrivals / capacity : (arrivals > 0 ? INFINITY : 0.0);
-        double ttft = svc > 0 ? backlog / svc + prefill_mean : NAN;
+        double ttft = svc_rate > 0 ? backlog / svc_rate + ttft_extra : NAN;
 
         /* 4. outage */
         if (ic_queue_degraded(&f, arrivals, capacity, thr)) {
@@ -394,18 +607,22 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
         double repairs = ic_rng_poisson(&rf, failed * repair_per_step);
         failed += (fails < healthy ? fails : healthy) - (repairs < failed ? repairs : failed);
 
-        sum_arr += arrivals;
+        sum_new += fresh;
+        sum_ret += returned;
         sum_served += f.served;
         sum_rej += f.rejected;
         sum_ab += f.abandoned;
+        sum_lost += lost;
         if (util > peak_util) peak_util = util;
         if (load > peak_load) peak_load = load;
 
         double v[IC_SERIES_COUNT];
-        v[IC_S_ACTIVE_USERS] = users;
+        v[IC_S_ACTIVE_USERS] = base * 86400.0 / req_per_user_day;
+        v[IC_S_VISITS_WEEK] = base * visits_per_request;
         v[IC_S_ARRIVALS] = arrivals / dt;
+        v[IC_S_RETRIES] = returned / dt;
         v[IC_S_DEMAND_TOKENS] = arrivals / dt * tokens_per_req;
-        v[IC_S_CAPACITY_TOKENS] = svc * tokens_per_req;
+        v[IC_S_CAPACITY_TOKENS] = svc_rate * tokens_per_req;
         v[IC_S_SERVED] = f.served / dt;
         v[IC_S_UTILIZATION] = util;
         v[IC_S_OFFERED_LOAD] = capacity > 0 ? load : NAN;
@@ -421,20 +638,25 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
                 cnt[s]++;
             }
         }
-        if (++in_bin == plan->steps_per_out || i == plan->nsteps - 1) {
+        in_bin++;
+        if (in_bin == plan->steps_per_out || i == plan->nsteps - 1) {
             for (int s = 0; s < IC_SERIES_COUNT; s++) {
                 rows[s][j] = cnt[s] ? (float)(acc[s] / cnt[s]) : NAN;
                 acc[s] = 0;
                 cnt[s] = 0;
             }
+            for (int c = 0; c < nc; c++) {
+                crows[c][j] = (float)(cacc[c] / (double)in_bin);
+                cacc[c] = 0;
+            }
             j++;
             in_bin = 0;
         }
 
-        if (gmodel == IC_GROWTH_LOGISTIC)
-            elog *= ginv;
-        else
-            users *= g;
+        if (g.model == IC_GROWTH_LOGISTIC)
+            elog /= gstep;
+        else if (g.model == IC_GROWTH_EXPONENTIAL)
+            gval *= gstep;
     }
 
     double hours = accels * (double)plan->nsteps * dt / 3600.0;
@@ -448,17 +670,20 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
     PUT(IC_M_FIRST_OUTAGE, first_outage);
     PUT(IC_M_DEGRADED_MIN, degraded_steps * dt / 60.0);
     PUT(IC_M_OUTAGE_MIN, outage_steps * dt / 60.0);
-    PUT(IC_M_ARRIVED, sum_arr);
+    PUT(IC_M_NEW, sum_new);
+    PUT(IC_M_RETRIED, sum_ret);
+    PUT(IC_M_ARRIVED, sum_new + sum_ret);
     PUT(IC_M_SERVED, sum_served);
     PUT(IC_M_REJECTED, sum_rej);
     PUT(IC_M_ABANDONED, sum_ab);
-    PUT(IC_M_LOST, sum_rej + sum_ab);
+    PUT(IC_M_LOST, sum_lost);
     PUT(IC_M_PEAK_UTIL, peak_util);
     PUT(IC_M_PEAK_LOAD, peak_load);
+    PUT(IC_M_USERS_RETAINED, retained);
     PUT(IC_M_ACCEL_HOURS, hours);
     PUT(IC_M_COST, hours * plan->hour_cost_usd);
     PUT(IC_M_ENERGY, hours * plan->hour_energy_kwh / 1000.0);
-    PUT(IC_M_REPLICA_RPS, mu);
+    PUT(IC_M_REPLICA_RPS, feasible ? perf->requests_per_s : 0.0);
 #undef PUT
 }
 
@@ -502,60 +727,68 @@ int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, st
 
 /* ---- reduction ----------------------------------------------------------------------------- */
 
-int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct ic_error *err) {
-    size_t np = (size_t)r->paths, no = (size_t)r->nout, nq = (size_t)r->nq;
+/* Quantiles over paths at every output time of `nrows` row sets (NaNs left out). */
+static int bands_of(const float *rows, int nrows, long paths, long nout, int nq, const double *q,
+                    float *bands) {
+    size_t np = (size_t)paths, no = (size_t)nout;
     int nomem = 0;
-    /* Bands: at every output time, quantiles over all paths (NaNs left out). */
 #pragma omp parallel
     {
-        float *col = malloc(np * sizeof *col);
+        float *col = malloc((np ? np : 1) * sizeof *col);
         if (!col) {
 #pragma omp atomic write
             nomem = 1;
         }
 #pragma omp for schedule(static)
-        for (long k = 0; k < (long)(IC_SERIES_COUNT * no); k++) {
+        for (long k = 0; k < (long)((size_t)nrows * no); k++) {
             if (!col) continue;
-            int s = (int)(k / (long)no);
-            size_t j = (size_t)k % no, m = 0;
+            size_t s = (size_t)k / no, j = (size_t)k % no, m = 0;
             for (size_t p = 0; p < np; p++) {
-                float v = ic_series_row(r, s, (long)p)[j];
+                float v = rows[(s * np + p) * no + j];
                 if (!isnan(v)) col[m++] = v;
             }
             ic_sort_floats(col, m);
-            for (size_t q = 0; q < nq; q++)
-                r->bands[((size_t)s * nq + q) * no + j] =
-                    (float)ic_quantile_sorted_f(col, m, r->q[q]);
+            for (int i = 0; i < nq; i++)
+                bands[(s * (size_t)nq + (size_t)i) * no + j] =
+                    (float)ic_quantile_sorted_f(col, m, q[i]);
         }
         free(col);
     }
-    if (nomem) return ic_error_set(err, IC_ERR_NOMEM, "out of memory for the bands");
+    return nomem ? -1 : 0;
+}
+
+int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct ic_error *err) {
+    size_t np = (size_t)r->paths;
+    if (bands_of(r->series, IC_SERIES_COUNT, r->paths, r->nout, r->nq, r->q, r->bands) ||
+        bands_of(r->class_arrivals, r->n_classes, r->paths, r->nout, r->nq, r->q, r->class_bands))
+        return ic_error_set(err, IC_ERR_NOMEM, "out of memory for the bands");
 
     struct ic_headline *h = &r->head;
     memset(h, 0, sizeof *h);
     h->paths = r->paths;
-    double *tmp = malloc(np * sizeof *tmp);
+    double *tmp = malloc((np ? np : 1) * sizeof *tmp);
     if (!tmp) return ic_error_set(err, IC_ERR_NOMEM, "out of memory for the headline");
     const double *out = ic_summary_col(r, IC_M_OUTAGE);
     double lost = 0, frac = 0, cost = 0, hours = 0, energy = 0, degr = 0;
-    const double *arr = ic_summary_col(r, IC_M_ARRIVED), *lo = ic_summary_col(r, IC_M_LOST);
+    const double *fresh = ic_summary_col(r, IC_M_NEW), *lo = ic_summary_col(r, IC_M_LOST);
     for (size_t p = 0; p < np; p++) {
         h->outages += out[p] > 0.5;
         lost += lo[p];
-        frac += arr[p] > 0 ? lo[p] / arr[p] : 0;
+        frac += fresh[p] > 0 ? lo[p] / fresh[p] : 0;
         cost += ic_summary_col(r, IC_M_COST)[p];
         hours += ic_summary_col(r, IC_M_ACCEL_HOURS)[p];
         energy += ic_summary_col(r, IC_M_ENERGY)[p];
         degr += ic_summary_col(r, IC_M_DEGRADED_MIN)[p];
     }
-    h->p_outage = (double)h->outages / (double)np;
+    double n = (double)np;
+    h->p_outage = (double)h->outages / n;
     ic_wilson(h->outages, (long)np, 1.959963984540054, &h->p_lo, &h->p_hi);
-    h->lost_mean = lost / (double)np;
-    h->lost_fraction_mean = frac / (double)np;
-    h->cost_mean_usd = cost / (double)np;
-    h->accel_hours_mean = hours / (double)np;
-    h->energy_mean_mwh = energy / (double)np;
-    h->degraded_minutes_mean = degr / (double)np;
+    h->lost_mean = lost / n;
+    h->lost_fraction_mean = frac / n;
+    h->cost_mean_usd = cost / n;
+    h->accel_hours_mean = hours / n;
+    h->energy_mean_mwh = energy / n;
+    h->degraded_minutes_mean = degr / n;
 
     memcpy(tmp, ic_summary_col(r, IC_M_FIRST_OUTAGE), np * sizeof *tmp);
     size_t m = ic_sort_finite(tmp, np);

@@ -21,10 +21,15 @@
 /* Series kept on the output grid: name, units, long name. */
 #define IC_SERIES_LIST(X)                                                                          \
     X(IC_S_ACTIVE_USERS, "active_users", "users",                                                  \
-      "daily active users on the growth curve (events and noise act on requests)")                 \
-    X(IC_S_ARRIVALS, "arrivals_per_s", "1/s", "requests arriving per second")                      \
+      "daily active users (with weekly_web_visits: daily visits across all channels), after "      \
+      "events, noise and churn")                                                                   \
+    X(IC_S_VISITS_WEEK, "visits_per_week", "visits/week",                                          \
+      "weekly web visits (with daily_active_users: implied by the funnel), after events, noise "   \
+      "and churn, before the time-of-day profile")                                                 \
+    X(IC_S_ARRIVALS, "arrivals_per_s", "1/s", "requests arriving per second (new and retries)")    \
+    X(IC_S_RETRIES, "retries_per_s", "1/s", "retried requests arriving per second")                \
     X(IC_S_DEMAND_TOKENS, "demand_tokens_per_s", "tokens/s",                                       \
-      "tokens (input + output) of arriving requests per second")                                   \
+      "tokens (input + reasoning + output) of arriving requests per second")                       \
     X(IC_S_CAPACITY_TOKENS, "capacity_tokens_per_s", "tokens/s",                                   \
       "tokens per second the healthy replicas can serve at the SLO batch")                         \
     X(IC_S_SERVED, "served_per_s", "1/s", "requests served per second")                            \
@@ -33,7 +38,8 @@
     X(IC_S_BACKLOG, "backlog_requests", "requests", "requests waiting at the end of each step")    \
     X(IC_S_REJECTED, "rejected_per_s", "1/s", "requests rejected by admission control per second") \
     X(IC_S_ABANDONED, "abandoned_per_s", "1/s", "waiting requests abandoned per second")           \
-    X(IC_S_TTFT, "ttft_s", "s", "estimated time to first token: queue wait + mean prefill")        \
+    X(IC_S_TTFT, "ttft_s", "s",                                                                    \
+      "estimated time to the first answer token: queue wait + prefill + reasoning")                \
     X(IC_S_HEALTHY, "accelerators_healthy", "accelerators", "accelerators not failed")             \
     X(IC_S_REPLICAS_UP, "replicas_up", "replicas", "replicas with every accelerator healthy")
 
@@ -51,17 +57,22 @@ enum ic_series {
       "start of the first outage since the scenario start (NaN: none)")                            \
     X(IC_M_DEGRADED_MIN, "degraded_minutes", "min", "minutes in degraded steps")                   \
     X(IC_M_OUTAGE_MIN, "outage_minutes", "min", "minutes in outages")                              \
-    X(IC_M_ARRIVED, "requests_arrived", "requests", "requests that arrived")                       \
+    X(IC_M_NEW, "requests_new", "requests", "new requests (not retries)")                          \
+    X(IC_M_RETRIED, "requests_retried", "requests", "retries that arrived")                        \
+    X(IC_M_ARRIVED, "requests_arrived", "requests", "requests that arrived: new + retries")        \
     X(IC_M_SERVED, "requests_served", "requests", "requests served")                               \
     X(IC_M_REJECTED, "requests_rejected", "requests", "requests rejected by admission control")    \
     X(IC_M_ABANDONED, "requests_abandoned", "requests", "requests abandoned while waiting")        \
-    X(IC_M_LOST, "requests_lost", "requests", "rejected + abandoned")                              \
+    X(IC_M_LOST, "requests_lost", "requests",                                                      \
+      "rejected or abandoned and not retried: lost for good")                                      \
     X(IC_M_PEAK_UTIL, "peak_utilization", "1", "highest step busy fraction")                       \
     X(IC_M_PEAK_LOAD, "peak_offered_load", "1", "highest step offered load")                       \
+    X(IC_M_USERS_RETAINED, "users_retained", "1", "share of the user base left after churn")       \
     X(IC_M_ACCEL_HOURS, "accelerator_hours", "h", "accelerator-hours of the fleet")                \
     X(IC_M_COST, "cost_usd", "USD", "fleet cost over the horizon")                                 \
     X(IC_M_ENERGY, "energy_mwh", "MWh", "energy at the wall (TDP x PUE)")                          \
-    X(IC_M_REPLICA_RPS, "replica_requests_per_s", "1/s", "saturated requests/s of one replica")
+    X(IC_M_REPLICA_RPS, "replica_requests_per_s", "1/s",                                           \
+      "saturated requests/s of one replica at the base mix")
 
 enum ic_summary {
 #define IC_X_SUM(e, n, u, l) e,
@@ -79,9 +90,11 @@ extern const char *const ic_summary_long[IC_SUMMARY_COUNT];
 
 #define IC_MAX_INPUTS 512
 
-/* A distribution field and its JSON Pointer. */
+/* A per-path input: a distribution field, or (dist NULL) a component of the fitted growth
+ * parameters, with its JSON Pointer. */
 struct ic_input {
     const struct ic_dist *dist;
+    int fit_index; /* >= 0: component of /traffic/growth/fit */
     char pointer[160];
     const char *units; /* from the parameter table */
 };
@@ -100,7 +113,16 @@ struct ic_plan {
     long store_paths;
     int n_inputs;
     struct ic_input inputs[IC_MAX_INPUTS];
-    int n_random; /* inputs that are distributions */
+    int n_random; /* inputs that vary by path */
+    int n_classes;
+    struct ic_tokdist tok[IC_MAX_CLASSES][3]; /* input, output, reasoning */
+    double context_cap;                       /* tokens (the model's context) */
+    double growth_ref_days;  /* the start, in days after the growth reference time */
+    struct ic_growth growth; /* the curve's fixed parts (model, launch, points) */
+    int fit_n;               /* fitted growth parameters (0: none) */
+    double fit_mean[IC_GROWTH_MAX_PARAMS], fit_chol[IC_GROWTH_MAX_PARAMS * IC_GROWTH_MAX_PARAMS];
+    int has_mix_events; /* some event changes the request mix */
+    int weekly_visits;  /* quantity: weekly web visits (else daily active users) */
 };
 
 int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct ic_error *err);
@@ -122,9 +144,12 @@ struct ic_headline {
 
 struct ic_results {
     long paths, nout;
-    float *series;   /* [series][path][time] */
-    double *summary; /* [summary][path] */
-    double *inputs;  /* [input][path]: each path's draw of every distribution field */
+    int n_classes;
+    float *series;         /* [series][path][time] */
+    float *class_arrivals; /* [class][path][time]: arrivals per second by request class */
+    float *class_bands;    /* [class][quantile][time] */
+    double *summary;       /* [summary][path] */
+    double *inputs;        /* [input][path]: each path's draw of every distribution field */
     int n_inputs;
     int nq;
     double q[IC_NUMARR_MAX];
@@ -154,6 +179,9 @@ int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct i
 
 static inline float *ic_series_row(const struct ic_results *r, int s, long path) {
     return r->series + ((size_t)s * (size_t)r->paths + (size_t)path) * (size_t)r->nout;
+}
+static inline float *ic_class_row(const struct ic_results *r, int c, long path) {
+    return r->class_arrivals + ((size_t)c * (size_t)r->paths + (size_t)path) * (size_t)r->nout;
 }
 static inline double *ic_summary_col(const struct ic_results *r, int m) {
     return r->summary + (size_t)m * (size_t)r->paths;

@@ -3,6 +3,7 @@
  * interrupted); every feature is a library call that the tests make too. */
 #include "catalog_io.h"
 #include "engine.h"
+#include "fit.h"
 #include "output.h"
 #include "params.h"
 #include "report.h"
@@ -40,6 +41,7 @@ static const char *usage_main =
     "  params             every scenario parameter: type, default, range, units, doc\n"
     "  catalog accelerators|models   the built-in catalogs\n"
     "  info OUT.h5        headline and provenance of a result file\n"
+    "  fit OBS.json       fit a growth curve to observations; prints the scenario fragment\n"
     "\n"
     "  infercap COMMAND --help   options of a command\n"
     "  infercap --version        version and the git commit it was built from\n";
@@ -617,9 +619,10 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "params") == 0) return cmd_params(sub_argc, sub_argv);
     if (strcmp(cmd, "catalog") == 0) return cmd_catalog(sub_argc, sub_argv);
     if (strcmp(cmd, "info") == 0) return cmd_info(sub_argc, sub_argv);
-    static const char *const cmds[] = {"run", "validate", "params", "catalog", "info"};
+    if (strcmp(cmd, "fit") == 0) return ic_cli_fit(sub_argc, sub_argv);
+    static const char *const cmds[] = {"run", "validate", "params", "catalog", "info", "fit"};
     char dym[200];
-    ic_did_you_mean(cmd, cmds, 5, dym, sizeof dym);
+    ic_did_you_mean(cmd, cmds, 6, dym, sizeof dym);
     fprintf(stderr, "infercap: unknown command \"%s\"%s\n\n%s", cmd, dym, usage_main);
     return 2;
 }

@@ -76,19 +76,16 @@ static int describe(hid_t d, const char *units, const char *long_name) {
  * NULL, for the caller to fill). */
 static hid_t make_dataset(hid_t loc, const char *name, hid_t mem_type, hid_t file_type, int rank,
                           const hsize_t *dims, const void *buf) {
-    hsize_t chunk[2];
-    for (int i = 0; i < rank; i++) chunk[i] = dims[i];
-    /* Chunks of at most ~256 KiB: whole rows of time where possible. */
-    if (rank == 2) {
-        if (chunk[1] > 8192) chunk[1] = 8192;
-        hsize_t rows = 65536 / (chunk[1] ? chunk[1] : 1);
-        if (rows < 1) rows = 1;
-        if (chunk[0] > rows) chunk[0] = rows;
-    } else if (chunk[0] > 32768) {
-        chunk[0] = 32768;
+    /* Chunks of at most 64 Ki elements (256 KiB of float32): whole rows of the last axis
+     * where possible, then as many rows as fit. */
+    hsize_t chunk[3], room = 65536;
+    for (int i = rank - 1; i >= 0; i--) {
+        hsize_t c = dims[i] > 0 ? dims[i] : 1;
+        if (c > room) c = room;
+        if (c < 1) c = 1;
+        chunk[i] = c;
+        room = room / c > 0 ? room / c : 1;
     }
-    for (int i = 0; i < rank; i++)
-        if (chunk[i] == 0) chunk[i] = 1;
     hid_t space = H5Screate_simple(rank, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_chunk(dcpl, rank, chunk);
@@ -138,6 +135,24 @@ static int attach(hid_t d, hid_t s0, hid_t s1) {
     if (H5DSattach_scale(d, s0, 0) < 0) return -1;
     if (s1 >= 0 && H5DSattach_scale(d, s1, 1) < 0) return -1;
     return 0;
+}
+
+static int attach3(hid_t d, hid_t s0, hid_t s1, hid_t s2) {
+    return attach(d, s0, s1) || H5DSattach_scale(d, s2, 2) < 0 ? -1 : 0;
+}
+
+/* A dimension scale of strings (netCDF readers see a string coordinate). */
+static hid_t make_string_scale(hid_t loc, const char *name, const char *const *v, hsize_t n,
+                               const char *long_name) {
+    hid_t t = vlen_string_type();
+    hid_t space = H5Screate_simple(1, &n, NULL);
+    hid_t d = H5Dcreate2(loc, name, t, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Sclose(space);
+    int bad = d < 0 || (n > 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) ||
+              H5DSset_scale(d, name) < 0 || describe(d, "1", long_name) != 0;
+    H5Tclose(t);
+    if (bad && d >= 0) H5Dclose(d);
+    return bad ? -1 : d;
 }
 
 /* ---- open / commit / abort ----------------------------------------------------------------- */
@@ -236,7 +251,10 @@ static int write_all(hid_t fid, const struct ic_plan *plan, const struct ic_resu
     hid_t sq = make_scale(fid, "quantile", res->q, nq, "1", "quantile over paths");
     hid_t sp = make_scale(fid, "path", NULL, np, "1", "Monte Carlo path index");
     hid_t ss = make_scale(fid, "stored_path", NULL, ns, "1", "index of a path with stored series");
-    bad |= st < 0 || sq < 0 || sp < 0 || ss < 0;
+    const char *cnames[IC_MAX_CLASSES];
+    for (int c = 0; c < res->n_classes; c++) cnames[c] = sc->workload.classes[c].name;
+    hid_t sc_ = make_string_scale(fid, "class", cnames, (hsize_t)res->n_classes, "request class");
+    bad |= st < 0 || sq < 0 || sp < 0 || ss < 0 || sc_ < 0;
 
     hid_t g_series = H5Gcreate2(fid, "series", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     hid_t g_bands = H5Gcreate2(fid, "bands", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -258,6 +276,30 @@ static int write_all(hid_t fid, const struct ic_plan *plan, const struct ic_resu
         bad |= b < 0 || describe(b, ic_series_units[s], ic_series_long[s]) || attach(b, sq, st);
         if (b >= 0) H5Dclose(b);
     }
+    /* Arrivals by request class: the stored paths of every class, and the bands. */
+    if (!bad) {
+        size_t nc = (size_t)res->n_classes;
+        const char *nm = "arrivals_per_s_by_class";
+        const char *ln = "new requests arriving per second, by request class";
+        if (ns > 0) {
+            float *buf = malloc(nc * ns * no * sizeof *buf);
+            bad |= !buf;
+            for (size_t c = 0; buf && c < nc; c++)
+                memcpy(buf + c * ns * no, ic_class_row(res, (int)c, 0), ns * no * sizeof *buf);
+            hsize_t dims[3] = {nc, ns, no};
+            hid_t d =
+                buf ? make_dataset(g_series, nm, H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, 3, dims, buf)
+                    : -1;
+            free(buf);
+            bad |= d < 0 || describe(d, "1/s", ln) || attach3(d, sc_, ss, st);
+            if (d >= 0) H5Dclose(d);
+        }
+        hsize_t bdims[3] = {nc, nq, no};
+        hid_t b =
+            make_dataset(g_bands, nm, H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, 3, bdims, res->class_bands);
+        bad |= b < 0 || describe(b, "1/s", ln) || attach3(b, sc_, sq, st);
+        if (b >= 0) H5Dclose(b);
+    }
     for (int m = 0; !bad && m < IC_SUMMARY_COUNT; m++) {
         hsize_t dims[1] = {np};
         hid_t d = make_dataset(g_sum, ic_summary_names[m], H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1,
@@ -267,10 +309,13 @@ static int write_all(hid_t fid, const struct ic_plan *plan, const struct ic_resu
     }
     for (int i = 0; !bad && i < plan->n_inputs; i++) {
         const struct ic_input *in = &plan->inputs[i];
-        if (!ic_dist_is_random(in->dist)) continue;
+        if (in->dist && !ic_dist_is_random(in->dist)) continue;
         char name[200], desc[160], longn[400];
         pointer_name(in->pointer, name, sizeof name);
-        ic_dist_describe(in->dist, desc, sizeof desc);
+        if (in->dist)
+            ic_dist_describe(in->dist, desc, sizeof desc);
+        else
+            snprintf(desc, sizeof desc, "the fitted multivariate normal");
         snprintf(longn, sizeof longn, "draw of %s ~ %s", in->pointer, desc);
         hsize_t dims[1] = {np};
         hid_t d = make_dataset(g_in, name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims,
@@ -308,7 +353,7 @@ static int write_all(hid_t fid, const struct ic_plan *plan, const struct ic_resu
         bad |= attr_double(g_sum, "replica_requests_per_s", rep.replica_rps);
         bad |= attr_double(g_sum, "replica_batch", rep.replica_batch);
     }
-    hid_t ids[] = {g_series, g_bands, g_sum, g_in, st, sq, sp, ss};
+    hid_t ids[] = {g_series, g_bands, g_sum, g_in, st, sq, sp, ss, sc_};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
         if (ids[i] >= 0) H5Oclose(ids[i]);
     return bad ? -1 : 0;

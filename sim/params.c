@@ -50,11 +50,32 @@
     { .path = p, .type = IC_T_ENUM, .offset = off, .def = df, .choices = ch, .doc = d }
 #define TIME(p, off, d)                                                                            \
     { .path = p, .type = IC_T_TIME, .offset = off, .doc = d, .required = 1 }
+#define OTIME(p, off, d)                                                                           \
+    { .path = p, .type = IC_T_TIME, .offset = off, .doc = d }
 #define NUMARR(p, off, dfjson, exact, lo, hi, u, d)                                                \
     {                                                                                              \
         .path = p, .type = IC_T_NUMARR, .offset = off, .def_str = dfjson, .min_count = exact,      \
         .max_count = IC_NUMARR_MAX, .min = lo, .max = hi, .units = u, .doc = d                     \
     }
+#define PT(f) offsetof(struct ic_point, f)
+#define MX(f) offsetof(struct ic_mix_change, f)
+/* The rows of one token-length distribution of a request class. */
+#define TOK(p, fld, med_def, med_min, sig_def, what, med_doc, sig_doc)                             \
+    OBJ(p, what " length: see models/workload.h for the shapes"),                                  \
+        ENUM(p "/shape", CL(fld.shape), IC_TOK_LOGNORMAL, "lognormal|pareto-lognormal|histogram",  \
+             "lognormal; a lognormal body with a Pareto tail; or an empirical histogram"),         \
+        DIST(p "/median", CL(fld.median), med_def, med_min, 1e7, "tokens", med_doc, 0),            \
+        NUM(p "/sigma", CL(fld.sigma), sig_def, 0, 5, "", sig_doc),                                \
+        NUM(p "/tail_weight", CL(fld.tail_weight), 0, 0, 0.999, "",                                \
+            "pareto-lognormal: share of requests in the Pareto tail"),                             \
+        NUM(p "/tail_xmin", CL(fld.tail_xmin), 8192, 1, 1e8, "tokens",                             \
+            "pareto-lognormal: where the tail starts"),                                            \
+        NUM(p "/tail_alpha", CL(fld.tail_alpha), 1.5, 0.05, 20, "",                                \
+            "pareto-lognormal: tail index (smaller: heavier)"),                                    \
+        NUMARR(p "/edges", CL(fld.edges), "[]", 0, 0, 1e8, "tokens",                               \
+               "histogram: bin edges, increasing (one more than the weights)"),                    \
+        NUMARR(p "/weights", CL(fld.weights), "[]", 0, 0, 1e15, "",                                \
+               "histogram: weight of each bin (uniform within it)")
 #define REF(p, t, off, d)                                                                          \
     { .path = p, .type = t, .offset = off, .doc = d, .required = 1 }
 
@@ -81,32 +102,84 @@ const struct ic_param ic_params[] = {
            "quantiles of the bands in /bands (each in (0, 1), increasing)"),
 
     OBJ("/traffic", "user demand"),
-    OBJ("/traffic/growth", "growth of daily active users"),
+    OBJ("/traffic/growth", "growth of the demand quantity (daily active users or weekly visits)"),
     ENUM("/traffic/growth/model", SC(traffic.growth.model), IC_GROWTH_EXPONENTIAL,
-         "exponential|logistic",
-         "exponential: U0 exp(r t); logistic: K / (1 + (K/U0 - 1) exp(-r t)) (Verhulst 1838)"),
-    DIST("/traffic/growth/initial_users", SC(traffic.growth.initial_users), 1e6, 1, 1e10, "users",
-         "daily active users at the start", 0),
+         "exponential|logistic|bass|piecewise",
+         "exponential v0 e^{rt}; logistic (Verhulst 1838); Bass diffusion (Bass 1969); "
+         "piecewise log-linear through points"),
+    ENUM("/traffic/growth/quantity", SC(traffic.growth.quantity), IC_QTY_DAILY_ACTIVE_USERS,
+         "daily_active_users|weekly_web_visits",
+         "what the curve counts: daily active users (x requests_per_user_per_day), or weekly web "
+         "visits as SimilarWeb reports them (x the funnel)"),
+    OTIME("/traffic/growth/reference_time", SC(traffic.growth.reference_time),
+          "time at which the curve has its initial value (default: the start)"),
+    OTIME("/traffic/growth/launch_time", SC(traffic.growth.launch_time),
+          "Bass: the launch, when there are no adopters yet (default: the reference time)"),
+    DIST("/traffic/growth/initial", SC(traffic.growth.initial), 1e6, 1e-3, 1e11, "",
+         "exponential, logistic: value at the reference time (users, or visits per week)", 0),
     DIST("/traffic/growth/rate_per_day", SC(traffic.growth.rate_per_day), 0, -2, 2, "1/day",
-         "growth rate r (ln 2 / doubling time in days)", 0),
-    DIST("/traffic/growth/capacity_users", SC(traffic.growth.capacity_users), 1e9, 1, 1e11, "users",
-         "logistic saturation level K (ignored by exponential growth)", 0),
+         "exponential, logistic: growth rate r (ln 2 / doubling time in days)", 0),
+    DIST("/traffic/growth/capacity", SC(traffic.growth.capacity), 1e9, 1, 1e12, "",
+         "logistic: saturation level K", 0),
+    /* Guesses for a consumer app adopted over weeks; Bass (1969) found p ~ 0.03 and q ~ 0.4
+     * per YEAR for consumer durables, far slower than viral software. */
+    DIST("/traffic/growth/p_per_day", SC(traffic.growth.p_per_day), 0.002, 1e-7, 1, "1/day",
+         "Bass: coefficient of innovation (default: guess)", 0),
+    DIST("/traffic/growth/q_per_day", SC(traffic.growth.q_per_day), 0.08, 0, 10, "1/day",
+         "Bass: coefficient of imitation (default: guess)", 0),
+    DIST("/traffic/growth/market_size", SC(traffic.growth.market_size), 1e8, 1, 1e12, "",
+         "Bass: market size m (users, or visits per week)", 0),
+    OBJARR("/traffic/growth/points", SC(traffic.growth.n_points), SC(traffic.growth.points),
+           sizeof(struct ic_point), IC_GROWTH_MAX_POINTS, 0,
+           "piecewise: observed (time, value) points, times increasing"),
+    TIME("/traffic/growth/points/*/time", PT(time), "time of the observation"),
+    NUM("/traffic/growth/points/*/value", PT(value), 1, 1e-9, 1e12, "", "observed value"),
+    OBJ("/traffic/growth/fit", "fitted parameters and covariance from `infercap fit`: each path "
+                               "draws the parameters from this multivariate normal (replacing "
+                               "initial, rate_per_day, capacity, p/q/market_size)"),
+    NUMARR("/traffic/growth/fit/mean", SC(traffic.growth.fit.mean), "[]", 0, -1e6, 1e6, "",
+           "fitted parameters (ln initial, rate, ln capacity / ln p, ln q, ln m)"),
+    NUMARR("/traffic/growth/fit/covariance", SC(traffic.growth.fit.covariance), "[]", 0, -1e6, 1e6,
+           "", "their covariance, row-major"),
     /* Guess: public figures give visits, not requests; consumer chat apps see a few to tens of
      * requests per active user per day.  Calibrate per scenario. */
     DIST("/traffic/requests_per_user_per_day", SC(traffic.requests_per_user_per_day), 10, 0, 1e5,
          "requests/user/day", "requests each daily active user sends per day (default: guess)", 0),
-    OBJ("/traffic/diurnal", "time-of-day profile (local time from the start's UTC offset)"),
+    OBJ("/traffic/funnel", "weekly web visits -> requests (quantity weekly_web_visits)"),
+    /* Guess: SimilarWeb counts web visits only; apps and mini-programs are not in them. */
+    DIST("/traffic/funnel/channel_multiplier", SC(traffic.funnel.channel_multiplier), 1, 1, 1e3,
+         "x", "all visits (web, apps, mini-programs) per web visit (default: guess)", 0),
+    /* Guess: a chat session (a SimilarWeb visit) holds a few prompts. */
+    DIST("/traffic/funnel/requests_per_visit", SC(traffic.funnel.requests_per_visit), 5, 0.01, 1e4,
+         "requests", "requests per visit (session) (default: guess)", 0),
+    OBJ("/traffic/diurnal", "time-of-day and day-of-week profile, in the users' local time"),
     ENUM("/traffic/diurnal/profile", SC(traffic.diurnal.profile), IC_DIURNAL_CN_CONSUMER,
-         "flat|cn-consumer|custom",
+         "flat|cn-consumer|us-enterprise|custom",
          "built-in hourly profile, or custom (then weights apply); see models/traffic.c"),
     NUMARR("/traffic/diurnal/weights", SC(traffic.diurnal.weights), "[]", 24, 0, 1e6, "",
            "24 hourly weights (local hours 0-23), normalised to mean 1; used by profile custom"),
+    NUMARR("/traffic/diurnal/day_of_week", SC(traffic.diurnal.day_of_week), "[]", 7, 0, 1e6, "",
+           "7 weights, Monday first, normalised to mean 1 (default: the profile's)"),
+    STR("/traffic/diurnal/utc_offset", SC(traffic.diurnal.utc_offset),
+        SZ(struct ic_scenario, traffic.diurnal.utc_offset), "",
+        "the users' UTC offset, \"+HH:MM\" (default: the start's offset)", 0),
     OBJ("/traffic/noise", "log-space Ornstein-Uhlenbeck noise on demand"),
     /* Guess: 10% short-term demand fluctuation; correlation of about an hour. */
     DIST("/traffic/noise/sigma", SC(traffic.noise.sigma), 0.1, 0, 3, "",
          "stationary standard deviation of log demand (default: guess)", 0),
     NUM("/traffic/noise/corr_time_s", SC(traffic.noise.corr_time_s), 3600, 1, 1e8, "s",
         "correlation time of the noise (default: guess)"),
+    NUM("/traffic/noise/arrival_dispersion", SC(traffic.noise.arrival_dispersion), 0, 0, 100, "",
+        "over-dispersion d of arrivals: negative binomial with variance mean + d mean^2 "
+        "(0: Poisson)"),
+    OBJ("/traffic/retry", "failed requests that come back"),
+    DIST("/traffic/retry/probability", SC(traffic.retry.probability), 0, 0, 1, "",
+         "chance that a rejected or abandoned request is retried", 0),
+    DIST("/traffic/retry/delay_s", SC(traffic.retry.delay_s), 30, 0.1, 1e7, "s",
+         "mean delay before a retry (exponential)", 0),
+    OBJ("/traffic/churn", "users who leave after failures"),
+    NUM("/traffic/churn/probability", SC(traffic.churn.probability), 0, 0, 1, "",
+        "chance that a user whose request fails for good leaves the user base"),
     OBJARR("/traffic/events", SC(traffic.n_events), SC(traffic.events), sizeof(struct ic_event),
            IC_MAX_EVENTS, 0, "launches, virality, competitor outages: multiplicative surges"),
     STR("/traffic/events/*/name", EV(name), SZ(struct ic_event, name), "", "label", 0),
@@ -115,6 +188,12 @@ const struct ic_param ic_params[] = {
          "demand multiplier at the surge's peak (1: no effect; < 1: a dip)", 1),
     DIST("/traffic/events/*/rise_s", EV(rise_s), 3600, 1, 1e8, "s", "rise time constant", 0),
     DIST("/traffic/events/*/decay_s", EV(decay_s), 86400, 1, 1e9, "s", "decay time constant", 0),
+    OBJARR("/traffic/events/*/mix", EV(n_mix), EV(mix), sizeof(struct ic_mix_change),
+           IC_MAX_CLASSES, 0, "change of the request mix during the event"),
+    STR("/traffic/events/*/mix/*/class", MX(class_name), SZ(struct ic_mix_change, class_name), NULL,
+        "name of a request class", 1),
+    NUM("/traffic/events/*/mix/*/share_multiplier", MX(share_multiplier), 1, 0, 1e4, "x",
+        "the class's share is multiplied by this at the event's peak (then renormalised)"),
 
     OBJ("/workload", "request classes"),
     OBJARR("/workload/classes", SC(workload.n_classes), SC(workload.classes),
@@ -123,22 +202,26 @@ const struct ic_param ic_params[] = {
     STR("/workload/classes/*/name", CL(name), SZ(struct ic_class, name), "chat", "label", 0),
     DIST("/workload/classes/*/share", CL(share), 1, 0, 1e9, "",
          "relative share of requests (shares are normalised to sum to 1)", 0),
-    OBJ("/workload/classes/*/input_tokens", "prompt length: lognormal per request"),
     /* Guess: multi-turn chat prompts carry the conversation history (LMSYS-Chat-1M's single
-     * prompts average ~70 tokens, arXiv:2309.11998, unverified); 1,000 tokens is a guess. */
-    DIST("/workload/classes/*/input_tokens/median", CL(input_tokens.median), 1000, 1, 1e7, "tokens",
-         "median prompt tokens (default: guess)", 0),
-    NUM("/workload/classes/*/input_tokens/sigma", CL(input_tokens.sigma), 1.0, 0, 5, "",
-        "lognormal shape (default: guess)"),
-    OBJ("/workload/classes/*/output_tokens", "generated length: lognormal per request"),
-    /* shared/reference/catalog.md, simulator guidance: non-reasoning chat output lognormal,
-     * median ~200-300, p90 ~1K -> median 250, sigma ln(4)/1.2816 = 1.08. */
-    DIST("/workload/classes/*/output_tokens/median", CL(output_tokens.median), 250, 1, 1e7,
-         "tokens", "median generated tokens (catalog.md guidance: median 200-300)", 0),
-    NUM("/workload/classes/*/output_tokens/sigma", CL(output_tokens.sigma), 1.08, 0, 5, "",
+     * prompts average ~70 tokens, arXiv:2309.11998, unverified); 1,000 tokens is a guess.
+     * Outputs: shared/reference/catalog.md, simulator guidance: non-reasoning chat output
+     * lognormal, median ~200-300, p90 ~1K -> median 250, sigma ln(4)/1.2816 = 1.08. */
+    TOK("/workload/classes/*/input_tokens", input_tokens, 1000, 1, 1.0, "prompt",
+        "median prompt tokens (default: guess)", "lognormal shape (default: guess)"),
+    TOK("/workload/classes/*/output_tokens", output_tokens, 250, 1, 1.08, "answer",
+        "median answer tokens (catalog.md guidance: median 200-300)",
         "lognormal shape (catalog.md guidance: p90 ~1K at median 250)"),
+    /* Reasoning (test-time compute): catalog.md lists DeepSeek-R1 at ~12K (R1) and ~23K
+     * (R1-0528) mean tokens per AIME problem, and 5-20x the non-reasoning length on simple
+     * queries; default none. */
+    TOK("/workload/classes/*/reasoning_tokens", reasoning_tokens, 0, 0, 1.0, "reasoning",
+        "median reasoning tokens before the answer (0: none; catalog.md: R1 ~12K on hard math)",
+        "lognormal shape"),
     NUM("/workload/classes/*/prefix_cache_hit", CL(prefix_cache_hit), 0, 0, 0.999, "",
         "fraction of prompt tokens served from the prefix cache"),
+
+    DIST("/workload/reasoning_multiplier", SC(workload.reasoning_multiplier), 1, 0, 1e4, "x",
+         "thinking-budget multiplier: scales every class's reasoning tokens", 0),
 
     REF("/model", IC_T_LLM, SC(model),
         "LLM: a key of `infercap catalog models`, or {\"base\": key, field: value...} to "

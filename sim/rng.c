@@ -19,6 +19,22 @@ double ic_rng_normal(struct ic_rng *r) {
     return rad * cos(ang);
 }
 
+double ic_rng_gamma(struct ic_rng *r, double a) {
+    if (a < 1.0) return ic_rng_gamma(r, a + 1.0) * pow(ic_rng_uniform(r), 1.0 / a);
+    double d = a - 1.0 / 3.0, c = 1.0 / sqrt(9.0 * d);
+    for (;;) {
+        double x, v;
+        do {
+            x = ic_rng_normal(r);
+            v = 1.0 + c * x;
+        } while (v <= 0);
+        v = v * v * v;
+        double u = ic_rng_uniform(r);
+        if (u < 1.0 - 0.0331 * x * x * x * x) return d * v;
+        if (log(u) < 0.5 * x * x + d * (1.0 - v + log(v))) return d * v;
+    }
+}
+
 double ic_log_factorial(double k) {
     static const double small[10] = {1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880};
     if (k < 10) return log(small[(int)k]);

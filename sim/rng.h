@@ -71,6 +71,10 @@ static inline double ic_rng_uniform(struct ic_rng *r) {
 }
 
 double ic_rng_normal(struct ic_rng *r);
+/* Gamma variate of shape a > 0 and scale 1 (Marsaglia and Tsang, "A simple method for
+ * generating gamma variables", ACM TOMS 26 (2000) 363-372; a < 1 by boosting a + 1 with
+ * U^{1/a}). */
+double ic_rng_gamma(struct ic_rng *r, double a);
 /* Poisson variate with mean mu >= 0 (returns 0 for mu <= 0). */
 double ic_rng_poisson(struct ic_rng *r, double mu);
 /* log(k!) for k >= 0, accurate to about 1e-12 relative. */

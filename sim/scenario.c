@@ -14,6 +14,7 @@
 #include "jsoncheck.h"
 #include "params.h"
 #include "rng.h"
+#include "stats.h"
 #include "timeutil.h"
 #include "util.h"
 
@@ -185,6 +186,13 @@ static void set_defaults(const char *prefix, const char *eptr, void *base) {
         case IC_T_NUMARR:
             parse_numarr_default(p, dst);
             break;
+        case IC_T_TIME: {
+            struct ic_time *t = dst;
+            t->text[0] = '\0';
+            t->unix_s = NAN;
+            t->offset_s = 0;
+            break;
+        }
         case IC_T_OBJARR:
             *(int *)dst = 0;
             break;
@@ -822,6 +830,115 @@ static void xdiag(struct walker *w, const char *ptr, const char *fmt, ...) {
     ic_diag_add(w->diag, "%s: %s: %s%s", w->label, ptr, msg, origin(w, ptr));
 }
 
+static void check_growth(struct walker *w, const struct ic_scenario *sc) {
+    const int model = sc->traffic.growth.model;
+    const int np = sc->traffic.growth.n_points;
+    const struct ic_point *pt = sc->traffic.growth.points;
+    if (model == IC_GROWTH_PIECEWISE && np < 1)
+        xdiag(w, "/traffic/growth/points", "model \"piecewise\" needs at least one point");
+    if (model != IC_GROWTH_PIECEWISE && np > 0)
+        xdiag(w, "/traffic/growth/points",
+              "points are given but /traffic/growth/model is not \"piecewise\"");
+    for (int i = 1; i < np; i++)
+        if (!(pt[i].time.unix_s > pt[i - 1].time.unix_s)) {
+            char ptr[PTR_MAX];
+            ptr_index(ptr, "/traffic/growth/points", i);
+            xdiag(w, ptr, "time %s is not after the previous point's %s", pt[i].time.text,
+                  pt[i - 1].time.text);
+        }
+    const struct ic_numarr *mean = &sc->traffic.growth.fit.mean,
+                           *cov = &sc->traffic.growth.fit.covariance;
+    if (mean->n == 0 && cov->n == 0) return;
+    int n = ic_growth_nparams(model);
+    if (n == 0) {
+        xdiag(w, "/traffic/growth/fit", "model \"piecewise\" has no parameters to fit");
+        return;
+    }
+    if (mean->n != n) {
+        xdiag(w, "/traffic/growth/fit/mean", "got %d numbers, expected %d for model %s", mean->n, n,
+              model == IC_GROWTH_EXPONENTIAL ? "exponential"
+              : model == IC_GROWTH_LOGISTIC  ? "logistic"
+                                             : "bass");
+        return;
+    }
+    if (cov->n != n * n) {
+        xdiag(w, "/traffic/growth/fit/covariance", "got %d numbers, expected %d (row-major %dx%d)",
+              cov->n, n * n, n, n);
+        return;
+    }
+    double l[IC_GROWTH_MAX_PARAMS * IC_GROWTH_MAX_PARAMS];
+    int sym = 1;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < i; j++)
+            sym &= fabs(cov->v[i * n + j] - cov->v[j * n + i]) <=
+                   1e-9 * (fabs(cov->v[i * n + j]) + fabs(cov->v[j * n + i]) + 1e-300);
+    if (!sym)
+        xdiag(w, "/traffic/growth/fit/covariance", "expected a symmetric matrix");
+    else if (ic_cholesky(n, cov->v, l) != 0)
+        xdiag(w, "/traffic/growth/fit/covariance", "expected a positive semi-definite matrix");
+}
+
+/* A token-length distribution's own rules. */
+static void check_tokens(struct walker *w, const struct ic_token_dist *t, const char *ptr) {
+    char sub[PTR_MAX];
+    if (t->shape == IC_TOK_HISTOGRAM) {
+        int ok = t->edges.n >= 2 && t->weights.n == t->edges.n - 1;
+        double sum = 0;
+        for (int i = 0; ok && i < t->weights.n; i++) sum += t->weights.v[i];
+        for (int i = 1; ok && i < t->edges.n; i++) ok &= t->edges.v[i] > t->edges.v[i - 1];
+        if (!ok || !(sum > 0)) {
+            ptr_join(sub, ptr, "edges");
+            xdiag(w, sub,
+                  "shape \"histogram\" needs at least 2 increasing edges and one weight per bin "
+                  "with a positive sum (got %d edges, %d weights)",
+                  t->edges.n, t->weights.n);
+        }
+    } else if (t->edges.n > 0 || t->weights.n > 0) {
+        ptr_join(sub, ptr, "edges");
+        xdiag(w, sub, "edges and weights are given but the shape is not \"histogram\"");
+    }
+    if (t->shape == IC_TOK_PARETO_LOGNORMAL && !(t->tail_weight > 0)) {
+        ptr_join(sub, ptr, "tail_weight");
+        xdiag(w, sub, "shape \"pareto-lognormal\" needs a tail_weight > 0");
+    }
+}
+
+static void check_workload(struct walker *w, const struct ic_scenario *sc) {
+    for (int c = 0; c < sc->workload.n_classes; c++) {
+        const struct ic_class *k = &sc->workload.classes[c];
+        char cp[PTR_MAX], sub[PTR_MAX];
+        ptr_index(cp, "/workload/classes", c);
+        ptr_join(sub, cp, "input_tokens");
+        check_tokens(w, &k->input_tokens, sub);
+        ptr_join(sub, cp, "output_tokens");
+        check_tokens(w, &k->output_tokens, sub);
+        ptr_join(sub, cp, "reasoning_tokens");
+        check_tokens(w, &k->reasoning_tokens, sub);
+        for (int d = 0; d < c; d++)
+            if (strcmp(sc->workload.classes[d].name, k->name) == 0) {
+                ptr_join(sub, cp, "name");
+                xdiag(w, sub, "\"%s\" is the name of class %d too; class names must differ",
+                      k->name, d);
+            }
+    }
+    const char *names[IC_MAX_CLASSES];
+    for (int c = 0; c < sc->workload.n_classes; c++) names[c] = sc->workload.classes[c].name;
+    for (int e = 0; e < sc->traffic.n_events; e++)
+        for (int i = 0; i < sc->traffic.events[e].n_mix; i++) {
+            const char *cls = sc->traffic.events[e].mix[i].class_name;
+            int found = 0;
+            for (int c = 0; c < sc->workload.n_classes; c++) found |= strcmp(names[c], cls) == 0;
+            if (found) continue;
+            char ptr[PTR_MAX], ep[PTR_MAX], mp[PTR_MAX], dym[200];
+            ptr_index(ep, "/traffic/events", e);
+            ptr_join(mp, ep, "mix");
+            ptr_index(ep, mp, i);
+            ptr_join(ptr, ep, "class");
+            ic_did_you_mean(cls, names, (size_t)sc->workload.n_classes, dym, sizeof dym);
+            xdiag(w, ptr, "no request class is named \"%s\"%s", cls, dym);
+        }
+}
+
 static void cross_checks(struct walker *w, const struct ic_scenario *sc) {
     /* The name becomes the default output file name: keep it to a safe alphabet. */
     size_t bad_at = strspn(sc->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -875,6 +992,20 @@ static void cross_checks(struct walker *w, const struct ic_scenario *sc) {
     if (sc->workload.n_classes > 0 && !(share > 0))
         xdiag(w, "/workload/classes",
               "the shares sum to 0; give at least one class a positive share");
+
+    check_growth(w, sc);
+    check_workload(w, sc);
+    const struct ic_numarr *dow = &sc->traffic.diurnal.day_of_week;
+    double dsum = 0;
+    for (int i = 0; i < dow->n; i++) dsum += dow->v[i];
+    if (dow->n > 0 && !(dsum > 0))
+        xdiag(w, "/traffic/diurnal/day_of_week", "the weights sum to 0, expected a positive sum");
+    int off;
+    if (sc->traffic.diurnal.utc_offset[0] &&
+        ic_parse_utc_offset(sc->traffic.diurnal.utc_offset, &off) != 0)
+        xdiag(w, "/traffic/diurnal/utc_offset",
+              "got \"%s\", expected an offset like \"+08:00\" or \"-05:00\"",
+              sc->traffic.diurnal.utc_offset);
 
     const struct ic_accelerator *a = &sc->accelerator.value;
     const struct ic_llm *m = &sc->model.value;
@@ -1007,9 +1138,11 @@ static void emit_object(const char *pattern, const void *base, cJSON *obj) {
             v = cJSON_CreateString(c);
             break;
         }
-        case IC_T_TIME:
-            v = cJSON_CreateString(((const struct ic_time *)src)->text);
+        case IC_T_TIME: {
+            const struct ic_time *t = src;
+            if (t->text[0]) v = cJSON_CreateString(t->text); /* empty: not given */
             break;
+        }
         case IC_T_NUMARR: {
             const struct ic_numarr *a = src;
             if (a->n > 0) v = cJSON_CreateDoubleArray(a->v, a->n); /* empty: not given */

@@ -10,6 +10,7 @@
 #include "../models/catalog.h"
 #include "../models/perf.h"
 #include "../models/traffic.h"
+#include "../models/workload.h"
 #include "dist.h"
 #include "error.h"
 
@@ -42,17 +43,30 @@ struct ic_llm_ref {
     struct ic_llm value;
 };
 
+/* An event's change of the request mix: the class's share is multiplied by up to
+ * share_multiplier, following the event's shape. */
+struct ic_mix_change {
+    char class_name[IC_NAME_MAX];
+    double share_multiplier;
+};
+
 struct ic_event {
     char name[IC_NAME_MAX];
     struct ic_time start;
     struct ic_dist peak_multiplier;
     struct ic_dist rise_s;
     struct ic_dist decay_s;
+    int n_mix;
+    struct ic_mix_change mix[IC_MAX_CLASSES];
 };
 
+/* A token-length distribution as written in the scenario (models/workload.h has the maths). */
 struct ic_token_dist {
-    struct ic_dist median; /* lognormal median per request (the median itself may vary by path) */
-    double sigma;          /* lognormal shape per request */
+    int shape;             /* enum ic_token_shape */
+    struct ic_dist median; /* lognormal body median (may vary by path) */
+    double sigma;          /* lognormal body shape */
+    double tail_weight, tail_xmin, tail_alpha;
+    struct ic_numarr edges, weights;
 };
 
 struct ic_class {
@@ -60,8 +74,16 @@ struct ic_class {
     struct ic_dist share;
     struct ic_token_dist input_tokens;
     struct ic_token_dist output_tokens;
+    struct ic_token_dist reasoning_tokens;
     double prefix_cache_hit;
 };
+
+struct ic_point {
+    struct ic_time time;
+    double value;
+};
+
+enum ic_quantity { IC_QTY_DAILY_ACTIVE_USERS, IC_QTY_WEEKLY_WEB_VISITS };
 
 struct ic_scenario {
     char name[IC_NAME_MAX];
@@ -78,26 +100,50 @@ struct ic_scenario {
     } output;
     struct {
         struct {
-            int model; /* enum ic_growth_model */
-            struct ic_dist initial_users;
+            int model;                     /* enum ic_growth_model */
+            int quantity;                  /* enum ic_quantity */
+            struct ic_time reference_time; /* empty: the start */
+            struct ic_time launch_time;    /* Bass; empty: the reference time */
+            struct ic_dist initial;
             struct ic_dist rate_per_day;
-            struct ic_dist capacity_users;
+            struct ic_dist capacity;
+            struct ic_dist p_per_day, q_per_day, market_size;
+            int n_points;
+            struct ic_point points[IC_GROWTH_MAX_POINTS];
+            struct {
+                struct ic_numarr mean, covariance;
+            } fit;
         } growth;
         struct ic_dist requests_per_user_per_day;
         struct {
+            struct ic_dist channel_multiplier;
+            struct ic_dist requests_per_visit;
+        } funnel;
+        struct {
             int profile; /* enum ic_diurnal_profile */
             struct ic_numarr weights;
+            struct ic_numarr day_of_week;
+            char utc_offset[8];
         } diurnal;
         struct {
             struct ic_dist sigma;
             double corr_time_s;
+            double arrival_dispersion;
         } noise;
+        struct {
+            struct ic_dist probability;
+            struct ic_dist delay_s;
+        } retry;
+        struct {
+            double probability;
+        } churn;
         int n_events;
         struct ic_event events[IC_MAX_EVENTS];
     } traffic;
     struct {
         int n_classes;
         struct ic_class classes[IC_MAX_CLASSES];
+        struct ic_dist reasoning_multiplier;
     } workload;
     struct ic_llm_ref model;
     struct ic_accel_ref accelerator;

@@ -53,3 +53,22 @@ size_t ic_sort_finite(double *x, size_t n) {
 void ic_sort_floats(float *x, size_t n) {
     qsort(x, n, sizeof *x, cmp_float);
 }
+
+int ic_cholesky(int n, const double *a, double *l) {
+    double scale = 0;
+    for (int i = 0; i < n; i++) scale = fmax(scale, fabs(a[i * n + i]));
+    for (int i = 0; i < n * n; i++) l[i] = 0;
+    for (int j = 0; j < n; j++) {
+        double d = a[j * n + j];
+        for (int k = 0; k < j; k++) d -= l[j * n + k] * l[j * n + k];
+        if (d < -1e-12 * (scale > 0 ? scale : 1)) return -1;
+        double ljj = d > 0 ? sqrt(d) : 0;
+        l[j * n + j] = ljj;
+        for (int i = j + 1; i < n; i++) {
+            double s = a[i * n + j];
+            for (int k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
+            l[i * n + j] = ljj > 0 ? s / ljj : 0;
+        }
+    }
+    return 0;
+}

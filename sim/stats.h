@@ -20,4 +20,9 @@ double ic_quantile_sorted_f(const float *x, size_t n, double p);
 size_t ic_sort_finite(double *x, size_t n);
 void ic_sort_floats(float *x, size_t n);
 
+/* Cholesky factor L (row-major, lower) of a symmetric positive semi-definite n x n matrix A:
+ * A = L L^T.  Zero pivots (a degenerate direction) give a zero column.  Returns -1 when A is
+ * not positive semi-definite (a pivot below -1e-12 of the diagonal scale). */
+int ic_cholesky(int n, const double *a, double *l);
+
 #endif

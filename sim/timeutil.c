@@ -43,6 +43,19 @@ static int days_in_month(int y, int m) {
     return m == 2 ? 28 + leap : dm[m - 1];
 }
 
+int ic_parse_utc_offset(const char *p, int *offset_s) {
+    if (p[0] == 'Z' && p[1] == '\0') {
+        *offset_s = 0;
+        return 0;
+    }
+    int oh, om;
+    if ((*p != '+' && *p != '-') || strlen(p) != 6 || p[3] != ':' || digits(p + 1, 2, &oh) ||
+        digits(p + 4, 2, &om) || oh > 18 || om > 59)
+        return -1;
+    *offset_s = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
+    return 0;
+}
+
 int ic_time_parse(const char *s, double *unix_s, int *offset_s) {
     int Y, M, D, h, mi, sec = 0;
     double frac = 0;
@@ -68,15 +81,7 @@ int ic_time_parse(const char *s, double *unix_s, int *offset_s) {
         }
     }
     int off;
-    if (*p == 'Z' && p[1] == '\0') {
-        off = 0;
-    } else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
-        int oh, om;
-        if (digits(p + 1, 2, &oh) || digits(p + 4, 2, &om) || oh > 18 || om > 59) return -1;
-        off = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
-    } else {
-        return -1;
-    }
+    if (ic_parse_utc_offset(p, &off) != 0) return -1;
     if (M < 1 || M > 12 || D < 1 || D > days_in_month(Y, M) || h > 23 || mi > 59 || sec > 59)
         return -1;
     long days = ic_days_from_civil(Y, (unsigned)M, (unsigned)D);

@@ -10,6 +10,9 @@
  * malformed or impossible time (month 13, 30 February, ...). */
 int ic_time_parse(const char *s, double *unix_s, int *offset_s);
 
+/* Parse a UTC offset "+HH:MM", "-HH:MM" or "Z" into seconds east of UTC; 0 on success. */
+int ic_parse_utc_offset(const char *s, int *offset_s);
+
 /* Format a Unix time at the given UTC offset as "YYYY-MM-DDTHH:MM:SS+HH:MM". */
 void ic_time_format(double unix_s, int offset_s, char *buf, int bufsize);
 

@@ -111,6 +111,10 @@ void ic_did_you_mean(const char *word, const char *const *cands, size_t n, char 
         lower(cands[i], c, sizeof c);
         size_t lc = strlen(c);
         dist[i] = ic_edit_distance(w, c);
+        /* A long shared beginning ("long-docs" for "long-document") also counts as close. */
+        size_t common = 0;
+        while (w[common] && w[common] == c[common]) common++;
+        if (common >= 4 && common + 2 >= len && dist[i] > 1) dist[i] = 1;
         if (len >= 3 && len < lc && strncmp(w, c, len) == 0) {
             dist[i] = -1; /* the word starts a candidate ("nvidia_h100" of "nvidia_h100_sxm") */
         }

@@ -45,9 +45,9 @@ static double mean_of(const struct ic_results *r, int m) {
 static const char *busy =
     "{\"name\": \"e\", \"seed\": 2385, \"paths\": 37, \"start\": \"2024-03-18T06:00:00+08:00\",\n"
     " \"horizon_days\": 2, \"output\": {\"interval_s\": 1200, \"store_paths\": 5},\n"
-    " \"traffic\": {\"growth\": {\"model\": \"logistic\", \"initial_users\": {\"dist\": "
+    " \"traffic\": {\"growth\": {\"model\": \"logistic\", \"initial\": {\"dist\": "
     "\"lognormal\", \"median\": 300000, \"sigma\": 0.3},\n"
-    "   \"rate_per_day\": {\"dist\": \"uniform\", \"min\": 0.1, \"max\": 0.5}, \"capacity_users\": "
+    "   \"rate_per_day\": {\"dist\": \"uniform\", \"min\": 0.1, \"max\": 0.5}, \"capacity\": "
     "2000000},\n"
     "   \"events\": [{\"start\": \"2024-03-18T20:00:00+08:00\", \"peak_multiplier\": {\"dist\": "
     "\"triangular\", \"min\": 1, \"mode\": 2, \"max\": 4}}]},\n"
@@ -105,7 +105,7 @@ static void test_determinism(void) {
 static void test_arrivals(void) {
     const char *flat =
         "{\"name\": \"f\", \"paths\": 64, \"start\": \"2024-01-01T00:00:00Z\", \"horizon_days\": "
-        "3, \"traffic\": {\"growth\": {\"initial_users\": 123456}, \"requests_per_user_per_day\": "
+        "3, \"traffic\": {\"growth\": {\"initial\": 123456}, \"requests_per_user_per_day\": "
         "2.5, \"diurnal\": {\"profile\": \"cn-consumer\"}, \"noise\": {\"sigma\": 0}},\n"
         " \"model\": \"llama-3.1-8b\", \"accelerator\": \"nvidia_h100_sxm\", \"fleet\": "
         "{\"accelerators\": 1000, \"failure_rate_per_hour\": 0}}";
@@ -148,11 +148,190 @@ static void test_arrivals(void) {
     done(&r);
 }
 
+/* Mean over paths and over output times [j0, j1) of a stored series. */
+static double series_mean(const struct ic_results *r, int s, long j0, long j1) {
+    double acc = 0;
+    for (long p = 0; p < r->paths; p++)
+        for (long j = j0; j < j1; j++) acc += ic_series_row(r, s, p)[j];
+    return acc / (double)(r->paths * (j1 - j0));
+}
+
+/* Weekly web visits through the funnel; the visits series shows the curve itself. */
+static void test_funnel(void) {
+    const char *v =
+        "{\"name\": \"v\", \"paths\": 48, \"start\": \"2024-01-01T00:00:00+08:00\", "
+        "\"horizon_days\": 3, \"traffic\": {\"growth\": {\"quantity\": \"weekly_web_visits\", "
+        "\"initial\": 300000}, \"funnel\": {\"channel_multiplier\": 2.5, \"requests_per_visit\": "
+        "4}, \"noise\": {\"sigma\": 0}},\n"
+        " \"model\": \"llama-3.1-8b\", \"accelerator\": \"nvidia_h100_sxm\", \"fleet\": "
+        "{\"accelerators\": 64}}";
+    struct run r;
+    CHECK(run(v, NULL, 0, 2, &r) == 0);
+    double expect = 300000 * 2.5 * 4 / 604800.0 * 3 * 86400;
+    CHECK(fabs(mean_of(&r.res, IC_M_NEW) - expect) < 5 * sqrt(expect / 48));
+    CHECK_NEAR(series_mean(&r.res, IC_S_VISITS_WEEK, 0, r.res.nout), 300000, 1e-6);
+    /* Daily visits across channels: 300,000 x 2.5 / 7. */
+    CHECK_NEAR(series_mean(&r.res, IC_S_ACTIVE_USERS, 0, r.res.nout), 300000 * 2.5 / 7, 1e-6);
+    /* The classes' arrivals add up to the new arrivals. */
+    double by_class = 0, total = 0;
+    for (long j = 0; j < r.res.nout; j++) {
+        by_class += ic_class_row(&r.res, 0, 3)[j];
+        total += ic_series_row(&r.res, IC_S_ARRIVALS, 3)[j];
+    }
+    CHECK_NEAR(by_class, total, 1e-5);
+    done(&r);
+
+    /* Piecewise log-linear growth: the visits series passes through the points. */
+    const char *pw[] = {"/traffic/growth/model=piecewise",
+                        "/traffic/growth/points=[{\"time\": \"2024-01-01T00:00:00+08:00\", "
+                        "\"value\": 100000}, {\"time\": \"2024-01-03T00:00:00+08:00\", \"value\": "
+                        "400000}]",
+                        "/output/interval_s=60", "/paths=2"};
+    CHECK(run(v, pw, 4, 1, &r) == 0);
+    /* Output time 1440 (one day in) holds the mean over [24 h, 24 h + 1 min). */
+    CHECK_NEAR(ic_series_row(&r.res, IC_S_VISITS_WEEK, 0)[1440], 200000, 1e-6);
+    CHECK_NEAR(ic_series_row(&r.res, IC_S_VISITS_WEEK, 1)[2880], 400000, 1e-6);
+    done(&r);
+
+    /* Bass diffusion: nothing before the launch. */
+    const char *bs[] = {"/traffic/growth/model=bass",
+                        "/traffic/growth/launch_time=2024-01-02T00:00:00+08:00",
+                        "/traffic/growth/market_size=5e6", "/paths=2"};
+    CHECK(run(v, bs, 4, 1, &r) == 0);
+    CHECK(ic_series_row(&r.res, IC_S_VISITS_WEEK, 0)[10] == 0);
+    CHECK(ic_series_row(&r.res, IC_S_VISITS_WEEK, 0)[r.res.nout - 1] > 0);
+    done(&r);
+}
+
+/* A demand spike into a near-full fleet: with retries the failures come back, so the load
+ * stays high after the spike has passed (a retry storm); with churn the users leave. */
+static void test_retry_storm_and_churn(void) {
+    const char *sp =
+        "{\"name\": \"s\", \"paths\": 16, \"start\": \"2024-01-01T00:00:00Z\", "
+        "\"horizon_days\": 0.5, \"output\": {\"interval_s\": 600},\n"
+        " \"traffic\": {\"growth\": {\"initial\": 2.4e6}, \"requests_per_user_per_day\": 10, "
+        "\"diurnal\": {\"profile\": \"flat\"}, \"noise\": {\"sigma\": 0},\n"
+        "   \"events\": [{\"start\": \"2024-01-01T03:00:00Z\", \"peak_multiplier\": 2.5, "
+        "\"rise_s\": 300, \"decay_s\": 1200}]},\n"
+        " \"model\": \"llama-3.1-8b\", \"accelerator\": \"nvidia_h100_sxm\", \"fleet\": "
+        "{\"accelerators\": 64, \"failure_rate_per_hour\": 0}, \"queue\": {\"patience_s\": "
+        "120}}";
+    struct run r0, r1, rc;
+    /* Size the fleet at 1.25x the demand (277.8 req/s) from one replica's rate. */
+    CHECK(run(sp, NULL, 0, 2, &r0) == 0);
+    double mu = r0.plan.perf.requests_per_s;
+    done(&r0);
+    char fleet[64];
+    snprintf(fleet, sizeof fleet, "/fleet/accelerators=%.0f", ceil(1.25 * 277.78 / mu));
+    const char *base[] = {fleet};
+    const char *retry[] = {fleet, "/traffic/retry/probability=0.9", "/traffic/retry/delay_s=600"};
+    const char *churn[] = {fleet, "/traffic/churn/probability=0.5"};
+    CHECK(run(sp, base, 1, 2, &r0) == 0);
+    CHECK(run(sp, retry, 3, 2, &r1) == 0);
+    CHECK(run(sp, churn, 2, 2, &rc) == 0);
+    /* Before the spike nothing fails; the spike overloads every path. */
+    CHECK(r0.res.head.outages == 16 && mean_of(&r0.res, IC_M_DEGRADED_MIN) > 0);
+    CHECK(mean_of(&r0.res, IC_M_RETRIED) == 0 && mean_of(&r1.res, IC_M_RETRIED) > 0);
+    /* Hours 5-6: the spike is over (e^{-2h/20min} of it is left) but the retries are not. */
+    long j0 = 30, j1 = 36;
+    CHECK(series_mean(&r1.res, IC_S_RETRIES, j0, j1) > 1.0);
+    CHECK(series_mean(&r1.res, IC_S_ARRIVALS, j0, j1) >
+          series_mean(&r0.res, IC_S_ARRIVALS, j0, j1) + 1.0);
+    CHECK(mean_of(&r1.res, IC_M_DEGRADED_MIN) > mean_of(&r0.res, IC_M_DEGRADED_MIN));
+    /* Requests lost for good: fewer with retries, all of them without. */
+    CHECK(mean_of(&r1.res, IC_M_LOST) < mean_of(&r0.res, IC_M_LOST));
+    CHECK_NEAR(mean_of(&r0.res, IC_M_LOST),
+               mean_of(&r0.res, IC_M_REJECTED) + mean_of(&r0.res, IC_M_ABANDONED), 1e-12);
+    /* Churn: users lost in the overload stay lost. */
+    CHECK(mean_of(&r0.res, IC_M_USERS_RETAINED) == 1.0);
+    double kept = mean_of(&rc.res, IC_M_USERS_RETAINED);
+    CHECK(kept < 1.0 && kept > 0.5);
+    CHECK(series_mean(&rc.res, IC_S_ACTIVE_USERS, j0, j1) <
+          series_mean(&r0.res, IC_S_ACTIVE_USERS, j0, j1));
+    done(&r0);
+    done(&r1);
+    done(&rc);
+}
+
+/* An event that changes the mix toward long documents slows the fleet without more requests. */
+static void test_mix_event(void) {
+    const char *mx =
+        "{\"name\": \"m\", \"paths\": 8, \"start\": \"2024-01-01T00:00:00Z\", "
+        "\"horizon_days\": 1, \"output\": {\"interval_s\": 600},\n"
+        " \"traffic\": {\"growth\": {\"initial\": 1e6}, \"diurnal\": {\"profile\": \"flat\"}, "
+        "\"noise\": {\"sigma\": 0},\n"
+        "   \"events\": [{\"start\": \"2024-01-01T06:00:00Z\", \"peak_multiplier\": 1, "
+        "\"rise_s\": 1800, \"decay_s\": 14400, \"mix\": [{\"class\": \"docs\", "
+        "\"share_multiplier\": 8}]}]},\n"
+        " \"workload\": {\"classes\": [{\"name\": \"chat\", \"share\": 0.95}, {\"name\": "
+        "\"docs\", \"share\": 0.05, \"input_tokens\": {\"median\": 20000, \"sigma\": 0.5}}]},\n"
+        " \"model\": \"llama-3.1-8b\", \"accelerator\": \"nvidia_h100_sxm\", \"fleet\": "
+        "{\"accelerators\": 64}}";
+    struct run a, b;
+    const char *nomix[] = {"/traffic/events/0/mix=[]"};
+    CHECK(run(mx, NULL, 0, 2, &a) == 0);
+    CHECK(run(mx, nomix, 1, 2, &b) == 0);
+    /* Same number of requests, more of them long: higher offered load during the event. */
+    CHECK(fabs(mean_of(&a.res, IC_M_NEW) / mean_of(&b.res, IC_M_NEW) - 1) < 0.01);
+    long j0 = 42, j1 = 60; /* hours 7-10 */
+    CHECK(series_mean(&a.res, IC_S_OFFERED_LOAD, j0, j1) >
+          1.3 * series_mean(&b.res, IC_S_OFFERED_LOAD, j0, j1));
+    CHECK(series_mean(&a.res, IC_S_OFFERED_LOAD, 0, 30) ==
+          series_mean(&b.res, IC_S_OFFERED_LOAD, 0, 30));
+    double docs_a = 0, docs_b = 0;
+    for (long j = j0; j < j1; j++) {
+        docs_a += ic_class_row(&a.res, 1, 0)[j];
+        docs_b += ic_class_row(&b.res, 1, 0)[j];
+    }
+    CHECK(docs_a > 3 * docs_b);
+    done(&a);
+    done(&b);
+}
+
+/* Growth parameters drawn from a fitted multivariate normal have its mean and covariance. */
+static void test_fitted_growth(void) {
+    const char *ft =
+        "{\"name\": \"f\", \"paths\": 4000, \"start\": \"2024-01-01T00:00:00Z\", "
+        "\"horizon_days\": 0.01, \"step_s\": 60, \"output\": {\"interval_s\": 60, "
+        "\"store_paths\": 0},\n"
+        " \"traffic\": {\"growth\": {\"model\": \"exponential\", \"fit\": {\"mean\": "
+        "[11.5, 0.03], \"covariance\": [0.04, -0.0004, -0.0004, 1e-5]}}},\n"
+        " \"model\": \"llama-3.1-8b\", \"accelerator\": \"nvidia_h100_sxm\", \"fleet\": "
+        "{\"accelerators\": 64}}";
+    struct run r;
+    CHECK(run(ft, NULL, 0, 2, &r) == 0);
+    int i0 = -1, i1 = -1;
+    for (int i = 0; i < r.plan.n_inputs; i++) {
+        if (r.plan.inputs[i].fit_index == 0) i0 = i;
+        if (r.plan.inputs[i].fit_index == 1) i1 = i;
+    }
+    CHECK(i0 >= 0 && i1 >= 0);
+    if (i0 >= 0 && i1 >= 0) {
+        const double *a = r.res.inputs + (size_t)i0 * 4000, *b = r.res.inputs + (size_t)i1 * 4000;
+        double ma = 0, mb = 0, vaa = 0, vbb = 0, vab = 0;
+        for (int p = 0; p < 4000; p++) ma += a[p] / 4000, mb += b[p] / 4000;
+        for (int p = 0; p < 4000; p++) {
+            vaa += (a[p] - ma) * (a[p] - ma) / 4000;
+            vbb += (b[p] - mb) * (b[p] - mb) / 4000;
+            vab += (a[p] - ma) * (b[p] - mb) / 4000;
+        }
+        CHECK(fabs(ma - 11.5) < 5 * 0.2 / sqrt(4000));
+        CHECK(fabs(mb - 0.03) < 5 * sqrt(1e-5 / 4000));
+        CHECK(fabs(vaa / 0.04 - 1) < 0.1 && fabs(vbb / 1e-5 - 1) < 0.1);
+        CHECK(fabs(vab / sqrt(vaa * vbb) - (-0.0004 / sqrt(0.04 * 1e-5))) < 0.05);
+    }
+    done(&r);
+}
+
 int main(void) {
     struct ic_error err;
     if (ic_catalog_builtin(&cat, &err)) return 1;
     test_determinism();
     test_arrivals();
+    test_funnel();
+    test_retry_storm_and_churn();
+    test_mix_event();
+    test_fitted_growth();
     ic_catalog_free(&cat);
     return check_report("test_engine");
 }

@@ -12,7 +12,7 @@
 static const char *small =
     "{\"name\": \"o\", \"paths\": 9, \"start\": \"2024-03-18T00:00:00+08:00\", \"horizon_days\": "
     "0.5, \"output\": {\"interval_s\": 600, \"store_paths\": 4},\n"
-    " \"traffic\": {\"growth\": {\"initial_users\": {\"dist\": \"uniform\", \"min\": 1e5, "
+    " \"traffic\": {\"growth\": {\"initial\": {\"dist\": \"uniform\", \"min\": 1e5, "
     "\"max\": 4e5}}},\n"
     " \"model\": \"llama-3.1-8b\", \"accelerator\": \"nvidia_h100_sxm\", \"fleet\": "
     "{\"accelerators\": 16}}";
@@ -74,7 +74,7 @@ int main(void) {
     CHECK(has_scale(fid, "/series/arrivals_per_s", 1, "/time"));
     CHECK(has_scale(fid, "/bands/ttft_s", 0, "/quantile"));
     CHECK(has_scale(fid, "/summary/outage", 0, "/path"));
-    CHECK(has_scale(fid, "/inputs/traffic.growth.initial_users", 0, "/path"));
+    CHECK(has_scale(fid, "/inputs/traffic.growth.initial", 0, "/path"));
     hsize_t dims[2] = {0, 0};
     CHECK(H5LTget_dataset_info(fid, "/series/utilization", dims, NULL, NULL) >= 0);
     CHECK(dims[0] == 4 && dims[1] == 72); /* 12 h / 600 s */

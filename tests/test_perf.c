@@ -114,6 +114,18 @@ int main(void) {
     CHECK(ic_perf_replica(l70, h100, &p2, &longctx, &none, why, sizeof why) != 0);
     CHECK_STR_CONTAINS(why, "holds no sequence");
 
+    /* Reasoning tokens are decode work the user waits for: they add to the service time and to
+     * the time to the first answer token, and lengthen the decode context. */
+    struct ic_mix rz = chat(2000, 400);
+    struct ic_perf p0, p1;
+    CHECK(ic_perf_replica(l8, h100, &p, &rz, &p0, why, sizeof why) == 0);
+    rz.reason_mean[0] = 3000;
+    CHECK(ic_perf_replica(l8, h100, &p, &rz, &p1, why, sizeof why) == 0);
+    CHECK_NEAR(p1.decode_context, 2000 + 0.5 * 3400, 1e-12);
+    CHECK(p1.requests_per_s < 0.5 * p0.requests_per_s);
+    CHECK_NEAR(p1.ttft_s[0], p1.prefill_s[0] + 3000 * p1.step_s, 1e-12);
+    CHECK_NEAR(p1.tokens_per_request, 5400, 1e-12);
+
     CHECK(isnan(ic_peak_flops(ic_catalog_accel(&cat, "huawei_ascend_910b"), IC_PREC_FP8)));
     CHECK_NEAR(ic_peak_flops(h100, IC_PREC_FP8), 1978.9e12, 1e-12);
     ic_catalog_free(&cat);

@@ -106,8 +106,47 @@ static void poisson_chi2(double mu, int n) {
     free(obs);
 }
 
+/* Gamma(a, 1): mean a, variance a; and the negative binomial built from it (the engine's
+ * over-dispersed arrivals): Poisson(mu G d) with G ~ Gamma(1/d) has mean mu and variance
+ * mu + d mu^2. */
+static void test_gamma_negbin(void) {
+    const double shapes[] = {0.37, 1.0, 2.385, 40.0};
+    for (int k = 0; k < 4; k++) {
+        struct ic_rng r;
+        ic_rng_init(&r, 8, (uint64_t)k, IC_STREAM_ARRIVALS, 9);
+        double a = shapes[k], s = 0, s2 = 0;
+        const int n = 300000;
+        int positive = 1;
+        for (int i = 0; i < n; i++) {
+            double g = ic_rng_gamma(&r, a);
+            positive &= g > 0;
+            s += g;
+            s2 += g * g;
+        }
+        double mean = s / n, var = s2 / n - mean * mean;
+        CHECK(positive);
+        CHECK(fabs(mean - a) < 5 * sqrt(a / n));
+        /* Var of the sample variance of a gamma: (mu4 - var^2)/n, mu4 = 3a^2 + 6a. */
+        CHECK(fabs(var - a) < 5 * sqrt((3 * a * a + 6 * a - a * a) / n));
+    }
+    const double mu = 412.5, d = 0.03;
+    struct ic_rng r;
+    ic_rng_init(&r, 8, 99, IC_STREAM_ARRIVALS, 1);
+    double s = 0, s2 = 0;
+    const int n = 200000;
+    for (int i = 0; i < n; i++) {
+        double k = ic_rng_poisson(&r, mu * ic_rng_gamma(&r, 1.0 / d) * d);
+        s += k;
+        s2 += k * k;
+    }
+    double mean = s / n, var = s2 / n - mean * mean, want = mu + d * mu * mu;
+    CHECK(fabs(mean - mu) < 5 * sqrt(want / n));
+    CHECK(fabs(var - want) < 0.03 * want);
+}
+
 int main(void) {
     test_determinism();
+    test_gamma_negbin();
     test_uniform_normal();
     const double mus[] = {0.0371, 0.41, 3.7, 9.99, 10.0, 23.4, 377.5, 6712.3, 1.2e6};
     for (size_t i = 0; i < sizeof mus / sizeof mus[0]; i++) poisson_moments(mus[i], 200000);

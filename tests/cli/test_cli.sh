@@ -64,7 +64,7 @@ sc="$tmp/small.json"
 cat >"$sc" <<JSON
 {"name": "cli-small", "seed": 7, "paths": 24, "start": "2024-03-18T00:00:00+08:00",
  "horizon_days": 1, "output": {"interval_s": 3600, "store_paths": 3},
- "traffic": {"growth": {"initial_users": {"dist": "lognormal", "median": 200000, "sigma": 0.3}},
+ "traffic": {"growth": {"initial": {"dist": "lognormal", "median": 200000, "sigma": 0.3}},
              "requests_per_user_per_day": 10},
  "model": "llama-3.1-8b", "accelerator": "nvidia_h100_sxm", "fleet": {"accelerators": 40}}
 JSON

@@ -96,6 +96,17 @@ def dataset_names(f, group):
     return sorted(k for k, v in f[group].items() if isinstance(v, h5py.Dataset))
 
 
+def by_class(name):
+    """Series split by request class have a leading `class` axis."""
+    return name.endswith("_by_class")
+
+
+def per_class(ds):
+    """A dataset's blocks: one per class for *_by_class, else the dataset itself."""
+    a = ds[()]
+    return list(a) if by_class(ds.name) else [a]
+
+
 def snapshot(path, skip_root_attrs=()):
     """Everything in a result file as {name: (kind, value, attrs, dims)} for comparisons.
 
@@ -287,11 +298,16 @@ def test_shapes(h5, small_scenario, resolved):
     for g in GROUPS:
         assert dataset_names(h5, g), f"/{g} is empty"
     assert dataset_names(h5, "series") == dataset_names(h5, "bands")
+    ncls = len(resolved["workload"]["classes"])
+    assert h5["class"].shape == (ncls,)
+    assert [text(c) for c in h5["class"][()]] == [c["name"] for c in resolved["workload"]["classes"]]
     for name in dataset_names(h5, "series"):
-        assert h5["series"][name].shape == (store, nout), name
+        lead = (ncls,) if by_class(name) else ()
+        assert h5["series"][name].shape == lead + (store, nout), name
         assert h5["series"][name].dtype == np.float32, name
     for name in dataset_names(h5, "bands"):
-        assert h5["bands"][name].shape == (nq, nout), name
+        lead = (ncls,) if by_class(name) else ()
+        assert h5["bands"][name].shape == lead + (nq, nout), name
         assert h5["bands"][name].dtype == np.float32, name
     for g in ("summary", "inputs"):
         for name in dataset_names(h5, g):
@@ -348,10 +364,11 @@ def test_dimension_scales(h5, small_scenario, resolved):
     for g, axes in expected.items():
         for name in dataset_names(h5, g):
             ds = h5[g][name]
+            want = (("/class",) if by_class(name) else ()) + axes
             got = tuple(ds.dims[i][0].name if len(ds.dims[i]) else None for i in range(ds.ndim))
             counts = tuple(len(ds.dims[i]) for i in range(ds.ndim))
-            if got != axes or counts != (1,) * len(axes):
-                bad.append(f"{ds.name}: scales {got} (counts {counts}), expected {axes}")
+            if got != want or counts != (1,) * len(want):
+                bad.append(f"{ds.name}: scales {got} (counts {counts}), expected {want}")
     assert not bad, "\n".join(bad)
 
 
@@ -435,13 +452,14 @@ def test_summary_internal_consistency(h5, small_scenario):
 def test_bands_monotone_in_quantile(h5):
     bad = []
     for name in dataset_names(h5, "bands"):
-        b = h5["bands"][name][()].astype(np.float64)
-        for i in range(b.shape[0] - 1):
-            lo, hi = b[i], b[i + 1]
-            ok = np.isnan(lo) | np.isnan(hi) | (hi >= lo)
-            if not ok.all():
-                t = int(np.argmin(ok))
-                bad.append(f"/bands/{name}: quantile row {i + 1} < row {i} at time index {t}")
+        for b in per_class(h5["bands"][name]):
+            b = b.astype(np.float64)
+            for i in range(b.shape[0] - 1):
+                lo, hi = b[i], b[i + 1]
+                ok = np.isnan(lo) | np.isnan(hi) | (hi >= lo)
+                if not ok.all():
+                    t = int(np.argmin(ok))
+                    bad.append(f"/bands/{name}: quantile row {i + 1} < row {i} at time {t}")
     assert not bad, "\n".join(bad)
 
 
@@ -458,16 +476,16 @@ def test_bands_are_quantiles_over_all_paths(h5, small_scenario, run_infercap, tm
     k = small_scenario["output"]["store_paths"]
     with h5py.File(out, "r") as g:
         for name in dataset_names(g, "series"):
-            full = g["series"][name][()]
-            assert full.shape[0] == small_scenario["paths"]
-            assert full[:k].tobytes() == h5["series"][name][()].tobytes(), name
             assert g["bands"][name][()].tobytes() == h5["bands"][name][()].tobytes(), name
-            x = full.astype(np.float64)
-            cols = ~np.isnan(x).any(axis=0)
-            want = np.quantile(x[:, cols], q, axis=0, method="linear").astype(np.float32)
-            np.testing.assert_allclose(
-                g["bands"][name][()][:, cols], want, rtol=2e-7, atol=0, err_msg=name
-            )
+            blocks = zip(per_class(g["series"][name]), per_class(h5["series"][name]),
+                         per_class(g["bands"][name]))
+            for full, first, band in blocks:
+                assert full.shape[0] == small_scenario["paths"]
+                assert full[:k].tobytes() == first.tobytes(), name
+                x = full.astype(np.float64)
+                cols = ~np.isnan(x).any(axis=0)
+                want = np.quantile(x[:, cols], q, axis=0, method="linear").astype(np.float32)
+                np.testing.assert_allclose(band[:, cols], want, rtol=2e-7, atol=0, err_msg=name)
         for name in dataset_names(g, "summary"):
             assert g["summary"][name][()].tobytes() == h5["summary"][name][()].tobytes(), name
 

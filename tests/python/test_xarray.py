@@ -48,15 +48,21 @@ def test_group_dimensions(result_path, small_scenario, engine, module, group):
     paths = small_scenario["paths"]
     store = small_scenario["output"]["store_paths"]
     nout = round(small_scenario["horizon_days"] * 86400 / small_scenario["output"]["interval_s"])
-    sizes = {"path": paths, "stored_path": store, "time": nout, "quantile": 5}
+    ncls = len(small_scenario["workload"]["classes"])
+    sizes = {"path": paths, "stored_path": store, "time": nout, "quantile": 5, "class": ncls}
     want_dims = GROUP_DIMS[group]
     with open_ds(result_path, engine, module, group) as ds:
         assert len(ds.data_vars) > 0, f"xarray sees no variables in /{group}"
+
+        def expected(name):  # series split by request class lead with a class axis
+            return (("class",) if name.endswith("_by_class") else ()) + want_dims
+
         bad = {
-            name: v.dims for name, v in ds.data_vars.items() if tuple(v.dims) != want_dims
+            name: v.dims for name, v in ds.data_vars.items() if tuple(v.dims) != expected(name)
         }
-        assert not bad, f"/{group}: variables with other dimensions than {want_dims}: {bad}"
-        assert dict(ds.sizes) == {d: sizes[d] for d in want_dims}
+        assert not bad, f"/{group}: variables with other dimensions than expected: {bad}"
+        used = {d for v in ds.data_vars.values() for d in v.dims}
+        assert dict(ds.sizes) == {d: sizes[d] for d in used}
         for name, v in ds.data_vars.items():
             assert v.attrs.get("long_name"), f"/{group}/{name}: no long_name through xarray"
 
@@ -68,8 +74,14 @@ def test_root_coordinates_and_time(result_path, small_scenario, engine, module):
     interval = small_scenario["output"]["interval_s"]
     nout = round(small_scenario["horizon_days"] * 86400 / interval)
     with open_ds(result_path, engine, module) as ds:
-        assert dict(ds.sizes) == {"time": nout, "quantile": 5, "path": paths, "stored_path": store}
-        for c in ("time", "quantile", "path", "stored_path"):
+        ncls = len(small_scenario["workload"]["classes"])
+        assert dict(ds.sizes) == {
+            "time": nout, "quantile": 5, "path": paths, "stored_path": store, "class": ncls
+        }
+        assert [str(c) for c in ds["class"].values] == [
+            c["name"] for c in small_scenario["workload"]["classes"]
+        ]
+        for c in ("time", "quantile", "path", "stored_path", "class"):
             assert c in ds.coords, f"{c} is not a coordinate"
         time = ds["time"].values
         assert np.issubdtype(time.dtype, np.datetime64), f"time decoded as {time.dtype}"
