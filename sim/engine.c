@@ -79,47 +79,49 @@ int ic_plan_input_index(const struct ic_plan *plan, const struct ic_dist *d) {
     return -1;
 }
 
-static void make_tokdist(const struct ic_token_dist *t, double median, struct ic_tokdist *out) {
+/* A path's value of an input: its draw when vals is given, else the distribution's mean. */
+static double value_of(const struct ic_plan *plan, const struct ic_dist *d, const double *vals) {
+    if (!vals) return ic_dist_mean(d);
+    int i = ic_plan_input_index(plan, d);
+    return i >= 0 ? vals[i] : d->a;
+}
+
+static void make_tokdist(const struct ic_plan *plan, const struct ic_token_dist *t,
+                         const double *vals, struct ic_tokdist *out) {
     memset(out, 0, sizeof *out);
     out->shape = t->shape;
-    out->median = median;
-    out->sigma = t->sigma;
-    out->tail_weight = t->tail_weight;
-    out->tail_xmin = t->tail_xmin;
-    out->tail_alpha = t->tail_alpha;
+    out->median = value_of(plan, &t->median, vals);
+    out->sigma = value_of(plan, &t->sigma, vals);
+    out->tail_weight = value_of(plan, &t->tail_weight, vals);
+    out->tail_xmin = value_of(plan, &t->tail_xmin, vals);
+    out->tail_alpha = value_of(plan, &t->tail_alpha, vals);
     out->nbins = t->weights.n < IC_HIST_MAX_BINS ? t->weights.n : IC_HIST_MAX_BINS;
     for (int i = 0; i <= out->nbins && i < t->edges.n; i++) out->edges[i] = t->edges.v[i];
     for (int i = 0; i < out->nbins; i++) out->weights[i] = t->weights.v[i];
 }
 
-/* Per-path values of the workload inputs (means of the distributions for the plan's check). */
-struct mix_inputs {
-    double share[IC_MAX_CLASSES], in_med[IC_MAX_CLASSES], out_med[IC_MAX_CLASSES];
-    double reason_med[IC_MAX_CLASSES];
-    double reasoning_multiplier;
-};
-
-/* The request mix from the class shapes and the path's medians. */
-static void make_mix(const struct ic_plan *plan, const struct mix_inputs *mi, struct ic_mix *mix) {
+/* The request mix of a path from its draws (vals), or of the plan from the inputs' means. */
+static void make_mix(const struct ic_plan *plan, const double *vals, struct ic_mix *mix) {
     const struct ic_scenario *sc = plan->sc;
-    double total = 0;
+    double total = 0, share[IC_MAX_CLASSES];
+    double mult = value_of(plan, &sc->workload.reasoning_multiplier, vals);
     mix->n = sc->workload.n_classes;
-    for (int c = 0; c < mix->n; c++) total += mi->share[c];
     for (int c = 0; c < mix->n; c++) {
+        share[c] = value_of(plan, &sc->workload.classes[c].share, vals);
+        total += share[c];
+    }
+    for (int c = 0; c < mix->n; c++) {
+        const struct ic_class *k = &sc->workload.classes[c];
         struct ic_tokdist t;
         double sq;
-        mix->share[c] = total > 0 ? mi->share[c] / total : 0;
-        t = plan->tok[c][0];
-        t.median = mi->in_med[c];
+        mix->share[c] = total > 0 ? share[c] / total : 0;
+        make_tokdist(plan, &k->input_tokens, vals, &t);
         ic_tokdist_moments(&t, 1.0, plan->context_cap, &mix->in_mean[c], &mix->in_sq_mean[c]);
-        t = plan->tok[c][1];
-        t.median = mi->out_med[c];
+        make_tokdist(plan, &k->output_tokens, vals, &t);
         ic_tokdist_moments(&t, 1.0, plan->context_cap, &mix->out_mean[c], &sq);
-        t = plan->tok[c][2];
-        t.median = mi->reason_med[c];
-        ic_tokdist_moments(&t, mi->reasoning_multiplier, plan->context_cap, &mix->reason_mean[c],
-                           &sq);
-        mix->cache_hit[c] = sc->workload.classes[c].prefix_cache_hit;
+        make_tokdist(plan, &k->reasoning_tokens, vals, &t);
+        ic_tokdist_moments(&t, mult, plan->context_cap, &mix->reason_mean[c], &sq);
+        mix->cache_hit[c] = value_of(plan, &k->prefix_cache_hit, vals);
     }
 }
 
@@ -136,16 +138,14 @@ static void perf_params(const struct ic_scenario *sc, long accels, double prefil
     pp->max_batch = (long)sc->serving.max_batch;
 }
 
-/* Does any input of the replica's performance vary by path? */
-static int perf_is_random(const struct ic_scenario *sc) {
-    if (ic_dist_is_random(&sc->serving.prefill_mfu) || ic_dist_is_random(&sc->serving.decode_mbu) ||
-        ic_dist_is_random(&sc->workload.reasoning_multiplier))
-        return 1;
-    for (int c = 0; c < sc->workload.n_classes; c++) {
-        const struct ic_class *k = &sc->workload.classes[c];
-        if (ic_dist_is_random(&k->share) || ic_dist_is_random(&k->input_tokens.median) ||
-            ic_dist_is_random(&k->output_tokens.median) ||
-            ic_dist_is_random(&k->reasoning_tokens.median))
+/* Does any input of the replica's performance vary by path?  (Everything under /workload and
+ * /serving feeds it.) */
+static int perf_is_random(const struct ic_plan *plan) {
+    for (int i = 0; i < plan->n_inputs; i++) {
+        const struct ic_input *in = &plan->inputs[i];
+        if (in->dist && ic_dist_is_random(in->dist) &&
+            (strncmp(in->pointer, "/workload/", 10) == 0 ||
+             strncmp(in->pointer, "/serving/", 9) == 0))
             return 1;
     }
     return 0;
@@ -229,12 +229,6 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
     const struct ic_accelerator *a = &sc->accelerator.value;
     const struct ic_llm *m = &sc->model.value;
     plan->context_cap = m->max_context;
-    for (int c = 0; c < plan->n_classes; c++) {
-        const struct ic_class *k = &sc->workload.classes[c];
-        make_tokdist(&k->input_tokens, k->input_tokens.median.a, &plan->tok[c][0]);
-        make_tokdist(&k->output_tokens, k->output_tokens.median.a, &plan->tok[c][1]);
-        make_tokdist(&k->reasoning_tokens, k->reasoning_tokens.median.a, &plan->tok[c][2]);
-    }
     ic_perf_fit(m, a, sc->serving.weight_precision, sc->serving.memory_utilization,
                 sc->serving.kv_reserve_fraction, (long)sc->serving.accelerators_per_replica,
                 &plan->fit);
@@ -258,17 +252,8 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
 
     /* The replica's performance at the mean (or fixed) inputs: it is the answer when nothing
      * about it is random, and otherwise checks that typical paths are feasible. */
-    struct mix_inputs mi;
-    for (int c = 0; c < plan->n_classes; c++) {
-        const struct ic_class *k = &sc->workload.classes[c];
-        mi.share[c] = ic_dist_mean(&k->share);
-        mi.in_med[c] = ic_dist_mean(&k->input_tokens.median);
-        mi.out_med[c] = ic_dist_mean(&k->output_tokens.median);
-        mi.reason_med[c] = ic_dist_mean(&k->reasoning_tokens.median);
-    }
-    mi.reasoning_multiplier = ic_dist_mean(&sc->workload.reasoning_multiplier);
     struct ic_mix mix;
-    make_mix(plan, &mi, &mix);
+    make_mix(plan, NULL, &mix);
     struct ic_perf_params pp;
     perf_params(sc, plan->fit.accels, ic_dist_mean(&sc->serving.prefill_mfu),
                 ic_dist_mean(&sc->serving.decode_mbu), &pp);
@@ -277,7 +262,7 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
         ic_plan_free(plan);
         return ic_error_set(err, IC_ERR_INVALID, "/workload: %s", why);
     }
-    plan->perf_fixed = !perf_is_random(sc);
+    plan->perf_fixed = !perf_is_random(plan);
     return IC_OK;
 }
 
@@ -341,8 +326,7 @@ struct path_events {
 };
 
 static double draw(const struct ic_plan *plan, const struct ic_dist *d, const double *vals) {
-    int i = ic_plan_input_index(plan, d);
-    return i >= 0 ? vals[i] : d->a;
+    return value_of(plan, d, vals);
 }
 
 /* The growth curve of path p: the distributions' draws, or the fitted multivariate normal. */
@@ -400,20 +384,11 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
     const double req_per_user_day = plan->weekly_visits ? per_visit : per_user_day;
     const double visits_per_request = 604800.0 / (channel * per_visit);
 
-    struct mix_inputs mi;
-    for (int c = 0; c < nc; c++) {
-        const struct ic_class *k = &sc->workload.classes[c];
-        mi.share[c] = draw(plan, &k->share, vals);
-        mi.in_med[c] = draw(plan, &k->input_tokens.median, vals);
-        mi.out_med[c] = draw(plan, &k->output_tokens.median, vals);
-        mi.reason_med[c] = draw(plan, &k->reasoning_tokens.median, vals);
-    }
-    mi.reasoning_multiplier = draw(plan, &sc->workload.reasoning_multiplier, vals);
     struct ic_perf perf_path;
     const struct ic_perf *perf = &plan->perf;
     int feasible = 1;
     struct ic_mix mix;
-    make_mix(plan, &mi, &mix);
+    make_mix(plan, vals, &mix);
     if (!plan->perf_fixed) {
         struct ic_perf_params pp;
         perf_params(sc, plan->fit.accels, draw(plan, &sc->serving.prefill_mfu, vals),
@@ -441,6 +416,7 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
     struct path_events ev;
     ev.n = sc->traffic.n_events;
     int mix_idx[IC_MAX_EVENTS][IC_MAX_CLASSES];
+    double mix_mult[IC_MAX_EVENTS][IC_MAX_CLASSES];
     for (int e = 0; e < ev.n; e++) {
         const struct ic_event *x = &sc->traffic.events[e];
         ev.start_s[e] = x->start.unix_s - sc->start.unix_s;
@@ -453,6 +429,7 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
         ev.on[e] = 0;
         ev.shape[e] = 0;
         for (int i = 0; i < x->n_mix; i++) {
+            mix_mult[e][i] = draw(plan, &x->mix[i].share_multiplier, vals);
             mix_idx[e][i] = -1;
             for (int c = 0; c < nc; c++)
                 if (strcmp(sc->workload.classes[c].name, x->mix[i].class_name) == 0)
@@ -466,10 +443,10 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
     ic_rng_init(&rf, seed, (uint64_t)p, IC_STREAM_FAILURES, 0);
 
     double phi, innov;
-    ic_ou_coeffs(sigma, sc->traffic.noise.corr_time_s, dt, &phi, &innov);
+    ic_ou_coeffs(sigma, draw(plan, &sc->traffic.noise.corr_time_s, vals), dt, &phi, &innov);
     double x = sigma * ic_rng_normal(&rn); /* start in the stationary distribution */
     const double mean_fix = -0.5 * sigma * sigma;
-    const double disp = sc->traffic.noise.arrival_dispersion;
+    const double disp = draw(plan, &sc->traffic.noise.arrival_dispersion, vals);
     const double dt_days = dt / 86400.0;
     /* Growth by recurrence where the curve allows it: exponential multiplies by e^{r dt}
      * each step; logistic carries e^{-r t}; Bass and piecewise are evaluated. */
@@ -481,7 +458,7 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
     const double fail_per_step = sc->fleet.failure_rate_per_hour * dt / 3600.0;
     const double repair_per_step = dt / repair_s;
     const double thr = sc->queue.degraded_failed_fraction;
-    const double churn_p = sc->traffic.churn.probability;
+    const double churn_p = draw(plan, &sc->traffic.churn.probability, vals);
     const long outage_min_steps = (long)ceil(sc->queue.outage_min_s / dt - 1e-9);
 
     double failed = 0, backlog = 0, pool = 0, retained = 1.0;
@@ -530,9 +507,7 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
             for (int e = 0; e < ev.n; e++)
                 for (int k = 0; k < sc->traffic.events[e].n_mix; k++) {
                     int c = mix_idx[e][k];
-                    if (c >= 0)
-                        share[c] *= 1.0 + (sc->traffic.events[e].mix[k].share_multiplier - 1.0) *
-                                              ev.shape[e];
+                    if (c >= 0) share[c] *= 1.0 + (mix_mult[e][k] - 1.0) * ev.shape[e];
                 }
             for (int c = 0; c < nc; c++) wsum += share[c];
             for (int c = 0; c < nc; c++) {

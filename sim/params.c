@@ -65,13 +65,13 @@
         ENUM(p "/shape", CL(fld.shape), IC_TOK_LOGNORMAL, "lognormal|pareto-lognormal|histogram",  \
              "lognormal; a lognormal body with a Pareto tail; or an empirical histogram"),         \
         DIST(p "/median", CL(fld.median), med_def, med_min, 1e7, "tokens", med_doc, 0),            \
-        NUM(p "/sigma", CL(fld.sigma), sig_def, 0, 5, "", sig_doc),                                \
-        NUM(p "/tail_weight", CL(fld.tail_weight), 0, 0, 0.999, "",                                \
-            "pareto-lognormal: share of requests in the Pareto tail"),                             \
-        NUM(p "/tail_xmin", CL(fld.tail_xmin), 8192, 1, 1e8, "tokens",                             \
-            "pareto-lognormal: where the tail starts"),                                            \
-        NUM(p "/tail_alpha", CL(fld.tail_alpha), 1.5, 0.05, 20, "",                                \
-            "pareto-lognormal: tail index (smaller: heavier)"),                                    \
+        DIST(p "/sigma", CL(fld.sigma), sig_def, 0, 5, "", sig_doc, 0),                            \
+        DIST(p "/tail_weight", CL(fld.tail_weight), 0, 0, 0.999, "",                               \
+             "pareto-lognormal: share of requests in the Pareto tail", 0),                         \
+        DIST(p "/tail_xmin", CL(fld.tail_xmin), 8192, 1, 1e8, "tokens",                            \
+             "pareto-lognormal: where the tail starts", 0),                                        \
+        DIST(p "/tail_alpha", CL(fld.tail_alpha), 1.5, 0.05, 20, "",                               \
+             "pareto-lognormal: tail index (smaller: heavier)", 0),                                \
         NUMARR(p "/edges", CL(fld.edges), "[]", 0, 0, 1e8, "tokens",                               \
                "histogram: bin edges, increasing (one more than the weights)"),                    \
         NUMARR(p "/weights", CL(fld.weights), "[]", 0, 0, 1e15, "",                                \
@@ -167,19 +167,20 @@ const struct ic_param ic_params[] = {
     /* Guess: 10% short-term demand fluctuation; correlation of about an hour. */
     DIST("/traffic/noise/sigma", SC(traffic.noise.sigma), 0.1, 0, 3, "",
          "stationary standard deviation of log demand (default: guess)", 0),
-    NUM("/traffic/noise/corr_time_s", SC(traffic.noise.corr_time_s), 3600, 1, 1e8, "s",
-        "correlation time of the noise (default: guess)"),
-    NUM("/traffic/noise/arrival_dispersion", SC(traffic.noise.arrival_dispersion), 0, 0, 100, "",
-        "over-dispersion d of arrivals: negative binomial with variance mean + d mean^2 "
-        "(0: Poisson)"),
+    DIST("/traffic/noise/corr_time_s", SC(traffic.noise.corr_time_s), 3600, 1, 1e8, "s",
+         "correlation time of the noise (default: guess)", 0),
+    DIST("/traffic/noise/arrival_dispersion", SC(traffic.noise.arrival_dispersion), 0, 0, 100, "",
+         "over-dispersion d of arrivals: negative binomial with variance mean + d mean^2 "
+         "(0: Poisson)",
+         0),
     OBJ("/traffic/retry", "failed requests that come back"),
     DIST("/traffic/retry/probability", SC(traffic.retry.probability), 0, 0, 1, "",
          "chance that a rejected or abandoned request is retried", 0),
     DIST("/traffic/retry/delay_s", SC(traffic.retry.delay_s), 30, 0.1, 1e7, "s",
          "mean delay before a retry (exponential)", 0),
     OBJ("/traffic/churn", "users who leave after failures"),
-    NUM("/traffic/churn/probability", SC(traffic.churn.probability), 0, 0, 1, "",
-        "chance that a user whose request fails for good leaves the user base"),
+    DIST("/traffic/churn/probability", SC(traffic.churn.probability), 0, 0, 1, "",
+         "chance that a user whose request fails for good leaves the user base", 0),
     OBJARR("/traffic/events", SC(traffic.n_events), SC(traffic.events), sizeof(struct ic_event),
            IC_MAX_EVENTS, 0, "launches, virality, competitor outages: multiplicative surges"),
     STR("/traffic/events/*/name", EV(name), SZ(struct ic_event, name), "", "label", 0),
@@ -192,8 +193,8 @@ const struct ic_param ic_params[] = {
            IC_MAX_CLASSES, 0, "change of the request mix during the event"),
     STR("/traffic/events/*/mix/*/class", MX(class_name), SZ(struct ic_mix_change, class_name), NULL,
         "name of a request class", 1),
-    NUM("/traffic/events/*/mix/*/share_multiplier", MX(share_multiplier), 1, 0, 1e4, "x",
-        "the class's share is multiplied by this at the event's peak (then renormalised)"),
+    DIST("/traffic/events/*/mix/*/share_multiplier", MX(share_multiplier), 1, 0, 1e4, "x",
+         "the class's share is multiplied by this at the event's peak (then renormalised)", 0),
 
     OBJ("/workload", "request classes"),
     OBJARR("/workload/classes", SC(workload.n_classes), SC(workload.classes),
@@ -217,8 +218,8 @@ const struct ic_param ic_params[] = {
     TOK("/workload/classes/*/reasoning_tokens", reasoning_tokens, 0, 0, 1.0, "reasoning",
         "median reasoning tokens before the answer (0: none; catalog.md: R1 ~12K on hard math)",
         "lognormal shape"),
-    NUM("/workload/classes/*/prefix_cache_hit", CL(prefix_cache_hit), 0, 0, 0.999, "",
-        "fraction of prompt tokens served from the prefix cache"),
+    DIST("/workload/classes/*/prefix_cache_hit", CL(prefix_cache_hit), 0, 0, 0.999, "",
+         "fraction of prompt tokens served from the prefix cache", 0),
 
     DIST("/workload/reasoning_multiplier", SC(workload.reasoning_multiplier), 1, 0, 1e4, "x",
          "thinking-budget multiplier: scales every class's reasoning tokens", 0),

@@ -59,7 +59,7 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
         fmt_time(rep, h->first_outage_q[2], c, sizeof c);
         fprintf(f, "  first outage  median %s  (p10 %s, p90 %s)\n", b, a, c);
     }
-    fprintf(f, "  lost requests  mean %.4g (%.2f%% of arrivals), median %.4g, p95 %.4g\n",
+    fprintf(f, "  lost requests  mean %.4g (%.2f%% of new requests), median %.4g, p95 %.4g\n",
             h->lost_mean, 100.0 * h->lost_fraction_mean, h->lost_q50, h->lost_q95);
     fprintf(f, "  peak offered load  median %.2f, p95 %.2f;  degraded %.0f min per path (mean)\n",
             h->peak_load_q50, h->peak_load_q95, h->degraded_minutes_mean);

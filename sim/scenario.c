@@ -897,7 +897,7 @@ static void check_tokens(struct walker *w, const struct ic_token_dist *t, const 
         ptr_join(sub, ptr, "edges");
         xdiag(w, sub, "edges and weights are given but the shape is not \"histogram\"");
     }
-    if (t->shape == IC_TOK_PARETO_LOGNORMAL && !(t->tail_weight > 0)) {
+    if (t->shape == IC_TOK_PARETO_LOGNORMAL && !(ic_dist_mean(&t->tail_weight) > 0)) {
         ptr_join(sub, ptr, "tail_weight");
         xdiag(w, sub, "shape \"pareto-lognormal\" needs a tail_weight > 0");
     }

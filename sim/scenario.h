@@ -47,7 +47,7 @@ struct ic_llm_ref {
  * share_multiplier, following the event's shape. */
 struct ic_mix_change {
     char class_name[IC_NAME_MAX];
-    double share_multiplier;
+    struct ic_dist share_multiplier;
 };
 
 struct ic_event {
@@ -64,8 +64,8 @@ struct ic_event {
 struct ic_token_dist {
     int shape;             /* enum ic_token_shape */
     struct ic_dist median; /* lognormal body median (may vary by path) */
-    double sigma;          /* lognormal body shape */
-    double tail_weight, tail_xmin, tail_alpha;
+    struct ic_dist sigma;  /* lognormal body shape */
+    struct ic_dist tail_weight, tail_xmin, tail_alpha;
     struct ic_numarr edges, weights;
 };
 
@@ -75,7 +75,7 @@ struct ic_class {
     struct ic_token_dist input_tokens;
     struct ic_token_dist output_tokens;
     struct ic_token_dist reasoning_tokens;
-    double prefix_cache_hit;
+    struct ic_dist prefix_cache_hit;
 };
 
 struct ic_point {
@@ -127,15 +127,15 @@ struct ic_scenario {
         } diurnal;
         struct {
             struct ic_dist sigma;
-            double corr_time_s;
-            double arrival_dispersion;
+            struct ic_dist corr_time_s;
+            struct ic_dist arrival_dispersion;
         } noise;
         struct {
             struct ic_dist probability;
             struct ic_dist delay_s;
         } retry;
         struct {
-            double probability;
+            struct ic_dist probability;
         } churn;
         int n_events;
         struct ic_event events[IC_MAX_EVENTS];
