@@ -313,7 +313,7 @@ int ic_obs_load_string(const char *text, const char *label, struct ic_obs_set *s
             if (ok) {
                 ic_strlcpy(set->quantity, c->valuestring, sizeof set->quantity);
             } else {
-                char exp[200], dym[200] = "";
+                char exp[512], dym[200] = "";
                 if (cJSON_IsString(c))
                     ic_did_you_mean(c->valuestring, quantities, 2, dym, sizeof dym);
                 snprintf(exp, sizeof exp, "\"%s\" or \"%s\"%s", quantities[0], quantities[1], dym);
