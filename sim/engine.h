@@ -115,7 +115,7 @@ struct ic_plan {
     struct ic_input inputs[IC_MAX_INPUTS];
     int n_random; /* inputs that vary by path */
     int n_classes;
-    double context_cap;                       /* tokens (the model's context) */
+    double context_cap;      /* tokens (the model's context) */
     double growth_ref_days;  /* the start, in days after the growth reference time */
     struct ic_growth growth; /* the curve's fixed parts (model, launch, points) */
     int fit_n;               /* fitted growth parameters (0: none) */
