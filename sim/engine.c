@@ -437,6 +437,16 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
         }
     }
 
+    /* Capacity outages: [start, end) windows and the share of replicas kept. */
+    int n_out = sc->fleet.n_outages;
+    double out_t0[IC_MAX_EVENTS], out_t1[IC_MAX_EVENTS], out_keep[IC_MAX_EVENTS];
+    for (int k = 0; k < n_out; k++) {
+        const struct ic_outage *o = &sc->fleet.outages[k];
+        out_t0[k] = o->start.unix_s - sc->start.unix_s;
+        out_t1[k] = out_t0[k] + draw(plan, &o->duration_s, vals);
+        out_keep[k] = 1.0 - draw(plan, &o->fraction, vals);
+    }
+
     struct ic_rng rn, ra, rf;
     ic_rng_init(&rn, seed, (uint64_t)p, IC_STREAM_NOISE, 0);
     ic_rng_init(&ra, seed, (uint64_t)p, IC_STREAM_ARRIVALS, 0);
@@ -541,6 +551,8 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
         /* 2. capacity */
         double healthy = accels - failed;
         double replicas = ic_fleet_replicas_up(accels, failed, per_replica);
+        for (int k = 0; k < n_out; k++)
+            if (t >= out_t0[k] && t < out_t1[k]) replicas = floor(replicas * out_keep[k]);
         double svc_rate = replicas * mu; /* requests per second */
         double capacity = svc_rate * dt;
 

@@ -58,6 +58,7 @@
         .max_count = IC_NUMARR_MAX, .min = lo, .max = hi, .units = u, .doc = d                     \
     }
 #define PT(f) offsetof(struct ic_point, f)
+#define OU(f) offsetof(struct ic_outage, f)
 #define MX(f) offsetof(struct ic_mix_change, f)
 /* The rows of one token-length distribution of a request class. */
 #define TOK(p, fld, med_def, med_min, sig_def, what, med_doc, sig_doc)                             \
@@ -261,6 +262,14 @@ const struct ic_param ic_params[] = {
     OBJ("/fleet", "accelerators, failures, cost"),
     IDIST("/fleet/accelerators", SC(fleet.accelerators), 0, 0, 1e8, "accelerators",
           "accelerators serving the model", 1),
+    OBJARR("/fleet/outages", SC(fleet.n_outages), SC(fleet.outages), sizeof(struct ic_outage),
+           IC_MAX_EVENTS, 0, "windows in which a share of the replicas is out of service"),
+    STR("/fleet/outages/*/name", OU(name), SZ(struct ic_outage, name), "", "label", 0),
+    TIME("/fleet/outages/*/start", OU(start), "when the capacity is lost"),
+    DIST("/fleet/outages/*/duration_s", OU(duration_s), 3600, 1, 1e8, "s",
+         "how long until it is back", 0),
+    DIST("/fleet/outages/*/fraction", OU(fraction), 1, 0, 1, "",
+         "share of the replicas out of service", 0),
     /* Llama 3 (arXiv:2407.21783, Table 5): 419 unexpected interruptions in 54 days on 16,384
      * H100 GPUs -> 419 / (16384 x 54 x 24 h) = 1.97e-5 per accelerator-hour. */
     NUM("/fleet/failure_rate_per_hour", SC(fleet.failure_rate_per_hour), 1.97e-5, 0, 1,

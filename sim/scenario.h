@@ -78,6 +78,15 @@ struct ic_class {
     struct ic_dist prefix_cache_hit;
 };
 
+/* A window in which a share of the replicas is out of service (a data-centre incident, a
+ * network partition, maintenance). */
+struct ic_outage {
+    char name[IC_NAME_MAX];
+    struct ic_time start;
+    struct ic_dist duration_s;
+    struct ic_dist fraction;
+};
+
 struct ic_point {
     struct ic_time time;
     double value;
@@ -167,6 +176,8 @@ struct ic_scenario {
         double amortization_years;
         double pue;
         double electricity_usd_per_kwh;
+        int n_outages;
+        struct ic_outage outages[IC_MAX_EVENTS];
     } fleet;
     struct {
         double max_wait_s;

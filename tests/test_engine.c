@@ -251,6 +251,26 @@ static void test_retry_storm_and_churn(void) {
     done(&r0);
     done(&r1);
     done(&rc);
+
+    /* A capacity outage instead of a spike: half the replicas are gone for 40 minutes.  Once the
+     * capacity is back, the retries keep the load above the demand for a while. */
+    const char *dip[] = {fleet, "/traffic/events=[]",
+                         "/fleet/outages=[{\"start\": \"2024-01-01T03:00:00Z\", \"duration_s\": "
+                         "2400, \"fraction\": 0.5}]",
+                         "/traffic/retry/probability=0.9", "/traffic/retry/delay_s=900"};
+    CHECK(run(sp, dip, 5, 2, &r1) == 0);
+    CHECK(run(sp, dip, 3, 2, &r0) == 0); /* the same outage without retries */
+    /* 03:40-04:40: capacity is back (the replicas_up series shows it). */
+    long k0 = 22, k1 = 28;
+    CHECK(series_mean(&r1.res, IC_S_REPLICAS_UP, k0, k1) ==
+          series_mean(&r1.res, IC_S_REPLICAS_UP, 0, 18));
+    CHECK(series_mean(&r1.res, IC_S_REPLICAS_UP, 19, 21) <
+          0.6 * series_mean(&r1.res, IC_S_REPLICAS_UP, 0, 18));
+    CHECK(series_mean(&r1.res, IC_S_ARRIVALS, k0, k1) >
+          1.05 * series_mean(&r0.res, IC_S_ARRIVALS, k0, k1));
+    CHECK(series_mean(&r1.res, IC_S_RETRIES, k0, k1) > 10.0);
+    done(&r0);
+    done(&r1);
 }
 
 /* An event that changes the mix toward long documents slows the fleet without more requests. */
