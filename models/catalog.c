@@ -59,6 +59,7 @@ const struct ic_field ic_llm_fields[] = {
     M_NUM(head_dim, 1, "", "query/key head dimension"),
     M_NUM(kv_lora_rank, 0, "", "MLA compressed KV rank"),
     M_NUM(qk_rope_head_dim, 0, "", "MLA decoupled RoPE key dimension"),
+    M_NUM(v_head_dim, 0, "", "MLA value head dimension"),
     M_NUM(kv_cache_bytes_per_token_bf16, 1, "B/token", "KV cache per token, all layers, BF16"),
     M_NUM(max_context, 1, "tokens", "context window"),
     M_NUM(vocab_size, 0, "tokens", "vocabulary size"),

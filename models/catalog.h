@@ -57,6 +57,7 @@ struct ic_llm {
     double head_dim;
     double kv_lora_rank;
     double qk_rope_head_dim;
+    double v_head_dim;
     double kv_cache_bytes_per_token_bf16;
     double max_context;
     double vocab_size;

@@ -1,9 +1,13 @@
-/* perf.h: serving performance of one model replica (a first roofline; issue #4 deepens it).
+/* perf.h: serving performance of one model replica.
  *
- * A replica is a group of accelerators holding one copy of the weights (tensor parallel).  For
- * a request mix it gives the largest decode batch that fits in memory and meets the TPOT
- * objective, the decode step time at that batch, the prefill time per class, and so the
- * replica-seconds each request costs. */
+ * A replica is a group of tp x pp accelerators holding one copy of the weights (tensor, pipeline
+ * and optionally expert parallel).  It serves with iteration-level (continuous) batching and
+ * chunked prefill: every step decodes one token for each of b running sequences and pushes p
+ * prompt tokens through prefill.  The model gives, for a request mix: the largest batch that
+ * fits in memory, keeps time per output token (TPOT) under its objective and the step under the
+ * scheduler's token budget; the step time there; the saturated throughput; the time to first
+ * token (TTFT) at concurrency 1 and at load; and, with a TTFT objective, the throughput at which
+ * it still holds.  models/perf.c has the equations and their sources. */
 #ifndef IC_PERF_H
 #define IC_PERF_H
 
@@ -18,17 +22,24 @@ double ic_precision_bytes(int precision);
 /* Dense peak of the accelerator at a precision, in FLOP/s; NaN when the catalog has none. */
 double ic_peak_flops(const struct ic_accelerator *a, int precision);
 
+/* Default efficiencies by vendor family (models/perf.c says where they come from). */
+void ic_vendor_efficiency(const struct ic_accelerator *a, double *prefill_mfu, double *decode_mbu);
+
 /* Does the model fit, and on how many accelerators? */
 struct ic_fit {
     int ok;
-    long accels;         /* accelerators per replica */
+    long accels;         /* accelerators per replica: tp x pp */
+    long tp, pp;         /* tensor and pipeline parallel degrees */
     double weight_bytes; /* all weights at the chosen precision */
     double usable_bytes; /* accels x device memory x memory utilisation */
     char why[320];
 };
+/* Replica size: tp and pp as given (0: choose); automatic sizing takes the smallest power of
+ * two whose memory holds the weights and keeps kv_reserve_fraction of it for the KV cache,
+ * with tp up to the accelerators of a node and pipeline stages beyond. */
 void ic_perf_fit(const struct ic_llm *m, const struct ic_accelerator *a, int weight_precision,
-                 double memory_utilization, double kv_reserve_fraction, long accels_given,
-                 struct ic_fit *out);
+                 double memory_utilization, double kv_reserve_fraction, long tp_given,
+                 long pp_given, long per_node, struct ic_fit *out);
 
 /* The request mix as the performance model needs it: per-class means. */
 struct ic_mix {
@@ -43,43 +54,64 @@ struct ic_mix {
 
 struct ic_perf_params {
     int weight_precision, kv_precision;
-    long accels; /* per replica (from ic_perf_fit) */
+    long tp, pp, ep;      /* parallel degrees (ep: experts spread over ep accelerators; 1: none) */
+    long per_node;        /* accelerators per node: tp beyond it crosses the scale-out network */
+    double scaleout_gbps; /* per-accelerator scale-out (network) bandwidth, GB/s */
     double memory_utilization;
     double prefill_mfu, decode_mbu;
     double step_overhead_s;
     double tpot_slo_s;
-    long max_batch;
+    double ttft_slo_s;       /* 0: none */
+    long max_batch;          /* running sequences */
+    long max_batched_tokens; /* tokens per step (decode + prefill chunk) */
+    int disaggregated;       /* separate prefill and decode pools */
+    double prefill_fraction; /* disaggregated: share of accelerators doing prefill; 0: balanced */
 };
 
 enum ic_batch_limit {
     IC_LIMIT_MEMORY,        /* KV cache full */
-    IC_LIMIT_MAX_BATCH,     /* scheduler cap */
+    IC_LIMIT_MAX_BATCH,     /* scheduler cap on sequences */
+    IC_LIMIT_TOKEN_BUDGET,  /* scheduler cap on tokens per step */
     IC_LIMIT_SLO,           /* a larger batch would break the TPOT objective */
     IC_LIMIT_SLO_INFEASIBLE /* even batch 1 breaks it */
 };
 
 struct ic_perf {
-    long accels;
+    long accels, tp, pp, ep;
     double weight_bytes, kv_bytes_per_token, kv_capacity_bytes;
-    double decode_context; /* decode-time-weighted mean context per sequence, tokens */
-    long batch;
-    int limit;         /* enum ic_batch_limit */
-    int compute_bound; /* decode step limited by compute rather than memory bandwidth */
-    double step_s;     /* decode step time at `batch` */
-    double step1_s;    /* at batch 1: inter-token latency at concurrency 1 */
+    double decode_context;   /* decode-time-weighted mean context per sequence, tokens */
+    double dec_tokens;       /* decode tokens (reasoning + answer) per request, mix mean */
+    double unc_tokens;       /* uncached prompt tokens per request, mix mean */
+    long batch_memory;       /* sequences the KV cache holds */
+    long batch;              /* running sequences at the operating point */
+    double prefill_per_step; /* prompt tokens per step at the operating point */
+    int limit;               /* enum ic_batch_limit */
+    int compute_bound;       /* the step is limited by compute rather than memory bandwidth */
+    double step_s;           /* step time at the operating point = TPOT there */
+    double step1_s;          /* decode step at batch 1: inter-token latency at concurrency 1 */
+    double prefill_share;    /* share of the step time the prefill tokens add */
     double decode_tokens_per_s;
-    double prefill_s[IC_PERF_MAX_CLASSES];
+    double prefill_s[IC_PERF_MAX_CLASSES]; /* TTFT part of prefill at concurrency 1 */
     double service_s[IC_PERF_MAX_CLASSES]; /* replica-seconds per request of the class */
-    double ttft_s[IC_PERF_MAX_CLASSES];    /* to the first answer token at the operating batch:
-                                              prefill + reasoning tokens x step */
+    double ttft_s[IC_PERF_MAX_CLASSES];    /* to the first answer token at saturation */
     double service_s_mean;
-    double requests_per_s;     /* per replica, saturated */
+    double requests_per_s_sat; /* saturated, under the TPOT objective */
+    double ttft_rho;           /* load at which the TTFT objective still holds (1: no limit) */
+    double requests_per_s;     /* under both objectives: the replica's capacity */
     double tokens_per_request; /* input + reasoning + output, mix mean */
-    double tokens_per_s;       /* per replica, input + reasoning + output */
-    double ttft1_s;            /* mean prefill + one step, concurrency 1 */
+    double tokens_per_s;       /* at capacity, input + reasoning + output */
+    double ttft1_s;            /* prefill, reasoning and the first answer token, concurrency 1 */
+    double kv_transfer_s;      /* disaggregated: moving the prompt's KV to the decode pool */
 };
 
-/* Decode step time for `batch` sequences of mean context `ctx` tokens. */
+/* Time of one step decoding `batch` sequences at mean context `ctx` while pushing `prefill`
+ * prompt tokens at mean prefix context `pctx` through prefill.  Extra outputs (may be NULL):
+ * the memory and compute terms. */
+double ic_perf_step(const struct ic_llm *m, const struct ic_accelerator *a,
+                    const struct ic_perf_params *p, double batch, double ctx, double prefill,
+                    double pctx, double *mem_s, double *cmp_s);
+
+/* Decode-only step time (no prefill), kept for the callers that need just that. */
 double ic_perf_step_time(const struct ic_llm *m, const struct ic_accelerator *a,
                          const struct ic_perf_params *p, double batch, double ctx);
 

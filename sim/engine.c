@@ -125,17 +125,28 @@ static void make_mix(const struct ic_plan *plan, const double *vals, struct ic_m
     }
 }
 
-static void perf_params(const struct ic_scenario *sc, long accels, double prefill_mfu,
-                        double decode_mbu, struct ic_perf_params *pp) {
+static void perf_params(const struct ic_plan *plan, double prefill_mfu, double decode_mbu,
+                        struct ic_perf_params *pp) {
+    const struct ic_scenario *sc = plan->sc;
+    double mfu0, mbu0;
+    ic_vendor_efficiency(&sc->accelerator.value, &mfu0, &mbu0);
     pp->weight_precision = sc->serving.weight_precision;
     pp->kv_precision = sc->serving.kv_precision;
-    pp->accels = accels;
+    pp->tp = plan->fit.tp;
+    pp->pp = plan->fit.pp;
+    pp->ep = (long)sc->serving.expert_parallel;
+    pp->per_node = (long)sc->serving.accelerators_per_node;
+    pp->scaleout_gbps = sc->serving.scaleout_gbps;
     pp->memory_utilization = sc->serving.memory_utilization;
-    pp->prefill_mfu = prefill_mfu;
-    pp->decode_mbu = decode_mbu;
+    pp->prefill_mfu = prefill_mfu > 0 ? prefill_mfu : mfu0;
+    pp->decode_mbu = decode_mbu > 0 ? decode_mbu : mbu0;
     pp->step_overhead_s = sc->serving.step_overhead_ms / 1000.0;
     pp->tpot_slo_s = sc->serving.tpot_slo_ms / 1000.0;
+    pp->ttft_slo_s = sc->serving.ttft_slo_s;
     pp->max_batch = (long)sc->serving.max_batch;
+    pp->max_batched_tokens = (long)sc->serving.max_batched_tokens;
+    pp->disaggregated = sc->serving.disaggregated;
+    pp->prefill_fraction = sc->serving.prefill_fraction;
 }
 
 /* Does any input of the replica's performance vary by path?  (Everything under /workload and
@@ -230,7 +241,8 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
     const struct ic_llm *m = &sc->model.value;
     plan->context_cap = m->max_context;
     ic_perf_fit(m, a, sc->serving.weight_precision, sc->serving.memory_utilization,
-                sc->serving.kv_reserve_fraction, (long)sc->serving.accelerators_per_replica,
+                sc->serving.kv_reserve_fraction, (long)sc->serving.tensor_parallel,
+                (long)sc->serving.pipeline_parallel, (long)sc->serving.accelerators_per_node,
                 &plan->fit);
     if (!plan->fit.ok) {
         ic_plan_free(plan);
@@ -255,8 +267,8 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
     struct ic_mix mix;
     make_mix(plan, NULL, &mix);
     struct ic_perf_params pp;
-    perf_params(sc, plan->fit.accels, ic_dist_mean(&sc->serving.prefill_mfu),
-                ic_dist_mean(&sc->serving.decode_mbu), &pp);
+    perf_params(plan, ic_dist_mean(&sc->serving.prefill_mfu), ic_dist_mean(&sc->serving.decode_mbu),
+                &pp);
     char why[400];
     if (ic_perf_replica(m, a, &pp, &mix, &plan->perf, why, sizeof why) != 0) {
         ic_plan_free(plan);
@@ -391,7 +403,7 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
     make_mix(plan, vals, &mix);
     if (!plan->perf_fixed) {
         struct ic_perf_params pp;
-        perf_params(sc, plan->fit.accels, draw(plan, &sc->serving.prefill_mfu, vals),
+        perf_params(plan, draw(plan, &sc->serving.prefill_mfu, vals),
                     draw(plan, &sc->serving.decode_mbu, vals), &pp);
         char why[8];
         feasible = ic_perf_replica(&sc->model.value, &sc->accelerator.value, &pp, &mix, &perf_path,

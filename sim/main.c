@@ -2,6 +2,7 @@
  * and picks the exit code (0 success, 1 runtime failure, 2 usage or invalid input, 3
  * interrupted); every feature is a library call that the tests make too. */
 #include "catalog_io.h"
+#include "cli_perf.h"
 #include "engine.h"
 #include "fit.h"
 #include "output.h"
@@ -42,6 +43,7 @@ static const char *usage_main =
     "  catalog accelerators|models   the built-in catalogs\n"
     "  info OUT.h5        headline and provenance of a result file\n"
     "  fit OBS.json       fit a growth curve to observations; prints the scenario fragment\n"
+    "  perf --model M --accelerator A   what one replica delivers (the calculator)\n"
     "\n"
     "  infercap COMMAND --help   options of a command\n"
     "  infercap --version        version and the git commit it was built from\n";
@@ -620,9 +622,11 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "catalog") == 0) return cmd_catalog(sub_argc, sub_argv);
     if (strcmp(cmd, "info") == 0) return cmd_info(sub_argc, sub_argv);
     if (strcmp(cmd, "fit") == 0) return ic_cli_fit(sub_argc, sub_argv);
-    static const char *const cmds[] = {"run", "validate", "params", "catalog", "info", "fit"};
+    if (strcmp(cmd, "perf") == 0) return ic_cli_perf(sub_argc, sub_argv);
+    static const char *const cmds[] = {"run",  "validate", "params", "catalog",
+                                       "info", "fit",      "perf"};
     char dym[200];
-    ic_did_you_mean(cmd, cmds, 6, dym, sizeof dym);
+    ic_did_you_mean(cmd, cmds, 7, dym, sizeof dym);
     fprintf(stderr, "infercap: unknown command \"%s\"%s\n\n%s", cmd, dym, usage_main);
     return 2;
 }

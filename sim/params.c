@@ -237,27 +237,51 @@ const struct ic_param ic_params[] = {
          "bf16|fp8|int8|fp4", "precision of weights and of matrix compute"),
     ENUM("/serving/kv_precision", SC(serving.kv_precision), IC_PREC_BF16, "bf16|fp8|int8|fp4",
          "precision of the KV cache (fp8 halves its bytes)"),
-    INT("/serving/accelerators_per_replica", SC(serving.accelerators_per_replica), 0, 0, 65536,
-        "accelerators", "accelerators per model replica; 0: the smallest power of two that fits"),
+    INT("/serving/tensor_parallel", SC(serving.tensor_parallel), 0, 0, 4096, "accelerators",
+        "tensor-parallel degree; 0: chosen with pipeline_parallel (smallest power of two that "
+        "fits, tensor parallel within a node first)"),
+    INT("/serving/pipeline_parallel", SC(serving.pipeline_parallel), 0, 0, 4096, "stages",
+        "pipeline stages; 0: automatic"),
+    INT("/serving/expert_parallel", SC(serving.expert_parallel), 1, 1, 4096, "accelerators",
+        "MoE: experts spread over this many accelerators with all-to-all dispatch (1: experts "
+        "sliced by tensor parallelism)"),
+    /* HGX/DGX servers and Ascend Atlas 800 nodes hold 8 accelerators. */
+    INT("/serving/accelerators_per_node", SC(serving.accelerators_per_node), 8, 1, 1024,
+        "accelerators", "accelerators sharing the scale-up link (8 in HGX and Atlas 800 nodes)"),
+    /* Guess: one 400 Gb/s NIC per accelerator, the usual rail-optimised H100 cluster. */
+    NUM("/serving/scaleout_gbps", SC(serving.scaleout_gbps), 50, 0.1, 1e4, "GB/s",
+        "per-accelerator network bandwidth beyond the node (default: 400 Gb/s, a guess)"),
     /* vLLM's default gpu_memory_utilization is 0.9 (vLLM engine arguments documentation). */
     NUM("/serving/memory_utilization", SC(serving.memory_utilization), 0.9, 0.05, 1, "",
         "fraction of device memory the server may use (vLLM default 0.9)"),
     NUM("/serving/kv_reserve_fraction", SC(serving.kv_reserve_fraction), 0.3, 0, 0.95, "",
         "when sizing replicas, share of usable memory kept for KV cache (default: guess)"),
-    /* Guesses: well-tuned prefill reaches 40-60% of dense peak; decode 50-70% of HBM
-     * bandwidth.  Issue #4 replaces these with per-vendor defaults. */
-    DIST("/serving/prefill_mfu", SC(serving.prefill_mfu), 0.45, 0.01, 1, "",
-         "prefill model FLOPs utilisation (default: guess)", 0),
-    DIST("/serving/decode_mbu", SC(serving.decode_mbu), 0.6, 0.01, 1, "",
-         "decode memory-bandwidth utilisation (default: guess)", 0),
+    DIST("/serving/prefill_mfu", SC(serving.prefill_mfu), 0, 0, 1, "",
+         "model FLOPs utilisation of the compute-bound work; 0: the vendor family's default "
+         "(NVIDIA 0.55, AMD 0.45, Huawei 0.40, others 0.30: guesses, see models/perf.c)",
+         0),
+    DIST("/serving/decode_mbu", SC(serving.decode_mbu), 0, 0, 1, "",
+         "memory-bandwidth utilisation of decode; 0: the vendor family's default (NVIDIA 0.70, "
+         "AMD 0.60, Huawei 0.55, others 0.45: guesses)",
+         0),
     NUM("/serving/step_overhead_ms", SC(serving.step_overhead_ms), 3, 0, 1000, "ms",
-        "fixed time per decode step: launches, scheduling (default: guess)"),
+        "fixed time per step: launches, scheduling (default: guess)"),
     NUM("/serving/tpot_slo_ms", SC(serving.tpot_slo_ms), 50, 1, 1e5, "ms",
         "time-per-output-token objective: the batch is the largest that meets it (default: "
         "guess, 20 tokens/s)"),
+    NUM("/serving/ttft_slo_s", SC(serving.ttft_slo_s), 0, 0, 1e5, "s",
+        "time-to-first-token objective at load: capacity is the throughput at which it still "
+        "holds (0: none)"),
     /* vLLM's default max_num_seqs is 256 (vLLM engine arguments documentation). */
     INT("/serving/max_batch", SC(serving.max_batch), 256, 1, 1048576, "sequences",
         "largest decode batch (vLLM default max_num_seqs 256)"),
+    /* Guess within the range vLLM uses for max_num_batched_tokens with chunked prefill. */
+    INT("/serving/max_batched_tokens", SC(serving.max_batched_tokens), 8192, 16, 1e7, "tokens",
+        "tokens per step, decode plus prefill chunk (default: guess)"),
+    ENUM("/serving/disaggregated", SC(serving.disaggregated), 0, "no|yes",
+         "separate prefill and decode pools (DistServe, Splitwise)"),
+    NUM("/serving/prefill_fraction", SC(serving.prefill_fraction), 0, 0, 0.99, "",
+        "disaggregated: share of accelerators that prefill; 0: balanced to the mix"),
 
     OBJ("/fleet", "accelerators, failures, cost"),
     IDIST("/fleet/accelerators", SC(fleet.accelerators), 0, 0, 1e8, "accelerators",

@@ -1020,8 +1020,14 @@ static void cross_checks(struct walker *w, const struct ic_scenario *sc) {
     if (a->key[0] && m->key[0] && isfinite(a->hbm_gb) && isfinite(m->total_params_b)) {
         struct ic_fit fit;
         ic_perf_fit(m, a, sc->serving.weight_precision, sc->serving.memory_utilization,
-                    sc->serving.kv_reserve_fraction, sc->serving.accelerators_per_replica, &fit);
-        if (!fit.ok) xdiag(w, "/serving/accelerators_per_replica", "%s", fit.why);
+                    sc->serving.kv_reserve_fraction, (long)sc->serving.tensor_parallel,
+                    (long)sc->serving.pipeline_parallel, (long)sc->serving.accelerators_per_node,
+                    &fit);
+        if (!fit.ok) xdiag(w, "/serving/tensor_parallel", "%s", fit.why);
+        if (fit.ok && sc->serving.expert_parallel > fit.accels)
+            xdiag(w, "/serving/expert_parallel",
+                  "got %lld, expected at most the %ld accelerators of a replica",
+                  sc->serving.expert_parallel, fit.accels);
     }
 }
 

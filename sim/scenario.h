@@ -159,14 +159,22 @@ struct ic_scenario {
     struct {
         int weight_precision; /* enum ic_precision */
         int kv_precision;
-        long long accelerators_per_replica; /* 0: smallest that fits */
+        long long tensor_parallel;   /* 0: automatic */
+        long long pipeline_parallel; /* 0: automatic */
+        long long expert_parallel;   /* 1: experts are tensor-sliced */
+        long long accelerators_per_node;
+        double scaleout_gbps;
         double memory_utilization;
         double kv_reserve_fraction;
-        struct ic_dist prefill_mfu;
+        struct ic_dist prefill_mfu; /* 0: the vendor family's default */
         struct ic_dist decode_mbu;
         double step_overhead_ms;
         double tpot_slo_ms;
+        double ttft_slo_s; /* 0: none */
         long long max_batch;
+        long long max_batched_tokens;
+        int disaggregated;
+        double prefill_fraction;
     } serving;
     struct {
         struct ic_dist accelerators;

@@ -25,7 +25,7 @@ grep -qE '^infercap [0-9]+\.[0-9]+\.[0-9]+ \(git [0-9a-f]+(-dirty)?|unknown\)' "
 expect_rc 2 "no command" "$bin"
 contains "$tmp/err" "usage: infercap COMMAND" "no command prints usage"
 expect_rc 0 "--help" "$bin" --help
-for sub in run validate params catalog info; do
+for sub in run validate params catalog info fit perf; do
     expect_rc 0 "$sub --help" "$bin" "$sub" --help
     contains "$tmp/out" "usage: infercap $sub" "$sub --help"
 done
@@ -102,7 +102,7 @@ $PY - "$tmp/out" "$tmp/a.json" <<'PYEOF' || bad "--set/--paths/--seed took effec
 import json, sys
 d, a = (json.load(open(p)) for p in sys.argv[1:3])
 assert d["paths"] == 12 and d["seed"] == 8 and d["accelerators_mean"] == 4, d
-assert d["outage_probability"] > a["outage_probability"], (d, a)
+assert d["peak_offered_load_p50"] > 5 * a["peak_offered_load_p50"], (d, a)
 PYEOF
 expect_rc 2 "bad --set" "$bin" run "$sc" -o "$tmp/c.h5" --set /fleet/acelerators=4
 contains "$tmp/err" '/fleet/acelerators: unknown key "acelerators"; did you mean "accelerators"? (from --set)' "bad --set message"
@@ -111,6 +111,31 @@ contains "$tmp/err" '/fleet/acelerators: unknown key "acelerators"; did you mean
 # An output directory that does not exist fails before the run, naming the path.
 expect_rc 1 "missing output dir" "$bin" run "$sc" -o "$tmp/no/such/dir/x.h5"
 contains "$tmp/err" "no/such/dir/x.h5: cannot create the output file" "missing output dir message"
+
+# perf: the single-replica calculator.
+expect_rc 0 "perf" "$bin" perf --model llama-3.1-70b --accelerator nvidia_h100_sxm --tp 2 --precision fp8 --input-tokens 2000 --output-tokens 400
+contains "$tmp/out" "replica      2 accelerators (tp 2 x pp 1)" "perf replica line"
+contains "$tmp/out" "capacity" "perf capacity line"
+perfjson() { "$bin" perf --json "$@" >"$tmp/pj" 2>"$tmp/err" || bad "perf --json $*: $(cat "$tmp/err")"; cat "$tmp/pj"; }
+a=$(perfjson --model llama-3.1-70b --accelerator nvidia_h100_sxm --precision bf16)
+b=$(perfjson --model llama-3.1-70b --accelerator nvidia_h100_sxm --precision fp8)
+c=$(perfjson --model llama-3.1-70b --accelerator nvidia_h100_sxm --precision fp8 --tpot-slo-ms 25)
+d=$(perfjson --model llama-3.1-70b --accelerator nvidia_h100_sxm --precision fp8 --ttft-slo-s 0.5)
+$PY - "$a" "$b" "$c" "$d" <<'PYEOF' || bad "perf --json responses"
+import json, sys
+a, b, c, d = (json.loads(x) for x in sys.argv[1:5])
+assert a["accelerators_per_replica"] == 4 and b["accelerators_per_replica"] == 2, (a, b)
+# FP8 per accelerator beats BF16; a tighter TPOT or TTFT objective lowers throughput.
+assert b["requests_per_s"] / 2 > a["requests_per_s"] / 4, (a, b)
+assert c["requests_per_s"] < b["requests_per_s"] and c["step_s"] <= 0.025, (b, c)
+assert d["requests_per_s"] < b["requests_per_s"] and d["ttft_slo_load"] < 1, (b, d)
+PYEOF
+expect_rc 2 "perf fp8 on a chip without it" "$bin" perf --model llama-3.1-70b --accelerator huawei_ascend_910b --precision fp8
+contains "$tmp/err" 'accelerator "huawei_ascend_910b" has no fp8 compute' "perf fp8 on 910B"
+expect_rc 2 "perf without a model" "$bin" perf --accelerator nvidia_h100_sxm
+expect_rc 2 "perf unknown model" "$bin" perf --model llama-3-70b --accelerator nvidia_h100_sxm
+contains "$tmp/err" 'did you mean "llama-2-70b" or "llama-3.1-70b"?' "perf model suggestion"
+expect_rc 2 "perf bad number" "$bin" perf --model llama-3.1-8b --accelerator nvidia_h100_sxm --tp two
 
 if [ "$fails" -ne 0 ]; then echo "test_cli: $fails failure(s)"; exit 1; fi
 echo "test_cli: all passed"
