@@ -125,15 +125,15 @@ static void make_mix(const struct ic_plan *plan, const double *vals, struct ic_m
     }
 }
 
-static void perf_params(const struct ic_plan *plan, double prefill_mfu, double decode_mbu,
-                        struct ic_perf_params *pp) {
+static void perf_params(const struct ic_plan *plan, const struct ic_pool_plan *pl,
+                        double prefill_mfu, double decode_mbu, struct ic_perf_params *pp) {
     const struct ic_scenario *sc = plan->sc;
     double mfu0, mbu0;
-    ic_vendor_efficiency(&sc->accelerator.value, &mfu0, &mbu0);
-    pp->weight_precision = sc->serving.weight_precision;
-    pp->kv_precision = sc->serving.kv_precision;
-    pp->tp = plan->fit.tp;
-    pp->pp = plan->fit.pp;
+    ic_vendor_efficiency(pl->accel, &mfu0, &mbu0);
+    pp->weight_precision = pl->weight_precision;
+    pp->kv_precision = pl->kv_precision;
+    pp->tp = pl->fit.tp;
+    pp->pp = pl->fit.pp;
     pp->ep = (long)sc->serving.expert_parallel;
     pp->per_node = (long)sc->serving.accelerators_per_node;
     pp->scaleout_gbps = sc->serving.scaleout_gbps;
@@ -156,7 +156,8 @@ static int perf_is_random(const struct ic_plan *plan) {
         const struct ic_input *in = &plan->inputs[i];
         if (in->dist && ic_dist_is_random(in->dist) &&
             (strncmp(in->pointer, "/workload/", 10) == 0 ||
-             strncmp(in->pointer, "/serving/", 9) == 0))
+             strncmp(in->pointer, "/serving/", 9) == 0 || strstr(in->pointer, "_mfu") ||
+             strstr(in->pointer, "_mbu")))
             return 1;
     }
     return 0;
@@ -237,43 +238,84 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
     for (int e = 0; e < sc->traffic.n_events; e++)
         plan->has_mix_events |= sc->traffic.events[e].n_mix > 0;
 
-    const struct ic_accelerator *a = &sc->accelerator.value;
     const struct ic_llm *m = &sc->model.value;
     plan->context_cap = m->max_context;
-    ic_perf_fit(m, a, sc->serving.weight_precision, sc->serving.memory_utilization,
-                sc->serving.kv_reserve_fraction, (long)sc->serving.tensor_parallel,
-                (long)sc->serving.pipeline_parallel, (long)sc->serving.accelerators_per_node,
-                &plan->fit);
-    if (!plan->fit.ok) {
-        ic_plan_free(plan);
-        return ic_error_set(err, IC_ERR_INVALID, "%s", plan->fit.why);
-    }
-    struct ic_cost_params cp = {sc->fleet.accelerator_hour_usd, sc->fleet.amortization_years,
-                                sc->fleet.pue, sc->fleet.electricity_usd_per_kwh};
-    plan->hour_cost_usd = ic_fleet_hour_cost(a, &cp);
-    plan->hour_energy_kwh = ic_fleet_hour_energy_kwh(a, sc->fleet.pue);
-    if (!isfinite(plan->hour_cost_usd)) {
-        ic_plan_free(plan);
-        return ic_error_set(err, IC_ERR_INVALID,
-                            "/fleet/accelerator_hour_usd: accelerator \"%s\" has no %s%s to "
-                            "derive a cost from; set /fleet/accelerator_hour_usd or give the "
-                            "accelerator a price_usd_est and tdp_w",
-                            a->key, isfinite(a->price_usd_est) ? "tdp_w" : "price_usd_est",
-                            sc->accelerator.base[0] ? " in the catalog" : "");
-    }
+    plan->diurnal_peak = 0;
+    for (long i = 0; i < plan->nsteps; i++)
+        if (plan->diurnal[i] > plan->diurnal_peak) plan->diurnal_peak = plan->diurnal[i];
+    plan->eval_steps = (long)ceil(sc->fleet.autoscale.evaluation_s / plan->dt - 1e-9);
+    if (plan->eval_steps < 1) plan->eval_steps = 1;
 
-    /* The replica's performance at the mean (or fixed) inputs: it is the answer when nothing
-     * about it is random, and otherwise checks that typical paths are feasible. */
-    struct ic_mix mix;
-    make_mix(plan, NULL, &mix);
-    struct ic_perf_params pp;
-    perf_params(plan, ic_dist_mean(&sc->serving.prefill_mfu), ic_dist_mean(&sc->serving.decode_mbu),
-                &pp);
-    char why[400];
-    if (ic_perf_replica(m, a, &pp, &mix, &plan->perf, why, sizeof why) != 0) {
-        ic_plan_free(plan);
-        return ic_error_set(err, IC_ERR_INVALID, "/workload: %s", why);
+    /* Pools: 0 is /accelerator with /fleet/accelerators, then /fleet/pools. */
+    plan->n_pools = 1 + sc->fleet.n_pools;
+    for (int k = 0; k < plan->n_pools; k++) {
+        struct ic_pool_plan *pl = &plan->pool[k];
+        if (k == 0) {
+            pl->accel = &sc->accelerator.value;
+            pl->accelerators = &sc->fleet.accelerators;
+            pl->share = &sc->fleet.routing_share;
+            pl->mfu = &sc->serving.prefill_mfu;
+            pl->mbu = &sc->serving.decode_mbu;
+            pl->weight_precision = sc->serving.weight_precision;
+            pl->kv_precision = sc->serving.kv_precision;
+        } else {
+            const struct ic_pool *po = &sc->fleet.pools[k - 1];
+            pl->accel = &po->accelerator.value;
+            pl->accelerators = &po->accelerators;
+            pl->share = &po->routing_share;
+            pl->mfu = &po->prefill_mfu;
+            pl->mbu = &po->decode_mbu;
+            pl->weight_precision =
+                po->weight_precision ? po->weight_precision - 1 : sc->serving.weight_precision;
+            pl->kv_precision = po->kv_precision ? po->kv_precision - 1 : sc->serving.kv_precision;
+        }
+        const struct ic_accelerator *a = pl->accel;
+        ic_perf_fit(m, a, pl->weight_precision, sc->serving.memory_utilization,
+                    sc->serving.kv_reserve_fraction, k ? 0 : (long)sc->serving.tensor_parallel,
+                    k ? 0 : (long)sc->serving.pipeline_parallel,
+                    (long)sc->serving.accelerators_per_node, &pl->fit);
+        if (!pl->fit.ok) {
+            ic_plan_free(plan);
+            return ic_error_set(err, IC_ERR_INVALID, "pool %d: %s", k, pl->fit.why);
+        }
+        pl->allin_per_h = sc->fleet.accelerator_hour_usd;
+        pl->capex_per_h = a->price_usd_est / (sc->fleet.amortization_years * 8766.0);
+        pl->tdp_kw = a->tdp_w / 1000.0;
+        if (pl->allin_per_h < 0 && (!isfinite(pl->capex_per_h) || !isfinite(pl->tdp_kw))) {
+            ic_plan_free(plan);
+            return ic_error_set(err, IC_ERR_INVALID,
+                                "/fleet/accelerator_hour_usd: accelerator \"%s\" has no %s%s to "
+                                "derive a cost from; set /fleet/accelerator_hour_usd or give the "
+                                "accelerator a price_usd_est and tdp_w",
+                                a->key, isfinite(a->price_usd_est) ? "tdp_w" : "price_usd_est",
+                                k == 0 && sc->accelerator.base[0] ? " in the catalog" : "");
+        }
+        /* The replica's performance at the mean (or fixed) inputs: the answer when nothing
+         * about it is random, and otherwise a check that typical paths are feasible. */
+        struct ic_mix mix;
+        make_mix(plan, NULL, &mix);
+        struct ic_perf_params pp;
+        perf_params(plan, pl, ic_dist_mean(pl->mfu), ic_dist_mean(pl->mbu), &pp);
+        char why[400];
+        if (ic_perf_replica(m, a, &pp, &mix, &pl->perf, why, sizeof why) != 0) {
+            ic_plan_free(plan);
+            return ic_error_set(err, IC_ERR_INVALID, "/workload: %s", why);
+        }
+        if (sc->serving.ttft_slo_s > 0 && pl->perf.ttft_rho <= 0) {
+            ic_plan_free(plan);
+            return ic_error_set(err, IC_ERR_INVALID,
+                                "/serving/ttft_slo_s: %g s cannot be met on %s at any load (the "
+                                "mean prompt alone takes %.3g s to the first token)",
+                                sc->serving.ttft_slo_s, a->key, pl->perf.ttft1_s);
+        }
     }
+    plan->fit = plan->pool[0].fit;
+    plan->perf = plan->pool[0].perf;
+    plan->hour_cost_usd = plan->pool[0].allin_per_h >= 0
+                              ? plan->pool[0].allin_per_h
+                              : plan->pool[0].capex_per_h + plan->pool[0].tdp_kw * sc->fleet.pue *
+                                                                sc->fleet.electricity_usd_per_kwh;
+    plan->hour_energy_kwh = plan->pool[0].tdp_kw * sc->fleet.pue;
     plan->perf_fixed = !perf_is_random(plan);
     return IC_OK;
 }
@@ -302,9 +344,15 @@ int ic_results_alloc(const struct ic_plan *plan, struct ic_results *r, struct ic
     r->summary = malloc((size_t)IC_SUMMARY_COUNT * np * sizeof *r->summary);
     r->inputs = malloc(((size_t)r->n_inputs + 1) * np * sizeof *r->inputs);
     r->bands = malloc((size_t)IC_SERIES_COUNT * nq * no * sizeof *r->bands);
+    r->store_paths = plan->store_paths;
+    r->max_actions = (int)plan->sc->fleet.autoscale.max_actions;
+    size_t na = (size_t)(r->store_paths * r->max_actions) + 1;
+    r->action_time = malloc(na * sizeof *r->action_time);
+    r->action_size = malloc(na * sizeof *r->action_size);
+    r->action_ready = malloc(na * sizeof *r->action_ready);
     r->class_bands = malloc(nc * nq * no * sizeof *r->class_bands);
     if (!r->series || !r->class_arrivals || !r->summary || !r->inputs || !r->bands ||
-        !r->class_bands) {
+        !r->class_bands || !r->action_time || !r->action_size || !r->action_ready) {
         double mb = ((double)(IC_SERIES_COUNT + nc) * (double)np * (double)no * 4.0) / 1048576.0;
         ic_results_free(r);
         return ic_error_set(err, IC_ERR_NOMEM,
@@ -322,6 +370,9 @@ void ic_results_free(struct ic_results *r) {
     free(r->inputs);
     free(r->bands);
     free(r->class_bands);
+    free(r->action_time);
+    free(r->action_size);
+    free(r->action_ready);
     memset(r, 0, sizeof *r);
 }
 
@@ -336,6 +387,68 @@ struct path_events {
     double shape[IC_MAX_EVENTS];                          /* normalised shape in [0, 1] */
     int on[IC_MAX_EVENTS];
 };
+
+/* A pending repair: when, and of what (an accelerator or a node). */
+struct repair {
+    double t;
+    int node;
+};
+
+/* Per-thread workspace: the draws, and a heap of pending repairs per pool. */
+struct workspace {
+    double *vals;
+    struct repair *heap[IC_MAX_POOLS];
+    int cap[IC_MAX_POOLS];
+};
+
+/* The state of one pool along a path. */
+struct pool_state {
+    double accels;       /* in service */
+    double failed;       /* failed accelerators */
+    double failed_nodes; /* failed nodes */
+    double next_fail, next_node_fail;
+    int nheap;
+    double per_replica;
+    double mu; /* requests/s per replica at the current mix */
+    double svc_c[IC_MAX_CLASSES], ttft_c[IC_MAX_CLASSES];
+    double share;   /* routing share (normalised) */
+    double backlog; /* routing by share: the pool's own queue */
+    double util;    /* busy fraction this step */
+    int feasible;
+    double failures, node_failures;
+};
+
+static void heap_push(struct workspace *ws, int k, int *n, struct repair r) {
+    if (*n == ws->cap[k]) {
+        int cap = ws->cap[k] ? 2 * ws->cap[k] : 256;
+        struct repair *h = realloc(ws->heap[k], (size_t)cap * sizeof *h);
+        if (!h) return; /* out of memory: the repair is dropped (the accelerator stays down) */
+        ws->heap[k] = h;
+        ws->cap[k] = cap;
+    }
+    struct repair *h = ws->heap[k];
+    int i = (*n)++;
+    while (i > 0 && h[(i - 1) / 2].t > r.t) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = r;
+}
+
+static struct repair heap_pop(struct repair *h, int *n) {
+    struct repair top = h[0], last = h[--*n];
+    int i = 0;
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= *n) break;
+        if (c + 1 < *n && h[c + 1].t < h[c].t) c++;
+        if (h[c].t >= last.t) break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n > 0) h[i] = last;
+    return top;
+}
 
 static double draw(const struct ic_plan *plan, const struct ic_dist *d, const double *vals) {
     return value_of(plan, d, vals);
@@ -367,11 +480,92 @@ static void path_growth(const struct ic_plan *plan, uint64_t seed, long p, doubl
         if (plan->inputs[i].fit_index >= 0) vals[i] = th[plan->inputs[i].fit_index];
 }
 
-static void run_path(const struct ic_plan *plan, long p, struct ic_results *res, double *vals) {
+/* An exponential waiting time at `rate` per second (infinite at rate 0). */
+static double exp_wait(struct ic_rng *r, double rate) {
+    return rate > 0 ? -log(ic_rng_uniform(r)) / rate : INFINITY;
+}
+
+/* A repair time of mean m: exponential, or lognormal with shape sigma (median m e^{-s^2/2}). */
+static double repair_time(struct ic_rng *r, double m, int lognormal, double sigma) {
+    if (!lognormal) return -m * log(ic_rng_uniform(r));
+    return m * exp(-0.5 * sigma * sigma + sigma * ic_rng_normal(r));
+}
+
+/* Failures and repairs of a pool up to time t (continuous time: each failure time is drawn at
+ * the current number of healthy units, which is exact for a constant per-unit rate). */
+static void pool_events(const struct ic_plan *plan, struct pool_state *ps, int k,
+                        struct workspace *ws, struct ic_rng *rf, double t, double repair_s) {
+    const struct ic_scenario *sc = plan->sc;
+    const double rate = sc->fleet.failure_rate_per_hour / 3600.0;
+    const double nrate = sc->fleet.node_failure_rate_per_hour / 3600.0;
+    const double per_node = (double)sc->serving.accelerators_per_node;
+    const int logn = sc->fleet.repair_shape == 1;
+    for (;;) {
+        double tr = ps->nheap > 0 ? ws->heap[k][0].t : INFINITY;
+        double te = fmin(fmin(ps->next_fail, ps->next_node_fail), tr);
+        if (!(te < t)) break;
+        if (te == tr) {
+            struct repair r = heap_pop(ws->heap[k], &ps->nheap);
+            if (r.node)
+                ps->failed_nodes = fmax(0, ps->failed_nodes - 1);
+            else
+                ps->failed = fmax(0, ps->failed - 1);
+        } else if (te == ps->next_fail) {
+            ps->failed += 1;
+            ps->failures += 1;
+            heap_push(
+                ws, k, &ps->nheap,
+                (struct repair){te + repair_time(rf, repair_s, logn, sc->fleet.repair_sigma), 0});
+        } else {
+            ps->failed_nodes += 1;
+            ps->node_failures += 1;
+            heap_push(
+                ws, k, &ps->nheap,
+                (struct repair){te + repair_time(rf, repair_s, logn, sc->fleet.repair_sigma), 1});
+        }
+        /* The healthy counts changed: draw the next failures afresh (memoryless). */
+        double healthy = ps->accels - ps->failed - ps->failed_nodes * per_node;
+        double nodes = floor(ps->accels / per_node) - ps->failed_nodes;
+        ps->next_fail = te + exp_wait(rf, fmax(healthy, 0) * rate);
+        ps->next_node_fail = te + exp_wait(rf, fmax(nodes, 0) * nrate);
+    }
+}
+
+/* Replicas of a pool with every accelerator healthy: a failed accelerator takes its replica
+ * down; a failed node takes down every replica on it (models/fleet.h). */
+static double pool_replicas(const struct ic_plan *plan, const struct pool_state *ps) {
+    double per_node = (double)plan->sc->serving.accelerators_per_node;
+    double total = floor(ps->accels / ps->per_replica);
+    double per_failed_node = ceil(per_node / ps->per_replica);
+    double down = ps->failed + ps->failed_nodes * per_failed_node;
+    return total > down ? total - down : 0;
+}
+
+/* Autoscaling state along a path (pool 0). */
+struct autoscale {
+    int enabled, actions;
+    double last_t;
+    int n_pending;
+    double pending_t[64], pending_n[64];
+    double acc_arr, acc_cap;
+    double ordered, first_t;
+};
+
+static void record_action(struct ic_results *res, long p, int i, double t, double n, double ready) {
+    if (p >= res->store_paths || i >= res->max_actions) return;
+    size_t k = (size_t)p * (size_t)res->max_actions + (size_t)i;
+    res->action_time[k] = t;
+    res->action_size[k] = n;
+    res->action_ready[k] = ready;
+}
+
+static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
+                     struct workspace *ws) {
     const struct ic_scenario *sc = plan->sc;
     const uint64_t seed = (uint64_t)sc->seed;
     const double dt = plan->dt;
-    const int nc = plan->n_classes;
+    const int nc = plan->n_classes, np = plan->n_pools;
+    double *vals = ws->vals;
     for (int i = 0; i < plan->n_inputs; i++)
         if (plan->inputs[i].dist) vals[i] = ic_dist_draw(plan->inputs[i].dist, seed, (uint64_t)p);
 
@@ -381,7 +575,6 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
     for (int i = 0; i < plan->n_inputs; i++)
         res->inputs[(size_t)i * (size_t)res->paths + (size_t)p] = vals[i];
     const double sigma = draw(plan, &sc->traffic.noise.sigma, vals);
-    const double accels = draw(plan, &sc->fleet.accelerators, vals);
     const double repair_s = draw(plan, &sc->fleet.repair_hours, vals) * 3600.0;
     const double patience_s = draw(plan, &sc->queue.patience_s, vals);
     const double p_retry = draw(plan, &sc->traffic.retry.probability, vals);
@@ -396,34 +589,65 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
     const double req_per_user_day = plan->weekly_visits ? per_visit : per_user_day;
     const double visits_per_request = 604800.0 / (channel * per_visit);
 
-    struct ic_perf perf_path;
-    const struct ic_perf *perf = &plan->perf;
-    int feasible = 1;
     struct ic_mix mix;
     make_mix(plan, vals, &mix);
-    if (!plan->perf_fixed) {
-        struct ic_perf_params pp;
-        perf_params(plan, draw(plan, &sc->serving.prefill_mfu, vals),
-                    draw(plan, &sc->serving.decode_mbu, vals), &pp);
-        char why[8];
-        feasible = ic_perf_replica(&sc->model.value, &sc->accelerator.value, &pp, &mix, &perf_path,
-                                   why, sizeof why) == 0;
-        perf = &perf_path;
-    }
-    /* Per class: replica-seconds, tokens and time to first answer token of one request. */
-    double svc_c[IC_MAX_CLASSES], tok_c[IC_MAX_CLASSES], ttft_c[IC_MAX_CLASSES];
-    double share[IC_MAX_CLASSES];
+    double share[IC_MAX_CLASSES], tok_c[IC_MAX_CLASSES], rev_c[IC_MAX_CLASSES];
+    const struct ic_scenario_econ {
+        double in, cached, out;
+    } price = {sc->economics.price_input_per_mtok / 1e6,
+               sc->economics.price_cached_input_per_mtok / 1e6,
+               sc->economics.price_output_per_mtok / 1e6};
     for (int c = 0; c < nc; c++) {
-        svc_c[c] = perf->service_s[c];
-        ttft_c[c] = perf->ttft_s[c];
-        tok_c[c] = mix.in_mean[c] + mix.out_mean[c] + mix.reason_mean[c];
         share[c] = mix.share[c];
+        tok_c[c] = mix.in_mean[c] + mix.out_mean[c] + mix.reason_mean[c];
+        rev_c[c] =
+            mix.in_mean[c] * ((1 - mix.cache_hit[c]) * price.in + mix.cache_hit[c] * price.cached) +
+            (mix.out_mean[c] + mix.reason_mean[c]) * price.out;
     }
-    double mu = feasible ? perf->requests_per_s : 0.0;
-    double tokens_per_req = perf->tokens_per_request;
-    double ttft_extra = 0;
-    for (int c = 0; c < nc; c++) ttft_extra += share[c] * ttft_c[c];
-    const long per_replica = plan->fit.accels;
+
+    /* Pools: size, performance, routing share, failure clocks. */
+    struct pool_state ps[IC_MAX_POOLS];
+    struct ic_rng rfail[IC_MAX_POOLS];
+    double share_sum = 0;
+    for (int k = 0; k < np; k++) {
+        const struct ic_pool_plan *pl = &plan->pool[k];
+        struct pool_state *s = &ps[k];
+        memset(s, 0, sizeof *s);
+        s->accels = draw(plan, pl->accelerators, vals);
+        s->per_replica = (double)pl->fit.accels;
+        s->share = draw(plan, pl->share, vals);
+        share_sum += s->share;
+        struct ic_perf perf_path;
+        const struct ic_perf *perf = &pl->perf;
+        s->feasible = 1;
+        if (!plan->perf_fixed) {
+            struct ic_perf_params pp;
+            perf_params(plan, pl, draw(plan, pl->mfu, vals), draw(plan, pl->mbu, vals), &pp);
+            char why[8];
+            s->feasible = ic_perf_replica(&sc->model.value, pl->accel, &pp, &mix, &perf_path, why,
+                                          sizeof why) == 0;
+            perf = &perf_path;
+        }
+        for (int c = 0; c < nc; c++) {
+            s->svc_c[c] = perf->service_s[c] / perf->ttft_rho;
+            s->ttft_c[c] = perf->ttft_s[c];
+        }
+        s->mu = s->feasible ? perf->requests_per_s : 0.0;
+        ic_rng_init(&rfail[k], seed, (uint64_t)p, IC_STREAM_FAILURES, (uint32_t)k);
+        s->next_fail = exp_wait(&rfail[k], s->accels * sc->fleet.failure_rate_per_hour / 3600.0);
+        s->next_node_fail =
+            exp_wait(&rfail[k], floor(s->accels / (double)sc->serving.accelerators_per_node) *
+                                    sc->fleet.node_failure_rate_per_hour / 3600.0);
+    }
+    for (int k = 0; k < np; k++) ps[k].share = share_sum > 0 ? ps[k].share / share_sum : 0;
+    const int by_share = sc->fleet.routing == 1 && np > 1;
+    double tokens_per_req = plan->pool[0].perf.tokens_per_request, ttft_extra = 0, rev_per_req = 0;
+    for (int c = 0; c < nc; c++) {
+        ttft_extra += share[c] * ps[0].ttft_c[c];
+        rev_per_req += share[c] * rev_c[c];
+    }
+    tokens_per_req = 0;
+    for (int c = 0; c < nc; c++) tokens_per_req += share[c] * tok_c[c];
 
     struct path_events ev;
     ev.n = sc->traffic.n_events;
@@ -448,7 +672,6 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
                     mix_idx[e][i] = c;
         }
     }
-
     /* Capacity outages: [start, end) windows and the share of replicas kept. */
     int n_out = sc->fleet.n_outages;
     double out_t0[IC_MAX_EVENTS], out_t1[IC_MAX_EVENTS], out_keep[IC_MAX_EVENTS];
@@ -459,10 +682,10 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
         out_keep[k] = 1.0 - draw(plan, &o->fraction, vals);
     }
 
-    struct ic_rng rn, ra, rf;
+    struct ic_rng rn, ra, rs;
     ic_rng_init(&rn, seed, (uint64_t)p, IC_STREAM_NOISE, 0);
     ic_rng_init(&ra, seed, (uint64_t)p, IC_STREAM_ARRIVALS, 0);
-    ic_rng_init(&rf, seed, (uint64_t)p, IC_STREAM_FAILURES, 0);
+    ic_rng_init(&rs, seed, (uint64_t)p, IC_STREAM_AUTOSCALE, 0);
 
     double phi, innov;
     ic_ou_coeffs(sigma, draw(plan, &sc->traffic.noise.corr_time_s, vals), dt, &phi, &innov);
@@ -477,18 +700,25 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
     double gval = ic_growth_value(&g, t0), elog = exp(-g.rate_per_day * t0);
     const double abandon_prob = 1.0 - exp(-dt / patience_s);
     const double retry_return = 1.0 - exp(-dt / retry_delay_s);
-    const double fail_per_step = sc->fleet.failure_rate_per_hour * dt / 3600.0;
-    const double repair_per_step = dt / repair_s;
     const double thr = sc->queue.degraded_failed_fraction;
     const double churn_p = draw(plan, &sc->traffic.churn.probability, vals);
     const long outage_min_steps = (long)ceil(sc->queue.outage_min_s / dt - 1e-9);
+    const double pue = sc->fleet.pue, idle = sc->fleet.idle_power_fraction;
+    const double kwh_usd = sc->fleet.electricity_usd_per_kwh;
 
-    double failed = 0, backlog = 0, pool = 0, retained = 1.0;
+    struct autoscale as = {0};
+    as.enabled = sc->fleet.autoscale.enabled;
+    as.last_t = -INFINITY;
+    as.first_t = NAN;
+    for (int i = 0; p < res->store_paths && i < res->max_actions; i++)
+        record_action(res, p, i, NAN, NAN, NAN);
+
+    double backlog = 0, pool = 0, retained = 1.0;
     long run = 0, run_start = 0;
     int outage = 0;
     double first_outage = NAN, degraded_steps = 0, outage_steps = 0;
     double sum_new = 0, sum_ret = 0, sum_served = 0, sum_rej = 0, sum_ab = 0, sum_lost = 0;
-    double peak_util = 0, peak_load = 0;
+    double peak_util = 0, peak_load = 0, hours = 0, cost = 0, energy = 0, revenue = 0;
 
     double acc[IC_SERIES_COUNT], cacc[IC_MAX_CLASSES];
     int cnt[IC_SERIES_COUNT];
@@ -506,6 +736,20 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
 
     for (long i = 0; i < plan->nsteps; i++) {
         double t = (double)i * dt;
+        /* 0. fleet: ordered capacity arrives; failures and repairs up to now */
+        for (int q = 0; q < as.n_pending;) {
+            if (as.pending_t[q] <= t) {
+                ps[0].accels += as.pending_n[q];
+                ps[0].next_fail = t; /* the healthy count changed: redraw the clocks */
+                ps[0].next_node_fail = t;
+                as.pending_t[q] = as.pending_t[--as.n_pending];
+                as.pending_n[q] = as.pending_n[as.n_pending];
+            } else {
+                q++;
+            }
+        }
+        for (int k = 0; k < np; k++) pool_events(plan, &ps[k], k, ws, &rfail[k], t, repair_s);
+
         /* 1. demand */
         double ef = 1.0;
         for (int e = 0; e < ev.n; e++) {
@@ -523,24 +767,29 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
             ef *= 1.0 + ev.amp[e] * ev.shape[e];
         }
         if (plan->has_mix_events) {
-            /* Shares move with the events' shapes; the service rate follows the mix. */
-            double wsum = 0, svc = 0, tok = 0, tt = 0;
+            /* Shares move with the events' shapes; the service rates follow the mix. */
+            double wsum = 0, tok = 0, tt = 0, rv = 0;
             for (int c = 0; c < nc; c++) share[c] = mix.share[c];
             for (int e = 0; e < ev.n; e++)
-                for (int k = 0; k < sc->traffic.events[e].n_mix; k++) {
-                    int c = mix_idx[e][k];
-                    if (c >= 0) share[c] *= 1.0 + (mix_mult[e][k] - 1.0) * ev.shape[e];
+                for (int q = 0; q < sc->traffic.events[e].n_mix; q++) {
+                    int c = mix_idx[e][q];
+                    if (c >= 0) share[c] *= 1.0 + (mix_mult[e][q] - 1.0) * ev.shape[e];
                 }
             for (int c = 0; c < nc; c++) wsum += share[c];
             for (int c = 0; c < nc; c++) {
                 share[c] = wsum > 0 ? share[c] / wsum : 0;
-                svc += share[c] * svc_c[c];
                 tok += share[c] * tok_c[c];
-                tt += share[c] * ttft_c[c];
+                tt += share[c] * ps[0].ttft_c[c];
+                rv += share[c] * rev_c[c];
             }
-            mu = feasible && svc > 0 ? 1.0 / svc : 0.0;
+            for (int k = 0; k < np; k++) {
+                double svc = 0;
+                for (int c = 0; c < nc; c++) svc += share[c] * ps[k].svc_c[c];
+                ps[k].mu = ps[k].feasible && svc > 0 ? 1.0 / svc : 0.0;
+            }
             tokens_per_req = tok;
             ttft_extra = tt;
+            rev_per_req = rv;
         }
         if (g.model == IC_GROWTH_LOGISTIC)
             gval = g.capacity / (1.0 + (g.capacity / g.v0 - 1.0) * elog);
@@ -560,18 +809,41 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
         double arrivals = fresh + returned;
         x = phi * x + innov * ic_rng_normal(&rn);
 
-        /* 2. capacity */
-        double healthy = accels - failed;
-        double replicas = ic_fleet_replicas_up(accels, failed, per_replica);
+        /* 2. capacity, 3. queue(s) */
+        double keep = 1.0;
         for (int k = 0; k < n_out; k++)
-            if (t >= out_t0[k] && t < out_t1[k]) replicas = floor(replicas * out_keep[k]);
-        double svc_rate = replicas * mu; /* requests per second */
-        double capacity = svc_rate * dt;
-
-        /* 3. queue, retries, churn */
-        struct ic_queue_flow f;
-        ic_queue_step(&backlog, arrivals, capacity, sc->queue.max_wait_s * svc_rate, abandon_prob,
-                      &f);
+            if (t >= out_t0[k] && t < out_t1[k]) keep *= out_keep[k];
+        double healthy = 0, replicas = 0, provisioned = 0, svc_rate = 0, capacity = 0;
+        struct ic_queue_flow f = {0, 0, 0};
+        for (int k = 0; k < np; k++) {
+            double rep = floor(pool_replicas(plan, &ps[k]) * keep);
+            double per_node = (double)sc->serving.accelerators_per_node;
+            healthy += ps[k].accels - ps[k].failed - ps[k].failed_nodes * per_node;
+            provisioned += ps[k].accels;
+            replicas += rep;
+            double rate = rep * ps[k].mu;
+            svc_rate += rate;
+            if (by_share) {
+                struct ic_queue_flow fk;
+                ic_queue_step(&ps[k].backlog, arrivals * ps[k].share, rate * dt,
+                              sc->queue.max_wait_s * rate, abandon_prob, &fk);
+                f.served += fk.served;
+                f.rejected += fk.rejected;
+                f.abandoned += fk.abandoned;
+                ps[k].util = rate > 0 ? fk.served / (rate * dt) : 0;
+            }
+        }
+        capacity = svc_rate * dt;
+        if (by_share) {
+            backlog = 0;
+            for (int k = 0; k < np; k++) backlog += ps[k].backlog;
+        } else {
+            /* Least-loaded routing: one queue over every pool, each busy in proportion. */
+            ic_queue_step(&backlog, arrivals, capacity, sc->queue.max_wait_s * svc_rate,
+                          abandon_prob, &f);
+            double u = capacity > 0 ? f.served / capacity : 0.0;
+            for (int k = 0; k < np; k++) ps[k].util = u;
+        }
         double failures = f.rejected + f.abandoned;
         double retry = p_retry * failures, lost = failures - retry;
         pool += retry;
@@ -601,10 +873,59 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
             run = 0;
         }
 
-        /* 5. fleet: failures and repairs for the next step */
-        double fails = ic_rng_poisson(&rf, healthy * fail_per_step);
-        double repairs = ic_rng_poisson(&rf, failed * repair_per_step);
-        failed += (fails < healthy ? fails : healthy) - (repairs < failed ? repairs : failed);
+        /* 5. economics: power follows utilisation; cost is all-in or capex + energy */
+        double kw = 0, usd_h = 0;
+        for (int k = 0; k < np; k++) {
+            const struct ic_pool_plan *pl = &plan->pool[k];
+            double pkw = ps[k].accels * pl->tdp_kw * (idle + (1 - idle) * ps[k].util) * pue;
+            kw += pkw;
+            usd_h += pl->allin_per_h >= 0 ? ps[k].accels * pl->allin_per_h
+                                          : ps[k].accels * pl->capex_per_h + pkw * kwh_usd;
+        }
+        double rev = f.served * rev_per_req;
+        hours += provisioned * dt / 3600.0;
+        cost += usd_h * dt / 3600.0;
+        energy += kw * dt / 3600.0;
+        revenue += rev;
+
+        /* 6. autoscaling (pool 0): evaluate the window's offered load */
+        if (as.enabled) {
+            as.acc_arr += arrivals;
+            as.acc_cap += capacity;
+            if ((i + 1) % plan->eval_steps == 0) {
+                const double now = t + dt;
+                double wload = as.acc_cap > 0 ? as.acc_arr / as.acc_cap : INFINITY;
+                double step_n = (double)sc->fleet.autoscale.step_accelerators;
+                double on_order = 0;
+                for (int q = 0; q < as.n_pending; q++) on_order += as.pending_n[q];
+                int may = as.actions < sc->fleet.autoscale.max_actions &&
+                          now - as.last_t >= sc->fleet.autoscale.cooldown_s;
+                double capn = (double)sc->fleet.autoscale.cap;
+                if (may && wload > sc->fleet.autoscale.target_utilization &&
+                    (capn <= 0 || ps[0].accels + on_order + step_n <= capn) && as.n_pending < 64) {
+                    double lead = sc->fleet.autoscale.lead_time_s *
+                                  exp(sc->fleet.autoscale.lead_time_sigma * ic_rng_normal(&rs));
+                    as.pending_t[as.n_pending] = now + lead;
+                    as.pending_n[as.n_pending++] = step_n;
+                    record_action(res, p, as.actions, now, step_n, now + lead);
+                    as.actions++;
+                    as.last_t = now;
+                    as.ordered += step_n;
+                    if (isnan(as.first_t)) as.first_t = now;
+                } else if (may && wload < sc->fleet.autoscale.scale_in_utilization &&
+                           as.n_pending == 0 &&
+                           ps[0].accels - step_n >= (double)sc->fleet.autoscale.floor) {
+                    ps[0].accels -= step_n;
+                    if (ps[0].failed > ps[0].accels) ps[0].failed = ps[0].accels;
+                    ps[0].next_fail = now;
+                    ps[0].next_node_fail = now;
+                    record_action(res, p, as.actions, now, -step_n, now);
+                    as.actions++;
+                    as.last_t = now;
+                }
+                as.acc_arr = as.acc_cap = 0;
+            }
+        }
 
         sum_new += fresh;
         sum_ret += returned;
@@ -630,7 +951,11 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
         v[IC_S_ABANDONED] = f.abandoned / dt;
         v[IC_S_TTFT] = ttft;
         v[IC_S_HEALTHY] = healthy;
+        v[IC_S_PROVISIONED] = provisioned;
         v[IC_S_REPLICAS_UP] = replicas;
+        v[IC_S_POWER] = kw;
+        v[IC_S_COST_RATE] = usd_h;
+        v[IC_S_REVENUE_RATE] = rev / dt * 3600.0;
         for (int s = 0; s < IC_SERIES_COUNT; s++) {
             if (!isnan(v[s])) {
                 acc[s] += v[s];
@@ -658,7 +983,16 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
             gval *= gstep;
     }
 
-    double hours = accels * (double)plan->nsteps * dt / 3600.0;
+    /* The fleet's full capacity at the busiest hour, in units of the growth quantity. */
+    double full = 0;
+    for (int k = 0; k < np; k++)
+        full += floor(draw(plan, plan->pool[k].accelerators, vals) / ps[k].per_replica) *
+                (ps[k].feasible ? plan->pool[k].perf.requests_per_s : 0);
+    double fails = 0, nfails = 0;
+    for (int k = 0; k < np; k++) {
+        fails += ps[k].failures;
+        nfails += ps[k].node_failures;
+    }
     double *col;
 #define PUT(m, val)                                                                                \
     do {                                                                                           \
@@ -680,9 +1014,17 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
     PUT(IC_M_PEAK_LOAD, peak_load);
     PUT(IC_M_USERS_RETAINED, retained);
     PUT(IC_M_ACCEL_HOURS, hours);
-    PUT(IC_M_COST, hours * plan->hour_cost_usd);
-    PUT(IC_M_ENERGY, hours * plan->hour_energy_kwh / 1000.0);
-    PUT(IC_M_REPLICA_RPS, feasible ? perf->requests_per_s : 0.0);
+    PUT(IC_M_COST, cost);
+    PUT(IC_M_ENERGY, energy / 1000.0);
+    PUT(IC_M_REVENUE, revenue);
+    PUT(IC_M_MARGIN, revenue > 0 ? (revenue - cost) / revenue : NAN);
+    PUT(IC_M_FAILURES, fails);
+    PUT(IC_M_NODE_FAILURES, nfails);
+    PUT(IC_M_ACTIONS, as.actions);
+    PUT(IC_M_SCALED_OUT, as.ordered);
+    PUT(IC_M_FIRST_ACTION, as.first_t);
+    PUT(IC_M_SUSTAINABLE, full / (conversion * plan->diurnal_peak));
+    PUT(IC_M_REPLICA_RPS, ps[0].feasible ? plan->pool[0].perf.requests_per_s : 0.0);
 #undef PUT
 }
 
@@ -699,14 +1041,16 @@ int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, st
     r->threads = threads;
 #pragma omp parallel num_threads(threads)
     {
-        double *vals = malloc(((size_t)plan->n_inputs + 1) * sizeof *vals);
-        if (!vals) {
+        struct workspace ws;
+        memset(&ws, 0, sizeof ws);
+        ws.vals = malloc(((size_t)plan->n_inputs + 1) * sizeof *ws.vals);
+        if (!ws.vals) {
 #pragma omp atomic write
             nomem = 1;
         }
 #pragma omp for schedule(dynamic, 1)
         for (long p = 0; p < plan->paths; p++) {
-            if (vals) run_path(plan, p, r, vals);
+            if (ws.vals) run_path(plan, p, r, &ws);
             long d;
 #pragma omp atomic capture
             d = ++done;
@@ -717,7 +1061,8 @@ int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, st
             if (opts && opts->progress) opts->progress(opts->progress_ctx, d, plan->paths);
 #endif
         }
-        free(vals);
+        free(ws.vals);
+        for (int k = 0; k < IC_MAX_POOLS; k++) free(ws.heap[k]);
     }
     if (nomem) return ic_error_set(err, IC_ERR_NOMEM, "out of memory for per-thread workspace");
     if (opts && opts->progress) opts->progress(opts->progress_ctx, plan->paths, plan->paths);

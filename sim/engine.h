@@ -41,7 +41,13 @@
     X(IC_S_TTFT, "ttft_s", "s",                                                                    \
       "estimated time to the first answer token: queue wait + prefill + reasoning")                \
     X(IC_S_HEALTHY, "accelerators_healthy", "accelerators", "accelerators not failed")             \
-    X(IC_S_REPLICAS_UP, "replicas_up", "replicas", "replicas with every accelerator healthy")
+    X(IC_S_PROVISIONED, "accelerators_provisioned", "accelerators",                                \
+      "accelerators in service (after autoscaling), failed or not")                                \
+    X(IC_S_REPLICAS_UP, "replicas_up", "replicas", "replicas with every accelerator healthy")      \
+    X(IC_S_POWER, "power_kw", "kW",                                                                \
+      "power at the wall: TDP x (idle + (1 - idle) x utilisation) x PUE")                          \
+    X(IC_S_COST_RATE, "cost_usd_per_h", "USD/h", "fleet cost per hour")                            \
+    X(IC_S_REVENUE_RATE, "revenue_usd_per_h", "USD/h", "token revenue per hour of served requests")
 
 enum ic_series {
 #define IC_X_SER(e, n, u, l) e,
@@ -70,7 +76,16 @@ enum ic_series {
     X(IC_M_USERS_RETAINED, "users_retained", "1", "share of the user base left after churn")       \
     X(IC_M_ACCEL_HOURS, "accelerator_hours", "h", "accelerator-hours of the fleet")                \
     X(IC_M_COST, "cost_usd", "USD", "fleet cost over the horizon")                                 \
-    X(IC_M_ENERGY, "energy_mwh", "MWh", "energy at the wall (TDP x PUE)")                          \
+    X(IC_M_ENERGY, "energy_mwh", "MWh", "energy at the wall")                                      \
+    X(IC_M_REVENUE, "revenue_usd", "USD", "token revenue of the served requests")                  \
+    X(IC_M_MARGIN, "gross_margin", "1", "(revenue - cost) / revenue (NaN without revenue)")        \
+    X(IC_M_FAILURES, "accelerator_failures", "failures", "accelerator failures")                   \
+    X(IC_M_NODE_FAILURES, "node_failures", "failures", "node failures")                            \
+    X(IC_M_ACTIONS, "autoscale_actions", "actions", "autoscaling actions (out and in)")            \
+    X(IC_M_SCALED_OUT, "scaled_out_accelerators", "accelerators", "accelerators ordered")          \
+    X(IC_M_FIRST_ACTION, "first_action_s", "s", "time of the first autoscaling order (NaN: none)") \
+    X(IC_M_SUSTAINABLE, "sustainable_demand", "1",                                                 \
+      "growth quantity (users, or weekly visits) the whole fleet serves at the busiest hour")      \
     X(IC_M_REPLICA_RPS, "replica_requests_per_s", "1/s",                                           \
       "saturated requests/s of one replica at the base mix")
 
@@ -99,6 +114,18 @@ struct ic_input {
     const char *units; /* from the parameter table */
 };
 
+/* One pool of a (possibly heterogeneous) fleet. */
+struct ic_pool_plan {
+    const struct ic_accelerator *accel;
+    const struct ic_dist *accelerators, *share, *mfu, *mbu;
+    int weight_precision, kv_precision;
+    struct ic_fit fit;
+    struct ic_perf perf; /* at the inputs' means */
+    double allin_per_h;  /* all-in cost per accelerator-hour, or < 0 */
+    double capex_per_h;  /* amortised price per accelerator-hour */
+    double tdp_kw;
+};
+
 struct ic_plan {
     const struct ic_scenario *sc;
     long paths;
@@ -121,7 +148,11 @@ struct ic_plan {
     int fit_n;               /* fitted growth parameters (0: none) */
     double fit_mean[IC_GROWTH_MAX_PARAMS], fit_chol[IC_GROWTH_MAX_PARAMS * IC_GROWTH_MAX_PARAMS];
     int has_mix_events; /* some event changes the request mix */
-    int weekly_visits;  /* quantity: weekly web visits (else daily active users) */
+    int n_pools;
+    struct ic_pool_plan pool[IC_MAX_POOLS];
+    double diurnal_peak; /* the largest diurnal factor */
+    long eval_steps;     /* autoscaling: steps per evaluation window */
+    int weekly_visits;   /* quantity: weekly web visits (else daily active users) */
 };
 
 int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct ic_error *err);
@@ -152,8 +183,13 @@ struct ic_results {
     int n_inputs;
     int nq;
     double q[IC_NUMARR_MAX];
-    float *bands; /* [series][quantile][time] */
-    int threads;  /* threads the engine ran on */
+    float *bands;    /* [series][quantile][time] */
+    int max_actions; /* autoscaling: actions recorded per stored path */
+    long store_paths;
+    double *action_time;  /* [stored_path][action]: when each action was taken (NaN: none) */
+    double *action_size;  /* accelerators (+ ordered, - released) */
+    double *action_ready; /* when the capacity was in service (or released) */
+    int threads;          /* threads the engine ran on */
     struct ic_headline head;
 };
 

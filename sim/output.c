@@ -325,6 +325,32 @@ static int write_all(hid_t fid, const struct ic_plan *plan, const struct ic_resu
         if (d >= 0) H5Dclose(d);
     }
 
+    /* Autoscaling actions of the stored paths: [stored_path, action], NaN where none. */
+    if (!bad && res->max_actions > 0 && ns > 0) {
+        hid_t g_as = H5Gcreate2(fid, "autoscale", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t sa = make_scale(fid, "action", NULL, (hsize_t)res->max_actions, "1",
+                              "index of an autoscaling action");
+        bad |= g_as < 0 || sa < 0;
+        const struct {
+            const char *name, *units, *long_name;
+            const double *data;
+        } acts[] = {
+            {"action_time_s", "s", "when the action was taken, since the start", res->action_time},
+            {"action_accelerators", "accelerators", "accelerators ordered (+) or released (-)",
+             res->action_size},
+            {"ready_time_s", "s", "when the ordered capacity entered service", res->action_ready},
+        };
+        for (size_t i = 0; !bad && i < sizeof acts / sizeof acts[0]; i++) {
+            hsize_t dims[2] = {ns, (hsize_t)res->max_actions};
+            hid_t d = make_dataset(g_as, acts[i].name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 2, dims,
+                                   acts[i].data);
+            bad |= d < 0 || describe(d, acts[i].units, acts[i].long_name) || attach(d, ss, sa);
+            if (d >= 0) H5Dclose(d);
+        }
+        if (sa >= 0) H5Dclose(sa);
+        if (g_as >= 0) H5Gclose(g_as);
+    }
+
     /* The headline. */
     if (!bad) {
         struct ic_report rep;

@@ -59,6 +59,7 @@
     }
 #define PT(f) offsetof(struct ic_point, f)
 #define OU(f) offsetof(struct ic_outage, f)
+#define PO(f) offsetof(struct ic_pool, f)
 #define MX(f) offsetof(struct ic_mix_change, f)
 /* The rows of one token-length distribution of a request class. */
 #define TOK(p, fld, med_def, med_min, sig_def, what, med_doc, sig_doc)                             \
@@ -299,7 +300,13 @@ const struct ic_param ic_params[] = {
     NUM("/fleet/failure_rate_per_hour", SC(fleet.failure_rate_per_hour), 1.97e-5, 0, 1,
         "1/(accelerator h)", "failure rate per accelerator (Llama 3 paper, 16,384 H100s)"),
     DIST("/fleet/repair_hours", SC(fleet.repair_hours), 3, 0.001, 1e5, "h",
-         "mean time to bring a failed replica back (exponential; default: guess)", 0),
+         "mean time to bring a failed accelerator or node back (default: guess)", 0),
+    ENUM("/fleet/repair_shape", SC(fleet.repair_shape), 0, "exponential|lognormal",
+         "distribution of repair times around their mean"),
+    NUM("/fleet/repair_sigma", SC(fleet.repair_sigma), 1.0, 0.01, 5, "",
+        "lognormal repair times: shape (default: guess)"),
+    NUM("/fleet/node_failure_rate_per_hour", SC(fleet.node_failure_rate_per_hour), 0, 0, 1,
+        "1/(node h)", "failures that take a whole node (accelerators_per_node) down (0: none)"),
     NUM("/fleet/accelerator_hour_usd", SC(fleet.accelerator_hour_usd), -1, -1, 1e5, "USD/h",
         "cost per accelerator-hour; -1: price / amortisation + energy at TDP x PUE"),
     /* Guess: servers are commonly depreciated over 4-6 years. */
@@ -310,6 +317,65 @@ const struct ic_param ic_params[] = {
         "power usage effectiveness (Uptime Institute 2023 survey average)"),
     NUM("/fleet/electricity_usd_per_kwh", SC(fleet.electricity_usd_per_kwh), 0.08, 0, 10, "USD/kWh",
         "electricity price (default: guess)"),
+    /* Guess: an idle accelerator in a serving node still draws a fair share of its board
+     * power (memory, fans, host); power = TDP x (idle + (1 - idle) x utilisation). */
+    NUM("/fleet/idle_power_fraction", SC(fleet.idle_power_fraction), 0.3, 0, 1, "",
+        "share of TDP drawn at zero utilisation (default: guess)"),
+    ENUM("/fleet/routing", SC(fleet.routing), 0, "least-loaded|share",
+         "heterogeneous fleets: one queue over every pool, or fixed shares of the arrivals"),
+    DIST("/fleet/routing_share", SC(fleet.routing_share), 1, 0, 1e6, "",
+         "routing share: the weight of pool 0 (/accelerator)", 0),
+    OBJARR("/fleet/pools", SC(fleet.n_pools), SC(fleet.pools), sizeof(struct ic_pool),
+           IC_MAX_POOLS - 1, 0,
+           "more pools of other accelerators serving the same model (pool 0 is /accelerator)"),
+    STR("/fleet/pools/*/name", PO(name), SZ(struct ic_pool, name), "", "label", 0),
+    REF("/fleet/pools/*/accelerator", IC_T_ACCEL, PO(accelerator),
+        "accelerator of the pool (as /accelerator)"),
+    IDIST("/fleet/pools/*/accelerators", PO(accelerators), 0, 0, 1e8, "accelerators",
+          "accelerators in the pool", 1),
+    DIST("/fleet/pools/*/routing_share", PO(routing_share), 1, 0, 1e6, "",
+         "routing share: the pool's weight", 0),
+    ENUM("/fleet/pools/*/weight_precision", PO(weight_precision), 0,
+         "inherit|bf16|fp8|int8|fp4", "weights and compute (inherit: /serving's)"),
+    ENUM("/fleet/pools/*/kv_precision", PO(kv_precision), 0, "inherit|bf16|fp8|int8|fp4",
+         "KV cache (inherit: /serving's)"),
+    DIST("/fleet/pools/*/prefill_mfu", PO(prefill_mfu), 0, 0, 1, "",
+         "as /serving/prefill_mfu (0: vendor default)", 0),
+    DIST("/fleet/pools/*/decode_mbu", PO(decode_mbu), 0, 0, 1, "",
+         "as /serving/decode_mbu (0: vendor default)", 0),
+    OBJ("/fleet/autoscale", "orders and releases capacity of pool 0 as the load moves"),
+    ENUM("/fleet/autoscale/enabled", SC(fleet.autoscale.enabled), 0, "no|yes", "autoscaling"),
+    NUM("/fleet/autoscale/target_utilization", SC(fleet.autoscale.target_utilization), 0.7, 0.01,
+        10, "", "order capacity when the window's mean offered load exceeds this"),
+    NUM("/fleet/autoscale/scale_in_utilization", SC(fleet.autoscale.scale_in_utilization), 0, 0,
+        10, "", "release capacity when the window's mean offered load is below this (0: never)"),
+    NUM("/fleet/autoscale/evaluation_s", SC(fleet.autoscale.evaluation_s), 300, 1, 1e8, "s",
+        "evaluation window"),
+    INT("/fleet/autoscale/step_accelerators", SC(fleet.autoscale.step_accelerators), 64, 1, 1e8,
+        "accelerators", "size of one action"),
+    INT("/fleet/autoscale/floor", SC(fleet.autoscale.floor), 0, 0, 1e8, "accelerators",
+        "never fewer"),
+    INT("/fleet/autoscale/cap", SC(fleet.autoscale.cap), 0, 0, 1e8, "accelerators",
+        "never more, counting capacity on order (0: no cap)"),
+    /* Guesses: a cloud burst takes minutes to hours; a purchase takes weeks. */
+    NUM("/fleet/autoscale/lead_time_s", SC(fleet.autoscale.lead_time_s), 3600, 0, 1e9, "s",
+        "median time from an order to capacity in service (cloud burst: minutes to hours; "
+        "procurement: weeks)"),
+    NUM("/fleet/autoscale/lead_time_sigma", SC(fleet.autoscale.lead_time_sigma), 0.5, 0, 5, "",
+        "lognormal spread of the lead time of each action (0: always the median)"),
+    NUM("/fleet/autoscale/cooldown_s", SC(fleet.autoscale.cooldown_s), 900, 0, 1e9, "s",
+        "minimum time between actions"),
+    INT("/fleet/autoscale/max_actions", SC(fleet.autoscale.max_actions), 20, 0, 64, "actions",
+        "most actions a path may take"),
+
+    OBJ("/economics", "token revenue"),
+    NUM("/economics/price_input_per_mtok", SC(economics.price_input_per_mtok), 0, 0, 1e4,
+        "USD/Mtoken", "price of uncached prompt tokens (0: no revenue counted)"),
+    NUM("/economics/price_cached_input_per_mtok", SC(economics.price_cached_input_per_mtok), 0, 0,
+        1e4, "USD/Mtoken", "price of prompt tokens served from the prefix cache"),
+    /* OpenAI's reasoning guide: reasoning tokens are billed as output tokens (catalog.md). */
+    NUM("/economics/price_output_per_mtok", SC(economics.price_output_per_mtok), 0, 0, 1e4,
+        "USD/Mtoken", "price of output tokens; reasoning tokens are billed as output"),
 
     OBJ("/queue", "admission, patience, outage definition"),
     /* Guess.  Kimi answered overload with "429 engine is overloaded" early rejections. */

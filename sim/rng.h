@@ -22,10 +22,11 @@
 
 /* Stream purposes: the fourth counter word.  Never renumber (it would change every result). */
 enum ic_stream {
-    IC_STREAM_PARAM = 1,    /* per-path parameter draws (sub-stream = parameter slot) */
-    IC_STREAM_NOISE = 2,    /* traffic noise (Ornstein-Uhlenbeck increments) */
-    IC_STREAM_ARRIVALS = 3, /* arrival counts (sub-stream = request class) */
-    IC_STREAM_FAILURES = 4, /* accelerator failures and repairs */
+    IC_STREAM_PARAM = 1,     /* per-path parameter draws (sub-stream = parameter slot) */
+    IC_STREAM_NOISE = 2,     /* traffic noise (Ornstein-Uhlenbeck increments) */
+    IC_STREAM_ARRIVALS = 3,  /* arrival counts (sub-stream = request class) */
+    IC_STREAM_FAILURES = 4,  /* accelerator failures and repairs (sub-stream = pool) */
+    IC_STREAM_AUTOSCALE = 5, /* lead times of autoscaling orders */
 };
 
 struct ic_rng {

@@ -1015,6 +1015,29 @@ static void cross_checks(struct walker *w, const struct ic_scenario *sc) {
               "accelerator \"%s\" has no %s compute (the catalog lists none); use bf16 or a "
               "precision it supports",
               a->key, prec[sc->serving.weight_precision]);
+    for (int k = 0; k < sc->fleet.n_pools; k++) {
+        const struct ic_pool *po = &sc->fleet.pools[k];
+        int wp = po->weight_precision ? po->weight_precision - 1 : sc->serving.weight_precision;
+        char ptr[PTR_MAX], pp[PTR_MAX];
+        ptr_index(pp, "/fleet/pools", k);
+        if (po->accelerator.value.key[0] && !isfinite(ic_peak_flops(&po->accelerator.value, wp))) {
+            ptr_join(ptr, pp, "weight_precision");
+            xdiag(w, ptr,
+                  "accelerator \"%s\" has no %s compute (the catalog lists none); give the pool "
+                  "a precision it supports",
+                  po->accelerator.value.key, prec[wp]);
+        } else if (po->accelerator.value.key[0] && m->key[0]) {
+            struct ic_fit fit;
+            ic_perf_fit(m, &po->accelerator.value, wp, sc->serving.memory_utilization,
+                        sc->serving.kv_reserve_fraction, 0, 0,
+                        (long)sc->serving.accelerators_per_node, &fit);
+            ptr_join(ptr, pp, "accelerator");
+            if (!fit.ok) xdiag(w, ptr, "%s", fit.why);
+        }
+    }
+    const long long fl = sc->fleet.autoscale.floor, cp = sc->fleet.autoscale.cap;
+    if (cp > 0 && fl > cp)
+        xdiag(w, "/fleet/autoscale/floor", "got %lld, expected at most the cap (%lld)", fl, cp);
     if (sc->serving.kv_precision == IC_PREC_FP4)
         xdiag(w, "/serving/kv_precision", "got \"fp4\", expected bf16, fp8 or int8");
     if (a->key[0] && m->key[0] && isfinite(a->hbm_gb) && isfinite(m->total_params_b)) {

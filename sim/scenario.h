@@ -87,6 +87,19 @@ struct ic_outage {
     struct ic_dist fraction;
 };
 
+/* An extra pool of a heterogeneous fleet (pool 0 is /accelerator with /fleet/accelerators). */
+struct ic_pool {
+    char name[IC_NAME_MAX];
+    struct ic_accel_ref accelerator;
+    struct ic_dist accelerators;
+    struct ic_dist routing_share;
+    int weight_precision; /* 0: as /serving; else enum ic_precision + 1 */
+    int kv_precision;
+    struct ic_dist prefill_mfu, decode_mbu; /* 0: the vendor family's default */
+};
+
+#define IC_MAX_POOLS 8
+
 struct ic_point {
     struct ic_time time;
     double value;
@@ -184,9 +197,33 @@ struct ic_scenario {
         double amortization_years;
         double pue;
         double electricity_usd_per_kwh;
+        double idle_power_fraction;
+        double node_failure_rate_per_hour;
+        int repair_shape; /* 0 exponential, 1 lognormal */
+        double repair_sigma;
         int n_outages;
         struct ic_outage outages[IC_MAX_EVENTS];
+        int routing; /* 0 least-loaded, 1 share */
+        struct ic_dist routing_share;
+        int n_pools;
+        struct ic_pool pools[IC_MAX_POOLS - 1];
+        struct {
+            int enabled;
+            double target_utilization;
+            double scale_in_utilization;
+            double evaluation_s;
+            long long step_accelerators;
+            long long floor, cap;
+            double lead_time_s, lead_time_sigma;
+            double cooldown_s;
+            long long max_actions;
+        } autoscale;
     } fleet;
+    struct {
+        double price_input_per_mtok;
+        double price_cached_input_per_mtok;
+        double price_output_per_mtok;
+    } economics;
     struct {
         double max_wait_s;
         struct ic_dist patience_s;

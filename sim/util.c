@@ -115,8 +115,11 @@ void ic_did_you_mean(const char *word, const char *const *cands, size_t n, char 
         size_t common = 0;
         while (w[common] && w[common] == c[common]) common++;
         if (common >= 4 && common + 2 >= len && dist[i] > 1) dist[i] = 1;
-        if (len >= 3 && len < lc && strncmp(w, c, len) == 0) {
-            dist[i] = -1; /* the word starts a candidate ("nvidia_h100" of "nvidia_h100_sxm") */
+        if (len >= 3 && len < lc &&
+            (strncmp(w, c, len) == 0 || (len >= 5 && strcmp(w, c + lc - len) == 0))) {
+            /* The word starts or ends a candidate ("nvidia_h100" of "nvidia_h100_sxm",
+             * "ascend_910b" of "huawei_ascend_910b"). */
+            dist[i] = -1;
         }
         if (dist[i] < best) best = dist[i];
     }

@@ -343,9 +343,134 @@ static void test_fitted_growth(void) {
     done(&r);
 }
 
+/* The failure process: 16,384 accelerators at the Llama 3 rate fail about 7.75 times a day;
+ * repairs keep on average rate x N x mean repair time of them down (Little's law), whatever
+ * the repair-time distribution. */
+static void test_failures(void) {
+    const char *fl =
+        "{\"name\": \"fl\", \"paths\": 40, \"start\": \"2024-01-01T00:00:00Z\", "
+        "\"horizon_days\": 10, \"step_s\": 300, \"output\": {\"interval_s\": 3600},\n"
+        " \"traffic\": {\"growth\": {\"initial\": 1000}},\n"
+        " \"model\": \"llama-3.1-8b\", \"accelerator\": \"nvidia_h100_sxm\", \"fleet\": "
+        "{\"accelerators\": 16384, \"repair_hours\": 6}}";
+    struct run r;
+    CHECK(run(fl, NULL, 0, 2, &r) == 0);
+    double want = 16384 * 1.97e-5 * 24 * 10; /* 77.5 */
+    double got = mean_of(&r.res, IC_M_FAILURES);
+    CHECK(fabs(got - want) < 5 * sqrt(want / 40));
+    /* Down on average: 16384 x 1.97e-5/h x 6 h = 1.94 (after the first hours). */
+    double down = 16384 - series_mean(&r.res, IC_S_HEALTHY, 24, r.res.nout);
+    CHECK(fabs(down - 16384 * 1.97e-5 * 6) < 0.4);
+    done(&r);
+    const char *ln[] = {"/fleet/repair_shape=lognormal", "/fleet/repair_sigma=1.2"};
+    CHECK(run(fl, ln, 2, 2, &r) == 0);
+    down = 16384 - series_mean(&r.res, IC_S_HEALTHY, 24, r.res.nout);
+    CHECK(fabs(down - 16384 * 1.97e-5 * 6) < 0.4);
+    done(&r);
+    /* Node failures take eight accelerators and eight single-accelerator replicas down. */
+    const char *nd[] = {"/fleet/failure_rate_per_hour=0",
+                        "/fleet/node_failure_rate_per_hour=0.001"};
+    CHECK(run(fl, nd, 2, 2, &r) == 0);
+    double nodes = mean_of(&r.res, IC_M_NODE_FAILURES), expect = 2048 * 0.001 * 240;
+    CHECK(fabs(nodes - expect) < 5 * sqrt(expect / 40));
+    double hdown = 16384 - series_mean(&r.res, IC_S_HEALTHY, 24, r.res.nout);
+    double rdown = 16384 - series_mean(&r.res, IC_S_REPLICAS_UP, 24, r.res.nout);
+    CHECK(fabs(hdown - 8 * 2048 * 0.001 * 6) < 1.5 && fabs(rdown - hdown) < 1e-3 * hdown);
+    CHECK(mean_of(&r.res, IC_M_FAILURES) == 0);
+    done(&r);
+}
+
+/* Autoscaling with a fixed lead time lags a step in demand by that lead time. */
+static void test_autoscaling(void) {
+    const char *as =
+        "{\"name\": \"as\", \"paths\": 6, \"start\": \"2024-01-01T00:00:00Z\", "
+        "\"horizon_days\": 0.5, \"output\": {\"interval_s\": 60, \"store_paths\": 6},\n"
+        " \"traffic\": {\"growth\": {\"initial\": 1.2e6}, \"diurnal\": {\"profile\": "
+        "\"flat\"}, \"noise\": {\"sigma\": 0},\n"
+        "   \"events\": [{\"start\": \"2024-01-01T02:00:00Z\", \"peak_multiplier\": 2, "
+        "\"rise_s\": 1, \"decay_s\": 1e9}]},\n"
+        " \"model\": \"llama-3.1-8b\", \"accelerator\": \"nvidia_h100_sxm\",\n"
+        " \"fleet\": {\"accelerators\": 20, \"failure_rate_per_hour\": 0, \"autoscale\": "
+        "{\"enabled\": \"yes\", \"target_utilization\": 0.8, \"evaluation_s\": 300, "
+        "\"step_accelerators\": 4, \"lead_time_s\": 3600, \"lead_time_sigma\": 0, "
+        "\"cooldown_s\": 0, \"max_actions\": 1}}}";
+    struct run r;
+    CHECK(run(as, NULL, 0, 1, &r) == 0);
+    /* 1.2e6 users x 10 / 86400 = 138.9 req/s; size the fleet for load 0.5 -> the step to 2x
+     * gives load 1.0 > 0.8. */
+    double mu = r.plan.perf.requests_per_s;
+    done(&r);
+    char fleet[64];
+    snprintf(fleet, sizeof fleet, "/fleet/accelerators=%.0f", ceil(138.9 / 0.5 / mu));
+    const char *sets[] = {fleet};
+    CHECK(run(as, sets, 1, 1, &r) == 0);
+    for (long p = 0; p < r.res.paths; p++) {
+        double t = ic_summary_col(&r.res, IC_M_FIRST_ACTION)[p];
+        /* The step at 2 h is seen by the evaluation window ending at 2 h 05. */
+        CHECK(t == 7500);
+        CHECK(ic_summary_col(&r.res, IC_M_ACTIONS)[p] == 1);
+        CHECK(r.res.action_ready[(size_t)p * r.res.max_actions] == 7500 + 3600);
+        /* Provisioned capacity: the fleet until 3 h 05, four more after. */
+        float *prov = ic_series_row(&r.res, IC_S_PROVISIONED, p);
+        CHECK(prov[(7500 + 3600) / 60 - 1] == prov[0]);
+        CHECK(prov[(7500 + 3600) / 60] == prov[0] + 4);
+    }
+    done(&r);
+}
+
+/* Two pools: least-loaded routing pools the capacity; fixed shares overload the small pool. */
+static void test_pools_and_economics(void) {
+    const char *hp =
+        "{\"name\": \"hp\", \"paths\": 4, \"start\": \"2024-01-01T00:00:00Z\", "
+        "\"horizon_days\": 0.25, \"output\": {\"interval_s\": 600},\n"
+        " \"traffic\": {\"growth\": {\"initial\": 8e5}, \"diurnal\": {\"profile\": "
+        "\"flat\"}, \"noise\": {\"sigma\": 0}},\n"
+        " \"model\": \"llama-3.1-8b\", \"accelerator\": \"nvidia_h100_sxm\",\n"
+        " \"economics\": {\"price_input_per_mtok\": 0.5, \"price_output_per_mtok\": 2},\n"
+        " \"fleet\": {\"accelerators\": 8, \"failure_rate_per_hour\": 0, \"pools\": "
+        "[{\"accelerator\": \"huawei_ascend_910b\", \"accelerators\": 8}]}}";
+    struct run a, b;
+    const char *share[] = {"/fleet/routing=share", "/fleet/routing_share=1",
+                           "/fleet/pools/0/routing_share=3"};
+    CHECK(run(hp, NULL, 0, 2, &a) == 0);
+    CHECK(run(hp, share, 3, 2, &b) == 0);
+    CHECK(a.plan.n_pools == 2 && a.plan.pool[1].fit.accels == 1);
+    /* The 910B pool is slower than the H100 pool. */
+    CHECK(a.plan.pool[1].perf.requests_per_s < a.plan.pool[0].perf.requests_per_s);
+    double cap = 8 * a.plan.pool[0].perf.requests_per_s + 8 * a.plan.pool[1].perf.requests_per_s;
+    CHECK_NEAR(series_mean(&a.res, IC_S_CAPACITY_TOKENS, 0, a.res.nout) /
+                   a.plan.pool[0].perf.tokens_per_request,
+               cap, 1e-6);
+    /* Demand 92.6 req/s: the pooled fleet copes; three quarters to the 910Bs does not. */
+    CHECK(0.75 * 92.6 > 8 * a.plan.pool[1].perf.requests_per_s && 92.6 < 0.9 * cap);
+    CHECK(a.res.head.outages == 0);
+    CHECK(b.res.head.outages == b.res.paths);
+    /* Revenue: served requests x (1,000 x e^{1/2} prompt tokens x $0.5 + 250 x e^{0.58}
+     * answer tokens x $2) per million (the 128K context cap trims the means by ~1e-5). */
+    double per_req = (1000 * exp(0.5) * 0.5 + 250 * exp(0.5 * 1.08 * 1.08) * 2) / 1e6;
+    CHECK_NEAR(mean_of(&a.res, IC_M_REVENUE), mean_of(&a.res, IC_M_SERVED) * per_req, 1e-4);
+    /* Power between idle and full TDP x PUE: 8 x 700 W + 8 x 400 W = 8.8 kW at 1.58. */
+    double kw = series_mean(&a.res, IC_S_POWER, 0, a.res.nout);
+    CHECK(kw > 0.3 * 8.8 * 1.58 && kw < 8.8 * 1.58);
+    double margin = ic_summary_col(&a.res, IC_M_MARGIN)[0];
+    double rev = ic_summary_col(&a.res, IC_M_REVENUE)[0],
+           cost = ic_summary_col(&a.res, IC_M_COST)[0];
+    CHECK_NEAR(margin, (rev - cost) / rev, 1e-12);
+    done(&a);
+    done(&b);
+    /* An all-in hourly price: cost = accelerator-hours x price. */
+    const char *allin[] = {"/fleet/accelerator_hour_usd=2.385"};
+    CHECK(run(hp, allin, 1, 1, &a) == 0);
+    CHECK_NEAR(mean_of(&a.res, IC_M_COST), 16 * 6 * 2.385, 1e-9);
+    done(&a);
+}
+
 int main(void) {
     struct ic_error err;
     if (ic_catalog_builtin(&cat, &err)) return 1;
+    test_failures();
+    test_autoscaling();
+    test_pools_and_economics();
     test_determinism();
     test_arrivals();
     test_funnel();

@@ -75,8 +75,10 @@ def test_root_coordinates_and_time(result_path, small_scenario, engine, module):
     nout = round(small_scenario["horizon_days"] * 86400 / interval)
     with open_ds(result_path, engine, module) as ds:
         ncls = len(small_scenario["workload"]["classes"])
+        nact = small_scenario.get("fleet", {}).get("autoscale", {}).get("max_actions", 20)
         assert dict(ds.sizes) == {
-            "time": nout, "quantile": 5, "path": paths, "stored_path": store, "class": ncls
+            "time": nout, "quantile": 5, "path": paths, "stored_path": store, "class": ncls,
+            "action": nact,
         }
         assert [str(c) for c in ds["class"].values] == [
             c["name"] for c in small_scenario["workload"]["classes"]
