@@ -297,7 +297,37 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
         struct ic_perf_params pp;
         perf_params(plan, pl, ic_dist_mean(pl->mfu), ic_dist_mean(pl->mbu), &pp);
         char why[400];
-        if (ic_perf_replica(m, a, &pp, &mix, &pl->perf, why, sizeof why) != 0) {
+        int rc = ic_perf_replica(m, a, &pp, &mix, &pl->perf, why, sizeof why);
+        int automatic =
+            k > 0 || (sc->serving.tensor_parallel == 0 && sc->serving.pipeline_parallel == 0);
+        if (automatic) {
+            /* Automatic sizing: from the smallest replica that fits, try twice as many
+             * accelerators while it raises the throughput per accelerator (a replica that is
+             * too small is bound by the TPOT objective or the KV cache). */
+            long per_node = (long)sc->serving.accelerators_per_node;
+            for (long n = pl->fit.accels * 2; n <= 4 * pl->fit.accels && n <= 4 * per_node;
+                 n *= 2) {
+                struct ic_fit f2;
+                ic_perf_fit(m, a, pl->weight_precision, sc->serving.memory_utilization,
+                            sc->serving.kv_reserve_fraction, n < per_node ? n : per_node,
+                            n < per_node ? 1 : n / per_node, per_node, &f2);
+                if (!f2.ok) break;
+                struct ic_pool_plan trial = *pl;
+                trial.fit = f2;
+                struct ic_perf_params p2;
+                struct ic_perf r2;
+                char w2[8];
+                perf_params(plan, &trial, ic_dist_mean(pl->mfu), ic_dist_mean(pl->mbu), &p2);
+                if (ic_perf_replica(m, a, &p2, &mix, &r2, w2, sizeof w2) != 0) continue;
+                if (rc != 0 || r2.requests_per_s / (double)n >
+                                   1.02 * pl->perf.requests_per_s / (double)pl->fit.accels) {
+                    pl->fit = f2;
+                    pl->perf = r2;
+                    rc = 0;
+                }
+            }
+        }
+        if (rc != 0) {
             ic_plan_free(plan);
             return ic_error_set(err, IC_ERR_INVALID, "/workload: %s", why);
         }
@@ -1133,6 +1163,14 @@ int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct i
     h->accel_hours_mean = hours / n;
     h->energy_mean_mwh = energy / n;
     h->degraded_minutes_mean = degr / n;
+    double rev = 0, act = 0;
+    for (size_t p = 0; p < np; p++) {
+        rev += ic_summary_col(r, IC_M_REVENUE)[p];
+        act += ic_summary_col(r, IC_M_ACTIONS)[p];
+    }
+    h->revenue_mean_usd = rev / n;
+    h->margin_mean = rev > 0 ? (rev - cost) / rev : NAN;
+    h->actions_mean = act / n;
 
     memcpy(tmp, ic_summary_col(r, IC_M_FIRST_OUTAGE), np * sizeof *tmp);
     size_t m = ic_sort_finite(tmp, np);
@@ -1146,6 +1184,9 @@ int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct i
     m = ic_sort_finite(tmp, np);
     h->peak_load_q50 = ic_quantile_sorted(tmp, m, 0.5);
     h->peak_load_q95 = ic_quantile_sorted(tmp, m, 0.95);
+    memcpy(tmp, ic_summary_col(r, IC_M_SUSTAINABLE), np * sizeof *tmp);
+    m = ic_sort_finite(tmp, np);
+    h->sustainable_q50 = ic_quantile_sorted(tmp, m, 0.5);
     free(tmp);
     (void)plan;
     return IC_OK;

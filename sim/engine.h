@@ -170,6 +170,9 @@ struct ic_headline {
     double peak_load_q50, peak_load_q95;
     double cost_mean_usd, accel_hours_mean, energy_mean_mwh;
     double degraded_minutes_mean;
+    double revenue_mean_usd, margin_mean; /* margin: NaN without revenue */
+    double sustainable_q50;               /* growth quantity the fleet serves at the peak */
+    double actions_mean;
 };
 
 struct ic_results {

@@ -219,6 +219,8 @@ static int write_all(hid_t fid, const struct ic_plan *plan, const struct ic_resu
     bad |= attr_double(fid, "step_s", sc->step_s);
     bad |= attr_double(fid, "horizon_days", sc->horizon_days);
     bad |= attr_str(fid, "engine", "aggregate");
+    bad |= attr_str(fid, "growth_quantity",
+                    plan->weekly_visits ? "weekly_web_visits" : "daily_active_users");
     bad |= attr_str(fid, "Conventions", "CF-1.8");
 
     /* The resolved scenario. */
@@ -369,6 +371,10 @@ static int write_all(hid_t fid, const struct ic_plan *plan, const struct ic_resu
         bad |= attr_double(g_sum, "peak_offered_load_p50", h->peak_load_q50);
         bad |= attr_double(g_sum, "peak_offered_load_p95", h->peak_load_q95);
         bad |= attr_double(g_sum, "degraded_minutes_mean", h->degraded_minutes_mean);
+        bad |= attr_double(g_sum, "revenue_usd_mean", h->revenue_mean_usd);
+        bad |= attr_double(g_sum, "gross_margin", h->margin_mean);
+        bad |= attr_double(g_sum, "sustainable_demand_p50", h->sustainable_q50);
+        bad |= attr_double(g_sum, "autoscale_actions_mean", h->actions_mean);
         bad |= attr_double(g_sum, "cost_usd_mean", h->cost_mean_usd);
         bad |= attr_double(g_sum, "accelerator_hours_mean", h->accel_hours_mean);
         bad |= attr_double(g_sum, "energy_mwh_mean", h->energy_mean_mwh);
@@ -493,6 +499,9 @@ int ic_output_info(const char *path, int json, void *file, struct ic_error *err)
     rep.seed = (long long)read_double(fid, "seed");
     rep.horizon_days = read_double(fid, "horizon_days");
     rep.step_s = read_double(fid, "step_s");
+    char qty[32];
+    read_str(fid, "growth_quantity", qty, sizeof qty);
+    rep.weekly_visits = strcmp(qty, "weekly_web_visits") == 0;
     hid_t g = H5Gopen2(fid, "summary", H5P_DEFAULT);
     struct ic_headline *h = &rep.h;
     double ci[2];
@@ -510,6 +519,10 @@ int ic_output_info(const char *path, int json, void *file, struct ic_error *err)
     h->peak_load_q50 = read_double(g, "peak_offered_load_p50");
     h->peak_load_q95 = read_double(g, "peak_offered_load_p95");
     h->degraded_minutes_mean = read_double(g, "degraded_minutes_mean");
+    h->revenue_mean_usd = read_double(g, "revenue_usd_mean");
+    h->margin_mean = read_double(g, "gross_margin");
+    h->sustainable_q50 = read_double(g, "sustainable_demand_p50");
+    h->actions_mean = read_double(g, "autoscale_actions_mean");
     h->cost_mean_usd = read_double(g, "cost_usd_mean");
     h->accel_hours_mean = read_double(g, "accelerator_hours_mean");
     h->energy_mean_mwh = read_double(g, "energy_mwh_mean");

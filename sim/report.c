@@ -27,6 +27,7 @@ void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
     rep->replica_rps = plan->perf.requests_per_s;
     rep->replica_batch = (double)plan->perf.batch;
     rep->h = r->head;
+    rep->weekly_visits = plan->weekly_visits;
     rep->path_steps = (double)plan->paths * (double)plan->nsteps;
     rep->threads = r->threads;
 }
@@ -65,6 +66,13 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
             h->peak_load_q50, h->peak_load_q95, h->degraded_minutes_mean);
     fprintf(f, "  cost  $%.4g per path (mean), %.4g accelerator-hours, %.4g MWh\n",
             h->cost_mean_usd, h->accel_hours_mean, h->energy_mean_mwh);
+    if (h->revenue_mean_usd > 0)
+        fprintf(f, "  revenue  $%.4g per path (mean), gross margin %.1f%%\n", h->revenue_mean_usd,
+                100.0 * h->margin_mean);
+    fprintf(f, "  sustainable  %.4g %s at the busiest hour (median path, whole fleet healthy)\n",
+            h->sustainable_q50, rep->weekly_visits ? "weekly web visits" : "daily active users");
+    if (h->actions_mean > 0)
+        fprintf(f, "  autoscaling  %.2f actions per path (mean)\n", h->actions_mean);
     if (rep->engine_s > 0)
         fprintf(f,
                 "  engine  %.3g path-steps in %.2f s (%.3g M/s on %d thread%s); reduction and "
@@ -116,6 +124,10 @@ void ic_report_print_json(FILE *f, const struct ic_report *rep) {
     add_num(o, "peak_offered_load_p50", h->peak_load_q50);
     add_num(o, "peak_offered_load_p95", h->peak_load_q95);
     add_num(o, "degraded_minutes_mean", h->degraded_minutes_mean);
+    add_num(o, "revenue_usd_mean", h->revenue_mean_usd);
+    add_num(o, "gross_margin", h->margin_mean);
+    add_num(o, "sustainable_demand_p50", h->sustainable_q50);
+    add_num(o, "autoscale_actions_mean", h->actions_mean);
     add_num(o, "cost_usd_mean", h->cost_mean_usd);
     add_num(o, "accelerator_hours_mean", h->accel_hours_mean);
     add_num(o, "energy_mwh_mean", h->energy_mean_mwh);

@@ -26,6 +26,7 @@ struct ic_report {
     double engine_s, write_s; /* 0: unknown */
     double path_steps;
     int threads;
+    int weekly_visits; /* the growth quantity is weekly web visits */
     char version[64], git_commit[64], created_utc[40], command_line[1024], file[4096];
     struct ic_headline h;
 };

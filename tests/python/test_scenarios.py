@@ -59,3 +59,40 @@ def test_kimi_launch_and_overload_dates(kimi):
     assert len(finite) > 50
     assert np.mean(finite >= launch) > 0.8
     assert abs(np.median(finite) - overload) < 2.0
+
+
+SCENARIOS = sorted(
+    f for f in os.listdir(os.path.join(SRC, "scenarios")) if f.endswith(".json")
+)
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_every_scenario_runs(run_infercap, tmp_path, name):
+    """A smoke test: each ready scenario validates and runs at a reduced path count."""
+    out = tmp_path / "s.h5"
+    run_infercap(["validate", os.path.join(SRC, "scenarios", name)])
+    run_infercap(["run", os.path.join(SRC, "scenarios", name), "--paths", "8", "-o", out, "-q"])
+    with h5py.File(out, "r") as f:
+        assert f["summary/outage"].shape == (8,)
+        assert 0 <= f["summary"].attrs["outage_probability"] <= 1
+
+
+def test_wanka_h100_sustains_more_users_than_ascend_910b(run_infercap, tmp_path):
+    """The comparison the scenario exists for, at reduced size: the same model and demand on
+    10,000 H100s and on 10,000 Ascend 910Bs."""
+    src = os.path.join(SRC, "scenarios", "wanka-h100-vs-ascend910b.json")
+    results = {}
+    for acc, prec in (("nvidia_h100_sxm", "fp8"), ("huawei_ascend_910b", "int8")):
+        out = tmp_path / (acc + ".h5")
+        run_infercap(["run", src, "--paths", "20", "-o", out, "-q",
+                      "--set", "/accelerator=" + acc,
+                      "--set", "/serving/weight_precision=" + prec,
+                      "--set", "/serving/kv_precision=" + prec])
+        with h5py.File(out, "r") as f:
+            results[acc] = {
+                "users": float(f["summary"].attrs["sustainable_demand_p50"]),
+                "p": float(f["summary"].attrs["outage_probability"]),
+            }
+    h100, ascend = results["nvidia_h100_sxm"], results["huawei_ascend_910b"]
+    assert h100["users"] > 2 * ascend["users"], results
+    assert h100["p"] < ascend["p"], results
