@@ -33,7 +33,7 @@ struct ic_growth {
     double market;       /* Bass: market size m */
     double launch_days;  /* Bass: launch (no adopters yet), days after the reference time */
     int npoints;         /* piecewise: points (time, log value), times increasing */
-    double t_days[IC_GROWTH_MAX_POINTS], log_v[IC_GROWTH_MAX_POINTS];
+    const double *t_days, *log_v; /* the caller's arrays of npoints */
 };
 
 /* Value of the curve at t days after the reference time:

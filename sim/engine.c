@@ -193,9 +193,11 @@ static void plan_growth(const struct ic_scenario *sc, struct ic_plan *plan) {
     plan->growth.model = sc->traffic.growth.model;
     plan->growth.launch_days = launch->text[0] ? (launch->unix_s - ref_s) / 86400.0 : 0.0;
     plan->growth.npoints = sc->traffic.growth.n_points;
+    plan->growth.t_days = plan->growth_t;
+    plan->growth.log_v = plan->growth_logv;
     for (int i = 0; i < plan->growth.npoints; i++) {
-        plan->growth.t_days[i] = (sc->traffic.growth.points[i].time.unix_s - ref_s) / 86400.0;
-        plan->growth.log_v[i] = log(sc->traffic.growth.points[i].value);
+        plan->growth_t[i] = (sc->traffic.growth.points[i].time.unix_s - ref_s) / 86400.0;
+        plan->growth_logv[i] = log(sc->traffic.growth.points[i].value);
     }
     const struct ic_numarr *mean = &sc->traffic.growth.fit.mean;
     plan->fit_n = mean->n;
@@ -233,6 +235,7 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
                             plan->nsteps);
     }
     plan_diurnal(sc, plan);
+    ic_zig_init(&plan->zig);
     for (long j = 0; j < plan->nout; j++)
         plan->time_s[j] = (double)j * (double)plan->steps_per_out * plan->dt;
     for (int e = 0; e < sc->traffic.n_events; e++)
@@ -369,8 +372,9 @@ int ic_results_alloc(const struct ic_plan *plan, struct ic_results *r, struct ic
     memcpy(r->q, plan->sc->output.quantiles.v, sizeof r->q);
     size_t np = (size_t)r->paths, no = (size_t)r->nout, nc = (size_t)r->n_classes;
     size_t nq = (size_t)r->nq + 1;
-    r->series = malloc((size_t)IC_SERIES_COUNT * np * no * sizeof *r->series);
-    r->class_arrivals = malloc(nc * np * no * sizeof *r->class_arrivals);
+    size_t ns = (size_t)plan->store_paths;
+    r->series = malloc(((size_t)IC_SERIES_COUNT * ns * no + 1) * sizeof *r->series);
+    r->class_arrivals = malloc((nc * ns * no + 1) * sizeof *r->class_arrivals);
     r->summary = malloc((size_t)IC_SUMMARY_COUNT * np * sizeof *r->summary);
     r->inputs = malloc(((size_t)r->n_inputs + 1) * np * sizeof *r->inputs);
     r->bands = malloc((size_t)IC_SERIES_COUNT * nq * no * sizeof *r->bands);
@@ -383,12 +387,11 @@ int ic_results_alloc(const struct ic_plan *plan, struct ic_results *r, struct ic
     r->class_bands = malloc(nc * nq * no * sizeof *r->class_bands);
     if (!r->series || !r->class_arrivals || !r->summary || !r->inputs || !r->bands ||
         !r->class_bands || !r->action_time || !r->action_size || !r->action_ready) {
-        double mb = ((double)(IC_SERIES_COUNT + nc) * (double)np * (double)no * 4.0) / 1048576.0;
         ic_results_free(r);
         return ic_error_set(err, IC_ERR_NOMEM,
-                            "out of memory: %ld paths x %ld output times need %.0f MiB of series; "
-                            "lower /paths or raise /output/interval_s",
-                            plan->paths, plan->nout, mb);
+                            "out of memory for the results of %ld paths x %ld output times; lower "
+                            "/paths, /output/store_paths or raise /output/interval_s",
+                            plan->paths, plan->nout);
     }
     return IC_OK;
 }
@@ -406,16 +409,21 @@ void ic_results_free(struct ic_results *r) {
     memset(r, 0, sizeof *r);
 }
 
-/* ---- one path ------------------------------------------------------------------------------ */
+/* ---- one path ------------------------------------------------------------------------------
+ *
+ * A path's state lives in a struct path_state so the engine can step every path through a
+ * window of output intervals, compute the bands of that window from all paths, and go on: the
+ * memory for series is then paths x window, not paths x horizon.  The state holds everything a
+ * step reads or writes; per-path constants (draws and what follows from them) are computed once
+ * in path_init.  Results do not depend on the window length. */
 
-struct path_events {
-    int n;
-    double start_s[IC_MAX_EVENTS], amp[IC_MAX_EVENTS], norm[IC_MAX_EVENTS];
-    double rise_s[IC_MAX_EVENTS], decay_s[IC_MAX_EVENTS];
-    double a_rise[IC_MAX_EVENTS], a_decay[IC_MAX_EVENTS]; /* per-step factors */
-    double r[IC_MAX_EVENTS], d[IC_MAX_EVENTS];            /* e^{-tau/rise}, e^{-tau/decay} */
-    double shape[IC_MAX_EVENTS];                          /* normalised shape in [0, 1] */
-    int on[IC_MAX_EVENTS];
+/* An event's state on a path. */
+struct ev_state {
+    double start, amp, norm, rise, decay, a_rise, a_decay; /* constants */
+    double r, d, shape;                                    /* e^{-tau/rise}, e^{-tau/decay} */
+    int on, n_mix;
+    int mix_idx[IC_MAX_CLASSES];
+    double mix_mult[IC_MAX_CLASSES];
 };
 
 /* A pending repair: when, and of what (an accelerator or a node). */
@@ -424,21 +432,15 @@ struct repair {
     int node;
 };
 
-/* Per-thread workspace: the draws, and a heap of pending repairs per pool. */
-struct workspace {
-    double *vals;
-    struct repair *heap[IC_MAX_POOLS];
-    int cap[IC_MAX_POOLS];
-};
-
 /* The state of one pool along a path. */
 struct pool_state {
     double accels;       /* in service */
     double failed;       /* failed accelerators */
     double failed_nodes; /* failed nodes */
-    double next_fail, next_node_fail;
-    int nheap;
-    double per_replica;
+    double next_fail, next_node_fail, next_event;
+    struct repair *heap; /* pending repairs (a binary heap on t) */
+    int nheap, cap;
+    double per_replica, total_replicas, per_failed_node;
     double mu; /* requests/s per replica at the current mix */
     double svc_c[IC_MAX_CLASSES], ttft_c[IC_MAX_CLASSES];
     double share;   /* routing share (normalised) */
@@ -446,18 +448,56 @@ struct pool_state {
     double util;    /* busy fraction this step */
     int feasible;
     double failures, node_failures;
+    double full_rps0; /* the initial fleet's replicas x requests/s, every accelerator healthy */
+    struct ic_rng rf;
 };
 
-static void heap_push(struct workspace *ws, int k, int *n, struct repair r) {
-    if (*n == ws->cap[k]) {
-        int cap = ws->cap[k] ? 2 * ws->cap[k] : 256;
-        struct repair *h = realloc(ws->heap[k], (size_t)cap * sizeof *h);
-        if (!h) return; /* out of memory: the repair is dropped (the accelerator stays down) */
-        ws->heap[k] = h;
-        ws->cap[k] = cap;
+/* Autoscaling along a path (pool 0). */
+struct autoscale {
+    int actions, n_pending;
+    double last_t, ordered, first_t;
+    double pending_t[64], pending_n[64];
+    double acc_arr, acc_cap;
+};
+
+struct path_state {
+    long p;
+    struct ic_growth g;
+    double conversion, req_per_user_day, visits_per_request;
+    double p_retry, retry_return, abandon_prob, churn_p, disp, repair_s;
+    double phi, innov, mean_fix, gstep, t0;
+    struct ic_rng rn, ra, rs;
+    double x, gval, elog, backlog, retry_pool, retained;
+    long run, run_start;
+    int outage, by_share;
+    double first_outage, degraded_steps, outage_steps;
+    double sum_new, sum_ret, sum_served, sum_rej, sum_ab, sum_lost, peak_util, peak_load;
+    double hours, cost, energy, revenue;
+    double tokens_per_req, ttft_extra, rev_per_req;
+    double share[IC_MAX_CLASSES], base_share[IC_MAX_CLASSES];
+    double tok_c[IC_MAX_CLASSES], rev_c[IC_MAX_CLASSES];
+    struct autoscale as;
+    double out_t0[IC_MAX_EVENTS], out_t1[IC_MAX_EVENTS], out_keep[IC_MAX_EVENTS];
+    struct pool_state ps[IC_MAX_POOLS];
+    struct ev_state ev[]; /* n_events of them */
+};
+
+static size_t path_state_size(const struct ic_plan *plan) {
+    size_t n =
+        sizeof(struct path_state) + (size_t)plan->sc->traffic.n_events * sizeof(struct ev_state);
+    return (n + 63) / 64 * 64; /* one state per cache line boundary */
+}
+
+static void heap_push(struct pool_state *ps, struct repair r) {
+    if (ps->nheap == ps->cap) {
+        int cap = ps->cap ? 2 * ps->cap : 16;
+        struct repair *h = realloc(ps->heap, (size_t)cap * sizeof *h);
+        if (!h) return; /* out of memory: the repair is dropped (the unit stays down) */
+        ps->heap = h;
+        ps->cap = cap;
     }
-    struct repair *h = ws->heap[k];
-    int i = (*n)++;
+    struct repair *h = ps->heap;
+    int i = ps->nheap++;
     while (i > 0 && h[(i - 1) / 2].t > r.t) {
         h[i] = h[(i - 1) / 2];
         i = (i - 1) / 2;
@@ -465,18 +505,19 @@ static void heap_push(struct workspace *ws, int k, int *n, struct repair r) {
     h[i] = r;
 }
 
-static struct repair heap_pop(struct repair *h, int *n) {
-    struct repair top = h[0], last = h[--*n];
-    int i = 0;
+static struct repair heap_pop(struct pool_state *ps) {
+    struct repair *h = ps->heap;
+    struct repair top = h[0], last = h[--ps->nheap];
+    int i = 0, n = ps->nheap;
     for (;;) {
         int c = 2 * i + 1;
-        if (c >= *n) break;
-        if (c + 1 < *n && h[c + 1].t < h[c].t) c++;
+        if (c >= n) break;
+        if (c + 1 < n && h[c + 1].t < h[c].t) c++;
         if (h[c].t >= last.t) break;
         h[i] = h[c];
         i = c;
     }
-    if (*n > 0) h[i] = last;
+    if (n > 0) h[i] = last;
     return top;
 }
 
@@ -521,65 +562,65 @@ static double repair_time(struct ic_rng *r, double m, int lognormal, double sigm
     return m * exp(-0.5 * sigma * sigma + sigma * ic_rng_normal(r));
 }
 
+/* Draw a pool's next failure times afresh at its current healthy counts (memoryless), from
+ * time t. */
+static void pool_clocks(const struct ic_plan *plan, struct pool_state *ps, double t) {
+    const struct ic_scenario *sc = plan->sc;
+    double per_node = (double)sc->serving.accelerators_per_node;
+    double healthy = ps->accels - ps->failed - ps->failed_nodes * per_node;
+    double nodes = floor(ps->accels / per_node) - ps->failed_nodes;
+    ps->next_fail =
+        t + exp_wait(&ps->rf, fmax(healthy, 0) * sc->fleet.failure_rate_per_hour / 3600);
+    ps->next_node_fail =
+        t + exp_wait(&ps->rf, fmax(nodes, 0) * sc->fleet.node_failure_rate_per_hour / 3600);
+    double tr = ps->nheap > 0 ? ps->heap[0].t : INFINITY;
+    ps->next_event = fmin(fmin(ps->next_fail, ps->next_node_fail), tr);
+}
+
 /* Failures and repairs of a pool up to time t (continuous time: each failure time is drawn at
  * the current number of healthy units, which is exact for a constant per-unit rate). */
-static void pool_events(const struct ic_plan *plan, struct pool_state *ps, int k,
-                        struct workspace *ws, struct ic_rng *rf, double t, double repair_s) {
+static void pool_events(const struct ic_plan *plan, struct pool_state *ps, double t,
+                        double repair_s) {
     const struct ic_scenario *sc = plan->sc;
-    const double rate = sc->fleet.failure_rate_per_hour / 3600.0;
-    const double nrate = sc->fleet.node_failure_rate_per_hour / 3600.0;
-    const double per_node = (double)sc->serving.accelerators_per_node;
     const int logn = sc->fleet.repair_shape == 1;
-    for (;;) {
-        double tr = ps->nheap > 0 ? ws->heap[k][0].t : INFINITY;
-        double te = fmin(fmin(ps->next_fail, ps->next_node_fail), tr);
-        if (!(te < t)) break;
-        if (te == tr) {
-            struct repair r = heap_pop(ws->heap[k], &ps->nheap);
+    while (ps->next_event < t) {
+        double te = ps->next_event;
+        if (ps->nheap > 0 && te == ps->heap[0].t) {
+            struct repair r = heap_pop(ps);
             if (r.node)
                 ps->failed_nodes = fmax(0, ps->failed_nodes - 1);
             else
                 ps->failed = fmax(0, ps->failed - 1);
-        } else if (te == ps->next_fail) {
-            ps->failed += 1;
-            ps->failures += 1;
-            heap_push(
-                ws, k, &ps->nheap,
-                (struct repair){te + repair_time(rf, repair_s, logn, sc->fleet.repair_sigma), 0});
         } else {
-            ps->failed_nodes += 1;
-            ps->node_failures += 1;
-            heap_push(
-                ws, k, &ps->nheap,
-                (struct repair){te + repair_time(rf, repair_s, logn, sc->fleet.repair_sigma), 1});
+            int node = te == ps->next_node_fail && te != ps->next_fail;
+            if (node) {
+                ps->failed_nodes += 1;
+                ps->node_failures += 1;
+            } else {
+                ps->failed += 1;
+                ps->failures += 1;
+            }
+            heap_push(ps,
+                      (struct repair){
+                          te + repair_time(&ps->rf, repair_s, logn, sc->fleet.repair_sigma), node});
         }
-        /* The healthy counts changed: draw the next failures afresh (memoryless). */
-        double healthy = ps->accels - ps->failed - ps->failed_nodes * per_node;
-        double nodes = floor(ps->accels / per_node) - ps->failed_nodes;
-        ps->next_fail = te + exp_wait(rf, fmax(healthy, 0) * rate);
-        ps->next_node_fail = te + exp_wait(rf, fmax(nodes, 0) * nrate);
+        pool_clocks(plan, ps, te);
     }
 }
 
 /* Replicas of a pool with every accelerator healthy: a failed accelerator takes its replica
  * down; a failed node takes down every replica on it (models/fleet.h). */
-static double pool_replicas(const struct ic_plan *plan, const struct pool_state *ps) {
-    double per_node = (double)plan->sc->serving.accelerators_per_node;
-    double total = floor(ps->accels / ps->per_replica);
-    double per_failed_node = ceil(per_node / ps->per_replica);
-    double down = ps->failed + ps->failed_nodes * per_failed_node;
-    return total > down ? total - down : 0;
+static inline double pool_replicas(const struct pool_state *ps) {
+    double down = ps->failed + ps->failed_nodes * ps->per_failed_node;
+    return ps->total_replicas > down ? ps->total_replicas - down : 0;
 }
 
-/* Autoscaling state along a path (pool 0). */
-struct autoscale {
-    int enabled, actions;
-    double last_t;
-    int n_pending;
-    double pending_t[64], pending_n[64];
-    double acc_arr, acc_cap;
-    double ordered, first_t;
-};
+/* After the pool's size changes: its replicas. */
+static void pool_resize(const struct ic_plan *plan, struct pool_state *ps) {
+    double per_node = (double)plan->sc->serving.accelerators_per_node;
+    ps->total_replicas = floor(ps->accels / ps->per_replica);
+    ps->per_failed_node = ceil(per_node / ps->per_replica);
+}
 
 static void record_action(struct ic_results *res, long p, int i, double t, double n, double ready) {
     if (p >= res->store_paths || i >= res->max_actions) return;
@@ -589,62 +630,57 @@ static void record_action(struct ic_results *res, long p, int i, double t, doubl
     res->action_ready[k] = ready;
 }
 
-static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
-                     struct workspace *ws) {
+/* Draws and per-path constants. */
+static void path_init(const struct ic_plan *plan, long p, struct ic_results *res, double *vals,
+                      struct path_state *st) {
     const struct ic_scenario *sc = plan->sc;
     const uint64_t seed = (uint64_t)sc->seed;
     const double dt = plan->dt;
     const int nc = plan->n_classes, np = plan->n_pools;
-    double *vals = ws->vals;
+    memset(st, 0, sizeof *st);
+    st->p = p;
     for (int i = 0; i < plan->n_inputs; i++)
         if (plan->inputs[i].dist) vals[i] = ic_dist_draw(plan->inputs[i].dist, seed, (uint64_t)p);
-
-    /* Inputs of this path. */
-    struct ic_growth g;
-    path_growth(plan, seed, p, vals, &g);
+    path_growth(plan, seed, p, vals, &st->g);
     for (int i = 0; i < plan->n_inputs; i++)
         res->inputs[(size_t)i * (size_t)res->paths + (size_t)p] = vals[i];
     const double sigma = draw(plan, &sc->traffic.noise.sigma, vals);
-    const double repair_s = draw(plan, &sc->fleet.repair_hours, vals) * 3600.0;
-    const double patience_s = draw(plan, &sc->queue.patience_s, vals);
-    const double p_retry = draw(plan, &sc->traffic.retry.probability, vals);
-    const double retry_delay_s = draw(plan, &sc->traffic.retry.delay_s, vals);
     const double channel = draw(plan, &sc->traffic.funnel.channel_multiplier, vals);
     const double per_visit = draw(plan, &sc->traffic.funnel.requests_per_visit, vals);
     const double per_user_day = draw(plan, &sc->traffic.requests_per_user_per_day, vals);
     /* Requests per second per unit of the growth quantity, and requests per user per day (to
      * count users for churn: one visit a day per user in the visits funnel). */
-    const double conversion =
-        plan->weekly_visits ? channel * per_visit / 604800.0 : per_user_day / 86400.0;
-    const double req_per_user_day = plan->weekly_visits ? per_visit : per_user_day;
-    const double visits_per_request = 604800.0 / (channel * per_visit);
+    st->conversion = plan->weekly_visits ? channel * per_visit / 604800.0 : per_user_day / 86400.0;
+    st->req_per_user_day = plan->weekly_visits ? per_visit : per_user_day;
+    st->visits_per_request = 604800.0 / (channel * per_visit);
+    st->p_retry = draw(plan, &sc->traffic.retry.probability, vals);
+    st->retry_return = 1.0 - exp(-dt / draw(plan, &sc->traffic.retry.delay_s, vals));
+    st->abandon_prob = 1.0 - exp(-dt / draw(plan, &sc->queue.patience_s, vals));
+    st->churn_p = draw(plan, &sc->traffic.churn.probability, vals);
+    st->disp = draw(plan, &sc->traffic.noise.arrival_dispersion, vals);
+    st->repair_s = draw(plan, &sc->fleet.repair_hours, vals) * 3600.0;
 
     struct ic_mix mix;
     make_mix(plan, vals, &mix);
-    double share[IC_MAX_CLASSES], tok_c[IC_MAX_CLASSES], rev_c[IC_MAX_CLASSES];
-    const struct ic_scenario_econ {
-        double in, cached, out;
-    } price = {sc->economics.price_input_per_mtok / 1e6,
-               sc->economics.price_cached_input_per_mtok / 1e6,
-               sc->economics.price_output_per_mtok / 1e6};
+    const double price_in = sc->economics.price_input_per_mtok / 1e6;
+    const double price_cached = sc->economics.price_cached_input_per_mtok / 1e6;
+    const double price_out = sc->economics.price_output_per_mtok / 1e6;
     for (int c = 0; c < nc; c++) {
-        share[c] = mix.share[c];
-        tok_c[c] = mix.in_mean[c] + mix.out_mean[c] + mix.reason_mean[c];
-        rev_c[c] =
-            mix.in_mean[c] * ((1 - mix.cache_hit[c]) * price.in + mix.cache_hit[c] * price.cached) +
-            (mix.out_mean[c] + mix.reason_mean[c]) * price.out;
+        st->share[c] = st->base_share[c] = mix.share[c];
+        st->tok_c[c] = mix.in_mean[c] + mix.out_mean[c] + mix.reason_mean[c];
+        st->rev_c[c] =
+            mix.in_mean[c] * ((1 - mix.cache_hit[c]) * price_in + mix.cache_hit[c] * price_cached) +
+            (mix.out_mean[c] + mix.reason_mean[c]) * price_out;
     }
 
     /* Pools: size, performance, routing share, failure clocks. */
-    struct pool_state ps[IC_MAX_POOLS];
-    struct ic_rng rfail[IC_MAX_POOLS];
     double share_sum = 0;
     for (int k = 0; k < np; k++) {
         const struct ic_pool_plan *pl = &plan->pool[k];
-        struct pool_state *s = &ps[k];
-        memset(s, 0, sizeof *s);
+        struct pool_state *s = &st->ps[k];
         s->accels = draw(plan, pl->accelerators, vals);
         s->per_replica = (double)pl->fit.accels;
+        pool_resize(plan, s);
         s->share = draw(plan, pl->share, vals);
         share_sum += s->share;
         struct ic_perf perf_path;
@@ -663,365 +699,419 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
             s->ttft_c[c] = perf->ttft_s[c];
         }
         s->mu = s->feasible ? perf->requests_per_s : 0.0;
-        ic_rng_init(&rfail[k], seed, (uint64_t)p, IC_STREAM_FAILURES, (uint32_t)k);
-        s->next_fail = exp_wait(&rfail[k], s->accels * sc->fleet.failure_rate_per_hour / 3600.0);
-        s->next_node_fail =
-            exp_wait(&rfail[k], floor(s->accels / (double)sc->serving.accelerators_per_node) *
-                                    sc->fleet.node_failure_rate_per_hour / 3600.0);
+        s->full_rps0 = floor(s->accels / s->per_replica) * s->mu;
+        ic_rng_init(&s->rf, seed, (uint64_t)p, IC_STREAM_FAILURES, (uint32_t)k);
+        pool_clocks(plan, s, 0.0);
     }
-    for (int k = 0; k < np; k++) ps[k].share = share_sum > 0 ? ps[k].share / share_sum : 0;
-    const int by_share = sc->fleet.routing == 1 && np > 1;
-    double tokens_per_req = plan->pool[0].perf.tokens_per_request, ttft_extra = 0, rev_per_req = 0;
+    for (int k = 0; k < np; k++) st->ps[k].share = share_sum > 0 ? st->ps[k].share / share_sum : 0;
+    st->by_share = sc->fleet.routing == 1 && np > 1;
     for (int c = 0; c < nc; c++) {
-        ttft_extra += share[c] * ps[0].ttft_c[c];
-        rev_per_req += share[c] * rev_c[c];
+        st->tokens_per_req += st->share[c] * st->tok_c[c];
+        st->ttft_extra += st->share[c] * st->ps[0].ttft_c[c];
+        st->rev_per_req += st->share[c] * st->rev_c[c];
     }
-    tokens_per_req = 0;
-    for (int c = 0; c < nc; c++) tokens_per_req += share[c] * tok_c[c];
 
-    struct path_events ev;
-    ev.n = sc->traffic.n_events;
-    int mix_idx[IC_MAX_EVENTS][IC_MAX_CLASSES];
-    double mix_mult[IC_MAX_EVENTS][IC_MAX_CLASSES];
-    for (int e = 0; e < ev.n; e++) {
+    for (int e = 0; e < sc->traffic.n_events; e++) {
         const struct ic_event *x = &sc->traffic.events[e];
-        ev.start_s[e] = x->start.unix_s - sc->start.unix_s;
-        ev.amp[e] = draw(plan, &x->peak_multiplier, vals) - 1.0;
-        ev.rise_s[e] = draw(plan, &x->rise_s, vals);
-        ev.decay_s[e] = draw(plan, &x->decay_s, vals);
-        ev.norm[e] = ic_event_norm(ev.rise_s[e], ev.decay_s[e]);
-        ev.a_rise[e] = exp(-dt / ev.rise_s[e]);
-        ev.a_decay[e] = exp(-dt / ev.decay_s[e]);
-        ev.on[e] = 0;
-        ev.shape[e] = 0;
+        struct ev_state *ev = &st->ev[e];
+        memset(ev, 0, sizeof *ev);
+        ev->start = x->start.unix_s - sc->start.unix_s;
+        ev->amp = draw(plan, &x->peak_multiplier, vals) - 1.0;
+        ev->rise = draw(plan, &x->rise_s, vals);
+        ev->decay = draw(plan, &x->decay_s, vals);
+        ev->norm = ic_event_norm(ev->rise, ev->decay);
+        ev->a_rise = exp(-dt / ev->rise);
+        ev->a_decay = exp(-dt / ev->decay);
+        ev->n_mix = x->n_mix;
         for (int i = 0; i < x->n_mix; i++) {
-            mix_mult[e][i] = draw(plan, &x->mix[i].share_multiplier, vals);
-            mix_idx[e][i] = -1;
+            ev->mix_mult[i] = draw(plan, &x->mix[i].share_multiplier, vals);
+            ev->mix_idx[i] = -1;
             for (int c = 0; c < nc; c++)
                 if (strcmp(sc->workload.classes[c].name, x->mix[i].class_name) == 0)
-                    mix_idx[e][i] = c;
+                    ev->mix_idx[i] = c;
         }
     }
     /* Capacity outages: [start, end) windows and the share of replicas kept. */
-    int n_out = sc->fleet.n_outages;
-    double out_t0[IC_MAX_EVENTS], out_t1[IC_MAX_EVENTS], out_keep[IC_MAX_EVENTS];
-    for (int k = 0; k < n_out; k++) {
+    for (int k = 0; k < sc->fleet.n_outages; k++) {
         const struct ic_outage *o = &sc->fleet.outages[k];
-        out_t0[k] = o->start.unix_s - sc->start.unix_s;
-        out_t1[k] = out_t0[k] + draw(plan, &o->duration_s, vals);
-        out_keep[k] = 1.0 - draw(plan, &o->fraction, vals);
+        st->out_t0[k] = o->start.unix_s - sc->start.unix_s;
+        st->out_t1[k] = st->out_t0[k] + draw(plan, &o->duration_s, vals);
+        st->out_keep[k] = 1.0 - draw(plan, &o->fraction, vals);
     }
 
-    struct ic_rng rn, ra, rs;
-    ic_rng_init(&rn, seed, (uint64_t)p, IC_STREAM_NOISE, 0);
-    ic_rng_init(&ra, seed, (uint64_t)p, IC_STREAM_ARRIVALS, 0);
-    ic_rng_init(&rs, seed, (uint64_t)p, IC_STREAM_AUTOSCALE, 0);
-
-    double phi, innov;
-    ic_ou_coeffs(sigma, draw(plan, &sc->traffic.noise.corr_time_s, vals), dt, &phi, &innov);
-    double x = sigma * ic_rng_normal(&rn); /* start in the stationary distribution */
-    const double mean_fix = -0.5 * sigma * sigma;
-    const double disp = draw(plan, &sc->traffic.noise.arrival_dispersion, vals);
-    const double dt_days = dt / 86400.0;
+    ic_rng_init(&st->rn, seed, (uint64_t)p, IC_STREAM_NOISE, 0);
+    ic_rng_init(&st->ra, seed, (uint64_t)p, IC_STREAM_ARRIVALS, 0);
+    ic_rng_init(&st->rs, seed, (uint64_t)p, IC_STREAM_AUTOSCALE, 0);
+    ic_ou_coeffs(sigma, draw(plan, &sc->traffic.noise.corr_time_s, vals), dt, &st->phi, &st->innov);
+    st->x = sigma * ic_rng_normal_zig(&st->rn, &plan->zig); /* the stationary distribution */
+    st->mean_fix = -0.5 * sigma * sigma;
     /* Growth by recurrence where the curve allows it: exponential multiplies by e^{r dt}
      * each step; logistic carries e^{-r t}; Bass and piecewise are evaluated. */
-    const double t0 = plan->growth_ref_days;
-    const double gstep = exp(g.rate_per_day * dt_days);
-    double gval = ic_growth_value(&g, t0), elog = exp(-g.rate_per_day * t0);
-    const double abandon_prob = 1.0 - exp(-dt / patience_s);
-    const double retry_return = 1.0 - exp(-dt / retry_delay_s);
+    st->t0 = plan->growth_ref_days;
+    st->gstep = exp(st->g.rate_per_day * dt / 86400.0);
+    st->gval = ic_growth_value(&st->g, st->t0);
+    st->elog = exp(-st->g.rate_per_day * st->t0);
+    st->retained = 1.0;
+    st->first_outage = NAN;
+    st->as.last_t = -INFINITY;
+    st->as.first_t = NAN;
+    for (int i = 0; p < res->store_paths && i < res->max_actions; i++)
+        record_action(res, p, i, NAN, NAN, NAN);
+}
+
+/* Where a step's means go: per output interval of the window, rows of the window buffer. */
+struct window {
+    float *buf;        /* [row][path][w] */
+    long paths, w, j0; /* window length in output intervals, first interval */
+};
+
+static inline float *wrow(const struct window *win, int row, long p) {
+    return win->buf + ((size_t)row * (size_t)win->paths + (size_t)p) * (size_t)win->w;
+}
+
+/* Step a path from step i0 to i1 (both on output-interval boundaries, or i1 the last step). */
+static void path_advance(const struct ic_plan *plan, struct path_state *st, long i0, long i1,
+                         const struct window *win, struct ic_results *res) {
+    const struct ic_scenario *sc = plan->sc;
+    const double dt = plan->dt;
+    const int nc = plan->n_classes, np = plan->n_pools, ne = sc->traffic.n_events;
+    const int n_out = sc->fleet.n_outages, autoscale = sc->fleet.autoscale.enabled;
+    const long p = st->p;
     const double thr = sc->queue.degraded_failed_fraction;
-    const double churn_p = draw(plan, &sc->traffic.churn.probability, vals);
     const long outage_min_steps = (long)ceil(sc->queue.outage_min_s / dt - 1e-9);
     const double pue = sc->fleet.pue, idle = sc->fleet.idle_power_fraction;
     const double kwh_usd = sc->fleet.electricity_usd_per_kwh;
-
-    struct autoscale as = {0};
-    as.enabled = sc->fleet.autoscale.enabled;
-    as.last_t = -INFINITY;
-    as.first_t = NAN;
-    for (int i = 0; p < res->store_paths && i < res->max_actions; i++)
-        record_action(res, p, i, NAN, NAN, NAN);
-
-    double backlog = 0, pool = 0, retained = 1.0;
-    long run = 0, run_start = 0;
-    int outage = 0;
-    double first_outage = NAN, degraded_steps = 0, outage_steps = 0;
-    double sum_new = 0, sum_ret = 0, sum_served = 0, sum_rej = 0, sum_ab = 0, sum_lost = 0;
-    double peak_util = 0, peak_load = 0, hours = 0, cost = 0, energy = 0, revenue = 0;
+    const double per_node = (double)sc->serving.accelerators_per_node;
+    const double inv_dt = 1.0 / dt, dt_h = dt / 3600.0;
+    const double users_per_base = 86400.0 / st->req_per_user_day;
+    const double base_factor = st->conversion * exp(st->mean_fix);
+    struct ic_growth *g = &st->g;
+    struct autoscale *as = &st->as;
+    struct pool_state *ps = st->ps;
+    double x = st->x, gval = st->gval, elog = st->elog, backlog = st->backlog;
+    double retry_pool = st->retry_pool, retained = st->retained;
+    /* Running sums in locals (registers), written back at the end of the window. */
+    double sum_new = st->sum_new, sum_ret = st->sum_ret, sum_served = st->sum_served;
+    double sum_rej = st->sum_rej, sum_ab = st->sum_ab, sum_lost = st->sum_lost;
+    double peak_util = st->peak_util, peak_load = st->peak_load, hours = st->hours;
+    double cost = st->cost, energy = st->energy, revenue = st->revenue;
+    double degraded_steps = st->degraded_steps, outage_steps = st->outage_steps;
 
     double acc[IC_SERIES_COUNT], cacc[IC_MAX_CLASSES];
     int cnt[IC_SERIES_COUNT];
-    float *rows[IC_SERIES_COUNT], *crows[IC_MAX_CLASSES];
-    for (int s = 0; s < IC_SERIES_COUNT; s++) {
-        rows[s] = ic_series_row(res, s, p);
-        acc[s] = 0;
-        cnt[s] = 0;
-    }
-    for (int c = 0; c < nc; c++) {
-        crows[c] = ic_class_row(res, c, p);
-        cacc[c] = 0;
-    }
-    long j = 0, in_bin = 0;
+    for (int s = 0; s < IC_SERIES_COUNT; s++) acc[s] = 0, cnt[s] = 0;
+    for (int c = 0; c < nc; c++) cacc[c] = 0;
+    long in_bin = 0, j = i0 / plan->steps_per_out;
 
-    for (long i = 0; i < plan->nsteps; i++) {
-        double t = (double)i * dt;
-        /* 0. fleet: ordered capacity arrives; failures and repairs up to now */
-        for (int q = 0; q < as.n_pending;) {
-            if (as.pending_t[q] <= t) {
-                ps[0].accels += as.pending_n[q];
-                ps[0].next_fail = t; /* the healthy count changed: redraw the clocks */
-                ps[0].next_node_fail = t;
-                as.pending_t[q] = as.pending_t[--as.n_pending];
-                as.pending_n[q] = as.pending_n[as.n_pending];
-            } else {
-                q++;
-            }
-        }
-        for (int k = 0; k < np; k++) pool_events(plan, &ps[k], k, ws, &rfail[k], t, repair_s);
-
-        /* 1. demand */
-        double ef = 1.0;
-        for (int e = 0; e < ev.n; e++) {
-            double tau = t - ev.start_s[e];
-            if (tau < 0) continue;
-            if (!ev.on[e]) {
-                ev.r[e] = exp(-tau / ev.rise_s[e]);
-                ev.d[e] = exp(-tau / ev.decay_s[e]);
-                ev.on[e] = 1;
-            } else {
-                ev.r[e] *= ev.a_rise[e];
-                ev.d[e] *= ev.a_decay[e];
-            }
-            ev.shape[e] = (1.0 - ev.r[e]) * ev.d[e] * ev.norm[e];
-            ef *= 1.0 + ev.amp[e] * ev.shape[e];
-        }
-        if (plan->has_mix_events) {
-            /* Shares move with the events' shapes; the service rates follow the mix. */
-            double wsum = 0, tok = 0, tt = 0, rv = 0;
-            for (int c = 0; c < nc; c++) share[c] = mix.share[c];
-            for (int e = 0; e < ev.n; e++)
-                for (int q = 0; q < sc->traffic.events[e].n_mix; q++) {
-                    int c = mix_idx[e][q];
-                    if (c >= 0) share[c] *= 1.0 + (mix_mult[e][q] - 1.0) * ev.shape[e];
+    /* The demand of a chunk of steps first, then the fleet and queue through it: the demand
+     * does not depend on the queue unless users churn (then a chunk is one step), and a tight
+     * demand loop lets the processor overlap the draws of consecutive steps. */
+    enum { CHUNK = 256 };
+    const long chunk = st->churn_p > 0 ? 1 : CHUNK;
+    double d_base[CHUNK], d_fresh[CHUNK], d_cls[IC_MAX_CLASSES][CHUNK];
+    double d_tok[CHUNK], d_ttft[CHUNK], d_rev[CHUNK], d_mu[IC_MAX_POOLS][CHUNK];
+    for (long c0 = i0; c0 < i1; c0 += chunk) {
+        const long c1 = c0 + chunk < i1 ? c0 + chunk : i1;
+        for (long i = c0; i < c1; i++) {
+            const long si = i - c0;
+            double t = (double)i * dt;
+            /* 1. demand */
+            double ef = 1.0;
+            for (int e = 0; e < ne; e++) {
+                struct ev_state *ev = &st->ev[e];
+                double tau = t - ev->start;
+                if (tau < 0) continue;
+                if (!ev->on) {
+                    ev->r = exp(-tau / ev->rise);
+                    ev->d = exp(-tau / ev->decay);
+                    ev->on = 1;
+                } else {
+                    ev->r *= ev->a_rise;
+                    ev->d *= ev->a_decay;
                 }
-            for (int c = 0; c < nc; c++) wsum += share[c];
-            for (int c = 0; c < nc; c++) {
-                share[c] = wsum > 0 ? share[c] / wsum : 0;
-                tok += share[c] * tok_c[c];
-                tt += share[c] * ps[0].ttft_c[c];
-                rv += share[c] * rev_c[c];
+                ev->shape = (1.0 - ev->r) * ev->d * ev->norm;
+                ef *= 1.0 + ev->amp * ev->shape;
             }
+            if (plan->has_mix_events) {
+                /* Shares move with the events' shapes; the service rates follow the mix. */
+                double wsum = 0, tok = 0, tt = 0, rv = 0;
+                for (int c = 0; c < nc; c++) st->share[c] = st->base_share[c];
+                for (int e = 0; e < ne; e++)
+                    for (int q = 0; q < st->ev[e].n_mix; q++) {
+                        int c = st->ev[e].mix_idx[q];
+                        if (c >= 0)
+                            st->share[c] *= 1.0 + (st->ev[e].mix_mult[q] - 1.0) * st->ev[e].shape;
+                    }
+                for (int c = 0; c < nc; c++) wsum += st->share[c];
+                for (int c = 0; c < nc; c++) {
+                    st->share[c] = wsum > 0 ? st->share[c] / wsum : 0;
+                    tok += st->share[c] * st->tok_c[c];
+                    tt += st->share[c] * ps[0].ttft_c[c];
+                    rv += st->share[c] * st->rev_c[c];
+                }
+                for (int k = 0; k < np; k++) {
+                    double svc = 0;
+                    for (int c = 0; c < nc; c++) svc += st->share[c] * ps[k].svc_c[c];
+                    ps[k].mu = ps[k].feasible && svc > 0 ? 1.0 / svc : 0.0;
+                }
+                d_tok[si] = tok;
+                d_ttft[si] = tt;
+                d_rev[si] = rv;
+                for (int k = 0; k < np; k++) d_mu[k][si] = ps[k].mu;
+            }
+            if (g->model == IC_GROWTH_LOGISTIC)
+                gval = g->capacity / (1.0 + (g->capacity / g->v0 - 1.0) * elog);
+            else if (g->model != IC_GROWTH_EXPONENTIAL)
+                gval = ic_growth_value(g, st->t0 + t / 86400.0);
+            double base = gval * base_factor * ef * exp(x) * retained;
+            double lambda = base * plan->diurnal[i] * dt;
+            if (st->disp > 0) lambda *= ic_rng_gamma(&st->ra, 1.0 / st->disp) * st->disp;
+            double fresh = 0;
+            if (nc == 1) {
+                fresh = d_cls[0][si] = ic_rng_poisson(&st->ra, lambda);
+            } else {
+                for (int c = 0; c < nc; c++) {
+                    double a = ic_rng_poisson(&st->ra, lambda * st->share[c]);
+                    d_cls[c][si] = a;
+                    fresh += a;
+                }
+            }
+            d_fresh[si] = fresh;
+            d_base[si] = base;
+            x = st->phi * x + st->innov * ic_rng_normal_zig(&st->rn, &plan->zig);
+            if (g->model == IC_GROWTH_LOGISTIC)
+                elog /= st->gstep;
+            else if (g->model == IC_GROWTH_EXPONENTIAL)
+                gval *= st->gstep;
+        }
+        for (long i = c0; i < c1; i++) {
+            const long si = i - c0;
+            double t = (double)i * dt;
+            /* 0. fleet: ordered capacity arrives; failures and repairs up to now */
+            for (int q = 0; q < as->n_pending;) {
+                if (as->pending_t[q] <= t) {
+                    ps[0].accels += as->pending_n[q];
+                    pool_resize(plan, &ps[0]);
+                    pool_clocks(plan, &ps[0], t);
+                    as->pending_t[q] = as->pending_t[--as->n_pending];
+                    as->pending_n[q] = as->pending_n[as->n_pending];
+                } else {
+                    q++;
+                }
+            }
+            for (int k = 0; k < np; k++)
+                if (ps[k].next_event < t) pool_events(plan, &ps[k], t, st->repair_s);
+            if (plan->has_mix_events) {
+                st->tokens_per_req = d_tok[si];
+                st->ttft_extra = d_ttft[si];
+                st->rev_per_req = d_rev[si];
+                for (int k = 0; k < np; k++) ps[k].mu = d_mu[k][si];
+            }
+            const double base = d_base[si], fresh = d_fresh[si];
+            for (int c = 0; c < nc; c++) cacc[c] += d_cls[c][si];
+            double returned = retry_pool * st->retry_return;
+            retry_pool -= returned;
+            double arrivals = fresh + returned;
+
+            /* 2. capacity, 3. queue(s) */
+            double keep = 1.0;
+            for (int k = 0; k < n_out; k++)
+                if (t >= st->out_t0[k] && t < st->out_t1[k]) keep *= st->out_keep[k];
+            double healthy = 0, replicas = 0, provisioned = 0, svc_rate = 0;
+            struct ic_queue_flow f = {0, 0, 0};
             for (int k = 0; k < np; k++) {
-                double svc = 0;
-                for (int c = 0; c < nc; c++) svc += share[c] * ps[k].svc_c[c];
-                ps[k].mu = ps[k].feasible && svc > 0 ? 1.0 / svc : 0.0;
-            }
-            tokens_per_req = tok;
-            ttft_extra = tt;
-            rev_per_req = rv;
-        }
-        if (g.model == IC_GROWTH_LOGISTIC)
-            gval = g.capacity / (1.0 + (g.capacity / g.v0 - 1.0) * elog);
-        else if (g.model != IC_GROWTH_EXPONENTIAL)
-            gval = ic_growth_value(&g, t0 + t / 86400.0);
-        double base = gval * conversion * ef * exp(x + mean_fix) * retained;
-        double lambda = base * plan->diurnal[i];
-        double gam = disp > 0 ? ic_rng_gamma(&ra, 1.0 / disp) * disp : 1.0;
-        double fresh = 0;
-        for (int c = 0; c < nc; c++) {
-            double a = ic_rng_poisson(&ra, lambda * share[c] * gam * dt);
-            cacc[c] += a / dt;
-            fresh += a;
-        }
-        double returned = pool * retry_return;
-        pool -= returned;
-        double arrivals = fresh + returned;
-        x = phi * x + innov * ic_rng_normal(&rn);
-
-        /* 2. capacity, 3. queue(s) */
-        double keep = 1.0;
-        for (int k = 0; k < n_out; k++)
-            if (t >= out_t0[k] && t < out_t1[k]) keep *= out_keep[k];
-        double healthy = 0, replicas = 0, provisioned = 0, svc_rate = 0, capacity = 0;
-        struct ic_queue_flow f = {0, 0, 0};
-        for (int k = 0; k < np; k++) {
-            double rep = floor(pool_replicas(plan, &ps[k]) * keep);
-            double per_node = (double)sc->serving.accelerators_per_node;
-            healthy += ps[k].accels - ps[k].failed - ps[k].failed_nodes * per_node;
-            provisioned += ps[k].accels;
-            replicas += rep;
-            double rate = rep * ps[k].mu;
-            svc_rate += rate;
-            if (by_share) {
-                struct ic_queue_flow fk;
-                ic_queue_step(&ps[k].backlog, arrivals * ps[k].share, rate * dt,
-                              sc->queue.max_wait_s * rate, abandon_prob, &fk);
-                f.served += fk.served;
-                f.rejected += fk.rejected;
-                f.abandoned += fk.abandoned;
-                ps[k].util = rate > 0 ? fk.served / (rate * dt) : 0;
-            }
-        }
-        capacity = svc_rate * dt;
-        if (by_share) {
-            backlog = 0;
-            for (int k = 0; k < np; k++) backlog += ps[k].backlog;
-        } else {
-            /* Least-loaded routing: one queue over every pool, each busy in proportion. */
-            ic_queue_step(&backlog, arrivals, capacity, sc->queue.max_wait_s * svc_rate,
-                          abandon_prob, &f);
-            double u = capacity > 0 ? f.served / capacity : 0.0;
-            for (int k = 0; k < np; k++) ps[k].util = u;
-        }
-        double failures = f.rejected + f.abandoned;
-        double retry = p_retry * failures, lost = failures - retry;
-        pool += retry;
-        if (churn_p > 0 && base > 0) {
-            /* Users now = daily requests / requests per user per day; each request lost for
-             * good costs its user with the churn probability. */
-            double users = base * 86400.0 / req_per_user_day;
-            retained *= fmax(0.0, 1.0 - churn_p * lost / users);
-        }
-        double util = capacity > 0 ? f.served / capacity : 0.0;
-        double load = capacity > 0 ? arrivals / capacity : (arrivals > 0 ? INFINITY : 0.0);
-        double ttft = svc_rate > 0 ? backlog / svc_rate + ttft_extra : NAN;
-
-        /* 4. outage */
-        if (ic_queue_degraded(&f, arrivals, capacity, thr)) {
-            if (run == 0) run_start = i;
-            run++;
-            degraded_steps += 1;
-            if (run == outage_min_steps || (outage_min_steps <= 0 && run == 1)) {
-                outage_steps += (double)run;
-                if (!outage) first_outage = (double)run_start * dt;
-                outage = 1;
-            } else if (run > outage_min_steps) {
-                outage_steps += 1;
-            }
-        } else {
-            run = 0;
-        }
-
-        /* 5. economics: power follows utilisation; cost is all-in or capex + energy */
-        double kw = 0, usd_h = 0;
-        for (int k = 0; k < np; k++) {
-            const struct ic_pool_plan *pl = &plan->pool[k];
-            double pkw = ps[k].accels * pl->tdp_kw * (idle + (1 - idle) * ps[k].util) * pue;
-            kw += pkw;
-            usd_h += pl->allin_per_h >= 0 ? ps[k].accels * pl->allin_per_h
-                                          : ps[k].accels * pl->capex_per_h + pkw * kwh_usd;
-        }
-        double rev = f.served * rev_per_req;
-        hours += provisioned * dt / 3600.0;
-        cost += usd_h * dt / 3600.0;
-        energy += kw * dt / 3600.0;
-        revenue += rev;
-
-        /* 6. autoscaling (pool 0): evaluate the window's offered load */
-        if (as.enabled) {
-            as.acc_arr += arrivals;
-            as.acc_cap += capacity;
-            if ((i + 1) % plan->eval_steps == 0) {
-                const double now = t + dt;
-                double wload = as.acc_cap > 0 ? as.acc_arr / as.acc_cap : INFINITY;
-                double step_n = (double)sc->fleet.autoscale.step_accelerators;
-                double on_order = 0;
-                for (int q = 0; q < as.n_pending; q++) on_order += as.pending_n[q];
-                int may = as.actions < sc->fleet.autoscale.max_actions &&
-                          now - as.last_t >= sc->fleet.autoscale.cooldown_s;
-                double capn = (double)sc->fleet.autoscale.cap;
-                if (may && wload > sc->fleet.autoscale.target_utilization &&
-                    (capn <= 0 || ps[0].accels + on_order + step_n <= capn) && as.n_pending < 64) {
-                    double lead = sc->fleet.autoscale.lead_time_s *
-                                  exp(sc->fleet.autoscale.lead_time_sigma * ic_rng_normal(&rs));
-                    as.pending_t[as.n_pending] = now + lead;
-                    as.pending_n[as.n_pending++] = step_n;
-                    record_action(res, p, as.actions, now, step_n, now + lead);
-                    as.actions++;
-                    as.last_t = now;
-                    as.ordered += step_n;
-                    if (isnan(as.first_t)) as.first_t = now;
-                } else if (may && wload < sc->fleet.autoscale.scale_in_utilization &&
-                           as.n_pending == 0 &&
-                           ps[0].accels - step_n >= (double)sc->fleet.autoscale.floor) {
-                    ps[0].accels -= step_n;
-                    if (ps[0].failed > ps[0].accels) ps[0].failed = ps[0].accels;
-                    ps[0].next_fail = now;
-                    ps[0].next_node_fail = now;
-                    record_action(res, p, as.actions, now, -step_n, now);
-                    as.actions++;
-                    as.last_t = now;
+                double rep = pool_replicas(&ps[k]);
+                if (keep < 1.0) rep = floor(rep * keep);
+                healthy += ps[k].accels - ps[k].failed - ps[k].failed_nodes * per_node;
+                provisioned += ps[k].accels;
+                replicas += rep;
+                double rate = rep * ps[k].mu;
+                svc_rate += rate;
+                if (st->by_share) {
+                    struct ic_queue_flow fk;
+                    ic_queue_step(&ps[k].backlog, arrivals * ps[k].share, rate * dt,
+                                  sc->queue.max_wait_s * rate, st->abandon_prob, &fk);
+                    f.served += fk.served;
+                    f.rejected += fk.rejected;
+                    f.abandoned += fk.abandoned;
+                    ps[k].util = rate > 0 ? fk.served / (rate * dt) : 0;
                 }
-                as.acc_arr = as.acc_cap = 0;
+            }
+            double capacity = svc_rate * dt;
+            if (st->by_share) {
+                backlog = 0;
+                for (int k = 0; k < np; k++) backlog += ps[k].backlog;
+            } else {
+                /* Least-loaded routing: one queue over every pool, each busy in proportion. */
+                ic_queue_step(&backlog, arrivals, capacity, sc->queue.max_wait_s * svc_rate,
+                              st->abandon_prob, &f);
+                double u = capacity > 0 ? f.served / capacity : 0.0;
+                for (int k = 0; k < np; k++) ps[k].util = u;
+            }
+            double failures = f.rejected + f.abandoned;
+            double retry = st->p_retry * failures, lost = failures - retry;
+            retry_pool += retry;
+            if (st->churn_p > 0 && base > 0) {
+                /* Users now = daily requests / requests per user per day; each request lost for
+                 * good costs its user with the churn probability. */
+                double users = base * users_per_base;
+                retained *= fmax(0.0, 1.0 - st->churn_p * lost / users);
+            }
+            double inv_cap = capacity > 0 ? 1.0 / capacity : 0.0;
+            double util = f.served * inv_cap;
+            double load = capacity > 0 ? arrivals * inv_cap : (arrivals > 0 ? INFINITY : 0.0);
+
+            /* 4. outage */
+            if (ic_queue_degraded(&f, arrivals, capacity, thr)) {
+                if (st->run == 0) st->run_start = i;
+                st->run++;
+                degraded_steps += 1;
+                if (st->run == outage_min_steps || (outage_min_steps <= 0 && st->run == 1)) {
+                    outage_steps += (double)st->run;
+                    if (!st->outage) st->first_outage = (double)st->run_start * dt;
+                    st->outage = 1;
+                } else if (st->run > outage_min_steps) {
+                    outage_steps += 1;
+                }
+            } else {
+                st->run = 0;
+            }
+
+            /* 5. economics: power follows utilisation; cost is all-in or capex + energy */
+            double kw = 0, usd_h = 0;
+            for (int k = 0; k < np; k++) {
+                const struct ic_pool_plan *pl = &plan->pool[k];
+                double pkw = ps[k].accels * pl->tdp_kw * (idle + (1 - idle) * ps[k].util) * pue;
+                kw += pkw;
+                usd_h += pl->allin_per_h >= 0 ? ps[k].accels * pl->allin_per_h
+                                              : ps[k].accels * pl->capex_per_h + pkw * kwh_usd;
+            }
+            double rev = f.served * st->rev_per_req;
+            hours += provisioned * dt_h;
+            cost += usd_h * dt_h;
+            energy += kw * dt_h;
+            revenue += rev;
+
+            /* 6. autoscaling (pool 0): evaluate the window's offered load */
+            if (autoscale) {
+                as->acc_arr += arrivals;
+                as->acc_cap += capacity;
+                if ((i + 1) % plan->eval_steps == 0) {
+                    const double now = t + dt;
+                    const struct ic_scenario *s = sc;
+                    double wload = as->acc_cap > 0 ? as->acc_arr / as->acc_cap : INFINITY;
+                    double step_n = (double)s->fleet.autoscale.step_accelerators;
+                    double on_order = 0;
+                    for (int q = 0; q < as->n_pending; q++) on_order += as->pending_n[q];
+                    int may = as->actions < s->fleet.autoscale.max_actions &&
+                              now - as->last_t >= s->fleet.autoscale.cooldown_s;
+                    double capn = (double)s->fleet.autoscale.cap;
+                    if (may && wload > s->fleet.autoscale.target_utilization &&
+                        (capn <= 0 || ps[0].accels + on_order + step_n <= capn) &&
+                        as->n_pending < 64) {
+                        double lead =
+                            s->fleet.autoscale.lead_time_s *
+                            exp(s->fleet.autoscale.lead_time_sigma * ic_rng_normal(&st->rs));
+                        as->pending_t[as->n_pending] = now + lead;
+                        as->pending_n[as->n_pending++] = step_n;
+                        record_action(res, p, as->actions, now, step_n, now + lead);
+                        as->actions++;
+                        as->last_t = now;
+                        as->ordered += step_n;
+                        if (isnan(as->first_t)) as->first_t = now;
+                    } else if (may && wload < s->fleet.autoscale.scale_in_utilization &&
+                               as->n_pending == 0 &&
+                               ps[0].accels - step_n >= (double)s->fleet.autoscale.floor) {
+                        ps[0].accels -= step_n;
+                        if (ps[0].failed > ps[0].accels) ps[0].failed = ps[0].accels;
+                        pool_resize(plan, &ps[0]);
+                        pool_clocks(plan, &ps[0], now);
+                        record_action(res, p, as->actions, now, -step_n, now);
+                        as->actions++;
+                        as->last_t = now;
+                    }
+                    as->acc_arr = as->acc_cap = 0;
+                }
+            }
+
+            sum_new += fresh;
+            sum_ret += returned;
+            sum_served += f.served;
+            sum_rej += f.rejected;
+            sum_ab += f.abandoned;
+            sum_lost += lost;
+            if (util > peak_util) peak_util = util;
+            if (load > peak_load) peak_load = load;
+
+            /* Series: sums over the output interval (NaN values left out of the mean). */
+            acc[IC_S_ACTIVE_USERS] += base * users_per_base;
+            acc[IC_S_VISITS_WEEK] += base * st->visits_per_request;
+            acc[IC_S_ARRIVALS] += arrivals * inv_dt;
+            acc[IC_S_RETRIES] += returned * inv_dt;
+            acc[IC_S_DEMAND_TOKENS] += arrivals * inv_dt * st->tokens_per_req;
+            acc[IC_S_CAPACITY_TOKENS] += svc_rate * st->tokens_per_req;
+            acc[IC_S_SERVED] += f.served * inv_dt;
+            acc[IC_S_UTILIZATION] += util;
+            if (capacity > 0) {
+                acc[IC_S_OFFERED_LOAD] += load;
+                cnt[IC_S_OFFERED_LOAD]++;
+            }
+            acc[IC_S_BACKLOG] += backlog;
+            acc[IC_S_REJECTED] += f.rejected * inv_dt;
+            acc[IC_S_ABANDONED] += f.abandoned * inv_dt;
+            if (svc_rate > 0) {
+                acc[IC_S_TTFT] += backlog / svc_rate + st->ttft_extra;
+                cnt[IC_S_TTFT]++;
+            }
+            acc[IC_S_HEALTHY] += healthy;
+            acc[IC_S_PROVISIONED] += provisioned;
+            acc[IC_S_REPLICAS_UP] += replicas;
+            acc[IC_S_POWER] += kw;
+            acc[IC_S_COST_RATE] += usd_h;
+            acc[IC_S_REVENUE_RATE] += rev * inv_dt * 3600.0;
+            in_bin++;
+            if (in_bin == plan->steps_per_out || i == plan->nsteps - 1) {
+                long jj = j - win->j0;
+                for (int s = 0; s < IC_SERIES_COUNT; s++) {
+                    int n = (s == IC_S_OFFERED_LOAD || s == IC_S_TTFT) ? cnt[s] : (int)in_bin;
+                    wrow(win, s, p)[jj] = n ? (float)(acc[s] / n) : NAN;
+                    acc[s] = 0;
+                    cnt[s] = 0;
+                }
+                for (int c = 0; c < nc; c++) {
+                    wrow(win, IC_SERIES_COUNT + c, p)[jj] =
+                        (float)(cacc[c] / (dt * (double)in_bin));
+                    cacc[c] = 0;
+                }
+                j++;
+                in_bin = 0;
             }
         }
-
-        sum_new += fresh;
-        sum_ret += returned;
-        sum_served += f.served;
-        sum_rej += f.rejected;
-        sum_ab += f.abandoned;
-        sum_lost += lost;
-        if (util > peak_util) peak_util = util;
-        if (load > peak_load) peak_load = load;
-
-        double v[IC_SERIES_COUNT];
-        v[IC_S_ACTIVE_USERS] = base * 86400.0 / req_per_user_day;
-        v[IC_S_VISITS_WEEK] = base * visits_per_request;
-        v[IC_S_ARRIVALS] = arrivals / dt;
-        v[IC_S_RETRIES] = returned / dt;
-        v[IC_S_DEMAND_TOKENS] = arrivals / dt * tokens_per_req;
-        v[IC_S_CAPACITY_TOKENS] = svc_rate * tokens_per_req;
-        v[IC_S_SERVED] = f.served / dt;
-        v[IC_S_UTILIZATION] = util;
-        v[IC_S_OFFERED_LOAD] = capacity > 0 ? load : NAN;
-        v[IC_S_BACKLOG] = backlog;
-        v[IC_S_REJECTED] = f.rejected / dt;
-        v[IC_S_ABANDONED] = f.abandoned / dt;
-        v[IC_S_TTFT] = ttft;
-        v[IC_S_HEALTHY] = healthy;
-        v[IC_S_PROVISIONED] = provisioned;
-        v[IC_S_REPLICAS_UP] = replicas;
-        v[IC_S_POWER] = kw;
-        v[IC_S_COST_RATE] = usd_h;
-        v[IC_S_REVENUE_RATE] = rev / dt * 3600.0;
-        for (int s = 0; s < IC_SERIES_COUNT; s++) {
-            if (!isnan(v[s])) {
-                acc[s] += v[s];
-                cnt[s]++;
-            }
-        }
-        in_bin++;
-        if (in_bin == plan->steps_per_out || i == plan->nsteps - 1) {
-            for (int s = 0; s < IC_SERIES_COUNT; s++) {
-                rows[s][j] = cnt[s] ? (float)(acc[s] / cnt[s]) : NAN;
-                acc[s] = 0;
-                cnt[s] = 0;
-            }
-            for (int c = 0; c < nc; c++) {
-                crows[c][j] = (float)(cacc[c] / (double)in_bin);
-                cacc[c] = 0;
-            }
-            j++;
-            in_bin = 0;
-        }
-
-        if (g.model == IC_GROWTH_LOGISTIC)
-            elog /= gstep;
-        else if (g.model == IC_GROWTH_EXPONENTIAL)
-            gval *= gstep;
     }
+    st->x = x;
+    st->gval = gval;
+    st->elog = elog;
+    st->backlog = backlog;
+    st->retry_pool = retry_pool;
+    st->retained = retained;
+    st->sum_new = sum_new, st->sum_ret = sum_ret, st->sum_served = sum_served;
+    st->sum_rej = sum_rej, st->sum_ab = sum_ab, st->sum_lost = sum_lost;
+    st->peak_util = peak_util, st->peak_load = peak_load, st->hours = hours;
+    st->cost = cost, st->energy = energy, st->revenue = revenue;
+    st->degraded_steps = degraded_steps, st->outage_steps = outage_steps;
+}
 
-    /* The fleet's full capacity at the busiest hour, in units of the growth quantity. */
-    double full = 0;
-    for (int k = 0; k < np; k++)
-        full += floor(draw(plan, plan->pool[k].accelerators, vals) / ps[k].per_replica) *
-                (ps[k].feasible ? plan->pool[k].perf.requests_per_s : 0);
-    double fails = 0, nfails = 0;
+/* Per-path summaries; frees what the path allocated. */
+static void path_finish(const struct ic_plan *plan, struct path_state *st, struct ic_results *res) {
+    const int np = plan->n_pools;
+    const long p = st->p;
+    double full = 0, fails = 0, nfails = 0;
     for (int k = 0; k < np; k++) {
-        fails += ps[k].failures;
-        nfails += ps[k].node_failures;
+        full += st->ps[k].full_rps0;
+        fails += st->ps[k].failures;
+        nfails += st->ps[k].node_failures;
+        free(st->ps[k].heap);
+        st->ps[k].heap = NULL;
     }
     double *col;
 #define PUT(m, val)                                                                                \
@@ -1029,82 +1119,41 @@ static void run_path(const struct ic_plan *plan, long p, struct ic_results *res,
         col = ic_summary_col(res, m);                                                              \
         col[p] = (val);                                                                            \
     } while (0)
-    PUT(IC_M_OUTAGE, outage);
-    PUT(IC_M_FIRST_OUTAGE, first_outage);
-    PUT(IC_M_DEGRADED_MIN, degraded_steps * dt / 60.0);
-    PUT(IC_M_OUTAGE_MIN, outage_steps * dt / 60.0);
-    PUT(IC_M_NEW, sum_new);
-    PUT(IC_M_RETRIED, sum_ret);
-    PUT(IC_M_ARRIVED, sum_new + sum_ret);
-    PUT(IC_M_SERVED, sum_served);
-    PUT(IC_M_REJECTED, sum_rej);
-    PUT(IC_M_ABANDONED, sum_ab);
-    PUT(IC_M_LOST, sum_lost);
-    PUT(IC_M_PEAK_UTIL, peak_util);
-    PUT(IC_M_PEAK_LOAD, peak_load);
-    PUT(IC_M_USERS_RETAINED, retained);
-    PUT(IC_M_ACCEL_HOURS, hours);
-    PUT(IC_M_COST, cost);
-    PUT(IC_M_ENERGY, energy / 1000.0);
-    PUT(IC_M_REVENUE, revenue);
-    PUT(IC_M_MARGIN, revenue > 0 ? (revenue - cost) / revenue : NAN);
+    PUT(IC_M_OUTAGE, st->outage);
+    PUT(IC_M_FIRST_OUTAGE, st->first_outage);
+    PUT(IC_M_DEGRADED_MIN, st->degraded_steps * plan->dt / 60.0);
+    PUT(IC_M_OUTAGE_MIN, st->outage_steps * plan->dt / 60.0);
+    PUT(IC_M_NEW, st->sum_new);
+    PUT(IC_M_RETRIED, st->sum_ret);
+    PUT(IC_M_ARRIVED, st->sum_new + st->sum_ret);
+    PUT(IC_M_SERVED, st->sum_served);
+    PUT(IC_M_REJECTED, st->sum_rej);
+    PUT(IC_M_ABANDONED, st->sum_ab);
+    PUT(IC_M_LOST, st->sum_lost);
+    PUT(IC_M_PEAK_UTIL, st->peak_util);
+    PUT(IC_M_PEAK_LOAD, st->peak_load);
+    PUT(IC_M_USERS_RETAINED, st->retained);
+    PUT(IC_M_ACCEL_HOURS, st->hours);
+    PUT(IC_M_COST, st->cost);
+    PUT(IC_M_ENERGY, st->energy / 1000.0);
+    PUT(IC_M_REVENUE, st->revenue);
+    PUT(IC_M_MARGIN, st->revenue > 0 ? (st->revenue - st->cost) / st->revenue : NAN);
     PUT(IC_M_FAILURES, fails);
     PUT(IC_M_NODE_FAILURES, nfails);
-    PUT(IC_M_ACTIONS, as.actions);
-    PUT(IC_M_SCALED_OUT, as.ordered);
-    PUT(IC_M_FIRST_ACTION, as.first_t);
-    PUT(IC_M_SUSTAINABLE, full / (conversion * plan->diurnal_peak));
-    PUT(IC_M_REPLICA_RPS, ps[0].feasible ? plan->pool[0].perf.requests_per_s : 0.0);
+    PUT(IC_M_ACTIONS, st->as.actions);
+    PUT(IC_M_SCALED_OUT, st->as.ordered);
+    PUT(IC_M_FIRST_ACTION, st->as.first_t);
+    /* The fleet's full capacity at the busiest hour, in units of the growth quantity. */
+    PUT(IC_M_SUSTAINABLE, full / (st->conversion * plan->diurnal_peak));
+    PUT(IC_M_REPLICA_RPS, st->ps[0].feasible ? plan->pool[0].perf.requests_per_s : 0.0);
 #undef PUT
 }
 
-int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, struct ic_results *r,
-                  struct ic_error *err) {
-    long done = 0;
-    int nomem = 0;
-    int threads = opts && opts->threads > 0 ? opts->threads : 0;
-#ifdef _OPENMP
-    if (threads <= 0) threads = omp_get_max_threads();
-#else
-    threads = 1;
-#endif
-    r->threads = threads;
-#pragma omp parallel num_threads(threads)
-    {
-        struct workspace ws;
-        memset(&ws, 0, sizeof ws);
-        ws.vals = malloc(((size_t)plan->n_inputs + 1) * sizeof *ws.vals);
-        if (!ws.vals) {
-#pragma omp atomic write
-            nomem = 1;
-        }
-#pragma omp for schedule(dynamic, 1)
-        for (long p = 0; p < plan->paths; p++) {
-            if (ws.vals) run_path(plan, p, r, &ws);
-            long d;
-#pragma omp atomic capture
-            d = ++done;
-#ifdef _OPENMP
-            if (opts && opts->progress && omp_get_thread_num() == 0)
-                opts->progress(opts->progress_ctx, d, plan->paths);
-#else
-            if (opts && opts->progress) opts->progress(opts->progress_ctx, d, plan->paths);
-#endif
-        }
-        free(ws.vals);
-        for (int k = 0; k < IC_MAX_POOLS; k++) free(ws.heap[k]);
-    }
-    if (nomem) return ic_error_set(err, IC_ERR_NOMEM, "out of memory for per-thread workspace");
-    if (opts && opts->progress) opts->progress(opts->progress_ctx, plan->paths, plan->paths);
-    return IC_OK;
-}
-
-/* ---- reduction ----------------------------------------------------------------------------- */
-
-/* Quantiles over paths at every output time of `nrows` row sets (NaNs left out). */
-static int bands_of(const float *rows, int nrows, long paths, long nout, int nq, const double *q,
-                    float *bands) {
-    size_t np = (size_t)paths, no = (size_t)nout;
+/* Quantiles over all paths at each output time of a window: rows [row][path][w] -> bands
+ * [row][quantile][nout] at j0.. (NaNs left out).  Selection, not sorting: O(paths) per time. */
+static int window_bands(const struct window *win, long ncols, int row0, int nrows, int nq,
+                        const double *q, long nout, float *bands) {
+    size_t np = (size_t)win->paths, w = (size_t)win->w, nc = (size_t)ncols;
     int nomem = 0;
 #pragma omp parallel
     {
@@ -1114,28 +1163,136 @@ static int bands_of(const float *rows, int nrows, long paths, long nout, int nq,
             nomem = 1;
         }
 #pragma omp for schedule(static)
-        for (long k = 0; k < (long)((size_t)nrows * no); k++) {
+        for (long k = 0; k < (long)((size_t)nrows * nc); k++) {
             if (!col) continue;
-            size_t s = (size_t)k / no, j = (size_t)k % no, m = 0;
+            size_t r = (size_t)k / nc, jj = (size_t)k % nc, m = 0;
+            const float *src = win->buf + (size_t)(row0 + (int)r) * np * w;
             for (size_t p = 0; p < np; p++) {
-                float v = rows[(s * np + p) * no + j];
+                float v = src[p * w + jj];
                 if (!isnan(v)) col[m++] = v;
             }
-            ic_sort_floats(col, m);
+            double qs[IC_NUMARR_MAX];
+            ic_quantiles_select_f(col, m, q, nq, qs);
             for (int i = 0; i < nq; i++)
-                bands[(s * (size_t)nq + (size_t)i) * no + j] =
-                    (float)ic_quantile_sorted_f(col, m, q[i]);
+                bands[(r * (size_t)nq + (size_t)i) * (size_t)nout + (size_t)win->j0 + jj] =
+                    (float)qs[i];
         }
         free(col);
     }
     return nomem ? -1 : 0;
 }
 
+long ic_plan_window(const struct ic_plan *plan, long window_outputs) {
+    if (window_outputs > 0) return window_outputs < plan->nout ? window_outputs : plan->nout;
+    /* A window buffer of at most IC_WINDOW_BYTES. */
+    double per = (double)(IC_SERIES_COUNT + plan->n_classes) * (double)plan->paths * 4.0;
+    double w = floor(IC_WINDOW_BYTES / per);
+    if (w < 1) w = 1;
+    return w < (double)plan->nout ? (long)w : plan->nout;
+}
+
+double ic_plan_memory_bytes(const struct ic_plan *plan, long window) {
+    const struct ic_scenario *sc = plan->sc;
+    double paths = (double)plan->paths, nout = (double)plan->nout;
+    double rows = IC_SERIES_COUNT + plan->n_classes, nq = sc->output.quantiles.n;
+    double store = (double)plan->store_paths;
+    double bytes = 0;
+    bytes += paths * (double)path_state_size(plan);                         /* path states */
+    bytes += rows * paths * (double)window * 4.0;                           /* the window buffer */
+    bytes += paths * (IC_SUMMARY_COUNT * 8.0 + (plan->n_inputs + 1) * 8.0); /* per-path data */
+    bytes += rows * store * nout * 4.0;                                     /* stored series */
+    bytes += rows * nq * nout * 4.0;                                        /* bands */
+    bytes += 3.0 * store * (double)sc->fleet.autoscale.max_actions * 8.0;
+    bytes += (double)plan->nsteps * 8.0 + nout * 8.0; /* the plan's tables */
+    bytes += 2.0 * paths * 4.0;                       /* band workspaces */
+    return bytes;
+}
+
+int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, struct ic_results *r,
+                  struct ic_error *err) {
+    int threads = opts && opts->threads > 0 ? opts->threads : 0;
+#ifdef _OPENMP
+    if (threads <= 0) threads = omp_get_max_threads();
+#else
+    threads = 1;
+#endif
+    r->threads = threads;
+    const long paths = plan->paths, nout = plan->nout, spo = plan->steps_per_out;
+    const long w = ic_plan_window(plan, opts ? opts->window_outputs : 0);
+    const int rows = IC_SERIES_COUNT + plan->n_classes;
+    const size_t ssize = path_state_size(plan);
+    char *states = calloc((size_t)paths ? (size_t)paths : 1, ssize);
+    struct window win = {malloc((size_t)rows * (size_t)paths * (size_t)w * sizeof(float) + 1),
+                         paths, w, 0};
+    if (!states || !win.buf) {
+        free(states);
+        free(win.buf);
+        return ic_error_set(err, IC_ERR_NOMEM,
+                            "out of memory for %ld path states and a window of %ld output times",
+                            paths, w);
+    }
+#define STATE(p) ((struct path_state *)(states + (size_t)(p)*ssize))
+    int nomem = 0;
+#pragma omp parallel num_threads(threads)
+    {
+        double *vals = malloc(((size_t)plan->n_inputs + 1) * sizeof *vals);
+        if (!vals) {
+#pragma omp atomic write
+            nomem = 1;
+        }
+#pragma omp for schedule(dynamic, 16)
+        for (long p = 0; p < paths; p++)
+            if (vals) path_init(plan, p, r, vals, STATE(p));
+        free(vals);
+    }
+    if (nomem) {
+        free(states);
+        free(win.buf);
+        return ic_error_set(err, IC_ERR_NOMEM, "out of memory for per-thread workspace");
+    }
+    const long nwin = (nout + w - 1) / w;
+    long done = 0;
+    for (long k = 0; k < nwin && !nomem; k++) {
+        win.j0 = k * w;
+        long j1 = win.j0 + w < nout ? win.j0 + w : nout;
+        long i0 = win.j0 * spo, i1 = j1 * spo < plan->nsteps ? j1 * spo : plan->nsteps;
+#pragma omp parallel for schedule(dynamic, 4) num_threads(threads)
+        for (long p = 0; p < paths; p++) {
+            path_advance(plan, STATE(p), i0, i1, &win, r);
+            long d;
+#pragma omp atomic capture
+            d = ++done;
+            if (opts && opts->progress && (d & 63) == 0) {
+#pragma omp critical(ic_progress)
+                opts->progress(opts->progress_ctx, (long)((double)d / (double)nwin), paths);
+            }
+        }
+        /* Keep the stored paths' rows; reduce the window to bands. */
+        for (int row = 0; row < rows; row++)
+            for (long p = 0; p < r->store_paths; p++) {
+                float *dst = row < IC_SERIES_COUNT ? ic_series_row(r, row, p)
+                                                   : ic_class_row(r, row - IC_SERIES_COUNT, p);
+                memcpy(dst + win.j0, wrow(&win, row, p), (size_t)(j1 - win.j0) * sizeof(float));
+            }
+        if (window_bands(&win, j1 - win.j0, 0, IC_SERIES_COUNT, r->nq, r->q, nout, r->bands) ||
+            window_bands(&win, j1 - win.j0, IC_SERIES_COUNT, plan->n_classes, r->nq, r->q, nout,
+                         r->class_bands))
+            nomem = 1;
+    }
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (long p = 0; p < paths; p++) path_finish(plan, STATE(p), r);
+#undef STATE
+    free(states);
+    free(win.buf);
+    if (nomem) return ic_error_set(err, IC_ERR_NOMEM, "out of memory for the bands");
+    if (opts && opts->progress) opts->progress(opts->progress_ctx, paths, paths);
+    return IC_OK;
+}
+
+/* ---- reduction ----------------------------------------------------------------------------- */
+
 int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct ic_error *err) {
     size_t np = (size_t)r->paths;
-    if (bands_of(r->series, IC_SERIES_COUNT, r->paths, r->nout, r->nq, r->q, r->bands) ||
-        bands_of(r->class_arrivals, r->n_classes, r->paths, r->nout, r->nq, r->q, r->class_bands))
-        return ic_error_set(err, IC_ERR_NOMEM, "out of memory for the bands");
 
     struct ic_headline *h = &r->head;
     memset(h, 0, sizeof *h);

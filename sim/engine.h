@@ -14,6 +14,7 @@
 
 #include "../models/fleet.h"
 #include "../models/perf.h"
+#include "rng.h"
 #include "scenario.h"
 
 #include <stdint.h>
@@ -145,7 +146,9 @@ struct ic_plan {
     double context_cap;      /* tokens (the model's context) */
     double growth_ref_days;  /* the start, in days after the growth reference time */
     struct ic_growth growth; /* the curve's fixed parts (model, launch, points) */
-    int fit_n;               /* fitted growth parameters (0: none) */
+    double growth_t[IC_GROWTH_MAX_POINTS], growth_logv[IC_GROWTH_MAX_POINTS];
+    struct ic_zig zig; /* normal sampler tables */
+    int fit_n;         /* fitted growth parameters (0: none) */
     double fit_mean[IC_GROWTH_MAX_PARAMS], fit_chol[IC_GROWTH_MAX_PARAMS * IC_GROWTH_MAX_PARAMS];
     int has_mix_events; /* some event changes the request mix */
     int n_pools;
@@ -199,10 +202,20 @@ struct ic_results {
 typedef void (*ic_progress_fn)(void *ctx, long done, long total);
 
 struct ic_run_opts {
-    int threads; /* 0: OpenMP default */
+    int threads;         /* 0: OpenMP default */
+    long window_outputs; /* output intervals per engine window (0: automatic); results do not
+                            depend on it */
     ic_progress_fn progress;
     void *progress_ctx;
 };
+
+/* The engine steps every path through a window of output intervals at a time, then reduces the
+ * window to bands: memory grows with paths x window, not paths x horizon.  The automatic window
+ * keeps its buffer under IC_WINDOW_BYTES. */
+#define IC_WINDOW_BYTES (256.0 * 1048576.0)
+long ic_plan_window(const struct ic_plan *plan, long window_outputs);
+/* Estimated peak memory of a run (bytes), for refusing runs that would not fit. */
+double ic_plan_memory_bytes(const struct ic_plan *plan, long window);
 
 int ic_results_alloc(const struct ic_plan *plan, struct ic_results *r, struct ic_error *err);
 void ic_results_free(struct ic_results *r);
@@ -215,11 +228,13 @@ int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, st
 /* Bands (quantiles over paths at each output time) and the headline. */
 int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct ic_error *err);
 
+/* The series of a stored path (path < store_paths). */
 static inline float *ic_series_row(const struct ic_results *r, int s, long path) {
-    return r->series + ((size_t)s * (size_t)r->paths + (size_t)path) * (size_t)r->nout;
+    return r->series + ((size_t)s * (size_t)r->store_paths + (size_t)path) * (size_t)r->nout;
 }
 static inline float *ic_class_row(const struct ic_results *r, int c, long path) {
-    return r->class_arrivals + ((size_t)c * (size_t)r->paths + (size_t)path) * (size_t)r->nout;
+    return r->class_arrivals +
+           ((size_t)c * (size_t)r->store_paths + (size_t)path) * (size_t)r->nout;
 }
 static inline double *ic_summary_col(const struct ic_results *r, int m) {
     return r->summary + (size_t)m * (size_t)r->paths;

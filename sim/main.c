@@ -310,7 +310,7 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
         if (status == IC_OK) status = ic_results_alloc(&plan, &res, &err);
         if (status == IC_OK) {
             struct progress pr = {now_s(), 0, 0};
-            struct ic_run_opts ro = {threads, NULL, &pr};
+            struct ic_run_opts ro = {.threads = threads, .progress_ctx = &pr};
             if (!quiet && isatty(STDERR_FILENO)) ro.progress = progress_cb;
             status = ic_engine_run(&plan, &ro, &res, &err);
             engine_s = now_s() - pr.t0;

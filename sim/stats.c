@@ -72,3 +72,76 @@ int ic_cholesky(int n, const double *a, double *l) {
     }
     return 0;
 }
+
+/* Partially order x so that x[k] is the k-th smallest and nothing before it is larger. */
+static void select_k(float *x, size_t lo, size_t n, size_t k) {
+    size_t hi = n - 1;
+    while (hi > lo) {
+        /* Median of three as the pivot. */
+        size_t mid = lo + (hi - lo) / 2;
+        float a = x[lo], b = x[mid], c = x[hi];
+        float pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (x[i] < pivot) i++;
+            while (x[j] > pivot) j--;
+            if (i <= j) {
+                float t = x[i];
+                x[i] = x[j];
+                x[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return;
+    }
+}
+
+double ic_quantile_select_f(float *x, size_t n, double p) {
+    if (n == 0) return NAN;
+    double h = (double)(n - 1) * p;
+    size_t i = (size_t)floor(h);
+    if (i >= n - 1) i = n - 1;
+    select_k(x, 0, n, i);
+    double lo = x[i];
+    if (i + 1 >= n || h == (double)i) return lo;
+    /* The next order statistic is the smallest of the part above i. */
+    float nxt = x[i + 1];
+    for (size_t k = i + 2; k < n; k++)
+        if (x[k] < nxt) nxt = x[k];
+    return lo + (h - (double)i) * ((double)nxt - lo);
+}
+
+void ic_quantiles_select_f(float *x, size_t n, const double *p, int np, double *out) {
+    size_t from = 0; /* everything below `from` is <= x[from - 1] and already placed */
+    for (int q = 0; q < np; q++) {
+        if (n == 0) {
+            out[q] = NAN;
+            continue;
+        }
+        double h = (double)(n - 1) * p[q];
+        size_t i = (size_t)floor(h);
+        if (i >= n - 1) i = n - 1;
+        if (i >= from) select_k(x, from, n, i);
+        double lo = x[i];
+        if (i + 1 >= n || h == (double)i) {
+            out[q] = lo;
+        } else {
+            /* The next order statistic: the smallest above rank i; put it at i + 1. */
+            size_t m = i + 1;
+            for (size_t k = i + 2; k < n; k++)
+                if (x[k] < x[m]) m = k;
+            float t = x[i + 1];
+            x[i + 1] = x[m];
+            x[m] = t;
+            out[q] = lo + (h - (double)i) * ((double)x[i + 1] - lo);
+        }
+        from = i + 1;
+    }
+}

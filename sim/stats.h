@@ -16,6 +16,13 @@ void ic_wilson(long k, long n, double z, double *lo, double *hi);
 double ic_quantile_sorted(const double *x, size_t n, double p);
 double ic_quantile_sorted_f(const float *x, size_t n, double p);
 
+/* The same quantile of n unsorted values by selection (Hoare's quickselect, O(n)); the values
+ * are reordered. */
+double ic_quantile_select_f(float *x, size_t n, double p);
+/* Several increasing quantiles at once: each selection works on what the previous one left
+ * above its rank, so the cost stays near one selection. */
+void ic_quantiles_select_f(float *x, size_t n, const double *p, int np, double *out);
+
 /* Sort doubles (NaNs removed first); returns the number of non-NaN values left in x. */
 size_t ic_sort_finite(double *x, size_t n);
 void ic_sort_floats(float *x, size_t n);

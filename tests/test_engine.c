@@ -13,6 +13,8 @@ struct run {
     struct ic_results res;
 };
 
+static long window = 0; /* engine window (output intervals); 0: automatic */
+
 static int run(const char *text, const char *const *sets, int nsets, int threads, struct run *r) {
     struct ic_error err = {0};
     struct ic_diag d;
@@ -22,7 +24,7 @@ static int run(const char *text, const char *const *sets, int nsets, int threads
     for (size_t i = 0; i < d.count; i++) fprintf(stderr, "%s\n", d.msgs[i]);
     ic_diag_free(&d);
     if (rc) return rc;
-    struct ic_run_opts ro = {threads, NULL, NULL};
+    struct ic_run_opts ro = {.threads = threads, .window_outputs = window};
     rc = ic_plan_compile(&r->sc, &r->plan, &err);
     if (!rc) rc = ic_results_alloc(&r->plan, &r->res, &err);
     if (!rc) rc = ic_engine_run(&r->plan, &ro, &r->res, &err);
@@ -58,17 +60,28 @@ static const char *busy =
     "\"failure_rate_per_hour\": 0.002}}\n";
 
 static void test_determinism(void) {
-    struct run *a = calloc(3, sizeof *a);
-    for (int t = 0; t < 3; t++) CHECK(run(busy, NULL, 0, t + 1, &a[t]) == 0);
-    size_t ns = (size_t)IC_SERIES_COUNT * 37 * (size_t)a[0].res.nout * sizeof(float);
+    /* Threads 1, 2, 3 and engine windows of 1, 7 and all output intervals: the same numbers. */
+    struct run *a = calloc(5, sizeof *a);
+    const int threads[5] = {1, 2, 3, 2, 3};
+    const long windows[5] = {0, 0, 0, 1, 7};
+    for (int t = 0; t < 5; t++) {
+        window = windows[t];
+        CHECK(run(busy, NULL, 0, threads[t], &a[t]) == 0);
+    }
+    window = 0;
+    size_t no = (size_t)a[0].res.nout;
+    size_t ns = (size_t)IC_SERIES_COUNT * 5 * no * sizeof(float);
     size_t nm = (size_t)IC_SUMMARY_COUNT * 37 * sizeof(double);
     size_t ni = (size_t)a[0].res.n_inputs * 37 * sizeof(double);
-    size_t nb = (size_t)IC_SERIES_COUNT * 5 * (size_t)a[0].res.nout * sizeof(float);
-    for (int t = 1; t < 3; t++) {
+    size_t nb = (size_t)IC_SERIES_COUNT * 5 * no * sizeof(float);
+    size_t nc = (size_t)a[0].res.n_classes * 5 * no * sizeof(float);
+    for (int t = 1; t < 5; t++) {
         CHECK(memcmp(a[0].res.series, a[t].res.series, ns) == 0);
+        CHECK(memcmp(a[0].res.class_arrivals, a[t].res.class_arrivals, nc) == 0);
         CHECK(memcmp(a[0].res.summary, a[t].res.summary, nm) == 0);
         CHECK(memcmp(a[0].res.inputs, a[t].res.inputs, ni) == 0);
         CHECK(memcmp(a[0].res.bands, a[t].res.bands, nb) == 0);
+        CHECK(memcmp(a[0].res.class_bands, a[t].res.class_bands, nc) == 0);
         CHECK(memcmp(&a[0].res.head, &a[t].res.head, sizeof a[0].res.head) == 0);
     }
     /* Some paths have outages and some do not: the test exercises both branches. */
@@ -97,7 +110,7 @@ static void test_determinism(void) {
     CHECK(same);
     CHECK(b.res.head.outages < a[0].res.head.outages);
     done(&b);
-    for (int t = 0; t < 3; t++) done(&a[t]);
+    for (int t = 0; t < 5; t++) done(&a[t]);
     free(a);
 }
 
@@ -151,9 +164,9 @@ static void test_arrivals(void) {
 /* Mean over paths and over output times [j0, j1) of a stored series. */
 static double series_mean(const struct ic_results *r, int s, long j0, long j1) {
     double acc = 0;
-    for (long p = 0; p < r->paths; p++)
+    for (long p = 0; p < r->store_paths; p++)
         for (long j = j0; j < j1; j++) acc += ic_series_row(r, s, p)[j];
-    return acc / (double)(r->paths * (j1 - j0));
+    return acc / (double)(r->store_paths * (j1 - j0));
 }
 
 /* Weekly web visits through the funnel; the visits series shows the curve itself. */
@@ -349,7 +362,8 @@ static void test_fitted_growth(void) {
 static void test_failures(void) {
     const char *fl =
         "{\"name\": \"fl\", \"paths\": 40, \"start\": \"2024-01-01T00:00:00Z\", "
-        "\"horizon_days\": 10, \"step_s\": 300, \"output\": {\"interval_s\": 3600},\n"
+        "\"horizon_days\": 10, \"step_s\": 300, \"output\": {\"interval_s\": 3600, "
+        "\"store_paths\": 40},\n"
         " \"traffic\": {\"growth\": {\"initial\": 1000}},\n"
         " \"model\": \"llama-3.1-8b\", \"accelerator\": \"nvidia_h100_sxm\", \"fleet\": "
         "{\"accelerators\": 16384, \"repair_hours\": 6}}";

@@ -63,9 +63,8 @@ int main(void) {
     CHECK_NEAR(ic_growth_value(&g, 5 + 1e4), 2.2e7, 1e-12);
     /* Piecewise log-linear: through the points, geometric in between, extended at the end
      * segments' rates. */
-    g = (struct ic_growth){.model = IC_GROWTH_PIECEWISE, .npoints = 3};
-    g.t_days[0] = 0, g.t_days[1] = 41, g.t_days[2] = 91;
-    g.log_v[0] = log(1e5), g.log_v[1] = log(4e5), g.log_v[2] = log(1.6e6);
+    const double pt[3] = {0, 41, 91}, pv[3] = {log(1e5), log(4e5), log(1.6e6)};
+    g = (struct ic_growth){.model = IC_GROWTH_PIECEWISE, .npoints = 3, .t_days = pt, .log_v = pv};
     CHECK_NEAR(ic_growth_value(&g, 41), 4e5, 1e-12);
     CHECK_NEAR(ic_growth_value(&g, 20.5), 2e5, 1e-12);
     CHECK_NEAR(ic_growth_value(&g, 141), 1.6e6 * 4, 1e-12);
