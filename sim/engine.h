@@ -130,6 +130,7 @@ struct ic_pool_plan {
 struct ic_plan {
     const struct ic_scenario *sc;
     long paths;
+    long path0; /* global index of the first path (blocks of paths); 0 normally */
     long nsteps, nout, steps_per_out;
     double dt;
     double *diurnal; /* per step */
@@ -168,6 +169,9 @@ struct ic_headline {
     long outages;
     double p_outage, p_lo, p_hi; /* Wilson 95% interval */
     double first_outage_q[3];    /* p10, p50, p90 of first-outage time among paths with one */
+    double first_outage_ci[2];   /* 95% interval of its median (order statistics) */
+    double lost_ci[2];           /* 95% interval of the median lost requests */
+    double cost_q50, cost_ci[2]; /* median cost and its 95% interval */
     double lost_mean, lost_q50, lost_q95;
     double lost_fraction_mean; /* lost / arrived */
     double peak_load_q50, peak_load_q95;
@@ -205,6 +209,7 @@ struct ic_run_opts {
     int threads;         /* 0: OpenMP default */
     long window_outputs; /* output intervals per engine window (0: automatic); results do not
                             depend on it */
+    int summaries_only;  /* no series and no bands (the path blocks of --target-ci) */
     ic_progress_fn progress;
     void *progress_ctx;
 };
@@ -215,7 +220,10 @@ struct ic_run_opts {
 #define IC_WINDOW_BYTES (256.0 * 1048576.0)
 long ic_plan_window(const struct ic_plan *plan, long window_outputs);
 /* Estimated peak memory of a run (bytes), for refusing runs that would not fit. */
-double ic_plan_memory_bytes(const struct ic_plan *plan, long window);
+double ic_plan_memory_bytes(const struct ic_plan *plan, long window, int threads);
+
+/* The threads a run with threads = 0 uses (OpenMP's default; 1 without OpenMP). */
+int ic_default_threads(void);
 
 int ic_results_alloc(const struct ic_plan *plan, struct ic_results *r, struct ic_error *err);
 void ic_results_free(struct ic_results *r);
@@ -224,6 +232,16 @@ void ic_results_free(struct ic_results *r);
  * opts->threads is. */
 int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, struct ic_results *r,
                   struct ic_error *err);
+
+/* --target-ci: run blocks of `block` paths (summaries only) until the Wilson 95% interval of
+ * the outage probability is narrower than `width`, or plan->paths are done; *paths_out is the
+ * number of paths that took (a multiple of the block, or all).  Deterministic for a seed: the
+ * paths are the same whatever the block size, and the blocks are run in order.  `report` (may
+ * be NULL) is told each block's running count. */
+typedef void (*ic_block_fn)(void *ctx, long paths, long outages, double lo, double hi);
+int ic_engine_target_ci(const struct ic_plan *plan, double width, long block,
+                        const struct ic_run_opts *opts, ic_block_fn report, void *ctx,
+                        long *paths_out, struct ic_error *err);
 
 /* Bands (quantiles over paths at each output time) and the headline. */
 int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct ic_error *err);

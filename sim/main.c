@@ -61,6 +61,11 @@ static const char *usage_run =
     "on it\n"
     "      --set /ptr=VALUE     override any field by JSON Pointer; VALUE is JSON or a string\n"
     "                           (repeatable), e.g. --set /fleet/accelerators=2048\n"
+    "      --target-ci WIDTH    run blocks of paths until the 95%% interval of P(outage) is\n"
+    "                           narrower than WIDTH (at most /paths); deterministic for a seed\n"
+    "      --block-paths N      paths per block for --target-ci (default 1000)\n"
+    "      --max-memory SIZE    refuse runs estimated to need more (e.g. 2G, 512M; default 80%%\n"
+    "                           of physical memory)\n"
     "  -q, --quiet              no progress bar and no headline text\n"
     "      --json               print the headline as one JSON object on stdout\n"
     "  -h, --help               this help\n"
@@ -218,6 +223,58 @@ static void progress_cb(void *ctx, long done, long total) {
     if (done >= total) fprintf(stderr, "\n");
 }
 
+/* "2G", "512M", "64k" or bytes; <= 0 when malformed. */
+static double parse_size(const char *s) {
+    char *end;
+    double x = strtod(s, &end);
+    if (end == s || !(x > 0)) return -1;
+    double mult = 1;
+    switch (*end) {
+    case 'k':
+    case 'K':
+        mult = 1024.0;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        mult = 1048576.0;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        mult = 1073741824.0;
+        end++;
+        break;
+    case 't':
+    case 'T':
+        mult = 1099511627776.0;
+        end++;
+        break;
+    default:
+        break;
+    }
+    if (*end == 'B' || *end == 'b') end++;
+    return *end ? -1 : x * mult;
+}
+
+static double physical_memory(void) {
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? (double)pages * (double)size : 0;
+}
+
+struct block_report {
+    int quiet;
+};
+
+static void block_cb(void *ctx, long paths, long outages, double lo, double hi) {
+    const struct block_report *b = ctx;
+    if (!b->quiet)
+        fprintf(stderr,
+                "  --target-ci: %ld paths, %ld outages, P(outage) 95%% CI [%.4f, %.4f] "
+                "(width %.4f)\n",
+                paths, outages, lo, hi, hi - lo);
+}
+
 /* ---- run ----------------------------------------------------------------------------------- */
 
 static int cmd_run(int argc, char **argv, const char *cmdline) {
@@ -228,12 +285,17 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
                                              {"set", required_argument, 0, 'S'},
                                              {"quiet", no_argument, 0, 'q'},
                                              {"json", no_argument, 0, 'J'},
+                                             {"target-ci", required_argument, 0, 'C'},
+                                             {"block-paths", required_argument, 0, 'B'},
+                                             {"max-memory", required_argument, 0, 'M'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     struct load_args la;
     memset(&la, 0, sizeof la);
     const char *out_path = NULL;
     int threads = 0, quiet = 0, json = 0, c;
+    double target_ci = 0, max_memory = 0;
+    long block = 1000;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:n:s:t:qh", longopts, NULL)) != -1) {
         char *end;
@@ -268,6 +330,29 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
             break;
         case 'J':
             json = 1;
+            break;
+        case 'C':
+            target_ci = strtod(optarg, &end);
+            if (*end || end == optarg || !(target_ci > 0 && target_ci < 1))
+                return usage_error(usage_run,
+                                   "--target-ci: got \"%s\", expected an interval width in (0, 1)",
+                                   optarg);
+            break;
+        case 'B':
+            block = strtol(optarg, &end, 10);
+            if (*end || end == optarg || block < 1)
+                return usage_error(usage_run,
+                                   "--block-paths: got \"%s\", expected a positive "
+                                   "integer",
+                                   optarg);
+            break;
+        case 'M':
+            max_memory = parse_size(optarg);
+            if (!(max_memory > 0))
+                return usage_error(usage_run,
+                                   "--max-memory: got \"%s\", expected a size such as 2G, 512M "
+                                   "or 1000000000",
+                                   optarg);
             break;
         case 'h':
             fputs(usage_run, stdout);
@@ -304,6 +389,36 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
     char *resolved = NULL;
     double engine_s = 0;
     int status = ic_plan_compile(sc, &plan, &err);
+    if (status == IC_OK && target_ci > 0) {
+        /* Blocks of paths (summaries only) until the interval is narrow enough; then the run
+         * proper with that many paths, which are the same paths. */
+        long n = 0;
+        struct block_report br = {quiet || json};
+        struct ic_run_opts bo = {.threads = threads};
+        status = ic_engine_target_ci(&plan, target_ci, block, &bo, block_cb, &br, &n, &err);
+        ic_plan_free(&plan);
+        if (status == IC_OK) {
+            sc->paths = n;
+            status = ic_plan_compile(sc, &plan, &err);
+        } else {
+            plan.diurnal = plan.time_s = NULL;
+        }
+    }
+    double mem_est = 0;
+    if (status == IC_OK) {
+        mem_est = ic_plan_memory_bytes(&plan, ic_plan_window(&plan, 0), threads);
+        double limit = max_memory > 0 ? max_memory : 0.8 * physical_memory();
+        if (limit > 0 && mem_est > limit) {
+            status = ic_error_set(
+                &err, IC_ERR_INVALID,
+                "the run needs about %.2f GiB, more than the limit of %.2f GiB (--max-memory); "
+                "lower /paths (now %ld) or /output/store_paths (now %ld), or raise "
+                "/output/interval_s (now %g s)",
+                mem_est / 1073741824.0, limit / 1073741824.0, plan.paths, plan.store_paths,
+                sc->output.interval_s);
+            ic_plan_free(&plan);
+        }
+    }
     if (status != IC_OK) ic_error_prefix(&err, "%s: ", file);
     if (status == IC_OK) {
         status = ic_output_open(&out, out_path, &err);
@@ -329,7 +444,9 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
             ic_report_from_run(&plan, &res, &rep);
             ic_strlcpy(rep.file, out_path, sizeof rep.file);
             rep.engine_s = engine_s;
+            rep.memory_bytes = mem_est;
             rep.write_s = now_s() - t_reduce;
+            rep.peak_rss_bytes = ic_peak_rss_bytes();
             if (json) {
                 ic_report_print_json(stdout, &rep);
             } else if (!quiet) {

@@ -364,6 +364,10 @@ static int write_all(hid_t fid, const struct ic_plan *plan, const struct ic_resu
         bad |= attr_int64(g_sum, "outage_paths", h->outages);
         bad |= attr_int64(g_sum, "paths", h->paths);
         bad |= attr_doubles(g_sum, "first_outage_s_p10_p50_p90", h->first_outage_q, 3);
+        bad |= attr_doubles(g_sum, "first_outage_s_p50_ci95", h->first_outage_ci, 2);
+        bad |= attr_doubles(g_sum, "lost_requests_p50_ci95", h->lost_ci, 2);
+        bad |= attr_double(g_sum, "cost_usd_p50", h->cost_q50);
+        bad |= attr_doubles(g_sum, "cost_usd_p50_ci95", h->cost_ci, 2);
         bad |= attr_double(g_sum, "lost_requests_mean", h->lost_mean);
         bad |= attr_double(g_sum, "lost_requests_p50", h->lost_q50);
         bad |= attr_double(g_sum, "lost_requests_p95", h->lost_q95);
@@ -512,6 +516,10 @@ int ic_output_info(const char *path, int json, void *file, struct ic_error *err)
     h->outages = (long)read_double(g, "outage_paths");
     h->paths = (long)read_double(g, "paths");
     read_doubles(g, "first_outage_s_p10_p50_p90", h->first_outage_q, 3);
+    read_doubles(g, "first_outage_s_p50_ci95", h->first_outage_ci, 2);
+    read_doubles(g, "lost_requests_p50_ci95", h->lost_ci, 2);
+    h->cost_q50 = read_double(g, "cost_usd_p50");
+    read_doubles(g, "cost_usd_p50_ci95", h->cost_ci, 2);
     h->lost_mean = read_double(g, "lost_requests_mean");
     h->lost_q50 = read_double(g, "lost_requests_p50");
     h->lost_q95 = read_double(g, "lost_requests_p95");

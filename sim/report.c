@@ -58,14 +58,26 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
         fmt_time(rep, h->first_outage_q[0], a, sizeof a);
         fmt_time(rep, h->first_outage_q[1], b, sizeof b);
         fmt_time(rep, h->first_outage_q[2], c, sizeof c);
-        fprintf(f, "  first outage  median %s  (p10 %s, p90 %s)\n", b, a, c);
+        char l[40], u[40];
+        fmt_time(rep, h->first_outage_ci[0], l, sizeof l);
+        fmt_time(rep, h->first_outage_ci[1], u, sizeof u);
+        /* the interval's ends without the year ("MM-DD HH:MM"), n/a as such */
+        const char *ls = strlen(l) >= 16 ? l + 5 : l, *us = strlen(u) >= 16 ? u + 5 : u;
+        fprintf(f, "  first outage  median %s [95%% CI %s, %s]  (p10 %s, p90 %s)\n", b, ls, us, a,
+                c);
     }
-    fprintf(f, "  lost requests  mean %.4g (%.2f%% of new requests), median %.4g, p95 %.4g\n",
-            h->lost_mean, 100.0 * h->lost_fraction_mean, h->lost_q50, h->lost_q95);
+    fprintf(f,
+            "  lost requests  mean %.4g (%.2f%% of new requests), median %.4g [95%% CI %.4g, "
+            "%.4g], p95 %.4g\n",
+            h->lost_mean, 100.0 * h->lost_fraction_mean, h->lost_q50, h->lost_ci[0], h->lost_ci[1],
+            h->lost_q95);
     fprintf(f, "  peak offered load  median %.2f, p95 %.2f;  degraded %.0f min per path (mean)\n",
             h->peak_load_q50, h->peak_load_q95, h->degraded_minutes_mean);
-    fprintf(f, "  cost  $%.4g per path (mean), %.4g accelerator-hours, %.4g MWh\n",
-            h->cost_mean_usd, h->accel_hours_mean, h->energy_mean_mwh);
+    fprintf(f,
+            "  cost  $%.4g per path (mean; median $%.4g [95%% CI %.4g, %.4g]), %.4g "
+            "accelerator-hours, %.4g MWh\n",
+            h->cost_mean_usd, h->cost_q50, h->cost_ci[0], h->cost_ci[1], h->accel_hours_mean,
+            h->energy_mean_mwh);
     if (h->revenue_mean_usd > 0)
         fprintf(f, "  revenue  $%.4g per path (mean), gross margin %.1f%%\n", h->revenue_mean_usd,
                 100.0 * h->margin_mean);
@@ -79,6 +91,9 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
                 "write %.2f s\n",
                 rep->path_steps, rep->engine_s, rep->path_steps / rep->engine_s / 1e6, rep->threads,
                 rep->threads == 1 ? "" : "s", rep->write_s);
+    if (rep->peak_rss_bytes > 0)
+        fprintf(f, "  memory  peak %.1f MiB resident (estimated %.1f MiB)\n",
+                rep->peak_rss_bytes / 1048576.0, rep->memory_bytes / 1048576.0);
 }
 
 static void add_num(cJSON *o, const char *k, double v) {
@@ -117,6 +132,20 @@ void ic_report_print_json(FILE *f, const struct ic_report *rep) {
     } else {
         cJSON_AddNullToObject(o, "first_outage_p50");
     }
+    cJSON *fci = cJSON_AddArrayToObject(o, "first_outage_s_p50_ci95");
+    cJSON_AddItemToArray(fci, isfinite(h->first_outage_ci[0])
+                                  ? cJSON_CreateNumber(h->first_outage_ci[0])
+                                  : cJSON_CreateNull());
+    cJSON_AddItemToArray(fci, isfinite(h->first_outage_ci[1])
+                                  ? cJSON_CreateNumber(h->first_outage_ci[1])
+                                  : cJSON_CreateNull());
+    cJSON *lci = cJSON_AddArrayToObject(o, "lost_requests_p50_ci95");
+    cJSON_AddItemToArray(lci, cJSON_CreateNumber(h->lost_ci[0]));
+    cJSON_AddItemToArray(lci, cJSON_CreateNumber(h->lost_ci[1]));
+    add_num(o, "cost_usd_p50", h->cost_q50);
+    cJSON *cci = cJSON_AddArrayToObject(o, "cost_usd_p50_ci95");
+    cJSON_AddItemToArray(cci, cJSON_CreateNumber(h->cost_ci[0]));
+    cJSON_AddItemToArray(cci, cJSON_CreateNumber(h->cost_ci[1]));
     add_num(o, "lost_requests_mean", h->lost_mean);
     add_num(o, "lost_requests_p50", h->lost_q50);
     add_num(o, "lost_requests_p95", h->lost_q95);
@@ -131,8 +160,13 @@ void ic_report_print_json(FILE *f, const struct ic_report *rep) {
     add_num(o, "cost_usd_mean", h->cost_mean_usd);
     add_num(o, "accelerator_hours_mean", h->accel_hours_mean);
     add_num(o, "energy_mwh_mean", h->energy_mean_mwh);
+    if (rep->memory_bytes > 0)
+        cJSON_AddNumberToObject(o, "memory_estimate_bytes", rep->memory_bytes);
+    if (rep->peak_rss_bytes > 0)
+        cJSON_AddNumberToObject(o, "peak_memory_bytes", rep->peak_rss_bytes);
     if (rep->engine_s > 0) {
         cJSON_AddNumberToObject(o, "engine_seconds", rep->engine_s);
+        cJSON_AddNumberToObject(o, "write_seconds", rep->write_s);
         cJSON_AddNumberToObject(o, "path_steps", rep->path_steps);
         cJSON_AddNumberToObject(o, "threads", rep->threads);
     }

@@ -26,7 +26,9 @@ struct ic_report {
     double engine_s, write_s; /* 0: unknown */
     double path_steps;
     int threads;
-    int weekly_visits; /* the growth quantity is weekly web visits */
+    int weekly_visits;     /* the growth quantity is weekly web visits */
+    double memory_bytes;   /* the run's estimated peak memory (0: unknown) */
+    double peak_rss_bytes; /* its measured peak resident memory (0: unknown) */
     char version[64], git_commit[64], created_utc[40], command_line[1024], file[4096];
     struct ic_headline h;
 };

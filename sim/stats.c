@@ -145,3 +145,16 @@ void ic_quantiles_select_f(float *x, size_t n, const double *p, int np, double *
         from = i + 1;
     }
 }
+
+void ic_quantile_ci(const double *x, size_t n, double p, double z, double *lo, double *hi) {
+    if (n == 0) {
+        *lo = *hi = NAN;
+        return;
+    }
+    double np = (double)n * p, half = z * sqrt(np * (1.0 - p));
+    double l = floor(np - half), u = ceil(np + half); /* 1-based ranks */
+    if (l < 1) l = 1;
+    if (u > (double)n) u = (double)n;
+    *lo = x[(size_t)l - 1];
+    *hi = x[(size_t)u - 1];
+}

@@ -23,6 +23,12 @@ double ic_quantile_select_f(float *x, size_t n, double p);
  * above its rank, so the cost stays near one selection. */
 void ic_quantiles_select_f(float *x, size_t n, const double *p, int np, double *out);
 
+/* Distribution-free 95% (z = 1.96) interval of the p-quantile from n sorted values: the order
+ * statistics of ranks np -/+ z sqrt(np(1-p)) (the normal approximation to the binomial count
+ * below the quantile; W. J. Conover, "Practical Nonparametric Statistics", 3rd ed., 1999, 3.2).
+ * NaN when n == 0. */
+void ic_quantile_ci(const double *sorted, size_t n, double p, double z, double *lo, double *hi);
+
 /* Sort doubles (NaNs removed first); returns the number of non-NaN values left in x. */
 size_t ic_sort_finite(double *x, size_t n);
 void ic_sort_floats(float *x, size_t n);

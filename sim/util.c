@@ -170,3 +170,17 @@ void ic_strlcpy(char *dst, const char *src, size_t size) {
     memcpy(dst, src, n);
     dst[n] = '\0';
 }
+
+double ic_peak_rss_bytes(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return 0;
+    char line[256];
+    double kb = 0;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "VmHWM:", 6) == 0) {
+            kb = strtod(line + 6, NULL);
+            break;
+        }
+    fclose(f);
+    return kb * 1024.0;
+}

@@ -24,4 +24,9 @@ void ic_pointer_append(char *buf, size_t size, const char *token);
 /* Copy at most size-1 bytes and terminate. */
 void ic_strlcpy(char *dst, const char *src, size_t size);
 
+/* Peak resident memory of this process image so far, in bytes (Linux: VmHWM of
+ * /proc/self/status, which unlike getrusage's ru_maxrss does not carry over the peak of the
+ * process that exec'd us); 0 when unknown. */
+double ic_peak_rss_bytes(void);
+
 #endif

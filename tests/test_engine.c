@@ -4,6 +4,7 @@
 #include "catalog_io.h"
 #include "check.h"
 #include "engine.h"
+#include "stats.h"
 
 static struct ic_catalog cat;
 
@@ -479,6 +480,113 @@ static void test_pools_and_economics(void) {
     done(&a);
 }
 
+/* Blocks of paths: a plan that starts at path k (path0) and runs only summaries gives, path for
+ * path, the summaries of the full run, whatever the block size; --target-ci is built on it. */
+static void test_blocks(void) {
+    struct run full;
+    CHECK(run(busy, NULL, 0, 2, &full) == 0);
+    const long n = full.plan.paths;
+    for (long b = 1; b <= 16; b *= 4) {
+        for (long k = 0; k < n; k += b) {
+            struct ic_plan pc = full.plan;
+            pc.path0 = k;
+            pc.paths = b < n - k ? b : n - k;
+            pc.store_paths = 0;
+            struct ic_results r;
+            struct ic_error err = {0};
+            struct ic_run_opts ro = {.threads = (int)(1 + k % 2), .summaries_only = 1};
+            CHECK(ic_results_alloc(&pc, &r, &err) == 0);
+            CHECK(ic_engine_run(&pc, &ro, &r, &err) == 0);
+            for (int m = 0; m < IC_SUMMARY_COUNT; m++)
+                for (long p = 0; p < pc.paths; p++) {
+                    double x = ic_summary_col(&r, m)[p], y = ic_summary_col(&full.res, m)[k + p];
+                    CHECK(x == y || (isnan(x) && isnan(y)));
+                }
+            for (int i = 0; i < r.n_inputs; i++)
+                CHECK(memcmp(r.inputs + (size_t)i * (size_t)r.paths,
+                             full.res.inputs + (size_t)i * (size_t)n + (size_t)k,
+                             (size_t)pc.paths * sizeof(double)) == 0);
+            ic_results_free(&r);
+        }
+    }
+    done(&full);
+}
+
+/* A case whose outage probability is known: an outage of the whole fleet that happens on a path
+ * with probability q (a per-path choice of the fraction lost), on a fleet far larger than the
+ * demand.  P(outage) = q exactly; the Wilson 95% interval should cover it in about 95% of
+ * independent runs, and --target-ci stops at the first block whose interval is narrow enough,
+ * the same number of paths at any thread count. */
+static const char *known =
+    "{\"name\": \"k\", \"paths\": 200, \"start\": \"2024-01-01T00:00:00Z\", \"horizon_days\": "
+    "0.5, \"step_s\": 600, \"output\": {\"interval_s\": 3600, \"store_paths\": 0},\n"
+    " \"traffic\": {\"growth\": {\"initial\": 1000}},\n"
+    " \"model\": \"llama-3.1-8b\", \"accelerator\": \"nvidia_h100_sxm\", \"fleet\": "
+    "{\"accelerators\": 64, \"failure_rate_per_hour\": 0, \"outages\": [{\"start\": "
+    "\"2024-01-01T03:00:00Z\", \"duration_s\": 7200, \"fraction\": {\"dist\": \"choice\", "
+    "\"values\": [0, 1], \"weights\": [0.85, 0.15]}}]}}";
+
+static void test_known_probability(void) {
+    int covered = 0, reps = 200;
+    char seed[64];
+    for (int s = 0; s < reps; s++) {
+        snprintf(seed, sizeof seed, "/seed=%d", 1000 + s);
+        const char *sets[] = {seed};
+        struct run r;
+        CHECK(run(known, sets, 1, 1, &r) == 0);
+        const struct ic_headline *h = &r.res.head;
+        CHECK(h->paths == 200);
+        covered += h->p_lo <= 0.15 && 0.15 <= h->p_hi;
+        /* the interval is the Wilson interval of what was counted */
+        double lo, hi;
+        ic_wilson(h->outages, h->paths, 1.959963984540054, &lo, &hi);
+        CHECK(lo == h->p_lo && hi == h->p_hi);
+        done(&r);
+    }
+    /* Binomial(200, ~0.95): outside [176, 198] with probability below 1e-4. */
+    fprintf(stderr, "  Wilson 95%% interval covered P = 0.15 in %d of %d runs\n", covered, reps);
+    CHECK(covered >= 176 && covered <= 198);
+
+    /* --target-ci: width 0.06 needs about 4 x 1.96^2 x 0.15 x 0.85 / 0.06^2 = 544 paths. */
+    const char *big[] = {"/paths=100000"};
+    long got[3];
+    for (int t = 1; t <= 3; t++) {
+        struct run r;
+        struct ic_error err = {0};
+        struct ic_diag d;
+        ic_diag_init(&d);
+        struct ic_load_opts o = {big, 1};
+        CHECK(ic_scenario_load_string(known, "k.json", &o, &cat, &r.sc, &d, &err) == 0);
+        ic_diag_free(&d);
+        CHECK(ic_plan_compile(&r.sc, &r.plan, &err) == 0);
+        struct ic_run_opts ro = {.threads = t};
+        CHECK(ic_engine_target_ci(&r.plan, 0.06, 50 * t, &ro, NULL, NULL, &got[t - 1], &err) == 0);
+        ic_plan_free(&r.plan);
+    }
+    fprintf(stderr, "  --target-ci 0.06: %ld, %ld, %ld paths (blocks of 50, 100, 150)\n", got[0],
+            got[1], got[2]);
+    for (int t = 0; t < 3; t++) CHECK(got[t] > 350 && got[t] < 900 && got[t] % (50 * (t + 1)) == 0);
+    /* Blocks of 50 and 150 must agree on the outage count at 450 and 900 paths etc.: the same
+     * paths.  The first block-of-150 stop is at or after the first block-of-50 stop. */
+    CHECK(got[2] >= got[0] - 100);
+    /* The same block size gives the same answer at any thread count. */
+    long again;
+    {
+        struct run r;
+        struct ic_error err = {0};
+        struct ic_diag d;
+        ic_diag_init(&d);
+        struct ic_load_opts o = {big, 1};
+        CHECK(ic_scenario_load_string(known, "k.json", &o, &cat, &r.sc, &d, &err) == 0);
+        ic_diag_free(&d);
+        CHECK(ic_plan_compile(&r.sc, &r.plan, &err) == 0);
+        struct ic_run_opts ro = {.threads = 2};
+        CHECK(ic_engine_target_ci(&r.plan, 0.06, 50, &ro, NULL, NULL, &again, &err) == 0);
+        ic_plan_free(&r.plan);
+    }
+    CHECK(again == got[0]);
+}
+
 int main(void) {
     struct ic_error err;
     if (ic_catalog_builtin(&cat, &err)) return 1;
@@ -486,6 +594,8 @@ int main(void) {
     test_autoscaling();
     test_pools_and_economics();
     test_determinism();
+    test_blocks();
+    test_known_probability();
     test_arrivals();
     test_funnel();
     test_retry_storm_and_churn();

@@ -148,9 +148,9 @@ static void test_exact_recovery(void) {
 
 /* (b) Coverage: fits to data with multiplicative lognormal noise of known sigma; the 95%
  * intervals theta +- 1.96 sd must cover the truth in 90-99% of 300 data sets, and the mean
- * estimate must lie within a quarter of a standard deviation of the truth.  `scaled`: the fit is not told the
- * errors and estimates them from the scatter (then the normal interval is slightly too narrow
- * for few degrees of freedom, so the design has enough observations). */
+ * estimate must lie within a quarter of a standard deviation of the truth.  `scaled`: the fit is
+ * not told the errors and estimates them from the scatter (then the normal interval is slightly too
+ * narrow for few degrees of freedom, so the design has enough observations). */
 static void coverage(const struct design *d, int scaled, uint32_t substream) {
     enum { SETS = 300 };
     int np = ic_growth_nparams(d->model);
