@@ -867,23 +867,28 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
             double base = gval * base_factor * ef * exp(x) * retained;
             double lambda = base * plan->diurnal[i] * dt;
             if (st->disp > 0) lambda *= ic_rng_gamma(&st->ra, 1.0 / st->disp) * st->disp;
-            double fresh = 0;
-            if (nc == 1) {
-                fresh = d_cls[0][si] = ic_rng_poisson(&st->ra, lambda);
-            } else {
-                for (int c = 0; c < nc; c++) {
-                    double a = ic_rng_poisson(&st->ra, lambda * st->share[c]);
-                    d_cls[c][si] = a;
-                    fresh += a;
-                }
-            }
-            d_fresh[si] = fresh;
+            /* the classes' means now, their counts for the whole chunk below */
+            for (int c = 0; c < nc; c++) d_cls[c][si] = nc == 1 ? lambda : lambda * st->share[c];
             d_base[si] = base;
             x = st->phi * x + st->innov * ic_rng_normal_zig(&st->rn, &plan->zig);
             if (g->model == IC_GROWTH_LOGISTIC)
                 elog /= st->gstep;
             else if (g->model == IC_GROWTH_EXPONENTIAL)
                 gval *= st->gstep;
+        }
+        /* Arrivals: Poisson counts of the chunk's means, class by class. */
+        const int nchunk = (int)(c1 - c0);
+        for (int c = 0; c < nc; c++) {
+            /* class c's counts: positions = steps of sub-stream c + 1 of the arrivals stream */
+            struct ic_rng rc;
+            ic_rng_init(&rc, (uint64_t)sc->seed, (uint64_t)(plan->path0 + p), IC_STREAM_ARRIVALS,
+                        (uint32_t)c + 1);
+            ic_rng_poisson_at(&rc, (uint64_t)c0, d_cls[c], d_cls[c], nchunk);
+        }
+        for (int si = 0; si < nchunk; si++) {
+            double fresh = 0;
+            for (int c = 0; c < nc; c++) fresh += d_cls[c][si];
+            d_fresh[si] = fresh;
         }
         for (long i = c0; i < c1; i++) {
             const long si = i - c0;
@@ -1174,15 +1179,24 @@ static int window_bands(const struct window *win, long ncols, int row0, int nrow
             if (!col) continue;
             size_t r = (size_t)k / ntiles, j0 = (size_t)k % ntiles * BAND_TILE;
             size_t nt = nc - j0 < BAND_TILE ? nc - j0 : BAND_TILE, m[BAND_TILE] = {0};
+            float lo[BAND_TILE], hi[BAND_TILE];
+            for (size_t t = 0; t < BAND_TILE; t++) lo[t] = INFINITY, hi[t] = -INFINITY;
             const float *src = win->buf + (size_t)(row0 + (int)r) * np * w + j0;
             for (size_t p = 0; p < np; p++, src += w)
                 for (size_t t = 0; t < nt; t++) {
                     float v = src[t];
-                    if (!isnan(v)) col[t * np + m[t]++] = v;
+                    if (!isnan(v)) {
+                        col[t * np + m[t]++] = v;
+                        lo[t] = v < lo[t] ? v : lo[t];
+                        hi[t] = v > hi[t] ? v : hi[t];
+                    }
                 }
             for (size_t t = 0; t < nt; t++) {
                 double qs[IC_NUMARR_MAX];
-                ic_quantiles_select_f(col + t * np, m[t], q, nq, qs);
+                if (m[t] > 0 && lo[t] == hi[t]) /* the same on every path: no selection */
+                    for (int i = 0; i < nq; i++) qs[i] = lo[t];
+                else
+                    ic_quantiles_select_f(col + t * np, m[t], q, nq, qs);
                 for (int i = 0; i < nq; i++)
                     bands[(r * (size_t)nq + (size_t)i) * (size_t)nout + (size_t)win->j0 + j0 + t] =
                         (float)qs[i];

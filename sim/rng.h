@@ -122,6 +122,14 @@ static inline double ic_rng_normal_zig(struct ic_rng *r, const struct ic_zig *z)
 double ic_rng_gamma(struct ic_rng *r, double a);
 /* Poisson variate with mean mu >= 0 (returns 0 for mu <= 0). */
 double ic_rng_poisson(struct ic_rng *r, double mu);
+/* Poisson variates k[j] with means mu[j] for the positions i0 + j (j < n) of stream s (an
+ * initialised stream; its state is not used or changed): the same distribution as calls of
+ * ic_rng_poisson, several times faster.  Draw i's first attempt takes word i of the stream, so
+ * every draw is a function of its position alone (the same whatever the calls are split into);
+ * the first attempts of a call are made at once, in a loop that vectorises, and the ~20% that
+ * need more are finished one by one from a continuation stream of their own.  mu and k may be
+ * the same array. */
+void ic_rng_poisson_at(const struct ic_rng *s, uint64_t i0, const double *mu, double *k, int n);
 /* log(k!) for k >= 0, accurate to about 1e-12 relative. */
 double ic_log_factorial(double k);
 

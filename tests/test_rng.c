@@ -56,18 +56,36 @@ static void test_uniform_normal(void) {
     CHECK(fabs(ns4 / n - 3) < 5 * sqrt(96.0 / n));
 }
 
+/* n draws of Poisson(mu) from r: one by one (ic_rng_poisson), or with batched != 0 through
+ * ic_rng_poisson_at in calls of varying length (1 to 300) at consecutive positions. */
+static double *poisson_draws(struct ic_rng *r, double mu, int n, int batched) {
+    double *k = malloc((size_t)n * sizeof *k);
+    if (!batched) {
+        for (int i = 0; i < n; i++) k[i] = ic_rng_poisson(r, mu);
+        return k;
+    }
+    for (int i = 0; i < n; i++) k[i] = mu;
+    for (int i = 0, len = 1; i < n; i += len, len = len * 7 % 301 + 1)
+        ic_rng_poisson_at(r, (uint64_t)i, k + i, k + i, len < n - i ? len : n - i);
+    return k;
+}
+
+static int batched_draws; /* 1: the Poisson checks below use ic_rng_poisson_at */
+
 /* Sample mean and variance of Poisson draws within 5 standard errors. */
 static void poisson_moments(double mu, int n) {
     struct ic_rng r;
     ic_rng_init(&r, 1234567, (uint64_t)(mu * 1000), IC_STREAM_ARRIVALS, 0);
     double s = 0, s2 = 0;
     int integral = 1;
+    double *draws = poisson_draws(&r, mu, n, batched_draws);
     for (int i = 0; i < n; i++) {
-        double k = ic_rng_poisson(&r, mu);
+        double k = draws[i];
         integral &= k == floor(k) && k >= 0;
         s += k;
         s2 += k * k;
     }
+    free(draws);
     double mean = s / n, var = s2 / n - mean * mean;
     CHECK(integral);
     if (fabs(mean - mu) >= 5 * sqrt(mu / n)) fprintf(stderr, "poisson mu=%g: mean %g\n", mu, mean);
@@ -82,10 +100,12 @@ static void poisson_chi2(double mu, int n) {
     ic_rng_init(&r, 99, (uint64_t)(mu * 7), IC_STREAM_ARRIVALS, 3);
     int kmax = (int)(mu + 10 * sqrt(mu) + 20);
     double *obs = calloc((size_t)kmax + 1, sizeof *obs);
+    double *draws = poisson_draws(&r, mu, n, batched_draws);
     for (int i = 0; i < n; i++) {
-        double k = ic_rng_poisson(&r, mu);
+        double k = draws[i];
         obs[k > kmax ? kmax : (int)k] += 1;
     }
+    free(draws);
     /* Pool bins so that every expected count is at least 10. */
     double chi2 = 0, eacc = 0, oacc = 0;
     int df = -1;
@@ -154,6 +174,42 @@ int main(void) {
     poisson_chi2(10.3, 200000);
     poisson_chi2(57.2, 200000);
     poisson_chi2(6712.3, 200000);
+    /* The same checks of the batched sampler, and that its draws depend on their positions
+     * only: one call of 1000 equals calls of any lengths over the same positions, and means
+     * that change from draw to draw (every branch of the sampler in one call) come out right. */
+    batched_draws = 1;
+    for (size_t i = 0; i < sizeof mus / sizeof mus[0]; i++) poisson_moments(mus[i], 200000);
+    poisson_chi2(2.385, 200000);
+    poisson_chi2(10.3, 200000);
+    poisson_chi2(57.2, 200000);
+    poisson_chi2(6712.3, 200000);
+    poisson_chi2(1.3e5, 200000);
+    {
+        struct ic_rng r;
+        ic_rng_init(&r, 5, 6, IC_STREAM_ARRIVALS, 2);
+        double one[1000], split[1000], mix[3000];
+        for (int i = 0; i < 1000; i++) one[i] = split[i] = 9.5 + (i % 5) * 1000.0;
+        ic_rng_poisson_at(&r, 77, one, one, 1000);
+        for (int i = 0, len = 1; i < 1000; i += len, len = len % 97 + 3)
+            ic_rng_poisson_at(&r, 77 + (uint64_t)i, split + i, split + i,
+                              len < 1000 - i ? len : 1000 - i);
+        CHECK(memcmp(one, split, sizeof one) == 0);
+        const double m3[3] = {3.7, 23.4, 6712.3};
+        double s1[3] = {0}, s2[3] = {0};
+        for (int rep = 0; rep < 100; rep++) {
+            for (int i = 0; i < 3000; i++) mix[i] = i % 7 == 6 ? 0.0 : m3[i % 3];
+            ic_rng_poisson_at(&r, (uint64_t)rep * 3000, mix, mix, 3000);
+            for (int i = 0; i < 3000; i++) {
+                if (i % 7 == 6) {
+                    CHECK(mix[i] == 0);
+                    continue;
+                }
+                s1[i % 3] += mix[i];
+                s2[i % 3] += 1;
+            }
+        }
+        for (int j = 0; j < 3; j++) CHECK(fabs(s1[j] / s2[j] - m3[j]) < 5 * sqrt(m3[j] / s2[j]));
+    }
     CHECK(ic_rng_poisson(NULL, 0.0) == 0);
     CHECK(ic_rng_poisson(NULL, -1.0) == 0);
     for (double k = 0; k < 200; k += 7)
