@@ -1,13 +1,16 @@
 # Thin wrapper around CMake: the README's two commands, and a few conveniences.
 #   make run    install what is missing, build, run the default scenario, print its headline
 #   make test   install what is missing, build with warnings as errors, run every test
+#   make bench  engine speed, parallel efficiency, memory, HDF5 writes (BENCH_ARGS=--scale: the
+#               100k-path and 90-day checks too; minutes)
 BUILD    ?= build
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 SCENARIO ?= scenarios/kimi-2024-03.json
 OUT      ?= out
 CMAKE_FLAGS ?=
+BENCH_ARGS ?=
 
-.PHONY: all deps build run test asan format format-check clean
+.PHONY: all deps build run test bench asan format format-check clean
 
 all: build
 
@@ -24,6 +27,9 @@ run: build
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+bench: build
+	/usr/bin/python3 tools/bench.py --infercap $(BUILD)/infercap $(BENCH_ARGS)
 
 # The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan: deps

@@ -802,6 +802,13 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
     int cnt[IC_SERIES_COUNT];
     for (int s = 0; s < IC_SERIES_COUNT; s++) acc[s] = 0, cnt[s] = 0;
     for (int c = 0; c < nc; c++) cacc[c] = 0;
+    double scale[IC_SERIES_COUNT];
+    for (int s = 0; s < IC_SERIES_COUNT; s++) scale[s] = 1.0;
+    scale[IC_S_ACTIVE_USERS] = users_per_base;
+    scale[IC_S_VISITS_WEEK] = st->visits_per_request;
+    scale[IC_S_ARRIVALS] = scale[IC_S_RETRIES] = scale[IC_S_DEMAND_TOKENS] = inv_dt;
+    scale[IC_S_SERVED] = scale[IC_S_REJECTED] = scale[IC_S_ABANDONED] = inv_dt;
+    scale[IC_S_REVENUE_RATE] = inv_dt * 3600.0;
     long in_bin = 0, j = i0 / plan->steps_per_out;
 
     /* The demand of a chunk of steps first, then the fleet and queue through it: the demand
@@ -1049,22 +1056,23 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
             if (util > peak_util) peak_util = util;
             if (load > peak_load) peak_load = load;
 
-            /* Series: sums over the output interval (NaN values left out of the mean). */
-            acc[IC_S_ACTIVE_USERS] += base * users_per_base;
-            acc[IC_S_VISITS_WEEK] += base * st->visits_per_request;
-            acc[IC_S_ARRIVALS] += arrivals * inv_dt;
-            acc[IC_S_RETRIES] += returned * inv_dt;
-            acc[IC_S_DEMAND_TOKENS] += arrivals * inv_dt * st->tokens_per_req;
+            /* Series: sums over the output interval (NaN values left out of the mean), with
+             * the constant factors (per second, users per unit of demand) applied at the end
+             * of the interval (scale[] below). */
+            acc[IC_S_ACTIVE_USERS] += base;
+            acc[IC_S_ARRIVALS] += arrivals;
+            acc[IC_S_RETRIES] += returned;
+            acc[IC_S_DEMAND_TOKENS] += arrivals * st->tokens_per_req;
             acc[IC_S_CAPACITY_TOKENS] += svc_rate * st->tokens_per_req;
-            acc[IC_S_SERVED] += f.served * inv_dt;
+            acc[IC_S_SERVED] += f.served;
             acc[IC_S_UTILIZATION] += util;
             if (capacity > 0) {
                 acc[IC_S_OFFERED_LOAD] += load;
                 cnt[IC_S_OFFERED_LOAD]++;
             }
             acc[IC_S_BACKLOG] += backlog;
-            acc[IC_S_REJECTED] += f.rejected * inv_dt;
-            acc[IC_S_ABANDONED] += f.abandoned * inv_dt;
+            acc[IC_S_REJECTED] += f.rejected;
+            acc[IC_S_ABANDONED] += f.abandoned;
             if (svc_rate > 0) {
                 acc[IC_S_TTFT] += backlog / svc_rate + st->ttft_extra;
                 cnt[IC_S_TTFT]++;
@@ -1074,13 +1082,14 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
             acc[IC_S_REPLICAS_UP] += replicas;
             acc[IC_S_POWER] += kw;
             acc[IC_S_COST_RATE] += usd_h;
-            acc[IC_S_REVENUE_RATE] += rev * inv_dt * 3600.0;
+            acc[IC_S_REVENUE_RATE] += rev;
             in_bin++;
             if (in_bin == plan->steps_per_out || i == plan->nsteps - 1) {
                 long jj = win ? j - win->j0 : 0;
+                acc[IC_S_VISITS_WEEK] = acc[IC_S_ACTIVE_USERS];
                 for (int s = 0; s < IC_SERIES_COUNT; s++) {
                     int n = (s == IC_S_OFFERED_LOAD || s == IC_S_TTFT) ? cnt[s] : (int)in_bin;
-                    if (win) wrow(win, s, p)[jj] = n ? (float)(acc[s] / n) : NAN;
+                    if (win) wrow(win, s, p)[jj] = n ? (float)(acc[s] * scale[s] / n) : NAN;
                     acc[s] = 0;
                     cnt[s] = 0;
                 }

@@ -79,3 +79,16 @@ def test_target_ci_stops_at_the_width(run_infercap, tmp_path):
             assert k == head["outage_paths"]
     assert runs[0]["paths"] == runs[1]["paths"]
     assert runs[0]["outage_probability"] == runs[1]["outage_probability"]
+
+
+def test_ninety_days_at_sixty_seconds(run_infercap, tmp_path):
+    """A 90-day horizon at 60 s steps (129,600 steps) runs and writes an hourly grid."""
+    out = tmp_path / "long.h5"
+    run_infercap(
+        ["run", KIMI, "--paths", "24", "--set", "/horizon_days=90", "--set", "/step_s=60",
+         "-q", "-o", out]
+    )
+    with h5py.File(out, "r") as f:
+        assert f["time"].shape == (90 * 24,)
+        assert f["bands/offered_load"].shape[1] == 90 * 24
+        assert np.all(np.isfinite(f["summary/peak_offered_load"][()]))
