@@ -74,7 +74,7 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
     fprintf(f, "  peak offered load  median %.2f, p95 %.2f;  degraded %.0f min per path (mean)\n",
             h->peak_load_q50, h->peak_load_q95, h->degraded_minutes_mean);
     fprintf(f,
-            "  cost  $%.4g per path (mean; median $%.4g [95%% CI %.4g, %.4g]), %.4g "
+            "  cost  $%.4g per path (mean; median $%.6g [95%% CI %.6g, %.6g]), %.4g "
             "accelerator-hours, %.4g MWh\n",
             h->cost_mean_usd, h->cost_q50, h->cost_ci[0], h->cost_ci[1], h->accel_hours_mean,
             h->energy_mean_mwh);
