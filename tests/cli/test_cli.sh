@@ -34,6 +34,11 @@ contains "$tmp/err" 'did you mean "run"' "unknown command suggestion"
 expect_rc 2 "run without scenario" "$bin" run
 expect_rc 2 "run with bad --threads" "$bin" run "$src/scenarios/kimi-2024-03.json" --threads 0
 expect_rc 2 "run with bad --paths" "$bin" run "$src/scenarios/kimi-2024-03.json" --paths ten
+expect_rc 2 "run with --target-ci 0" "$bin" run "$src/scenarios/kimi-2024-03.json" --target-ci 0
+expect_rc 2 "run with --target-ci 1.5" "$bin" run "$src/scenarios/kimi-2024-03.json" --target-ci 1.5
+expect_rc 2 "run with bad --block-paths" "$bin" run "$src/scenarios/kimi-2024-03.json" --target-ci 0.1 --block-paths 0
+expect_rc 2 "run with bad --max-memory" "$bin" run "$src/scenarios/kimi-2024-03.json" --max-memory 2X
+contains "$tmp/err" "--max-memory" "bad --max-memory names the option"
 expect_rc 1 "run on a missing file" "$bin" run "$tmp/nope.json"
 contains "$tmp/err" "nope.json: cannot open" "missing scenario message"
 expect_rc 1 "run on a directory" "$bin" run "$tmp"
