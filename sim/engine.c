@@ -1372,6 +1372,19 @@ int ic_engine_target_ci(const struct ic_plan *plan, double width, long block,
 
 /* ---- reduction ----------------------------------------------------------------------------- */
 
+/* The 95% interval of the mean of x (+- 1.96 standard errors; a point for n < 2), shifted by
+ * `shift` and scaled by `scale` (the delta method's margin). */
+static void mean_ci(const double *x, size_t n, double shift, double scale, double ci[2]) {
+    double m = 0, ss = 0;
+    for (size_t i = 0; i < n; i++) m += x[i];
+    m /= n ? (double)n : 1.0;
+    for (size_t i = 0; i < n; i++) ss += (x[i] - m) * (x[i] - m);
+    double hw = n < 2 ? 0 : 1.959963984540054 * sqrt(ss / ((double)n - 1) / (double)n);
+    if (hw <= 1e-12 * fabs(m)) hw = 0; /* a constant, but for the rounding of its sum */
+    ci[0] = shift + scale * (m - hw);
+    ci[1] = shift + scale * (m + hw);
+}
+
 int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct ic_error *err) {
     size_t np = (size_t)r->paths;
 
@@ -1409,6 +1422,27 @@ int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct i
     h->revenue_mean_usd = rev / n;
     h->margin_mean = rev > 0 ? (rev - cost) / rev : NAN;
     h->actions_mean = act / n;
+    mean_ci(lo, np, 0, 1, h->lost_mean_ci);
+    for (size_t p = 0; p < np; p++) tmp[p] = fresh[p] > 0 ? lo[p] / fresh[p] : 0;
+    mean_ci(tmp, np, 0, 1, h->lost_fraction_ci);
+    mean_ci(ic_summary_col(r, IC_M_COST), np, 0, 1, h->cost_mean_ci);
+    mean_ci(ic_summary_col(r, IC_M_ACCEL_HOURS), np, 0, 1, h->accel_hours_ci);
+    mean_ci(ic_summary_col(r, IC_M_ENERGY), np, 0, 1, h->energy_ci);
+    mean_ci(ic_summary_col(r, IC_M_DEGRADED_MIN), np, 0, 1, h->degraded_minutes_ci);
+    mean_ci(ic_summary_col(r, IC_M_REVENUE), np, 0, 1, h->revenue_ci);
+    mean_ci(ic_summary_col(r, IC_M_ACTIONS), np, 0, 1, h->actions_ci);
+    h->margin_ci[0] = h->margin_ci[1] = NAN;
+    if (rev > 0) {
+        /* margin = 1 - C/R, a ratio of means; delta method: the standard error of C/R is that
+         * of the mean of c - (C/R) r, over R (the means' ratio sits at the centre). */
+        double ratio = cost / rev;
+        for (size_t p = 0; p < np; p++)
+            tmp[p] = ic_summary_col(r, IC_M_COST)[p] - ratio * ic_summary_col(r, IC_M_REVENUE)[p];
+        double c[2];
+        mean_ci(tmp, np, 0, n / rev, c); /* centred on 0: the interval of C/R - ratio */
+        h->margin_ci[0] = h->margin_mean - c[1];
+        h->margin_ci[1] = h->margin_mean - c[0];
+    }
 
     memcpy(tmp, ic_summary_col(r, IC_M_FIRST_OUTAGE), np * sizeof *tmp);
     size_t m = ic_sort_finite(tmp, np);
@@ -1428,9 +1462,11 @@ int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct i
     m = ic_sort_finite(tmp, np);
     h->peak_load_q50 = ic_quantile_sorted(tmp, m, 0.5);
     h->peak_load_q95 = ic_quantile_sorted(tmp, m, 0.95);
+    ic_quantile_ci(tmp, m, 0.5, 1.959963984540054, &h->peak_load_ci[0], &h->peak_load_ci[1]);
     memcpy(tmp, ic_summary_col(r, IC_M_SUSTAINABLE), np * sizeof *tmp);
     m = ic_sort_finite(tmp, np);
     h->sustainable_q50 = ic_quantile_sorted(tmp, m, 0.5);
+    ic_quantile_ci(tmp, m, 0.5, 1.959963984540054, &h->sustainable_ci[0], &h->sustainable_ci[1]);
     free(tmp);
     (void)plan;
     return IC_OK;

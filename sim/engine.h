@@ -180,6 +180,11 @@ struct ic_headline {
     double revenue_mean_usd, margin_mean; /* margin: NaN without revenue */
     double sustainable_q50;               /* growth quantity the fleet serves at the peak */
     double actions_mean;
+    /* 95% intervals of the rest: means +- 1.96 standard errors (the margin's by the delta
+     * method), medians by order statistics. */
+    double lost_mean_ci[2], lost_fraction_ci[2], cost_mean_ci[2], accel_hours_ci[2];
+    double energy_ci[2], degraded_minutes_ci[2], revenue_ci[2], margin_ci[2], actions_ci[2];
+    double peak_load_ci[2], sustainable_ci[2];
 };
 
 struct ic_results {

@@ -364,24 +364,11 @@ static int write_all(hid_t fid, const struct ic_plan *plan, const struct ic_resu
         bad |= attr_int64(g_sum, "outage_paths", h->outages);
         bad |= attr_int64(g_sum, "paths", h->paths);
         bad |= attr_doubles(g_sum, "first_outage_s_p10_p50_p90", h->first_outage_q, 3);
-        bad |= attr_doubles(g_sum, "first_outage_s_p50_ci95", h->first_outage_ci, 2);
-        bad |= attr_doubles(g_sum, "lost_requests_p50_ci95", h->lost_ci, 2);
-        bad |= attr_double(g_sum, "cost_usd_p50", h->cost_q50);
-        bad |= attr_doubles(g_sum, "cost_usd_p50_ci95", h->cost_ci, 2);
-        bad |= attr_double(g_sum, "lost_requests_mean", h->lost_mean);
-        bad |= attr_double(g_sum, "lost_requests_p50", h->lost_q50);
-        bad |= attr_double(g_sum, "lost_requests_p95", h->lost_q95);
-        bad |= attr_double(g_sum, "lost_fraction_mean", h->lost_fraction_mean);
-        bad |= attr_double(g_sum, "peak_offered_load_p50", h->peak_load_q50);
-        bad |= attr_double(g_sum, "peak_offered_load_p95", h->peak_load_q95);
-        bad |= attr_double(g_sum, "degraded_minutes_mean", h->degraded_minutes_mean);
-        bad |= attr_double(g_sum, "revenue_usd_mean", h->revenue_mean_usd);
-        bad |= attr_double(g_sum, "gross_margin", h->margin_mean);
-        bad |= attr_double(g_sum, "sustainable_demand_p50", h->sustainable_q50);
-        bad |= attr_double(g_sum, "autoscale_actions_mean", h->actions_mean);
-        bad |= attr_double(g_sum, "cost_usd_mean", h->cost_mean_usd);
-        bad |= attr_double(g_sum, "accelerator_hours_mean", h->accel_hours_mean);
-        bad |= attr_double(g_sum, "energy_mwh_mean", h->energy_mean_mwh);
+        for (int i = 0; i < ic_headline_nfields; i++) {
+            const struct ic_headline_field *fd = &ic_headline_fields[i];
+            bad |= attr_doubles(g_sum, fd->key, (const double *)((const char *)h + fd->offset),
+                                (hsize_t)fd->n);
+        }
         bad |= attr_str(g_sum, "accelerator", rep.accelerator);
         bad |= attr_str(g_sum, "model", rep.model);
         bad |= attr_double(g_sum, "accelerators_mean", rep.accelerators_mean);
@@ -516,24 +503,9 @@ int ic_output_info(const char *path, int json, void *file, struct ic_error *err)
     h->outages = (long)read_double(g, "outage_paths");
     h->paths = (long)read_double(g, "paths");
     read_doubles(g, "first_outage_s_p10_p50_p90", h->first_outage_q, 3);
-    read_doubles(g, "first_outage_s_p50_ci95", h->first_outage_ci, 2);
-    read_doubles(g, "lost_requests_p50_ci95", h->lost_ci, 2);
-    h->cost_q50 = read_double(g, "cost_usd_p50");
-    read_doubles(g, "cost_usd_p50_ci95", h->cost_ci, 2);
-    h->lost_mean = read_double(g, "lost_requests_mean");
-    h->lost_q50 = read_double(g, "lost_requests_p50");
-    h->lost_q95 = read_double(g, "lost_requests_p95");
-    h->lost_fraction_mean = read_double(g, "lost_fraction_mean");
-    h->peak_load_q50 = read_double(g, "peak_offered_load_p50");
-    h->peak_load_q95 = read_double(g, "peak_offered_load_p95");
-    h->degraded_minutes_mean = read_double(g, "degraded_minutes_mean");
-    h->revenue_mean_usd = read_double(g, "revenue_usd_mean");
-    h->margin_mean = read_double(g, "gross_margin");
-    h->sustainable_q50 = read_double(g, "sustainable_demand_p50");
-    h->actions_mean = read_double(g, "autoscale_actions_mean");
-    h->cost_mean_usd = read_double(g, "cost_usd_mean");
-    h->accel_hours_mean = read_double(g, "accelerator_hours_mean");
-    h->energy_mean_mwh = read_double(g, "energy_mwh_mean");
+    for (int i = 0; i < ic_headline_nfields; i++)
+        read_doubles(g, ic_headline_fields[i].key,
+                     (double *)((char *)h + ic_headline_fields[i].offset), ic_headline_fields[i].n);
     read_str(g, "accelerator", rep.accelerator, sizeof rep.accelerator);
     read_str(g, "model", rep.model, sizeof rep.model);
     rep.accelerators_mean = read_double(g, "accelerators_mean");

@@ -6,8 +6,48 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define F1(key, member)                                                                            \
+    { key, offsetof(struct ic_headline, member), 1 }
+#define F2(key, member)                                                                            \
+    { key, offsetof(struct ic_headline, member), 2 }
+const struct ic_headline_field ic_headline_fields[] = {
+    F2("first_outage_s_p50_ci95", first_outage_ci),
+    F1("lost_requests_mean", lost_mean),
+    F2("lost_requests_mean_ci95", lost_mean_ci),
+    F1("lost_requests_p50", lost_q50),
+    F2("lost_requests_p50_ci95", lost_ci),
+    F1("lost_requests_p95", lost_q95),
+    F1("lost_fraction_mean", lost_fraction_mean),
+    F2("lost_fraction_mean_ci95", lost_fraction_ci),
+    F1("peak_offered_load_p50", peak_load_q50),
+    F2("peak_offered_load_p50_ci95", peak_load_ci),
+    F1("peak_offered_load_p95", peak_load_q95),
+    F1("degraded_minutes_mean", degraded_minutes_mean),
+    F2("degraded_minutes_mean_ci95", degraded_minutes_ci),
+    F1("revenue_usd_mean", revenue_mean_usd),
+    F2("revenue_usd_mean_ci95", revenue_ci),
+    F1("gross_margin", margin_mean),
+    F2("gross_margin_ci95", margin_ci),
+    F1("sustainable_demand_p50", sustainable_q50),
+    F2("sustainable_demand_p50_ci95", sustainable_ci),
+    F1("autoscale_actions_mean", actions_mean),
+    F2("autoscale_actions_mean_ci95", actions_ci),
+    F1("cost_usd_mean", cost_mean_usd),
+    F2("cost_usd_mean_ci95", cost_mean_ci),
+    F1("cost_usd_p50", cost_q50),
+    F2("cost_usd_p50_ci95", cost_ci),
+    F1("accelerator_hours_mean", accel_hours_mean),
+    F2("accelerator_hours_mean_ci95", accel_hours_ci),
+    F1("energy_mwh_mean", energy_mean_mwh),
+    F2("energy_mwh_mean_ci95", energy_ci),
+};
+#undef F1
+#undef F2
+const int ic_headline_nfields = (int)(sizeof ic_headline_fields / sizeof ic_headline_fields[0]);
 
 void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
                         struct ic_report *rep) {
@@ -42,6 +82,12 @@ static void fmt_time(const struct ic_report *rep, double s, char *buf, int n) {
     buf[10] = ' ';
 }
 
+/* Half the width of a 95% interval (0 when unknown). */
+static double hw(const double ci[2]) {
+    double w = 0.5 * (ci[1] - ci[0]);
+    return isfinite(w) ? w : 0.0;
+}
+
 void ic_report_print(FILE *f, const struct ic_report *rep) {
     const struct ic_headline *h = &rep->h;
     fprintf(f, "%s: %ld paths, seed %lld, %g days from %s\n", rep->scenario, h->paths, rep->seed,
@@ -66,25 +112,35 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
         fprintf(f, "  first outage  median %s [95%% CI %s, %s]  (p10 %s, p90 %s)\n", b, ls, us, a,
                 c);
     }
+    /* Means with +- half their 95% interval, medians with the interval itself. */
     fprintf(f,
-            "  lost requests  mean %.4g (%.2f%% of new requests), median %.4g [95%% CI %.4g, "
-            "%.4g], p95 %.4g\n",
-            h->lost_mean, 100.0 * h->lost_fraction_mean, h->lost_q50, h->lost_ci[0], h->lost_ci[1],
+            "  lost requests  mean %.4g +- %.2g (%.2f%% +- %.2f%% of new requests), median %.4g "
+            "[95%% CI %.4g, %.4g], p95 %.4g\n",
+            h->lost_mean, hw(h->lost_mean_ci), 100.0 * h->lost_fraction_mean,
+            100.0 * hw(h->lost_fraction_ci), h->lost_q50, h->lost_ci[0], h->lost_ci[1],
             h->lost_q95);
-    fprintf(f, "  peak offered load  median %.2f, p95 %.2f;  degraded %.0f min per path (mean)\n",
-            h->peak_load_q50, h->peak_load_q95, h->degraded_minutes_mean);
     fprintf(f,
-            "  cost  $%.4g per path (mean; median $%.6g [95%% CI %.6g, %.6g]), %.4g "
-            "accelerator-hours, %.4g MWh\n",
-            h->cost_mean_usd, h->cost_q50, h->cost_ci[0], h->cost_ci[1], h->accel_hours_mean,
-            h->energy_mean_mwh);
+            "  peak offered load  median %.2f [95%% CI %.2f, %.2f], p95 %.2f;  degraded %.0f +- "
+            "%.2g min per path (mean)\n",
+            h->peak_load_q50, h->peak_load_ci[0], h->peak_load_ci[1], h->peak_load_q95,
+            h->degraded_minutes_mean, hw(h->degraded_minutes_ci));
+    fprintf(f,
+            "  cost  $%.4g +- %.2g per path (mean; median $%.6g [95%% CI %.6g, %.6g]), %.4g +- "
+            "%.2g accelerator-hours, %.4g +- %.2g MWh\n",
+            h->cost_mean_usd, hw(h->cost_mean_ci), h->cost_q50, h->cost_ci[0], h->cost_ci[1],
+            h->accel_hours_mean, hw(h->accel_hours_ci), h->energy_mean_mwh, hw(h->energy_ci));
     if (h->revenue_mean_usd > 0)
-        fprintf(f, "  revenue  $%.4g per path (mean), gross margin %.1f%%\n", h->revenue_mean_usd,
-                100.0 * h->margin_mean);
-    fprintf(f, "  sustainable  %.4g %s at the busiest hour (median path, whole fleet healthy)\n",
-            h->sustainable_q50, rep->weekly_visits ? "weekly web visits" : "daily active users");
+        fprintf(f, "  revenue  $%.4g +- %.2g per path (mean), gross margin %.1f%% +- %.1f%%\n",
+                h->revenue_mean_usd, hw(h->revenue_ci), 100.0 * h->margin_mean,
+                100.0 * hw(h->margin_ci));
+    fprintf(f,
+            "  sustainable  %.4g [95%% CI %.4g, %.4g] %s at the busiest hour (median path, whole "
+            "fleet healthy)\n",
+            h->sustainable_q50, h->sustainable_ci[0], h->sustainable_ci[1],
+            rep->weekly_visits ? "weekly web visits" : "daily active users");
     if (h->actions_mean > 0)
-        fprintf(f, "  autoscaling  %.2f actions per path (mean)\n", h->actions_mean);
+        fprintf(f, "  autoscaling  %.2f +- %.2g actions per path (mean)\n", h->actions_mean,
+                hw(h->actions_ci));
     if (rep->engine_s > 0)
         fprintf(f,
                 "  engine  %.3g path-steps in %.2f s (%.3g M/s on %d thread%s); reduction and "
@@ -132,34 +188,18 @@ void ic_report_print_json(FILE *f, const struct ic_report *rep) {
     } else {
         cJSON_AddNullToObject(o, "first_outage_p50");
     }
-    cJSON *fci = cJSON_AddArrayToObject(o, "first_outage_s_p50_ci95");
-    cJSON_AddItemToArray(fci, isfinite(h->first_outage_ci[0])
-                                  ? cJSON_CreateNumber(h->first_outage_ci[0])
-                                  : cJSON_CreateNull());
-    cJSON_AddItemToArray(fci, isfinite(h->first_outage_ci[1])
-                                  ? cJSON_CreateNumber(h->first_outage_ci[1])
-                                  : cJSON_CreateNull());
-    cJSON *lci = cJSON_AddArrayToObject(o, "lost_requests_p50_ci95");
-    cJSON_AddItemToArray(lci, cJSON_CreateNumber(h->lost_ci[0]));
-    cJSON_AddItemToArray(lci, cJSON_CreateNumber(h->lost_ci[1]));
-    add_num(o, "cost_usd_p50", h->cost_q50);
-    cJSON *cci = cJSON_AddArrayToObject(o, "cost_usd_p50_ci95");
-    cJSON_AddItemToArray(cci, cJSON_CreateNumber(h->cost_ci[0]));
-    cJSON_AddItemToArray(cci, cJSON_CreateNumber(h->cost_ci[1]));
-    add_num(o, "lost_requests_mean", h->lost_mean);
-    add_num(o, "lost_requests_p50", h->lost_q50);
-    add_num(o, "lost_requests_p95", h->lost_q95);
-    add_num(o, "lost_fraction_mean", h->lost_fraction_mean);
-    add_num(o, "peak_offered_load_p50", h->peak_load_q50);
-    add_num(o, "peak_offered_load_p95", h->peak_load_q95);
-    add_num(o, "degraded_minutes_mean", h->degraded_minutes_mean);
-    add_num(o, "revenue_usd_mean", h->revenue_mean_usd);
-    add_num(o, "gross_margin", h->margin_mean);
-    add_num(o, "sustainable_demand_p50", h->sustainable_q50);
-    add_num(o, "autoscale_actions_mean", h->actions_mean);
-    add_num(o, "cost_usd_mean", h->cost_mean_usd);
-    add_num(o, "accelerator_hours_mean", h->accel_hours_mean);
-    add_num(o, "energy_mwh_mean", h->energy_mean_mwh);
+    for (int i = 0; i < ic_headline_nfields; i++) {
+        const struct ic_headline_field *fd = &ic_headline_fields[i];
+        const double *v = (const double *)((const char *)h + fd->offset);
+        if (fd->n == 1) {
+            add_num(o, fd->key, v[0]);
+            continue;
+        }
+        cJSON *pair = cJSON_AddArrayToObject(o, fd->key);
+        for (int k = 0; k < fd->n; k++)
+            cJSON_AddItemToArray(pair,
+                                 isfinite(v[k]) ? cJSON_CreateNumber(v[k]) : cJSON_CreateNull());
+    }
     if (rep->memory_bytes > 0)
         cJSON_AddNumberToObject(o, "memory_estimate_bytes", rep->memory_bytes);
     if (rep->peak_rss_bytes > 0)

@@ -33,6 +33,17 @@ struct ic_report {
     struct ic_headline h;
 };
 
+/* The headline's figures that are stored under the same key as a number (n = 1) or a pair
+ * (n = 2, a 95% interval) in the JSON object and as attributes of /summary: one list for the
+ * writer, the reader and the JSON. */
+struct ic_headline_field {
+    const char *key;
+    size_t offset; /* of the first double in struct ic_headline */
+    int n;
+};
+extern const struct ic_headline_field ic_headline_fields[];
+extern const int ic_headline_nfields;
+
 void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
                         struct ic_report *rep);
 void ic_report_print(FILE *f, const struct ic_report *rep);

@@ -423,6 +423,45 @@ def test_headline_means_and_quantiles(h5):
         assert float(a[k]) == pytest.approx(v, rel=1e-12, abs=1e-12), k
 
 
+def test_headline_intervals(h5):
+    """Every mean in the headline has mean +- 1.96 standard errors, every median the 95%
+    order-statistic interval (ranks n/2 -+ 1.96 sqrt(n)/2 of the sorted paths), and each
+    interval holds its estimate."""
+    s = summary_arrays(h5)
+    a = h5["summary"].attrs
+    means = {
+        "lost_requests_mean": s["requests_lost"],
+        "degraded_minutes_mean": s["degraded_minutes"],
+        "cost_usd_mean": s["cost_usd"],
+        "energy_mwh_mean": s["energy_mwh"],
+    }
+    for key, x in means.items():
+        hw = Z95 * np.std(x, ddof=1) / np.sqrt(x.size)
+        ci = np.asarray(a[key + "_ci95"], dtype=float)
+        np.testing.assert_allclose(ci, [x.mean() - hw, x.mean() + hw], rtol=1e-9, atol=1e-9)
+    medians = {
+        "lost_requests_p50": s["requests_lost"],
+        "peak_offered_load_p50": s["peak_offered_load"],
+        "cost_usd_p50": s["cost_usd"],
+        "first_outage_s_p50": s["first_outage_s"],
+    }
+    for key, x in medians.items():
+        x = np.sort(x[np.isfinite(x)])
+        n = x.size
+        half = Z95 * np.sqrt(n * 0.25)
+        lo = max(int(np.floor(n * 0.5 - half)), 1)
+        hi = min(int(np.ceil(n * 0.5 + half)), n)
+        ci = np.asarray(a[key + "_ci95"], dtype=float)
+        np.testing.assert_array_equal(ci, [x[lo - 1], x[hi - 1]], err_msg=key)
+        assert ci[0] <= np.median(x) <= ci[1], key
+    for key in a:
+        if key.endswith("_ci95") and (key[:-5] in a):
+            ci = np.asarray(a[key], dtype=float)
+            v = float(a[key[:-5]])
+            if np.all(np.isfinite(ci)) and np.isfinite(v):
+                assert ci[0] <= v <= ci[1], key
+
+
 def test_summary_internal_consistency(h5, small_scenario):
     s = summary_arrays(h5)
     outage = s["outage"]
