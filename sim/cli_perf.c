@@ -267,7 +267,7 @@ int ic_cli_perf(int argc, char **argv) {
         free(sc);
         return 1;
     }
-    struct ic_load_opts opts = {sets, nsets};
+    struct ic_load_opts opts = {.sets = sets, .n_sets = nsets};
     int st = ic_scenario_load_string(text, "infercap perf", &opts, &cat, sc, &diag, &err);
     if (st == IC_OK) {
         struct ic_plan plan;

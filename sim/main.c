@@ -9,6 +9,8 @@
 #include "params.h"
 #include "report.h"
 #include "scenario.h"
+#include "sweep.h"
+#include "sweeprun.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -66,6 +68,13 @@ static const char *usage_run =
     "      --block-paths N      paths per block for --target-ci (default 1000)\n"
     "      --max-memory SIZE    refuse runs estimated to need more (e.g. 2G, 512M; default 80%%\n"
     "                           of physical memory)\n"
+    "      --sweep /ptr=SPEC    add an axis to the sweep (repeatable): SPEC is v1,v2,... (JSON\n"
+    "                           or strings), lo:hi:n (evenly spaced) or geom:lo:hi:n; every\n"
+    "                           point of the product runs with the same random paths\n"
+    "      --shard I/N          run the points k with k mod N = I of a sweep and write a\n"
+    "                           partial file (combine with `infercap merge`)\n"
+    "      --resume             continue an interrupted sweep: keep the points finished in\n"
+    "                           OUT.h5.points/ and run the rest\n"
     "  -q, --quiet              no progress bar and no headline text\n"
     "      --json               print the headline as one JSON object on stdout\n"
     "  -h, --help               this help\n"
@@ -73,11 +82,12 @@ static const char *usage_run =
     "exit status: 0 success, 1 runtime failure, 2 invalid input or usage\n";
 
 static const char *usage_validate =
-    "usage: infercap validate SCENARIO [--set /ptr=VALUE]...\n"
+    "usage: infercap validate SCENARIO [--set /ptr=VALUE]... [--sweep /ptr=SPEC]...\n"
     "\n"
     "Check SCENARIO without running it: syntax (file:line:column), every field's type and\n"
-    "range, cross-field rules, and that the model fits the accelerators.  Every error found\n"
-    "is printed, one per line.  Exit status 0 when valid, 2 when not.\n";
+    "range, cross-field rules, and that the model fits the accelerators; with a sweep, every\n"
+    "point.  Every error found is printed, one per line.  Exit status 0 when valid, 2 when\n"
+    "not.\n";
 
 static const char *usage_params =
     "usage: infercap params [--json]\n"
@@ -138,6 +148,8 @@ static void join_args(int argc, char **argv, char *buf, size_t n) {
 struct load_args {
     const char *sets[MAX_SETS];
     int n_sets;
+    const char *sweeps[IC_SWEEP_MAX_AXES * 4];
+    int n_sweeps;
     char owned[4][64]; /* --paths and --seed become overrides */
     int n_owned;
 };
@@ -162,7 +174,8 @@ static int load(const char *file, struct load_args *la, struct ic_catalog *cat,
     if (ic_catalog_builtin(cat, &err)) return fail(&err);
     struct ic_diag diag;
     ic_diag_init(&diag);
-    struct ic_load_opts opts = {la->sets, la->n_sets};
+    struct ic_load_opts opts = {
+        .sets = la->sets, .n_sets = la->n_sets, .sweeps = la->sweeps, .n_sweeps = la->n_sweeps};
     int rc = ic_scenario_load(file, &opts, cat, sc, &diag, &err);
     if (rc == IC_OK) {
         ic_diag_free(&diag);
@@ -275,6 +288,58 @@ static void block_cb(void *ctx, long paths, long outages, double lo, double hi) 
                 paths, outages, lo, hi, hi - lo);
 }
 
+/* ---- run: sweeps ------------------------------------------------------------------------- */
+
+/* A sweep (or a shard of one): every point validated, run into the work directory, then
+ * assembled; prints the output's table (or its JSON). */
+static int run_sweep(const char *file, const struct load_args *la, const struct ic_catalog *cat,
+                     const struct ic_scenario *sc, const char *out_path, const char *cmdline,
+                     int threads, int quiet, int json, int resume, int shard_i, int shard_n,
+                     double max_memory) {
+    struct ic_error err = {0};
+    /* The memory a point needs (every point has the same shape). */
+    struct ic_plan plan;
+    int rc = ic_plan_compile(sc, &plan, &err);
+    if (rc == IC_OK) {
+        double est = ic_plan_memory_bytes(&plan, ic_plan_window(&plan, 0), threads);
+        double limit = max_memory > 0 ? max_memory : 0.8 * physical_memory();
+        if (limit > 0 && est > limit)
+            rc = ic_error_set(&err, IC_ERR_INVALID,
+                              "%s: each point needs about %.2f GiB, more than the limit of %.2f "
+                              "GiB (--max-memory); lower /paths (now %ld) or /output/store_paths "
+                              "(now %ld), or raise /output/interval_s (now %g s)",
+                              file, est / 1073741824.0, limit / 1073741824.0, plan.paths,
+                              plan.store_paths, sc->output.interval_s);
+        ic_plan_free(&plan);
+    }
+    if (rc != IC_OK) return fail(&err);
+    struct ic_load_opts lo = {
+        .sets = la->sets, .n_sets = la->n_sets, .sweeps = la->sweeps, .n_sweeps = la->n_sweeps};
+    struct ic_sweep_run run = {.file = file,
+                               .load = &lo,
+                               .cat = cat,
+                               .out_path = out_path,
+                               .command_line = cmdline,
+                               .threads = threads,
+                               .quiet = quiet || json,
+                               .resume = resume,
+                               .shard_index = shard_i,
+                               .shard_count = shard_n,
+                               .assemble = 1};
+    long done = 0;
+    double t0 = now_s();
+    rc = ic_sweep_run_points(&run, &done, &err);
+    if (rc == IC_OK) rc = ic_sweep_assemble(&run, &err);
+    if (rc != IC_OK) return fail(&err);
+    if (!quiet || json) {
+        if (!json)
+            printf("%ld point%s run in %.1f s%s\n", done, done == 1 ? "" : "s", now_s() - t0,
+                   resume ? " (the others resumed)" : "");
+        if (ic_output_info(out_path, json, stdout, &err) != IC_OK) return fail(&err);
+    }
+    return 0;
+}
+
 /* ---- run ----------------------------------------------------------------------------------- */
 
 static int cmd_run(int argc, char **argv, const char *cmdline) {
@@ -288,6 +353,9 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
                                              {"target-ci", required_argument, 0, 'C'},
                                              {"block-paths", required_argument, 0, 'B'},
                                              {"max-memory", required_argument, 0, 'M'},
+                                             {"sweep", required_argument, 0, 'W'},
+                                             {"shard", required_argument, 0, 'D'},
+                                             {"resume", no_argument, 0, 'R'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     struct load_args la;
@@ -296,6 +364,7 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
     int threads = 0, quiet = 0, json = 0, c;
     double target_ci = 0, max_memory = 0;
     long block = 1000;
+    int shard_i = 0, shard_n = 0, resume = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:n:s:t:qh", longopts, NULL)) != -1) {
         char *end;
@@ -354,6 +423,23 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
                                    "or 1000000000",
                                    optarg);
             break;
+        case 'W':
+            if (la.n_sweeps >= (int)(sizeof la.sweeps / sizeof la.sweeps[0]))
+                return usage_error(usage_run, "--sweep: too many (%s)", optarg);
+            la.sweeps[la.n_sweeps++] = optarg;
+            break;
+        case 'D': {
+            char slash;
+            if (sscanf(optarg, "%d/%d%c", &shard_i, &shard_n, &slash) != 2 || shard_n < 1 ||
+                shard_i < 0 || shard_i >= shard_n)
+                return usage_error(usage_run,
+                                   "--shard: got \"%s\", expected I/N with 0 <= I < N, e.g. 0/4",
+                                   optarg);
+            break;
+        }
+        case 'R':
+            resume = 1;
+            break;
         case 'h':
             fputs(usage_run, stdout);
             return 0;
@@ -385,6 +471,17 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
     out.tmp[0] = '\0';
     snprintf(def_out, sizeof def_out, "%s.h5", sc->name);
     if (!out_path) out_path = def_out;
+    if (sc->sweep.n_axes > 0 || shard_n > 1) {
+        int rc2 = 2;
+        if (target_ci > 0)
+            fprintf(stderr, "infercap: --target-ci applies to a single run, not a sweep\n");
+        else
+            rc2 = run_sweep(file, &la, &cat, sc, out_path, cmdline, threads, quiet, json, resume,
+                            shard_i, shard_n, max_memory);
+        ic_catalog_free(&cat);
+        free(sc);
+        return rc2;
+    }
 
     char *resolved = NULL;
     double engine_s = 0;
@@ -464,11 +561,66 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
     return 0;
 }
 
+/* ---- merge ---------------------------------------------------------------------------------- */
+
+static const char *usage_merge =
+    "usage: infercap merge PART.h5... -o OUT.h5\n"
+    "\n"
+    "Combine the partial files of a sharded sweep (`infercap run --shard I/N`) into one result.\n"
+    "The parts must be results of the same scenario (the same resolved JSON, so the same sweep,\n"
+    "seed and overrides) and hold every point exactly once; otherwise nothing is written and\n"
+    "the message names the missing or repeated points.  The merged file's datasets are\n"
+    "identical to those of the same sweep run in one process.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output OUT.h5   the merged file (required)\n"
+    "  -q, --quiet           do not print the merged file's table\n"
+    "  -h, --help            this help\n";
+
+static int cmd_merge(int argc, char **argv, const char *cmdline) {
+    static const struct option longopts[] = {{"output", required_argument, 0, 'o'},
+                                             {"quiet", no_argument, 0, 'q'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
+    const char *out_path = NULL;
+    int quiet = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            out_path = optarg;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            fputs(usage_merge, stdout);
+            return 0;
+        default:
+            fprintf(stderr, "\n%s", usage_merge);
+            return 2;
+        }
+    }
+    if (!out_path) return usage_error(usage_merge, "merge: %s", "-o OUT.h5 is required");
+    if (optind >= argc) return usage_error(usage_merge, "merge: %s", "expected PART files");
+    struct ic_catalog cat;
+    struct ic_error err = {0};
+    if (ic_catalog_builtin(&cat, &err)) return fail(&err);
+    int rc = ic_sweep_merge((const char *const *)argv + optind, argc - optind, out_path, cmdline,
+                            &cat, &err);
+    ic_catalog_free(&cat);
+    if (rc != IC_OK) return fail(&err);
+    if (!quiet && ic_output_info(out_path, 0, stdout, &err) != IC_OK) return fail(&err);
+    return 0;
+}
+
 /* ---- validate ------------------------------------------------------------------------------ */
 
 static int cmd_validate(int argc, char **argv) {
-    static const struct option longopts[] = {
-        {"set", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"set", required_argument, 0, 'S'},
+                                             {"sweep", required_argument, 0, 'W'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
     struct load_args la;
     memset(&la, 0, sizeof la);
     int c;
@@ -477,6 +629,10 @@ static int cmd_validate(int argc, char **argv) {
         if (c == 'S') {
             if (add_set(&la, optarg))
                 return usage_error(usage_validate, "too many --set options (at most %s)", "256");
+        } else if (c == 'W') {
+            if (la.n_sweeps >= (int)(sizeof la.sweeps / sizeof la.sweeps[0]))
+                return usage_error(usage_validate, "--sweep: too many (%s)", optarg);
+            la.sweeps[la.n_sweeps++] = optarg;
         } else if (c == 'h') {
             fputs(usage_validate, stdout);
             return 0;
@@ -499,6 +655,20 @@ static int cmd_validate(int argc, char **argv) {
     struct ic_error err = {0};
     struct ic_plan plan;
     rc = ic_plan_compile(sc, &plan, &err);
+    long n_points = 1;
+    if (rc == IC_OK && sc->sweep.n_axes > 0) {
+        /* Every point of the sweep loads, compiles and has the same shape. */
+        struct ic_load_opts lo = {
+            .sets = la.sets, .n_sets = la.n_sets, .sweeps = la.sweeps, .n_sweeps = la.n_sweeps};
+        struct ic_sweep_run run = {.file = file, .load = &lo, .cat = &cat, .out_path = "x"};
+        if (ic_sweep_validate(&run, &n_points, &err) != IC_OK) {
+            ic_plan_free(&plan);
+            ic_catalog_free(&cat);
+            free(sc);
+            fprintf(stderr, "%s\n", err.msg);
+            return ic_status_exit_code(err.status);
+        }
+    }
     if (rc == IC_OK) {
         printf("%s: valid: scenario \"%s\", %lld paths x %ld steps of %g s, %ld output times\n",
                file, sc->name, sc->paths, plan.nsteps, sc->step_s, plan.nout);
@@ -507,6 +677,7 @@ static int cmd_validate(int argc, char **argv) {
                ic_batch_limit_name(plan.perf.limit), plan.perf.requests_per_s,
                plan.perf.tokens_per_s);
         printf("  %d parameter%s drawn per path\n", plan.n_random, plan.n_random == 1 ? "" : "s");
+        if (sc->sweep.n_axes > 0) printf("  a sweep of %ld points, every one valid\n", n_points);
         ic_plan_free(&plan);
     } else {
         fprintf(stderr, "%s: %s\n", file, err.msg);
@@ -733,6 +904,11 @@ int main(int argc, char **argv) {
         char cmdline[4096];
         join_args(argc, argv, cmdline, sizeof cmdline);
         return cmd_run(sub_argc, sub_argv, cmdline);
+    }
+    if (strcmp(cmd, "merge") == 0) {
+        char cmdline[4096];
+        join_args(argc, argv, cmdline, sizeof cmdline);
+        return cmd_merge(sub_argc, sub_argv, cmdline);
     }
     if (strcmp(cmd, "validate") == 0) return cmd_validate(sub_argc, sub_argv);
     if (strcmp(cmd, "params") == 0) return cmd_params(sub_argc, sub_argv);

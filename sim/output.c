@@ -7,6 +7,7 @@
 #include "output.h"
 
 #include "report.h"
+#include "sweep.h"
 #include "timeutil.h"
 #include "util.h"
 
@@ -14,6 +15,8 @@
 #include <fcntl.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <cjson/cJSON.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,36 +73,84 @@ static int describe(hid_t d, const char *units, const char *long_name) {
     return attr_str(d, "units", units) | attr_str(d, "long_name", long_name);
 }
 
-/* ---- datasets ------------------------------------------------------------------------------ */
+/* ---- datasets with leading sweep dimensions ------------------------------------------------- */
 
-/* A chunked, compressed dataset of rank 1 or 2 filled from buf (or not written when buf is
- * NULL, for the caller to fill). */
-static hid_t make_dataset(hid_t loc, const char *name, hid_t mem_type, hid_t file_type, int rank,
-                          const hsize_t *dims, const void *buf) {
-    /* Chunks of at most 64 Ki elements (256 KiB of float32): whole rows of the last axis
-     * where possible, then as many rows as fit. */
-    hsize_t chunk[3], room = 65536;
-    for (int i = rank - 1; i >= 0; i--) {
-        hsize_t c = dims[i] > 0 ? dims[i] : 1;
+/* The index of point k along each sweep axis (none without a sweep). */
+static void point_index(const struct ic_output *o, long k, hsize_t *idx) {
+    for (int a = o->n_axes - 1; a >= 0; a--) {
+        idx[a] = (hsize_t)(k % o->lead[a]);
+        k /= o->lead[a];
+    }
+}
+
+/* A chunked, compressed dataset of dims lead x dims (a point's slice is one chunk row: chunks of
+ * at most 64 Ki elements, whole rows of the last axis where possible), unwritten parts NaN. */
+static hid_t nd_create(hid_t loc, const char *name, hid_t file_type, const struct ic_output *o,
+                       int rank, const hsize_t *dims) {
+    hsize_t full[IC_SWEEP_MAX_AXES + 4], chunk[IC_SWEEP_MAX_AXES + 4], room = 65536;
+    int k = o->n_axes, r = k + rank;
+    for (int a = 0; a < k; a++) full[a] = (hsize_t)o->lead[a], chunk[a] = 1;
+    for (int i = 0; i < rank; i++) full[k + i] = dims[i];
+    for (int i = r - 1; i >= k; i--) {
+        hsize_t c = full[i] > 0 ? full[i] : 1;
         if (c > room) c = room;
-        if (c < 1) c = 1;
         chunk[i] = c;
         room = room / c > 0 ? room / c : 1;
     }
-    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t space = r ? H5Screate_simple(r, full, NULL) : H5Screate(H5S_SCALAR);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    H5Pset_chunk(dcpl, rank, chunk);
-    H5Pset_shuffle(dcpl);
-    H5Pset_deflate(dcpl, DEFLATE_LEVEL);
+    if (r > 0) {
+        H5Pset_chunk(dcpl, r, chunk);
+        H5Pset_shuffle(dcpl);
+        H5Pset_deflate(dcpl, DEFLATE_LEVEL);
+    }
+    if (H5Tget_class(file_type) == H5T_FLOAT) {
+        double nan = NAN;
+        H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan);
+    }
     hid_t d = H5Dcreate2(loc, name, file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     H5Pclose(dcpl);
     H5Sclose(space);
-    if (d < 0) return -1;
-    if (buf && H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-        H5Dclose(d);
+    return d;
+}
+
+/* Select point k's slice of d (lead dims at the point, the rest whole): file and memory
+ * dataspaces, or -1. */
+static int nd_select(hid_t d, const struct ic_output *o, long k, int rank, const hsize_t *dims,
+                     hid_t *fs, hid_t *ms) {
+    hsize_t start[IC_SWEEP_MAX_AXES + 4], count[IC_SWEEP_MAX_AXES + 4];
+    int n = o->n_axes;
+    point_index(o, k, start);
+    for (int a = 0; a < n; a++) count[a] = 1;
+    for (int i = 0; i < rank; i++) start[n + i] = 0, count[n + i] = dims[i];
+    *fs = H5Dget_space(d);
+    if (*fs < 0) return -1;
+    if (n + rank > 0 && H5Sselect_hyperslab(*fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0) {
+        H5Sclose(*fs);
         return -1;
     }
-    return d;
+    *ms = rank ? H5Screate_simple(rank, dims, NULL) : H5Screate(H5S_SCALAR);
+    return 0;
+}
+
+static int nd_write(hid_t d, hid_t mem_type, const struct ic_output *o, long k, int rank,
+                    const hsize_t *dims, const void *buf) {
+    hid_t fs, ms;
+    if (nd_select(d, o, k, rank, dims, &fs, &ms) != 0) return -1;
+    herr_t rc = H5Dwrite(d, mem_type, ms, fs, H5P_DEFAULT, buf);
+    H5Sclose(ms);
+    H5Sclose(fs);
+    return rc < 0 ? -1 : 0;
+}
+
+static int nd_read(hid_t d, hid_t mem_type, const struct ic_output *o, long k, int rank,
+                   const hsize_t *dims, void *buf) {
+    hid_t fs, ms;
+    if (nd_select(d, o, k, rank, dims, &fs, &ms) != 0) return -1;
+    herr_t rc = H5Dread(d, mem_type, ms, fs, H5P_DEFAULT, buf);
+    H5Sclose(ms);
+    H5Sclose(fs);
+    return rc < 0 ? -1 : 0;
 }
 
 /* A dimension scale of doubles (v) or, when v is NULL, of the indices 0..n-1 as int64. */
@@ -131,16 +182,6 @@ static hid_t make_scale(hid_t loc, const char *name, const double *v, hsize_t n,
     return d;
 }
 
-static int attach(hid_t d, hid_t s0, hid_t s1) {
-    if (H5DSattach_scale(d, s0, 0) < 0) return -1;
-    if (s1 >= 0 && H5DSattach_scale(d, s1, 1) < 0) return -1;
-    return 0;
-}
-
-static int attach3(hid_t d, hid_t s0, hid_t s1, hid_t s2) {
-    return attach(d, s0, s1) || H5DSattach_scale(d, s2, 2) < 0 ? -1 : 0;
-}
-
 /* A dimension scale of strings (netCDF readers see a string coordinate). */
 static hid_t make_string_scale(hid_t loc, const char *name, const char *const *v, hsize_t n,
                                const char *long_name) {
@@ -155,7 +196,201 @@ static hid_t make_string_scale(hid_t loc, const char *name, const char *const *v
     return bad ? -1 : d;
 }
 
-/* ---- open / commit / abort ----------------------------------------------------------------- */
+/* ---- the datasets of a point ---------------------------------------------------------------- */
+
+enum { SC_TIME, SC_QUANTILE, SC_PATH, SC_STORED, SC_CLASS, SC_ACTION, SC_BOUND, SC_FOQ, SC_COUNT };
+
+/* One dataset of a point's results: where it goes, its shape after the sweep's leading
+ * dimensions, its scales, and where its data is in struct ic_results. */
+struct item {
+    char group[16], name[200];
+    int f32; /* float32, else float64 */
+    int rank;
+    hsize_t dims[3];
+    int scales[3]; /* SC_* per dimension */
+    const char *units;
+    char long_name[400];
+    size_t offset; /* of the data in struct ic_results (a pointer member) ... */
+    size_t add;    /* ... plus this many elements */
+    char pointer[160];
+};
+
+/* The pointer as an HDF5 name: "/traffic/growth/rate_per_day" -> "traffic.growth.rate_per_day". */
+static void pointer_name(const char *ptr, char *buf, size_t n) {
+    ic_strlcpy(buf, ptr[0] == '/' ? ptr + 1 : ptr, n);
+    for (char *c = buf; *c; c++)
+        if (*c == '/') *c = '.';
+}
+
+#define RES(member) offsetof(struct ic_results, member)
+
+/* Every dataset a point writes, in a fixed order; returns the count (items may be NULL to
+ * count).  Depends only on the plan's shape, which every point of a sweep shares. */
+static int point_items(const struct ic_plan *plan, struct item *items) {
+    const size_t np = (size_t)plan->paths, no = (size_t)plan->nout;
+    const size_t nq = (size_t)plan->sc->output.quantiles.n, ns = (size_t)plan->store_paths;
+    const size_t nc = (size_t)plan->n_classes;
+    const size_t na = (size_t)plan->sc->fleet.autoscale.max_actions;
+    int n = 0;
+#define ADD(...)                                                                                   \
+    do {                                                                                           \
+        struct item it_ = {__VA_ARGS__};                                                           \
+        if (items) items[n] = it_;                                                                 \
+        n++;                                                                                       \
+    } while (0)
+    for (int s = 0; s < IC_SERIES_COUNT; s++) {
+        if (ns > 0)
+            ADD(.group = "series", .f32 = 1, .rank = 2, .dims = {ns, no},
+                .scales = {SC_STORED, SC_TIME}, .units = ic_series_units[s], .offset = RES(series),
+                .add = (size_t)s * ns * no);
+        ADD(.group = "bands", .f32 = 1, .rank = 2, .dims = {nq, no},
+            .scales = {SC_QUANTILE, SC_TIME}, .units = ic_series_units[s], .offset = RES(bands),
+            .add = (size_t)s * nq * no);
+    }
+    /* Names and long names of the series (filled after, to keep ADD short). */
+    if (items) {
+        int i = 0;
+        for (int s = 0; s < IC_SERIES_COUNT; s++) {
+            int k = ns > 0 ? 2 : 1;
+            for (int j = 0; j < k; j++, i++) {
+                ic_strlcpy(items[i].name, ic_series_names[s], sizeof items[i].name);
+                ic_strlcpy(items[i].long_name, ic_series_long[s], sizeof items[i].long_name);
+            }
+        }
+    }
+    const char *cn = "arrivals_per_s_by_class";
+    const char *cl = "new requests arriving per second, by request class";
+    if (ns > 0) {
+        ADD(.group = "series", .f32 = 1, .rank = 3, .dims = {nc, ns, no},
+            .scales = {SC_CLASS, SC_STORED, SC_TIME}, .units = "1/s",
+            .offset = RES(class_arrivals));
+        if (items) {
+            ic_strlcpy(items[n - 1].name, cn, sizeof items[n - 1].name);
+            ic_strlcpy(items[n - 1].long_name, cl, sizeof items[n - 1].long_name);
+        }
+    }
+    ADD(.group = "bands", .f32 = 1, .rank = 3, .dims = {nc, nq, no},
+        .scales = {SC_CLASS, SC_QUANTILE, SC_TIME}, .units = "1/s", .offset = RES(class_bands));
+    if (items) {
+        ic_strlcpy(items[n - 1].name, cn, sizeof items[n - 1].name);
+        ic_strlcpy(items[n - 1].long_name, cl, sizeof items[n - 1].long_name);
+    }
+    for (int m = 0; m < IC_SUMMARY_COUNT; m++) {
+        ADD(.group = "summary", .rank = 1, .dims = {np}, .scales = {SC_PATH},
+            .units = ic_summary_units[m], .offset = RES(summary), .add = (size_t)m * np);
+        if (items) {
+            ic_strlcpy(items[n - 1].name, ic_summary_names[m], sizeof items[n - 1].name);
+            ic_strlcpy(items[n - 1].long_name, ic_summary_long[m], sizeof items[n - 1].long_name);
+        }
+    }
+    for (int i = 0; i < plan->n_inputs; i++) {
+        const struct ic_input *in = &plan->inputs[i];
+        if (in->dist && !ic_dist_is_random(in->dist)) continue;
+        ADD(.group = "inputs", .rank = 1, .dims = {np}, .scales = {SC_PATH},
+            .units = in->units[0] ? in->units : "1", .offset = RES(inputs), .add = (size_t)i * np);
+        if (items) {
+            struct item *it = &items[n - 1];
+            pointer_name(in->pointer, it->name, sizeof it->name);
+            char desc[160];
+            if (in->dist)
+                ic_dist_describe(in->dist, desc, sizeof desc);
+            else
+                snprintf(desc, sizeof desc, "the fitted multivariate normal");
+            snprintf(it->long_name, sizeof it->long_name, "draw of %s ~ %s", in->pointer, desc);
+            ic_strlcpy(it->pointer, in->pointer, sizeof it->pointer);
+        }
+    }
+    if (na > 0 && ns > 0) {
+        static const char *const an[3] = {"action_time_s", "action_accelerators", "ready_time_s"};
+        static const char *const au[3] = {"s", "accelerators", "s"};
+        static const char *const al[3] = {"when the action was taken, since the start",
+                                          "accelerators ordered (+) or released (-)",
+                                          "when the ordered capacity entered service"};
+        const size_t off[3] = {RES(action_time), RES(action_size), RES(action_ready)};
+        for (int k = 0; k < 3; k++) {
+            ADD(.group = "autoscale", .rank = 2, .dims = {ns, na}, .scales = {SC_STORED, SC_ACTION},
+                .units = au[k], .offset = off[k]);
+            if (items) {
+                ic_strlcpy(items[n - 1].name, an[k], sizeof items[n - 1].name);
+                ic_strlcpy(items[n - 1].long_name, al[k], sizeof items[n - 1].long_name);
+            }
+        }
+    }
+#undef ADD
+    return n;
+}
+
+static void *item_data(const struct item *it, const struct ic_results *res) {
+    char *base = *(char *const *)((const char *)res + it->offset);
+    return base + it->add * (it->f32 ? sizeof(float) : sizeof(double));
+}
+
+/* ---- the headline of a point ---------------------------------------------------------------- */
+
+/* The headline figures of a point, as attributes of /summary (a file without a sweep) or as
+ * datasets of /headline over the sweep's dimensions (a pair is an interval: a trailing
+ * dimension `bound`). */
+struct hfield {
+    const char *key;
+    int kind; /* 0: n doubles, 1: long, 2: string */
+    int n;
+    size_t offset; /* in struct ic_report */
+    size_t size;   /* strings: capacity */
+};
+#define HD(k, m, n_)                                                                               \
+    { k, 0, n_, offsetof(struct ic_report, m), 0 }
+#define HL(k, m)                                                                                   \
+    { k, 1, 1, offsetof(struct ic_report, m), 0 }
+#define HS(k, m)                                                                                   \
+    { k, 2, 1, offsetof(struct ic_report, m), sizeof(((struct ic_report *)0)->m) }
+static const struct hfield hfields[] = {
+    HD("outage_probability", h.p_outage, 1),
+    HD("outage_probability_ci95", h.p_lo, 2), /* p_lo, p_hi: adjacent members */
+    HL("outage_paths", h.outages),
+    HL("paths", h.paths),
+    HD("first_outage_s_p10_p50_p90", h.first_outage_q, 3),
+    HS("accelerator", accelerator), /* in /headline: accelerator_key (the axis may be so named) */
+    HS("model", model),
+    HD("accelerators_mean", accelerators_mean, 1),
+    HL("accelerators_per_replica", accels_per_replica),
+    HD("replica_requests_per_s", replica_rps, 1),
+    HD("replica_batch", replica_batch, 1),
+};
+#undef HD
+#undef HL
+#undef HS
+
+/* The name of a headline figure as a dataset of /headline: strings get a suffix, since a sweep
+ * axis over /accelerator or /model takes the plain name as its dimension. */
+static const char *dkey(const char *key, char *buf, size_t n) {
+    if (strcmp(key, "accelerator") != 0 && strcmp(key, "model") != 0) return key;
+    snprintf(buf, n, "%s_key", key);
+    return buf;
+}
+
+static int write_headline_attrs(hid_t g, const struct ic_report *rep) {
+    int bad = 0;
+    const struct ic_headline *h = &rep->h;
+    for (size_t i = 0; i < sizeof hfields / sizeof hfields[0]; i++) {
+        const struct hfield *f = &hfields[i];
+        const char *p = (const char *)rep + f->offset;
+        if (f->kind == 0)
+            bad |= attr_doubles(g, f->key, (const double *)p, (hsize_t)f->n);
+        else if (f->kind == 1)
+            bad |= attr_int64(g, f->key, *(const long *)p);
+        else
+            bad |= attr_str(g, f->key, p);
+    }
+    for (int i = 0; i < ic_headline_nfields; i++) {
+        const struct ic_headline_field *fd = &ic_headline_fields[i];
+        bad |= attr_doubles(g, fd->key, (const double *)((const char *)h + fd->offset),
+                            (hsize_t)fd->n);
+    }
+    return bad;
+}
+
+/* ---- open / begin / put / end -----------------------------------------------------------------
+ */
 
 int ic_output_open(struct ic_output *out, const char *path, struct ic_error *err) {
     memset(out, 0, sizeof *out);
@@ -177,6 +412,7 @@ int ic_output_open(struct ic_output *out, const char *path, struct ic_error *err
                             fd >= 0 ? "HDF5 refused it" : strerror(e));
     }
     out->fid = fid;
+    out->n_points = 1;
     return IC_OK;
 }
 
@@ -193,19 +429,38 @@ static void utc_now(char *buf, size_t n) {
     strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The pointer as an HDF5 name: "/traffic/growth/rate_per_day" -> "traffic.growth.rate_per_day". */
-static void pointer_name(const char *ptr, char *buf, size_t n) {
-    ic_strlcpy(buf, ptr[0] == '/' ? ptr + 1 : ptr, n);
-    for (char *c = buf; *c; c++)
-        if (*c == '/') *c = '.';
+void ic_output_layout(struct ic_output *o, const struct ic_sweep *sw) {
+    o->n_axes = sw ? sw->n_axes : 0;
+    o->n_points = 1;
+    for (int a = 0; a < o->n_axes; a++) {
+        o->lead[a] = sw->axes[a].n;
+        o->n_points *= sw->axes[a].n;
+    }
 }
 
-static int write_all(hid_t fid, const struct ic_plan *plan, const struct ic_results *res,
-                     const char *resolved_json, const struct ic_provenance *prov) {
+static int write_string_dataset(hid_t loc, const char *name, const char *text,
+                                const char *long_name) {
+    hid_t t = vlen_string_type(), s = H5Screate(H5S_SCALAR);
+    hid_t d = H5Dcreate2(loc, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int bad = d < 0 || H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) < 0;
+    if (d >= 0) {
+        bad |= describe(d, "1", long_name);
+        H5Dclose(d);
+    }
+    H5Sclose(s);
+    H5Tclose(t);
+    return bad;
+}
+
+int ic_output_begin(struct ic_output *out, const struct ic_plan *plan, const struct ic_sweep *sw,
+                    const struct ic_output_meta *meta, struct ic_error *err) {
+    hid_t fid = (hid_t)out->fid;
     const struct ic_scenario *sc = plan->sc;
+    ic_output_layout(out, sw);
     int bad = 0;
     char now[40];
     utc_now(now, sizeof now);
+    const struct ic_provenance *prov = meta->prov;
     bad |= attr_str(fid, "infercap_version", prov->version);
     bad |= attr_str(fid, "git_commit", prov->git_commit);
     bad |= attr_str(fid, "scenario_name", sc->name);
@@ -222,164 +477,222 @@ static int write_all(hid_t fid, const struct ic_plan *plan, const struct ic_resu
     bad |= attr_str(fid, "growth_quantity",
                     plan->weekly_visits ? "weekly_web_visits" : "daily_active_users");
     bad |= attr_str(fid, "Conventions", "CF-1.8");
-
-    /* The resolved scenario. */
-    {
-        hid_t t = vlen_string_type(), s = H5Screate(H5S_SCALAR);
-        hid_t d = H5Dcreate2(fid, "scenario", t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        bad |= d < 0 || H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &resolved_json) < 0;
-        if (d >= 0) {
-            bad |= describe(d, "1", "resolved scenario (JSON): rerun with `infercap run` on it");
-            H5Dclose(d);
-        }
-        H5Sclose(s);
-        H5Tclose(t);
+    char hash[17];
+    ic_hash_text(meta->resolved_json, hash);
+    bad |= attr_str(fid, "scenario_hash", hash);
+    bad |= attr_int64(fid, "sweep_points", out->n_points);
+    char axes[IC_SWEEP_MAX_AXES * (IC_NAME_MAX + 1)] = "";
+    for (int a = 0; a < out->n_axes; a++) {
+        size_t at = strlen(axes);
+        snprintf(axes + at, sizeof axes - at, "%s%s", a ? " " : "", sw->axes[a].name);
     }
+    bad |= attr_str(fid, "sweep_axes", axes);
+    if (meta->shard_count > 1) {
+        bad |= attr_int64(fid, "shard_index", meta->shard_index);
+        bad |= attr_int64(fid, "shard_count", meta->shard_count);
+    }
+    bad |= write_string_dataset(fid, "scenario", meta->resolved_json,
+                                "resolved scenario (JSON): rerun with `infercap run` on it");
 
-    /* Dimension scales. */
-    size_t np = (size_t)plan->paths, no = (size_t)plan->nout, nq = (size_t)res->nq;
-    size_t ns = (size_t)plan->store_paths;
+    /* Dimension scales: the sweep's axes, then the point's own. */
+    hid_t axis[IC_SWEEP_MAX_AXES], scale[SC_COUNT];
+    for (int a = 0; a < out->n_axes; a++) {
+        const struct ic_sweep_axis *ax = &sw->axes[a];
+        char ln[400];
+        snprintf(ln, sizeof ln, "swept field %s", ax->pointer);
+        axis[a] = ax->numeric ? make_scale(fid, ax->name, ax->coord, (hsize_t)ax->n, "1", ln)
+                              : make_string_scale(fid, ax->name, (const char *const *)ax->labels,
+                                                  (hsize_t)ax->n, ln);
+        if (axis[a] >= 0) bad |= attr_str(axis[a], "pointer", ax->pointer);
+        bad |= axis[a] < 0;
+    }
+    size_t np = (size_t)plan->paths, no = (size_t)plan->nout;
+    size_t nq = (size_t)sc->output.quantiles.n, ns = (size_t)plan->store_paths;
     char units[96], utc[40];
     ic_time_format(sc->start.unix_s, 0, utc, sizeof utc);
     utc[19] = '\0'; /* drop "+00:00": CF times without a zone are UTC */
     utc[10] = ' ';
     snprintf(units, sizeof units, "seconds since %s", utc);
-    hid_t st = make_scale(fid, "time", plan->time_s, no, units,
-                          "start of each output interval (values are interval means)");
-    if (st >= 0) {
-        bad |= attr_str(st, "start", sc->start.text);
-        bad |= attr_double(st, "interval_s", sc->output.interval_s);
+    scale[SC_TIME] = make_scale(fid, "time", plan->time_s, no, units,
+                                "start of each output interval (values are interval means)");
+    if (scale[SC_TIME] >= 0) {
+        bad |= attr_str(scale[SC_TIME], "start", sc->start.text);
+        bad |= attr_double(scale[SC_TIME], "interval_s", sc->output.interval_s);
     }
-    hid_t sq = make_scale(fid, "quantile", res->q, nq, "1", "quantile over paths");
-    hid_t sp = make_scale(fid, "path", NULL, np, "1", "Monte Carlo path index");
-    hid_t ss = make_scale(fid, "stored_path", NULL, ns, "1", "index of a path with stored series");
+    scale[SC_QUANTILE] =
+        make_scale(fid, "quantile", sc->output.quantiles.v, nq, "1", "quantile over paths");
+    scale[SC_PATH] = make_scale(fid, "path", NULL, np, "1", "Monte Carlo path index");
+    scale[SC_STORED] =
+        make_scale(fid, "stored_path", NULL, ns, "1", "index of a path with stored series");
     const char *cnames[IC_MAX_CLASSES];
-    for (int c = 0; c < res->n_classes; c++) cnames[c] = sc->workload.classes[c].name;
-    hid_t sc_ = make_string_scale(fid, "class", cnames, (hsize_t)res->n_classes, "request class");
-    bad |= st < 0 || sq < 0 || sp < 0 || ss < 0 || sc_ < 0;
+    for (int c = 0; c < plan->n_classes; c++) cnames[c] = sc->workload.classes[c].name;
+    scale[SC_CLASS] =
+        make_string_scale(fid, "class", cnames, (hsize_t)plan->n_classes, "request class");
+    scale[SC_ACTION] = -1;
+    if (sc->fleet.autoscale.max_actions > 0 && ns > 0)
+        scale[SC_ACTION] = make_scale(fid, "action", NULL, (hsize_t)sc->fleet.autoscale.max_actions,
+                                      "1", "index of an autoscaling action");
+    scale[SC_BOUND] = scale[SC_FOQ] = -1;
+    if (out->n_axes > 0) {
+        static const double b[2] = {0.025, 0.975}, fq[3] = {0.1, 0.5, 0.9};
+        scale[SC_BOUND] = make_scale(fid, "bound", b, 2, "1",
+                                     "ends of a 95% interval (the quantile levels they stand for)");
+        scale[SC_FOQ] = make_scale(fid, "first_outage_quantile", fq, 3, "1",
+                                   "quantiles of the first-outage time over paths with one");
+        bad |= scale[SC_BOUND] < 0 || scale[SC_FOQ] < 0;
+    }
+    for (int i = 0; i < SC_COUNT; i++)
+        bad |= scale[i] < 0 && i != SC_ACTION && i != SC_BOUND && i != SC_FOQ;
 
-    hid_t g_series = H5Gcreate2(fid, "series", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    hid_t g_bands = H5Gcreate2(fid, "bands", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    hid_t g_sum = H5Gcreate2(fid, "summary", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    hid_t g_in = H5Gcreate2(fid, "inputs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    bad |= g_series < 0 || g_bands < 0 || g_sum < 0 || g_in < 0;
-    for (int s = 0; !bad && s < IC_SERIES_COUNT; s++) {
-        if (ns > 0) {
-            hsize_t dims[2] = {ns, no};
-            /* The first ns paths' rows are contiguous in [series][path][time]. */
-            hid_t d = make_dataset(g_series, ic_series_names[s], H5T_NATIVE_FLOAT, H5T_IEEE_F32LE,
-                                   2, dims, ic_series_row(res, s, 0));
-            bad |= d < 0 || describe(d, ic_series_units[s], ic_series_long[s]) || attach(d, ss, st);
+    /* Every dataset, empty (NaN) until its points are written. */
+    int n = point_items(plan, NULL);
+    struct item *items = calloc((size_t)n + 1, sizeof *items);
+    bad |= !items;
+    if (items) point_items(plan, items);
+    static const char *const groups[] = {"series", "bands", "summary", "inputs", "autoscale"};
+    for (size_t g = 0; !bad && g < sizeof groups / sizeof groups[0]; g++) {
+        int used = 0;
+        for (int i = 0; i < n; i++) used |= strcmp(items[i].group, groups[g]) == 0;
+        if (!used && strcmp(groups[g], "autoscale") == 0) continue;
+        hid_t gid = H5Gcreate2(fid, groups[g], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        bad |= gid < 0;
+        for (int i = 0; !bad && i < n; i++) {
+            const struct item *it = &items[i];
+            if (strcmp(it->group, groups[g]) != 0) continue;
+            hid_t d = nd_create(gid, it->name, it->f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE, out,
+                                it->rank, it->dims);
+            bad |= d < 0 || describe(d, it->units, it->long_name);
+            for (int a = 0; d >= 0 && a < out->n_axes; a++)
+                bad |= H5DSattach_scale(d, axis[a], (unsigned)a) < 0;
+            for (int k = 0; d >= 0 && k < it->rank; k++)
+                bad |= H5DSattach_scale(d, scale[it->scales[k]], (unsigned)(out->n_axes + k)) < 0;
+            if (it->pointer[0] && d >= 0) bad |= attr_str(d, "pointer", it->pointer);
             if (d >= 0) H5Dclose(d);
         }
-        hsize_t bdims[2] = {nq, no};
-        hid_t b = make_dataset(g_bands, ic_series_names[s], H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, 2,
-                               bdims, res->bands + (size_t)s * nq * no);
-        bad |= b < 0 || describe(b, ic_series_units[s], ic_series_long[s]) || attach(b, sq, st);
-        if (b >= 0) H5Dclose(b);
+        if (gid >= 0) H5Gclose(gid);
     }
-    /* Arrivals by request class: the stored paths of every class, and the bands. */
-    if (!bad) {
-        size_t nc = (size_t)res->n_classes;
-        const char *nm = "arrivals_per_s_by_class";
-        const char *ln = "new requests arriving per second, by request class";
-        if (ns > 0) {
-            float *buf = malloc(nc * ns * no * sizeof *buf);
-            bad |= !buf;
-            for (size_t c = 0; buf && c < nc; c++)
-                memcpy(buf + c * ns * no, ic_class_row(res, (int)c, 0), ns * no * sizeof *buf);
-            hsize_t dims[3] = {nc, ns, no};
-            hid_t d =
-                buf ? make_dataset(g_series, nm, H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, 3, dims, buf)
-                    : -1;
-            free(buf);
-            bad |= d < 0 || describe(d, "1/s", ln) || attach3(d, sc_, ss, st);
+    free(items);
+
+    /* A sweep's headline: one dataset per figure over the sweep's dimensions, and which points
+     * are written. */
+    if (!bad && out->n_axes > 0) {
+        hid_t g = H5Gcreate2(fid, "headline", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        bad |= g < 0;
+        for (size_t i = 0;
+             !bad && i < sizeof hfields / sizeof hfields[0] + (size_t)ic_headline_nfields; i++) {
+            const char *key;
+            int kind, cnt;
+            if (i < sizeof hfields / sizeof hfields[0]) {
+                key = hfields[i].key, kind = hfields[i].kind, cnt = hfields[i].n;
+            } else {
+                const struct ic_headline_field *fd =
+                    &ic_headline_fields[i - sizeof hfields / sizeof hfields[0]];
+                key = fd->key, kind = 0, cnt = fd->n;
+            }
+            hsize_t dims[1] = {(hsize_t)cnt};
+            char kb[64];
+            key = dkey(key, kb, sizeof kb);
+            hid_t t = kind == 2 ? vlen_string_type() : -1;
+            hid_t d = nd_create(g, key,
+                                kind == 2   ? t
+                                : kind == 1 ? H5T_STD_I64LE
+                                            : H5T_IEEE_F64LE,
+                                out, cnt > 1 ? 1 : 0, dims);
+            if (t >= 0) H5Tclose(t);
+            bad |= d < 0 || describe(d, "1", "headline figure of each point (see /summary)");
+            for (int a = 0; d >= 0 && a < out->n_axes; a++)
+                bad |= H5DSattach_scale(d, axis[a], (unsigned)a) < 0;
+            if (d >= 0 && cnt > 1)
+                bad |= H5DSattach_scale(d, scale[cnt == 2 ? SC_BOUND : SC_FOQ],
+                                        (unsigned)out->n_axes) < 0;
             if (d >= 0) H5Dclose(d);
         }
-        hsize_t bdims[3] = {nc, nq, no};
-        hid_t b =
-            make_dataset(g_bands, nm, H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, 3, bdims, res->class_bands);
-        bad |= b < 0 || describe(b, "1/s", ln) || attach3(b, sc_, sq, st);
-        if (b >= 0) H5Dclose(b);
-    }
-    for (int m = 0; !bad && m < IC_SUMMARY_COUNT; m++) {
-        hsize_t dims[1] = {np};
-        hid_t d = make_dataset(g_sum, ic_summary_names[m], H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1,
-                               dims, ic_summary_col(res, m));
-        bad |= d < 0 || describe(d, ic_summary_units[m], ic_summary_long[m]) || attach(d, sp, -1);
+        if (g >= 0) H5Gclose(g);
+        hid_t d = nd_create(fid, "point_done", H5T_STD_I8LE, out, 0, NULL);
+        bad |= d < 0 || describe(d, "1", "1 where the point's results are in this file");
+        for (int a = 0; d >= 0 && a < out->n_axes; a++)
+            bad |= H5DSattach_scale(d, axis[a], (unsigned)a) < 0;
         if (d >= 0) H5Dclose(d);
     }
-    for (int i = 0; !bad && i < plan->n_inputs; i++) {
-        const struct ic_input *in = &plan->inputs[i];
-        if (in->dist && !ic_dist_is_random(in->dist)) continue;
-        char name[200], desc[160], longn[400];
-        pointer_name(in->pointer, name, sizeof name);
-        if (in->dist)
-            ic_dist_describe(in->dist, desc, sizeof desc);
-        else
-            snprintf(desc, sizeof desc, "the fitted multivariate normal");
-        snprintf(longn, sizeof longn, "draw of %s ~ %s", in->pointer, desc);
-        hsize_t dims[1] = {np};
-        hid_t d = make_dataset(g_in, name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims,
-                               res->inputs + (size_t)i * np);
-        bad |= d < 0 || describe(d, in->units[0] ? in->units : "1", longn) ||
-               attr_str(d, "pointer", in->pointer) || attach(d, sp, -1);
+    for (int a = 0; a < out->n_axes; a++)
+        if (axis[a] >= 0) H5Dclose(axis[a]);
+    for (int i = 0; i < SC_COUNT; i++)
+        if (scale[i] >= 0) H5Dclose(scale[i]);
+    if (bad)
+        return ic_error_set(err, IC_ERR_HDF5, "%s: creating the result's datasets failed",
+                            out->path);
+    return IC_OK;
+}
+
+int ic_output_put(struct ic_output *out, long point, const struct ic_plan *plan,
+                  const struct ic_results *res, const struct ic_report *given,
+                  struct ic_error *err) {
+    hid_t fid = (hid_t)out->fid;
+    int n = point_items(plan, NULL), bad = 0;
+    struct item *items = calloc((size_t)n + 1, sizeof *items);
+    if (!items) return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
+    point_items(plan, items);
+    for (int i = 0; !bad && i < n; i++) {
+        const struct item *it = &items[i];
+        char path[256];
+        snprintf(path, sizeof path, "%s/%s", it->group, it->name);
+        hid_t d = H5Dopen2(fid, path, H5P_DEFAULT);
+        bad |= d < 0 || nd_write(d, it->f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE, out, point,
+                                 it->rank, it->dims, item_data(it, res)) != 0;
         if (d >= 0) H5Dclose(d);
     }
-
-    /* Autoscaling actions of the stored paths: [stored_path, action], NaN where none. */
-    if (!bad && res->max_actions > 0 && ns > 0) {
-        hid_t g_as = H5Gcreate2(fid, "autoscale", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        hid_t sa = make_scale(fid, "action", NULL, (hsize_t)res->max_actions, "1",
-                              "index of an autoscaling action");
-        bad |= g_as < 0 || sa < 0;
-        const struct {
-            const char *name, *units, *long_name;
-            const double *data;
-        } acts[] = {
-            {"action_time_s", "s", "when the action was taken, since the start", res->action_time},
-            {"action_accelerators", "accelerators", "accelerators ordered (+) or released (-)",
-             res->action_size},
-            {"ready_time_s", "s", "when the ordered capacity entered service", res->action_ready},
-        };
-        for (size_t i = 0; !bad && i < sizeof acts / sizeof acts[0]; i++) {
-            hsize_t dims[2] = {ns, (hsize_t)res->max_actions};
-            hid_t d = make_dataset(g_as, acts[i].name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 2, dims,
-                                   acts[i].data);
-            bad |= d < 0 || describe(d, acts[i].units, acts[i].long_name) || attach(d, ss, sa);
-            if (d >= 0) H5Dclose(d);
-        }
-        if (sa >= 0) H5Dclose(sa);
-        if (g_as >= 0) H5Gclose(g_as);
-    }
-
-    /* The headline. */
-    if (!bad) {
-        struct ic_report rep;
+    free(items);
+    struct ic_report rep;
+    if (given)
+        rep = *given;
+    else
         ic_report_from_run(plan, res, &rep);
-        const struct ic_headline *h = &res->head;
-        double ci[2] = {h->p_lo, h->p_hi};
-        bad |= attr_double(g_sum, "outage_probability", h->p_outage);
-        bad |= attr_doubles(g_sum, "outage_probability_ci95", ci, 2);
-        bad |= attr_int64(g_sum, "outage_paths", h->outages);
-        bad |= attr_int64(g_sum, "paths", h->paths);
-        bad |= attr_doubles(g_sum, "first_outage_s_p10_p50_p90", h->first_outage_q, 3);
-        for (int i = 0; i < ic_headline_nfields; i++) {
-            const struct ic_headline_field *fd = &ic_headline_fields[i];
-            bad |= attr_doubles(g_sum, fd->key, (const double *)((const char *)h + fd->offset),
-                                (hsize_t)fd->n);
+    if (!bad && out->n_axes == 0) {
+        hid_t g = H5Gopen2(fid, "summary", H5P_DEFAULT);
+        bad |= g < 0 || write_headline_attrs(g, &rep);
+        if (g >= 0) H5Gclose(g);
+    } else if (!bad) {
+        hid_t g = H5Gopen2(fid, "headline", H5P_DEFAULT);
+        bad |= g < 0;
+        const size_t nh = sizeof hfields / sizeof hfields[0];
+        for (size_t i = 0; !bad && i < nh + (size_t)ic_headline_nfields; i++) {
+            const char *key;
+            const void *p;
+            int kind, cnt;
+            if (i < nh) {
+                key = hfields[i].key, kind = hfields[i].kind, cnt = hfields[i].n;
+                p = (const char *)&rep + hfields[i].offset;
+            } else {
+                const struct ic_headline_field *fd = &ic_headline_fields[i - nh];
+                key = fd->key, kind = 0, cnt = fd->n;
+                p = (const char *)&rep.h + fd->offset;
+            }
+            hsize_t dims[1] = {(hsize_t)cnt};
+            char kb[64];
+            hid_t d = H5Dopen2(g, dkey(key, kb, sizeof kb), H5P_DEFAULT);
+            long long lv = kind == 1 ? (long long)*(const long *)p : 0;
+            hid_t t = kind == 2 ? vlen_string_type() : -1;
+            const void *buf = kind == 0 ? p : kind == 1 ? (const void *)&lv : (const void *)&p;
+            bad |= d < 0 || nd_write(d,
+                                     kind == 0   ? H5T_NATIVE_DOUBLE
+                                     : kind == 1 ? H5T_NATIVE_LLONG
+                                                 : t,
+                                     out, point, cnt > 1 ? 1 : 0, dims, buf) != 0;
+            if (t >= 0) H5Tclose(t);
+            if (d >= 0) H5Dclose(d);
         }
-        bad |= attr_str(g_sum, "accelerator", rep.accelerator);
-        bad |= attr_str(g_sum, "model", rep.model);
-        bad |= attr_double(g_sum, "accelerators_mean", rep.accelerators_mean);
-        bad |= attr_int64(g_sum, "accelerators_per_replica", rep.accels_per_replica);
-        bad |= attr_double(g_sum, "replica_requests_per_s", rep.replica_rps);
-        bad |= attr_double(g_sum, "replica_batch", rep.replica_batch);
+        if (g >= 0) H5Gclose(g);
+        signed char one = 1;
+        hid_t d = H5Dopen2(fid, "point_done", H5P_DEFAULT);
+        bad |= d < 0 || nd_write(d, H5T_NATIVE_SCHAR, out, point, 0, NULL, &one) != 0;
+        if (d >= 0) H5Dclose(d);
     }
-    hid_t ids[] = {g_series, g_bands, g_sum, g_in, st, sq, sp, ss, sc_};
-    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
-        if (ids[i] >= 0) H5Oclose(ids[i]);
-    return bad ? -1 : 0;
+    if (bad)
+        return ic_error_set(err, IC_ERR_HDF5,
+                            "%s: writing the results of point %ld failed (disk full or an HDF5 "
+                            "error)",
+                            out->path, point);
+    return IC_OK;
 }
 
 /* Flush a file's data to the disk, so the rename never exposes a file whose blocks are not
@@ -392,12 +705,8 @@ static int fsync_path(const char *path, int dir) {
     return rc;
 }
 
-int ic_output_commit(struct ic_output *out, const struct ic_plan *plan,
-                     const struct ic_results *res, const char *resolved_json,
-                     const struct ic_provenance *prov, struct ic_error *err) {
-    hid_t fid = (hid_t)out->fid;
-    int bad = write_all(fid, plan, res, resolved_json, prov);
-    bad |= H5Fclose(fid) < 0;
+int ic_output_end(struct ic_output *out, struct ic_error *err) {
+    int bad = H5Fclose((hid_t)out->fid) < 0;
     out->fid = -1;
     if (bad) {
         ic_output_abort(out);
@@ -423,6 +732,19 @@ int ic_output_commit(struct ic_output *out, const struct ic_plan *plan,
     fsync_path(dir, 1);
     out->tmp[0] = '\0';
     return IC_OK;
+}
+
+int ic_output_commit(struct ic_output *out, const struct ic_plan *plan,
+                     const struct ic_results *res, const char *resolved_json,
+                     const struct ic_provenance *prov, struct ic_error *err) {
+    struct ic_output_meta meta = {.resolved_json = resolved_json, .prov = prov};
+    int rc = ic_output_begin(out, plan, NULL, &meta, err);
+    if (rc == IC_OK) rc = ic_output_put(out, 0, plan, res, NULL, err);
+    if (rc != IC_OK) {
+        ic_output_abort(out);
+        return rc;
+    }
+    return ic_output_end(out, err);
 }
 
 /* ---- reading back -------------------------------------------------------------------------- */
@@ -464,6 +786,186 @@ static void read_str(hid_t loc, const char *name, char *buf, size_t n) {
     H5Aclose(a);
 }
 
+/* The headline of point k: from the attributes of /summary (a file without a sweep) or from
+ * /headline at the point. */
+static int read_headline(hid_t fid, const struct ic_output *o, long k, struct ic_report *rep) {
+    const size_t nh = sizeof hfields / sizeof hfields[0];
+    if (o->n_axes == 0) {
+        hid_t g = H5Gopen2(fid, "summary", H5P_DEFAULT);
+        if (g < 0) return -1;
+        for (size_t i = 0; i < nh; i++) {
+            const struct hfield *f = &hfields[i];
+            char *p = (char *)rep + f->offset;
+            if (f->kind == 0)
+                read_doubles(g, f->key, (double *)p, f->n);
+            else if (f->kind == 1)
+                *(long *)p = (long)read_double(g, f->key);
+            else
+                read_str(g, f->key, p, f->size);
+        }
+        for (int i = 0; i < ic_headline_nfields; i++)
+            read_doubles(g, ic_headline_fields[i].key,
+                         (double *)((char *)&rep->h + ic_headline_fields[i].offset),
+                         ic_headline_fields[i].n);
+        H5Gclose(g);
+        return 0;
+    }
+    hid_t g = H5Gopen2(fid, "headline", H5P_DEFAULT);
+    if (g < 0) return -1;
+    int bad = 0;
+    for (size_t i = 0; !bad && i < nh + (size_t)ic_headline_nfields; i++) {
+        const char *key;
+        char *p;
+        int kind, cnt;
+        size_t size = 0;
+        if (i < nh) {
+            key = hfields[i].key, kind = hfields[i].kind, cnt = hfields[i].n;
+            p = (char *)rep + hfields[i].offset;
+            size = hfields[i].size;
+        } else {
+            const struct ic_headline_field *fd = &ic_headline_fields[i - nh];
+            key = fd->key, kind = 0, cnt = fd->n;
+            p = (char *)&rep->h + fd->offset;
+        }
+        hsize_t dims[1] = {(hsize_t)cnt};
+        char kb[64];
+        hid_t d = H5Dopen2(g, dkey(key, kb, sizeof kb), H5P_DEFAULT);
+        if (d < 0) {
+            bad = 1;
+            break;
+        }
+        if (kind == 0) {
+            bad |= nd_read(d, H5T_NATIVE_DOUBLE, o, k, cnt > 1 ? 1 : 0, dims, p) != 0;
+        } else if (kind == 1) {
+            long long v = 0;
+            bad |= nd_read(d, H5T_NATIVE_LLONG, o, k, 0, dims, &v) != 0;
+            *(long *)p = (long)v;
+        } else {
+            hid_t t = vlen_string_type();
+            char *sv = NULL;
+            bad |= nd_read(d, t, o, k, 0, dims, &sv) != 0;
+            ic_strlcpy(p, sv ? sv : "", size);
+            if (sv) H5free_memory(sv);
+            H5Tclose(t);
+        }
+        H5Dclose(d);
+    }
+    H5Gclose(g);
+    return bad ? -1 : 0;
+}
+
+int ic_output_get(long long file, const struct ic_output *layout, long point,
+                  const struct ic_plan *plan, struct ic_results *res, struct ic_report *rep,
+                  struct ic_error *err) {
+    hid_t fid = (hid_t)file;
+    int n = point_items(plan, NULL), bad = 0;
+    struct item *items = calloc((size_t)n + 1, sizeof *items);
+    if (!items) return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
+    point_items(plan, items);
+    char missing[256] = "";
+    for (int i = 0; !bad && i < n; i++) {
+        const struct item *it = &items[i];
+        char path[256];
+        snprintf(path, sizeof path, "%s/%s", it->group, it->name);
+        hid_t d =
+            H5Lexists(fid, it->group, H5P_DEFAULT) > 0 && H5Lexists(fid, path, H5P_DEFAULT) > 0
+                ? H5Dopen2(fid, path, H5P_DEFAULT)
+                : -1;
+        if (d < 0) {
+            ic_strlcpy(missing, path, sizeof missing);
+            bad = 1;
+            break;
+        }
+        bad |= nd_read(d, it->f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE, layout, point, it->rank,
+                       it->dims, item_data(it, res)) != 0;
+        H5Dclose(d);
+    }
+    free(items);
+    if (bad)
+        return ic_error_set(err, IC_ERR_INVALID, "cannot read %s of point %ld%s%s",
+                            missing[0] ? missing : "the results", point,
+                            missing[0] ? ": not in the file" : "", "");
+    memset(rep, 0, sizeof *rep);
+    if (read_headline(fid, layout, point, rep) != 0)
+        return ic_error_set(err, IC_ERR_INVALID, "cannot read the headline of point %ld", point);
+    res->head = rep->h;
+    return IC_OK;
+}
+
+int ic_output_point_done(long long file, const struct ic_output *layout, long point) {
+    hid_t fid = (hid_t)file;
+    if (layout->n_axes == 0) return 1;
+    hid_t d = H5Dopen2(fid, "point_done", H5P_DEFAULT);
+    if (d < 0) return -1;
+    signed char v = 0;
+    int rc = nd_read(d, H5T_NATIVE_SCHAR, layout, point, 0, NULL, &v);
+    H5Dclose(d);
+    return rc != 0 ? -1 : v == 1;
+}
+
+/* The sweep of a result file as its reader sees it: the axes' names (root attribute
+ * sweep_axes), sizes and coordinates (their dimension scales). */
+struct file_sweep {
+    int n_axes;
+    char name[IC_SWEEP_MAX_AXES][IC_NAME_MAX];
+    char pointer[IC_SWEEP_MAX_AXES][256];
+    long n[IC_SWEEP_MAX_AXES];
+    char **label[IC_SWEEP_MAX_AXES];
+};
+
+static void file_sweep_free(struct file_sweep *fs) {
+    for (int a = 0; a < fs->n_axes; a++) {
+        for (long i = 0; fs->label[a] && i < fs->n[a]; i++) free(fs->label[a][i]);
+        free(fs->label[a]);
+    }
+}
+
+static int read_file_sweep(hid_t fid, struct file_sweep *fs) {
+    memset(fs, 0, sizeof *fs);
+    char names[IC_SWEEP_MAX_AXES * (IC_NAME_MAX + 1)];
+    read_str(fid, "sweep_axes", names, sizeof names);
+    for (char *tok = strtok(names, " "); tok && fs->n_axes < IC_SWEEP_MAX_AXES;
+         tok = strtok(NULL, " ")) {
+        int a = fs->n_axes++;
+        ic_strlcpy(fs->name[a], tok, sizeof fs->name[a]);
+        hid_t d = H5Dopen2(fid, tok, H5P_DEFAULT);
+        if (d < 0) return -1;
+        read_str(d, "pointer", fs->pointer[a], sizeof fs->pointer[a]);
+        hid_t sp = H5Dget_space(d), t = H5Dget_type(d);
+        long n = (long)H5Sget_simple_extent_npoints(sp);
+        fs->n[a] = n;
+        fs->label[a] = calloc((size_t)n + 1, sizeof *fs->label[a]);
+        int bad = !fs->label[a];
+        if (!bad && H5Tget_class(t) == H5T_STRING) {
+            hid_t vt = vlen_string_type();
+            char **v = calloc((size_t)n + 1, sizeof *v);
+            bad = !v || H5Dread(d, vt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0;
+            for (long i = 0; !bad && i < n; i++) {
+                fs->label[a][i] = malloc(strlen(v[i] ? v[i] : "") + 1);
+                if (fs->label[a][i]) strcpy(fs->label[a][i], v[i] ? v[i] : "");
+            }
+            if (v && !bad) H5Dvlen_reclaim(vt, sp, H5P_DEFAULT, v);
+            free(v);
+            H5Tclose(vt);
+        } else if (!bad) {
+            double *v = malloc(((size_t)n + 1) * sizeof *v);
+            bad = !v || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0;
+            for (long i = 0; !bad && i < n; i++) {
+                char b[40];
+                snprintf(b, sizeof b, "%.10g", v[i]);
+                fs->label[a][i] = malloc(strlen(b) + 1);
+                if (fs->label[a][i]) strcpy(fs->label[a][i], b);
+            }
+            free(v);
+        }
+        H5Tclose(t);
+        H5Sclose(sp);
+        H5Dclose(d);
+        if (bad) return -1;
+    }
+    return 0;
+}
+
 int ic_output_info(const char *path, int json, void *file, struct ic_error *err) {
     FILE *f = file;
     if (access(path, R_OK) != 0)
@@ -493,34 +995,98 @@ int ic_output_info(const char *path, int json, void *file, struct ic_error *err)
     char qty[32];
     read_str(fid, "growth_quantity", qty, sizeof qty);
     rep.weekly_visits = strcmp(qty, "weekly_web_visits") == 0;
-    hid_t g = H5Gopen2(fid, "summary", H5P_DEFAULT);
-    struct ic_headline *h = &rep.h;
-    double ci[2];
-    h->p_outage = read_double(g, "outage_probability");
-    read_doubles(g, "outage_probability_ci95", ci, 2);
-    h->p_lo = ci[0];
-    h->p_hi = ci[1];
-    h->outages = (long)read_double(g, "outage_paths");
-    h->paths = (long)read_double(g, "paths");
-    read_doubles(g, "first_outage_s_p10_p50_p90", h->first_outage_q, 3);
-    for (int i = 0; i < ic_headline_nfields; i++)
-        read_doubles(g, ic_headline_fields[i].key,
-                     (double *)((char *)h + ic_headline_fields[i].offset), ic_headline_fields[i].n);
-    read_str(g, "accelerator", rep.accelerator, sizeof rep.accelerator);
-    read_str(g, "model", rep.model, sizeof rep.model);
-    rep.accelerators_mean = read_double(g, "accelerators_mean");
-    rep.accels_per_replica = (long)read_double(g, "accelerators_per_replica");
-    rep.replica_rps = read_double(g, "replica_requests_per_s");
-    rep.replica_batch = read_double(g, "replica_batch");
-    H5Gclose(g);
-    H5Fclose(fid);
-    if (json) {
-        ic_report_print_json(f, &rep);
+    struct file_sweep fs;
+    if (read_file_sweep(fid, &fs) != 0) {
+        file_sweep_free(&fs);
+        H5Fclose(fid);
+        return ic_error_set(err, IC_ERR_INVALID, "%s: its sweep axes cannot be read", path);
+    }
+    struct ic_output lay;
+    memset(&lay, 0, sizeof lay);
+    lay.n_axes = fs.n_axes;
+    lay.n_points = 1;
+    for (int a = 0; a < fs.n_axes; a++) lay.lead[a] = fs.n[a], lay.n_points *= fs.n[a];
+    int rc = IC_OK;
+    if (fs.n_axes == 0) {
+        if (read_headline(fid, &lay, 0, &rep) != 0)
+            rc = ic_error_set(err, IC_ERR_INVALID, "%s: its headline cannot be read", path);
+        else if (json) {
+            ic_report_print_json(f, &rep);
+        } else {
+            fprintf(f, "%s\n", path);
+            ic_report_print(f, &rep);
+        }
     } else {
-        fprintf(f, "%s\n", path);
-        ic_report_print(f, &rep);
+        /* A sweep: one line (or JSON object) per point. */
+        cJSON *root = json ? ic_report_json(&rep) : NULL, *pts = NULL;
+        if (json) {
+            cJSON *axes = cJSON_AddArrayToObject(root, "sweep");
+            for (int a = 0; a < fs.n_axes; a++) {
+                cJSON *ax = cJSON_CreateObject();
+                cJSON_AddStringToObject(ax, "name", fs.name[a]);
+                cJSON_AddStringToObject(ax, "pointer", fs.pointer[a]);
+                cJSON_AddItemToObject(
+                    ax, "values",
+                    cJSON_CreateStringArray((const char *const *)fs.label[a], (int)fs.n[a]));
+                cJSON_AddItemToArray(axes, ax);
+            }
+            pts = cJSON_AddArrayToObject(root, "points");
+        } else {
+            fprintf(f, "%s\n%s: a sweep of %ld points, seed %lld, %g days from %s\n", path,
+                    rep.scenario, lay.n_points, rep.seed, rep.horizon_days, rep.start);
+            for (int a = 0; a < fs.n_axes; a++) {
+                fprintf(f, "  %-14s %s:", fs.name[a], fs.pointer[a]);
+                for (long i = 0; i < fs.n[a]; i++) fprintf(f, " %s", fs.label[a][i]);
+                fprintf(f, "\n");
+            }
+            fprintf(f, "  %-40s %7s  %-17s %6s  %-16s %11s\n", "point", "P(out)", "95% CI", "paths",
+                    "first outage p50", "cost/path");
+        }
+        for (long k = 0; rc == IC_OK && k < lay.n_points; k++) {
+            char label[512] = "";
+            hsize_t idx[IC_SWEEP_MAX_AXES];
+            point_index(&lay, k, idx);
+            for (int a = 0; a < fs.n_axes; a++) {
+                size_t at = strlen(label);
+                snprintf(label + at, sizeof label - at, "%s%s=%s", a ? " " : "", fs.name[a],
+                         fs.label[a][idx[a]]);
+            }
+            int done = ic_output_point_done(fid, &lay, k);
+            struct ic_report pr = rep;
+            if (done == 1 && read_headline(fid, &lay, k, &pr) != 0) done = -1;
+            if (json) {
+                cJSON *o = done == 1 ? ic_report_json(&pr) : cJSON_CreateObject();
+                cJSON_AddNumberToObject(o, "point", (double)k);
+                cJSON_AddStringToObject(o, "label", label);
+                cJSON_AddBoolToObject(o, "done", done == 1);
+                cJSON_AddItemToArray(pts, o);
+                continue;
+            }
+            if (done != 1) {
+                fprintf(f, "  %-40s %s\n", label,
+                        done == 0 ? "(not in this file)" : "(unreadable)");
+                continue;
+            }
+            char t[40] = "none";
+            if (isfinite(pr.h.first_outage_q[1])) {
+                ic_time_format(pr.start_unix_s + pr.h.first_outage_q[1], pr.offset_s, t, sizeof t);
+                t[16] = '\0';
+                t[10] = ' ';
+            }
+            fprintf(f, "  %-40s %7.3f  [%.3f, %.3f]  %6ld  %-16s %11.4g\n", label, pr.h.p_outage,
+                    pr.h.p_lo, pr.h.p_hi, pr.h.paths, t, pr.h.cost_mean_usd);
+        }
+        if (json) {
+            char *s = cJSON_PrintUnformatted(root);
+            if (s) fprintf(f, "%s\n", s);
+            free(s);
+            cJSON_Delete(root);
+        }
+    }
+    if (rc == IC_OK && !json)
         fprintf(f, "  written  %s by infercap %s (%s)\n  command  %s\n", rep.created_utc,
                 rep.version, rep.git_commit, rep.command_line);
-    }
-    return IC_OK;
+    file_sweep_free(&fs);
+    H5Fclose(fid);
+    return rc;
 }

@@ -13,6 +13,7 @@
 #define EV(f)    offsetof(struct ic_event, f)
 #define CL(f)    offsetof(struct ic_class, f)
 #define SZ(t, f) sizeof(((t *)0)->f)
+#define SW(f)    offsetof(struct ic_sweep_spec, f)
 
 #define OBJ(p, d)                                                                                  \
     { .path = p, .type = IC_T_OBJ, .doc = d }
@@ -387,6 +388,26 @@ const struct ic_param ic_params[] = {
         "a step is degraded when more than this share of its arrivals fail (default: guess)"),
     NUM("/queue/outage_min_s", SC(queue.outage_min_s), 600, 0, 1e8, "s",
         "an outage is a run of degraded steps at least this long (default: guess)"),
+
+    OBJARR("/sweep", SC(sweep.n_axes), SC(sweep.axes), sizeof(struct ic_sweep_spec),
+           IC_SWEEP_MAX_AXES, 0,
+           "axes of a parameter sweep: every point of their Cartesian product is run with the "
+           "same random paths, and each axis becomes a leading dimension of the result"),
+    STR("/sweep/*/pointer", SW(pointer), SZ(struct ic_sweep_spec, pointer), NULL,
+        "the JSON Pointer of the field swept, e.g. /fleet/accelerators", 1),
+    STR("/sweep/*/name", SW(name), SZ(struct ic_sweep_spec, name), "",
+        "the dimension's name in the result file (default: from the pointer)", 0),
+    {.path = "/sweep/*/values",
+     .type = IC_T_JSONARR,
+     .offset = SW(values),
+     .size = SZ(struct ic_sweep_spec, values),
+     .min_count = 1,
+     .max_count = 100000,
+     .doc = "the values, any JSON (numbers, strings, objects); or give linear or geom"},
+    NUMARR("/sweep/*/linear", SW(linear), "[]", 3, -1e300, 1e300, "",
+           "[lo, hi, n]: n values evenly spaced from lo to hi"),
+    NUMARR("/sweep/*/geom", SW(geom), "[]", 3, -1e300, 1e300, "",
+           "[lo, hi, n]: n values geometrically spaced from lo to hi (both > 0)"),
 };
 const size_t ic_param_count = sizeof ic_params / sizeof ic_params[0];
 
@@ -422,6 +443,8 @@ const char *ic_param_type_name(const struct ic_param *p) {
         return "accelerator";
     case IC_T_LLM:
         return "model";
+    case IC_T_JSONARR:
+        return "array of JSON values";
     default:
         return "?";
     }

@@ -11,18 +11,19 @@
 #include <stddef.h>
 
 enum ic_ptype {
-    IC_T_OBJ,    /* an object holding other rows */
-    IC_T_OBJARR, /* an array of objects; rows below it use "*" */
-    IC_T_NUM,    /* a number */
-    IC_T_INT,    /* an integer (long long) */
-    IC_T_DIST,   /* a number, or a distribution drawn once per path */
-    IC_T_IDIST,  /* an integer-valued IC_T_DIST (draws are rounded) */
-    IC_T_STR,    /* a string */
-    IC_T_ENUM,   /* one of the strings in `choices` (stored as its index) */
-    IC_T_TIME,   /* ISO-8601 date-time with UTC offset */
-    IC_T_NUMARR, /* an array of numbers */
-    IC_T_ACCEL,  /* accelerator: catalog key, or object with "base" or "name" */
-    IC_T_LLM,    /* model: catalog key, or object with "base" or "name" */
+    IC_T_OBJ,     /* an object holding other rows */
+    IC_T_OBJARR,  /* an array of objects; rows below it use "*" */
+    IC_T_NUM,     /* a number */
+    IC_T_INT,     /* an integer (long long) */
+    IC_T_DIST,    /* a number, or a distribution drawn once per path */
+    IC_T_IDIST,   /* an integer-valued IC_T_DIST (draws are rounded) */
+    IC_T_STR,     /* a string */
+    IC_T_ENUM,    /* one of the strings in `choices` (stored as its index) */
+    IC_T_TIME,    /* ISO-8601 date-time with UTC offset */
+    IC_T_NUMARR,  /* an array of numbers */
+    IC_T_ACCEL,   /* accelerator: catalog key, or object with "base" or "name" */
+    IC_T_LLM,     /* model: catalog key, or object with "base" or "name" */
+    IC_T_JSONARR, /* an array of any JSON values, kept as its JSON text (size: capacity) */
 };
 
 struct ic_param {

@@ -159,7 +159,7 @@ static void add_num(cJSON *o, const char *k, double v) {
         cJSON_AddNullToObject(o, k);
 }
 
-void ic_report_print_json(FILE *f, const struct ic_report *rep) {
+void *ic_report_json(const struct ic_report *rep) {
     const struct ic_headline *h = &rep->h;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "scenario", rep->scenario);
@@ -214,7 +214,12 @@ void ic_report_print_json(FILE *f, const struct ic_report *rep) {
     if (rep->git_commit[0]) cJSON_AddStringToObject(o, "git_commit", rep->git_commit);
     if (rep->created_utc[0]) cJSON_AddStringToObject(o, "created_utc", rep->created_utc);
     if (rep->command_line[0]) cJSON_AddStringToObject(o, "command_line", rep->command_line);
-    char *s = cJSON_PrintUnformatted(o);
+    return o;
+}
+
+void ic_report_print_json(FILE *f, const struct ic_report *rep) {
+    cJSON *o = ic_report_json(rep);
+    char *s = o ? cJSON_PrintUnformatted(o) : NULL;
     if (s) fprintf(f, "%s\n", s);
     free(s);
     cJSON_Delete(o);

@@ -48,5 +48,7 @@ void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
                         struct ic_report *rep);
 void ic_report_print(FILE *f, const struct ic_report *rep);
 void ic_report_print_json(FILE *f, const struct ic_report *rep);
+/* The JSON object of ic_report_print_json (a cJSON *, for the caller to add to or delete). */
+void *ic_report_json(const struct ic_report *rep);
 
 #endif

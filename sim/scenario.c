@@ -196,6 +196,9 @@ static void set_defaults(const char *prefix, const char *eptr, void *base) {
         case IC_T_OBJARR:
             *(int *)dst = 0;
             break;
+        case IC_T_JSONARR:
+            *(char *)dst = '\0';
+            break;
         default:
             break;
         }
@@ -593,6 +596,20 @@ static void read_value(struct walker *w, const struct ic_param *p, const cJSON *
     case IC_T_LLM:
         read_ref(w, p, v, ptr, dst);
         return;
+    case IC_T_JSONARR: {
+        int n = cJSON_GetArraySize(v);
+        char *text = cJSON_IsArray(v) && n >= p->min_count ? cJSON_PrintUnformatted(v) : NULL;
+        if (!text || strlen(text) >= p->size) {
+            char exp[96];
+            snprintf(exp, sizeof exp, "an array of at least %d values, at most %zu bytes of JSON",
+                     p->min_count, p->size - 1);
+            bad_value(w, ptr, v, exp);
+        } else {
+            ic_strlcpy(dst, text, p->size);
+        }
+        free(text);
+        return;
+    }
     default:
         return;
     }
@@ -816,6 +833,112 @@ static void apply_set(cJSON *root, const char *arg, struct ic_diag *diag, struct
     cJSON_Delete(val);
 }
 
+/* Split a --sweep value list at the commas outside strings, brackets and braces. */
+static int split_values(const char *spec, cJSON *arr) {
+    const char *start = spec;
+    int depth = 0, in_str = 0;
+    for (const char *c = spec;; c++) {
+        if (in_str) {
+            if (*c == '\\' && c[1])
+                c++;
+            else if (*c == '"')
+                in_str = 0;
+            else if (!*c)
+                return -1;
+            continue;
+        }
+        if (*c == '"')
+            in_str = 1;
+        else if (*c == '[' || *c == '{')
+            depth++;
+        else if (*c == ']' || *c == '}')
+            depth--;
+        else if ((*c == ',' && depth == 0) || !*c) {
+            size_t n = (size_t)(c - start);
+            char *piece = malloc(n + 1);
+            if (!piece) return -1;
+            memcpy(piece, start, n);
+            piece[n] = '\0';
+            cJSON *v = n ? cJSON_ParseWithOpts(piece, NULL, 1) : NULL;
+            if (!v) v = cJSON_CreateString(piece); /* not JSON: a string */
+            free(piece);
+            if (!n) {
+                cJSON_Delete(v);
+                return -1;
+            }
+            cJSON_AddItemToArray(arr, v);
+            if (!*c) return 0;
+            start = c + 1;
+        }
+    }
+}
+
+/* lo:hi:n with three numbers; 0 when it is one. */
+static int parse_range(const char *s, double v[3]) {
+    char *end;
+    for (int i = 0; i < 3; i++) {
+        v[i] = strtod(s, &end);
+        if (end == s || (i < 2 ? *end != ':' : *end != '\0')) return -1;
+        s = end + 1;
+    }
+    return 0;
+}
+
+/* --sweep /ptr=SPEC: an axis of /sweep (replacing one with the same pointer, else appended). */
+static void apply_sweep(cJSON *root, const char *arg, struct ic_diag *diag) {
+    const char *eq = strchr(arg, '=');
+    const char *usage = "expected /json/pointer=v1,v2,... or /json/pointer=lo:hi:n or "
+                        "/json/pointer=geom:lo:hi:n";
+    if (!eq || arg[0] != '/' || !eq[1] || (size_t)(eq - arg) >= 256) {
+        ic_diag_add(diag, "--sweep %s: %s", arg, usage);
+        return;
+    }
+    cJSON *axis = cJSON_CreateObject();
+    char ptr[256];
+    memcpy(ptr, arg, (size_t)(eq - arg));
+    ptr[eq - arg] = '\0';
+    cJSON_AddStringToObject(axis, "pointer", ptr);
+    const char *spec = eq + 1;
+    double r[3];
+    if (strncmp(spec, "geom:", 5) == 0) {
+        if (parse_range(spec + 5, r) != 0) {
+            ic_diag_add(diag, "--sweep %s: %s", arg, usage);
+            cJSON_Delete(axis);
+            return;
+        }
+        cJSON_AddItemToObject(axis, "geom", cJSON_CreateDoubleArray(r, 3));
+    } else if (parse_range(spec, r) == 0) {
+        cJSON_AddItemToObject(axis, "linear", cJSON_CreateDoubleArray(r, 3));
+    } else {
+        cJSON *vals = cJSON_AddArrayToObject(axis, "values");
+        if (split_values(spec, vals) != 0) {
+            ic_diag_add(diag, "--sweep %s: an empty value or an unclosed string; %s", arg, usage);
+            cJSON_Delete(axis);
+            return;
+        }
+    }
+    cJSON *sweep = cJSON_GetObjectItemCaseSensitive(root, "sweep");
+    if (!sweep) sweep = cJSON_AddArrayToObject(root, "sweep");
+    if (!cJSON_IsArray(sweep)) {
+        ic_diag_add(diag, "--sweep %s: /sweep is not an array", arg);
+        cJSON_Delete(axis);
+        return;
+    }
+    int i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, sweep) {
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "pointer");
+        if (cJSON_IsString(p) && strcmp(p->valuestring, ptr) == 0) {
+            const cJSON *nm = cJSON_GetObjectItemCaseSensitive(e, "name");
+            if (cJSON_IsString(nm)) cJSON_AddStringToObject(axis, "name", nm->valuestring);
+            cJSON_ReplaceItemInArray(sweep, i, axis);
+            return;
+        }
+        i++;
+    }
+    cJSON_AddItemToArray(sweep, axis);
+}
+
 /* ---- cross-field rules --------------------------------------------------------------------- */
 
 /* A cross-field message about the field at ptr: "FILE: PTR: MESSAGE (from --set)". */
@@ -939,7 +1062,48 @@ static void check_workload(struct walker *w, const struct ic_scenario *sc) {
         }
 }
 
+/* A sweep axis: one way of giving its values, a pointer to a field outside /sweep, n >= 1. */
+static void check_sweep(struct walker *w, const struct ic_scenario *sc) {
+    for (int a = 0; a < sc->sweep.n_axes; a++) {
+        const struct ic_sweep_spec *sp = &sc->sweep.axes[a];
+        char ptr[PTR_MAX];
+        ptr_index(ptr, "/sweep", a);
+        int given = (sp->values[0] != '\0') + (sp->linear.n == 3) + (sp->geom.n == 3);
+        if (given != 1)
+            xdiag(w, ptr, "expected exactly one of \"values\", \"linear\" or \"geom\" (got %d)",
+                  given);
+        if (sp->pointer[0] != '/' || strncmp(sp->pointer, "/sweep", 6) == 0 ||
+            strcmp(sp->pointer, "/seed") == 0 || strcmp(sp->pointer, "/name") == 0) {
+            char f[PTR_MAX];
+            ptr_join(f, ptr, "pointer");
+            xdiag(w, f,
+                  "got \"%s\", expected the JSON Pointer of a scenario field (not /sweep, /name "
+                  "or /seed: every point shares the seed)",
+                  sp->pointer);
+        }
+        for (int b = 0; b < a; b++)
+            if (strcmp(sc->sweep.axes[b].pointer, sp->pointer) == 0) {
+                char f[PTR_MAX];
+                ptr_join(f, ptr, "pointer");
+                xdiag(w, f, "\"%s\" is swept twice (also by /sweep/%d)", sp->pointer, b);
+            }
+        const struct ic_numarr *r = sp->linear.n == 3 ? &sp->linear : &sp->geom;
+        if (r->n == 3) {
+            char f[PTR_MAX];
+            ptr_join(f, ptr, r == &sp->linear ? "linear" : "geom");
+            double n = r->v[2];
+            if (n < 1 || n > 100000 || n != floor(n))
+                xdiag(w, f, "got n = %g, expected [lo, hi, n] with n an integer from 1 to 100000",
+                      n);
+            if (r == &sp->geom && !(r->v[0] > 0 && r->v[1] > 0))
+                xdiag(w, f, "got [%g, %g, ...], expected lo > 0 and hi > 0 for geometric spacing",
+                      r->v[0], r->v[1]);
+        }
+    }
+}
+
 static void cross_checks(struct walker *w, const struct ic_scenario *sc) {
+    check_sweep(w, sc);
     /* The name becomes the default output file name: keep it to a safe alphabet. */
     size_t bad_at = strspn(sc->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                      "0123456789-_.");
@@ -1077,6 +1241,7 @@ int ic_scenario_load_string(const char *text, const char *label, const struct ic
     struct ic_diag created;
     ic_diag_init(&created);
     for (int i = 0; opts && i < opts->n_sets; i++) apply_set(root, opts->sets[i], diag, &created);
+    for (int i = 0; opts && i < opts->n_sweeps; i++) apply_sweep(root, opts->sweeps[i], diag);
 
     struct walker w = {label, diag, cat, opts, &created};
     check_duplicates(&w, root, "");
@@ -1193,6 +1358,9 @@ static void emit_object(const char *pattern, const void *base, cJSON *obj) {
             ic_catalog_emit_fields(&r->value, ic_llm_fields, ic_llm_field_count, v);
             break;
         }
+        case IC_T_JSONARR:
+            if (*(const char *)src) v = cJSON_Parse(src); /* empty: not given */
+            break;
         default:
             break;
         }

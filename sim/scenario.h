@@ -100,6 +100,18 @@ struct ic_pool {
 
 #define IC_MAX_POOLS 8
 
+/* One axis of a parameter sweep as written: the field (a JSON Pointer) and its values, given
+ * as a JSON array ("values"), or as [lo, hi, n] spaced evenly ("linear") or geometrically
+ * ("geom").  sim/sweep.h expands the axes into points. */
+#define IC_SWEEP_MAX_AXES   8
+#define IC_SWEEP_VALUES_MAX 4096
+struct ic_sweep_spec {
+    char pointer[256];
+    char name[IC_NAME_MAX];
+    char values[IC_SWEEP_VALUES_MAX]; /* the "values" array as JSON text ("" when absent) */
+    struct ic_numarr linear, geom;
+};
+
 struct ic_point {
     struct ic_time time;
     double value;
@@ -230,6 +242,10 @@ struct ic_scenario {
         double degraded_failed_fraction;
         double outage_min_s;
     } queue;
+    struct {
+        int n_axes;
+        struct ic_sweep_spec axes[IC_SWEEP_MAX_AXES];
+    } sweep;
 };
 
 struct ic_catalog;
@@ -238,6 +254,10 @@ struct ic_catalog;
 struct ic_load_opts {
     const char *const *sets;
     int n_sets;
+    /* --sweep /ptr=SPEC: an axis added to /sweep (replacing one on the same pointer); SPEC is
+     * v1,v2,... (each JSON or a bare string), lo:hi:n or geom:lo:hi:n. */
+    const char *const *sweeps;
+    int n_sweeps;
 };
 
 /* Load a scenario file, apply the overrides, fill defaults, check every field and the

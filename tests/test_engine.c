@@ -20,7 +20,7 @@ static int run(const char *text, const char *const *sets, int nsets, int threads
     struct ic_error err = {0};
     struct ic_diag d;
     ic_diag_init(&d);
-    struct ic_load_opts o = {sets, nsets};
+    struct ic_load_opts o = {.sets = sets, .n_sets = nsets};
     int rc = ic_scenario_load_string(text, "e.json", &o, &cat, &r->sc, &d, &err);
     for (size_t i = 0; i < d.count; i++) fprintf(stderr, "%s\n", d.msgs[i]);
     ic_diag_free(&d);
@@ -555,7 +555,7 @@ static void test_known_probability(void) {
         struct ic_error err = {0};
         struct ic_diag d;
         ic_diag_init(&d);
-        struct ic_load_opts o = {big, 1};
+        struct ic_load_opts o = {.sets = big, .n_sets = 1};
         CHECK(ic_scenario_load_string(known, "k.json", &o, &cat, &r.sc, &d, &err) == 0);
         ic_diag_free(&d);
         CHECK(ic_plan_compile(&r.sc, &r.plan, &err) == 0);
@@ -576,7 +576,7 @@ static void test_known_probability(void) {
         struct ic_error err = {0};
         struct ic_diag d;
         ic_diag_init(&d);
-        struct ic_load_opts o = {big, 1};
+        struct ic_load_opts o = {.sets = big, .n_sets = 1};
         CHECK(ic_scenario_load_string(known, "k.json", &o, &cat, &r.sc, &d, &err) == 0);
         ic_diag_free(&d);
         CHECK(ic_plan_compile(&r.sc, &r.plan, &err) == 0);

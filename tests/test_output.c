@@ -33,7 +33,7 @@ int main(void) {
     struct ic_scenario *sc = malloc(sizeof *sc);
     struct ic_diag d;
     ic_diag_init(&d);
-    struct ic_load_opts o = {NULL, 0};
+    struct ic_load_opts o = {.sets = NULL, .n_sets = 0};
     CHECK(ic_scenario_load_string(small, "o.json", &o, &cat, sc, &d, &err) == 0);
     struct ic_plan plan;
     struct ic_results res;

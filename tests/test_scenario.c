@@ -15,7 +15,7 @@ static const char *minimal =
 static int load(const char *text, const char *const *sets, int nsets, struct ic_scenario *sc,
                 struct ic_diag *diag) {
     struct ic_error err = {0};
-    struct ic_load_opts o = {sets, nsets};
+    struct ic_load_opts o = {.sets = sets, .n_sets = nsets};
     ic_diag_init(diag);
     return ic_scenario_load_string(text, "t.json", &o, &cat, sc, diag, &err);
 }
@@ -94,7 +94,7 @@ int main(void) {
 
     /* Syntax errors give line and column. */
     struct ic_error perr = {0};
-    struct ic_load_opts o = {NULL, 0};
+    struct ic_load_opts o = {.sets = NULL, .n_sets = 0};
     ic_diag_init(&d);
     CHECK(ic_scenario_load_string("{\n  \"name\": \"t\",\n  \"paths\": 10,,\n}", "s.json", &o, &cat,
                                   sc, &d, &perr) == IC_ERR_PARSE);
