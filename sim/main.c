@@ -3,6 +3,7 @@
  * interrupted); every feature is a library call that the tests make too. */
 #include "catalog_io.h"
 #include "cli_perf.h"
+#include "cli_solve.h"
 #include "engine.h"
 #include "fit.h"
 #include "output.h"
@@ -11,6 +12,7 @@
 #include "scenario.h"
 #include "sweep.h"
 #include "sweeprun.h"
+#include "mpi_sweep.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -46,6 +48,7 @@ static const char *usage_main =
     "  info OUT.h5        headline and provenance of a result file\n"
     "  fit OBS.json       fit a growth curve to observations; prints the scenario fragment\n"
     "  perf --model M --accelerator A   what one replica delivers (the calculator)\n"
+    "  solve SCENARIO --for /ptr --max-outage-prob P   smallest fleet with P(outage) <= P\n"
     "\n"
     "  infercap COMMAND --help   options of a command\n"
     "  infercap --version        version and the git commit it was built from\n";
@@ -325,10 +328,18 @@ static int run_sweep(const char *file, const struct load_args *la, const struct 
                                .resume = resume,
                                .shard_index = shard_i,
                                .shard_count = shard_n,
-                               .assemble = 1};
-    long done = 0;
+                               .rank = 0};
+    if (ic_mpi_launched()) {
+        if (shard_n > 1) {
+            fprintf(stderr, "infercap: --shard and MPI split the points two ways; use one\n");
+            return 2;
+        }
+        return ic_mpi_sweep(&run, json, quiet);
+    }
+    long done = 0, n_points = 0;
     double t0 = now_s();
-    rc = ic_sweep_run_points(&run, &done, &err);
+    rc = ic_sweep_begin(&run, &n_points, &err);
+    if (rc == IC_OK) rc = ic_sweep_run_points(&run, &done, &err);
     if (rc == IC_OK) rc = ic_sweep_assemble(&run, &err);
     if (rc != IC_OK) return fail(&err);
     if (!quiet || json) {
@@ -471,7 +482,7 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
     out.tmp[0] = '\0';
     snprintf(def_out, sizeof def_out, "%s.h5", sc->name);
     if (!out_path) out_path = def_out;
-    if (sc->sweep.n_axes > 0 || shard_n > 1) {
+    if (sc->sweep.n_axes > 0 || shard_n > 1 || ic_mpi_launched()) {
         int rc2 = 2;
         if (target_ci > 0)
             fprintf(stderr, "infercap: --target-ci applies to a single run, not a sweep\n");
@@ -916,10 +927,11 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "info") == 0) return cmd_info(sub_argc, sub_argv);
     if (strcmp(cmd, "fit") == 0) return ic_cli_fit(sub_argc, sub_argv);
     if (strcmp(cmd, "perf") == 0) return ic_cli_perf(sub_argc, sub_argv);
+    if (strcmp(cmd, "solve") == 0) return ic_cli_solve(sub_argc, sub_argv);
     static const char *const cmds[] = {"run",  "validate", "params", "catalog",
-                                       "info", "fit",      "perf"};
+                                       "info", "fit",      "perf",   "solve"};
     char dym[200];
-    ic_did_you_mean(cmd, cmds, 7, dym, sizeof dym);
+    ic_did_you_mean(cmd, cmds, 8, dym, sizeof dym);
     fprintf(stderr, "infercap: unknown command \"%s\"%s\n\n%s", cmd, dym, usage_main);
     return 2;
 }

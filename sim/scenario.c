@@ -58,9 +58,12 @@ static int under(const char *ptr, const char *prefix, size_t n) {
 /* " (from --set)" when the pointer is at or below one given with --set, or is a container that
  * a --set created. */
 static const char *origin(const struct walker *w, const char *ptr) {
-    for (int i = 0; w->opts && i < w->opts->n_sets; i++) {
+    /* The last sets, in reverse: a later override of the same field wins. */
+    for (int i = w->opts ? w->opts->n_sets - 1 : -1; i >= 0; i--) {
         const char *s = w->opts->sets[i];
-        if (under(ptr, s, strcspn(s, "="))) return " (from --set)";
+        if (under(ptr, s, strcspn(s, "=")))
+            return i >= w->opts->n_sets - w->opts->n_point_sets ? " (from the sweep point)"
+                                                                : " (from --set)";
     }
     for (size_t i = 0; w->created && i < w->created->count; i++)
         if (under(ptr, w->created->msgs[i], strlen(w->created->msgs[i]))) return " (from --set)";

@@ -258,6 +258,7 @@ struct ic_load_opts {
      * v1,v2,... (each JSON or a bare string), lo:hi:n or geom:lo:hi:n. */
     const char *const *sweeps;
     int n_sweeps;
+    int n_point_sets; /* the last sets are a sweep point's values (named so in messages) */
 };
 
 /* Load a scenario file, apply the overrides, fill defaults, check every field and the

@@ -77,7 +77,8 @@ static int load_point(const struct sctx *c, long k, struct ic_scenario *sc, stru
     struct ic_load_opts o = {.sets = sets,
                              .n_sets = n,
                              .sweeps = lo ? lo->sweeps : NULL,
-                             .n_sweeps = lo ? lo->n_sweeps : 0};
+                             .n_sweeps = lo ? lo->n_sweeps : 0,
+                             .n_point_sets = c->sw.n_axes};
     struct ic_diag d;
     ic_diag_init(&d);
     rc = ic_scenario_load(c->run->file, &o, c->run->cat, sc, &d, err);
@@ -238,7 +239,7 @@ static int open_workdir(const struct sctx *c, struct ic_error *err) {
     snprintf(manifest, sizeof manifest, "%s/scenario-hash", c->workdir);
     struct stat st;
     if (stat(c->workdir, &st) == 0) {
-        if (!c->run->resume && c->run->next_point == NULL)
+        if (!c->run->resume)
             return ic_error_set(err, IC_ERR_USAGE,
                                 "%s exists: it holds the finished points of an interrupted run; "
                                 "add --resume to continue that run, or delete the directory",
@@ -331,17 +332,25 @@ static int assemble(const struct sctx *c, struct ic_error *err) {
     return rc;
 }
 
-int ic_sweep_run_points(const struct ic_sweep_run *run, long *points_run, struct ic_error *err) {
+int ic_sweep_begin(const struct ic_sweep_run *run, long *n_points, struct ic_error *err) {
     struct sctx c;
-    *points_run = 0;
     int rc = prepare(run, &c, err);
+    *n_points = c.sw.n_points;
     if (rc == IC_OK) rc = validate_points(&c, err);
     if (rc == IC_OK) rc = open_workdir(&c, err);
-    if (rc == IC_OK && !run->quiet && run->assemble)
+    if (rc == IC_OK && !run->quiet)
         fprintf(stderr, "%s: %ld point%s%s, work directory %s\n", run->file, c.sw.n_points,
                 c.sw.n_points == 1 ? "" : "s",
                 run->shard_count > 1 ? " (this shard: every point k with k mod N = I)" : "",
                 c.workdir);
+    sctx_free(&c);
+    return rc;
+}
+
+int ic_sweep_run_points(const struct ic_sweep_run *run, long *points_run, struct ic_error *err) {
+    struct sctx c;
+    *points_run = 0;
+    int rc = prepare(run, &c, err);
     long k = -1;
     while (rc == IC_OK) {
         if (run->next_point) {

@@ -38,20 +38,23 @@ struct ic_sweep_run {
     int shard_count;             /* 0 or 1: all points */
     ic_next_point_fn next_point; /* dynamic scheduling (MPI); overrides the shard's set */
     void *next_ctx;
-    int assemble; /* write the output (rank 0); others only run points */
-    int rank;     /* for messages */
+    int rank; /* for messages */
 };
 
-/* Run the sweep of the scenario `run->file` (every point validated first; errors name the
- * point and the field) and write run->out_path.  *points_run is the number of points this
- * process computed (not counting those resumed). */
+/* A sweep in three steps: (1) check every point (loads, compiles, same shape; errors name the
+ * point and the field) and make the work directory (or, with resume, check that it is this
+ * scenario's); (2) run points (this process's share; points already finished are skipped);
+ * (3) assemble run->out_path from the point files and remove the work directory.  One process
+ * does all three; with MPI, rank 0 does (1) and (3) and every rank (2).  *points_run is the
+ * number of points this process computed. */
+int ic_sweep_begin(const struct ic_sweep_run *run, long *n_points, struct ic_error *err);
 int ic_sweep_run_points(const struct ic_sweep_run *run, long *points_run, struct ic_error *err);
 
 /* Check every point of the sweep (loads, compiles, same shape) without running; *n_points is
  * the sweep's size. */
 int ic_sweep_validate(const struct ic_sweep_run *run, long *n_points, struct ic_error *err);
 
-/* The assembling step alone (after every process has run its points). */
+/* Step (3), after every process has run its points. */
 int ic_sweep_assemble(const struct ic_sweep_run *run, struct ic_error *err);
 
 /* `infercap merge`: the parts of a sharded sweep into one file. */

@@ -23,51 +23,7 @@ SWEEP = DATA / "sweep.json"
 ACCELS = [4, 6, 9, 14]
 CHIPS = ["nvidia_h100_sxm", "nvidia_h20"]
 
-# Attributes that record when and how a file was made, not what it holds.
-PROVENANCE = {"created_utc", "command_line", "shard_index", "shard_count"}
-
-
-def datasets(path):
-    """Every dataset of a result file: name -> array (strings decoded)."""
-    out = {}
-    with h5py.File(path, "r") as f:
-
-        def visit(name, obj):
-            if isinstance(obj, h5py.Dataset):
-                v = obj[()]
-                out[name] = v.decode() if isinstance(v, bytes) else v
-
-        f.visititems(visit)
-    return out
-
-
-def attrs(path):
-    """Root and group attributes, less provenance: (group, name) -> value."""
-    out = {}
-    with h5py.File(path, "r") as f:
-        for g in ["/", *[k for k in f if isinstance(f[k], h5py.Group)]]:
-            for k, v in f[g].attrs.items():
-                if k not in PROVENANCE:
-                    out[(g, k)] = v
-    return out
-
-
-def assert_same_results(a, b):
-    da, db = datasets(a), datasets(b)
-    assert sorted(da) == sorted(db)
-    for name in da:
-        x, y = da[name], db[name]
-        if isinstance(x, np.ndarray) and x.dtype.kind == "f":
-            # bit for bit, NaN where NaN
-            np.testing.assert_array_equal(x.view(np.uint8), y.view(np.uint8), err_msg=name)
-        elif isinstance(x, np.ndarray):
-            np.testing.assert_array_equal(x, y, err_msg=name)
-        else:
-            assert x == y, name
-    aa, ab = attrs(a), attrs(b)
-    assert sorted(aa) == sorted(ab)
-    for k in aa:
-        np.testing.assert_array_equal(aa[k], ab[k], err_msg=str(k))
+from h5compare import assert_same_results
 
 
 @pytest.fixture(scope="module")
@@ -166,6 +122,22 @@ def test_shards_merged_equal_the_single_run(run_infercap, swept, tmp_path):
     merged = tmp_path / "merged.h5"
     run_infercap(["merge", *parts, "-o", merged, "-q"])
     assert_same_results(merged, swept)
+
+
+def test_slurm_job_array_script(infercap_bin, run_infercap, swept, tmp_path):
+    """scenarios/slurm/array.sh as three array tasks (Slurm's variables set by hand), then the
+    merge that submit.sh schedules: the same file as the single run."""
+    script = pathlib.Path(__file__).resolve().parents[2] / "scenarios" / "slurm" / "array.sh"
+    prefix = tmp_path / "wanka"
+    for i in range(3):
+        env = dict(os.environ, SLURM_ARRAY_TASK_ID=str(10 + i), SLURM_ARRAY_TASK_MIN="10",
+                   SLURM_ARRAY_TASK_COUNT="3", SLURM_CPUS_PER_TASK="2", INFERCAP=infercap_bin)
+        p = subprocess.run(["bash", str(script), str(SWEEP), str(prefix)], env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+    parts = [f"{prefix}.part-{i}-of-3.h5" for i in range(3)]
+    run_infercap(["merge", *parts, "-o", f"{prefix}.h5", "-q"])
+    assert_same_results(f"{prefix}.h5", swept)
 
 
 def test_merge_refuses_parts_that_do_not_belong(run_infercap, tmp_path):
