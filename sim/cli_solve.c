@@ -41,8 +41,9 @@ static const char *usage_solve =
     "                               scenario's value until P is met)\n"
     "      --step S                 the grid's spacing (default 1 for integer fields; real\n"
     "                               fields need --step, or --hi for a thousandth of the range)\n"
-    "      --sweep /ptr=v1,v2,...   solve for each value (repeatable: every combination);\n"
-    "                               each value is JSON or a bare string\n"
+    "      --sweep /ptr=SPEC        solve for each point (repeatable: every combination), SPEC\n"
+    "                               as for `run`: v1,v2,... (JSON or strings), lo:hi:n or\n"
+    "                               geom:lo:hi:n; the scenario's own /sweep block counts too\n"
     "  -n, --paths N                paths per candidate (overrides /paths)\n"
     "  -s, --seed S                 random seed (overrides /seed)\n"
     "  -t, --threads T              OpenMP threads (default: all cores); results do not\n"
@@ -302,7 +303,7 @@ int ic_cli_solve(int argc, char **argv) {
         {"json", no_argument, 0, 'J'},          {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     struct ic_solve_problem pb = {0};
-    const char *sets[MAX_SETS];
+    const char *sets[MAX_SETS + 1];
     const char *sweeps[IC_SOLVE_MAX_AXES];
     char owned[2][64];
     int n_owned = 0, n_sweeps = 0, json = 0, quiet = 0, has_p = 0, c;
@@ -387,14 +388,6 @@ int ic_cli_solve(int argc, char **argv) {
 
     struct ic_solve_axis axes[IC_SOLVE_MAX_AXES];
     int n_axes = 0, rc = 0;
-    for (int i = 0; i < n_sweeps; i++) {
-        if (ic_solve_axis_parse(sweeps[i], &axes[n_axes], &err)) {
-            rc = err.status == IC_ERR_USAGE ? usage_error("%s", err.msg) : 1;
-            if (rc == 1) fprintf(stderr, "infercap solve: %s\n", err.msg);
-            break;
-        }
-        n_axes++;
-    }
     const char *file = argv[optind];
     char *text = NULL;
     size_t len = 0;
@@ -415,6 +408,26 @@ int ic_cli_solve(int argc, char **argv) {
         } else {
             have_cat = 1;
         }
+    }
+    if (rc == 0) {
+        /* The axes: the scenario's /sweep with the --sweep options, as `run` reads them; then
+         * every candidate is one point of it ("/sweep=[]" after the user's overrides). */
+        pb.text = text;
+        pb.label = file;
+        pb.cat = &cat;
+        struct ic_diag d;
+        ic_diag_init(&d);
+        if (ic_solve_axes(&pb, sweeps, n_sweeps, axes, &n_axes, &d, &err) != IC_OK) {
+            for (size_t i = 0; i < d.count; i++) fprintf(stderr, "%s\n", d.msgs[i]);
+            if (d.count)
+                fprintf(stderr, "infercap: %s: %zu error%s\n", file, d.count,
+                        d.count == 1 ? "" : "s");
+            else
+                fprintf(stderr, "infercap: %s\n", err.msg);
+            rc = ic_status_exit_code(err.status);
+        }
+        ic_diag_free(&d);
+        sets[pb.n_sets++] = "/sweep=[]";
     }
     if (rc == 0) {
         struct progress pr = {quiet || json};

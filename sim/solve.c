@@ -26,6 +26,8 @@
  * of --sweep axes), ic_solve_axis_parse and ic_solve_cheapest. */
 #include "solve.h"
 
+#include "sweep.h"
+
 #include "catalog_io.h"
 #include "engine.h"
 #include "params.h"
@@ -548,74 +550,56 @@ int ic_solve_run(const struct ic_solve_problem *pb, struct ic_solve_result *res,
 
 /* ---- sweeps -------------------------------------------------------------------------------- */
 
-int ic_solve_axis_parse(const char *arg, struct ic_solve_axis *ax, struct ic_error *err) {
-    memset(ax, 0, sizeof *ax);
-    const char *eq = strchr(arg, '=');
-    if (!eq || arg[0] != '/' || !eq[1])
-        return ic_error_set(err, IC_ERR_USAGE,
-                            "--sweep %s: expected /json/pointer=v1,v2,... (e.g. --sweep "
-                            "/accelerator=nvidia_h100_sxm,huawei_ascend_910b)",
-                            arg);
-    size_t plen = (size_t)(eq - arg);
-    if (plen >= sizeof ax->pointer)
-        return ic_error_set(err, IC_ERR_USAGE, "--sweep: pointer longer than %zu bytes",
-                            sizeof ax->pointer - 1);
-    memcpy(ax->pointer, arg, plen);
-    ax->pointer[plen] = '\0';
-    /* Split at the commas outside brackets, braces and strings, so a value may itself be a JSON
-     * array or object. */
-    const char *p = eq + 1;
-    int cap = 0;
-    while (1) {
-        const char *q = p;
-        int depth = 0, instr = 0;
-        for (; *q; q++) {
-            if (instr) {
-                if (*q == '\\' && q[1])
-                    q++;
-                else if (*q == '"')
-                    instr = 0;
-            } else if (*q == '"') {
-                instr = 1;
-            } else if (*q == '[' || *q == '{') {
-                depth++;
-            } else if ((*q == ']' || *q == '}') && depth > 0) {
-                depth--;
-            } else if (*q == ',' && depth == 0) {
-                break;
-            }
+int ic_solve_axes(const struct ic_solve_problem *pb, const char *const *sweeps, int n_sweeps,
+                  struct ic_solve_axis *axes, int *n_axes, struct ic_diag *diag,
+                  struct ic_error *err) {
+    *n_axes = 0;
+    struct ic_scenario *sc = malloc(sizeof *sc);
+    if (!sc) return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
+    struct ic_load_opts o = {
+        .sets = pb->sets, .n_sets = pb->n_sets, .sweeps = sweeps, .n_sweeps = n_sweeps};
+    int rc = ic_scenario_load_string(pb->text, pb->label, &o, pb->cat, sc, diag, err);
+    struct ic_sweep sw;
+    memset(&sw, 0, sizeof sw);
+    if (rc == IC_OK) rc = ic_sweep_expand(sc, pb->label, &sw, err);
+    for (int a = 0; rc == IC_OK && a < sw.n_axes; a++) {
+        const struct ic_sweep_axis *sa = &sw.axes[a];
+        /* An axis over the field solved for is what the solver searches: not a point. */
+        if (strcmp(sa->pointer, pb->pointer) == 0) continue;
+        struct ic_solve_axis *ax = &axes[*n_axes];
+        memset(ax, 0, sizeof *ax);
+        ic_strlcpy(ax->pointer, sa->pointer, sizeof ax->pointer);
+        ax->values = calloc((size_t)sa->n, sizeof *ax->values);
+        ax->labels = calloc((size_t)sa->n, sizeof *ax->labels);
+        (*n_axes)++;
+        if (!ax->values || !ax->labels) {
+            rc = ic_error_set(err, IC_ERR_NOMEM, "out of memory");
+            break;
         }
-        if (q == p) {
-            ic_solve_axis_free(ax);
-            return ic_error_set(err, IC_ERR_USAGE, "--sweep %s: an empty value", arg);
+        ax->n = (int)sa->n;
+        for (long i = 0; i < sa->n; i++) {
+            ax->values[i] = strdup(sa->values[i]);
+            ax->labels[i] = strdup(sa->labels[i]);
+            if (!ax->values[i] || !ax->labels[i])
+                rc = ic_error_set(err, IC_ERR_NOMEM, "out of memory");
         }
-        if (ax->n == cap) {
-            cap = cap ? 2 * cap : 8;
-            char **v = realloc(ax->values, (size_t)cap * sizeof *v);
-            if (!v) {
-                ic_solve_axis_free(ax);
-                return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
-            }
-            ax->values = v;
-        }
-        char *val = malloc((size_t)(q - p) + 1);
-        if (!val) {
-            ic_solve_axis_free(ax);
-            return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
-        }
-        memcpy(val, p, (size_t)(q - p));
-        val[q - p] = '\0';
-        ax->values[ax->n++] = val;
-        if (!*q) break;
-        p = q + 1;
     }
-    return IC_OK;
+    if (rc != IC_OK)
+        for (int a = 0; a < *n_axes; a++) ic_solve_axis_free(&axes[a]);
+    if (rc != IC_OK) *n_axes = 0;
+    ic_sweep_free(&sw);
+    free(sc);
+    return rc;
 }
 
 void ic_solve_axis_free(struct ic_solve_axis *ax) {
-    for (int i = 0; i < ax->n; i++) free(ax->values[i]);
+    for (int i = 0; i < ax->n; i++) {
+        if (ax->values) free(ax->values[i]);
+        if (ax->labels) free(ax->labels[i]);
+    }
     free(ax->values);
-    ax->values = NULL;
+    free(ax->labels);
+    ax->values = ax->labels = NULL;
     ax->n = 0;
 }
 
@@ -648,16 +632,19 @@ int ic_solve_sweep(const struct ic_solve_problem *pb, const struct ic_solve_axis
         struct ic_solve_point *pt = &pts[k];
         long rest = k;
         /* Row-major: the last axis varies fastest. */
+        int idx[IC_SOLVE_MAX_AXES];
         for (int a = n_axes - 1; a >= 0; a--) {
             const struct ic_solve_axis *ax = &axes[a];
-            snprintf(pt->sets[a], sizeof pt->sets[a], "%s=%s", ax->pointer,
-                     ax->values[rest % ax->n]);
+            idx[a] = (int)(rest % ax->n);
+            snprintf(pt->sets[a], sizeof pt->sets[a], "%s=%s", ax->pointer, ax->values[idx[a]]);
             rest /= ax->n;
         }
         pt->n_sets = n_axes;
         for (int a = 0; a < n_axes; a++) {
             size_t used = strlen(pt->label);
-            snprintf(pt->label + used, sizeof pt->label - used, "%s%s", a ? ", " : "", pt->sets[a]);
+            snprintf(pt->label + used, sizeof pt->label - used, "%s%s=%s", a ? ", " : "",
+                     axes[a].pointer,
+                     axes[a].labels ? axes[a].labels[idx[a]] : axes[a].values[idx[a]]);
             sets[pb->n_sets + a] = pt->sets[a];
         }
         if (n_axes > 0 && pb->point_start) pb->point_start(pb->progress_ctx, k, n, pt->label);

@@ -92,10 +92,17 @@ int ic_solve_run(const struct ic_solve_problem *pb, struct ic_solve_result *res,
 struct ic_solve_axis {
     char pointer[256];
     int n;
-    char **values; /* [n] as written */
+    char **values; /* [n] JSON text, for "/pointer=VALUE" */
+    char **labels; /* [n] for people (strings without their quotes) */
 };
 
-int ic_solve_axis_parse(const char *arg, struct ic_solve_axis *ax, struct ic_error *err);
+/* The axes to solve over: the scenario's /sweep block with the --sweep options (sweeps, the
+ * forms `infercap run` takes) folded in, as the loader expands them.  pb->sets: the user's
+ * overrides; for the solves, the caller then appends "/sweep=[]", so that each candidate is
+ * one point.  An axis over the field solved for is left out: it is what the solver searches. */
+int ic_solve_axes(const struct ic_solve_problem *pb, const char *const *sweeps, int n_sweeps,
+                  struct ic_solve_axis *axes, int *n_axes, struct ic_diag *diag,
+                  struct ic_error *err);
 void ic_solve_axis_free(struct ic_solve_axis *ax);
 
 /* One point of a sweep and its solve. */

@@ -218,13 +218,32 @@ static void test_limits(const struct ic_solve_result *h100) {
     }
 }
 
+/* The axes of --sweep options (as `run` takes them), or of the scenario's /sweep block. */
+static int axes_of(const char *sweep_arg, const char *set, struct ic_solve_axis *ax) {
+    struct ic_error err = {0};
+    struct ic_solve_problem pb = problem("/fleet/accelerators", 0.1, 1);
+    const char *sweeps[] = {sweep_arg}, *sets[] = {set};
+    pb.sets = sets;
+    pb.n_sets = set ? 1 : 0;
+    struct ic_diag d;
+    ic_diag_init(&d);
+    int n = 0;
+    int rc = ic_solve_axes(&pb, sweeps, sweep_arg ? 1 : 0, ax, &n, &d, &err);
+    ic_diag_free(&d);
+    return rc == IC_OK ? n : -1;
+}
+
 static void test_sweep(const struct ic_solve_result *h100) {
     struct ic_error err = {0};
     struct ic_solve_axis ax;
-    CHECK(ic_solve_axis_parse("/accelerator=nvidia_h100_sxm,huawei_ascend_910b", &ax, &err) ==
-          IC_OK);
+    CHECK(axes_of("/accelerator=nvidia_h100_sxm,huawei_ascend_910b", NULL, &ax) == 1);
     CHECK(ax.n == 2 && strcmp(ax.pointer, "/accelerator") == 0);
+    CHECK(strcmp(ax.values[0], "\"nvidia_h100_sxm\"") == 0 &&
+          strcmp(ax.labels[0], "nvidia_h100_sxm") == 0);
     struct ic_solve_problem pb = problem("/fleet/accelerators", 0.1, 2);
+    const char *clear[] = {"/sweep=[]"};
+    pb.sets = clear;
+    pb.n_sets = 1;
     struct ic_solve_point *pts;
     long n;
     CHECK(ic_solve_sweep(&pb, &ax, 1, &pts, &n, &err) == IC_OK);
@@ -258,7 +277,7 @@ static void test_sweep(const struct ic_solve_result *h100) {
     ic_solve_axis_free(&ax);
 
     /* A point that fails (an unknown accelerator) keeps its message; the others go on. */
-    CHECK(ic_solve_axis_parse("/accelerator=no_such_chip,nvidia_h100_sxm", &ax, &err) == IC_OK);
+    CHECK(axes_of("/accelerator=no_such_chip,nvidia_h100_sxm", NULL, &ax) == 1);
     pb = problem("/fleet/accelerators", 0.1, 2);
     CHECK(ic_solve_sweep(&pb, &ax, 1, &pts, &n, &err) == IC_OK);
     CHECK(n == 2);
@@ -274,18 +293,22 @@ static void test_sweep(const struct ic_solve_result *h100) {
 
 static void test_options(void) {
     struct ic_error err = {0};
-    struct ic_solve_axis ax;
-    /* Values may be JSON arrays or objects holding commas. */
-    CHECK(ic_solve_axis_parse("/x=[1,2],{\"a\":1,\"b\":\"c,d\"},plain", &ax, &err) == IC_OK);
-    CHECK(ax.n == 3);
-    if (ax.n == 3) {
-        CHECK(strcmp(ax.values[0], "[1,2]") == 0);
-        CHECK(strcmp(ax.values[1], "{\"a\":1,\"b\":\"c,d\"}") == 0);
-        CHECK(strcmp(ax.values[2], "plain") == 0);
-    }
-    ic_solve_axis_free(&ax);
-    CHECK(ic_solve_axis_parse("/x=1,,2", &ax, &err) == IC_ERR_USAGE);
-    CHECK(ic_solve_axis_parse("x=1", &ax, &err) == IC_ERR_USAGE);
+    struct ic_solve_axis ax[2];
+    /* The axes come from the loader: lo:hi:n forms, and the scenario's own /sweep block with
+     * a --sweep added. */
+    CHECK(axes_of("/queue/max_wait_s=10:40:4", NULL, ax) == 1);
+    CHECK(ax[0].n == 4 && strcmp(ax[0].values[3], "40") == 0);
+    ic_solve_axis_free(&ax[0]);
+    /* An axis over the field solved for is what the search covers: left out. */
+    CHECK(axes_of("/fleet/accelerators=8:32:4", NULL, ax) == 0);
+    CHECK(axes_of("/accelerator=nvidia_h100_sxm,nvidia_h20",
+                  "/sweep=[{\"pointer\": \"/traffic/growth/rate_per_day\", \"values\": [0, 0.1]}]",
+                  ax) == 2);
+    CHECK(strcmp(ax[0].pointer, "/traffic/growth/rate_per_day") == 0 && ax[1].n == 2);
+    ic_solve_axis_free(&ax[0]);
+    ic_solve_axis_free(&ax[1]);
+    CHECK(axes_of("/fleet/accelerators=1,,2", NULL, ax) == -1);
+    CHECK(axes_of("fleet=1", NULL, ax) == -1);
 
     int integer = -1;
     struct ic_solve_problem pb = problem("/fleet/accelerators", 0.1, 1);
@@ -330,8 +353,8 @@ static void test_options(void) {
     CHECK(d.count == 2 && r.evaluations == 0);
     ic_diag_free(&d);
 
-    /* A scenario with its own /sweep block: refused (a candidate run is one point), naming
-     * --sweep. */
+    /* A candidate is one point: a /sweep block left in the candidates' scenario is refused
+     * (the CLI clears it after taking its axes), naming --sweep. */
     const char *swept[] = {"/sweep=[{\"pointer\": \"/fleet/accelerators\", \"values\": [4, 8]}]"};
     pb.sets = swept;
     pb.n_sets = 1;
