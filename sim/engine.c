@@ -100,6 +100,18 @@ static void make_tokdist(const struct ic_plan *plan, const struct ic_token_dist 
     for (int i = 0; i < out->nbins; i++) out->weights[i] = t->weights.v[i];
 }
 
+void ic_plan_class_tokens(const struct ic_plan *plan, int c, struct ic_tokdist *in,
+                          struct ic_tokdist *out, struct ic_tokdist *reason, double *reason_scale,
+                          double *cache_hit) {
+    const struct ic_scenario *sc = plan->sc;
+    const struct ic_class *k = &sc->workload.classes[c];
+    make_tokdist(plan, &k->input_tokens, NULL, in);
+    make_tokdist(plan, &k->output_tokens, NULL, out);
+    make_tokdist(plan, &k->reasoning_tokens, NULL, reason);
+    *reason_scale = value_of(plan, &sc->workload.reasoning_multiplier, NULL);
+    *cache_hit = value_of(plan, &k->prefix_cache_hit, NULL);
+}
+
 /* The request mix of a path from its draws (vals), or of the plan from the inputs' means. */
 static void make_mix(const struct ic_plan *plan, const double *vals, struct ic_mix *mix) {
     const struct ic_scenario *sc = plan->sc;
@@ -147,6 +159,11 @@ static void perf_params(const struct ic_plan *plan, const struct ic_pool_plan *p
     pp->max_batched_tokens = (long)sc->serving.max_batched_tokens;
     pp->disaggregated = sc->serving.disaggregated;
     pp->prefill_fraction = sc->serving.prefill_fraction;
+}
+
+void ic_plan_perf_params(const struct ic_plan *plan, int pool, struct ic_perf_params *pp) {
+    const struct ic_pool_plan *pl = &plan->pool[pool];
+    perf_params(plan, pl, ic_dist_mean(pl->mfu), ic_dist_mean(pl->mbu), pp);
 }
 
 /* Does any input of the replica's performance vary by path?  (Everything under /workload and

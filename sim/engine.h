@@ -224,6 +224,14 @@ struct ic_run_opts {
  * keeps its buffer under IC_WINDOW_BYTES. */
 #define IC_WINDOW_BYTES (256.0 * 1048576.0)
 long ic_plan_window(const struct ic_plan *plan, long window_outputs);
+/* For the request engine: the token-length distributions of class c at the inputs' means
+ * (reasoning drawn with *reason_scale as its scale), and its prefix-cache hit share. */
+void ic_plan_class_tokens(const struct ic_plan *plan, int c, struct ic_tokdist *in,
+                          struct ic_tokdist *out, struct ic_tokdist *reason, double *reason_scale,
+                          double *cache_hit);
+/* The serving parameters of a pool's replicas at the inputs' means. */
+void ic_plan_perf_params(const struct ic_plan *plan, int pool, struct ic_perf_params *pp);
+
 /* Estimated peak memory of a run (bytes), for refusing runs that would not fit. */
 double ic_plan_memory_bytes(const struct ic_plan *plan, long window, int threads);
 

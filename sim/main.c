@@ -12,6 +12,8 @@
 #include "scenario.h"
 #include "sweep.h"
 #include "sweeprun.h"
+#include "reqrun.h"
+#include "trace.h"
 #include "mpi_sweep.h"
 #include "util.h"
 
@@ -49,6 +51,8 @@ static const char *usage_main =
     "  fit OBS.json       fit a growth curve to observations; prints the scenario fragment\n"
     "  perf --model M --accelerator A   what one replica delivers (the calculator)\n"
     "  solve SCENARIO --for /ptr --max-outage-prob P   smallest fleet with P(outage) <= P\n"
+    "  merge PART.h5... -o OUT.h5   the shards of a sweep (run --shard I/N) into one file\n"
+    "  replay SCENARIO --trace FILE   a request trace through the request-level engine\n"
     "\n"
     "  infercap COMMAND --help   options of a command\n"
     "  infercap --version        version and the git commit it was built from\n";
@@ -291,6 +295,9 @@ static void block_cb(void *ctx, long paths, long outages, double lo, double hi) 
                 paths, outages, lo, hi, hi - lo);
 }
 
+static int run_request_engine(const char *file, const struct ic_scenario *sc, int threads,
+                              const char *out_path, const char *cmdline, int json, int quiet);
+
 /* ---- run: sweeps ------------------------------------------------------------------------- */
 
 /* A sweep (or a shard of one): every point validated, run into the work directory, then
@@ -482,6 +489,19 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
     out.tmp[0] = '\0';
     snprintf(def_out, sizeof def_out, "%s.h5", sc->name);
     if (!out_path) out_path = def_out;
+    if (sc->engine == 1) {
+        int rc2 = 2;
+        if (sc->sweep.n_axes > 0 || shard_n > 1 || target_ci > 0)
+            fprintf(stderr,
+                    "infercap: %s: the request engine runs one window: no sweep, "
+                    "--shard or --target-ci\n",
+                    file);
+        else
+            rc2 = run_request_engine(file, sc, threads, out_path, cmdline, json, quiet);
+        ic_catalog_free(&cat);
+        free(sc);
+        return rc2;
+    }
     if (sc->sweep.n_axes > 0 || shard_n > 1 || ic_mpi_launched()) {
         int rc2 = 2;
         if (target_ci > 0)
@@ -867,6 +887,190 @@ static int cmd_catalog(int argc, char **argv) {
     return 0;
 }
 
+/* ---- the request engine: run (engine "request") and replay ------------------------------- */
+
+/* Run rr, write it to out_path, print its headline. */
+static int finish_request_run(struct ic_reqrun *rr, const struct ic_scenario *sc,
+                              const char *out_path, const char *cmdline, int json, int quiet) {
+    struct ic_error err = {0};
+    struct ic_output out;
+    out.fid = -1;
+    out.tmp[0] = '\0';
+    int rc = ic_output_open(&out, out_path, &err);
+    if (rc == IC_OK) rc = ic_reqrun_run(rr, &err);
+    char *resolved = rc == IC_OK ? ic_scenario_resolved_json(sc) : NULL;
+    if (rc == IC_OK && !resolved) rc = ic_error_set(&err, IC_ERR_NOMEM, "out of memory");
+    struct ic_provenance prov = {cmdline, IC_VERSION, IC_GIT_COMMIT};
+    if (rc == IC_OK)
+        rc = ic_output_requests(&out, sc, rr, resolved, &prov, &err);
+    else if (out.fid >= 0)
+        ic_output_abort(&out);
+    free(resolved);
+    if (rc != IC_OK) return fail(&err);
+    if (json) {
+        ic_reqrun_print(stdout, rr, 1);
+    } else if (!quiet) {
+        ic_reqrun_print(stdout, rr, 0);
+        printf("  wrote %s\n", out_path);
+    }
+    return 0;
+}
+
+static int run_request_engine(const char *file, const struct ic_scenario *sc, int threads,
+                              const char *out_path, const char *cmdline, int json, int quiet) {
+    struct ic_error err = {0};
+    struct ic_reqrun rr;
+    if (ic_reqrun_from_scenario(sc, threads, &rr, &err) != IC_OK) {
+        ic_error_prefix(&err, "%s: ", file);
+        return fail(&err);
+    }
+    rr.cfg.horizon_s = rr.window_s + sc->request_engine.drain_s;
+    int rc = finish_request_run(&rr, sc, out_path, cmdline, json, quiet);
+    ic_reqrun_free(&rr);
+    return rc;
+}
+
+static const char *usage_replay =
+    "usage: infercap replay SCENARIO --trace FILE [options]\n"
+    "\n"
+    "Replay a request trace through the request-level engine (continuous batching, chunked\n"
+    "prefill, paged KV cache with preemption, prefix cache) on the scenario's fleet: its\n"
+    "model, accelerator, /fleet/accelerators, /serving and /queue; /request_engine/routing and\n"
+    "drain_s.  Writes per-request latencies and per-replica series to an HDF5 file.\n"
+    "\n"
+    "options:\n"
+    "      --trace FILE         the trace (required)\n"
+    "      --format F           mooncake (JSON lines: timestamp ms, input_length,\n"
+    "                           output_length, hash_ids), azure (CSV: TIMESTAMP,\n"
+    "                           ContextTokens, GeneratedTokens) or csv (arrival s, input tokens,\n"
+    "                           output tokens); default from the file: .jsonl/.json mooncake,\n"
+    "                           a CSV whose header names TIMESTAMP azure, else csv\n"
+    "      --time-scale X       multiply arrival times by X (0.5: twice the load; default 1)\n"
+    "  -o, --output OUT.h5      result file (default: NAME-replay.h5)\n"
+    "      --set /ptr=VALUE     override a scenario field (repeatable)\n"
+    "  -q, --quiet              no headline text\n"
+    "      --json               print the headline as one JSON object\n"
+    "  -h, --help               this help\n"
+    "\n"
+    "exit status: 0 success, 1 runtime failure, 2 invalid input (the trace's bad rows are\n"
+    "named with their line)\n";
+
+/* The trace format from its name and first line. */
+static int guess_format(const char *path) {
+    size_t n = strlen(path);
+    if ((n > 6 && strcmp(path + n - 6, ".jsonl") == 0) ||
+        (n > 5 && strcmp(path + n - 5, ".json") == 0))
+        return IC_TRACE_MOONCAKE;
+    FILE *f = fopen(path, "r");
+    char line[4096] = "";
+    if (f) {
+        if (!fgets(line, sizeof line, f)) line[0] = '\0';
+        fclose(f);
+    }
+    for (char *c = line; *c; c++)
+        if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 'a' + 'A');
+    if (line[0] == '{') return IC_TRACE_MOONCAKE;
+    return strstr(line, "TIMESTAMP") ? IC_TRACE_AZURE : IC_TRACE_CSV;
+}
+
+static int cmd_replay(int argc, char **argv, const char *cmdline) {
+    static const struct option longopts[] = {{"trace", required_argument, 0, 'T'},
+                                             {"format", required_argument, 0, 'F'},
+                                             {"time-scale", required_argument, 0, 'X'},
+                                             {"output", required_argument, 0, 'o'},
+                                             {"set", required_argument, 0, 'S'},
+                                             {"quiet", no_argument, 0, 'q'},
+                                             {"json", no_argument, 0, 'J'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
+    struct load_args la;
+    memset(&la, 0, sizeof la);
+    const char *trace = NULL, *out_path = NULL;
+    int format = -1, quiet = 0, json = 0, c;
+    double scale = 1;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'T':
+            trace = optarg;
+            break;
+        case 'F':
+            format = ic_trace_format_parse(optarg);
+            if (format < 0)
+                return usage_error(usage_replay,
+                                   "--format: got \"%s\", expected mooncake, azure or csv", optarg);
+            break;
+        case 'X':
+            scale = strtod(optarg, &end);
+            if (*end || end == optarg || !(scale > 0) || !isfinite(scale))
+                return usage_error(usage_replay, "--time-scale: got \"%s\", expected a number > 0",
+                                   optarg);
+            break;
+        case 'o':
+            out_path = optarg;
+            break;
+        case 'S':
+            if (add_set(&la, optarg))
+                return usage_error(usage_replay, "too many --set options (at most %s)", "256");
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'J':
+            json = 1;
+            break;
+        case 'h':
+            fputs(usage_replay, stdout);
+            return 0;
+        default:
+            fprintf(stderr, "\n%s", usage_replay);
+            return 2;
+        }
+    }
+    if (optind != argc - 1)
+        return usage_error(usage_replay, "replay: expected one SCENARIO file%s", "");
+    if (!trace) return usage_error(usage_replay, "replay: %s is required", "--trace FILE");
+    const char *file = argv[optind];
+    struct ic_catalog cat;
+    struct ic_scenario *sc = malloc(sizeof *sc);
+    if (!sc) return 1;
+    int rc = load(file, &la, &cat, sc);
+    if (rc >= 0) {
+        free(sc);
+        return rc;
+    }
+    if (format < 0) format = guess_format(trace);
+    struct ic_error err = {0};
+    struct ic_trace t;
+    memset(&t, 0, sizeof t);
+    char def_out[IC_NAME_MAX + 16];
+    snprintf(def_out, sizeof def_out, "%s-replay.h5", sc->name);
+    if (!out_path) out_path = def_out;
+    rc = ic_trace_read(trace, format, scale, sc->request_engine.max_requests, &t, &err);
+    struct ic_reqrun rr;
+    memset(&rr, 0, sizeof rr);
+    if (rc == IC_OK) {
+        static const char *const names[] = {"mooncake", "azure", "csv"};
+        char label[4300];
+        snprintf(label, sizeof label, "%s (%s%s%g)", trace, names[format],
+                 scale != 1 ? ", time scale " : "", scale != 1 ? scale : 0.0);
+        if (scale == 1) snprintf(label, sizeof label, "%s (%s)", trace, names[format]);
+        rc = ic_reqrun_from_trace(sc, &t, label, &rr, &err);
+        if (rc != IC_OK) ic_error_prefix(&err, "%s: ", file);
+    }
+    if (rc == IC_OK) {
+        rc = finish_request_run(&rr, sc, out_path, cmdline, json, quiet);
+    } else {
+        rc = fail(&err);
+    }
+    ic_reqrun_free(&rr);
+    ic_trace_free(&t);
+    ic_catalog_free(&cat);
+    free(sc);
+    return rc;
+}
+
 /* ---- info ---------------------------------------------------------------------------------- */
 
 static int cmd_info(int argc, char **argv) {
@@ -916,6 +1120,11 @@ int main(int argc, char **argv) {
         join_args(argc, argv, cmdline, sizeof cmdline);
         return cmd_run(sub_argc, sub_argv, cmdline);
     }
+    if (strcmp(cmd, "replay") == 0) {
+        char cmdline[4096];
+        join_args(argc, argv, cmdline, sizeof cmdline);
+        return cmd_replay(sub_argc, sub_argv, cmdline);
+    }
     if (strcmp(cmd, "merge") == 0) {
         char cmdline[4096];
         join_args(argc, argv, cmdline, sizeof cmdline);
@@ -928,10 +1137,10 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "fit") == 0) return ic_cli_fit(sub_argc, sub_argv);
     if (strcmp(cmd, "perf") == 0) return ic_cli_perf(sub_argc, sub_argv);
     if (strcmp(cmd, "solve") == 0) return ic_cli_solve(sub_argc, sub_argv);
-    static const char *const cmds[] = {"run",  "validate", "params", "catalog",
-                                       "info", "fit",      "perf",   "solve"};
+    static const char *const cmds[] = {"run", "validate", "params", "catalog", "info",
+                                       "fit", "perf",     "solve",  "merge",   "replay"};
     char dym[200];
-    ic_did_you_mean(cmd, cmds, 8, dym, sizeof dym);
+    ic_did_you_mean(cmd, cmds, sizeof cmds / sizeof cmds[0], dym, sizeof dym);
     fprintf(stderr, "infercap: unknown command \"%s\"%s\n\n%s", cmd, dym, usage_main);
     return 2;
 }

@@ -7,6 +7,7 @@
 #include "output.h"
 
 #include "report.h"
+#include "reqrun.h"
 #include "sweep.h"
 #include "timeutil.h"
 #include "util.h"
@@ -966,6 +967,8 @@ static int read_file_sweep(hid_t fid, struct file_sweep *fs) {
     return 0;
 }
 
+static int info_requests(hid_t fid, const char *path, int json, FILE *f);
+
 int ic_output_info(const char *path, int json, void *file, struct ic_error *err) {
     FILE *f = file;
     if (access(path, R_OK) != 0)
@@ -974,6 +977,20 @@ int ic_output_info(const char *path, int json, void *file, struct ic_error *err)
     if (is <= 0) return ic_error_set(err, IC_ERR_INVALID, "%s: not an HDF5 file", path);
     hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (fid < 0) return ic_error_set(err, IC_ERR_HDF5, "%s: cannot open as HDF5", path);
+    if (H5Aexists(fid, "infercap_version") > 0 && H5Lexists(fid, "requests", H5P_DEFAULT) > 0) {
+        int rc = info_requests(fid, path, json, f);
+        char created[40], version[64], commit[64], cmd[1024];
+        read_str(fid, "created_utc", created, sizeof created);
+        read_str(fid, "infercap_version", version, sizeof version);
+        read_str(fid, "git_commit", commit, sizeof commit);
+        read_str(fid, "command_line", cmd, sizeof cmd);
+        if (!json && rc == 0)
+            fprintf(f, "  written  %s by infercap %s (%s)\n  command  %s\n", created, version,
+                    commit, cmd);
+        H5Fclose(fid);
+        return rc == 0 ? IC_OK
+                       : ic_error_set(err, IC_ERR_INVALID, "%s: its requests cannot be read", path);
+    }
     if (H5Aexists(fid, "infercap_version") <= 0 || H5Lexists(fid, "summary", H5P_DEFAULT) <= 0) {
         H5Fclose(fid);
         return ic_error_set(err, IC_ERR_INVALID, "%s: not an infercap result file", path);
@@ -1089,4 +1106,242 @@ int ic_output_info(const char *path, int json, void *file, struct ic_error *err)
     file_sweep_free(&fs);
     H5Fclose(fid);
     return rc;
+}
+
+/* ---- the request engine's file -------------------------------------------------------------- */
+
+static int write_column(hid_t g, const char *name, hid_t ftype, hid_t mtype, long n,
+                        const void *buf, hid_t scale, const char *units, const char *long_name) {
+    struct ic_output lay;
+    memset(&lay, 0, sizeof lay);
+    hsize_t dims[1] = {(hsize_t)n};
+    hid_t d = nd_create(g, name, ftype, &lay, 1, dims);
+    int bad = d < 0 || (n > 0 && nd_write(d, mtype, &lay, 0, 1, dims, buf) != 0) ||
+              describe(d, units, long_name) || H5DSattach_scale(d, scale, 0) < 0;
+    if (d >= 0) H5Dclose(d);
+    return bad;
+}
+
+static int attr_latency(hid_t g, const char *name, const struct ic_latency *l) {
+    static const char *const k[3] = {"p50", "p90", "p99"};
+    char key[64];
+    int bad = 0;
+    snprintf(key, sizeof key, "%s_mean", name);
+    bad |= attr_double(g, key, l->mean);
+    for (int i = 0; i < 3; i++) {
+        snprintf(key, sizeof key, "%s_%s", name, k[i]);
+        bad |= attr_double(g, key, l->q[i]);
+        snprintf(key, sizeof key, "%s_%s_ci95", name, k[i]);
+        bad |= attr_doubles(g, key, l->ci[i], 2);
+    }
+    return bad;
+}
+
+int ic_output_requests(struct ic_output *out, const struct ic_scenario *sc,
+                       const struct ic_reqrun *rr, const char *resolved_json,
+                       const struct ic_provenance *prov, struct ic_error *err) {
+    hid_t fid = (hid_t)out->fid;
+    const long n = rr->n;
+    int bad = 0;
+    char now[40], start[48];
+    utc_now(now, sizeof now);
+    ic_time_format(rr->window_start_unix, rr->offset_s, start, sizeof start);
+    bad |= attr_str(fid, "infercap_version", prov->version);
+    bad |= attr_str(fid, "git_commit", prov->git_commit);
+    bad |= attr_str(fid, "scenario_name", sc->name);
+    bad |= attr_int64(fid, "seed", sc->seed);
+    bad |= attr_str(fid, "created_utc", now);
+    bad |= attr_str(fid, "command_line", prov->command_line ? prov->command_line : "");
+    bad |= attr_str(fid, "start", start);
+    bad |= attr_double(fid, "start_unix_s", rr->window_start_unix);
+    bad |= attr_int64(fid, "utc_offset_s", rr->offset_s);
+    bad |= attr_str(fid, "engine", "request");
+    bad |= attr_str(fid, "source", rr->source);
+    bad |= attr_str(fid, "Conventions", "CF-1.8");
+    char hash[17];
+    ic_hash_text(resolved_json, hash);
+    bad |= attr_str(fid, "scenario_hash", hash);
+    bad |= write_string_dataset(fid, "scenario", resolved_json,
+                                "resolved scenario (JSON): rerun with `infercap run` on it");
+    /* scales */
+    const struct ic_reqsim_series *s = &rr->series;
+    double *tv = malloc(((size_t)s->nout + 1) * sizeof *tv);
+    if (!tv) return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
+    for (long j = 0; j < s->nout; j++) tv[j] = (double)j * rr->cfg.interval_s;
+    char units[96], utc[48];
+    ic_time_format(rr->window_start_unix, 0, utc, sizeof utc);
+    utc[19] = '\0';
+    utc[10] = ' ';
+    snprintf(units, sizeof units, "seconds since %s", utc);
+    hid_t st = make_scale(fid, "time", tv, (hsize_t)s->nout, units,
+                          "start of each output interval of the replicas' series");
+    free(tv);
+    hid_t sr = make_scale(fid, "request", NULL, (hsize_t)n, "1", "request, in arrival order");
+    hid_t srep = make_scale(fid, "replica", NULL, (hsize_t)s->replicas, "1", "replica index");
+    const char *cn[IC_MAX_CLASSES];
+    for (int c = 0; c < rr->n_classes; c++) cn[c] = rr->class_names[c];
+    hid_t sc_ = make_string_scale(fid, "class", cn, (hsize_t)rr->n_classes, "request class");
+    bad |= st < 0 || sr < 0 || srep < 0 || sc_ < 0;
+
+    /* per request */
+    hid_t g = H5Gcreate2(fid, "requests", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    bad |= g < 0;
+    double *d = malloc((size_t)(n > 0 ? n : 1) * sizeof *d);
+    int32_t *iv = malloc((size_t)(n > 0 ? n : 1) * sizeof *iv);
+    bad |= !d || !iv;
+    for (int k = 0; !bad && k < 4; k++) {
+        static const char *const nm[4] = {"queue_s", "ttft_s", "tpot_s", "e2e_s"};
+        static const char *const ln[4] = {
+            "waiting before admission (NaN: never admitted)",
+            "time to the first answer token (NaN: not served)",
+            "time per output token after the first (NaN: not served or one token)",
+            "arrival to the last token (NaN: not served)"};
+        for (long i = 0; i < n; i++) {
+            const struct ic_request *q = &rr->req[i];
+            int ok = q->status == IC_REQ_SERVED;
+            d[i] = k == 0   ? q->admit_s - q->arrival_s
+                   : k == 1 ? (ok ? q->first_token_s - q->arrival_s : NAN)
+                   : k == 2
+                       ? (ok && q->output > 1 ? (q->finish_s - q->first_token_s) / (q->output - 1)
+                                              : NAN)
+                       : (ok ? q->finish_s - q->arrival_s : NAN);
+        }
+        bad |= write_column(g, nm[k], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, d, sr, "s", ln[k]);
+    }
+    if (!bad) {
+        for (long i = 0; i < n; i++) d[i] = rr->req[i].arrival_s;
+        bad |= write_column(g, "arrival_s", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, d, sr, "s",
+                            "arrival, seconds from the window's start");
+    }
+    static const char *const in[7] = {
+        "class",   "input_tokens", "output_tokens", "reasoning_tokens", "cache_hit_tokens",
+        "replica", "preemptions"};
+    static const char *const il[7] = {"request class (index into /class)",
+                                      "prompt tokens",
+                                      "answer tokens",
+                                      "reasoning tokens (decoded before the answer)",
+                                      "prompt tokens served from the prefix cache",
+                                      "replica it was routed to",
+                                      "times it was preempted and recomputed"};
+    for (int k = 0; !bad && k < 7; k++) {
+        for (long i = 0; i < n; i++) {
+            const struct ic_request *q = &rr->req[i];
+            iv[i] = k == 0   ? q->cls
+                    : k == 1 ? q->input
+                    : k == 2 ? q->output
+                    : k == 3 ? q->reasoning
+                    : k == 4 ? q->cache_hit_tokens
+                    : k == 5 ? q->replica
+                             : q->preemptions;
+        }
+        bad |= write_column(g, in[k], H5T_STD_I32LE, H5T_NATIVE_INT32, n, iv, sr,
+                            k >= 1 && k <= 4 ? "tokens" : "1", il[k]);
+    }
+    if (!bad) {
+        for (long i = 0; i < n; i++) iv[i] = rr->req[i].status;
+        bad |= write_column(g, "status", H5T_STD_I32LE, H5T_NATIVE_INT32, n, iv, sr, "1",
+                            "0 served, 1 rejected (admission control), 2 abandoned (patience), "
+                            "3 unfinished at the end");
+        hid_t dd = H5Dopen2(g, "status", H5P_DEFAULT);
+        if (dd >= 0) {
+            static const int32_t fv[4] = {0, 1, 2, 3};
+            hsize_t four = 4;
+            hid_t sp = H5Screate_simple(1, &four, NULL);
+            bad |= attr_write(dd, "flag_values", H5T_NATIVE_INT32, sp, fv);
+            H5Sclose(sp);
+            bad |= attr_str(dd, "flag_meanings", "served rejected abandoned unfinished");
+            H5Dclose(dd);
+        }
+    }
+    free(d);
+    free(iv);
+    /* the headline, as attributes of /requests, and as the text and JSON `info` prints */
+    const struct ic_req_headline *h = &rr->h;
+    if (!bad) {
+        bad |= attr_int64(g, "requests", h->requests);
+        bad |= attr_int64(g, "served", h->served);
+        bad |= attr_int64(g, "rejected", h->rejected);
+        bad |= attr_int64(g, "abandoned", h->abandoned);
+        bad |= attr_int64(g, "unfinished", h->unfinished);
+        bad |= attr_int64(g, "preemptions", h->preemptions);
+        bad |= attr_double(g, "window_s", h->window_s);
+        bad |= attr_double(g, "throughput_rps", h->throughput_rps);
+        bad |= attr_double(g, "goodput_rps", h->goodput_rps);
+        bad |= attr_double(g, "good_fraction", h->good_fraction);
+        double gci[2] = {h->good_lo, h->good_hi};
+        bad |= attr_doubles(g, "good_fraction_ci95", gci, 2);
+        bad |= attr_latency(g, "ttft_s", &h->ttft) | attr_latency(g, "tpot_s", &h->tpot) |
+               attr_latency(g, "e2e_s", &h->e2e) | attr_latency(g, "queue_s", &h->queue);
+        bad |= attr_double(g, "busy_mean", h->busy_mean);
+        bad |= attr_double(g, "kv_occupancy_mean", h->kv_mean);
+        bad |= attr_int64(g, "replicas", rr->cfg.replicas);
+        bad |= attr_int64(g, "accelerators_per_replica", rr->accels_per_replica);
+        bad |= attr_str(g, "accelerator", rr->accelerator);
+        bad |= attr_str(g, "model", rr->model);
+        bad |= attr_str(g, "routing", ic_routing_name(rr->cfg.routing));
+        for (int json = 0; json < 2; json++) {
+            char *buf = NULL;
+            size_t len = 0;
+            FILE *mf = open_memstream(&buf, &len);
+            if (!mf) {
+                bad = 1;
+                break;
+            }
+            struct ic_reqrun copy = *rr;
+            copy.engine_s = 0; /* timing is not a result */
+            ic_reqrun_print(mf, &copy, json);
+            fclose(mf);
+            bad |= attr_str(g, json ? "headline_json" : "headline_text", buf);
+            free(buf);
+        }
+    }
+    if (g >= 0) H5Gclose(g);
+    /* per replica */
+    hid_t gr = H5Gcreate2(fid, "replicas", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    bad |= gr < 0;
+    const struct {
+        const char *name, *units, *long_name;
+        const float *v;
+    } rs[4] = {
+        {"busy", "1", "share of the interval with a batch running", s->busy},
+        {"kv_occupancy", "1", "mean share of the KV cache in use", s->kv},
+        {"running", "sequences", "mean sequences admitted (prefill and decode)", s->running},
+        {"waiting", "requests", "mean requests waiting for admission", s->waiting},
+    };
+    struct ic_output lay;
+    memset(&lay, 0, sizeof lay);
+    for (int k = 0; !bad && k < 4; k++) {
+        hsize_t dims[2] = {(hsize_t)s->replicas, (hsize_t)s->nout};
+        hid_t dd = nd_create(gr, rs[k].name, H5T_IEEE_F32LE, &lay, 2, dims);
+        bad |= dd < 0 || nd_write(dd, H5T_NATIVE_FLOAT, &lay, 0, 2, dims, rs[k].v) != 0 ||
+               describe(dd, rs[k].units, rs[k].long_name) || H5DSattach_scale(dd, srep, 0) < 0 ||
+               H5DSattach_scale(dd, st, 1) < 0;
+        if (dd >= 0) H5Dclose(dd);
+    }
+    if (gr >= 0) H5Gclose(gr);
+    hid_t ids[] = {st, sr, srep, sc_};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        if (ids[i] >= 0) H5Dclose(ids[i]);
+    if (bad) {
+        ic_output_abort(out);
+        return ic_error_set(err, IC_ERR_HDF5, "%s: writing the requests failed", out->path);
+    }
+    return ic_output_end(out, err);
+}
+
+/* `infercap info` of a request-engine file: the headline stored with it. */
+static int info_requests(hid_t fid, const char *path, int json, FILE *f) {
+    hid_t g = H5Gopen2(fid, "requests", H5P_DEFAULT);
+    if (g < 0) return -1;
+    char *buf = malloc(65536);
+    if (!buf) {
+        H5Gclose(g);
+        return -1;
+    }
+    read_str(g, json ? "headline_json" : "headline_text", buf, 65536);
+    H5Gclose(g);
+    if (!json) fprintf(f, "%s\n", path);
+    fputs(buf, f);
+    free(buf);
+    return 0;
 }

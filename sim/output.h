@@ -83,6 +83,15 @@ int ic_output_get(long long fid, const struct ic_output *layout, long point,
 /* Is point k in the file: 1 yes, 0 no, -1 unreadable. */
 int ic_output_point_done(long long fid, const struct ic_output *layout, long point);
 
+/* The request engine's file: /requests/<field> [request] per request (arrival, tokens,
+ * replica, status, queue delay, TTFT, TPOT, end-to-end latency; the headline as attributes),
+ * /replicas/<series> [replica, time] (busy share, KV-cache occupancy, running and waiting),
+ * /scenario; then close and rename. */
+struct ic_reqrun;
+int ic_output_requests(struct ic_output *out, const struct ic_scenario *sc,
+                       const struct ic_reqrun *rr, const char *resolved_json,
+                       const struct ic_provenance *prov, struct ic_error *err);
+
 /* Print the headline and provenance of a result file to `f` (human text or one JSON object);
  * for a sweep, a line per point. */
 int ic_output_info(const char *path, int json, void *file, struct ic_error *err);

@@ -389,6 +389,26 @@ const struct ic_param ic_params[] = {
     NUM("/queue/outage_min_s", SC(queue.outage_min_s), 600, 0, 1e8, "s",
         "an outage is a run of degraded steps at least this long (default: guess)"),
 
+    ENUM("/engine", SC(engine), 0, "aggregate|request",
+         "aggregate: minutes of fluid load over the whole horizon, many paths; request: every "
+         "request of a window (/request_engine) through continuous batching, one path"),
+    OBJ("/request_engine", "the request-level engine's window and routing (engine: request)"),
+    OTIME("/request_engine/window_start", SC(request_engine.window_start),
+          "start of the window (default: the scenario's start); the demand before it is run "
+          "by the aggregate engine to reach the window's state"),
+    NUM("/request_engine/duration_s", SC(request_engine.duration_s), 3600, 1, 31 * 86400.0, "s",
+        "length of the window"),
+    ENUM("/request_engine/routing", SC(request_engine.routing), 1,
+         "round-robin|least-outstanding|power-of-two",
+         "how arriving requests pick a replica (least-outstanding: the one with fewest "
+         "requests waiting or running)"),
+    NUM("/request_engine/interval_s", SC(request_engine.interval_s), 60, 0.001, 86400, "s",
+        "output grid of the replicas' time series"),
+    INT("/request_engine/max_requests", SC(request_engine.max_requests), 50000000, 1, 1e9,
+        "requests", "refuse a window with more requests than this (memory: ~100 bytes each)"),
+    NUM("/request_engine/drain_s", SC(request_engine.drain_s), 600, 0, 86400, "s",
+        "after the window, time given to requests still running to finish (replay too)"),
+
     OBJARR("/sweep", SC(sweep.n_axes), SC(sweep.axes), sizeof(struct ic_sweep_spec),
            IC_SWEEP_MAX_AXES, 0,
            "axes of a parameter sweep: every point of their Cartesian product is run with the "

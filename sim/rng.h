@@ -30,6 +30,7 @@ enum ic_stream {
     IC_STREAM_ARRIVALS = 3,  /* arrival counts (sub-stream = request class) */
     IC_STREAM_FAILURES = 4,  /* accelerator failures and repairs (sub-stream = pool) */
     IC_STREAM_AUTOSCALE = 5, /* lead times of autoscaling orders */
+    IC_STREAM_REQUESTS = 6,  /* the request engine (sub-stream: 0 routing, 1 requests) */
 };
 
 struct ic_rng {

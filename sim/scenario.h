@@ -246,6 +246,15 @@ struct ic_scenario {
         int n_axes;
         struct ic_sweep_spec axes[IC_SWEEP_MAX_AXES];
     } sweep;
+    int engine; /* 0 aggregate, 1 request */
+    struct {
+        struct ic_time window_start; /* "" text: the scenario's start */
+        double duration_s;
+        int routing; /* enum ic_routing */
+        double interval_s;
+        long long max_requests;
+        double drain_s;
+    } request_engine;
 };
 
 struct ic_catalog;

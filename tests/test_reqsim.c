@@ -1,0 +1,338 @@
+/* test_reqsim.c: the request engine against a reference that steps one iteration at a time.
+ *
+ * The engine jumps over runs of identical iterations in closed form; the reference below
+ * walks every iteration with an explicit list of sequences, the same policy written the
+ * plain way (admission at iteration boundaries, first come first served, the batch cap and
+ * the KV rule; chunked prefill; reasoning then answer tokens; LIFO preemption with recompute
+ * when the cache fills; abandonment; admission control).  Every request's admission, first
+ * token and finish times must agree to 1e-9 relative, on random workloads that exercise all
+ * of it.  Then the engine's own properties: routing, the time series, and speed counters. */
+#include "catalog_io.h"
+#include "check.h"
+#include "reqsim.h"
+#include "rng.h"
+
+static struct ic_catalog cat;
+
+static struct ic_replica_model model(const char *llm, const char *accel, double kv_tokens,
+                                     long max_batch, long max_tokens) {
+    struct ic_replica_model rm;
+    memset(&rm, 0, sizeof rm);
+    rm.m = ic_catalog_llm(&cat, llm);
+    rm.a = ic_catalog_accel(&cat, accel);
+    rm.pp.weight_precision = IC_PREC_FP8;
+    rm.pp.kv_precision = IC_PREC_FP8;
+    rm.pp.tp = 1;
+    rm.pp.pp = 1;
+    rm.pp.ep = 1;
+    rm.pp.per_node = 8;
+    rm.pp.scaleout_gbps = 50;
+    rm.pp.memory_utilization = 0.9;
+    rm.pp.prefill_mfu = 0.55;
+    rm.pp.decode_mbu = 0.7;
+    rm.pp.step_overhead_s = 0.003;
+    rm.pp.max_batch = max_batch;
+    rm.pp.max_batched_tokens = max_tokens;
+    rm.kv_tokens = kv_tokens;
+    rm.max_batch = max_batch;
+    rm.max_tokens = max_tokens;
+    rm.capacity_rps = 5;
+    return rm;
+}
+
+/* ---- the reference: one iteration at a time ---------------------------------------------- */
+
+enum { W, PF, DC, DONE };
+struct ref_req {
+    int state;
+    double in_eff, rem, gen;
+    long order; /* admission order, for LIFO preemption */
+};
+
+static void reference(const struct ic_reqsim_config *cfg, const struct ic_replica_model *rm,
+                      struct ic_request *rq, long n) {
+    struct ref_req *rr = calloc((size_t)n, sizeof *rr);
+    for (long i = 0; i < n; i++) {
+        rq[i].admit_s = rq[i].first_token_s = rq[i].finish_s = NAN;
+        rq[i].status = IC_REQ_UNFINISHED;
+        rq[i].preemptions = 0;
+        rr[i].in_eff = rq[i].input;
+        rq[i].replica = (int32_t)(i % cfg->replicas); /* round robin */
+    }
+    for (long r = 0; r < cfg->replicas; r++) {
+        long *wq = malloc((size_t)(2 * n + 1) * sizeof *wq), wh = (long)n, wn = 0; /* deque */
+        long order = 0, next = 0;
+        double t = 0;
+        for (;;) {
+            /* arrivals up to t join the queue (admission control on the waiting count) */
+            while (next < n && (rq[next].replica != r || rq[next].arrival_s <= t)) {
+                if (rq[next].replica == r && rq[next].arrival_s <= cfg->horizon_s) {
+                    long live = 0;
+                    for (long k = 0; k < wn; k++)
+                        live += rr[wq[wh + k]].state == W &&
+                                rq[wq[wh + k]].status == IC_REQ_UNFINISHED &&
+                                (isnan(rq[wq[wh + k]].admit_s)
+                                     ? rq[wq[wh + k]].arrival_s + rq[wq[wh + k]].patience_s >
+                                           rq[next].arrival_s
+                                     : 1);
+                    if ((double)live / rm->capacity_rps > cfg->max_wait_s) {
+                        rq[next].status = IC_REQ_REJECTED;
+                        rr[next].state = DONE;
+                    } else {
+                        wq[wh + wn++] = next;
+                    }
+                }
+                next++;
+            }
+            /* abandonment */
+            for (long k = 0; k < wn; k++) {
+                long q = wq[wh + k];
+                if (rr[q].state == W && isnan(rq[q].admit_s) &&
+                    rq[q].arrival_s + rq[q].patience_s <= t) {
+                    rq[q].status = IC_REQ_ABANDONED;
+                    rr[q].state = DONE;
+                }
+            }
+            /* the running set */
+            double b = 0, S = 0, U = 0, running = 0;
+            for (long q = 0; q < n; q++) {
+                if (rq[q].replica != r) continue;
+                if (rr[q].state == DC) b++, S += rq[q].input + rr[q].gen;
+                if (rr[q].state == DC) U += rq[q].input + rr[q].gen;
+                if (rr[q].state == PF) U += rr[q].in_eff;
+                running += rr[q].state == DC || rr[q].state == PF;
+            }
+            /* admission, first come first served */
+            while (wn > 0) {
+                long q = wq[wh];
+                if (rr[q].state != W || rq[q].status != IC_REQ_UNFINISHED) {
+                    wh++, wn--;
+                    continue;
+                }
+                if (!(running < (double)rm->max_batch && U + rr[q].in_eff + b + 1 <= rm->kv_tokens))
+                    break;
+                wh++, wn--;
+                if (isnan(rq[q].admit_s)) rq[q].admit_s = t;
+                rr[q].rem = rr[q].in_eff - rq[q].cached;
+                if (rr[q].rem < 1) rr[q].rem = 1;
+                rr[q].state = PF;
+                rr[q].order = order++;
+                U += rr[q].in_eff;
+                running++;
+            }
+            /* preemption when the next iteration's decode tokens do not fit */
+            while (b > 0 && U + b > rm->kv_tokens) {
+                long v = -1;
+                for (long q = 0; q < n; q++)
+                    if (rq[q].replica == r && (rr[q].state == DC || rr[q].state == PF) &&
+                        (v < 0 || rr[q].order > rr[v].order))
+                        v = q;
+                if (rr[v].state == DC) {
+                    double ctx = rq[v].input + rr[v].gen;
+                    b--, S -= ctx, U -= ctx;
+                    rr[v].in_eff = rq[v].input + rr[v].gen;
+                } else {
+                    U -= rr[v].in_eff;
+                }
+                rr[v].state = W;
+                rq[v].preemptions++;
+                wq[--wh] = v, wn++;
+                running--;
+            }
+            /* the prefill chunk: FCFS over admitted requests in admission order */
+            double prem = 0, head_done = 0;
+            long head = -1;
+            for (long q = 0; q < n; q++)
+                if (rq[q].replica == r && rr[q].state == PF) {
+                    prem += rr[q].rem;
+                    if (head < 0 || rr[q].order < rr[head].order) head = q;
+                }
+            double B = (double)rm->max_tokens, P = 0;
+            if (head >= 0 && B - b >= 1) {
+                P = B - b < prem ? B - b : prem;
+                head_done = rr[head].in_eff - rr[head].rem;
+            }
+            if (b == 0 && P == 0) {
+                /* idle: jump to the next arrival for this replica */
+                long q = next;
+                while (q < n && rq[q].replica != r) q++;
+                if (q >= n || rq[q].arrival_s > cfg->horizon_s) break;
+                if (rq[q].arrival_s > t) t = rq[q].arrival_s;
+                continue;
+            }
+            double step = ic_perf_step(rm->m, rm->a, &rm->pp, b, b > 0 ? S / b : 0, P,
+                                       head_done + 0.5 * P, NULL, NULL);
+            if (t + step > cfg->horizon_s) break;
+            t += step;
+            /* decode: one token each */
+            for (long q = 0; q < n; q++) {
+                if (rq[q].replica != r || rr[q].state != DC) continue;
+                rr[q].gen += 1;
+                long total = (long)rq[q].reasoning + rq[q].output;
+                if (isnan(rq[q].first_token_s) && rr[q].gen >= rq[q].reasoning + 1)
+                    rq[q].first_token_s = t;
+                if (rr[q].gen >= (double)total) {
+                    rq[q].finish_s = t;
+                    rq[q].status = IC_REQ_SERVED;
+                    rr[q].state = DONE;
+                }
+            }
+            /* prefill: the chunk in admission order; a finished prompt makes a token */
+            double tok = P;
+            while (tok > 0) {
+                long h = -1;
+                for (long q = 0; q < n; q++)
+                    if (rq[q].replica == r && rr[q].state == PF &&
+                        (h < 0 || rr[q].order < rr[h].order))
+                        h = q;
+                if (h < 0) break;
+                double use = tok < rr[h].rem ? tok : rr[h].rem;
+                rr[h].rem -= use;
+                tok -= use;
+                if (rr[h].rem <= 1e-9) {
+                    rr[h].gen += 1;
+                    long total = (long)rq[h].reasoning + rq[h].output;
+                    if (isnan(rq[h].first_token_s) && rr[h].gen >= rq[h].reasoning + 1)
+                        rq[h].first_token_s = t;
+                    if (rr[h].gen >= (double)total) {
+                        rq[h].finish_s = t;
+                        rq[h].status = IC_REQ_SERVED;
+                        rr[h].state = DONE;
+                    } else {
+                        rr[h].state = DC;
+                    }
+                }
+            }
+        }
+        free(wq);
+    }
+    free(rr);
+}
+
+/* ---- random workloads ------------------------------------------------------------------- */
+
+static struct ic_request *workload(long n, double rate, uint64_t seed, int long_prompts) {
+    struct ic_request *rq = calloc((size_t)n, sizeof *rq);
+    struct ic_rng g;
+    ic_rng_init(&g, seed, 1, IC_STREAM_REQUESTS, 1);
+    double t = 0;
+    for (long i = 0; i < n; i++) {
+        t += -log(ic_rng_uniform(&g)) / rate;
+        rq[i].arrival_s = t;
+        rq[i].input = (int32_t)(50 + ic_rng_uniform(&g) * (long_prompts ? 6000 : 900));
+        rq[i].output = (int32_t)(1 + ic_rng_uniform(&g) * 300);
+        rq[i].reasoning = ic_rng_uniform(&g) < 0.3 ? (int32_t)(ic_rng_uniform(&g) * 200) : 0;
+        rq[i].cached = ic_rng_uniform(&g) < 0.5 ? rq[i].input / 3 : 0;
+        rq[i].patience_s = ic_rng_uniform(&g) < 0.5 ? 5 + 60 * ic_rng_uniform(&g) : INFINITY;
+    }
+    return rq;
+}
+
+static int close_enough(double a, double b) {
+    if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
+    return fabs(a - b) <= 1e-9 * (1 + fabs(a));
+}
+
+static void compare(const char *what, long n, double rate, double kv, long max_batch,
+                    long max_tokens, long replicas, double max_wait, int long_prompts) {
+    struct ic_replica_model rm =
+        model("llama-3.1-8b", "nvidia_h100_sxm", kv, max_batch, max_tokens);
+    struct ic_reqsim_config cfg = {.replicas = replicas,
+                                   .routing = IC_ROUTE_ROUND_ROBIN,
+                                   .max_wait_s = max_wait,
+                                   .horizon_s = 1e9,
+                                   .interval_s = 60,
+                                   .seed = 3};
+    struct ic_request *a = workload(n, rate, 11, long_prompts);
+    struct ic_request *b = malloc((size_t)n * sizeof *b);
+    memcpy(b, a, (size_t)n * sizeof *b);
+    cfg.horizon_s = a[n - 1].arrival_s + 3600;
+    struct ic_reqsim_series ser;
+    struct ic_reqsim_stats st;
+    struct ic_error err = {0};
+    CHECK(ic_reqsim_run(&cfg, &rm, a, n, &ser, &st, &err) == IC_OK);
+    reference(&cfg, &rm, b, n);
+    long bad = 0, served = 0, pre = 0, aband = 0, rej = 0;
+    for (long i = 0; i < n; i++) {
+        int ok = a[i].status == b[i].status && close_enough(a[i].admit_s, b[i].admit_s) &&
+                 close_enough(a[i].first_token_s, b[i].first_token_s) &&
+                 (a[i].status != IC_REQ_SERVED || close_enough(a[i].finish_s, b[i].finish_s)) &&
+                 a[i].preemptions == b[i].preemptions;
+        if (!ok && bad++ < 3)
+            fprintf(stderr,
+                    "  %s: request %ld: status %d/%d admit %.9g/%.9g first %.9g/%.9g finish "
+                    "%.9g/%.9g preempted %d/%d\n",
+                    what, i, a[i].status, b[i].status, a[i].admit_s, b[i].admit_s,
+                    a[i].first_token_s, b[i].first_token_s, a[i].finish_s, b[i].finish_s,
+                    a[i].preemptions, b[i].preemptions);
+        served += a[i].status == IC_REQ_SERVED;
+        pre += a[i].preemptions;
+        aband += a[i].status == IC_REQ_ABANDONED;
+        rej += a[i].status == IC_REQ_REJECTED;
+    }
+    fprintf(stderr,
+            "  %s: %ld requests, %ld served, %ld rejected, %ld abandoned, %ld preemptions; "
+            "%.0f iterations in %.0f segments; %ld differ\n",
+            what, n, served, rej, aband, pre, st.iterations, st.segments, bad);
+    CHECK(bad == 0);
+    ic_reqsim_series_free(&ser);
+    free(a);
+    free(b);
+}
+
+static void test_against_reference(void) {
+    /* light load: mostly alone; heavy load: queues, batches; small cache: preemptions */
+    compare("light", 300, 0.5, 400000, 64, 2048, 1, 1e9, 0);
+    compare("heavy", 600, 12, 400000, 48, 1024, 2, 1e9, 0);
+    compare("small cache", 400, 8, 20000, 64, 2048, 1, 1e9, 1);
+    compare("admission control", 500, 30, 200000, 16, 512, 1, 4, 0);
+}
+
+static void test_series_and_routing(void) {
+    struct ic_replica_model rm = model("llama-3.1-8b", "nvidia_h100_sxm", 400000, 64, 2048);
+    long n = 4000;
+    struct ic_request *rq = workload(n, 40, 5, 0);
+    for (long i = 0; i < n; i++) rq[i].patience_s = INFINITY;
+    for (int routing = 0; routing < 3; routing++) {
+        struct ic_reqsim_config cfg = {.replicas = 4,
+                                       .routing = routing,
+                                       .max_wait_s = 1e9,
+                                       .horizon_s = rq[n - 1].arrival_s + 600,
+                                       .interval_s = 10,
+                                       .seed = 9};
+        struct ic_reqsim_series ser;
+        struct ic_reqsim_stats st;
+        struct ic_error err = {0};
+        CHECK(ic_reqsim_run(&cfg, &rm, rq, n, &ser, &st, &err) == IC_OK);
+        long per[4] = {0}, served = 0;
+        double busy = 0;
+        for (long i = 0; i < n; i++) {
+            per[rq[i].replica]++;
+            served += rq[i].status == IC_REQ_SERVED;
+            CHECK(rq[i].first_token_s >= rq[i].admit_s && rq[i].finish_s >= rq[i].first_token_s);
+        }
+        for (long k = 0; k < 4 * ser.nout; k++) {
+            CHECK(ser.busy[k] >= 0 && ser.busy[k] <= 1 + 1e-6);
+            CHECK(ser.kv[k] >= 0 && ser.kv[k] <= 1 + 1e-6);
+            busy += ser.busy[k];
+        }
+        CHECK(served == n);
+        /* round robin splits exactly; the others balance */
+        if (routing == IC_ROUTE_ROUND_ROBIN) CHECK(per[0] == n / 4 && per[3] == n / 4);
+        for (int r = 0; r < 4; r++) CHECK(per[r] > n / 8);
+        fprintf(stderr, "  %s: per replica %ld %ld %ld %ld, mean busy %.3f, %.0f iterations\n",
+                ic_routing_name(routing), per[0], per[1], per[2], per[3],
+                busy / (4.0 * (double)ser.nout), st.iterations);
+        ic_reqsim_series_free(&ser);
+    }
+    free(rq);
+}
+
+int main(void) {
+    struct ic_error err;
+    if (ic_catalog_builtin(&cat, &err)) return 1;
+    test_against_reference();
+    test_series_and_routing();
+    ic_catalog_free(&cat);
+    return check_report("test_reqsim");
+}
