@@ -399,6 +399,8 @@ int ic_perf_replica(const struct ic_llm *m, const struct ic_accelerator *a,
         out->prefill_s[c] = prefill_alone(m, a, p, uc, pc) + out->kv_transfer_s;
         out->ttft_s[c] = out->step_s + (unc > 0 ? sp * uc / unc : 0) +
                          mix->reason_mean[c] * out->step_s + out->kv_transfer_s;
+        out->ttft1_c[c] = out->prefill_s[c] + mix->reason_mean[c] * out->step1_s + out->step1_s;
+        if (out->ttft1_c[c] > out->ttft_s[c]) out->ttft1_c[c] = out->ttft_s[c];
         smean += mix->share[c] * out->service_s[c];
         t1 += mix->share[c] * (out->prefill_s[c] + mix->reason_mean[c] * out->step1_s);
     }

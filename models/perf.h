@@ -94,6 +94,7 @@ struct ic_perf {
     double prefill_s[IC_PERF_MAX_CLASSES]; /* TTFT part of prefill at concurrency 1 */
     double service_s[IC_PERF_MAX_CLASSES]; /* replica-seconds per request of the class */
     double ttft_s[IC_PERF_MAX_CLASSES];    /* to the first answer token at saturation */
+    double ttft1_c[IC_PERF_MAX_CLASSES];   /* the same at concurrency 1 */
     double service_s_mean;
     double requests_per_s_sat; /* saturated, under the TPOT objective */
     double ttft_rho;           /* load at which the TTFT objective still holds (1: no limit) */

@@ -459,7 +459,7 @@ struct pool_state {
     int nheap, cap;
     double per_replica, total_replicas, per_failed_node;
     double mu; /* requests/s per replica at the current mix */
-    double svc_c[IC_MAX_CLASSES], ttft_c[IC_MAX_CLASSES];
+    double svc_c[IC_MAX_CLASSES], ttft_c[IC_MAX_CLASSES], ttft1_c[IC_MAX_CLASSES];
     double share;   /* routing share (normalised) */
     double backlog; /* routing by share: the pool's own queue */
     double util;    /* busy fraction this step */
@@ -490,7 +490,7 @@ struct path_state {
     double first_outage, degraded_steps, outage_steps;
     double sum_new, sum_ret, sum_served, sum_rej, sum_ab, sum_lost, peak_util, peak_load;
     double hours, cost, energy, revenue;
-    double tokens_per_req, ttft_extra, rev_per_req;
+    double tokens_per_req, ttft_extra, ttft_lo, rev_per_req; /* ttft: at saturation, alone */
     double share[IC_MAX_CLASSES], base_share[IC_MAX_CLASSES];
     double tok_c[IC_MAX_CLASSES], rev_c[IC_MAX_CLASSES];
     struct autoscale as;
@@ -715,6 +715,7 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
         for (int c = 0; c < nc; c++) {
             s->svc_c[c] = perf->service_s[c] / perf->ttft_rho;
             s->ttft_c[c] = perf->ttft_s[c];
+            s->ttft1_c[c] = perf->ttft1_c[c];
         }
         s->mu = s->feasible ? perf->requests_per_s : 0.0;
         s->full_rps0 = floor(s->accels / s->per_replica) * s->mu;
@@ -726,6 +727,7 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
     for (int c = 0; c < nc; c++) {
         st->tokens_per_req += st->share[c] * st->tok_c[c];
         st->ttft_extra += st->share[c] * st->ps[0].ttft_c[c];
+        st->ttft_lo += st->share[c] * st->ps[0].ttft1_c[c];
         st->rev_per_req += st->share[c] * st->rev_c[c];
     }
 
@@ -834,7 +836,7 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
     enum { CHUNK = 256 };
     const long chunk = st->churn_p > 0 ? 1 : CHUNK;
     double d_base[CHUNK], d_fresh[CHUNK], d_cls[IC_MAX_CLASSES][CHUNK];
-    double d_tok[CHUNK], d_ttft[CHUNK], d_rev[CHUNK], d_mu[IC_MAX_POOLS][CHUNK];
+    double d_tok[CHUNK], d_ttft[CHUNK], d_ttft1[CHUNK], d_rev[CHUNK], d_mu[IC_MAX_POOLS][CHUNK];
     for (long c0 = i0; c0 < i1; c0 += chunk) {
         const long c1 = c0 + chunk < i1 ? c0 + chunk : i1;
         for (long i = c0; i < c1; i++) {
@@ -859,7 +861,7 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
             }
             if (plan->has_mix_events) {
                 /* Shares move with the events' shapes; the service rates follow the mix. */
-                double wsum = 0, tok = 0, tt = 0, rv = 0;
+                double wsum = 0, tok = 0, tt = 0, tt1 = 0, rv = 0;
                 for (int c = 0; c < nc; c++) st->share[c] = st->base_share[c];
                 for (int e = 0; e < ne; e++)
                     for (int q = 0; q < st->ev[e].n_mix; q++) {
@@ -872,6 +874,7 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
                     st->share[c] = wsum > 0 ? st->share[c] / wsum : 0;
                     tok += st->share[c] * st->tok_c[c];
                     tt += st->share[c] * ps[0].ttft_c[c];
+                    tt1 += st->share[c] * ps[0].ttft1_c[c];
                     rv += st->share[c] * st->rev_c[c];
                 }
                 for (int k = 0; k < np; k++) {
@@ -881,6 +884,7 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
                 }
                 d_tok[si] = tok;
                 d_ttft[si] = tt;
+                d_ttft1[si] = tt1;
                 d_rev[si] = rv;
                 for (int k = 0; k < np; k++) d_mu[k][si] = ps[k].mu;
             }
@@ -934,6 +938,7 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
             if (plan->has_mix_events) {
                 st->tokens_per_req = d_tok[si];
                 st->ttft_extra = d_ttft[si];
+                st->ttft_lo = d_ttft1[si];
                 st->rev_per_req = d_rev[si];
                 for (int k = 0; k < np; k++) ps[k].mu = d_mu[k][si];
             }
@@ -1091,7 +1096,13 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
             acc[IC_S_REJECTED] += f.rejected;
             acc[IC_S_ABANDONED] += f.abandoned;
             if (svc_rate > 0) {
-                acc[IC_S_TTFT] += backlog / svc_rate + st->ttft_extra;
+                /* The wait of the backlog, then prefill and the first token: alone at low
+                 * load, sharing the iterations with a full batch at saturation, in between in
+                 * proportion to the utilisation (the running batch grows with it).  Checked
+                 * against the request engine (README, "Two engines"). */
+                double busy = util < 1.0 ? util : 1.0;
+                acc[IC_S_TTFT] +=
+                    backlog / svc_rate + st->ttft_lo + (st->ttft_extra - st->ttft_lo) * busy;
                 cnt[IC_S_TTFT]++;
             }
             acc[IC_S_HEALTHY] += healthy;

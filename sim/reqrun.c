@@ -380,6 +380,15 @@ void ic_reqrun_print(FILE *f, const struct ic_reqrun *rr, int json) {
         cJSON_AddNumberToObject(o, "kv_occupancy_mean", h->kv_mean);
         cJSON_AddNumberToObject(o, "iterations", rr->stats.iterations);
         cJSON_AddNumberToObject(o, "segments", rr->stats.segments);
+        cJSON_AddNumberToObject(
+            o, "mean_decode_batch",
+            rr->stats.iterations > 0 ? rr->stats.decode_tokens / rr->stats.iterations : 0);
+        cJSON_AddNumberToObject(
+            o, "mean_prefill_tokens",
+            rr->stats.iterations > 0 ? rr->stats.prefill_tokens / rr->stats.iterations : 0);
+        cJSON_AddNumberToObject(o, "mean_iteration_s",
+                                rr->stats.iterations > 0 ? rr->stats.busy_s / rr->stats.iterations
+                                                         : 0);
         cJSON_AddNumberToObject(o, "engine_seconds", rr->engine_s);
         char *s = cJSON_PrintUnformatted(o);
         if (s) fprintf(f, "%s\n", s);

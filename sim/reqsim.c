@@ -580,6 +580,9 @@ static void advance(struct sim *s, long ri, long j, double t) {
         accumulate(s, s->acc_kv, ri, r->t0, t, r->U / kv, (r->U + (double)j * r->b) / kv);
         s->stats->iterations += (double)j;
         s->stats->segments += 1;
+        s->stats->decode_tokens += (double)j * r->b;
+        s->stats->prefill_tokens += (double)j * r->P;
+        s->stats->busy_s += t - r->t0;
     }
     r->S += (double)j * r->b;
     r->U += (double)j * r->b;

@@ -83,8 +83,10 @@ struct ic_reqsim_series {
 };
 
 struct ic_reqsim_stats {
-    double iterations; /* batch iterations simulated */
-    double segments;   /* runs of identical iterations the engine jumped over */
+    double iterations;                    /* batch iterations simulated */
+    double segments;                      /* runs of identical iterations the engine jumped over */
+    double decode_tokens, prefill_tokens; /* summed over iterations */
+    double busy_s;                        /* replica-seconds with a batch running */
     long preemptions;
 };
 
