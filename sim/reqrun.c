@@ -106,9 +106,10 @@ int ic_reqrun_from_scenario(const struct ic_scenario *sc, int threads, struct ic
     /* Count, then draw the requests of the window. */
     const double dt = sc->step_s;
     const int nc = plan.n_classes;
-    long total = 0;
+    long total = 0, j0 = (long)floor(ws / dt), j1 = rc == IC_OK ? res.nout : 0;
+    if (j0 < 0) j0 = 0;
     if (rc == IC_OK)
-        for (long j = 0; j < res.nout; j++)
+        for (long j = j0; j < j1; j++)
             for (int c = 0; c < nc; c++) total += lround(ic_class_row(&res, c, 0)[j] * dt);
     if (rc == IC_OK && total > sc->request_engine.max_requests)
         rc = ic_error_set(err, IC_ERR_INVALID,
@@ -132,7 +133,7 @@ int ic_reqrun_from_scenario(const struct ic_scenario *sc, int threads, struct ic
         struct ic_rng g;
         ic_rng_init(&g, (uint64_t)sc->seed, 0, IC_STREAM_REQUESTS, 1);
         long n = 0;
-        for (long j = 0; j < res.nout; j++) {
+        for (long j = j0; j < j1; j++) {
             double t0 = (double)j * dt;
             long first = n;
             for (int c = 0; c < nc; c++) {

@@ -1105,8 +1105,24 @@ static void check_sweep(struct walker *w, const struct ic_scenario *sc) {
     }
 }
 
+/* The request engine's window lies within the horizon. */
+static void check_request_engine(struct walker *w, const struct ic_scenario *sc) {
+    const double horizon = sc->horizon_days * 86400.0;
+    const struct ic_time *ws = &sc->request_engine.window_start;
+    double start = ws->text[0] ? ws->unix_s - sc->start.unix_s : 0.0;
+    if (ws->text[0] && (start < 0 || start >= horizon))
+        xdiag(w, "/request_engine/window_start",
+              "got \"%s\", expected a time within the horizon (%s plus %g days)", ws->text,
+              sc->start.text, sc->horizon_days);
+    else if (start + sc->request_engine.duration_s > horizon + 1e-6)
+        xdiag(w, "/request_engine/duration_s",
+              "got %g, expected at most %g s: the window must end by the horizon's end",
+              sc->request_engine.duration_s, horizon - start);
+}
+
 static void cross_checks(struct walker *w, const struct ic_scenario *sc) {
     check_sweep(w, sc);
+    if (sc->engine == 1) check_request_engine(w, sc);
     /* The name becomes the default output file name: keep it to a safe alphabet. */
     size_t bad_at = strspn(sc->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                      "0123456789-_.");
