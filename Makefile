@@ -1,6 +1,8 @@
 # Thin wrapper around CMake: the README's two commands, and a few conveniences.
 #   make run    install what is missing, build, run the default scenario, print its headline
 #   make test   install what is missing, build with warnings as errors, run every test
+#   make fuzz   libFuzzer targets, FUZZ_SECONDS each (default 600; clang)
+#   make tsan   the test suite under ThreadSanitizer (clang, libomp with Archer)
 #   make bench  engine speed, parallel efficiency, memory, HDF5 writes (BENCH_ARGS=--scale: the
 #               100k-path and 90-day checks too; minutes)
 BUILD    ?= build
@@ -9,8 +11,9 @@ SCENARIO ?= scenarios/kimi-2024-03.json
 OUT      ?= out
 CMAKE_FLAGS ?=
 BENCH_ARGS ?=
+FUZZ_SECONDS ?= 600
 
-.PHONY: all deps build run test bench asan format format-check clean
+.PHONY: all deps build run test bench asan tsan fuzz format format-check clean
 
 all: build
 
@@ -37,6 +40,23 @@ asan: deps
 	@cmake --build build-asan -j $(JOBS)
 	ctest --test-dir build-asan --output-on-failure -j $(JOBS)
 
+# libFuzzer targets (tests/fuzz): the scenario loader, the --set/--sweep parsers, the trace
+# readers; FUZZ_SECONDS each.
+fuzz:
+	@tools/deps.sh clang libclang-rt-14-dev libomp-14-dev
+	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIC_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_scenario fuzz_set fuzz_trace
+	tools/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+# The test suite under ThreadSanitizer: clang with LLVM's OpenMP runtime, whose Archer tool
+# tells TSan about OpenMP's synchronisation (GCC's libgomp is not instrumented: false reports).
+tsan:
+	@tools/deps.sh clang libclang-rt-14-dev libomp-14-dev
+	@CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIC_SANITIZE_THREAD=ON -DIC_MPI=OFF >/dev/null
+	@cmake --build build-tsan -j $(JOBS)
+	OMP_TOOL_LIBRARIES=$$(ls /usr/lib/llvm-*/lib/libarcher.so | head -1) TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	    ctest --test-dir build-tsan --output-on-failure -j $(JOBS) -E 'python|mpi'
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
@@ -44,4 +64,4 @@ format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz build-tsan

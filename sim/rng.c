@@ -173,7 +173,7 @@ void ic_rng_poisson_at(const struct ic_rng *s, uint64_t i0, const double *mu, do
             double vr = 0.9277 - 3.6224 / (b - 2.0);
             double us = 0.5 - fabs(u[i]);
             kc[i] = floor_small((2.0 * a / us + b) * u[i] + x + 0.43);
-            quick[i] = (us >= 0.07) & (v[i] <= vr) & (x >= 10) & (x < 0x1.0p50) ? 1.0 : 0.0;
+            quick[i] = ((us >= 0.07) & (v[i] <= vr) & (x >= 10) & (x < 0x1.0p50)) ? 1.0 : 0.0;
         }
         for (int i = 0; i < m; i++) {
             slow[ns] = i;

@@ -1,0 +1,47 @@
+/* fuzz_scenario.c: libFuzzer target for the scenario loader and validator (syntax check, typed
+ * walk, defaults, cross-field rules), then the plan compiler on what validates: every input
+ * must be accepted or refused with messages, never crash, hang or leak. */
+#include "catalog_io.h"
+#include "engine.h"
+#include "scenario.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct ic_catalog cat;
+static int have_cat;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (!have_cat) {
+        struct ic_error e;
+        if (ic_catalog_builtin(&cat, &e) != IC_OK) abort();
+        have_cat = 1;
+    }
+    if (size > (1u << 20)) return 0; /* the loader takes up to 16 MiB; fuzzing needs less */
+    char *text = malloc(size + 1);
+    if (!text) return 0;
+    memcpy(text, data, size);
+    text[size] = '\0';
+    struct ic_scenario *sc = malloc(sizeof *sc);
+    struct ic_diag d;
+    struct ic_error err = {0};
+    ic_diag_init(&d);
+    struct ic_load_opts o = {.sets = NULL, .n_sets = 0};
+    if (sc && strlen(text) == size &&
+        ic_scenario_load_string(text, "fuzz.json", &o, &cat, sc, &d, &err) == IC_OK) {
+        /* small runs only: compiling the plan exercises the models */
+        if (sc->horizon_days * 86400.0 / sc->step_s < 2e5 && sc->paths <= 1000) {
+            struct ic_plan plan;
+            if (ic_plan_compile(sc, &plan, &err) == IC_OK) ic_plan_free(&plan);
+        }
+        char *json = ic_scenario_resolved_json(sc);
+        free(json);
+    }
+    ic_diag_free(&d);
+    free(sc);
+    free(text);
+    return 0;
+}
