@@ -54,7 +54,7 @@ tsan:
 	@tools/deps.sh clang libclang-rt-14-dev libomp-14-dev
 	@CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIC_SANITIZE_THREAD=ON -DIC_MPI=OFF >/dev/null
 	@cmake --build build-tsan -j $(JOBS)
-	OMP_TOOL_LIBRARIES=$$(ls /usr/lib/llvm-*/lib/libarcher.so | head -1) TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	OMP_TOOL_LIBRARIES=$$(ls /usr/lib/llvm-*/lib/libarcher.so | head -1) TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1" \
 	    ctest --test-dir build-tsan --output-on-failure -j $(JOBS) -E 'python|mpi'
 
 format:
