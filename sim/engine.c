@@ -1325,8 +1325,14 @@ int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, st
         return ic_error_set(err, IC_ERR_NOMEM, "out of memory for per-thread workspace");
     }
     const long nwin = (nout + w - 1) / w;
-    long done = 0;
+    long done = 0, reached = nout;
+    r->partial = 0;
     for (long k = 0; k < nwin && !nomem; k++) {
+        if (k > 0 && opts && opts->should_stop && opts->should_stop()) {
+            reached = k * w; /* every path has stepped to here */
+            r->partial = 1;
+            break;
+        }
         win.j0 = k * w;
         long j1 = win.j0 + w < nout ? win.j0 + w : nout;
         long i0 = win.j0 * spo, i1 = j1 * spo < plan->nsteps ? j1 * spo : plan->nsteps;
@@ -1354,6 +1360,20 @@ int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, st
             window_bands(&win, j1 - win.j0, IC_SERIES_COUNT, plan->n_classes, r->nq, r->q, nout,
                          r->class_bands, threads))
             nomem = 1;
+    }
+    r->completed_nout = reached;
+    if (r->partial) {
+        /* What was not reached is unknown, not zero. */
+        const size_t nq = (size_t)r->nq, nc = (size_t)plan->n_classes;
+        for (long j = reached; j < nout; j++) {
+            for (size_t k = 0; k < (size_t)IC_SERIES_COUNT * nq; k++)
+                r->bands[k * (size_t)nout + (size_t)j] = NAN;
+            for (size_t k = 0; k < nc * nq; k++) r->class_bands[k * (size_t)nout + (size_t)j] = NAN;
+            for (long p = 0; p < r->store_paths; p++) {
+                for (int s = 0; s < IC_SERIES_COUNT; s++) ic_series_row(r, s, p)[j] = NAN;
+                for (size_t c = 0; c < nc; c++) ic_class_row(r, (int)c, p)[j] = NAN;
+            }
+        }
     }
 #pragma omp parallel for schedule(static) num_threads(threads)
     for (long p = 0; p < paths; p++) path_finish(plan, STATE(p), r);

@@ -205,16 +205,20 @@ struct ic_results {
     double *action_size;  /* accelerators (+ ordered, - released) */
     double *action_ready; /* when the capacity was in service (or released) */
     int threads;          /* threads the engine ran on */
+    int partial;          /* stopped early (should_stop): outputs from completed_nout on are NaN,
+                             summaries are to that time */
+    long completed_nout;
     struct ic_headline head;
 };
 
 typedef void (*ic_progress_fn)(void *ctx, long done, long total);
 
 struct ic_run_opts {
-    int threads;         /* 0: OpenMP default */
-    long window_outputs; /* output intervals per engine window (0: automatic); results do not
-                            depend on it */
-    int summaries_only;  /* no series and no bands (the path blocks of --target-ci) */
+    int threads;              /* 0: OpenMP default */
+    long window_outputs;      /* output intervals per engine window (0: automatic); results do not
+                                 depend on it */
+    int summaries_only;       /* no series and no bands (the path blocks of --target-ci) */
+    int (*should_stop)(void); /* asked between windows: stop there (results partial) */
     ic_progress_fn progress;
     void *progress_ctx;
 };

@@ -12,6 +12,8 @@
 #include "scenario.h"
 #include "sweep.h"
 #include "sweeprun.h"
+#include "interrupt.h"
+#include "timeutil.h"
 #include "reqrun.h"
 #include "trace.h"
 #include "mpi_sweep.h"
@@ -345,9 +347,20 @@ static int run_sweep(const char *file, const struct load_args *la, const struct 
     }
     long done = 0, n_points = 0;
     double t0 = now_s();
+    run.should_stop = ic_interrupted;
     rc = ic_sweep_begin(&run, &n_points, &err);
     if (rc == IC_OK) rc = ic_sweep_run_points(&run, &done, &err);
-    if (rc == IC_OK) rc = ic_sweep_assemble(&run, &err);
+    if (rc == IC_ERR_INTERRUPTED) {
+        /* what is finished, marked partial; the work dir stays for --resume */
+        run.partial_ok = 1;
+        rc = ic_sweep_assemble(&run, &err);
+        if (rc == IC_ERR_INTERRUPTED) {
+            fprintf(stderr, "infercap: %s\n", err.msg);
+            return ic_status_exit_code(IC_ERR_INTERRUPTED);
+        }
+    } else if (rc == IC_OK) {
+        rc = ic_sweep_assemble(&run, &err);
+    }
     if (rc != IC_OK) return fail(&err);
     if (!quiet || json) {
         if (!json)
@@ -550,10 +563,12 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
     if (status != IC_OK) ic_error_prefix(&err, "%s: ", file);
     if (status == IC_OK) {
         status = ic_output_open(&out, out_path, &err);
+        if (status == IC_OK) ic_interrupt_temp(out.tmp);
         if (status == IC_OK) status = ic_results_alloc(&plan, &res, &err);
         if (status == IC_OK) {
             struct progress pr = {now_s(), 0, 0};
-            struct ic_run_opts ro = {.threads = threads, .progress_ctx = &pr};
+            struct ic_run_opts ro = {
+                .threads = threads, .progress_ctx = &pr, .should_stop = ic_interrupted};
             if (!quiet && isatty(STDERR_FILENO)) ro.progress = progress_cb;
             status = ic_engine_run(&plan, &ro, &res, &err);
             engine_s = now_s() - pr.t0;
@@ -581,13 +596,27 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
                 ic_report_print(stdout, &rep);
                 printf("  wrote %s\n", out_path);
             }
+            if (res.partial) {
+                char when[48];
+                double until = res.completed_nout < plan.nout ? plan.time_s[res.completed_nout]
+                                                              : sc->horizon_days * 86400.0;
+                ic_time_format(sc->start.unix_s + until, sc->start.offset_s, when, sizeof when);
+                fprintf(stderr,
+                        "infercap: interrupted: %s holds the run to %s, marked partial (its "
+                        "figures are to then)\n",
+                        out_path, when);
+                status = IC_ERR_INTERRUPTED;
+                err.status = IC_ERR_INTERRUPTED;
+            }
         }
+        ic_interrupt_temp(NULL);
         ic_plan_free(&plan);
     }
     free(resolved);
     ic_results_free(&res);
     ic_catalog_free(&cat);
     free(sc);
+    if (status == IC_ERR_INTERRUPTED) return ic_status_exit_code(status);
     if (status != IC_OK) return fail(&err);
     return 0;
 }
@@ -1098,6 +1127,10 @@ static int cmd_info(int argc, char **argv) {
 int main(int argc, char **argv) {
     /* Library-global settings, before any parallel region (DESIGN.md, convention 6). */
     gsl_set_error_handler_off();
+    ic_interrupt_install();
+    /* No HDF5 clean-up at exit: after a failed write (a full disk) the library's own exit
+     * handler would try to close the broken file again and crash; the OS frees everything. */
+    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 
     if (argc < 2) {

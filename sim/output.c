@@ -12,7 +12,9 @@
 #include "timeutil.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -393,12 +395,44 @@ static int write_headline_attrs(hid_t g, const struct ic_report *rep) {
 /* ---- open / begin / put / end -----------------------------------------------------------------
  */
 
+/* Delete OUT.h5.tmp-PID files left by runs of this output that were killed (their process is
+ * gone): a killed run leaves only its temporary file, and the next run of the same output
+ * cleans it up. */
+static void clean_stale_temporaries(const char *path) {
+    char dir[4096];
+    ic_strlcpy(dir, path, sizeof dir);
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    else
+        strcpy(dir, ".");
+    char prefix[4200];
+    snprintf(prefix, sizeof prefix, "%s.tmp-", base);
+    size_t np = strlen(prefix);
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, np) != 0) continue;
+        char *end;
+        long pid = strtol(e->d_name + np, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive, or not ours */
+        char full[8400];
+        snprintf(full, sizeof full, "%s/%s", dir, e->d_name);
+        unlink(full);
+    }
+    closedir(d);
+}
+
 int ic_output_open(struct ic_output *out, const char *path, struct ic_error *err) {
     memset(out, 0, sizeof *out);
     out->fid = -1;
     if (strlen(path) >= sizeof out->path)
         return ic_error_set(err, IC_ERR_USAGE, "%s: output path too long", path);
     ic_strlcpy(out->path, path, sizeof out->path);
+    clean_stale_temporaries(path);
     snprintf(out->tmp, sizeof out->tmp, "%s.tmp-%ld", path, (long)getpid());
     hid_t fid = H5Fcreate(out->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (fid < 0) {
@@ -482,6 +516,9 @@ int ic_output_begin(struct ic_output *out, const struct ic_plan *plan, const str
     ic_hash_text(meta->resolved_json, hash);
     bad |= attr_str(fid, "scenario_hash", hash);
     bad |= attr_int64(fid, "sweep_points", out->n_points);
+    /* complete unless an interruption says otherwise (ic_output_mark_partial) */
+    bad |= attr_int64(fid, "partial", 0);
+    bad |= attr_double(fid, "completed_until_s", sc->horizon_days * 86400.0);
     char axes[IC_SWEEP_MAX_AXES * (IC_NAME_MAX + 1)] = "";
     for (int a = 0; a < out->n_axes; a++) {
         size_t at = strlen(axes);
@@ -735,12 +772,34 @@ int ic_output_end(struct ic_output *out, struct ic_error *err) {
     return IC_OK;
 }
 
+int ic_output_mark_partial(struct ic_output *out, double completed_until_s) {
+    hid_t fid = (hid_t)out->fid;
+    long long one = 1;
+    int bad = 0;
+    hid_t a = H5Aopen(fid, "partial", H5P_DEFAULT);
+    bad |= a < 0 || H5Awrite(a, H5T_NATIVE_LLONG, &one) < 0;
+    if (a >= 0) H5Aclose(a);
+    if (!isnan(completed_until_s)) {
+        a = H5Aopen(fid, "completed_until_s", H5P_DEFAULT);
+        bad |= a < 0 || H5Awrite(a, H5T_NATIVE_DOUBLE, &completed_until_s) < 0;
+        if (a >= 0) H5Aclose(a);
+    }
+    return bad ? -1 : 0;
+}
+
 int ic_output_commit(struct ic_output *out, const struct ic_plan *plan,
                      const struct ic_results *res, const char *resolved_json,
                      const struct ic_provenance *prov, struct ic_error *err) {
     struct ic_output_meta meta = {.resolved_json = resolved_json, .prov = prov};
     int rc = ic_output_begin(out, plan, NULL, &meta, err);
     if (rc == IC_OK) rc = ic_output_put(out, 0, plan, res, NULL, err);
+    if (rc == IC_OK && res->partial) {
+        /* An interrupted run: the figures are to the time it reached. */
+        double until = res->completed_nout < plan->nout ? plan->time_s[res->completed_nout]
+                                                        : plan->sc->horizon_days * 86400.0;
+        if (ic_output_mark_partial(out, until) != 0)
+            rc = ic_error_set(err, IC_ERR_HDF5, "%s: writing the attributes failed", out->path);
+    }
     if (rc != IC_OK) {
         ic_output_abort(out);
         return rc;

@@ -66,6 +66,9 @@ int ic_output_begin(struct ic_output *out, const struct ic_plan *plan, const str
  * NULL to make it from plan and res). */
 int ic_output_put(struct ic_output *out, long point, const struct ic_plan *plan,
                   const struct ic_results *res, const struct ic_report *rep, struct ic_error *err);
+/* Mark the file as holding an interrupted run's results (root attribute partial = 1; and
+ * completed_until_s, unless NaN: a sweep's missing points are in /point_done). */
+int ic_output_mark_partial(struct ic_output *out, double completed_until_s);
 /* Close and rename the temporary file to its final name (fsync'd). */
 int ic_output_end(struct ic_output *out, struct ic_error *err);
 /* A single run: begin, put point 0, end. */

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,8 +195,10 @@ static int run_point(const struct sctx *c, long k, struct ic_error *err) {
     if (rc == IC_OK) rc = ic_plan_compile(sc, &plan, err);
     have_plan = rc == IC_OK;
     if (rc == IC_OK) rc = ic_results_alloc(&plan, &res, err);
-    struct ic_run_opts ro = {.threads = c->run->threads};
+    struct ic_run_opts ro = {.threads = c->run->threads, .should_stop = c->run->should_stop};
     if (rc == IC_OK) rc = ic_engine_run(&plan, &ro, &res, err);
+    if (rc == IC_OK && res.partial)
+        rc = ic_error_set(err, IC_ERR_INTERRUPTED, "interrupted during point %ld", k);
     if (rc == IC_OK) rc = ic_results_reduce(&plan, &res, err);
     char path[4400], tmp[4420];
     point_file(c, k, path, sizeof path);
@@ -306,10 +309,15 @@ static int assemble(const struct sctx *c, struct ic_error *err) {
     struct ic_output single;
     memset(&single, 0, sizeof single);
     ic_output_layout(&single, NULL);
+    long missing = 0;
     for (long k = 0; rc == IC_OK && k < c->sw.n_points; k++) {
         if (!run->next_point && !mine(run, k)) continue;
         char path[4400];
         point_file(c, k, path, sizeof path);
+        if (run->partial_ok && !have_point(c, k)) {
+            missing++;
+            continue;
+        }
         hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
         if (fid < 0) {
             rc =
@@ -322,6 +330,9 @@ static int assemble(const struct sctx *c, struct ic_error *err) {
         if (rc == IC_OK) rc = ic_output_put(&out, k, &p0, &res, &rep, err);
         if (rc != IC_OK) ic_error_prefix(err, "%s: ", path);
     }
+    /* an interrupted sweep: the file says so, and the work dir stays for --resume */
+    if (rc == IC_OK && missing > 0 && ic_output_mark_partial(&out, NAN) != 0)
+        rc = ic_error_set(err, IC_ERR_HDF5, "%s: writing the attributes failed", out.path);
     if (rc == IC_OK)
         rc = ic_output_end(&out, err);
     else
@@ -329,6 +340,7 @@ static int assemble(const struct sctx *c, struct ic_error *err) {
     ic_results_free(&res);
     if (have_plan) ic_plan_free(&p0);
     free(s0);
+    if (rc == IC_OK && missing > 0) return IC_ERR_INTERRUPTED;
     return rc;
 }
 
@@ -361,6 +373,10 @@ int ic_sweep_run_points(const struct ic_sweep_run *run, long *points_run, struct
         }
         if (!run->next_point && !mine(run, k)) continue;
         if (have_point(&c, k)) continue;
+        if (run->should_stop && run->should_stop()) {
+            rc = ic_error_set(err, IC_ERR_INTERRUPTED, "interrupted before point %ld", k);
+            break;
+        }
         rc = run_point(&c, k, err);
         if (rc == IC_OK) (*points_run)++;
     }
@@ -381,6 +397,11 @@ int ic_sweep_assemble(const struct ic_sweep_run *run, struct ic_error *err) {
     struct sctx c;
     int rc = prepare(run, &c, err);
     if (rc == IC_OK) rc = assemble(&c, err);
+    if (rc == IC_ERR_INTERRUPTED)
+        ic_error_set(err, IC_ERR_INTERRUPTED,
+                     "interrupted: %s holds the finished points, marked partial; run the same "
+                     "command with --resume to finish the rest",
+                     run->out_path);
     if (rc == IC_OK) remove_workdir(&c);
     sctx_free(&c);
     return rc;

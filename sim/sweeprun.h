@@ -38,7 +38,9 @@ struct ic_sweep_run {
     int shard_count;             /* 0 or 1: all points */
     ic_next_point_fn next_point; /* dynamic scheduling (MPI); overrides the shard's set */
     void *next_ctx;
-    int rank; /* for messages */
+    int rank;                 /* for messages */
+    int (*should_stop)(void); /* asked between points and between windows of a point */
+    int partial_ok; /* assemble what is finished (an interrupted run), keep the work dir */
 };
 
 /* A sweep in three steps: (1) check every point (loads, compiles, same shape; errors name the

@@ -1,0 +1,20 @@
+/* interrupt.h: SIGINT and SIGTERM.
+ *
+ * The first signal asks the run to stop at the next block (the engine checks between windows
+ * of output intervals, a sweep between points, --target-ci between blocks): what is complete is
+ * written, marked partial, and the process exits with status 3.  A second signal exits at once
+ * (status 130), after deleting the temporary output file, so nothing that looks complete is
+ * left behind.  The handler touches only async-signal-safe calls (write, unlink, _exit). */
+#ifndef IC_INTERRUPT_H
+#define IC_INTERRUPT_H
+
+/* Install the handlers (main does, before any parallel region). */
+void ic_interrupt_install(void);
+
+/* Has a stop been asked for? */
+int ic_interrupted(void);
+
+/* The temporary file to delete if a second signal comes (NULL: none). */
+void ic_interrupt_temp(const char *path);
+
+#endif
