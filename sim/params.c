@@ -87,7 +87,9 @@ const struct ic_param ic_params[] = {
         "scenario name (letters, digits, '-', '_', '.'), stored in every result file", 1),
     STR("/description", SC(description), SZ(struct ic_scenario, description), "",
         "what question the scenario answers", 0),
-    INT("/seed", SC(seed), 1, 0, 9007199254740992.0, "",
+    /* 2^53 - 1: every integer up to it is exact in JSON's doubles (a larger one would be
+     * silently rounded to another seed) */
+    INT("/seed", SC(seed), 1, 0, 9007199254740991.0, "",
         "random seed: same scenario and seed give the same numbers at any thread count"),
     INT("/paths", SC(paths), 1000, 1, 100000000, "paths", "Monte Carlo paths"),
     TIME("/start", SC(start),

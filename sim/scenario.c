@@ -76,7 +76,12 @@ static void describe_json(const cJSON *v, char *buf, size_t size) {
         snprintf(buf, size, "\"%.60s%s\"", v->valuestring,
                  strlen(v->valuestring) > 60 ? "..." : "");
     } else if (cJSON_IsNumber(v)) {
-        snprintf(buf, size, "%.10g", v->valuedouble);
+        double x = v->valuedouble;
+        /* whole numbers in full (a seed near 2^53 must not print like its neighbour) */
+        if (x == floor(x) && fabs(x) < 1e17)
+            snprintf(buf, size, "%.0f", x);
+        else
+            snprintf(buf, size, "%.10g", x);
     } else if (cJSON_IsBool(v)) {
         snprintf(buf, size, "%s", cJSON_IsTrue(v) ? "true" : "false");
     } else if (cJSON_IsNull(v)) {
@@ -99,8 +104,12 @@ static void bad_value(struct walker *w, const char *ptr, const cJSON *v, const c
 }
 
 static void range_text(const struct ic_param *p, const char *what, char *buf, size_t n) {
-    snprintf(buf, n, "%s in [%.10g, %.10g]%s%s", what, p->min, p->max, p->units[0] ? " " : "",
-             p->units ? p->units : "");
+    if (p->type == IC_T_INT && fabs(p->max) < 1e17)
+        snprintf(buf, n, "%s in [%.0f, %.0f]%s%s", what, p->min, p->max,
+                 p->units && p->units[0] ? " " : "", p->units ? p->units : "");
+    else
+        snprintf(buf, n, "%s in [%.10g, %.10g]%s%s", what, p->min, p->max,
+                 p->units && p->units[0] ? " " : "", p->units ? p->units : "");
 }
 
 /* ---- the table's structure ----------------------------------------------------------------- */
@@ -1122,6 +1131,14 @@ static void check_request_engine(struct walker *w, const struct ic_scenario *sc)
 
 static void cross_checks(struct walker *w, const struct ic_scenario *sc) {
     check_sweep(w, sc);
+    /* A run that would take days is a mistake more often than a plan: 1e13 path-steps is ten
+     * days at this machine's ~16 M/s (README, Performance). */
+    double path_steps = (double)sc->paths * sc->horizon_days * 86400.0 / sc->step_s;
+    if (path_steps > 1e13)
+        xdiag(w, "/paths",
+              "%lld paths x %.0f steps is %.3g path-steps, more than 1e13; lower /paths or "
+              "/horizon_days, or raise /step_s",
+              sc->paths, sc->horizon_days * 86400.0 / sc->step_s, path_steps);
     if (sc->engine == 1) check_request_engine(w, sc);
     /* The name becomes the default output file name: keep it to a safe alphabet. */
     size_t bad_at = strspn(sc->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
