@@ -13,7 +13,7 @@ CMAKE_FLAGS ?=
 BENCH_ARGS ?=
 FUZZ_SECONDS ?= 600
 
-.PHONY: all deps build run test bench asan tsan fuzz format format-check clean
+.PHONY: all deps build run test bench asan tsan memcheck fuzz format format-check clean
 
 all: build
 
@@ -39,6 +39,11 @@ asan: deps
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DIC_WERROR=ON -DIC_SANITIZE=ON >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	ctest --test-dir build-asan --output-on-failure -j $(JOBS)
+
+# valgrind memcheck on small runs of each engine, a sweep and a replay.
+memcheck: build
+	@tools/deps.sh valgrind
+	tools/memcheck.sh $(BUILD)/infercap
 
 # libFuzzer targets (tests/fuzz): the scenario loader, the --set/--sweep parsers, the trace
 # readers; FUZZ_SECONDS each.
