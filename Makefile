@@ -3,6 +3,7 @@
 #   make test   install what is missing, build with warnings as errors, run every test
 #   make fuzz   libFuzzer targets, FUZZ_SECONDS each (default 600; clang)
 #   make tsan   the test suite under ThreadSanitizer (clang, libomp with Archer)
+#   make scenarios  every scenario at full size and the answers in scenarios/README.md (~15 min)
 #   make bench  engine speed, parallel efficiency, memory, HDF5 writes (BENCH_ARGS=--scale: the
 #               100k-path and 90-day checks too; minutes)
 BUILD    ?= build
@@ -13,7 +14,7 @@ CMAKE_FLAGS ?=
 BENCH_ARGS ?=
 FUZZ_SECONDS ?= 600
 
-.PHONY: all deps build run test bench asan tsan memcheck fuzz format format-check clean
+.PHONY: all deps build run test scenarios bench asan tsan memcheck fuzz format format-check clean
 
 all: build
 
@@ -30,6 +31,9 @@ run: build
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+scenarios: build
+	tools/scenarios.sh $(BUILD)/infercap $(OUT)/scenarios
 
 bench: build
 	/usr/bin/python3 tools/bench.py --infercap $(BUILD)/infercap $(BENCH_ARGS)

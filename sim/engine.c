@@ -30,11 +30,14 @@
 #include "stats.h"
 #include "timeutil.h"
 
+#include <errno.h>
 #include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -390,18 +393,20 @@ int ic_results_alloc(const struct ic_plan *plan, struct ic_results *r, struct ic
     size_t np = (size_t)r->paths, no = (size_t)r->nout, nc = (size_t)r->n_classes;
     size_t nq = (size_t)r->nq + 1;
     size_t ns = (size_t)plan->store_paths;
-    r->series = malloc(((size_t)IC_SERIES_COUNT * ns * no + 1) * sizeof *r->series);
-    r->class_arrivals = malloc((nc * ns * no + 1) * sizeof *r->class_arrivals);
-    r->summary = malloc((size_t)IC_SUMMARY_COUNT * np * sizeof *r->summary);
-    r->inputs = malloc(((size_t)r->n_inputs + 1) * np * sizeof *r->inputs);
-    r->bands = malloc((size_t)IC_SERIES_COUNT * nq * no * sizeof *r->bands);
+    /* calloc: every byte defined (a checkpoint saves the arrays whole); the pages of what is
+     * never written are not touched. */
+    r->series = calloc((size_t)IC_SERIES_COUNT * ns * no + 1, sizeof *r->series);
+    r->class_arrivals = calloc(nc * ns * no + 1, sizeof *r->class_arrivals);
+    r->summary = calloc((size_t)IC_SUMMARY_COUNT * np + 1, sizeof *r->summary);
+    r->inputs = calloc(((size_t)r->n_inputs + 1) * np, sizeof *r->inputs);
+    r->bands = calloc((size_t)IC_SERIES_COUNT * nq * no, sizeof *r->bands);
     r->store_paths = plan->store_paths;
     r->max_actions = (int)plan->sc->fleet.autoscale.max_actions;
     size_t na = (size_t)(r->store_paths * r->max_actions) + 1;
-    r->action_time = malloc(na * sizeof *r->action_time);
-    r->action_size = malloc(na * sizeof *r->action_size);
-    r->action_ready = malloc(na * sizeof *r->action_ready);
-    r->class_bands = malloc(nc * nq * no * sizeof *r->class_bands);
+    r->action_time = calloc(na, sizeof *r->action_time);
+    r->action_size = calloc(na, sizeof *r->action_size);
+    r->action_ready = calloc(na, sizeof *r->action_ready);
+    r->class_bands = calloc(nc * nq * no + 1, sizeof *r->class_bands);
     if (!r->series || !r->class_arrivals || !r->summary || !r->inputs || !r->bands ||
         !r->class_bands || !r->action_time || !r->action_size || !r->action_ready) {
         ic_results_free(r);
@@ -1282,6 +1287,216 @@ double ic_plan_memory_bytes(const struct ic_plan *plan, long window, int threads
     return bytes;
 }
 
+/* ---- checkpoints ---------------------------------------------------------------------------
+ *
+ * The file: a header (magic, key, shapes, the output intervals complete), the path states as
+ * they are in memory (their heap pointers are meaningless and rebuilt), each pool's pending
+ * repairs, the result arrays whole, and an FNV-1a hash of everything before it. */
+
+uint64_t ic_fnv1a(uint64_t h, const void *data, size_t n) {
+    const unsigned char *b = data;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
+    return h;
+}
+
+#define CKPT_MAGIC "ICCKPT01"
+
+struct ckpt_header {
+    char magic[8];
+    uint64_t key, state_size;
+    int64_t paths, nout, store_paths, n_inputs, nq, n_classes, max_actions, n_pools, reached;
+};
+
+struct ckpt_io {
+    FILE *f;
+    uint64_t h;
+    int bad;
+};
+
+static void ck_put(struct ckpt_io *io, const void *p, size_t n) {
+    if (io->bad || n == 0) return;
+    io->h = ic_fnv1a(io->h, p, n);
+    if (fwrite(p, 1, n, io->f) != n) io->bad = 1;
+}
+
+static void ck_get(struct ckpt_io *io, void *p, size_t n) {
+    if (io->bad || n == 0) return;
+    if (fread(p, 1, n, io->f) != n) {
+        io->bad = 1;
+        return;
+    }
+    io->h = ic_fnv1a(io->h, p, n);
+}
+
+/* The result arrays, in file order, with their sizes in bytes. */
+static int ckpt_arrays(const struct ic_results *r, void *ptr[9], size_t len[9]) {
+    size_t np = (size_t)r->paths, no = (size_t)r->nout, nc = (size_t)r->n_classes;
+    size_t nq = (size_t)r->nq + 1, ns = (size_t)r->store_paths;
+    size_t na = ns * (size_t)r->max_actions;
+    void *p[9] = {r->series,      r->class_arrivals, r->summary,     r->inputs,      r->bands,
+                  r->class_bands, r->action_time,    r->action_size, r->action_ready};
+    size_t l[9] = {(size_t)IC_SERIES_COUNT * ns * no * sizeof(float),
+                   nc * ns * no * sizeof(float),
+                   (size_t)IC_SUMMARY_COUNT * np * sizeof(double),
+                   (size_t)r->n_inputs * np * sizeof(double),
+                   (size_t)IC_SERIES_COUNT * nq * no * sizeof(float),
+                   nc * nq * no * sizeof(float),
+                   na * sizeof(double),
+                   na * sizeof(double),
+                   na * sizeof(double)};
+    memcpy(ptr, p, sizeof p);
+    memcpy(len, l, sizeof l);
+    return 9;
+}
+
+static void ckpt_fill_header(const struct ic_plan *plan, const struct ic_results *r, uint64_t key,
+                             size_t ssize, long reached, struct ckpt_header *h) {
+    memset(h, 0, sizeof *h);
+    memcpy(h->magic, CKPT_MAGIC, 8);
+    h->key = key;
+    h->state_size = ssize;
+    h->paths = plan->paths;
+    h->nout = plan->nout;
+    h->store_paths = r->store_paths;
+    h->n_inputs = r->n_inputs;
+    h->nq = r->nq;
+    h->n_classes = r->n_classes;
+    h->max_actions = r->max_actions;
+    h->n_pools = plan->n_pools;
+    h->reached = reached;
+}
+
+static double wall_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Save every path's state at output interval `reached` (all paths are there). */
+static int ckpt_save(const struct ic_plan *plan, struct ic_checkpoint *ck, const char *states,
+                     size_t ssize, long reached, const struct ic_results *r, struct ic_error *err) {
+    double t0 = wall_s();
+    char tmp[4200];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", ck->path) >= (int)sizeof tmp)
+        return ic_error_set(err, IC_ERR_IO, "%s: checkpoint path too long", ck->path);
+    struct ckpt_io io = {fopen(tmp, "wb"), IC_FNV_INIT, 0};
+    if (!io.f) return ic_error_set(err, IC_ERR_IO, "%s: %s", tmp, strerror(errno));
+    struct ckpt_header h;
+    ckpt_fill_header(plan, r, ck->key, ssize, reached, &h);
+    ck_put(&io, &h, sizeof h);
+    ck_put(&io, states, (size_t)plan->paths * ssize);
+    for (long p = 0; p < plan->paths && !io.bad; p++) {
+        const struct path_state *st = (const struct path_state *)(states + (size_t)p * ssize);
+        for (int k = 0; k < plan->n_pools; k++)
+            for (int i = 0; i < st->ps[k].nheap; i++) { /* field by field: no padding bytes */
+                ck_put(&io, &st->ps[k].heap[i].t, sizeof(double));
+                ck_put(&io, &st->ps[k].heap[i].node, sizeof(int));
+            }
+    }
+    void *ptr[9];
+    size_t len[9];
+    int na = ckpt_arrays(r, ptr, len);
+    for (int i = 0; i < na; i++) ck_put(&io, ptr[i], len[i]);
+    uint64_t sum = io.h;
+    ck_put(&io, &sum, sizeof sum);
+    int e = 0;
+    if (io.bad || fflush(io.f) != 0 || fsync(fileno(io.f)) != 0) e = errno ? errno : EIO;
+    if (fclose(io.f) != 0 && !e) e = errno ? errno : EIO;
+    if (!e && rename(tmp, ck->path) != 0) e = errno;
+    if (e) {
+        remove(tmp);
+        return ic_error_set(err, IC_ERR_IO, "%s: checkpoint not written: %s", ck->path,
+                            strerror(e));
+    }
+    ck->saved++;
+    ck->save_s += wall_s() - t0;
+    return IC_OK;
+}
+
+/* Load a checkpoint into the (zeroed) states and the results; *reached: where it stopped. */
+static int ckpt_load(const struct ic_plan *plan, struct ic_checkpoint *ck, char *states,
+                     size_t ssize, struct ic_results *r, long *reached, struct ic_error *err) {
+    struct ckpt_io io = {fopen(ck->path, "rb"), IC_FNV_INIT, 0};
+    if (!io.f) return ic_error_set(err, IC_ERR_IO, "%s: %s", ck->path, strerror(errno));
+    struct ckpt_header h, want;
+    ck_get(&io, &h, sizeof h);
+    ckpt_fill_header(plan, r, ck->key, ssize, 0, &want);
+    int rc = IC_OK;
+    if (io.bad || memcmp(h.magic, CKPT_MAGIC, 8) != 0) {
+        rc = ic_error_set(err, IC_ERR_INVALID, "%s: not an infercap checkpoint", ck->path);
+    } else if (h.key != want.key || h.state_size != want.state_size) {
+        rc = ic_error_set(err, IC_ERR_INVALID,
+                          "%s: the checkpoint is of a different run (scenario, overrides, seed, "
+                          "paths or infercap build differ); run without --resume after deleting "
+                          "it, or resume with what made it",
+                          ck->path);
+    } else {
+        want.reached = h.reached;
+        if (memcmp(&h, &want, sizeof h) != 0 || h.reached <= 0 || h.reached > plan->nout)
+            rc = ic_error_set(err, IC_ERR_INVALID, "%s: the checkpoint's shapes do not match",
+                              ck->path);
+    }
+    if (rc != IC_OK) {
+        fclose(io.f);
+        return rc;
+    }
+    ck_get(&io, states, (size_t)plan->paths * ssize);
+    for (long p = 0; p < plan->paths; p++) { /* pointers: rebuilt below, or into the plan */
+        struct path_state *st = (struct path_state *)(states + (size_t)p * ssize);
+        st->g.t_days = plan->growth.t_days;
+        st->g.log_v = plan->growth.log_v;
+        for (int k = 0; k < plan->n_pools; k++) {
+            st->ps[k].heap = NULL;
+            st->ps[k].cap = 0;
+            if (io.bad || st->p != p || st->ps[k].nheap < 0) io.bad = 1;
+            if (io.bad) st->ps[k].nheap = 0;
+        }
+    }
+    for (long p = 0; p < plan->paths && !io.bad; p++) {
+        struct path_state *st = (struct path_state *)(states + (size_t)p * ssize);
+        for (int k = 0; k < plan->n_pools && !io.bad; k++) {
+            struct pool_state *ps = &st->ps[k];
+            int n = ps->nheap;
+            if (n == 0) continue;
+            ps->heap = malloc((size_t)n * sizeof *ps->heap);
+            if (!ps->heap) {
+                ps->nheap = 0;
+                io.bad = 2;
+                break;
+            }
+            ps->cap = n;
+            for (int i = 0; i < n; i++) {
+                ck_get(&io, &ps->heap[i].t, sizeof(double));
+                ck_get(&io, &ps->heap[i].node, sizeof(int));
+            }
+        }
+    }
+    void *ptr[9];
+    size_t len[9];
+    int na = ckpt_arrays(r, ptr, len);
+    for (int i = 0; i < na; i++) ck_get(&io, ptr[i], len[i]);
+    uint64_t want_sum = io.h, sum = 0;
+    ck_get(&io, &sum, sizeof sum);
+    if (!io.bad && (sum != want_sum || fgetc(io.f) != EOF)) io.bad = 1;
+    fclose(io.f);
+    if (io.bad) {
+        for (long p = 0; p < plan->paths; p++) {
+            struct path_state *st = (struct path_state *)(states + (size_t)p * ssize);
+            for (int k = 0; k < plan->n_pools; k++) {
+                free(st->ps[k].heap);
+                st->ps[k].heap = NULL;
+                st->ps[k].nheap = 0;
+            }
+        }
+        return io.bad == 2 ? ic_error_set(err, IC_ERR_NOMEM, "out of memory for the checkpoint")
+                           : ic_error_set(err, IC_ERR_INVALID,
+                                          "%s: the checkpoint is truncated or corrupt", ck->path);
+    }
+    *reached = h.reached;
+    ck->resumed_from = h.reached;
+    return IC_OK;
+}
+
 int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, struct ic_results *r,
                   struct ic_error *err) {
     int threads = opts && opts->threads > 0 ? opts->threads : ic_default_threads();
@@ -1307,6 +1522,16 @@ int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, st
     }
 #define STATE(p) ((struct path_state *)(states + (size_t)(p)*ssize))
     int nomem = 0;
+    struct ic_checkpoint *ck = opts && series ? opts->checkpoint : NULL;
+    long start = 0;
+    if (ck && ck->resume) {
+        int rc = ckpt_load(plan, ck, states, ssize, r, &start, err);
+        if (rc != IC_OK) {
+            free(states);
+            free(win.buf);
+            return rc;
+        }
+    } else
 #pragma omp parallel num_threads(threads)
     {
         double *vals = malloc(((size_t)plan->n_inputs + 1) * sizeof *vals);
@@ -1325,15 +1550,19 @@ int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, st
         return ic_error_set(err, IC_ERR_NOMEM, "out of memory for per-thread workspace");
     }
     const long nwin = (nout + w - 1) / w;
-    long done = 0, reached = nout;
+    long done = start / w * paths, reached = nout;
+    double last_save = wall_s();
     r->partial = 0;
-    for (long k = 0; k < nwin && !nomem; k++) {
-        if (k > 0 && opts && opts->should_stop && opts->should_stop()) {
-            reached = k * w; /* every path has stepped to here */
+    for (long j0 = start; j0 < nout && !nomem; j0 += w) {
+        if (j0 > start && opts && opts->should_stop && opts->should_stop()) {
+            reached = j0; /* every path has stepped to here */
             r->partial = 1;
+            struct ic_error e2 = {0};
+            if (ck && ckpt_save(plan, ck, states, ssize, reached, r, &e2) != IC_OK)
+                fprintf(stderr, "infercap: warning: %s\n", e2.msg);
             break;
         }
-        win.j0 = k * w;
+        win.j0 = j0;
         long j1 = win.j0 + w < nout ? win.j0 + w : nout;
         long i0 = win.j0 * spo, i1 = j1 * spo < plan->nsteps ? j1 * spo : plan->nsteps;
 #pragma omp parallel for schedule(dynamic, 4) num_threads(threads)
@@ -1360,6 +1589,13 @@ int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, st
             window_bands(&win, j1 - win.j0, IC_SERIES_COUNT, plan->n_classes, r->nq, r->q, nout,
                          r->class_bands, threads))
             nomem = 1;
+        if (ck && !nomem && j1 < nout && wall_s() - last_save >= ck->every_s) {
+            /* A failed save (disk full) does not end the run: the previous checkpoint stays. */
+            struct ic_error e2 = {0};
+            if (ckpt_save(plan, ck, states, ssize, j1, r, &e2) != IC_OK)
+                fprintf(stderr, "infercap: warning: %s\n", e2.msg);
+            last_save = wall_s();
+        }
     }
     r->completed_nout = reached;
     if (r->partial) {

@@ -213,12 +213,28 @@ struct ic_results {
 
 typedef void (*ic_progress_fn)(void *ctx, long done, long total);
 
+/* Checkpoints of a single run: the state of every path and the results so far, saved at the
+ * end of an engine window (all paths at the same output time) to `path` (written to path.tmp,
+ * flushed to disk, then renamed: a kill leaves the previous checkpoint whole).  A run resumed
+ * from one gives the same numbers as one never stopped.  The file is native binary for this
+ * build only: `key` (a hash of the resolved scenario and the build) must match to resume. */
+struct ic_checkpoint {
+    const char *path;
+    double every_s;    /* wall-clock seconds between saves (0: after every window) */
+    int resume;        /* load `path` first and go on from there */
+    uint64_t key;      /* identifies the run */
+    int saved;         /* out: checkpoints written */
+    long resumed_from; /* out: output intervals complete in the checkpoint loaded */
+    double save_s;     /* out: seconds spent writing checkpoints */
+};
+
 struct ic_run_opts {
     int threads;              /* 0: OpenMP default */
     long window_outputs;      /* output intervals per engine window (0: automatic); results do not
                                  depend on it */
     int summaries_only;       /* no series and no bands (the path blocks of --target-ci) */
     int (*should_stop)(void); /* asked between windows: stop there (results partial) */
+    struct ic_checkpoint *checkpoint; /* NULL: none; saved on a stop too */
     ic_progress_fn progress;
     void *progress_ctx;
 };
@@ -262,6 +278,10 @@ int ic_engine_target_ci(const struct ic_plan *plan, double width, long block,
 
 /* Bands (quantiles over paths at each output time) and the headline. */
 int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct ic_error *err);
+
+/* 64-bit FNV-1a of n bytes, continuing from h (start with IC_FNV_INIT). */
+#define IC_FNV_INIT 14695981039346656037ULL
+uint64_t ic_fnv1a(uint64_t h, const void *data, size_t n);
 
 /* The series of a stored path (path < store_paths). */
 static inline float *ic_series_row(const struct ic_results *r, int s, long path) {

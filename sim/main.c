@@ -20,6 +20,7 @@
 #include "util.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <getopt.h>
 #include <gsl/gsl_errno.h>
 #include <hdf5.h>
@@ -82,13 +83,22 @@ static const char *usage_run =
     "                           point of the product runs with the same random paths\n"
     "      --shard I/N          run the points k with k mod N = I of a sweep and write a\n"
     "                           partial file (combine with `infercap merge`)\n"
-    "      --resume             continue an interrupted sweep: keep the points finished in\n"
-    "                           OUT.h5.points/ and run the rest\n"
+    "      --resume             continue an interrupted run: a sweep keeps the points finished\n"
+    "                           in OUT.h5.points/ and runs the rest; a single run goes on from\n"
+    "                           its checkpoint OUT.h5.ckpt (none: from the beginning)\n"
+    "      --checkpoint-every MIN  single runs: save every path's state to OUT.h5.ckpt every\n"
+    "                           MIN minutes (at the next engine window; 0: after each) and when\n"
+    "                           interrupted; removed when the run completes.  Resumed runs give\n"
+    "                           the same numbers as uninterrupted ones\n"
+    "      --window-outputs N   output intervals per engine window (default: what fits in 256\n"
+    "                           MiB); results do not depend on it, checkpoints fall between\n"
+    "                           windows\n"
     "  -q, --quiet              no progress bar and no headline text\n"
     "      --json               print the headline as one JSON object on stdout\n"
     "  -h, --help               this help\n"
     "\n"
-    "exit status: 0 success, 1 runtime failure, 2 invalid input or usage\n";
+    "exit status: 0 success, 1 runtime failure, 2 invalid input or usage, 3 interrupted (the\n"
+    "output holds what was complete, marked partial)\n";
 
 static const char *usage_validate =
     "usage: infercap validate SCENARIO [--set /ptr=VALUE]... [--sweep /ptr=SPEC]...\n"
@@ -387,14 +397,16 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
                                              {"sweep", required_argument, 0, 'W'},
                                              {"shard", required_argument, 0, 'D'},
                                              {"resume", no_argument, 0, 'R'},
+                                             {"checkpoint-every", required_argument, 0, 'K'},
+                                             {"window-outputs", required_argument, 0, 'w'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     struct load_args la;
     memset(&la, 0, sizeof la);
     const char *out_path = NULL;
     int threads = 0, quiet = 0, json = 0, c;
-    double target_ci = 0, max_memory = 0;
-    long block = 1000;
+    double target_ci = 0, max_memory = 0, ckpt_every = -1;
+    long block = 1000, window_outputs = 0;
     int shard_i = 0, shard_n = 0, resume = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:n:s:t:qh", longopts, NULL)) != -1) {
@@ -471,6 +483,20 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
         case 'R':
             resume = 1;
             break;
+        case 'K':
+            ckpt_every = strtod(optarg, &end);
+            if (*end || end == optarg || !(ckpt_every >= 0 && ckpt_every <= 1e6))
+                return usage_error(usage_run,
+                                   "--checkpoint-every: got \"%s\", expected minutes (0 to 1e6; "
+                                   "0: after every window)",
+                                   optarg);
+            break;
+        case 'w':
+            window_outputs = strtol(optarg, &end, 10);
+            if (*end || end == optarg || window_outputs < 1)
+                return usage_error(
+                    usage_run, "--window-outputs: got \"%s\", expected a positive integer", optarg);
+            break;
         case 'h':
             fputs(usage_run, stdout);
             return 0;
@@ -502,6 +528,17 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
     out.tmp[0] = '\0';
     snprintf(def_out, sizeof def_out, "%s.h5", sc->name);
     if (!out_path) out_path = def_out;
+    int swept = sc->sweep.n_axes > 0 || shard_n > 1 || ic_mpi_launched();
+    if (ckpt_every >= 0 && (swept || target_ci > 0 || sc->engine == 1)) {
+        fprintf(stderr,
+                "infercap: %s: --checkpoint-every applies to a single run of the aggregate "
+                "engine (a sweep resumes by points with --resume; --target-ci and the request "
+                "engine do not checkpoint)\n",
+                file);
+        ic_catalog_free(&cat);
+        free(sc);
+        return 2;
+    }
     if (sc->engine == 1) {
         int rc2 = 2;
         if (sc->sweep.n_axes > 0 || shard_n > 1 || target_ci > 0)
@@ -515,7 +552,7 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
         free(sc);
         return rc2;
     }
-    if (sc->sweep.n_axes > 0 || shard_n > 1 || ic_mpi_launched()) {
+    if (swept) {
         int rc2 = 2;
         if (target_ci > 0)
             fprintf(stderr, "infercap: --target-ci applies to a single run, not a sweep\n");
@@ -561,14 +598,60 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
         }
     }
     if (status != IC_OK) ic_error_prefix(&err, "%s: ", file);
+    /* Checkpoints: OUT.h5.ckpt.  One left by an earlier run is continued with --resume and
+     * never silently replaced. */
+    char ckpt_path[4200];
+    struct ic_checkpoint ckpt = {0};
+    int use_ckpt = 0, ckpt_ok = status == IC_OK;
+    if (status == IC_OK && (ckpt_every >= 0 || resume)) {
+        snprintf(ckpt_path, sizeof ckpt_path, "%s.ckpt", out_path);
+        use_ckpt = 1;
+        ckpt.path = ckpt_path;
+        ckpt.every_s = ckpt_every >= 0 ? 60.0 * ckpt_every : 1800.0;
+        char *key_json = ic_scenario_resolved_json(sc);
+        if (!key_json) {
+            status = ic_error_set(&err, IC_ERR_NOMEM, "out of memory");
+        } else {
+            ckpt.key = ic_fnv1a(IC_FNV_INIT, key_json, strlen(key_json));
+            ckpt.key =
+                ic_fnv1a(ckpt.key, IC_VERSION IC_GIT_COMMIT, strlen(IC_VERSION IC_GIT_COMMIT));
+            free(key_json);
+        }
+        if (status == IC_OK && access(ckpt_path, F_OK) == 0) {
+            ckpt.resume = resume;
+            if (!resume)
+                status = ic_error_set(&err, IC_ERR_INVALID,
+                                      "%s holds a checkpoint of an earlier run: continue it with "
+                                      "--resume, or delete it to start again",
+                                      ckpt_path);
+            else if (!quiet && !json)
+                fprintf(stderr, "infercap: resuming from %s\n", ckpt_path);
+        } else if (status == IC_OK && resume && !quiet && !json) {
+            fprintf(stderr, "infercap: no checkpoint %s: starting from the beginning\n", ckpt_path);
+        }
+    } else if (status == IC_OK) {
+        snprintf(ckpt_path, sizeof ckpt_path, "%s.ckpt", out_path);
+        if (access(ckpt_path, F_OK) == 0)
+            status = ic_error_set(&err, IC_ERR_INVALID,
+                                  "%s holds a checkpoint of an earlier run: continue it with "
+                                  "--resume, or delete it to start again",
+                                  ckpt_path);
+    }
+    if (ckpt_ok && status != IC_OK) {
+        ic_error_prefix(&err, "%s: ", file);
+        ic_plan_free(&plan);
+    }
     if (status == IC_OK) {
         status = ic_output_open(&out, out_path, &err);
         if (status == IC_OK) ic_interrupt_temp(out.tmp);
         if (status == IC_OK) status = ic_results_alloc(&plan, &res, &err);
         if (status == IC_OK) {
             struct progress pr = {now_s(), 0, 0};
-            struct ic_run_opts ro = {
-                .threads = threads, .progress_ctx = &pr, .should_stop = ic_interrupted};
+            struct ic_run_opts ro = {.threads = threads,
+                                     .window_outputs = window_outputs,
+                                     .progress_ctx = &pr,
+                                     .should_stop = ic_interrupted,
+                                     .checkpoint = use_ckpt ? &ckpt : NULL};
             if (!quiet && isatty(STDERR_FILENO)) ro.progress = progress_cb;
             status = ic_engine_run(&plan, &ro, &res, &err);
             engine_s = now_s() - pr.t0;
@@ -594,8 +677,14 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
                 ic_report_print_json(stdout, &rep);
             } else if (!quiet) {
                 ic_report_print(stdout, &rep);
+                if (use_ckpt && (ckpt.saved || ckpt.resumed_from))
+                    printf("  checkpoints  resumed at output %ld of %ld; %d written in %.2f s%s\n",
+                           ckpt.resumed_from, plan.nout, ckpt.saved, ckpt.save_s,
+                           res.partial ? "" : " (removed: the run is complete)");
                 printf("  wrote %s\n", out_path);
             }
+            if (use_ckpt && !res.partial && remove(ckpt_path) != 0 && errno != ENOENT)
+                fprintf(stderr, "infercap: warning: %s: %s\n", ckpt_path, strerror(errno));
             if (res.partial) {
                 char when[48];
                 double until = res.completed_nout < plan.nout ? plan.time_s[res.completed_nout]
@@ -603,8 +692,10 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
                 ic_time_format(sc->start.unix_s + until, sc->start.offset_s, when, sizeof when);
                 fprintf(stderr,
                         "infercap: interrupted: %s holds the run to %s, marked partial (its "
-                        "figures are to then)\n",
-                        out_path, when);
+                        "figures are to then)%s%s%s\n",
+                        out_path, when,
+                        use_ckpt && ckpt.saved ? "; continue it with --resume (" : "",
+                        use_ckpt && ckpt.saved ? ckpt_path : "", use_ckpt && ckpt.saved ? ")" : "");
                 status = IC_ERR_INTERRUPTED;
                 err.status = IC_ERR_INTERRUPTED;
             }

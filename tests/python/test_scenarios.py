@@ -96,3 +96,56 @@ def test_wanka_h100_sustains_more_users_than_ascend_910b(run_infercap, tmp_path)
     h100, ascend = results["nvidia_h100_sxm"], results["huawei_ascend_910b"]
     assert h100["users"] > 2 * ascend["users"], results
     assert h100["p"] < ascend["p"], results
+
+
+def run_small(run_infercap, tmp_path, name, paths, *extra):
+    out = tmp_path / (name + "-%d.h5" % len(os.listdir(tmp_path)))
+    run_infercap(["run", os.path.join(SRC, "scenarios", name + ".json"), "--paths", str(paths),
+                  "-o", out, "-q", *extra])
+    return h5py.File(out, "r")
+
+
+def median_band_at(f, band, when):
+    days = f["time"][()] / 86400.0
+    q = list(f["quantile"][()])
+    j = int(np.argmin(abs(days - local_days(f, when))))
+    return f["bands/" + band][q.index(0.5)][j]
+
+
+@pytest.mark.parametrize("name,fit", [
+    ("deepseek-r1-2025-01", "deepseek-dau.json"),
+    ("chatgpt-2022-12", "chatgpt-dau.json"),
+])
+def test_launch_scenarios_reproduce_daily_users(run_infercap, tmp_path, name, fit):
+    """The median path's daily active users meet the sourced figures the growth was fitted to
+    (tests/fit/*.json; the guessed points are skipped) within 1.5 times each figure's error."""
+    with open(os.path.join(SRC, "tests", "fit", fit)) as fh:
+        observations = [o for o in json.load(fh)["observations"] if "guess" not in o["label"]]
+    assert observations
+    with run_small(run_infercap, tmp_path, name, 100) as f:
+        for o in observations:
+            when = o["date"][:16]
+            got = median_band_at(f, "active_users", when)
+            assert abs(got / o["value"] - 1) < 1.5 * o["error"], (name, when, got, o)
+
+
+def test_kimi_autoscaling_lowers_the_risk_on_the_same_paths(run_infercap, tmp_path):
+    """The autoscale variant differs from kimi-2024-03 only by the autoscaler: on the same
+    paths it must scale out and lose fewer requests."""
+    with run_small(run_infercap, tmp_path, "kimi-2024-03", 40) as plain, \
+            run_small(run_infercap, tmp_path, "kimi-2024-03-autoscale", 40) as auto:
+        assert np.all(plain["summary/autoscale_actions"][()] == 0)
+        assert np.mean(auto["summary/autoscale_actions"][()]) >= 1
+        assert np.sum(auto["summary/outage"][()]) < np.sum(plain["summary/outage"][()])
+        assert np.sum(auto["summary/requests_lost"][()]) < np.sum(plain["summary/requests_lost"][()])
+
+
+def test_ttc_longer_thinking_needs_more_capacity(run_infercap, tmp_path):
+    """seed 001's argument: more reasoning tokens per request, the same fleet, higher load.
+    The peak offered load must rise with the thinking-budget multiplier on the same paths."""
+    loads = []
+    for m in (1, 4, 16):
+        with run_small(run_infercap, tmp_path, "ttc-scaling", 10,
+                       "--set", "/workload/reasoning_multiplier=%d" % m) as f:
+            loads.append(float(np.median(f["summary/peak_offered_load"][()])))
+    assert loads[0] < loads[1] < loads[2], loads

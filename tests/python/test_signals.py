@@ -88,3 +88,118 @@ def test_full_disk_is_a_clear_error(infercap_bin, tmp_path):
     assert p.returncode == 1, p.stderr
     assert "f.h5" in p.stderr and ("disk full" in p.stderr or "write" in p.stderr), p.stderr
     assert leftovers(out) == []
+
+
+# ---- checkpoints of a single run (--checkpoint-every, --resume) ----------------------------
+
+CKPT = ["--paths", "600", "--threads", "2", "--window-outputs", "100", "--checkpoint-every", "0"]
+PROVENANCE = {"command_line", "created_utc"}
+
+
+def same_results(a, b):
+    """Every dataset and attribute equal, provenance aside (NaN equal to NaN)."""
+    import numpy as np
+    with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
+        names = []
+        fa.visit(names.append)
+        other = []
+        fb.visit(other.append)
+        assert names == other
+        for obj_a, obj_b in [(fa, fb)] + [(fa[n], fb[n]) for n in names]:
+            keys = set(obj_a.attrs) - PROVENANCE
+            assert keys == set(obj_b.attrs) - PROVENANCE, obj_a.name
+            for k in keys - {"REFERENCE_LIST", "DIMENSION_LIST"}:  # dimension-scale links
+                x, y = np.asarray(obj_a.attrs[k]), np.asarray(obj_b.attrs[k])
+                if x.dtype.kind == "f":
+                    assert np.array_equal(x, y, equal_nan=True), (obj_a.name, k)
+                else:
+                    assert np.array_equal(x, y), (obj_a.name, k)
+        for n in names:
+            if isinstance(fa[n], h5py.Dataset):
+                x, y = fa[n][()], fb[n][()]
+                if getattr(x, "dtype", None) is not None and x.dtype.kind == "f":
+                    assert np.array_equal(x, y, equal_nan=True), n
+                else:
+                    assert np.array_equal(x, y), n
+
+
+def wait_for(path, proc, timeout=120):
+    t0 = time.time()
+    while not os.path.exists(path):
+        assert proc.poll() is None, proc.communicate()
+        assert time.time() - t0 < timeout
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope="module")
+def reference(infercap_bin, tmp_path_factory):
+    out = tmp_path_factory.mktemp("ref") / "ref.h5"
+    subprocess.run([infercap_bin, "run", KIMI, "-o", str(out), "-q", "--paths", "600",
+                    "--threads", "1"], check=True)
+    return out
+
+
+@pytest.mark.parametrize("how", ["sigint", "sigkill"])
+def test_resumed_run_equals_an_uninterrupted_one(infercap_bin, tmp_path, reference, how):
+    out = tmp_path / "c.h5"
+    ckpt = str(out) + ".ckpt"
+    p = start(infercap_bin, out, CKPT)
+    wait_for(ckpt, p)
+    time.sleep(0.2)
+    if how == "sigint":
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 3, err
+        assert "--resume" in err
+        with h5py.File(out, "r") as f:
+            assert int(f.attrs["partial"]) == 1
+    else:
+        p.kill()
+        p.wait()
+    assert os.path.exists(ckpt)
+    # Not replaced by a run that does not say --resume.
+    r = subprocess.run([infercap_bin, "run", KIMI, "-o", str(out), "-q", *CKPT],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "--resume" in r.stderr and os.path.exists(ckpt), r.stderr
+    # Resumed on one thread (the interrupted run had two): the same numbers.
+    r = subprocess.run([infercap_bin, "run", KIMI, "-o", str(out), *CKPT[:2], "--threads", "1",
+                        "--window-outputs", "70", "--resume"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "resumed at output" in r.stdout
+    assert leftovers(out) == ["c.h5"]  # checkpoint removed, no temporaries
+    with h5py.File(out, "r") as f:
+        assert int(f.attrs["partial"]) == 0
+    same_results(reference, out)
+
+
+def test_a_checkpoint_of_another_run_or_a_damaged_one_is_refused(infercap_bin, tmp_path):
+    out = tmp_path / "d.h5"
+    ckpt = str(out) + ".ckpt"
+    p = start(infercap_bin, out, CKPT)
+    wait_for(ckpt, p)
+    p.kill()
+    p.wait()
+    base = [infercap_bin, "run", KIMI, "-o", str(out), "-q", *CKPT, "--resume"]
+    r = subprocess.run(base + ["--seed", "7"], capture_output=True, text=True)
+    assert r.returncode == 2 and "different run" in r.stderr, r.stderr
+    with open(ckpt, "r+b") as fh:
+        fh.truncate(os.path.getsize(ckpt) // 2)
+    r = subprocess.run(base, capture_output=True, text=True)
+    assert r.returncode == 2 and "truncated or corrupt" in r.stderr, r.stderr
+    assert os.path.exists(ckpt)  # kept: the user decides
+
+
+def test_resume_without_a_checkpoint_starts_from_the_beginning(infercap_bin, tmp_path, reference):
+    out = tmp_path / "e.h5"
+    r = subprocess.run([infercap_bin, "run", KIMI, "-o", str(out), *CKPT, "--resume"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "starting from the beginning" in r.stderr, r.stderr
+    assert leftovers(out) == ["e.h5"]
+    same_results(reference, out)
+
+
+def test_checkpoints_are_refused_where_they_do_not_apply(run_infercap, infercap_bin, tmp_path):
+    r = subprocess.run([infercap_bin, "run", KIMI, "-o", str(tmp_path / "s.h5"), "-q",
+                        "--paths", "4", "--sweep", "/fleet/accelerators=600,700", "--checkpoint-every", "1"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "single run" in r.stderr, r.stderr
