@@ -16,4 +16,16 @@ printf '0,500,20\n0.5,800,40\n1.0,300,10\n' >"$tmp/t.csv"
 "${vg[@]}" "$bin" replay "$src/tests/python/data/steady.json" --trace "$tmp/t.csv" -o "$tmp/t.h5" -q
 "${vg[@]}" "$bin" info "$tmp/s.h5" >/dev/null
 "${vg[@]}" "$bin" validate "$src/tests/bad/sweep-shape.json" >/dev/null 2>&1 || [ $? -eq 2 ]
-echo "memcheck: clean (6 runs)"
+# A checkpointed run stopped by SIGINT (exit 3, checkpoint saved), then resumed from it.
+kimi=("$src/scenarios/kimi-2024-03.json" -o "$tmp/c.h5" -q --paths 6 --set /horizon_days=4
+      --window-outputs 4 --checkpoint-every 0)
+"${vg[@]}" "$bin" run "${kimi[@]}" &
+pid=$!
+while [ ! -e "$tmp/c.h5.ckpt" ] && kill -0 $pid 2>/dev/null; do sleep 0.1; done
+kill -INT $pid 2>/dev/null || true
+rc=0
+wait $pid || rc=$?
+[ $rc -eq 0 ] || [ $rc -eq 3 ] || { echo "memcheck: checkpointed run failed ($rc)" >&2; exit 1; }
+"${vg[@]}" "$bin" run "${kimi[@]}" --resume 2>/dev/null
+[ ! -e "$tmp/c.h5.ckpt" ]
+echo "memcheck: clean (8 runs)"
