@@ -410,7 +410,21 @@ def format_value(v):
         return str(int(v))
     if isinstance(v, (float, np.floating)):
         return f"{float(v):g}"
-    return str(v)
+    if isinstance(v, bytes):
+        v = v.decode("utf-8", "replace")
+    text = str(v)
+    if text.startswith("{"):
+        # an inline catalog entry or override: its base (or name) and what it changes
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            return text
+        if isinstance(obj, dict):
+            head = obj.get("base") or obj.get("name")
+            rest = [f"{k}={format_value(x)}" for k, x in obj.items() if k not in ("base", "name")]
+            if head:
+                return f"{head} ({', '.join(rest)})" if rest and len(rest) <= 3 else str(head)
+    return text
 
 
 def parse_point(items):

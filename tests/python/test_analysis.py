@@ -386,3 +386,13 @@ def test_to_xarray_without_xarray(results, monkeypatch):
     monkeypatch.setitem(sys.modules, "xarray", None)  # import xarray now raises ImportError
     with pytest.raises(ImportError, match="python3-xarray"):
         infercap_h5.to_xarray(results["aggregate"], "bands")
+
+
+def test_axis_values_print_short():
+    """Sweep values as legend and tick text: whole numbers without a point, inline catalog
+    entries by their base and what they change."""
+    f = infercap_h5.format_value
+    assert f(4000.0) == "4000" and f(0.25) == "0.25" and f(b"nvidia_h20") == "nvidia_h20"
+    assert f('{"base": "huawei_ascend_910c", "tdp_w": 800}') == "huawei_ascend_910c (tdp_w=800)"
+    assert f('{"name": "x", "a": 1, "b": 2, "c": 3, "d": 4}') == "x"
+    assert f("{not json") == "{not json"
