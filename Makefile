@@ -3,7 +3,7 @@
 #   make test   install what is missing, build with warnings as errors, run every test
 #   make fuzz   libFuzzer targets, FUZZ_SECONDS each (default 600; clang)
 #   make tsan   the test suite under ThreadSanitizer (clang, libomp with Archer)
-#   make scenarios  every scenario at full size and the answers in scenarios/README.md (~15 min)
+#   make scenarios  every scenario at full size and the answers in scenarios/README.md (~10 min)
 #   make bench  engine speed, parallel efficiency, memory, HDF5 writes (BENCH_ARGS=--scale: the
 #               100k-path and 90-day checks too; minutes)
 BUILD    ?= build

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scenarios.sh INFERCAP OUT_DIR: every ready scenario at full size, and the runs, sweeps and
 # solves behind the answers in scenarios/README.md, with their plots (analysis/, PNG).  The
-# figures printed here are the ones the README quotes.  About 15 minutes on 2 cores.
+# figures printed here are the ones the README quotes.  About 10 minutes on 2 cores.
 set -euo pipefail
 ic=${1:?usage: tools/scenarios.sh INFERCAP OUT_DIR}
 out=${2:?usage: tools/scenarios.sh INFERCAP OUT_DIR}
