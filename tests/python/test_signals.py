@@ -16,8 +16,9 @@ import pytest
 
 SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KIMI = os.path.join(SRC, "scenarios", "kimi-2024-03.json")
-# Long enough to be interrupted: several engine windows of a few seconds each.
-LONG = ["--paths", "4000", "--threads", "2"]
+# Long enough to be interrupted: 25 engine windows of about a second each (ten under the
+# sanitizers), so a stop comes soon after it is asked for.
+LONG = ["--paths", "4000", "--threads", "2", "--window-outputs", "100"]
 
 
 def start(infercap_bin, out, extra=(), **kw):
@@ -93,8 +94,10 @@ def test_full_disk_is_a_clear_error(infercap_bin, tmp_path):
 
 # ---- checkpoints of a single run (--checkpoint-every, --resume) ----------------------------
 
-# 720 output intervals in windows of 30: a checkpoint after each of 24 windows.
-SHAPE = ["--paths", "600", "--set", "/horizon_days=30"]
+# 720 output intervals in windows of 30: a checkpoint after each of 24 windows.  Fewer paths
+# under the sanitizers (ten times slower), where each window still takes a tenth of a second.
+SANITIZED = os.environ.get("INFERCAP_SANITIZED") == "1"
+SHAPE = ["--paths", "150" if SANITIZED else "600", "--set", "/horizon_days=30"]
 CKPT = SHAPE + ["--threads", "1", "--window-outputs", "30", "--checkpoint-every", "0"]
 PROVENANCE = {"command_line", "created_utc"}
 
