@@ -363,6 +363,18 @@ def take(arr, fpos, idx, naxes):
     return np.asarray(arr[sl])
 
 
+def plot_main(parser, draw, argv, prog=None):
+    """The body of every plot command: parse, check the output path before any work, load the
+    file (one point of a sweep with --point when prog is given), draw, save."""
+    args = parser.parse_args(argv)
+    check_output(args.output)
+    r = load(args.file)
+    if prog is not None:
+        r = select_point(r, args.point, prog)
+    save(draw(r, args), args.output, args.dpi)
+    return 0
+
+
 def cli(main):
     """Run main(argv) and exit: 0, 2 on a PlotError or unusable file, 1 on a failure to write."""
     prog = os.path.basename(sys.argv[0])

@@ -240,12 +240,7 @@ def _fleet_text(h):
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    _style.check_output(args.output)
-    r = _style.select_point(_style.load(args.file), args.point, PROG)
-    fig = draw(r, args)
-    _style.save(fig, args.output, args.dpi)
-    return 0
+    return _style.plot_main(build_parser(), draw, argv, PROG)
 
 
 if __name__ == "__main__":

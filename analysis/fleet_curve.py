@@ -127,12 +127,7 @@ def draw(r, args):
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    _style.check_output(args.output)
-    r = _style.load(args.file)
-    fig = draw(r, args)
-    _style.save(fig, args.output, args.dpi)
-    return 0
+    return _style.plot_main(build_parser(), draw, argv)
 
 
 if __name__ == "__main__":

@@ -186,12 +186,18 @@ static int add_owned_set(struct load_args *la, const char *ptr, const char *val)
     return add_set(la, la->owned[la->n_owned++]);
 }
 
-/* Load catalog and scenario; print every validation message.  Returns an exit code or -1 on
- * success. */
+/* Load catalog and scenario (allocated: *out, to free); print every validation message.
+ * Returns an exit code, or -1 on success. */
 static int load(const char *file, struct load_args *la, struct ic_catalog *cat,
-                struct ic_scenario *sc) {
+                struct ic_scenario **out) {
     struct ic_error err = {0};
-    if (ic_catalog_builtin(cat, &err)) return fail(&err);
+    struct ic_scenario *sc = malloc(sizeof *sc);
+    *out = NULL;
+    if (!sc) return ic_status_exit_code(IC_ERR_NOMEM);
+    if (ic_catalog_builtin(cat, &err)) {
+        free(sc);
+        return fail(&err);
+    }
     struct ic_diag diag;
     ic_diag_init(&diag);
     struct ic_load_opts opts = {
@@ -199,8 +205,10 @@ static int load(const char *file, struct load_args *la, struct ic_catalog *cat,
     int rc = ic_scenario_load(file, &opts, cat, sc, &diag, &err);
     if (rc == IC_OK) {
         ic_diag_free(&diag);
+        *out = sc;
         return -1;
     }
+    free(sc);
     if (rc == IC_ERR_INVALID && diag.count > 0) {
         for (size_t i = 0; i < diag.count; i++) fprintf(stderr, "%s\n", diag.msgs[i]);
         fprintf(stderr, "infercap: %s: %zu error%s\n", file, diag.count,
@@ -512,13 +520,9 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
     const char *file = argv[optind];
 
     struct ic_catalog cat;
-    struct ic_scenario *sc = malloc(sizeof *sc);
-    if (!sc) return 1;
-    int rc = load(file, &la, &cat, sc);
-    if (rc >= 0) {
-        free(sc);
-        return rc;
-    }
+    struct ic_scenario *sc;
+    int rc = load(file, &la, &cat, &sc);
+    if (rc >= 0) return rc;
     struct ic_error err = {0};
     struct ic_plan plan;
     struct ic_results res;
@@ -797,13 +801,9 @@ static int cmd_validate(int argc, char **argv) {
         return usage_error(usage_validate, "validate: expected one SCENARIO file%s", "");
     const char *file = argv[optind];
     struct ic_catalog cat;
-    struct ic_scenario *sc = malloc(sizeof *sc);
-    if (!sc) return 1;
-    int rc = load(file, &la, &cat, sc);
-    if (rc >= 0) {
-        free(sc);
-        return rc;
-    }
+    struct ic_scenario *sc;
+    int rc = load(file, &la, &cat, &sc);
+    if (rc >= 0) return rc;
     struct ic_error err = {0};
     struct ic_plan plan;
     rc = ic_plan_compile(sc, &plan, &err);
@@ -1154,13 +1154,9 @@ static int cmd_replay(int argc, char **argv, const char *cmdline) {
     if (!trace) return usage_error(usage_replay, "replay: %s is required", "--trace FILE");
     const char *file = argv[optind];
     struct ic_catalog cat;
-    struct ic_scenario *sc = malloc(sizeof *sc);
-    if (!sc) return 1;
-    int rc = load(file, &la, &cat, sc);
-    if (rc >= 0) {
-        free(sc);
-        return rc;
-    }
+    struct ic_scenario *sc;
+    int rc = load(file, &la, &cat, &sc);
+    if (rc >= 0) return rc;
     if (format < 0) format = guess_format(trace);
     struct ic_error err = {0};
     struct ic_trace t;
