@@ -1,6 +1,7 @@
 # Thin wrapper around CMake: the README's two commands, and a few conveniences.
 #   make run    install what is missing, build, run the default scenario, print its headline
 #   make test   install what is missing, build with warnings as errors, run every test
+#   make answers  regenerate the stored answers (tests/answers/) after a change meant to move numbers
 #   make fuzz   libFuzzer targets, FUZZ_SECONDS each (default 600; clang)
 #   make tsan   the test suite under ThreadSanitizer (clang, libomp with Archer)
 #   make scenarios  every scenario at full size and the answers in scenarios/README.md (~10 min)
@@ -14,7 +15,7 @@ CMAKE_FLAGS ?=
 BENCH_ARGS ?=
 FUZZ_SECONDS ?= 600
 
-.PHONY: all deps build run test scenarios bench asan tsan memcheck fuzz format format-check clean
+.PHONY: all deps build run test answers scenarios bench asan tsan memcheck fuzz format format-check clean
 
 all: build
 
@@ -31,6 +32,10 @@ run: build
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# Stored answers: commit what this writes in its own commit, saying which numbers moved and why.
+answers: build
+	/usr/bin/python3 tools/answers.py --update --infercap $(BUILD)/infercap
 
 scenarios: build
 	tools/scenarios.sh $(BUILD)/infercap $(OUT)/scenarios
