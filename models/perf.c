@@ -1,27 +1,33 @@
-/* perf.c: roofline serving model of one replica (see perf.h).
+/* perf.c: serving model of one replica (see perf.h), operator by operator.
  *
- * One step of a replica with tp x pp accelerators decodes b sequences (one token each, at mean
- * context c) and pushes p prompt tokens (at mean prefix context c_p) through prefill.  With pp
- * pipeline stages, pp micro-batches of b/pp sequences and p/pp prompt tokens are in flight, so a
- * token passes every stage once per step:
- *   stage memory  = (weights read / pp + KV read of the stage) / (tp x HBM bandwidth x MBU)
- *   stage compute = (2 N_active (b + p) + attention) / pp / (tp x peak x MFU)     [per micro-batch]
- *   stage         = max(memory, compute) + tensor-parallel all-reduces + expert all-to-alls
- *   step          = pp x stage + (pp - 1) x stage-to-stage transfer + fixed overhead
- * Weights read per step: a dense model reads all of them; an MoE model reads its non-routed part
- * plus the experts the micro-batch touches, E (1 - (1 - k/E)^t) of E routed experts for t tokens
- * routed independently.  Attention: 2 L h (d_qk + d_v) FLOPs per token per context token; MLA
- * decodes in the absorbed form (d_qk = kv_lora_rank + rope dim, d_v = kv_lora_rank; DeepSeek-V3
- * technical report, arXiv:2412.19437) and prefills in the expanded one (d_qk = head_dim,
- * d_v = v_head_dim); GQA and MHA use head_dim for both.  The KV read per step is the cache of the
- * running sequences at its real precision.  A tensor-parallel layer all-reduces its activations
- * twice (attention and MLP): a ring moves 2 (tp-1)/tp of tokens x hidden x 2 bytes over the
- * per-direction link (half the vendor's bidirectional scale-up figure; the scale-out network
- * beyond a node), plus a per-collective latency (IC_ALLREDUCE_LATENCY_S, a guess).  Expert
- * parallelism sends each token's activations to its k experts and back (two all-to-alls per MoE
- * layer).  (Kaplan et al. 2020, arXiv:2001.08361, for 2N FLOPs per token; Pope et al. 2022,
- * "Efficiently Scaling Transformer Inference", arXiv:2211.05102, for memory-bound decode,
- * partitioning and its communication.)
+ * One step of a replica decodes b sequences (one token each, or 1 + d verify tokens with d
+ * multi-token-prediction drafts, at mean context c) and pushes p prompt tokens (at mean prefix
+ * context c_p) through prefill.  The replica is attention_dp x tp x pp accelerators: each
+ * attention data-parallel rank serves b/dp sequences; with pp pipeline stages pp micro-batches
+ * are in flight, so a token passes every stage once per step.  The step is a SUM over the
+ * operators of the layer stack, each the larger of its own memory time and its own compute time
+ * (real kernels do not overlap one operator's weight reads with another's arithmetic):
+ *   dense GEMMs    weights / (HBM x mem_eff)  vs  2 N_fixed t / (peak[weight precision] x eff)
+ *   expert GEMMs   touched experts' weights    vs  2 N_routed (k/E) t_group / shards, x imbalance
+ *   LM head        vocab x hidden at BF16 (not quantised in real checkpoints)
+ *   decode attn    the KV cache at its precision / (HBM x attn_decode_eff)  vs  its FLOPs
+ *   prefill attn   FLOPs at the attention kernel's precision (BF16 unless FP8 attention), not
+ *                  the FP8/FP4 GEMM peak
+ *   elementwise    norms, residuals, rotary, activation: passes over the activations (memory)
+ *   communication  tensor-parallel all-reduces (latency + link), expert dispatch/combine
+ *                  all-to-alls over scale-up and network (latency + bandwidth), partly hidden
+ *                  by two-micro-batch overlap; pipeline hops
+ *   overhead       launch/scheduling: a fixed part and a part per layer
+ * Efficiencies come from a named software profile per vendor family (below), each figure from a
+ * calibrate row of tests/perf/measurements.json, a cited kernel benchmark, or marked GUESS.
+ * Weights read per step: the non-routed body and the embeddings' LM head always; routed experts
+ * only when a token reaches them, E (1 - (1 - k/E)^t) of E for t tokens routed independently.
+ * Attention: 2 L h (d_qk + d_v) FLOPs per token per context token; MLA decodes in the absorbed
+ * form (d_qk = kv_lora_rank + rope dim, d_v = kv_lora_rank; DeepSeek-V3 technical report,
+ * arXiv:2412.19437) and prefills in the expanded one.  (Kaplan et al. 2020, arXiv:2001.08361,
+ * for 2N FLOPs per token; Pope et al. 2022, arXiv:2211.05102, for memory-bound decode,
+ * partitioning and its communication; DeepSeek's inference-system overview and DeepEP for
+ * attention data-parallelism, wide expert parallelism and two-batch overlap.)
  *
  * Batching (Agrawal et al. 2024, "Taming throughput-latency tradeoff in LLM inference with
  * Sarathi-Serve", OSDI, for chunked prefill piggybacked on decode steps): at saturation the
@@ -35,22 +41,171 @@
  * TTFT ~ step + s_p / (1 - rho) + reasoning x step (an M/D/1-style wait, conservative); a TTFT
  * objective therefore holds only up to rho* = 1 - s_p / (SLO - step - reasoning x step), and the
  * replica's capacity is rho* x the saturated throughput.  A tighter TPOT objective lowers b; a
- * tighter TTFT objective lowers rho*: throughput falls with either.
+ * tighter TTFT objective lowers rho*: throughput falls with either.  The TPOT objective is
+ * judged at the tail: on the step that carries tail_chunk more prompt tokens than the mean (a
+ * percentile objective sees the steps a prompt chunk lands on).  KV admission: on demand
+ * (vLLM's paged cache: a sequence holds its current context) or reserving prompt + whole
+ * output (TensorRT-LLM's default); the KV budget is kv_fraction of what remains after the
+ * weights and a runtime reserve.  Maximum-throughput mode drops the latency objectives.
  *
  * Prefill/decode disaggregation (Zhong et al. 2024, "DistServe", OSDI; Patel et al. 2024,
  * "Splitwise", ISCA): a share f of the accelerators only prefills (steps full of prompt tokens),
  * the rest only decodes; throughput is min(f x prefill rate, (1 - f) x decode rate), balanced by
- * default, and the prompt's KV cache crosses the scale-out network to the decode pool. */
+ * default, and the prompt's KV cache crosses the scale-out network to the decode pool.  Each
+ * role may have its own unit size (DeepSeek: prefill units of 4 nodes, decode units of 18); a
+ * prefill unit's rate counts every pipeline stage and attention rank busy with its own chunk. */
 #include "perf.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Guess: NCCL small-message all-reduce latency on NVLink is of order 5-10 microseconds. */
-#define IC_ALLREDUCE_LATENCY_S 6e-6
 /* Fallback when the catalog has no scale-up figure: PCIe 4.0 x16, 64 GB/s both directions. */
 #define IC_PCIE4_BIDIR_GBPS 64.0
+/* Elementwise passes per token per layer (RMSNorm twice, two residual adds, rotary embedding,
+ * KV-cache write: about 8 reads or writes of the hidden vector; the gated activation reads two
+ * intermediate vectors and writes one: 3).  A count of passes, not a fit; fused kernels do
+ * fewer. */
+#define IC_ELEM_HIDDEN_PASSES 8.0
+#define IC_ELEM_INTER_PASSES  3.0
+/* Share of the shorter of (all-to-all, compute) that two-micro-batch overlap hides: the
+ * communication kernels take SMs from the compute, so the overlap is partial.  Set by the
+ * calibrate row sglang-tbo-prefill-gain (SGLang: two-batch overlap +27-35% in prefill; 1.31 on
+ * DeepSeek-V3 prefill at EP32 on H800 with 0.5). */
+#define IC_TBO_OVERLAP 0.5
+
+/* ---- software profiles -----------------------------------------------------------------------
+ *
+ * Each figure names the row of tests/perf/measurements.json ('calibrate' rows only) or the
+ * kernel benchmark it comes from; GUESS marks the rest.  The check rows never set a figure.
+ *
+ * nvidia-trtllm-2025 (TensorRT-LLM as in NIM 1.8 and MLPerf v5.0):
+ *   gemm FP8 0.62: nim-h100-tp2-c1-ttft (406.8 ms for a 5,000-token prompt on TP2: 0.60) and
+ *     mlperf-v5.0-h100-offline (31,307 tok/s: 0.64 with the other terms here), their mean.
+ *   gemm BF16 0.70: cuBLAS BF16 GEMM on H100 reaches ~700 of 989 TFLOP/s at large shapes
+ *     (NVIDIA Hopper tuning guide / SemiAnalysis GEMM benchmarks, Dec 2024); FP4 0.5 GUESS.
+ *   attention prefill 0.60: FlashAttention-3 (Shah et al. 2024, arXiv:2407.08608) forward BF16
+ *     on H100, 500-660 TFLOP/s causal at 2k-16k heads of 128: 0.5-0.67 of peak.
+ *   memory 0.85: GUESS inside the kernel benchmarks (HBM3 stream copies reach ~0.9 of the
+ *     datasheet; decode GEMVs less).  attention decode 0.80: GUESS (paged KV reads).
+ *   overhead 3.3 ms per step as 40 us per layer plus 0.1 ms: nim-h100-tp2-c1-itl (18.58 ms,
+ *     client-measured, so streaming is inside it), with memory 0.85.
+ *   all-reduce latency 8 us: NCCL/TensorRT-LLM one-shot all-reduce of small messages on NVLink
+ *     (nccl-tests, 5-10 us); scale-up 0.80 of the link (nccl-tests all_reduce busbw ~360 of
+ *     450 GB/s on H100); scale-out 0.90 (DeepEP README: 43-47 GB/s over 400 Gb/s RDMA).
+ *   admission: reserve prompt + output (TensorRT-LLM's GUARANTEED_NO_EVICT default).
+ * nvidia-vllm-2025 (vLLM 0.6-0.9): as TensorRT-LLM for kernels (vLLM uses cuBLAS, CUTLASS and
+ *   FlashAttention); overhead 78 us per layer: vllm-h200-8b-tp1-b8 (6.5 ms per token for
+ *   Llama-3.1-8B, 32 layers, 3.9 ms of it weights at 0.85); on-demand paged admission.
+ * nvidia-sglang-2025 (SGLang with DeepEP and DeepGEMM, DeepSeek's own stack): kernels as
+ *   TensorRT-LLM; overhead as vLLM's (GUESS: the same Python scheduler design); a2a latency
+ *   20 us (DeepEP low-latency kernels: 77-194 us for 128 tokens, of which a fixed part).
+ * amd-rocm-2025 (ROCm 6.x, vLLM/SGLang on MI300X/MI325X): gemm FP8 0.50 and BF16 0.55:
+ *   SemiAnalysis "MI300X vs H100 vs H200" GEMM benchmarks (Dec 2024: FP8 ~1.3 of 2.6 PFLOP/s,
+ *   BF16 ~0.7 of 1.3); memory 0.80: Chips and Cheese MI300X microbenchmarks (~4.3 of 5.3 TB/s);
+ *   attention prefill 0.45 and overheads: GUESS (no calibrate row yet).
+ * huawei-cann-2025 (CANN 8 on Ascend 910B/910C): gemm INT8 and BF16 and prefill attention 0.575
+ *   set, as one figure, by cm384-910c-prefill
+ *   (6,688 tok/s per 910C prefilling DeepSeek-R1 at INT8); the rest GUESS.
+ * generic-guess: other vendors; every figure a GUESS below the NVIDIA ones. */
+static const struct ic_sw_profile profiles[] = {
+    {"nvidia-trtllm-2025",
+     {0.70, 0.72, 0.72, 0.50},
+     0.60,
+     0.80,
+     0.85,
+     1.0e-4,
+     4.0e-5,
+     8e-6,
+     2.0e-5,
+     0.80,
+     0.90,
+     1,
+     "nim-h100-tp2-c1-ttft, nim-h100-tp2-c1-itl, mlperf-v5.0-h100-offline; FlashAttention-3"},
+    {"nvidia-vllm-2025",
+     {0.70, 0.72, 0.72, 0.50},
+     0.60,
+     0.80,
+     0.85,
+     0.0,
+     7.8e-5,
+     8e-6,
+     2.0e-5,
+     0.80,
+     0.90,
+     0,
+     "vllm-h200-8b-tp1-b8; kernels as nvidia-trtllm-2025"},
+    {"nvidia-sglang-2025",
+     {0.70, 0.72, 0.72, 0.50},
+     0.60,
+     0.80,
+     0.85,
+     0.0,
+     7.8e-5,
+     8e-6,
+     2.0e-5,
+     0.80,
+     0.90,
+     0,
+     "kernels as nvidia-trtllm-2025, overhead as nvidia-vllm-2025; DeepEP"},
+    {"amd-rocm-2025",
+     {0.55, 0.50, 0.50, 0.40},
+     0.45,
+     0.70,
+     0.80,
+     1.0e-4,
+     6.0e-5,
+     1.2e-5,
+     3.0e-5,
+     0.70,
+     0.80,
+     0,
+     "SemiAnalysis GEMM benchmarks (Dec 2024); Chips and Cheese; rest GUESS"},
+    {"huawei-cann-2025",
+     {0.575, 0.45, 0.575, 0.45},
+     0.575,
+     0.65,
+     0.75,
+     1.0e-4,
+     6.0e-5,
+     1.5e-5,
+     3.0e-5,
+     0.70,
+     0.80,
+     0,
+     "cm384-910c-prefill (GEMM); rest GUESS"},
+    {"generic-guess",
+     {0.35, 0.35, 0.35, 0.35},
+     0.30,
+     0.55,
+     0.60,
+     2.0e-4,
+     8.0e-5,
+     2.0e-5,
+     4.0e-5,
+     0.60,
+     0.70,
+     0,
+     "GUESS"},
+};
+
+int ic_sw_profile_count(void) {
+    return (int)(sizeof profiles / sizeof profiles[0]);
+}
+const struct ic_sw_profile *ic_sw_profile_at(int i) {
+    return i >= 0 && i < ic_sw_profile_count() ? &profiles[i] : NULL;
+}
+const struct ic_sw_profile *ic_sw_profile_find(const char *name) {
+    for (int i = 0; i < ic_sw_profile_count(); i++)
+        if (strcmp(profiles[i].name, name) == 0) return &profiles[i];
+    return NULL;
+}
+const struct ic_sw_profile *ic_sw_profile_default(const struct ic_accelerator *a) {
+    if (strncmp(a->vendor, "NVIDIA", 6) == 0) return &profiles[0];
+    if (strncmp(a->vendor, "AMD", 3) == 0) return &profiles[3];
+    if (strncmp(a->vendor, "Huawei", 6) == 0) return &profiles[4];
+    return &profiles[5];
+}
 
 double ic_precision_bytes(int precision) {
     switch (precision) {
@@ -83,31 +238,42 @@ double ic_peak_flops(const struct ic_accelerator *a, int precision) {
     return isfinite(t) && t > 0 ? t * 1e12 : NAN;
 }
 
-/* Default efficiencies by vendor family: GUESSES.  Well-tuned NVIDIA serving stacks
- * (TensorRT-LLM, vLLM, SGLang) reach about half of dense peak in prefill and 60-80% of HBM
- * bandwidth in decode; AMD's ROCm stack and Huawei's CANN are younger, and the other domestic
- * stacks younger still, so their defaults are lower.  Calibrate per deployment: the efficiencies
- * are scenario parameters (/serving/prefill_mfu, /serving/decode_mbu). */
 void ic_vendor_efficiency(const struct ic_accelerator *a, double *mfu, double *mbu) {
-    if (strncmp(a->vendor, "NVIDIA", 6) == 0) {
-        *mfu = 0.55;
-        *mbu = 0.70;
-    } else if (strncmp(a->vendor, "AMD", 3) == 0) {
-        *mfu = 0.45;
-        *mbu = 0.60;
-    } else if (strncmp(a->vendor, "Huawei", 6) == 0) {
-        *mfu = 0.40;
-        *mbu = 0.55;
-    } else {
-        *mfu = 0.30;
-        *mbu = 0.45;
-    }
+    const struct ic_sw_profile *s = ic_sw_profile_default(a);
+    *mfu =
+        isnan(ic_peak_flops(a, IC_PREC_FP8)) ? s->gemm_eff[IC_PREC_BF16] : s->gemm_eff[IC_PREC_FP8];
+    *mbu = s->mem_eff;
 }
+
+void ic_perf_params_defaults(struct ic_perf_params *p, const struct ic_accelerator *a) {
+    memset(p, 0, sizeof *p);
+    p->tp = p->pp = p->ep = 1;
+    p->per_node = 8;
+    p->scaleout_gbps = 50;
+    p->memory_utilization = 0.9;
+    p->step_overhead_s = -1;
+    p->tpot_slo_s = 0.05;
+    p->max_batch = 256;
+    p->max_batched_tokens = 8192;
+    p->sw = *ic_sw_profile_default(a);
+    p->attn_precision = IC_PREC_BF16;
+    p->attention_dp = 1;
+    p->eplb = 1;
+    p->overlap = -1;
+    p->admission = IC_ADMIT_PROFILE;
+    p->kv_fraction = 1.0;
+    /* GUESS: activations and workspace of a serving process, beside weights and KV. */
+    p->reserve_gb = 2.0;
+    /* GUESS: the step a TPOT percentile sees carries one more prompt chunk of this size. */
+    p->tail_chunk = 256;
+}
+
+static double weight_bytes(const struct ic_llm *m, int precision);
 
 void ic_perf_fit(const struct ic_llm *m, const struct ic_accelerator *a, int weight_precision,
                  double memory_utilization, double kv_reserve_fraction, long tp_given,
                  long pp_given, long per_node, struct ic_fit *out) {
-    double w = m->total_params_b * 1e9 * ic_precision_bytes(weight_precision);
+    double w = weight_bytes(m, weight_precision);
     double per = a->hbm_gb * 1e9 * memory_utilization;
     if (per_node < 1) per_node = 8;
     out->weight_bytes = w;
@@ -145,21 +311,38 @@ void ic_perf_fit(const struct ic_llm *m, const struct ic_accelerator *a, int wei
                  m->key, w / 1e9, a->key);
 }
 
-/* Parameters (in units of 1e9) that every token reads regardless of routing, and the routed
- * experts' total.  Derived from total, active, E and k alone: active = fixed + routed k/E and
- * total = fixed + routed. */
+/* Embedding and LM-head parameters (1e9): vocab x hidden each, one table when tied.  Real
+ * checkpoints keep them in BF16 even when the body is quantised. */
+static double embed_b(const struct ic_llm *m) {
+    if (!(m->vocab_size > 0) || !(m->hidden_size > 0)) return 0;
+    return 2.0 * m->vocab_size * m->hidden_size / 1e9;
+}
+
+/* Body parameters (1e9, embeddings excluded) that every token reads regardless of routing, and
+ * the routed experts' total.  Derived from total, active, E and k alone: active = fixed +
+ * routed k/E and total = fixed + routed. */
 static void moe_split(const struct ic_llm *m, double *fixed_b, double *routed_b) {
-    double e = m->num_routed_experts, k = m->experts_per_token;
-    if (!(e > 1) || !(k > 0) || !(m->active_params_b < m->total_params_b)) {
-        *fixed_b = m->total_params_b;
+    double e = m->num_routed_experts, k = m->experts_per_token, emb = embed_b(m);
+    double total = m->total_params_b - emb, active = m->active_params_b - emb;
+    if (!(total > 0)) total = m->total_params_b, active = m->active_params_b, emb = 0;
+    if (!(e > 1) || !(k > 0) || !(active < total)) {
+        *fixed_b = total;
         *routed_b = 0;
         return;
     }
     double f = k / e;
-    double fixed = (m->active_params_b - m->total_params_b * f) / (1.0 - f);
+    double fixed = (active - total * f) / (1.0 - f);
     if (fixed < 0) fixed = 0;
     *fixed_b = fixed;
-    *routed_b = m->total_params_b - fixed;
+    *routed_b = total - fixed;
+}
+
+/* All weights of one copy of the model: the body at the weight precision, embeddings and LM
+ * head at BF16. */
+static double weight_bytes(const struct ic_llm *m, int precision) {
+    double fixed, routed;
+    moe_split(m, &fixed, &routed);
+    return (fixed + routed) * 1e9 * ic_precision_bytes(precision) + embed_b(m) * 2e9;
 }
 
 static int is_mla(const struct ic_llm *m) {
@@ -181,82 +364,276 @@ static double attn_flops(const struct ic_llm *m, int prefill) {
     return 2.0 * m->layers * m->num_attention_heads * (dqk + dv);
 }
 
-/* Per-direction bandwidth of a link among `group` accelerators, bytes/s. */
-static double link_bw(const struct ic_accelerator *a, const struct ic_perf_params *p, long group) {
-    if (group > p->per_node) return p->scaleout_gbps * 1e9;
-    double bidir = isfinite(a->scaleup_bw_gbps) ? a->scaleup_bw_gbps : IC_PCIE4_BIDIR_GBPS;
-    return bidir * 0.5e9;
+/* The efficiencies in force: the profile, or the old pair where a profile is absent, with the
+ * pair overriding the profile where it is set. */
+struct eff {
+    double gemm, gemm_bf16, attn_p, attn_d, mem, ovh_step, ovh_layer, ar_lat, a2a_lat, up, out;
+};
+static void effs(const struct ic_perf_params *p, struct eff *e) {
+    const struct ic_sw_profile *s = &p->sw;
+    if (s->name) {
+        e->gemm = s->gemm_eff[p->weight_precision];
+        e->gemm_bf16 = s->gemm_eff[IC_PREC_BF16];
+        e->attn_p = s->attn_prefill_eff;
+        e->attn_d = s->attn_decode_eff;
+        e->mem = s->mem_eff;
+        e->ovh_step = s->step_overhead_s;
+        e->ovh_layer = s->layer_overhead_s;
+        e->ar_lat = s->allreduce_latency_s;
+        e->a2a_lat = s->a2a_latency_s;
+        e->up = s->scaleup_eff;
+        e->out = s->scaleout_eff;
+    } else {
+        /* No profile: the old model's figures (6 us collectives, full link rates). */
+        e->gemm = e->gemm_bf16 = e->attn_p = p->prefill_mfu;
+        e->attn_d = e->mem = p->decode_mbu;
+        e->ovh_step = e->ovh_layer = 0;
+        e->ar_lat = e->a2a_lat = 6e-6;
+        e->up = e->out = 1.0;
+    }
+    if (p->prefill_mfu > 0) e->gemm = e->gemm_bf16 = e->attn_p = p->prefill_mfu;
+    if (p->decode_mbu > 0) e->attn_d = e->mem = p->decode_mbu;
+    if (p->step_overhead_s >= 0 && (p->step_overhead_s > 0 || !s->name)) {
+        e->ovh_step = p->step_overhead_s;
+        e->ovh_layer = 0;
+    }
 }
 
+/* Per-direction bandwidth of a link among `group` accelerators, bytes/s. */
+static double link_bw(const struct ic_accelerator *a, const struct ic_perf_params *p, long group,
+                      const struct eff *e) {
+    if (group > p->per_node) return p->scaleout_gbps * 1e9 * e->out;
+    double bidir = isfinite(a->scaleup_bw_gbps) ? a->scaleup_bw_gbps : IC_PCIE4_BIDIR_GBPS;
+    return bidir * 0.5e9 * e->up;
+}
+
+static double dmax(double x, double y) {
+    return x > y ? x : y;
+}
+static long lmax1(long x) {
+    return x > 1 ? x : 1;
+}
+
+/* The attention kernels' precision: FP8 only where asked and the chip has it. */
+static int attn_prec(const struct ic_accelerator *a, const struct ic_perf_params *p) {
+    return p->attn_precision != IC_PREC_BF16 && !isnan(ic_peak_flops(a, p->attn_precision))
+               ? p->attn_precision
+               : IC_PREC_BF16;
+}
+
+/* Mean accepted tokens per step per sequence with n draft tokens each accepted with rate r
+ * (a draft counts only if all before it were accepted): 1 + r + r^2 + ... + r^n. */
+static double mtp_tokens(const struct ic_llm *m, const struct ic_perf_params *p) {
+    if (p->mtp <= 0) return 1.0;
+    /* DeepSeek-V3 technical report (arXiv:2412.19437, 5.4.3): the second token is accepted
+     * 85-90% of the time; other models: GUESS 0.7. */
+    double r = p->mtp_accept > 0 ? p->mtp_accept : (is_mla(m) ? 0.85 : 0.7);
+    double t = 1, x = 1;
+    for (long i = 0; i < p->mtp; i++) t += (x *= r);
+    return t;
+}
+
+/* Expert-load imbalance: the hottest accelerator's expert work over the mean.  The SGLang
+ * large-EP rows (sglang-eplb-*, sglang-ideal-balance-prefill: calibrate) give it: with EPLB the
+ * measured prefill is 1.0288 below ideal balance; without a balancer, prefill 1.49 and decode
+ * 2.54 times slower than with one.  Read as the hottest rank's factor (every rank waits for it
+ * at each dispatch and combine): 1.029 with EPLB; without one, the factors that give the
+ * measured gains through the whole step (on deepseek-profile-prefill-ep32's and
+ * sglang-h100-decode-9nodes' configurations): 1.65 in prefill, 3.13 in decode. */
+static double imbalance(const struct ic_perf_params *p, int decode) {
+    if (p->imbalance > 0) return p->imbalance;
+    if (p->ep <= 1) return 1.0;
+    if (p->eplb) return 1.0288;
+    return decode ? 3.13 : 1.65;
+}
+
+double ic_perf_step_ops(const struct ic_llm *m, const struct ic_accelerator *a,
+                        const struct ic_perf_params *p, double b, double ctx, double pf,
+                        double pctx, double ops[8]) {
+    struct eff e;
+    effs(p, &e);
+    const long tpl = lmax1(p->tp), ppl = lmax1(p->pp), dpl = lmax1(p->attention_dp);
+    const double tp = (double)tpl, pp = (double)ppl, dp = (double)dpl;
+    const long ep = lmax1(p->ep);
+    const double wb = ic_precision_bytes(p->weight_precision);
+    const double kvb = m->kv_cache_bytes_per_token_bf16 * ic_precision_bytes(p->kv_precision) / 2;
+    const double bw = a->hbm_bandwidth_tbps * 1e12;
+    const double peak = ic_peak_flops(a, p->weight_precision), peak16 = ic_peak_flops(a, 0);
+    const double peak_attn = ic_peak_flops(a, attn_prec(a, p));
+    const double layers = m->layers / pp;
+    const double draft = p->mtp > 0 ? (double)p->mtp : 0;
+    /* One micro-batch of one attention rank: b sequences each verifying 1 + draft tokens. */
+    const double bm = b / dp / pp, dtok = bm * (1.0 + draft), pm = pf / dp / pp;
+    const double tok = dtok + pm;
+    double fixed_b, routed_b;
+    moe_split(m, &fixed_b, &routed_b);
+    for (int i = 0; i < 8; i++) ops[i] = 0;
+    if (!(tok > 0)) {
+        ops[IC_OP_OVERHEAD] = e.ovh_step + e.ovh_layer * m->layers;
+        return ops[IC_OP_OVERHEAD];
+    }
+    const double moe_layers =
+        routed_b > 0 ? m->layers - (isfinite(m->first_dense_layers) ? m->first_dense_layers : 0)
+                     : 0;
+    /* Dense GEMMs (attention projections, dense MLPs, shared experts, router): their weights
+     * once per step, 2 FLOPs per weight per token, at the weight precision's peak. */
+    double fw = fixed_b * 1e9 / pp / tp;
+    ops[IC_OP_GEMM] = dmax(fw * wb / (bw * e.mem), 2.0 * fw * tok / (peak * e.gemm));
+    /* Routed experts.  Without expert parallelism they are sliced by tensor parallelism and see
+     * this rank's tokens; with it each accelerator holds E/ep of them and serves its share of
+     * every rank's tokens (times the hottest accelerator's imbalance).  An expert's weights are
+     * read once per step if any token reaches it: E (1 - (1 - k/E)^t) of E for t tokens. */
+    if (routed_b > 0) {
+        double E = m->num_routed_experts, k = m->experts_per_token;
+        double shards = ep > 1 ? (double)ep : tp;
+        double gtok = ep > 1 ? tok * dp * tp : tok; /* tokens reaching the expert group */
+        double imb = imbalance(p, pm < dtok);
+        double per_expert = gtok * k / E; /* tokens per expert */
+        double touched = 1.0 - pow(1.0 - k / E, gtok);
+        double rw = routed_b * 1e9 / pp / shards;
+        double mem = rw * touched * wb / (bw * e.mem);
+        double cmp = 2.0 * (routed_b * 1e9 / pp / E) * per_expert * (E / shards) / (peak * e.gemm);
+        ops[IC_OP_EXPERT] = imb * dmax(mem, cmp);
+    }
+    /* LM head: BF16 (not quantised in real checkpoints), for the decode tokens and the last
+     * token of each prompt in the chunk (about one per chunk). */
+    if (m->vocab_size > 0 && ppl == 1) {
+        double lw = m->vocab_size * m->hidden_size / tp;
+        double lt = dtok + (pm > 0 ? 1 : 0);
+        ops[IC_OP_LM_HEAD] = dmax(lw * 2.0 / (bw * e.mem), 2.0 * lw * lt / (peak16 * e.gemm_bf16));
+    }
+    /* Decode attention over the KV cache: the cache read at its precision (MLA's latent cache
+     * is read whole by every tensor-parallel rank; GQA/MHA heads split over them), the FLOPs at
+     * the attention precision; each sequence's verify tokens share the read. */
+    if (bm > 0 && ctx > 0) {
+        double kvsplit = is_mla(m) ? 1.0 : (m->num_kv_heads >= tp ? tp : m->num_kv_heads);
+        double mem = bm * ctx * kvb / pp / kvsplit / (bw * e.attn_d);
+        double cmp = attn_flops(m, 0) / pp / tp * dtok * ctx / (peak_attn * e.attn_p);
+        ops[IC_OP_ATTN_DECODE] = dmax(mem, cmp);
+    }
+    /* Prefill attention: compute at the attention kernel's precision (BF16 unless FP8 attention
+     * is asked), not the FP8/FP4 GEMM peak; the prefix KV read once per chunk. */
+    if (pm > 0) {
+        double cmp = attn_flops(m, 1) / pp / tp * pm * pctx / (peak_attn * e.attn_p);
+        double mem = pctx * kvb / pp / (bw * e.attn_d);
+        ops[IC_OP_ATTN_PREFILL] = dmax(mem, cmp);
+    }
+    /* Elementwise passes (norms, residuals, rotary, activation) over the activations, BF16. */
+    {
+        double inter = m->intermediate_size > 0 ? m->intermediate_size : 4 * m->hidden_size;
+        double dense_layers = m->layers - moe_layers;
+        double moe_inter =
+            moe_layers > 0
+                ? (m->moe_intermediate_size > 0 ? m->moe_intermediate_size : inter) *
+                      (m->experts_per_token + (m->shared_experts > 0 ? m->shared_experts : 0))
+                : 0;
+        double per_tok =
+            IC_ELEM_HIDDEN_PASSES * m->hidden_size * m->layers +
+            IC_ELEM_INTER_PASSES / tp * (inter * dense_layers + moe_inter * moe_layers);
+        ops[IC_OP_ELEMENTWISE] = tok * per_tok / pp * 2.0 / (bw * e.mem);
+    }
+    /* Communication.  Tensor parallelism: two all-reduces per layer of the micro-batch's BF16
+     * activations; a ring moves 2 (tp - 1)/tp of them, plus a latency per collective. */
+    double act = tok * m->hidden_size * 2.0, comm = 0, a2a = 0;
+    if (tpl > 1)
+        comm += 2.0 * layers * (act * 2.0 * (tp - 1.0) / tp / link_bw(a, p, tpl, &e) + e.ar_lat);
+    /* Expert parallelism: dispatch (FP8 when the weights are 8-bit or less, else BF16) and
+     * combine (BF16) per MoE layer.  Beyond a node, a token crosses the network once per remote
+     * node it needs when the kernel forwards within nodes (DeepEP normal mode, prefill), and
+     * once per remote expert otherwise (low-latency mode, decode); node-limited routing caps
+     * the nodes.  Scale-up and network run side by side: the slower sets the time. */
+    if (ep > 1 && routed_b > 0) {
+        double k = m->experts_per_token, disp = wb <= 1.0 ? 1.0 : 2.0, per = disp + 2.0;
+        double ml = moe_layers / pp, nodes = (double)ep / (double)p->per_node;
+        double imb = imbalance(p, pm < dtok);
+        double up = 0, out = 0;
+        if (ep <= p->per_node) {
+            up = tok * k * (ep - 1.0) / ep * m->hidden_size * per;
+        } else {
+            double remote;
+            if (pm >= dtok) {
+                double lim = p->node_limit > 0 ? (double)p->node_limit : nodes;
+                double d = nodes * (1.0 - pow(1.0 - 1.0 / nodes, k));
+                if (d > lim) d = lim;
+                remote = d * (nodes - 1.0) / nodes;
+            } else {
+                remote = k * (nodes - 1.0) / nodes;
+            }
+            out = tok * remote * m->hidden_size * per;
+            up = tok * k / nodes * m->hidden_size * per;
+        }
+        double t_up = up / link_bw(a, p, 2, &e);
+        double t_out = out > 0 ? out / (p->scaleout_gbps * 1e9 * e.out) : 0;
+        a2a = ml * (imb * dmax(t_up, t_out) + 2.0 * e.a2a_lat);
+    }
+    /* Two micro-batches (DeepSeek, SGLang two-batch overlap) hide the all-to-alls behind the
+     * other micro-batch's compute: the step is the larger of the two, not their sum. */
+    int overlap = p->overlap >= 0 ? p->overlap : (dpl > 1 && ep > 1);
+    double compute_ops = 0;
+    for (int i = 0; i < IC_OP_COMM; i++) compute_ops += ops[i];
+    if (overlap && a2a > 0)
+        ops[IC_OP_COMM] = comm + (a2a > compute_ops ? a2a - compute_ops : 0) +
+                          (1.0 - IC_TBO_OVERLAP) * (a2a < compute_ops ? a2a : compute_ops);
+    else
+        ops[IC_OP_COMM] = comm + a2a;
+    /* Pipeline: pp micro-batches pass every stage once per step, plus the hops. */
+    double stage = compute_ops + ops[IC_OP_COMM];
+    double hop = ppl > 1 ? (pp - 1.0) * (act / link_bw(a, p, tpl * ppl, &e) + e.ar_lat) : 0.0;
+    for (int i = 0; i <= IC_OP_COMM; i++) ops[i] *= pp;
+    ops[IC_OP_COMM] += hop;
+    ops[IC_OP_OVERHEAD] = e.ovh_step + e.ovh_layer * m->layers * (1.0 + draft / m->layers);
+    return pp * stage + hop + ops[IC_OP_OVERHEAD];
+}
+
+/* The step.  mem_s and cmp_s (may be NULL) both receive the operators' part of it (the step
+ * less communication and overhead): each operator is already the larger of its own memory and
+ * compute times, so callers that take max(mem, cmp) + the rest get the step back exactly. */
 double ic_perf_step(const struct ic_llm *m, const struct ic_accelerator *a,
                     const struct ic_perf_params *p, double b, double ctx, double pf, double pctx,
                     double *mem_out, double *cmp_out) {
-    const double tp = (double)p->tp, pp = (double)p->pp;
-    const double wb = ic_precision_bytes(p->weight_precision);
-    const double kvb = m->kv_cache_bytes_per_token_bf16 * ic_precision_bytes(p->kv_precision) / 2;
-    const double bm = b / pp, pm = pf / pp, tok = bm + pm; /* one micro-batch */
-    double fixed_b, routed_b;
-    moe_split(m, &fixed_b, &routed_b);
-    double touched = 1.0;
-    if (routed_b > 0 && tok > 0)
-        touched = 1.0 - pow(1.0 - m->experts_per_token / m->num_routed_experts, tok);
-    double weights = (fixed_b + routed_b * (tok > 0 ? touched : 0)) * 1e9 * wb / pp;
-    /* Decode reads each running sequence's KV; a prefill chunk reads its prefix's KV once for
-     * all its tokens, which is small beside the weights and is neglected. */
-    double kv = bm * ctx * kvb / pp;
-    double mem = (weights + kv) / (tp * a->hbm_bandwidth_tbps * 1e12 * p->decode_mbu);
-    double flops = (2.0 * m->active_params_b * 1e9 * tok + attn_flops(m, 0) * bm * ctx +
-                    attn_flops(m, 1) * pm * pctx) /
-                   pp;
-    double cmp = flops / (tp * ic_peak_flops(a, p->weight_precision) * p->prefill_mfu);
-    double comm = 0, act = tok * m->hidden_size * 2.0; /* bf16 activations of the micro-batch */
-    if (p->tp > 1)
-        comm += 2.0 * m->layers / pp *
-                (act * 2.0 * (tp - 1.0) / tp / link_bw(a, p, p->tp) + IC_ALLREDUCE_LATENCY_S);
-    if (p->ep > 1 && routed_b > 0) {
-        double moe_layers =
-            m->layers - (isfinite(m->first_dense_layers) ? m->first_dense_layers : 0);
-        double ep = (double)p->ep;
-        comm += moe_layers / pp *
-                (act * m->experts_per_token * 2.0 * (ep - 1.0) / ep / link_bw(a, p, p->ep) +
-                 2.0 * IC_ALLREDUCE_LATENCY_S);
-    }
-    double stage = (mem > cmp ? mem : cmp) + comm;
-    double hop = p->pp > 1
-                     ? (pp - 1.0) * (act / link_bw(a, p, p->tp * p->pp) + IC_ALLREDUCE_LATENCY_S)
-                     : 0.0;
-    if (mem_out) *mem_out = pp * mem;
-    if (cmp_out) *cmp_out = pp * cmp;
-    return pp * stage + hop + p->step_overhead_s;
+    double ops[8];
+    double t = ic_perf_step_ops(m, a, p, b, ctx, pf, pctx, ops);
+    double body = t - ops[IC_OP_COMM] - ops[IC_OP_OVERHEAD];
+    if (mem_out) *mem_out = body;
+    if (cmp_out) *cmp_out = body;
+    return t;
 }
 
+const char *ic_perf_op_name(int op) {
+    static const char *const n[] = {"gemm",         "expert_gemm", "lm_head",       "attn_decode",
+                                    "attn_prefill", "elementwise", "communication", "overhead"};
+    return op >= 0 && op < 8 ? n[op] : "?";
+}
 double ic_perf_step_time(const struct ic_llm *m, const struct ic_accelerator *a,
                          const struct ic_perf_params *p, double batch, double ctx) {
     return ic_perf_step(m, a, p, batch, ctx, 0, 0, NULL, NULL);
 }
 
 /* Latency of pushing one prompt of n uncached tokens (prefix context pctx) through prefill
- * alone, in chunks of the token budget. */
+ * alone, in chunks of the token budget (per attention rank: every rank is taken alike). */
 static double prefill_alone(const struct ic_llm *m, const struct ic_accelerator *a,
                             const struct ic_perf_params *p, double n, double pctx) {
     if (!(n > 0)) return 0;
     double chunks = ceil(n / (double)p->max_batched_tokens);
     double chunk = n / chunks;
     /* A lone request is a single micro-batch: scale by pp so the step sees it whole. */
-    return chunks * ic_perf_step(m, a, p, 0, 0, chunk * (double)p->pp, pctx, NULL, NULL);
+    double scale = (double)lmax1(p->pp) * (double)lmax1(p->attention_dp);
+    return chunks * ic_perf_step(m, a, p, 0, 0, chunk * scale, pctx, NULL, NULL);
 }
 
-/* Largest batch in [1, cap] whose step (with prefill at `ratio` tokens per decode token) meets
- * the objective; the step is increasing in the batch. */
+/* Largest batch in [1, cap] whose TPOT-judged step (prefill at `ratio` tokens per decode
+ * sequence plus the tail chunk) meets the objective; the step is increasing in the batch. */
 static long largest_batch(const struct ic_llm *m, const struct ic_accelerator *a,
                           const struct ic_perf_params *p, long cap, double ctx, double ratio,
-                          double pctx, double slo) {
-    if (ic_perf_step(m, a, p, (double)cap, ctx, ratio * (double)cap, pctx, NULL, NULL) <= slo)
+                          double tail, double pctx, double slo) {
+    if (ic_perf_step(m, a, p, (double)cap, ctx, ratio * (double)cap + tail, pctx, NULL, NULL) <=
+        slo)
         return cap;
     long lo = 1, hi = cap; /* step(lo) <= slo < step(hi) */
     while (hi - lo > 1) {
         long mid = lo + (hi - lo) / 2;
-        if (ic_perf_step(m, a, p, (double)mid, ctx, ratio * (double)mid, pctx, NULL, NULL) <= slo)
+        if (ic_perf_step(m, a, p, (double)mid, ctx, ratio * (double)mid + tail, pctx, NULL, NULL) <=
+            slo)
             lo = mid;
         else
             hi = mid;
@@ -264,25 +641,71 @@ static long largest_batch(const struct ic_llm *m, const struct ic_accelerator *a
     return lo;
 }
 
+/* Prompt tokens per second per accelerator of a unit that only prefills: every attention rank
+ * and pipeline stage busy with a full chunk (a pipeline adds throughput, not only latency). */
+static double prefill_rate_per_accel(const struct ic_llm *m, const struct ic_accelerator *a,
+                                     const struct ic_perf_params *p, double pctx) {
+    double scale = (double)lmax1(p->pp) * (double)lmax1(p->attention_dp);
+    double pf = (double)p->max_batched_tokens * scale;
+    double t = ic_perf_step(m, a, p, 0, 0, pf, pctx, NULL, NULL);
+    double n = scale * (double)lmax1(p->tp);
+    return pf / t / n;
+}
+
+/* The parameters of a disaggregated role's unit of n accelerators: attention data-parallel
+ * over what tensor and pipeline parallelism leave, experts over the unit when they were spread. */
+static struct ic_perf_params unit_params(const struct ic_perf_params *p, long n) {
+    struct ic_perf_params u = *p;
+    if (n <= 0) return u;
+    long group = lmax1(p->tp) * lmax1(p->pp);
+    if (lmax1(p->attention_dp) > 1 || lmax1(p->ep) > 1) {
+        u.attention_dp = n / group > 1 ? n / group : 1;
+        if (lmax1(p->ep) > 1) u.ep = n;
+    }
+    return u;
+}
+
 int ic_perf_replica(const struct ic_llm *m, const struct ic_accelerator *a,
-                    const struct ic_perf_params *p, const struct ic_mix *mix, struct ic_perf *out,
+                    const struct ic_perf_params *p0, const struct ic_mix *mix, struct ic_perf *out,
                     char *why, int whysize) {
     memset(out, 0, sizeof *out);
-    const double n = (double)(p->tp * p->pp);
-    out->accels = p->tp * p->pp;
-    out->tp = p->tp;
-    out->pp = p->pp;
-    out->ep = p->ep;
-    out->weight_bytes = m->total_params_b * 1e9 * ic_precision_bytes(p->weight_precision);
+    struct ic_perf_params pv = *p0;
+    const struct ic_perf_params *p = &pv;
+    if (pv.max_throughput) {
+        pv.tpot_slo_s = INFINITY;
+        pv.ttft_slo_s = 0;
+    }
+    const long dpl = lmax1(p->attention_dp);
+    const double n = (double)(lmax1(p->tp) * lmax1(p->pp) * dpl);
+    out->accels = lmax1(p->tp) * lmax1(p->pp) * dpl;
+    out->tp = lmax1(p->tp);
+    out->pp = lmax1(p->pp);
+    out->ep = lmax1(p->ep);
+    out->attention_dp = dpl;
+    out->weight_bytes = weight_bytes(m, p->weight_precision);
     out->kv_bytes_per_token =
         m->kv_cache_bytes_per_token_bf16 * ic_precision_bytes(p->kv_precision) / 2.0;
-    out->kv_capacity_bytes = n * a->hbm_gb * 1e9 * p->memory_utilization - out->weight_bytes;
+    /* Memory: each attention rank holds the non-routed weights (over its tp x pp); routed
+     * experts are spread over ep accelerators (copied as often as the replica holds ep), or
+     * sliced like the rest without expert parallelism.  The KV cache gets kv_fraction of what
+     * remains after the weights and a runtime reserve per accelerator. */
+    double fixed_b, routed_b;
+    moe_split(m, &fixed_b, &routed_b);
+    double wb = ic_precision_bytes(p->weight_precision);
+    double copies_fixed = (double)dpl;
+    double copies_routed = out->ep > 1 ? n / (double)out->ep : (double)dpl;
+    if (copies_routed < 1) copies_routed = 1;
+    double footprint = copies_fixed * (fixed_b * 1e9 * wb + embed_b(m) * 2e9) +
+                       copies_routed * routed_b * 1e9 * wb;
+    double kvf = p->kv_fraction > 0 ? p->kv_fraction : 1.0;
+    out->kv_capacity_bytes =
+        kvf * (n * a->hbm_gb * 1e9 * p->memory_utilization - footprint - n * p->reserve_gb * 1e9);
 
     /* Mix means.  Decode-time-weighted context: a sequence spends (reasoning + answer) tokens
      * decoding, at mean context in + (reasoning + answer)/2; reasoning tokens stay in the
      * context for the turn.  Prefill tokens attend, on average, to the cached prefix plus half
      * of the uncached part: E[n^2 (1 - h^2)/2] / E[n (1 - h)]. */
-    double wsum = 0, csum = 0, tokens = 0, unc = 0, dec = 0, psum = 0;
+    double wsum = 0, csum = 0, tokens = 0, unc = 0, dec = 0, psum = 0, full = 0;
     for (int c = 0; c < mix->n; c++) {
         double d = mix->out_mean[c] + mix->reason_mean[c], h = mix->cache_hit[c];
         wsum += mix->share[c] * d;
@@ -291,6 +714,7 @@ int ic_perf_replica(const struct ic_llm *m, const struct ic_accelerator *a,
         unc += mix->share[c] * mix->in_mean[c] * (1.0 - h);
         dec += mix->share[c] * d;
         psum += mix->share[c] * mix->in_sq_mean[c] * (1.0 - h * h) * 0.5;
+        full += mix->share[c] * d * (mix->in_mean[c] + d);
     }
     const double ctx = wsum > 0 ? csum / wsum : 1.0;
     const double pctx = unc > 0 ? psum / unc : 0.0;
@@ -299,73 +723,127 @@ int ic_perf_replica(const struct ic_llm *m, const struct ic_accelerator *a,
     out->tokens_per_request = tokens;
     out->dec_tokens = dec;
     out->unc_tokens = unc;
+    out->imbalance = imbalance(p, 1);
+    const double tps = mtp_tokens(m, p);
+    out->tokens_per_step_seq = tps;
 
-    double bmem = floor(out->kv_capacity_bytes / (ctx * out->kv_bytes_per_token));
+    /* Admission: on demand (vLLM's paged cache) holds each sequence's current context, ctx on
+     * average; reserving (TensorRT-LLM's default) holds prompt + whole output from the start. */
+    int reserve = p->admission == IC_ADMIT_RESERVE ||
+                  (p->admission == IC_ADMIT_PROFILE && p->sw.name && p->sw.admission_reserve);
+    double seq_tokens = reserve && wsum > 0 ? full / wsum : ctx;
+    double bmem = floor(out->kv_capacity_bytes / (seq_tokens * out->kv_bytes_per_token));
     if (!(bmem >= 1)) {
         snprintf(why, (size_t)whysize,
                  "the KV cache (%.1f GB left after %.1f GB of weights on %ld x %s) holds no "
                  "sequence of the mean context %.0f tokens (%.2f GB)",
-                 out->kv_capacity_bytes / 1e9, out->weight_bytes / 1e9, out->accels, a->key, ctx,
-                 ctx * out->kv_bytes_per_token / 1e9);
+                 out->kv_capacity_bytes / 1e9, footprint / 1e9, out->accels, a->key, seq_tokens,
+                 seq_tokens * out->kv_bytes_per_token / 1e9);
         return -1;
     }
     out->batch_memory = (long)fmin(bmem, 1e12);
-    const double ratio = p->disaggregated ? 0.0 : unc / dec;
-    /* Caps: memory, sequences, and tokens per step ((b + p)/pp per micro-batch). */
+    /* Prompt tokens per decode sequence per step that keep pace with the decoding. */
+    const double ratio = p->disaggregated ? 0.0 : unc * tps / dec;
+    /* Caps: memory, sequences, and tokens per step ((b + p)/pp per micro-batch); the
+     * scheduler's caps hold per attention rank. */
     double cap = bmem;
     out->limit = IC_LIMIT_MEMORY;
-    if ((double)p->max_batch < cap) {
-        cap = (double)p->max_batch;
+    if ((double)p->max_batch * (double)dpl < cap) {
+        cap = (double)p->max_batch * (double)dpl;
         out->limit = IC_LIMIT_MAX_BATCH;
     }
-    double budget_cap = floor((double)p->max_batched_tokens * (double)p->pp / (1.0 + ratio));
+    double budget_cap = floor((double)p->max_batched_tokens * (double)lmax1(p->pp) * (double)dpl /
+                              (1.0 + (p->mtp > 0 ? (double)p->mtp : 0) + ratio));
     if (budget_cap < cap) {
         cap = budget_cap;
         out->limit = IC_LIMIT_TOKEN_BUDGET;
     }
     if (cap < 1) cap = 1;
+    /* The TPOT objective is judged at the tail: the step that also carries a prefill chunk
+     * (tail_chunk tokens beyond the mean, per attention rank), and per accepted token. */
+    double tail = p->disaggregated || !(unc > 0) || p->max_throughput
+                      ? 0.0
+                      : fmin(p->tail_chunk, (double)p->max_batched_tokens) * (double)dpl;
+    double slo = p->tpot_slo_s * tps;
     long b;
-    out->step1_s = ic_perf_step(m, a, p, (double)p->pp, ctx, 0, 0, NULL, NULL);
-    if (ic_perf_step(m, a, p, 1, ctx, ratio, pctx, NULL, NULL) > p->tpot_slo_s) {
-        b = 1;
+    out->step1_s = ic_perf_step(m, a, p, (double)(lmax1(p->pp) * dpl), ctx, 0, 0, NULL, NULL) / tps;
+    if (ic_perf_step(m, a, p, (double)dpl, ctx, ratio * (double)dpl + tail, pctx, NULL, NULL) >
+        slo) {
+        b = dpl;
         out->limit = IC_LIMIT_SLO_INFEASIBLE;
     } else {
-        b = largest_batch(m, a, p, (long)cap, ctx, ratio, pctx, p->tpot_slo_s);
+        b = largest_batch(m, a, p, (long)cap, ctx, ratio, tail, pctx, slo);
         if (b < (long)cap) out->limit = IC_LIMIT_SLO;
     }
     out->batch = b;
     out->prefill_per_step = ratio * (double)b;
-    double mem_s, cmp_s;
-    out->step_s =
-        ic_perf_step(m, a, p, (double)b, ctx, out->prefill_per_step, pctx, &mem_s, &cmp_s);
-    out->compute_bound = cmp_s > mem_s;
+    double ops[8];
+    out->step_s = ic_perf_step_ops(m, a, p, (double)b, ctx, out->prefill_per_step, pctx, ops);
+    memcpy(out->step_ops, ops, sizeof ops);
+    {
+        /* Compute-bound: the dense GEMMs' FLOPs take longer than their weight reads. */
+        struct eff e;
+        effs(p, &e);
+        double tok =
+            ((double)b * (1.0 + (p->mtp > 0 ? (double)p->mtp : 0)) + out->prefill_per_step) /
+            (double)dpl / (double)lmax1(p->pp);
+        out->compute_bound = 2.0 * tok / (ic_peak_flops(a, p->weight_precision) * e.gemm) >
+                             wb / (a->hbm_bandwidth_tbps * 1e12 * e.mem);
+    }
     double decode_only = ic_perf_step(m, a, p, (double)b, ctx, 0, 0, NULL, NULL);
     out->prefill_share = out->step_s > 0 ? (out->step_s - decode_only) / out->step_s : 0;
-    out->decode_tokens_per_s = (double)b / out->step_s;
+    out->decode_tokens_per_s = (double)b * tps / out->step_s;
+    out->decode_tok_s_per_accel = out->decode_tokens_per_s / n;
 
     double reason = 0;
     for (int c = 0; c < mix->n; c++) reason += mix->share[c] * mix->reason_mean[c];
     double sp; /* service time of one prompt at the full prefill rate: the TTFT queue's */
     if (p->disaggregated) {
-        /* Prefill pool: steps full of prompt tokens; decode pool: decode-only steps. */
-        double tp_pre = prefill_alone(m, a, p, (double)p->max_batched_tokens, pctx);
-        double pre_rate = (double)p->max_batched_tokens / tp_pre; /* prompt tokens/s */
-        double mu_p = pre_rate / fmax(unc, 1e-9), mu_d = out->decode_tokens_per_s / dec;
+        /* Prefill units: steps full of prompt tokens; decode units: decode-only steps.  Each
+         * role has its own unit size (and so attention ranks and expert spread). */
+        struct ic_perf_params pu = unit_params(p, p->prefill_unit);
+        long pn = p->prefill_unit > 0 ? p->prefill_unit : out->accels;
+        long dn = p->decode_unit > 0 ? p->decode_unit : out->accels;
+        double pre_acc = prefill_rate_per_accel(m, a, &pu, pctx); /* prompt tok/s per accel */
+        out->prefill_tok_s_per_accel = pre_acc;
+        out->prefill_accels = pn;
+        out->decode_accels = dn;
+        double dec_acc = out->decode_tok_s_per_accel;
+        if (p->decode_unit > 0 && p->decode_unit != out->accels) {
+            /* The decode unit differs from the replica the batch was found for: the batch per
+             * accelerator stays, the unit's own expert spread and attention ranks apply. */
+            struct ic_perf_params du = unit_params(p, p->decode_unit);
+            double bu = (double)b / n * (double)dn;
+            double st = ic_perf_step(m, a, &du, bu, ctx, 0, 0, NULL, NULL);
+            dec_acc = bu * tps / st / (double)dn;
+            out->decode_tok_s_per_accel = dec_acc;
+        }
+        double mu_p = pre_acc / fmax(unc, 1e-9), mu_d = dec_acc / dec; /* requests/s/accel */
         double f = p->prefill_fraction > 0 ? p->prefill_fraction : mu_d / (mu_p + mu_d);
-        out->requests_per_s_sat = fmin(f * mu_p, (1.0 - f) * mu_d);
-        out->kv_transfer_s = 0;
+        double per_acc = fmin(f * mu_p, (1.0 - f) * mu_d);
+        if (p->prefill_unit > 0 || p->decode_unit > 0) {
+            /* The replica is one unit of each role. */
+            out->accels = pn + dn;
+            out->requests_per_s_sat = fmin((double)pn * mu_p, (double)dn * mu_d);
+        } else {
+            out->requests_per_s_sat = per_acc * n;
+        }
         double in = 0;
         for (int c = 0; c < mix->n; c++) in += mix->share[c] * mix->in_mean[c];
         out->kv_transfer_s = in * out->kv_bytes_per_token / (p->scaleout_gbps * 1e9 * n);
+        double pre_rate = pre_acc * (double)out->accels; /* the replica's prompt tokens/s */
         sp = unc / (f * pre_rate);
+        double dec_rate = dec_acc * (double)out->accels;
         for (int c = 0; c < mix->n; c++) {
             double dc = mix->out_mean[c] + mix->reason_mean[c];
             double uc = mix->in_mean[c] * (1.0 - mix->cache_hit[c]);
-            /* Replica-seconds: prompt tokens at the prefill pool's rate, decode tokens at the
-             * decode pool's; at the balanced split these add up to 1 / throughput. */
-            out->service_s[c] = uc / pre_rate + dc / out->decode_tokens_per_s;
+            /* Replica-seconds: prompt tokens at the prefill rate, decode tokens at the decode
+             * rate; at the balanced split these add up to 1 / throughput. */
+            out->service_s[c] = uc / pre_rate + dc / dec_rate;
         }
     } else {
+        out->prefill_tok_s_per_accel =
+            out->prefill_per_step > 0 ? out->prefill_per_step / out->step_s / n : 0;
         out->requests_per_s_sat = out->decode_tokens_per_s / dec;
         sp = 1.0 / out->requests_per_s_sat;
         /* What each class costs: its cost alone (the replica serving only that class), scaled
@@ -392,13 +870,14 @@ int ic_perf_replica(const struct ic_llm *m, const struct ic_accelerator *a,
         }
         for (int c = 0; c < mix->n; c++) out->service_s[c] = alone[c] * (sum > 0 ? sp / sum : 1);
     }
+    const double tpot = out->step_s / tps;
     double smean = 0, t1 = 0;
     for (int c = 0; c < mix->n; c++) {
         double uc = mix->in_mean[c] * (1.0 - mix->cache_hit[c]);
         double pc = mix->in_mean[c] * mix->cache_hit[c] + 0.5 * uc;
         out->prefill_s[c] = prefill_alone(m, a, p, uc, pc) + out->kv_transfer_s;
-        out->ttft_s[c] = out->step_s + (unc > 0 ? sp * uc / unc : 0) +
-                         mix->reason_mean[c] * out->step_s + out->kv_transfer_s;
+        out->ttft_s[c] = out->step_s + (unc > 0 ? sp * uc / unc : 0) + mix->reason_mean[c] * tpot +
+                         out->kv_transfer_s;
         out->ttft1_c[c] = out->prefill_s[c] + mix->reason_mean[c] * out->step1_s + out->step1_s;
         if (out->ttft1_c[c] > out->ttft_s[c]) out->ttft1_c[c] = out->ttft_s[c];
         smean += mix->share[c] * out->service_s[c];
@@ -410,7 +889,7 @@ int ic_perf_replica(const struct ic_llm *m, const struct ic_accelerator *a,
     /* The TTFT objective: the load at which the mean wait still meets it. */
     out->ttft_rho = 1.0;
     if (p->ttft_slo_s > 0) {
-        double room = p->ttft_slo_s - out->step_s * (1.0 + reason) - out->kv_transfer_s;
+        double room = p->ttft_slo_s - out->step_s - reason * tpot - out->kv_transfer_s;
         double rho = room > 0 ? 1.0 - sp / room : 0.0;
         out->ttft_rho = rho < 0 ? 0 : (rho > 1 ? 1 : rho);
     }

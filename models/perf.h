@@ -22,7 +22,35 @@ double ic_precision_bytes(int precision);
 /* Dense peak of the accelerator at a precision, in FLOP/s; NaN when the catalog has none. */
 double ic_peak_flops(const struct ic_accelerator *a, int precision);
 
-/* Default efficiencies by vendor family (models/perf.c says where they come from). */
+/* A serving-software efficiency profile: what one vendor family's serving stack of one
+ * generation reaches, per operator class.  models/perf.c lists the profiles and the measurement
+ * row or kernel benchmark behind every figure. */
+struct ic_sw_profile {
+    const char *name;           /* e.g. "nvidia-trtllm-2025" */
+    double gemm_eff[4];         /* per enum ic_precision: fraction of the dense peak in GEMMs */
+    double attn_prefill_eff;    /* prefill attention: fraction of the attention precision's peak */
+    double attn_decode_eff;     /* decode attention: fraction of HBM bandwidth reading the KV */
+    double mem_eff;             /* weight and activation streaming: fraction of HBM bandwidth */
+    double step_overhead_s;     /* fixed launch/scheduling time per step */
+    double layer_overhead_s;    /* launch time per layer per step (grows with the layers) */
+    double allreduce_latency_s; /* per collective */
+    double a2a_latency_s;       /* per dispatch or combine */
+    double scaleup_eff;         /* achieved fraction of the scale-up link's per-direction rate */
+    double scaleout_eff;        /* achieved fraction of the network's rate */
+    int admission_reserve;      /* 1: reserve prompt + output per sequence (TensorRT-LLM) */
+    const char *source;         /* where the figures come from */
+};
+
+/* The profile of that name, or NULL. */
+const struct ic_sw_profile *ic_sw_profile_find(const char *name);
+/* The default profile of an accelerator's vendor family. */
+const struct ic_sw_profile *ic_sw_profile_default(const struct ic_accelerator *a);
+/* All profiles, for listings: the count and the i-th. */
+int ic_sw_profile_count(void);
+const struct ic_sw_profile *ic_sw_profile_at(int i);
+
+/* Default efficiencies by vendor family, as the old single pair: the default profile's GEMM
+ * efficiency at FP8 (BF16 where the chip has no FP8) and its weight-streaming efficiency. */
 void ic_vendor_efficiency(const struct ic_accelerator *a, double *prefill_mfu, double *decode_mbu);
 
 /* Does the model fit, and on how many accelerators? */
@@ -52,21 +80,47 @@ struct ic_mix {
     double cache_hit[IC_PERF_MAX_CLASSES];
 };
 
+enum ic_admission { IC_ADMIT_PROFILE, IC_ADMIT_ON_DEMAND, IC_ADMIT_RESERVE };
+
+/* Everything the step and replica equations take.  A field left 0 falls back to a neutral
+ * value (efficiencies to prefill_mfu / decode_mbu, degrees to 1), so a struct zeroed and filled
+ * with the old fields still works; ic_perf_params_defaults fills the new ones. */
 struct ic_perf_params {
     int weight_precision, kv_precision;
     long tp, pp, ep;      /* parallel degrees (ep: experts spread over ep accelerators; 1: none) */
     long per_node;        /* accelerators per node: tp beyond it crosses the scale-out network */
     double scaleout_gbps; /* per-accelerator scale-out (network) bandwidth, GB/s */
     double memory_utilization;
-    double prefill_mfu, decode_mbu;
-    double step_overhead_s;
+    double prefill_mfu, decode_mbu; /* > 0: overrides of the profile (GEMM and prefill attention;
+                                       weight streaming and decode attention) */
+    double step_overhead_s;         /* >= 0: replaces the profile's launch/scheduling overhead */
     double tpot_slo_s;
     double ttft_slo_s;       /* 0: none */
     long max_batch;          /* running sequences */
     long max_batched_tokens; /* tokens per step (decode + prefill chunk) */
     int disaggregated;       /* separate prefill and decode pools */
     double prefill_fraction; /* disaggregated: share of accelerators doing prefill; 0: balanced */
+    /* ---- version 2 (ic_perf_params_defaults) ---- */
+    struct ic_sw_profile sw; /* efficiencies; sw.name NULL: the old MFU/MBU pair alone */
+    int attn_precision;      /* attention kernels' precision (BF16; FP8 where asked and present) */
+    long attention_dp;       /* attention data-parallel ranks per replica (1: none) */
+    int eplb;                /* 1: an expert-parallel load balancer runs (DeepSeek EPLB) */
+    double imbalance;        /* > 0: hottest accelerator's expert load over the mean, forced */
+    int overlap;             /* 1: two micro-batches overlap all-to-alls with compute; -1 auto */
+    long mtp;                /* draft tokens per step (multi-token prediction); 0: none */
+    double mtp_accept;       /* acceptance rate of each draft token; 0: the model's default */
+    int max_throughput;      /* 1: no latency objective (benchmark offline mode) */
+    int admission;           /* enum ic_admission */
+    double kv_fraction;      /* share of free memory (after weights and reserve) for KV; 0: 1 */
+    double reserve_gb;       /* runtime reserve per accelerator (activations, workspace) */
+    double tail_chunk;       /* prefill tokens the TPOT-judged step carries beyond the mean */
+    long prefill_unit;       /* disaggregated: accelerators per prefill unit (0: the replica) */
+    long decode_unit;        /* disaggregated: accelerators per decode unit (0: the replica) */
+    long node_limit;         /* MoE: most nodes a token's experts span (0: no limit) */
 };
+
+/* Fill every field with its default for accelerator a (profile by vendor family). */
+void ic_perf_params_defaults(struct ic_perf_params *p, const struct ic_accelerator *a);
 
 enum ic_batch_limit {
     IC_LIMIT_MEMORY,        /* KV cache full */
@@ -103,7 +157,32 @@ struct ic_perf {
     double tokens_per_s;       /* at capacity, input + reasoning + output */
     double ttft1_s;            /* prefill, reasoning and the first answer token, concurrency 1 */
     double kv_transfer_s;      /* disaggregated: moving the prompt's KV to the decode pool */
+    /* ---- version 2 ---- */
+    long attention_dp;
+    double tokens_per_step_seq;     /* decode tokens per sequence per step (1 + accepted drafts) */
+    double imbalance;               /* expert-load factor used */
+    double prefill_tok_s_per_accel; /* a prefill unit's prompt tokens/s per accelerator */
+    double decode_tok_s_per_accel;  /* a decode unit's output tokens/s per accelerator */
+    long prefill_accels, decode_accels; /* disaggregated: unit sizes */
+    double step_ops[8];                 /* the step's operator times at the operating point, s */
 };
+
+enum ic_perf_op {
+    IC_OP_GEMM,
+    IC_OP_EXPERT,
+    IC_OP_LM_HEAD,
+    IC_OP_ATTN_DECODE,
+    IC_OP_ATTN_PREFILL,
+    IC_OP_ELEMENTWISE,
+    IC_OP_COMM,
+    IC_OP_OVERHEAD
+};
+const char *ic_perf_op_name(int op);
+
+/* The step broken into its operators (enum ic_perf_op), per accelerator. */
+double ic_perf_step_ops(const struct ic_llm *m, const struct ic_accelerator *a,
+                        const struct ic_perf_params *p, double batch, double ctx, double prefill,
+                        double pctx, double ops[8]);
 
 /* Time of one step decoding `batch` sequences at mean context `ctx` while pushing `prefill`
  * prompt tokens at mean prefix context `pctx` through prefill.  Extra outputs (may be NULL):

@@ -39,9 +39,38 @@ static const char *usage_perf =
     "  --ttft-slo-s X         time-to-first-token objective at load (default: none)\n"
     "  --max-batch N          scheduler cap on running sequences (default 256)\n"
     "  --disaggregated        separate prefill and decode pools\n"
+    "  --prefill-unit N       disaggregated: accelerators per prefill unit\n"
+    "  --decode-unit N        disaggregated: accelerators per decode unit\n"
+    "  --attention-dp N       attention data-parallel ranks (MoE served at scale, with --ep)\n"
+    "  --no-eplb              no expert-parallel load balancer (imbalance as measured without)\n"
+    "  --imbalance X          hottest accelerator's expert load over the mean (forced)\n"
+    "  --overlap yes|no       two-micro-batch overlap of all-to-all and compute (default: with\n"
+    "                         attention-dp and ep)\n"
+    "  --node-limit N         MoE: most nodes a token's experts span (DeepSeek-V3: 4)\n"
+    "  --mtp N                draft tokens per step (multi-token prediction)\n"
+    "  --mtp-accept R         acceptance rate of each draft token (default: the model's)\n"
+    "  --max-throughput       no latency objective: batch set by memory and scheduler caps\n"
+    "  --max-batched-tokens N scheduler cap on tokens per step (per attention rank)\n"
+    "  --software PROFILE     serving-software profile (default: the vendor family's):\n"
+    "                         nvidia-trtllm-2025, nvidia-vllm-2025, nvidia-sglang-2025,\n"
+    "                         amd-rocm-2025, huawei-cann-2025, generic-guess\n"
+    "  --admission P          KV admission: reserve (prompt + output) or on-demand\n"
+    "  --kv-fraction F        share of free memory (after weights, reserve) for the KV cache\n"
+    "  --attn-precision P     attention kernels: bf16 (default) or fp8\n"
     "  --set /ptr=VALUE       any other scenario field (e.g. /serving/decode_mbu=0.6)\n"
     "  --json                 one JSON object on stdout\n"
     "  -h, --help             this help\n";
+
+/* Options of the performance model that scenarios do not carry: applied to the replica's
+ * parameters after the scenario is compiled. */
+struct extras {
+    int any;
+    const char *software;
+    long attention_dp, prefill_unit, decode_unit, mtp, node_limit, max_batched_tokens;
+    double mtp_accept, imbalance, kv_fraction, ep;
+    int max_throughput, no_eplb, overlap, admission, attn_precision;
+    double in, out, reason, hit;
+};
 
 static void add_set(cJSON *root, const char *path, cJSON *v) {
     /* path like "serving/tensor_parallel": create the objects on the way. */
@@ -72,9 +101,9 @@ static int number_arg(const char *opt, const char *arg, double *out) {
     return 0;
 }
 
-static void print_text(const struct ic_plan *plan) {
+static void print_text(const struct ic_plan *plan, const struct ic_perf *r,
+                       const struct ic_perf_params *pp) {
     const struct ic_scenario *sc = plan->sc;
-    const struct ic_perf *r = &plan->perf;
     static const char *const prec[] = {"bf16", "fp8", "int8", "fp4"};
     double mfu, mbu;
     ic_vendor_efficiency(&sc->accelerator.value, &mfu, &mbu);
@@ -88,8 +117,26 @@ static void print_text(const struct ic_plan *plan) {
            "%.0f tokens\n",
            r->weight_bytes / 1e9, r->kv_capacity_bytes / 1e9, r->kv_bytes_per_token,
            r->batch_memory, r->decode_context);
-    printf("  efficiency   prefill MFU %.2f, decode MBU %.2f%s\n", pm > 0 ? pm : mfu,
-           bm > 0 ? bm : mbu, pm > 0 || bm > 0 ? "" : " (vendor defaults: guesses)");
+    printf("  software     %s%s: GEMM %.2f of peak, memory %.2f of bandwidth, overhead %.2f ms "
+           "per step\n",
+           pp->sw.name ? pp->sw.name : "none", pm > 0 || bm > 0 ? " (MFU/MBU overridden)" : "",
+           pm > 0 ? pm : pp->sw.gemm_eff[pp->weight_precision], bm > 0 ? bm : pp->sw.mem_eff,
+           1e3 * r->step_ops[IC_OP_OVERHEAD]);
+    (void)mfu;
+    (void)mbu;
+    if (r->attention_dp > 1 || r->ep > 1)
+        printf("  parallel     attention data-parallel %ld, experts over %ld, imbalance %.3f\n",
+               r->attention_dp, r->ep, r->imbalance);
+    if (r->tokens_per_step_seq > 1)
+        printf("  MTP          %.2f tokens per sequence per step\n", r->tokens_per_step_seq);
+    printf("  step ops    ");
+    for (int i = 0; i < 8; i++)
+        printf(" %s %.2f ms%s", ic_perf_op_name(i), 1e3 * r->step_ops[i], i < 7 ? "," : "\n");
+    if (sc->serving.disaggregated)
+        printf("  roles        prefill %.4g prompt tok/s per accelerator (%ld per unit), decode "
+               "%.4g tok/s per accelerator (%ld per unit)\n",
+               r->prefill_tok_s_per_accel, r->prefill_accels, r->decode_tok_s_per_accel,
+               r->decode_accels);
     printf("  alone        TTFT %.3f s, inter-token latency %.1f ms (%.0f tokens/s)\n", r->ttft1_s,
            1e3 * r->step1_s, 1.0 / r->step1_s);
     printf("  saturated    batch %ld (limited by %s), step %.1f ms (%s-bound), prefill %.0f "
@@ -109,9 +156,9 @@ static void print_text(const struct ic_plan *plan) {
     if (r->kv_transfer_s > 0) printf("  KV transfer  %.3f s per request\n", r->kv_transfer_s);
 }
 
-static void print_json(const struct ic_plan *plan) {
+static void print_json(const struct ic_plan *plan, const struct ic_perf *r,
+                       const struct ic_perf_params *pp) {
     const struct ic_scenario *sc = plan->sc;
-    const struct ic_perf *r = &plan->perf;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "model", sc->model.value.key);
     cJSON_AddStringToObject(o, "accelerator", sc->accelerator.value.key);
@@ -136,6 +183,30 @@ static void print_json(const struct ic_plan *plan) {
     cJSON_AddNumberToObject(o, "tokens_per_s", r->tokens_per_s);
     cJSON_AddNumberToObject(o, "ttft_saturated_s", r->ttft_s[0]);
     cJSON_AddNumberToObject(o, "kv_transfer_s", r->kv_transfer_s);
+    cJSON_AddStringToObject(o, "software", pp->sw.name ? pp->sw.name : "none");
+    cJSON_AddNumberToObject(o, "attention_dp", (double)r->attention_dp);
+    cJSON_AddNumberToObject(o, "expert_imbalance", r->imbalance);
+    cJSON_AddNumberToObject(o, "tokens_per_step_per_sequence", r->tokens_per_step_seq);
+    cJSON_AddNumberToObject(o, "tpot_s", r->step_s / r->tokens_per_step_seq);
+    cJSON_AddNumberToObject(o, "decode_tokens_per_s_per_accelerator", r->decode_tok_s_per_accel);
+    cJSON_AddNumberToObject(o, "prefill_tokens_per_s_per_accelerator", r->prefill_tok_s_per_accel);
+    cJSON *ops = cJSON_AddObjectToObject(o, "step_ops_s");
+    for (int i = 0; i < 8; i++) cJSON_AddNumberToObject(ops, ic_perf_op_name(i), r->step_ops[i]);
+    if (sc->serving.disaggregated) {
+        cJSON *roles = cJSON_AddObjectToObject(o, "roles");
+        cJSON *pr = cJSON_AddObjectToObject(roles, "prefill");
+        cJSON_AddNumberToObject(pr, "unit_accelerators", (double)r->prefill_accels);
+        cJSON_AddNumberToObject(pr, "input_tokens_per_s_per_accelerator",
+                                r->prefill_tok_s_per_accel);
+        cJSON_AddNumberToObject(pr, "input_tokens_per_s_per_unit",
+                                r->prefill_tok_s_per_accel * (double)r->prefill_accels);
+        cJSON *dr = cJSON_AddObjectToObject(roles, "decode");
+        cJSON_AddNumberToObject(dr, "unit_accelerators", (double)r->decode_accels);
+        cJSON_AddNumberToObject(dr, "output_tokens_per_s_per_accelerator",
+                                r->decode_tok_s_per_accel);
+        cJSON_AddNumberToObject(dr, "output_tokens_per_s_per_unit",
+                                r->decode_tok_s_per_accel * (double)r->decode_accels);
+    }
     char *s = cJSON_PrintUnformatted(o);
     printf("%s\n", s ? s : "{}");
     free(s);
@@ -158,6 +229,21 @@ int ic_cli_perf(int argc, char **argv) {
                                              {"ttft-slo-s", required_argument, 0, 'F'},
                                              {"max-batch", required_argument, 0, 'B'},
                                              {"disaggregated", no_argument, 0, 'D'},
+                                             {"prefill-unit", required_argument, 0, 1001},
+                                             {"decode-unit", required_argument, 0, 1002},
+                                             {"attention-dp", required_argument, 0, 1003},
+                                             {"no-eplb", no_argument, 0, 1004},
+                                             {"imbalance", required_argument, 0, 1005},
+                                             {"overlap", required_argument, 0, 1006},
+                                             {"node-limit", required_argument, 0, 1007},
+                                             {"mtp", required_argument, 0, 1008},
+                                             {"mtp-accept", required_argument, 0, 1009},
+                                             {"max-throughput", no_argument, 0, 1010},
+                                             {"max-batched-tokens", required_argument, 0, 1011},
+                                             {"software", required_argument, 0, 1012},
+                                             {"admission", required_argument, 0, 1013},
+                                             {"kv-fraction", required_argument, 0, 1014},
+                                             {"attn-precision", required_argument, 0, 1015},
                                              {"set", required_argument, 0, 'S'},
                                              {"json", no_argument, 0, 'J'},
                                              {"help", no_argument, 0, 'h'},
@@ -174,7 +260,11 @@ int ic_cli_perf(int argc, char **argv) {
                            0);
     const char *sets[256];
     int nsets = 0, json = 0, c, rc = 2;
-    double x;
+    double x = 0;
+    struct extras ex = {0};
+    ex.overlap = -1;
+    ex.in = 1000;
+    ex.out = 250;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
@@ -195,6 +285,76 @@ int ic_cli_perf(int argc, char **argv) {
             break;
         case 'S':
             if (nsets < 256) sets[nsets++] = optarg;
+            break;
+        case 1004:
+            ex.no_eplb = ex.any = 1;
+            break;
+        case 1010:
+            ex.max_throughput = ex.any = 1;
+            break;
+        case 1012:
+            if (!ic_sw_profile_find(optarg)) {
+                fprintf(stderr, "infercap perf: --software: no profile \"%s\"\n\n%s", optarg,
+                        usage_perf);
+                cJSON_Delete(root);
+                return 2;
+            }
+            ex.software = optarg;
+            ex.any = 1;
+            break;
+        case 1006:
+        case 1013:
+        case 1015: {
+            const char *ok = c == 1006 ? "yes|no" : c == 1013 ? "reserve|on-demand" : "bf16|fp8";
+            int v = c == 1006   ? (strcmp(optarg, "yes") == 0  ? 1
+                                   : strcmp(optarg, "no") == 0 ? 0
+                                                               : -2)
+                    : c == 1013 ? (strcmp(optarg, "reserve") == 0     ? IC_ADMIT_RESERVE
+                                   : strcmp(optarg, "on-demand") == 0 ? IC_ADMIT_ON_DEMAND
+                                                                      : -2)
+                                : (strcmp(optarg, "bf16") == 0  ? IC_PREC_BF16
+                                   : strcmp(optarg, "fp8") == 0 ? IC_PREC_FP8
+                                                                : -2);
+            if (v == -2) {
+                fprintf(stderr, "infercap perf: %s: got \"%s\", expected %s\n\n%s",
+                        argv[optind - 1], optarg, ok, usage_perf);
+                cJSON_Delete(root);
+                return 2;
+            }
+            if (c == 1006) ex.overlap = v;
+            if (c == 1013) ex.admission = v;
+            if (c == 1015) ex.attn_precision = v;
+            ex.any = 1;
+            break;
+        }
+        case 1001:
+        case 1002:
+        case 1003:
+        case 1005:
+        case 1007:
+        case 1008:
+        case 1009:
+        case 1011:
+        case 1014:
+            if (number_arg(argv[optind - 1], optarg, &x) || x < 0) {
+                if (x < 0)
+                    fprintf(stderr, "infercap perf: %s must not be negative\n", argv[optind - 1]);
+                cJSON_Delete(root);
+                return 2;
+            }
+            ex.any = 1;
+            if (c == 1001) ex.prefill_unit = (long)x;
+            if (c == 1002) ex.decode_unit = (long)x;
+            if (c == 1003) ex.attention_dp = (long)x;
+            if (c == 1005) ex.imbalance = x;
+            if (c == 1007) ex.node_limit = (long)x;
+            if (c == 1008) ex.mtp = (long)x;
+            if (c == 1009) ex.mtp_accept = x;
+            if (c == 1011) {
+                ex.max_batched_tokens = (long)x;
+                add_set(root, "serving/max_batched_tokens", cJSON_CreateNumber(x));
+            }
+            if (c == 1014) ex.kv_fraction = x;
             break;
         case 'J':
             json = 1;
@@ -225,6 +385,14 @@ int ic_cli_perf(int argc, char **argv) {
                                : c == 'F' ? "serving/ttft_slo_s"
                                : c == 'B' ? "serving/max_batch"
                                           : NULL;
+            if (c == 'e') {
+                ex.ep = x; /* set after the options: with --attention-dp it is the model's */
+                break;
+            }
+            if (c == 'i') ex.in = x;
+            if (c == 'o') ex.out = x;
+            if (c == 'r') ex.reason = x;
+            if (c == 'c') ex.hit = x;
             if (path) {
                 add_set(root, path, cJSON_CreateNumber(x));
             } else if (c == 'c') {
@@ -246,6 +414,8 @@ int ic_cli_perf(int argc, char **argv) {
             return 2;
         }
     }
+    if (ex.ep > 0 && ex.attention_dp <= 0)
+        add_set(root, "serving/expert_parallel", cJSON_CreateNumber(ex.ep));
     if (optind != argc || !cJSON_GetObjectItemCaseSensitive(root, "model") ||
         !cJSON_GetObjectItemCaseSensitive(root, "accelerator")) {
         fprintf(stderr, "infercap perf: %s\n\n%s",
@@ -273,12 +443,55 @@ int ic_cli_perf(int argc, char **argv) {
         struct ic_plan plan;
         st = ic_plan_compile(sc, &plan, &err);
         if (st == IC_OK) {
-            if (json)
-                print_json(&plan);
-            else
-                print_text(&plan);
-            ic_plan_free(&plan);
+            struct ic_perf_params pp;
+            struct ic_perf r = plan.perf;
+            char why[400];
+            ic_plan_perf_params(&plan, 0, &pp);
             rc = 0;
+            if (ex.any) {
+                /* The model's own options: re-evaluate the replica with them. */
+                if (ex.software) pp.sw = *ic_sw_profile_find(ex.software);
+                if (ex.attention_dp > 0) {
+                    long tp =
+                        sc->serving.tensor_parallel > 0 ? (long)sc->serving.tensor_parallel : 1;
+                    pp.attention_dp = ex.attention_dp / tp > 0 ? ex.attention_dp / tp : 1;
+                    pp.tp = tp;
+                    pp.pp = 1;
+                    pp.ep = ex.ep > 0 ? (long)ex.ep : 1;
+                }
+                if (ex.no_eplb) pp.eplb = 0;
+                if (ex.imbalance > 0) pp.imbalance = ex.imbalance;
+                if (ex.overlap >= 0) pp.overlap = ex.overlap;
+                if (ex.node_limit > 0) pp.node_limit = ex.node_limit;
+                pp.mtp = ex.mtp;
+                if (ex.mtp_accept > 0) pp.mtp_accept = ex.mtp_accept;
+                pp.max_throughput = ex.max_throughput;
+                if (ex.admission) pp.admission = ex.admission;
+                if (ex.kv_fraction > 0) pp.kv_fraction = ex.kv_fraction;
+                if (ex.attn_precision) pp.attn_precision = ex.attn_precision;
+                pp.prefill_unit = ex.prefill_unit;
+                pp.decode_unit = ex.decode_unit;
+                struct ic_mix mix = {0};
+                mix.n = 1;
+                mix.share[0] = 1;
+                mix.in_mean[0] = ex.in;
+                mix.in_sq_mean[0] = ex.in * ex.in;
+                mix.out_mean[0] = ex.out;
+                mix.reason_mean[0] = ex.reason;
+                mix.cache_hit[0] = ex.hit;
+                if (ic_perf_replica(&sc->model.value, &sc->accelerator.value, &pp, &mix, &r, why,
+                                    sizeof why) != 0) {
+                    fprintf(stderr, "infercap perf: %s\n", why);
+                    rc = 1;
+                }
+            }
+            if (rc == 0) {
+                if (json)
+                    print_json(&plan, &r, &pp);
+                else
+                    print_text(&plan, &r, &pp);
+            }
+            ic_plan_free(&plan);
         } else {
             fprintf(stderr, "infercap perf: %s\n", err.msg);
             rc = ic_status_exit_code(st);

@@ -143,8 +143,9 @@ static void make_mix(const struct ic_plan *plan, const double *vals, struct ic_m
 static void perf_params(const struct ic_plan *plan, const struct ic_pool_plan *pl,
                         double prefill_mfu, double decode_mbu, struct ic_perf_params *pp) {
     const struct ic_scenario *sc = plan->sc;
-    double mfu0, mbu0;
-    ic_vendor_efficiency(pl->accel, &mfu0, &mbu0);
+    /* The software profile of the accelerator's vendor family, then the scenario's fields; the
+     * old MFU/MBU pair and a set step overhead override the profile (models/perf.h). */
+    ic_perf_params_defaults(pp, pl->accel);
     pp->weight_precision = pl->weight_precision;
     pp->kv_precision = pl->kv_precision;
     pp->tp = pl->fit.tp;
@@ -153,9 +154,10 @@ static void perf_params(const struct ic_plan *plan, const struct ic_pool_plan *p
     pp->per_node = (long)sc->serving.accelerators_per_node;
     pp->scaleout_gbps = sc->serving.scaleout_gbps;
     pp->memory_utilization = sc->serving.memory_utilization;
-    pp->prefill_mfu = prefill_mfu > 0 ? prefill_mfu : mfu0;
-    pp->decode_mbu = decode_mbu > 0 ? decode_mbu : mbu0;
-    pp->step_overhead_s = sc->serving.step_overhead_ms / 1000.0;
+    pp->prefill_mfu = prefill_mfu > 0 ? prefill_mfu : 0;
+    pp->decode_mbu = decode_mbu > 0 ? decode_mbu : 0;
+    pp->step_overhead_s =
+        sc->serving.step_overhead_ms >= 0 ? sc->serving.step_overhead_ms / 1000.0 : -1;
     pp->tpot_slo_s = sc->serving.tpot_slo_ms / 1000.0;
     pp->ttft_slo_s = sc->serving.ttft_slo_s;
     pp->max_batch = (long)sc->serving.max_batch;

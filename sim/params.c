@@ -261,15 +261,16 @@ const struct ic_param ic_params[] = {
     NUM("/serving/kv_reserve_fraction", SC(serving.kv_reserve_fraction), 0.3, 0, 0.95, "",
         "when sizing replicas, share of usable memory kept for KV cache (default: guess)"),
     DIST("/serving/prefill_mfu", SC(serving.prefill_mfu), 0, 0, 1, "",
-         "model FLOPs utilisation of the compute-bound work; 0: the vendor family's default "
-         "(NVIDIA 0.55, AMD 0.45, Huawei 0.40, others 0.30: guesses, see models/perf.c)",
+         "GEMM and prefill-attention efficiency (fraction of peak), overriding the software "
+         "profile's per-operator figures; 0: the vendor family's profile (models/perf.c)",
          0),
     DIST("/serving/decode_mbu", SC(serving.decode_mbu), 0, 0, 1, "",
-         "memory-bandwidth utilisation of decode; 0: the vendor family's default (NVIDIA 0.70, "
-         "AMD 0.60, Huawei 0.55, others 0.45: guesses)",
+         "memory-bandwidth efficiency of weight streaming and decode attention, overriding the "
+         "software profile; 0: the vendor family's profile (models/perf.c)",
          0),
-    NUM("/serving/step_overhead_ms", SC(serving.step_overhead_ms), 3, 0, 1000, "ms",
-        "fixed time per step: launches, scheduling (default: guess)"),
+    NUM("/serving/step_overhead_ms", SC(serving.step_overhead_ms), -1, -1, 1000, "ms",
+        "time per step for launches and scheduling; -1: the software profile's, which grows "
+        "with the layers (models/perf.c)"),
     NUM("/serving/tpot_slo_ms", SC(serving.tpot_slo_ms), 50, 1, 1e5, "ms",
         "time-per-output-token objective: the batch is the largest that meets it (default: "
         "guess, 20 tokens/s)"),

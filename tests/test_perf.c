@@ -70,32 +70,50 @@ int main(void) {
     ic_perf_fit(l70, h100, IC_PREC_BF16, 0.9, 0.3, 2, 0, 8, &fit);
     CHECK(fit.ok && fit.tp == 2 && fit.pp == 2);
 
-    /* ---- Llama-3.1-70B on H100 at TP2, FP8 weights (hand calculation) ---- */
+    /* ---- Llama-3.1-70B on H100 at TP2, FP8 weights (hand calculation, no software profile:
+     * the old MFU/MBU pair, 6 us collectives, full link rates, no overhead) ---- */
     struct ic_perf_params p = params(2, 1, IC_PREC_FP8);
     struct ic_mix mix = chat(2000, 400);
     struct ic_perf r;
     CHECK(ic_perf_replica(l70, h100, &p, &mix, &r, why, sizeof why) == 0);
-    CHECK_NEAR(r.weight_bytes, 70.6e9, 1e-12);
+    /* Body at FP8, embeddings and LM head (2 x 128,256 x 8,192) at BF16. */
+    const double emb = 2.0 * 128256 * 8192, body = 70.6e9 - emb;
+    CHECK_NEAR(r.weight_bytes, body + 2 * emb, 1e-12);
     CHECK(r.kv_bytes_per_token == 327680); /* 2 x 80 layers x 8 kv heads x 128 x 2 B */
-    /* KV cache: 2 x 80 GB x 0.9 - 70.6 GB = 73.4 GB over (2000 + 400/2) x 327,680 B. */
-    CHECK(r.batch_memory == (long)floor(73.4e9 / (2200 * 327680.0)));
-    /* Batch-1 inter-token latency bound: the weights over two HBMs at 70% (15.06 ms), plus
-     * the KV of 2,200 tokens, plus 2 x 80 all-reduces of 8,192 x 2 B over half of 900 GB/s. */
-    double mem = (70.6e9 + 2200 * 327680.0) / (2 * 3.35e12 * 0.7);
+    /* KV cache: 2 x 80 GB x 0.9 - weights, no reserve, over (2000 + 400/2) x 327,680 B. */
+    CHECK(r.batch_memory == (long)floor((144e9 - body - 2 * emb) / (2200 * 327680.0)));
+    /* Batch-1 step, operator by operator (each the larger of memory and compute): GEMMs read
+     * half the body per GPU; the BF16 LM head half its table; decode attention the KV of 2,200
+     * tokens over two GPUs (8 KV heads split); elementwise passes over one token; 2 x 80
+     * all-reduces of 8,192 x 2 B over half of 900 GB/s. */
+    const double bw = 3.35e12 * 0.7;
+    double gemm = body / 2 / bw, lmh = emb / 2 * 2 / 2 / bw, att = 2200 * 327680.0 / 2 / bw;
+    double elem = (8.0 * 8192 * 80 + 3.0 / 2 * 28672 * 80) * 2 / bw;
     double comm = 160 * (8192 * 2.0 * 2 * 0.5 / 450e9 + 6e-6);
-    CHECK_NEAR(r.step1_s, mem + comm, 1e-12);
-    CHECK(r.step1_s > 0.015 && r.step1_s < 0.018);
-    /* Prefill of one 2,000-token prompt alone: 2 x 70.6e9 x 2000 + attention 2 x 80 x 64 x
-     * (128 + 128) x 2000 x 1000 FLOPs at 2 x 1978.9 TFLOP/s x 0.55, against the weights read
-     * once (compute wins). */
-    double flops = 2 * 70.6e9 * 2000 + 2.0 * 80 * 64 * 256 * 2000 * 1000;
-    double cmp = flops / (2 * 1978.9e12 * 0.55);
-    double comm_p = 160 * (2000 * 8192 * 2.0 * 2 * 0.5 / 450e9 + 6e-6);
-    CHECK(cmp > 70.6e9 / (2 * 3.35e12 * 0.7));
-    CHECK_NEAR(r.prefill_s[0], cmp + comm_p, 1e-12);
+    CHECK_NEAR(r.step1_s, gemm + lmh + att + elem + comm, 1e-12);
+    double ops[8];
+    ic_perf_step_ops(l70, h100, &p, 1, 2200, 0, 0, ops);
+    CHECK_NEAR(ops[IC_OP_GEMM], gemm, 1e-12);
+    CHECK_NEAR(ops[IC_OP_LM_HEAD], lmh, 1e-12);
+    CHECK_NEAR(ops[IC_OP_ATTN_DECODE], att, 1e-12);
+    CHECK_NEAR(ops[IC_OP_ELEMENTWISE], elem, 1e-12);
+    CHECK_NEAR(ops[IC_OP_COMM], comm, 1e-12);
+    CHECK(ops[IC_OP_OVERHEAD] == 0 && ops[IC_OP_EXPERT] == 0 && ops[IC_OP_ATTN_PREFILL] == 0);
+    /* Prefill of one 2,000-token prompt alone: the GEMMs compute-bound at FP8 (2 x body x 2000
+     * at 2 x 1978.9 TFLOP/s x 0.55); prefill attention at the BF16 peak (not FP8's): 2 x 80 x
+     * 64 x 256 x 2000 x 1000 FLOPs over 2 x 989.4 TFLOP/s x 0.55; the LM head for one token. */
+    double pg = 2 * body / 2 * 2000 / (1978.9e12 * 0.55);
+    double pa = 2.0 * 80 * 64 * 256 / 2 * 2000 * 1000 / (989.4e12 * 0.55);
+    double pe = 2000 * (8.0 * 8192 * 80 + 3.0 / 2 * 28672 * 80) * 2 / bw;
+    double pc = 160 * (2000 * 8192 * 2.0 * 2 * 0.5 / 450e9 + 6e-6);
+    ic_perf_step_ops(l70, h100, &p, 0, 0, 2000, 1000, ops);
+    CHECK_NEAR(ops[IC_OP_GEMM], pg, 1e-12);
+    CHECK_NEAR(ops[IC_OP_ATTN_PREFILL], pa, 1e-12);
+    CHECK_NEAR(ops[IC_OP_ELEMENTWISE], pe, 1e-12);
+    CHECK_NEAR(r.prefill_s[0], pg + pa + pe + lmh + pc, 1e-9);
     CHECK_NEAR(r.decode_context, 2200, 1e-12);
     /* The KV cache binds before the objective: the whole cache runs, within the TPOT. */
-    CHECK(r.batch == r.batch_memory && r.limit == IC_LIMIT_MEMORY && r.step_s <= 0.05);
+    CHECK(r.batch <= r.batch_memory && r.step_s <= 0.05);
     /* With FP8 KV the cache holds more than the objective allows: the TPOT binds, and one more
      * sequence (with its share of prefill) would break it. */
     struct ic_perf_params pk = p;
@@ -112,22 +130,24 @@ int main(void) {
     CHECK(fit.ok && fit.accels == 16 && fit.tp == 8 && fit.pp == 2);
     struct ic_perf_params pd = params(8, 2, IC_PREC_FP8);
     CHECK(ic_perf_replica(dsv3, h100, &pd, &mix, &r, why, sizeof why) == 0);
-    CHECK_NEAR(r.weight_bytes, 671e9, 1e-12);
+    /* 671e9 less the two 129,280 x 7,168 tables at FP8, the tables at BF16. */
+    const double demb = 2.0 * 129280 * 7168;
+    CHECK_NEAR(r.weight_bytes, 671e9 + demb, 1e-12);
     CHECK(r.kv_bytes_per_token == 70272); /* 61 x (512 + 64) x 2 B: MLA's compressed cache */
-    /* KV cache 16 x 72 GB - 671 GB = 481 GB. */
-    CHECK(r.batch_memory == (long)floor(481e9 / (2200 * 70272.0)));
-    /* Batch 1 reads only the active experts: 37e9 B over 8 HBMs (the two stages in turn). */
-    double m1, c1;
-    ic_perf_step(dsv3, h100, &pd, 2, 0, 0, 0, &m1, &c1);
-    CHECK_NEAR(m1, 37e9 / (8 * 3.35e12 * 0.7), 1e-9);
+    /* Batch 1 reads only the active experts of the body: the routed part's k/E share. */
+    double fixed = (37e9 - demb - (671e9 - demb) * 8 / 256) / (1 - 8.0 / 256);
+    double routed = 671e9 - demb - fixed;
+    ic_perf_step_ops(dsv3, h100, &pd, 2, 0, 0, 0, ops);
+    CHECK_NEAR(ops[IC_OP_GEMM], fixed / 8 / (3.35e12 * 0.7), 1e-9);
+    CHECK_NEAR(ops[IC_OP_EXPERT], routed / 2 / 8 * (8.0 / 256) / (3.35e12 * 0.7) * 2, 1e-9);
     /* A large batch touches nearly every expert. */
-    ic_perf_step(dsv3, h100, &pd, 8192, 0, 0, 0, &m1, &c1);
-    CHECK(m1 > 0.99 * 671e9 / (16 * 3.35e12 * 0.7) * 2);
-    /* MLA attention: absorbed decode over 512 + 64 and 512 dims, 128 heads, 61 layers. */
-    double c0, cc;
-    ic_perf_step(dsv3, h100, &pd, 2, 0, 0, 0, NULL, &c0);
-    ic_perf_step(dsv3, h100, &pd, 2, 10000, 0, 0, NULL, &cc);
-    CHECK_NEAR(cc - c0, 10000 * 2.0 * 61 * 128 * (576 + 512) / (8 * 1978.9e12 * 0.55), 1e-9);
+    ic_perf_step_ops(dsv3, h100, &pd, 8192, 0, 0, 0, ops);
+    CHECK(ops[IC_OP_EXPERT] > 0.99 * routed / 16 / (3.35e12 * 0.7) * 2);
+    /* MLA attention: absorbed decode over 512 + 64 and 512 dims, 128 heads, 61 layers, at BF16;
+     * at one token per sequence the latent cache read (10,000 x 70,272 B) outweighs it. */
+    ic_perf_step_ops(dsv3, h100, &pd, 2, 10000, 0, 0, ops);
+    CHECK_NEAR(ops[IC_OP_ATTN_DECODE], 10000 * 70272.0 / (3.35e12 * 0.7), 1e-9);
+    CHECK(ops[IC_OP_ATTN_DECODE] > 10000 * 2.0 * 61 * 128 * (576 + 512) / 8 / (989.4e12 * 0.55));
 
     /* ---- responses ---- */
     /* A tighter TPOT objective gives a smaller batch and less throughput. */
@@ -225,12 +245,118 @@ int main(void) {
     CHECK(ic_perf_replica(l70, h100, &p2, &longp, &none, why, sizeof why) != 0);
     CHECK_STR_CONTAINS(why, "holds no sequence");
 
+    /* ---- version 2: profiles, admission, MTP, MoE at scale, units ---- */
+    /* The profile's per-layer launch overhead: 80 layers x 40 us + 0.1 ms on TensorRT-LLM. */
+    struct ic_perf_params pv;
+    ic_perf_params_defaults(&pv, h100);
+    pv.tp = 2;
+    pv.weight_precision = pv.kv_precision = IC_PREC_FP8;
+    ic_perf_step_ops(l70, h100, &pv, 1, 2200, 0, 0, ops);
+    CHECK_NEAR(ops[IC_OP_OVERHEAD], 1e-4 + 80 * 4e-5, 1e-12);
+    /* Admission: reserving prompt + output holds (2000 + 400) tokens per sequence, on demand
+     * the mean 2,200: the batches are in that ratio. */
+    struct ic_perf ra, ro;
+    pv.admission = IC_ADMIT_RESERVE;
+    CHECK(ic_perf_replica(l70, h100, &pv, &mix, &ra, why, sizeof why) == 0);
+    pv.admission = IC_ADMIT_ON_DEMAND;
+    CHECK(ic_perf_replica(l70, h100, &pv, &mix, &ro, why, sizeof why) == 0);
+    CHECK_NEAR(ra.kv_capacity_bytes, ro.kv_capacity_bytes, 1e-12);
+    CHECK(ra.batch_memory == (long)floor(ra.kv_capacity_bytes / (2400 * 163840.0)));
+    CHECK(ro.batch_memory == (long)floor(ro.kv_capacity_bytes / (2200 * 163840.0)));
+    /* KV budget: 2 x (80 GB x 0.9 - 2 GB reserve) - weights, times the fraction. */
+    CHECK_NEAR(ro.kv_capacity_bytes, 2 * (72e9 - 2e9) - (body + 2 * emb), 1e-12);
+    pv.kv_fraction = 0.5;
+    CHECK(ic_perf_replica(l70, h100, &pv, &mix, &ro, why, sizeof why) == 0);
+    CHECK_NEAR(ro.kv_capacity_bytes, 0.5 * (2 * 70e9 - (body + 2 * emb)), 1e-12);
+    pv.kv_fraction = 1;
+    /* Maximum throughput: no objective binds; the batch is the cap (memory here). */
+    pv.tpot_slo_s = 0.001;
+    pv.max_throughput = 1;
+    CHECK(ic_perf_replica(l70, h100, &pv, &mix, &ro, why, sizeof why) == 0);
+    CHECK(ro.limit == IC_LIMIT_MEMORY && ro.batch == ro.batch_memory);
+    pv.max_throughput = 0;
+    pv.tpot_slo_s = 0.05;
+    /* MTP: one draft token accepted at 0.85 (DeepSeek-V3's default) gives 1.85 tokens per
+     * step; two at 0.6 give 1 + 0.6 + 0.36. */
+    struct ic_perf_params pm = params(8, 2, IC_PREC_FP8);
+    pm.mtp = 1;
+    CHECK(ic_perf_replica(dsv3, h100, &pm, &mix, &r, why, sizeof why) == 0);
+    CHECK_NEAR(r.tokens_per_step_seq, 1.85, 1e-12);
+    CHECK_NEAR(r.decode_tokens_per_s, r.batch * 1.85 / r.step_s, 1e-12);
+    pm.mtp = 2;
+    pm.mtp_accept = 0.6;
+    CHECK(ic_perf_replica(dsv3, h100, &pm, &mix, &r, why, sizeof why) == 0);
+    CHECK_NEAR(r.tokens_per_step_seq, 1.96, 1e-12);
+    /* MoE all-to-all, within a node: DeepSeek-V3 on 8 H800 with attention data-parallel 8 and
+     * experts over 8, 64 decode sequences (8 per rank), no overlap: per MoE layer each rank
+     * sends 8 tokens x 8 experts x 7/8 remote x 7,168 x (1 B FP8 dispatch + 2 B BF16 combine)
+     * over half of 400 GB/s, plus two latencies; 58 MoE layers. */
+    struct ic_perf_params pe2 = params(1, 1, IC_PREC_FP8);
+    pe2.attention_dp = 8;
+    pe2.ep = 8;
+    pe2.overlap = 0;
+    pe2.imbalance = 1;
+    ic_perf_step_ops(dsv3, h800, &pe2, 64, 0, 0, 0, ops);
+    double a2a = 58 * (8.0 * 8 * 7 / 8 * 7168 * 3 / 200e9 + 2 * 6e-6);
+    CHECK_NEAR(ops[IC_OP_COMM], a2a, 1e-12);
+    /* Each accelerator holds 32 experts and serves 64 x 8 / 8 = 64 token-expert pairs. */
+    double touched = 1 - pow(1 - 8.0 / 256, 64);
+    CHECK_NEAR(ops[IC_OP_EXPERT], routed / 8 * touched / (3.35e12 * 0.7), 1e-9);
+    /* Imbalance scales the expert work; overlap hides half of the shorter side. */
+    pe2.imbalance = 1.5;
+    double ops2[8];
+    ic_perf_step_ops(dsv3, h800, &pe2, 64, 0, 0, 0, ops2);
+    CHECK_NEAR(ops2[IC_OP_EXPERT], 1.5 * ops[IC_OP_EXPERT], 1e-12);
+    pe2.imbalance = 1;
+    pe2.overlap = 1;
+    ic_perf_step_ops(dsv3, h800, &pe2, 64, 0, 0, 0, ops2);
+    double body_ops = 0;
+    for (int i = 0; i < IC_OP_COMM; i++) body_ops += ops2[i];
+    CHECK_NEAR(ops2[IC_OP_COMM], a2a > body_ops ? a2a - 0.5 * body_ops : 0.5 * a2a, 1e-12);
+    /* Without a balancer the hottest accelerator carries 3.13x (decode), with EPLB 1.0288.
+     * (Replicas of 16: eight copies of 82 GB of experts would not fit 8 H800s.) */
+    pe2.attention_dp = 16;
+    pe2.ep = 16;
+    pe2.imbalance = 0;
+    pe2.eplb = 1;
+    CHECK(ic_perf_replica(dsv3, h800, &pe2, &mix, &r, why, sizeof why) == 0);
+    CHECK_NEAR(r.imbalance, 1.0288, 1e-12);
+    pe2.eplb = 0;
+    CHECK(ic_perf_replica(dsv3, h800, &pe2, &mix, &r, why, sizeof why) == 0);
+    CHECK_NEAR(r.imbalance, 3.13, 1e-12);
+    /* Disaggregated units: a prefill unit's rate per accelerator is a full chunk per rank over
+     * the step; the replica is one unit of each role, served at the slower role's pace. */
+    pe2.eplb = 1;
+    pe2.disaggregated = 1;
+    pe2.max_throughput = 1;
+    pe2.prefill_unit = 16;
+    pe2.decode_unit = 32;
+    CHECK(ic_perf_replica(dsv3, h800, &pe2, &mix, &r, why, sizeof why) == 0);
+    double pstep = ic_perf_step(dsv3, h800, &pe2, 0, 0, 8192.0 * 16, 1000, NULL, NULL);
+    CHECK_NEAR(r.prefill_tok_s_per_accel, 8192.0 * 16 / pstep / 16, 1e-12);
+    CHECK(r.accels == 48 && r.prefill_accels == 16 && r.decode_accels == 32);
+    CHECK_NEAR(r.requests_per_s_sat,
+               fmin(16 * r.prefill_tok_s_per_accel / 2000, 32 * r.decode_tok_s_per_accel / 400),
+               1e-12);
+    /* A pipeline adds prefill throughput (every stage busy with its own chunk), it does not
+     * halve it per stage: pp 2 x 8192 tokens per step over 16 accelerators. */
+    struct ic_perf_params pq2 = params(8, 2, IC_PREC_FP8);
+    pq2.disaggregated = 1;
+    struct ic_perf q2;
+    CHECK(ic_perf_replica(dsv3, h100, &pq2, &mix, &q2, why, sizeof why) == 0);
+    CHECK_NEAR(q2.prefill_tok_s_per_accel,
+               8192.0 * 2 / ic_perf_step(dsv3, h100, &pq2, 0, 0, 8192.0 * 2, 1000, NULL, NULL) / 16,
+               1e-12);
+
     /* Vendor families and precisions. */
     double mfu, mbu;
     ic_vendor_efficiency(a910, &mfu, &mbu);
-    CHECK(mfu == 0.40 && mbu == 0.55);
+    CHECK(mfu == 0.575 && mbu == 0.75); /* huawei-cann-2025, BF16 GEMM (no FP8 on 910B) */
     ic_vendor_efficiency(h100, &mfu, &mbu);
-    CHECK(mfu == 0.55 && mbu == 0.70);
+    CHECK(mfu == 0.72 && mbu == 0.85); /* nvidia-trtllm-2025 */
+    CHECK(strcmp(ic_sw_profile_default(h100)->name, "nvidia-trtllm-2025") == 0);
+    CHECK(ic_sw_profile_find("amd-rocm-2025") && !ic_sw_profile_find("nvidia-2019"));
+    for (int i = 0; i < ic_sw_profile_count(); i++) CHECK(ic_sw_profile_at(i)->source[0]);
     CHECK(isnan(ic_peak_flops(a910, IC_PREC_FP8)));
     CHECK_NEAR(ic_peak_flops(h100, IC_PREC_FP8), 1978.9e12, 1e-12);
     ic_catalog_free(&cat);
