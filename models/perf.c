@@ -621,19 +621,53 @@ static double prefill_alone(const struct ic_llm *m, const struct ic_accelerator 
     return chunks * ic_perf_step(m, a, p, 0, 0, chunk * scale, pctx, NULL, NULL);
 }
 
-/* Largest batch in [1, cap] whose TPOT-judged step (prefill at `ratio` tokens per decode
- * sequence plus the tail chunk) meets the objective; the step is increasing in the batch. */
+/* The mean step when prompts arrive in chunks: with p prompt tokens per step on average and
+ * chunks of C > p tokens, a share q = p/C of the steps carries a whole chunk and the rest none,
+ * so the mean step is (1 - q) step(b, 0) + q step(b, C): the mean of the per-operator maxima,
+ * not the maximum at the mean (which would hide the prompt's GEMMs under the decode's weight
+ * reads).  With C <= p every step carries prefill and the two agree. */
+static double mean_step(const struct ic_llm *m, const struct ic_accelerator *a,
+                        const struct ic_perf_params *p, double b, double ctx, double pf,
+                        double pctx, double chunk, double ops[8]) {
+    if (!(pf > 0) || !(chunk > pf)) return ic_perf_step_ops(m, a, p, b, ctx, pf, pctx, ops);
+    double q = pf / chunk, o0[8], o1[8];
+    double t0 = ic_perf_step_ops(m, a, p, b, ctx, 0, 0, o0);
+    double t1 = ic_perf_step_ops(m, a, p, b, ctx, chunk, pctx, o1);
+    for (int i = 0; i < 8; i++) ops[i] = (1.0 - q) * o0[i] + q * o1[i];
+    return (1.0 - q) * t0 + q * t1;
+}
+
+/* The chunk a prompt reaches a step in: whole, up to the token budget left beside the decode
+ * tokens (per attention rank), for the replica's dp ranks together. */
+static double prompt_chunk(const struct ic_perf_params *p, double b, double unc) {
+    double dp = (double)lmax1(p->attention_dp);
+    double left = (double)p->max_batched_tokens * (double)lmax1(p->pp) -
+                  b / dp * (1.0 + (p->mtp > 0 ? (double)p->mtp : 0));
+    return fmin(unc, fmax(left, 1.0)) * dp;
+}
+
+/* The step the TPOT objective judges: the mean step, plus what tail more prompt tokens add. */
+static double judged_step(const struct ic_llm *m, const struct ic_accelerator *a,
+                          const struct ic_perf_params *p, double b, double ctx, double ratio,
+                          double tail, double pctx, double unc) {
+    double ops[8];
+    double t = mean_step(m, a, p, b, ctx, ratio * b, pctx, prompt_chunk(p, b, unc), ops);
+    if (tail > 0)
+        t += ic_perf_step(m, a, p, b, ctx, ratio * b + tail, pctx, NULL, NULL) -
+             ic_perf_step(m, a, p, b, ctx, ratio * b, pctx, NULL, NULL);
+    return t;
+}
+
+/* Largest batch in [1, cap] whose TPOT-judged step meets the objective; the step is increasing
+ * in the batch. */
 static long largest_batch(const struct ic_llm *m, const struct ic_accelerator *a,
                           const struct ic_perf_params *p, long cap, double ctx, double ratio,
-                          double tail, double pctx, double slo) {
-    if (ic_perf_step(m, a, p, (double)cap, ctx, ratio * (double)cap + tail, pctx, NULL, NULL) <=
-        slo)
-        return cap;
+                          double tail, double pctx, double unc, double slo) {
+    if (judged_step(m, a, p, (double)cap, ctx, ratio, tail, pctx, unc) <= slo) return cap;
     long lo = 1, hi = cap; /* step(lo) <= slo < step(hi) */
     while (hi - lo > 1) {
         long mid = lo + (hi - lo) / 2;
-        if (ic_perf_step(m, a, p, (double)mid, ctx, ratio * (double)mid + tail, pctx, NULL, NULL) <=
-            slo)
+        if (judged_step(m, a, p, (double)mid, ctx, ratio, tail, pctx, unc) <= slo)
             lo = mid;
         else
             hi = mid;
@@ -767,18 +801,18 @@ int ic_perf_replica(const struct ic_llm *m, const struct ic_accelerator *a,
     double slo = p->tpot_slo_s * tps;
     long b;
     out->step1_s = ic_perf_step(m, a, p, (double)(lmax1(p->pp) * dpl), ctx, 0, 0, NULL, NULL) / tps;
-    if (ic_perf_step(m, a, p, (double)dpl, ctx, ratio * (double)dpl + tail, pctx, NULL, NULL) >
-        slo) {
+    if (judged_step(m, a, p, (double)dpl, ctx, ratio, tail, pctx, unc) > slo) {
         b = dpl;
         out->limit = IC_LIMIT_SLO_INFEASIBLE;
     } else {
-        b = largest_batch(m, a, p, (long)cap, ctx, ratio, tail, pctx, slo);
+        b = largest_batch(m, a, p, (long)cap, ctx, ratio, tail, pctx, unc, slo);
         if (b < (long)cap) out->limit = IC_LIMIT_SLO;
     }
     out->batch = b;
     out->prefill_per_step = ratio * (double)b;
     double ops[8];
-    out->step_s = ic_perf_step_ops(m, a, p, (double)b, ctx, out->prefill_per_step, pctx, ops);
+    out->step_s = mean_step(m, a, p, (double)b, ctx, out->prefill_per_step, pctx,
+                            prompt_chunk(p, (double)b, unc), ops);
     memcpy(out->step_ops, ops, sizeof ops);
     {
         /* Compute-bound: the dense GEMMs' FLOPs take longer than their weight reads. */
