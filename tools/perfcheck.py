@@ -31,6 +31,21 @@ DATA = ROOT / "tests" / "perf" / "measurements.json"
 NO_SLO_MS = "100000"
 
 
+# The serving software each source measured (a row may name its own): NIM and NVIDIA's MLPerf
+# submissions run TensorRT-LLM, the vLLM CI runs vLLM; the others take the vendor's default.
+SOFTWARE = {"1a": "nvidia-trtllm-2025", "1b": "nvidia-vllm-2025"}
+
+
+def software(row):
+    if "software" in row:
+        return row["software"]
+    if row["source"] in SOFTWARE:
+        return SOFTWARE[row["source"]]
+    if row["source"] == "1c" and row["accelerator"].startswith("nvidia"):
+        return "nvidia-trtllm-2025"
+    return None
+
+
 def perf_args(row):
     a = ["perf", "--model", row["model"], "--accelerator", row["accelerator"],
          "--precision", row.get("precision", "bf16"),
@@ -38,45 +53,76 @@ def perf_args(row):
          "--input-tokens", str(row["input"]), "--output-tokens", str(row["output"]), "--json",
          # perf builds a scenario, which wants a price even though no figure here uses it
          "--set", "/fleet/accelerator_hour_usd=1"]
+    if software(row):
+        a += ["--software", software(row)]
     if "tp" in row:
         a += ["--tp", str(row["tp"])]
+    if "accelerators_per_node" in row:
+        a += ["--set", f"/serving/accelerators_per_node={row['accelerators_per_node']}"]
     load = row["load"]
+    mode = load.get("mode")
     if "concurrency" in load:
         a += ["--max-batch", str(load["concurrency"]), "--tpot-slo-ms", NO_SLO_MS]
-    elif load.get("mode") == "offline":
-        a += ["--max-batch", "4096", "--tpot-slo-ms", NO_SLO_MS]
-    elif load.get("mode") in ("server", "interactive"):
+    elif mode == "offline":
+        a += ["--max-batch", "4096", "--max-throughput"]
+    elif mode in ("server", "interactive"):
         a += ["--max-batch", "4096", "--tpot-slo-ms", str(load["tpot_ms"]),
               "--ttft-slo-s", str(load["ttft_s"])]
+    elif mode in ("prefill", "decode") and "attention_dp" in row:
+        # MoE served at scale: one unit of the role, attention data-parallel over it and the
+        # experts spread over it (DeepSeek, SGLang, Huawei), prefill and decode disaggregated.
+        a += ["--attention-dp", str(row["attention_dp"]), "--ep", str(row["ep"]),
+              "--disaggregated"]
+        if row["model"] == "deepseek-v3":
+            a += ["--node-limit", "4"]  # DeepSeek-V3 routes a token to at most 4 nodes
+        if mode == "prefill":
+            a += ["--max-batched-tokens", str(load.get("tokens_per_device", 16384)),
+                  "--max-throughput"]
+        else:
+            if "kv_length" in load:
+                a[a.index("--input-tokens") + 1] = str(load["kv_length"])
+            a += ["--max-batched-tokens", "1000000"]
+            if "batch_per_device" in load:
+                a += ["--max-batch", str(load["batch_per_device"]), "--max-throughput"]
+            else:
+                a += ["--max-batch", "4096", "--tpot-slo-ms", str(load["tpot_ms"])]
     else:
         return None
     return a
 
 
-def predict(exe, row):
+def predict(exe, row, extra=()):
     """The model's figure for a row, or (None, why)."""
     if row.get("needs"):
         return None, "needs " + ", ".join(row["needs"])
     args = perf_args(row)
+    if args is not None:
+        args = args + list(extra)
     if args is None:
         return None, f"load {row['load']} not expressible"
     p = subprocess.run([exe, *args], capture_output=True, text=True, timeout=120)
     if p.returncode != 0:
         return None, p.stderr.strip().splitlines()[-1] if p.stderr.strip() else "failed"
     j = json.loads(p.stdout)
+    metric = row["metric"]
+    if metric.startswith("input_tok_s_per_"):
+        per = 8 if metric.endswith("node") else 1
+        return j["prefill_tokens_per_s_per_accelerator"] * per, None
+    if metric.startswith("output_tok_s_per_"):
+        per = 8 if metric.endswith("node") else 1
+        return j["decode_tokens_per_s_per_accelerator"] * per, None
     replicas = row.get("system_accelerators", j["accelerators_per_replica"]) // j[
         "accelerators_per_replica"]
     if replicas < 1:
         return None, f"a replica needs {j['accelerators_per_replica']} accelerators"
-    metric = row["metric"]
     if metric == "ttft_ms":
         return j["ttft_concurrency1_s"] * 1e3, None
     if metric == "itl_ms":
         if row["load"].get("concurrency", 1) == 1:
             return j["itl_concurrency1_s"] * 1e3, None
-        return j["step_s"] * 1e3, None
+        return j["tpot_s"] * 1e3, None
     if metric == "request_latency_ms":
-        return (j["ttft_concurrency1_s"] + j["step_s"] * (row["output"] - 1)) * 1e3, None
+        return (j["ttft_concurrency1_s"] + j["tpot_s"] * (row["output"] - 1)) * 1e3, None
     if metric == "output_tok_s":
         return replicas * j["requests_per_s"] * row["output"], None
     if metric == "requests_per_s":
@@ -100,6 +146,15 @@ def main():
         pred[r["id"]], why[r["id"]] = predict(a.infercap, r)
     for r in rows:
         if r["metric"] != "ratio":
+            continue
+        if "variants" in r:
+            # A gain measured on one configuration: the row's model run with two option sets.
+            v = r["variants"]
+            base = next(x for x in rows if x["id"] == v["row"])
+            num, _ = predict(a.infercap, base, v["num"])
+            den, _ = predict(a.infercap, base, v["den"])
+            pred[r["id"]] = num / den if num and den else None
+            why[r["id"]] = None if pred[r["id"]] else "a part is not predicted"
             continue
         if "of" not in r:
             pred[r["id"]], why[r["id"]] = None, "needs " + ", ".join(r.get("needs", ["model"]))
