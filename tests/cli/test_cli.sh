@@ -129,11 +129,14 @@ d=$(perfjson --model llama-3.1-70b --accelerator nvidia_h100_sxm --precision fp8
 $PY - "$a" "$b" "$c" "$d" <<'PYEOF' || bad "perf --json responses"
 import json, sys
 a, b, c, d = (json.loads(x) for x in sys.argv[1:5])
-assert a["accelerators_per_replica"] == 4 and b["accelerators_per_replica"] == 2, (a, b)
+# BF16 needs at least 4 H100s, FP8 at least 2 (automatic sizing may take more when that raises
+# the throughput per accelerator).
+assert a["accelerators_per_replica"] >= 4 and b["accelerators_per_replica"] >= 2, (a, b)
 # FP8 per accelerator beats BF16; a tighter TPOT or TTFT objective lowers throughput.
-assert b["requests_per_s"] / 2 > a["requests_per_s"] / 4, (a, b)
-assert c["requests_per_s"] < b["requests_per_s"] and c["step_s"] <= 0.025, (b, c)
-assert d["requests_per_s"] < b["requests_per_s"] and d["ttft_slo_load"] < 1, (b, d)
+pa = lambda x: x["requests_per_s"] / x["accelerators_per_replica"]
+assert pa(b) > pa(a), (a, b)
+assert pa(c) < pa(b) and c["step_s"] <= 0.025, (b, c)
+assert pa(d) < pa(b) and d["ttft_slo_load"] < 1, (b, d)
 PYEOF
 expect_rc 2 "perf fp8 on a chip without it" "$bin" perf --model llama-3.1-70b --accelerator huawei_ascend_910b --precision fp8
 contains "$tmp/err" 'accelerator "huawei_ascend_910b" has no fp8 compute' "perf fp8 on 910B"
