@@ -291,6 +291,14 @@ void ic_perf_fit(const struct ic_llm *m, const struct ic_accelerator *a, int wei
         out->accels = tp * pp;
         out->usable_bytes = per * (double)out->accels;
         out->ok = w < out->usable_bytes;
+        /* Stages are never added silently: say why when the given tp needed them. */
+        if (out->ok && pp_given <= 0 && pp > 1)
+            snprintf(out->why, sizeof out->why,
+                     "note: %s needs %.1f GB for weights; tp %ld holds %.1f GB of it (keeping "
+                     "%.0f%% for the KV cache), so %ld pipeline stages were added (give "
+                     "pipeline_parallel, or a larger tensor_parallel, to choose otherwise)",
+                     m->key, w / 1e9, tp, (double)tp * per * (1.0 - kv_reserve_fraction) / 1e9,
+                     100 * kv_reserve_fraction, pp);
         if (!out->ok)
             snprintf(out->why, sizeof out->why,
                      "%s needs %.1f GB for weights, but %ld x %s (tp %ld x pp %ld, %.0f GB x %.2f "
@@ -306,6 +314,11 @@ void ic_perf_fit(const struct ic_llm *m, const struct ic_accelerator *a, int wei
     out->pp = n / out->tp;
     out->usable_bytes = per * (double)n;
     out->ok = w <= (double)n * per * (1.0 - kv_reserve_fraction);
+    if (out->ok && out->pp > 1)
+        snprintf(out->why, sizeof out->why,
+                 "note: %s (%.1f GB of weights) does not fit one node of %ld x %s with room for "
+                 "the KV cache, so the replica spans %ld pipeline stages",
+                 m->key, w / 1e9, per_node, a->key, out->pp);
     if (!out->ok)
         snprintf(out->why, sizeof out->why, "%s (%.1f GB of weights) does not fit on 65536 x %s",
                  m->key, w / 1e9, a->key);

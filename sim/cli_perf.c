@@ -522,6 +522,7 @@ int ic_cli_perf(int argc, char **argv) {
                     }
                 }
             }
+            if (rc == 0 && plan.fit.why[0] && r.pp > 1) fprintf(stderr, "%s\n", plan.fit.why);
             if (rc == 0) {
                 if (json)
                     print_json(&plan, &r, &pp);

@@ -69,6 +69,9 @@ int main(void) {
     /* Tensor parallel given, stages chosen: tp 2 needs 2 stages at BF16. */
     ic_perf_fit(l70, h100, IC_PREC_BF16, 0.9, 0.3, 2, 0, 8, &fit);
     CHECK(fit.ok && fit.tp == 2 && fit.pp == 2);
+    CHECK_STR_CONTAINS(fit.why, "2 pipeline stages were added"); /* never silently */
+    ic_perf_fit(l70, h100, IC_PREC_BF16, 0.9, 0.3, 4, 0, 8, &fit);
+    CHECK(fit.ok && fit.tp == 4 && fit.pp == 1 && !fit.why[0]);
 
     /* ---- Llama-3.1-70B on H100 at TP2, FP8 weights (hand calculation, no software profile:
      * the old MFU/MBU pair, 6 us collectives, full link rates, no overhead) ---- */
