@@ -509,8 +509,9 @@ double ic_perf_step_ops(const struct ic_llm *m, const struct ic_accelerator *a,
         ops[IC_OP_EXPERT] = imb * dmax(mem, cmp);
     }
     /* LM head: BF16 (not quantised in real checkpoints), for the decode tokens and the last
-     * token of each prompt in the chunk (about one per chunk). */
-    if (m->vocab_size > 0 && ppl == 1) {
+     * token of each prompt in the chunk (about one per chunk).  With stages it runs on the
+     * last one, which the others wait for. */
+    if (m->vocab_size > 0) {
         double lw = m->vocab_size * m->hidden_size / tp;
         double lt = dtok + (pm > 0 ? 1 : 0);
         ops[IC_OP_LM_HEAD] = dmax(lw * 2.0 / (bw * e.mem), 2.0 * lw * lt / (peak16 * e.gemm_bf16));

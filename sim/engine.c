@@ -328,10 +328,10 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
         if (automatic) {
             /* Automatic sizing: from the smallest replica that fits, try twice as many
              * accelerators while it raises the throughput per accelerator (a replica that is
-             * too small is bound by the TPOT objective or the KV cache). */
+             * too small is bound by the TPOT objective or the KV cache), within a node:
+             * pipeline stages only when nothing else fits (issue 14). */
             long per_node = (long)sc->serving.accelerators_per_node;
-            for (long n = pl->fit.accels * 2; n <= 4 * pl->fit.accels && n <= 4 * per_node;
-                 n *= 2) {
+            for (long n = pl->fit.accels * 2; n <= 4 * pl->fit.accels && n <= per_node; n *= 2) {
                 struct ic_fit f2;
                 ic_perf_fit(m, a, pl->weight_precision, sc->serving.memory_utilization,
                             sc->serving.kv_reserve_fraction, n < per_node ? n : per_node,
