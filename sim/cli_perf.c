@@ -113,10 +113,13 @@ static void print_text(const struct ic_plan *plan, const struct ic_perf *r,
     printf("  replica      %ld accelerators (tp %ld x pp %ld%s)%s\n", r->accels, r->tp, r->pp,
            r->ep > 1 ? ", experts over ep" : "",
            sc->serving.disaggregated ? ", prefill and decode disaggregated" : "");
-    printf("  memory       weights %.1f GB; KV cache %.1f GB at %.0f B/token = %ld sequences of "
-           "%.0f tokens\n",
+    int reserve = pp->admission == IC_ADMIT_RESERVE ||
+                  (pp->admission == IC_ADMIT_PROFILE && pp->sw.name && pp->sw.admission_reserve);
+    printf("  memory       weights %.1f GB; KV cache %.1f GB at %.0f B/token = %ld sequences (%s; "
+           "mean context %.0f tokens)\n",
            r->weight_bytes / 1e9, r->kv_capacity_bytes / 1e9, r->kv_bytes_per_token,
-           r->batch_memory, r->decode_context);
+           r->batch_memory, reserve ? "each reserving prompt + output" : "allocated on demand",
+           r->decode_context);
     printf("  software     %s%s: GEMM %.2f of peak, memory %.2f of bandwidth, overhead %.2f ms "
            "per step\n",
            pp->sw.name ? pp->sw.name : "none", pm > 0 || bm > 0 ? " (MFU/MBU overridden)" : "",
