@@ -457,7 +457,8 @@ struct repair {
 /* The state of one pool along a path. */
 struct pool_state {
     double accels;       /* in service */
-    double failed;       /* failed accelerators */
+    double failed;       /* failed accelerators not on a failed node */
+    double masked;       /* failed accelerators on a failed node (down with it: counted once) */
     double failed_nodes; /* failed nodes */
     double next_fail, next_node_fail, next_event;
     struct repair *heap; /* pending repairs (a binary heap on t) */
@@ -599,23 +600,57 @@ static void pool_clocks(const struct ic_plan *plan, struct pool_state *ps, doubl
     ps->next_event = fmin(fmin(ps->next_fail, ps->next_node_fail), tr);
 }
 
+/* How many of n units taken at random from `total`, of which `marked` are marked, are marked
+ * (hypergeometric, by sequential draws: n is a node's accelerators, a few). */
+static double draw_marked(struct ic_rng *r, double n, double marked, double total) {
+    double k = 0;
+    for (double i = 0; i < n && marked > 0 && total > 0; i++) {
+        if (ic_rng_uniform(r) * total < marked) {
+            k += 1;
+            marked -= 1;
+        }
+        total -= 1;
+    }
+    return k;
+}
+
 /* Failures and repairs of a pool up to time t (continuous time: each failure time is drawn at
- * the current number of healthy units, which is exact for a constant per-unit rate). */
+ * the current number of healthy units, which is exact for a constant per-unit rate).
+ *
+ * Each accelerator is counted once: a node that fails takes its accelerators down, and those of
+ * them already failed on their own (as many as a random draw of the node's accelerators from
+ * those not on failed nodes holds) move from `failed` to `masked`, so they are not subtracted
+ * again; when the node is repaired, its share of the masked ones comes back as failed (their
+ * own repairs are still pending).  A single repair completes one of the pending ones, each as
+ * likely (exact for exponential repair times). */
 static void pool_events(const struct ic_plan *plan, struct pool_state *ps, double t,
                         double repair_s) {
     const struct ic_scenario *sc = plan->sc;
     const int logn = sc->fleet.repair_shape == 1;
+    const double per_node = (double)sc->serving.accelerators_per_node;
     while (ps->next_event < t) {
         double te = ps->next_event;
         if (ps->nheap > 0 && te == ps->heap[0].t) {
             struct repair r = heap_pop(ps);
-            if (r.node)
+            if (r.node) {
+                double back =
+                    draw_marked(&ps->rf, per_node, ps->masked, ps->failed_nodes * per_node);
+                ps->masked -= back;
+                ps->failed += back;
                 ps->failed_nodes = fmax(0, ps->failed_nodes - 1);
-            else
+            } else if (ps->masked > 0 &&
+                       ic_rng_uniform(&ps->rf) * (ps->failed + ps->masked) < ps->masked) {
+                ps->masked -= 1;
+            } else {
                 ps->failed = fmax(0, ps->failed - 1);
+            }
         } else {
             int node = te == ps->next_node_fail && te != ps->next_fail;
             if (node) {
+                double hit = draw_marked(&ps->rf, per_node, ps->failed,
+                                         ps->accels - ps->failed_nodes * per_node);
+                ps->failed -= hit;
+                ps->masked += hit;
                 ps->failed_nodes += 1;
                 ps->node_failures += 1;
             } else {
