@@ -1704,6 +1704,14 @@ static void mean_ci(const double *x, size_t n, double shift, double scale, doubl
     ci[1] = shift + scale * (m + hw);
 }
 
+/* A summary column sorted into tmp (NaNs removed); the number of values, or 0 (no quantile)
+ * when NaN does not mean "none" for it and the column holds one. */
+static size_t sorted_col(const double *col, size_t np, double *tmp, int nan_is_none) {
+    memcpy(tmp, col, np * sizeof *tmp);
+    size_t m = ic_sort_finite(tmp, np);
+    return m < np && !nan_is_none ? 0 : m;
+}
+
 int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct ic_error *err) {
     size_t np = (size_t)r->paths;
 
@@ -1763,27 +1771,26 @@ int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct i
         h->margin_ci[1] = h->margin_mean - c[0];
     }
 
-    memcpy(tmp, ic_summary_col(r, IC_M_FIRST_OUTAGE), np * sizeof *tmp);
-    size_t m = ic_sort_finite(tmp, np);
+    /* Quantiles of the per-path summaries (infinities sort last: the load of a path without
+     * capacity).  A NaN first-outage time means "no outage" and such paths are left out; any
+     * other NaN would be a number that means nothing, so a column holding one gets NaN
+     * quantiles, not those of the other paths. */
+    size_t m = sorted_col(ic_summary_col(r, IC_M_FIRST_OUTAGE), np, tmp, 1);
     static const double fq[3] = {0.1, 0.5, 0.9};
     for (int k = 0; k < 3; k++) h->first_outage_q[k] = ic_quantile_sorted(tmp, m, fq[k]);
     ic_quantile_ci(tmp, m, 0.5, 1.959963984540054, &h->first_outage_ci[0], &h->first_outage_ci[1]);
-    memcpy(tmp, lo, np * sizeof *tmp);
-    m = ic_sort_finite(tmp, np);
+    m = sorted_col(lo, np, tmp, 0);
     h->lost_q50 = ic_quantile_sorted(tmp, m, 0.5);
     h->lost_q95 = ic_quantile_sorted(tmp, m, 0.95);
     ic_quantile_ci(tmp, m, 0.5, 1.959963984540054, &h->lost_ci[0], &h->lost_ci[1]);
-    memcpy(tmp, ic_summary_col(r, IC_M_COST), np * sizeof *tmp);
-    m = ic_sort_finite(tmp, np);
+    m = sorted_col(ic_summary_col(r, IC_M_COST), np, tmp, 0);
     h->cost_q50 = ic_quantile_sorted(tmp, m, 0.5);
     ic_quantile_ci(tmp, m, 0.5, 1.959963984540054, &h->cost_ci[0], &h->cost_ci[1]);
-    memcpy(tmp, ic_summary_col(r, IC_M_PEAK_LOAD), np * sizeof *tmp);
-    m = ic_sort_finite(tmp, np);
+    m = sorted_col(ic_summary_col(r, IC_M_PEAK_LOAD), np, tmp, 0);
     h->peak_load_q50 = ic_quantile_sorted(tmp, m, 0.5);
     h->peak_load_q95 = ic_quantile_sorted(tmp, m, 0.95);
     ic_quantile_ci(tmp, m, 0.5, 1.959963984540054, &h->peak_load_ci[0], &h->peak_load_ci[1]);
-    memcpy(tmp, ic_summary_col(r, IC_M_SUSTAINABLE), np * sizeof *tmp);
-    m = ic_sort_finite(tmp, np);
+    m = sorted_col(ic_summary_col(r, IC_M_SUSTAINABLE), np, tmp, 0);
     h->sustainable_q50 = ic_quantile_sorted(tmp, m, 0.5);
     ic_quantile_ci(tmp, m, 0.5, 1.959963984540054, &h->sustainable_ci[0], &h->sustainable_ci[1]);
     free(tmp);

@@ -440,6 +440,35 @@ static void test_failures_counted_once(void) {
     }
 }
 
+/* The headline's quantiles over paths without capacity: an infinite peak load is the median
+ * (it was Inf - Inf = NaN, printed "-nan [95% CI inf, inf]"); a NaN where a number is promised
+ * makes the quantile NaN rather than that of the other paths; a NaN first-outage time is "no
+ * outage" and left out. */
+static void test_reduce_infinite(void) {
+    struct ic_results r;
+    memset(&r, 0, sizeof r);
+    r.paths = 4;
+    r.summary = calloc((size_t)IC_SUMMARY_COUNT * 4, sizeof *r.summary);
+    const double load[4] = {INFINITY, 7.25, INFINITY, INFINITY};
+    const double cost[4] = {1.5e4, NAN, 2.5e4, 3.5e4};
+    const double first[4] = {NAN, 4260, NAN, 1980};
+    for (int p = 0; p < 4; p++) {
+        ic_summary_col(&r, IC_M_PEAK_LOAD)[p] = load[p];
+        ic_summary_col(&r, IC_M_COST)[p] = cost[p];
+        ic_summary_col(&r, IC_M_FIRST_OUTAGE)[p] = first[p];
+        ic_summary_col(&r, IC_M_LOST)[p] = 100.0 * (p + 1);
+        ic_summary_col(&r, IC_M_SUSTAINABLE)[p] = 2385.0;
+    }
+    struct ic_error err = {0};
+    CHECK(ic_results_reduce(NULL, &r, &err) == 0);
+    CHECK(r.head.peak_load_q50 == INFINITY && r.head.peak_load_q95 == INFINITY);
+    CHECK(r.head.peak_load_ci[0] == 7.25 && r.head.peak_load_ci[1] == INFINITY);
+    CHECK(isnan(r.head.cost_q50) && isnan(r.head.cost_ci[0]) && isnan(r.head.cost_ci[1]));
+    CHECK(r.head.first_outage_q[1] == (1980 + 4260) / 2.0);
+    CHECK(r.head.lost_q50 == 250 && r.head.sustainable_q50 == 2385);
+    free(r.summary);
+}
+
 /* Autoscaling with a fixed lead time lags a step in demand by that lead time. */
 static void test_autoscaling(void) {
     const char *as =
@@ -637,6 +666,7 @@ int main(void) {
     if (ic_catalog_builtin(&cat, &err)) return 1;
     test_failures();
     test_failures_counted_once();
+    test_reduce_infinite();
     test_autoscaling();
     test_pools_and_economics();
     test_determinism();
