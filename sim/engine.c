@@ -819,6 +819,13 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
         record_action(res, p, i, NAN, NAN, NAN);
 }
 
+/* The most demand a path can have, in units of the growth quantity (users, or weekly visits):
+ * a thousand times the world's population.  In-range inputs can overflow a double (0.3/day
+ * for a year, a growth fit with a large mean, stacked 10^4x events) or float32 series; the
+ * demand then saturates here and the step counts as overloaded, so an overflow reads as an
+ * outage, never as NaN load that the outage rule cannot see ("P(outage) 0"). */
+#define IC_MAX_DEMAND_UNITS 1e13
+
 /* Where a step's means go: per output interval of the window, rows of the window buffer. */
 struct window {
     float *buf;        /* [row][path][w] */
@@ -844,6 +851,8 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
     const double per_node = (double)sc->serving.accelerators_per_node;
     const double inv_dt = 1.0 / dt, dt_h = dt / 3600.0;
     const double users_per_base = 86400.0 / st->req_per_user_day;
+    /* The request rate at IC_MAX_DEMAND_UNITS (0 when requests per unit are zero). */
+    const double base_max = st->conversion > 0 ? IC_MAX_DEMAND_UNITS * st->conversion : 0.0;
     const double base_factor = st->conversion * exp(st->mean_fix);
     struct ic_growth *g = &st->g;
     struct autoscale *as = &st->as;
@@ -876,6 +885,7 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
     enum { CHUNK = 256 };
     const long chunk = st->churn_p > 0 ? 1 : CHUNK;
     double d_base[CHUNK], d_fresh[CHUNK], d_cls[IC_MAX_CLASSES][CHUNK];
+    unsigned char d_sat[CHUNK];
     double d_tok[CHUNK], d_ttft[CHUNK], d_ttft1[CHUNK], d_rev[CHUNK], d_mu[IC_MAX_POOLS][CHUNK];
     for (long c0 = i0; c0 < i1; c0 += chunk) {
         const long c1 = c0 + chunk < i1 ? c0 + chunk : i1;
@@ -933,6 +943,10 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
             else if (g->model != IC_GROWTH_EXPONENTIAL)
                 gval = ic_growth_value(g, st->t0 + t / 86400.0);
             double base = gval * base_factor * ef * exp(x) * retained;
+            /* Saturate (NaN too: an overflowing factor times a zero); nothing to saturate when
+             * no requests are made. */
+            d_sat[si] = !(base <= base_max) && base_max > 0;
+            if (d_sat[si]) base = base_max;
             double lambda = base * plan->diurnal[i] * dt;
             if (st->disp > 0) lambda *= ic_rng_gamma(&st->ra, 1.0 / st->disp) * st->disp;
             /* the classes' means now, their counts for the whole chunk below */
@@ -1037,7 +1051,7 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
             double load = capacity > 0 ? arrivals * inv_cap : (arrivals > 0 ? INFINITY : 0.0);
 
             /* 4. outage */
-            if (ic_queue_degraded(&f, arrivals, capacity, thr)) {
+            if (d_sat[si] || ic_queue_degraded(&f, arrivals, capacity, thr)) {
                 if (st->run == 0) st->run_start = i;
                 st->run++;
                 degraded_steps += 1;

@@ -4,6 +4,7 @@
 #include "catalog_io.h"
 #include "check.h"
 #include "engine.h"
+#include "queue.h"
 #include "stats.h"
 
 static struct ic_catalog cat;
@@ -469,6 +470,64 @@ static void test_reduce_infinite(void) {
     free(r.summary);
 }
 
+/* Demand that overflows (2/day for 365 days is e^730: infinite in a double; 10^4x events
+ * stacked) saturates at 10^13 users and is an overload on every path, never NaN load that the
+ * outage rule does not see (P(outage) was 0). */
+static void test_demand_overflow(void) {
+    const char *ov =
+        "{\"name\": \"ov\", \"paths\": 5, \"seed\": 4411, \"start\": \"2024-01-01T00:00:00Z\", "
+        "\"horizon_days\": 365, \"step_s\": 3600, \"output\": {\"interval_s\": 86400, "
+        "\"store_paths\": 5},\n"
+        " \"traffic\": {\"growth\": {\"initial\": 2.385e10, \"rate_per_day\": 2}, "
+        "\"requests_per_user_per_day\": 7.5},\n"
+        " \"model\": \"llama-3.1-8b\", \"accelerator\": \"nvidia_h100_sxm\", \"fleet\": "
+        "{\"accelerators\": 64}}";
+    struct run r;
+    CHECK(run(ov, NULL, 0, 2, &r) == 0);
+    CHECK(r.res.head.outages == 5);
+    for (long p = 0; p < 5; p++) {
+        float *users = ic_series_row(&r.res, IC_S_ACTIVE_USERS, p);
+        float *arr = ic_series_row(&r.res, IC_S_ARRIVALS, p);
+        /* 2.385e10 e^{2 t} reaches 1e13 after 3.02 days: from day 5 on, saturated (noise and
+         * all) at 10^13 users. */
+        for (long j = 5; j < r.res.nout; j++) CHECK_NEAR(users[j], 1e13, 1e-6);
+        for (long j = 0; j < r.res.nout; j++) CHECK(isfinite(users[j]) && isfinite(arr[j]));
+        CHECK(ic_summary_col(&r.res, IC_M_FIRST_OUTAGE)[p] < 86400);
+        CHECK(isfinite(ic_summary_col(&r.res, IC_M_NEW)[p]));
+    }
+    done(&r);
+    /* Twelve 10^4x events at once: 10^48 x 1000 users. */
+    char evs[2048] = "/traffic/events=[";
+    for (int e = 0; e < 12; e++)
+        snprintf(evs + strlen(evs), sizeof evs - strlen(evs),
+                 "%s{\"start\": \"2024-01-01T05:00:00Z\", \"peak_multiplier\": 10000, "
+                 "\"rise_s\": 600}",
+                 e ? ", " : "");
+    strcat(evs, "]");
+    const char *sets[] = {"/horizon_days=1",
+                          "/step_s=60",
+                          "/output/interval_s=3600",
+                          "/traffic/growth/initial=1000",
+                          "/traffic/growth/rate_per_day=0",
+                          evs};
+    CHECK(run(ov, sets, 6, 2, &r) == 0);
+    CHECK(r.res.head.outages == 5);
+    for (long p = 0; p < 5; p++) {
+        float *users = ic_series_row(&r.res, IC_S_ACTIVE_USERS, p);
+        CHECK(users[2] < 2000 && users[12] == 1e13f);
+        CHECK(ic_summary_col(&r.res, IC_M_FIRST_OUTAGE)[p] >= 5 * 3600);
+    }
+    done(&r);
+    /* The outage rule itself: NaN or infinite demand or failures are degraded. */
+    struct ic_queue_flow f = {10, 0, NAN};
+    CHECK(ic_queue_degraded(&f, 20, 10, 0.05));
+    f.rejected = 0;
+    CHECK(!ic_queue_degraded(&f, 10, 10, 0.05));
+    CHECK(ic_queue_degraded(&f, NAN, 10, 0.05));
+    CHECK(ic_queue_degraded(&f, INFINITY, 10, 0.05));
+    CHECK(ic_queue_degraded(&f, 10, NAN, 0.05));
+}
+
 /* Autoscaling with a fixed lead time lags a step in demand by that lead time. */
 static void test_autoscaling(void) {
     const char *as =
@@ -667,6 +726,7 @@ int main(void) {
     test_failures();
     test_failures_counted_once();
     test_reduce_infinite();
+    test_demand_overflow();
     test_autoscaling();
     test_pools_and_economics();
     test_determinism();
