@@ -872,8 +872,12 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
     for (int c = 0; c < nc; c++) cacc[c] = 0;
     double scale[IC_SERIES_COUNT];
     for (int s = 0; s < IC_SERIES_COUNT; s++) scale[s] = 1.0;
-    scale[IC_S_ACTIVE_USERS] = users_per_base;
-    scale[IC_S_VISITS_WEEK] = st->visits_per_request;
+    /* With no requests per user (allowed: a product not yet serving) the users cannot be
+     * counted back from the requests (0 x inf): they are the growth quantity itself, and the
+     * visits that follow from requests are none. */
+    const int no_requests = !(st->conversion > 0);
+    scale[IC_S_ACTIVE_USERS] = no_requests ? 1.0 : users_per_base;
+    scale[IC_S_VISITS_WEEK] = no_requests ? 0.0 : st->visits_per_request;
     scale[IC_S_ARRIVALS] = scale[IC_S_RETRIES] = scale[IC_S_DEMAND_TOKENS] = inv_dt;
     scale[IC_S_SERVED] = scale[IC_S_REJECTED] = scale[IC_S_ABANDONED] = inv_dt;
     scale[IC_S_REVENUE_RATE] = inv_dt * 3600.0;
@@ -885,6 +889,7 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
     enum { CHUNK = 256 };
     const long chunk = st->churn_p > 0 ? 1 : CHUNK;
     double d_base[CHUNK], d_fresh[CHUNK], d_cls[IC_MAX_CLASSES][CHUNK];
+    double d_units[CHUNK];
     unsigned char d_sat[CHUNK];
     double d_tok[CHUNK], d_ttft[CHUNK], d_ttft1[CHUNK], d_rev[CHUNK], d_mu[IC_MAX_POOLS][CHUNK];
     for (long c0 = i0; c0 < i1; c0 += chunk) {
@@ -947,6 +952,9 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
              * no requests are made. */
             d_sat[si] = !(base <= base_max) && base_max > 0;
             if (d_sat[si]) base = base_max;
+            if (no_requests)
+                d_units[si] =
+                    fmin(gval * ef * exp(x + st->mean_fix) * retained, IC_MAX_DEMAND_UNITS);
             double lambda = base * plan->diurnal[i] * dt;
             if (st->disp > 0) lambda *= ic_rng_gamma(&st->ra, 1.0 / st->disp) * st->disp;
             /* the classes' means now, their counts for the whole chunk below */
@@ -1135,7 +1143,7 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
             /* Series: sums over the output interval (NaN values left out of the mean), with
              * the constant factors (per second, users per unit of demand) applied at the end
              * of the interval (scale[] below). */
-            acc[IC_S_ACTIVE_USERS] += base;
+            acc[IC_S_ACTIVE_USERS] += no_requests ? d_units[si] : base;
             acc[IC_S_ARRIVALS] += arrivals;
             acc[IC_S_RETRIES] += returned;
             acc[IC_S_DEMAND_TOKENS] += arrivals * st->tokens_per_req;
@@ -1242,7 +1250,9 @@ static void path_finish(const struct ic_plan *plan, struct path_state *st, struc
     PUT(IC_M_SCALED_OUT, st->as.ordered);
     PUT(IC_M_FIRST_ACTION, st->as.first_t);
     /* The fleet's full capacity at the busiest hour, in units of the growth quantity. */
-    PUT(IC_M_SUSTAINABLE, full / (st->conversion * plan->diurnal_peak));
+    /* (Any demand is sustainable when users make no requests.) */
+    PUT(IC_M_SUSTAINABLE,
+        st->conversion > 0 ? full / (st->conversion * plan->diurnal_peak) : INFINITY);
     PUT(IC_M_REPLICA_RPS, st->ps[0].feasible ? plan->pool[0].perf.requests_per_s : 0.0);
 #undef PUT
 }

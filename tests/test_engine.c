@@ -528,6 +528,37 @@ static void test_demand_overflow(void) {
     CHECK(ic_queue_degraded(&f, 10, NAN, 0.05));
 }
 
+/* No requests per user (allowed): users stay the growth curve (they were 0 x inf = NaN),
+ * nothing arrives, nothing fails, and any demand is sustainable. */
+static void test_zero_requests_per_user(void) {
+    const char *zr =
+        "{\"name\": \"zr\", \"paths\": 3, \"start\": \"2024-01-01T00:00:00Z\", "
+        "\"horizon_days\": 1, \"step_s\": 120, \"output\": {\"interval_s\": 3600, "
+        "\"store_paths\": 3},\n"
+        " \"traffic\": {\"growth\": {\"initial\": 238500, \"rate_per_day\": 0.0731}, "
+        "\"requests_per_user_per_day\": 0, \"noise\": {\"sigma\": 0}},\n"
+        " \"model\": \"llama-3.1-8b\", \"accelerator\": \"nvidia_h100_sxm\", \"fleet\": "
+        "{\"accelerators\": 8}}";
+    struct run r;
+    CHECK(run(zr, NULL, 0, 1, &r) == 0);
+    CHECK(r.res.head.outages == 0);
+    for (long p = 0; p < 3; p++) {
+        /* The hour's mean of 238500 e^{0.0731 t}, t at the middle of each 2-minute step. */
+        for (long j = 0; j < r.res.nout; j += 7) {
+            double want = 0;
+            for (int k = 0; k < 30; k++)
+                want += 238500 * exp(0.0731 * ((double)j * 3600 + k * 120.0) / 86400.0);
+            CHECK_NEAR(ic_series_row(&r.res, IC_S_ACTIVE_USERS, p)[j], want / 30, 1e-5);
+            CHECK(ic_series_row(&r.res, IC_S_ARRIVALS, p)[j] == 0);
+            CHECK(ic_series_row(&r.res, IC_S_VISITS_WEEK, p)[j] == 0);
+        }
+        CHECK(ic_summary_col(&r.res, IC_M_NEW)[p] == 0);
+        CHECK(ic_summary_col(&r.res, IC_M_SUSTAINABLE)[p] == INFINITY);
+    }
+    CHECK(r.res.head.sustainable_q50 == INFINITY);
+    done(&r);
+}
+
 /* Autoscaling with a fixed lead time lags a step in demand by that lead time. */
 static void test_autoscaling(void) {
     const char *as =
@@ -727,6 +758,7 @@ int main(void) {
     test_failures_counted_once();
     test_reduce_infinite();
     test_demand_overflow();
+    test_zero_requests_per_user();
     test_autoscaling();
     test_pools_and_economics();
     test_determinism();
