@@ -232,7 +232,46 @@ static void plan_growth(const struct ic_scenario *sc, struct ic_plan *plan) {
     }
 }
 
+/* The fleet size a pool is judged by: its value, or its median when drawn per path (paths
+ * below one replica then have no capacity, an outage, which is a legitimate answer for them). */
+static double typical_fleet(const struct ic_dist *d) {
+    double v = ic_dist_is_random(d) ? ic_dist_quantile(d, 0.5) : d->a;
+    return d->integer ? floor(v + 0.5) : v;
+}
+
+/* A pool whose fleet cannot form one replica: the fields, the value, what is needed. */
+static int no_replica_error(const struct ic_scenario *sc, int k, const struct ic_pool_plan *pl,
+                            double fleet, struct ic_error *err) {
+    char field[64], given[200];
+    if (k == 0)
+        snprintf(field, sizeof field, "/fleet/accelerators");
+    else
+        snprintf(field, sizeof field, "/fleet/pools/%d/accelerators", k - 1);
+    if (k == 0 && (sc->serving.tensor_parallel > 0 || sc->serving.pipeline_parallel > 0))
+        snprintf(given, sizeof given,
+                 "as /serving/tensor_parallel (%lld) and "
+                 "/serving/pipeline_parallel (%lld) set it",
+                 (long long)sc->serving.tensor_parallel, (long long)sc->serving.pipeline_parallel);
+    else
+        snprintf(given, sizeof given,
+                 "the fewest whose memory holds the %.1f GB of weights and "
+                 "the KV reserve",
+                 pl->fit.weight_bytes / 1e9);
+    return ic_error_set(err, IC_ERR_INVALID,
+                        "%s: got %s%g, but one replica of %s on %s needs %ld accelerators "
+                        "(tensor %ld x pipeline %ld, %s): this fleet serves nothing; give it at "
+                        "least %ld, or a smaller model or a larger accelerator",
+                        field, ic_dist_is_random(pl->accelerators) ? "a median of " : "", fleet,
+                        sc->model.value.key, pl->accel->key, pl->fit.accels, pl->fit.tp, pl->fit.pp,
+                        given, pl->fit.accels);
+}
+
 int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct ic_error *err) {
+    return ic_plan_compile_ex(sc, 0, plan, err);
+}
+
+int ic_plan_compile_ex(const struct ic_scenario *sc, unsigned flags, struct ic_plan *plan,
+                       struct ic_error *err) {
     memset(plan, 0, sizeof *plan);
     plan->sc = sc;
     plan->paths = (long)sc->paths;
@@ -299,8 +338,16 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
                     (long)sc->serving.accelerators_per_node, &pl->fit);
         if (!pl->fit.ok) {
             ic_plan_free(plan);
-            return ic_error_set(err, IC_ERR_INVALID, "pool %d: %s", k, pl->fit.why);
+            if (k > 0)
+                return ic_error_set(err, IC_ERR_INVALID, "/fleet/pools/%d/accelerator: %s", k - 1,
+                                    pl->fit.why);
+            return ic_error_set(err, IC_ERR_INVALID, "%s: %s",
+                                sc->serving.tensor_parallel > 0 || sc->serving.pipeline_parallel > 0
+                                    ? "/serving/tensor_parallel, /serving/pipeline_parallel"
+                                    : "/model, /accelerator",
+                                pl->fit.why);
         }
+        const double fleet = typical_fleet(pl->accelerators);
         pl->allin_per_h = sc->fleet.accelerator_hour_usd;
         pl->capex_per_h = a->price_usd_est / (sc->fleet.amortization_years * 8766.0);
         pl->tdp_kw = a->tdp_w / 1000.0;
@@ -326,10 +373,11 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
         if (automatic) {
             /* Automatic sizing: from the smallest replica that fits, try twice as many
              * accelerators while it raises the throughput per accelerator (a replica that is
-             * too small is bound by the TPOT objective or the KV cache). */
+             * too small is bound by the TPOT objective or the KV cache), and while the fleet
+             * can form one. */
             long per_node = (long)sc->serving.accelerators_per_node;
-            for (long n = pl->fit.accels * 2; n <= 4 * pl->fit.accels && n <= 4 * per_node;
-                 n *= 2) {
+            for (long n = pl->fit.accels * 2;
+                 n <= 4 * pl->fit.accels && n <= 4 * per_node && (double)n <= fleet; n *= 2) {
                 struct ic_fit f2;
                 ic_perf_fit(m, a, pl->weight_precision, sc->serving.memory_utilization,
                             sc->serving.kv_reserve_fraction, n < per_node ? n : per_node,
@@ -353,6 +401,10 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
         if (rc != 0) {
             ic_plan_free(plan);
             return ic_error_set(err, IC_ERR_INVALID, "/workload: %s", why);
+        }
+        if (!(flags & IC_PLAN_ALLOW_NO_CAPACITY) && fleet < (double)pl->fit.accels) {
+            ic_plan_free(plan);
+            return no_replica_error(sc, k, pl, fleet, err);
         }
         if (sc->serving.ttft_slo_s > 0 && pl->perf.ttft_rho <= 0) {
             ic_plan_free(plan);

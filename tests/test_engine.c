@@ -154,8 +154,10 @@ static void test_arrivals(void) {
     CHECK_NEAR(1000 - healthy, 1000 * 0.02 / 1.02, 0.08);
     done(&r);
 
-    /* No capacity at all: every path is in outage from the first steps. */
-    const char *none[] = {"/fleet/accelerators=0"};
+    /* No capacity at all (every replica down from the start; a fleet of 0 is refused, see
+     * test_no_replica): every path is in outage from the first steps. */
+    const char *none[] = {"/fleet/outages=[{\"start\": \"2024-01-01T00:00:00Z\", "
+                          "\"duration_s\": 1e8, \"fraction\": 1}]"};
     CHECK(run(flat, none, 1, 1, &r) == 0);
     CHECK(r.res.head.outages == r.res.paths && r.res.head.p_hi == 1.0);
     CHECK(r.res.head.first_outage_q[1] == 0);
@@ -559,6 +561,65 @@ static void test_zero_requests_per_user(void) {
     done(&r);
 }
 
+/* The message of a scenario that does not compile ("" when it does). */
+static void compile_msg(const char *text, const char *const *sets, int nsets, unsigned flags,
+                        char *msg, size_t size) {
+    struct ic_error err = {0};
+    struct ic_diag d;
+    ic_diag_init(&d);
+    struct ic_load_opts o = {.sets = sets, .n_sets = nsets};
+    struct ic_scenario sc;
+    struct ic_plan plan;
+    msg[0] = '\0';
+    int rc = ic_scenario_load_string(text, "e.json", &o, &cat, &sc, &d, &err);
+    ic_diag_free(&d);
+    if (rc == 0) rc = ic_plan_compile_ex(&sc, flags, &plan, &err);
+    if (rc == 0)
+        ic_plan_free(&plan);
+    else
+        snprintf(msg, size, "%s", err.msg);
+}
+
+/* A fleet that cannot form one replica serves nothing and is refused, naming the field, the
+ * value and what one replica needs (its medians were -nan [95% CI inf, inf]). */
+static void test_no_replica(void) {
+    const char *base = "{\"name\": \"nr\", \"paths\": 3, \"start\": \"2024-01-01T00:00:00Z\", "
+                       "\"horizon_days\": 0.5, \"model\": \"llama-3.1-8b\", \"accelerator\": "
+                       "\"nvidia_h100_sxm\", \"fleet\": {\"accelerators\": 16}}";
+    char msg[2048];
+    const char *zero[] = {"/fleet/accelerators=0"};
+    compile_msg(base, zero, 1, 0, msg, sizeof msg);
+    CHECK_STR_CONTAINS(msg, "/fleet/accelerators: got 0, but one replica of llama-3.1-8b on "
+                            "nvidia_h100_sxm needs 1 accelerators");
+    /* The capacity solver evaluates such candidates instead. */
+    compile_msg(base, zero, 1, IC_PLAN_ALLOW_NO_CAPACITY, msg, sizeof msg);
+    CHECK(msg[0] == '\0');
+    const char *big[] = {"/model=llama-3.1-70b", "/serving/weight_precision=bf16",
+                         "/fleet/accelerators=3"};
+    compile_msg(base, big, 3, 0, msg, sizeof msg);
+    CHECK_STR_CONTAINS(msg, "/fleet/accelerators: got 3, but one replica of llama-3.1-70b");
+    CHECK_STR_CONTAINS(msg, "needs 4 accelerators (tensor 4 x pipeline 1");
+    const char *tp[] = {"/serving/tensor_parallel=32", "/fleet/accelerators=8"};
+    compile_msg(base, tp, 2, 0, msg, sizeof msg);
+    CHECK_STR_CONTAINS(msg, "got 8, but one replica of llama-3.1-8b on nvidia_h100_sxm needs 32");
+    CHECK_STR_CONTAINS(msg, "/serving/tensor_parallel (32)");
+    const char *ds[] = {"/model=deepseek-v3", "/accelerator=nvidia_l20", "/fleet/accelerators=8"};
+    compile_msg(base, ds, 3, 0, msg, sizeof msg);
+    CHECK_STR_CONTAINS(msg, "/fleet/accelerators: got 8, but one replica of deepseek-v3 on "
+                            "nvidia_l20 needs 64");
+    /* Drawn per path: judged by the median (uniform 1..5: 3; a replica needs 4). */
+    const char *drawn[] = {"/model=llama-3.1-70b", "/serving/weight_precision=bf16",
+                           "/fleet/accelerators={\"dist\": \"uniform\", \"min\": 1, \"max\": 5}"};
+    compile_msg(base, drawn, 3, 0, msg, sizeof msg);
+    CHECK_STR_CONTAINS(msg, "got a median of 3, but");
+    /* Automatic sizing never picks a replica larger than the fleet: the 32B distill on Ascend
+     * 910B fits on 2 and would take 4 for throughput; 3 of them form one replica of 2. */
+    const char *small[] = {"/model=deepseek-r1-distill-qwen-32b", "/accelerator=huawei_ascend_910b",
+                           "/fleet/accelerators=3"};
+    compile_msg(base, small, 3, 0, msg, sizeof msg);
+    CHECK(msg[0] == '\0');
+}
+
 /* Autoscaling with a fixed lead time lags a step in demand by that lead time. */
 static void test_autoscaling(void) {
     const char *as =
@@ -759,6 +820,7 @@ int main(void) {
     test_reduce_infinite();
     test_demand_overflow();
     test_zero_requests_per_user();
+    test_no_replica();
     test_autoscaling();
     test_pools_and_economics();
     test_determinism();
