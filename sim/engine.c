@@ -789,6 +789,12 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
         const struct ic_pool_plan *pl = &plan->pool[k];
         struct pool_state *s = &st->ps[k];
         s->accels = draw(plan, pl->accelerators, vals);
+        /* An autoscale floor above the initial fleet holds from the start: a planner who sets
+         * a floor commits to keeping at least that much provisioned (and paying for it), so
+         * it is not an action that waits for load to rise, a lead time or a cooldown.  (It
+         * used to be applied only by the next scale-out, leaving the path under its floor.) */
+        if (k == 0 && sc->fleet.autoscale.enabled && s->accels < (double)sc->fleet.autoscale.floor)
+            s->accels = (double)sc->fleet.autoscale.floor;
         s->per_replica = (double)pl->fit.accels;
         pool_resize(plan, s);
         s->share = draw(plan, pl->share, vals);

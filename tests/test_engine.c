@@ -658,6 +658,36 @@ static void test_autoscaling(void) {
     done(&r);
 }
 
+/* An autoscale floor above the initial fleet holds from the first step (it waited for load
+ * to rise above the target, then for the lead time). */
+static void test_autoscale_floor(void) {
+    const char *fl =
+        "{\"name\": \"fl\", \"paths\": 4, \"start\": \"2024-01-01T00:00:00Z\", "
+        "\"horizon_days\": 0.25, \"output\": {\"interval_s\": 600, \"store_paths\": 4},\n"
+        " \"traffic\": {\"growth\": {\"initial\": 5000}},\n"
+        " \"model\": \"llama-3.1-8b\", \"accelerator\": \"nvidia_h100_sxm\",\n"
+        " \"fleet\": {\"accelerators\": {\"dist\": \"uniform\", \"min\": 9, \"max\": 31}, "
+        "\"failure_rate_per_hour\": 0, \"accelerator_hour_usd\": 2.385, \"autoscale\": "
+        "{\"enabled\": \"yes\", \"floor\": 23, \"step_accelerators\": 4, \"lead_time_s\": 7200}}}";
+    struct run r;
+    CHECK(run(fl, NULL, 0, 1, &r) == 0);
+    const double *drawn =
+        r.res.inputs +
+        (size_t)ic_plan_input_index(&r.plan, &r.sc.fleet.accelerators) * (size_t)r.res.paths;
+    int below = 0;
+    for (long p = 0; p < 4; p++) {
+        double want = drawn[p] > 23 ? drawn[p] : 23;
+        below += drawn[p] < 23;
+        for (long j = 0; j < r.res.nout; j++)
+            CHECK(ic_series_row(&r.res, IC_S_PROVISIONED, p)[j] == (float)want);
+        /* 6 h at 2.385 USD per accelerator-hour */
+        CHECK_NEAR(ic_summary_col(&r.res, IC_M_COST)[p], want * 6 * 2.385, 1e-9);
+        CHECK(ic_summary_col(&r.res, IC_M_ACTIONS)[p] == 0);
+    }
+    CHECK(below > 0 && below < 4); /* the draws fall on both sides of the floor */
+    done(&r);
+}
+
 /* Two pools: least-loaded routing pools the capacity; fixed shares overload the small pool. */
 static void test_pools_and_economics(void) {
     const char *hp =
@@ -821,6 +851,7 @@ int main(void) {
     test_demand_overflow();
     test_zero_requests_per_user();
     test_no_replica();
+    test_autoscale_floor();
     test_autoscaling();
     test_pools_and_economics();
     test_determinism();
