@@ -11,15 +11,20 @@
  *      Arrivals of class c ~ Poisson(rate x share_c(t) x dt), with a gamma-distributed common
  *      factor of mean 1 and variance d when arrivals are over-dispersed (a negative binomial,
  *      variance mean + d mean^2); share_c(t) moves with events that change the mix.  Retries
- *      of earlier failures return from a pool at rate 1/delay.
+ *      of earlier failures return from a pool at rate 1/delay.  Demand saturates at 10^13
+ *      units of the growth quantity (IC_MAX_DEMAND_UNITS), and a saturated step is degraded:
+ *      an overflow is an overload, never NaN.
  *   2. capacity: replicas up (failures take whole replicas down) x requests/s per replica from
  *      the roofline model at the current mix;
  *   3. queue: the fluid queue of models/queue.h (serve, abandon, reject); a failed request is
  *      retried with probability p (into the pool) or lost, and its user leaves with the churn
  *      probability;
- *   4. outage: degraded steps; an outage is a run of them at least outage_min_s long;
- *   5. fleet: failures ~ Poisson(healthy x rate x dt), repairs ~ Poisson(failed x dt / mean
- *      repair time) (capped at the failed count); cost and energy accrue on every accelerator.
+ *   4. outage: degraded steps (NaN or infinite demand among them); an outage is a run of them
+ *      at least outage_min_s long;
+ *   5. fleet: failures of accelerators and of nodes in continuous time (pool_events), each
+ *      accelerator down at most once (one already failed when its node fails is not counted
+ *      again), repairs after a drawn repair time; an autoscale floor holds from the start; cost
+ *      and energy accrue on every accelerator.
  * Series are averaged over each output interval (NaN values, e.g. TTFT with no capacity, are
  * left out of the average). */
 #include "engine.h"
