@@ -439,6 +439,14 @@ static void test_failures_counted_once(void) {
          * hours): 4% and 10% are more than three of them. */
         double healthy = series_mean(&r.res, IC_S_HEALTHY, 24, r.res.nout);
         CHECK_NEAR(healthy, 256 * both_up, k == 0 ? 0.04 : 0.10);
+        /* The node draws come from each path's failure stream: the same at any thread count. */
+        struct run r3;
+        CHECK(run(hi, sets, 2, 3, &r3) == 0);
+        size_t ns = (size_t)IC_SERIES_COUNT * 40 * (size_t)r.res.nout * sizeof(float);
+        CHECK(memcmp(r.res.series, r3.res.series, ns) == 0);
+        CHECK(memcmp(r.res.summary, r3.res.summary,
+                     (size_t)IC_SUMMARY_COUNT * 40 * sizeof(double)) == 0);
+        done(&r3);
         done(&r);
     }
 }
