@@ -239,7 +239,8 @@ static int evaluate(struct solver *s, long k, const struct ic_solve_eval **out) 
     memset(&res, 0, sizeof res);
     int compiled = 0;
     if (rc == IC_OK) {
-        rc = ic_plan_compile(s->sc, &plan, s->err);
+        /* A candidate below one replica is evaluated (every path an outage), not refused. */
+        rc = ic_plan_compile_ex(s->sc, IC_PLAN_ALLOW_NO_CAPACITY, &plan, s->err);
         compiled = rc == IC_OK;
     }
     if (rc == IC_OK) {
