@@ -221,6 +221,24 @@ static int load(const char *file, struct load_args *la, struct ic_catalog *cat,
     return ic_status_exit_code(rc);
 }
 
+/* Refuse, before any work, an output that would destroy what it is written over: an input of
+ * the command or something not a regular file (util.h).  With `family`, also the files a run
+ * derives from the output's name: its checkpoint OUT.ckpt and a sweep's work directory
+ * OUT.points.  Returns an exit code, or -1 when every name is safe. */
+static int check_outputs(const char *out, const char *const *inputs, size_t n, int family) {
+    struct ic_error err = {0};
+    char ckpt[4200], points[4200];
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", out ? out : "");
+    snprintf(points, sizeof points, "%s.points", out ? out : "");
+    /* An existing checkpoint is an input of a resumed run. */
+    const char *ckpt_input[] = {ckpt};
+    int rc = ic_check_output_path("-o", out, inputs, n, &err);
+    if (rc == IC_OK && family) rc = ic_check_output_path("-o", out, ckpt_input, 1, &err);
+    if (rc == IC_OK && family) rc = ic_check_output_path("the checkpoint", ckpt, inputs, n, &err);
+    if (rc == IC_OK && family) rc = ic_check_work_dir(points, inputs, n, &err);
+    return rc == IC_OK ? -1 : fail(&err);
+}
+
 /* ---- progress bar -------------------------------------------------------------------------- */
 
 struct progress {
@@ -533,6 +551,13 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
     out.tmp[0] = '\0';
     snprintf(def_out, sizeof def_out, "%s.h5", sc->name);
     if (!out_path) out_path = def_out;
+    const char *inputs[] = {file};
+    rc = check_outputs(out_path, inputs, 1, sc->engine != 1);
+    if (rc >= 0) {
+        ic_catalog_free(&cat);
+        free(sc);
+        return rc;
+    }
     int swept = sc->sweep.n_axes > 0 || shard_n > 1 || ic_mpi_launched();
     if (ckpt_every >= 0 && (swept || target_ci > 0 || sc->engine == 1)) {
         fprintf(stderr,
@@ -759,6 +784,9 @@ static int cmd_merge(int argc, char **argv, const char *cmdline) {
     }
     if (!out_path) return usage_error(usage_merge, "merge: %s", "-o OUT.h5 is required");
     if (optind >= argc) return usage_error(usage_merge, "merge: %s", "expected PART files");
+    int rc0 =
+        check_outputs(out_path, (const char *const *)argv + optind, (size_t)(argc - optind), 0);
+    if (rc0 >= 0) return rc0;
     struct ic_catalog cat;
     struct ic_error err = {0};
     if (ic_catalog_builtin(&cat, &err)) return fail(&err);
@@ -1164,6 +1192,13 @@ static int cmd_replay(int argc, char **argv, const char *cmdline) {
     char def_out[IC_NAME_MAX + 16];
     snprintf(def_out, sizeof def_out, "%s-replay.h5", sc->name);
     if (!out_path) out_path = def_out;
+    const char *inputs[] = {file, trace};
+    rc = check_outputs(out_path, inputs, 2, 0);
+    if (rc >= 0) {
+        ic_catalog_free(&cat);
+        free(sc);
+        return rc;
+    }
     rc = ic_trace_read(trace, format, scale, sc->request_engine.max_requests, &t, &err);
     struct ic_reqrun rr;
     memset(&rr, 0, sizeof rr);

@@ -395,45 +395,16 @@ static int write_headline_attrs(hid_t g, const struct ic_report *rep) {
 /* ---- open / begin / put / end -----------------------------------------------------------------
  */
 
-/* Delete OUT.h5.tmp-PID files left by runs of this output that were killed (their process is
- * gone): a killed run leaves only its temporary file, and the next run of the same output
- * cleans it up. */
-static void clean_stale_temporaries(const char *path) {
-    char dir[4096];
-    ic_strlcpy(dir, path, sizeof dir);
-    char *slash = strrchr(dir, '/');
-    const char *base = slash ? slash + 1 : path;
-    if (slash)
-        *(slash == dir ? slash + 1 : slash) = '\0';
-    else
-        strcpy(dir, ".");
-    char prefix[4200];
-    snprintf(prefix, sizeof prefix, "%s.tmp-", base);
-    size_t np = strlen(prefix);
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, prefix, np) != 0) continue;
-        char *end;
-        long pid = strtol(e->d_name + np, &end, 10);
-        if (*end || pid <= 0 || pid == (long)getpid()) continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive, or not ours */
-        char full[8400];
-        snprintf(full, sizeof full, "%s/%s", dir, e->d_name);
-        unlink(full);
-    }
-    closedir(d);
-}
-
 int ic_output_open(struct ic_output *out, const char *path, struct ic_error *err) {
     memset(out, 0, sizeof *out);
     out->fid = -1;
     if (strlen(path) >= sizeof out->path)
         return ic_error_set(err, IC_ERR_USAGE, "%s: output path too long", path);
     ic_strlcpy(out->path, path, sizeof out->path);
-    clean_stale_temporaries(path);
-    snprintf(out->tmp, sizeof out->tmp, "%s.tmp-%ld", path, (long)getpid());
+    int rc = ic_check_output_path("output", path, NULL, 0, err);
+    if (rc != IC_OK) return rc;
+    ic_clean_stale_temporaries(path);
+    ic_temp_name(path, out->tmp, sizeof out->tmp);
     hid_t fid = H5Fcreate(out->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (fid < 0) {
         /* Say why in terms of the directory: HDF5's own message is not helpful here. */

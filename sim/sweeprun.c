@@ -441,6 +441,8 @@ int ic_sweep_merge(const char *const *parts, int n_parts, const char *out_path,
     memset(&res, 0, sizeof res);
     if (!fids || !sc) rc = ic_error_set(err, IC_ERR_NOMEM, "out of memory");
     for (int i = 0; i < n_parts && fids; i++) fids[i] = -1;
+    /* Never write over a part (or anything not a regular file). */
+    if (rc == IC_OK) rc = ic_check_output_path("-o", out_path, parts, (size_t)n_parts, err);
     /* Every part is an infercap result of the same scenario. */
     for (int i = 0; rc == IC_OK && i < n_parts; i++) {
         if (access(parts[i], R_OK) != 0) {

