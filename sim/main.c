@@ -633,6 +633,11 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
     char ckpt_path[4200];
     struct ic_checkpoint ckpt = {0};
     int use_ckpt = 0, ckpt_ok = status == IC_OK;
+    if (status == IC_OK) {
+        /* The temporaries of a checkpoint writer that was killed (OUT.h5.ckpt.tmp-PID). */
+        snprintf(ckpt_path, sizeof ckpt_path, "%s.ckpt", out_path);
+        ic_clean_stale_temporaries(ckpt_path);
+    }
     if (status == IC_OK && (ckpt_every >= 0 || resume)) {
         snprintf(ckpt_path, sizeof ckpt_path, "%s.ckpt", out_path);
         use_ckpt = 1;

@@ -169,3 +169,43 @@ def test_replay_and_merge_refuse_their_inputs(run_infercap, work):
     # and an ordinary output still works
     run_infercap(["merge", p0, p1, "-o", d / "merged.h5", "-q"])
     assert (d / "merged.h5").is_file()
+
+
+# ---- checkpoint temporaries ---------------------------------------------------------------
+
+def dead_pid():
+    p = subprocess.Popen(["true"])
+    p.wait()
+    return p.pid
+
+
+def test_a_killed_checkpoint_writers_temporary_is_removed(run_infercap, tmp_path):
+    out = tmp_path / "c.h5"
+    dead = tmp_path / f"c.h5.ckpt.tmp-{dead_pid()}"
+    live = tmp_path / f"c.h5.ckpt.tmp-{os.getpid()}"  # a live process's: kept
+    dead.write_bytes(b"half a checkpoint")
+    live.write_bytes(b"being written")
+    run_infercap(["run", SMALL, "-o", out, "-q", "--paths", "4", "--checkpoint-every", "0"])
+    assert not dead.exists()
+    assert live.exists()
+    assert leftovers(tmp_path, "c.h5") == ["c.h5", live.name]
+
+
+def test_checkpoint_temporaries_carry_the_writers_pid(infercap_bin, tmp_path):
+    """Killed while it saves checkpoints, a run leaves only PID-named temporaries (and the last
+    checkpoint), never a bare OUT.h5.ckpt.tmp that no later run could tell from a live one."""
+    out = tmp_path / "k.h5"
+    kimi = ROOT / "scenarios" / "kimi-2024-03.json"
+    p = subprocess.Popen([infercap_bin, "run", kimi, "-o", out, "-q", "--paths", "2000",
+                          "--threads", "2", "--window-outputs", "10", "--checkpoint-every", "0"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    t0 = time.time()
+    while not (tmp_path / "k.h5.ckpt").exists() and time.time() - t0 < 60 and p.poll() is None:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    p.kill()
+    p.wait()
+    left = leftovers(tmp_path, "k.h5")
+    assert "k.h5.ckpt.tmp" not in left, left
+    for f in left:
+        assert f == "k.h5.ckpt" or f.startswith(("k.h5.tmp-", "k.h5.ckpt.tmp-")), left
