@@ -582,6 +582,9 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
         free(sc);
         return rc2;
     }
+    /* The aggregate engine stops at the next block on a first signal and writes what is
+     * complete (interrupt.h). */
+    ic_interrupt_cooperative(1);
     if (swept) {
         int rc2 = 2;
         if (target_ci > 0)
@@ -761,7 +764,10 @@ static const char *usage_merge =
     "options:\n"
     "  -o, --output OUT.h5   the merged file (required)\n"
     "  -q, --quiet           do not print the merged file's table\n"
-    "  -h, --help            this help\n";
+    "  -h, --help            this help\n"
+    "\n"
+    "exit status: 0 success, 1 runtime failure, 2 invalid input, 3 interrupted (SIGINT or\n"
+    "SIGTERM stops at once; no output)\n";
 
 static int cmd_merge(int argc, char **argv, const char *cmdline) {
     static const struct option longopts[] = {{"output", required_argument, 0, 'o'},
@@ -795,8 +801,13 @@ static int cmd_merge(int argc, char **argv, const char *cmdline) {
     struct ic_catalog cat;
     struct ic_error err = {0};
     if (ic_catalog_builtin(&cat, &err)) return fail(&err);
+    /* A signal stops merge at once and deletes the temporary output it may have begun. */
+    char tmp[4200];
+    ic_temp_name(out_path, tmp, sizeof tmp);
+    ic_interrupt_temp(tmp);
     int rc = ic_sweep_merge((const char *const *)argv + optind, argc - optind, out_path, cmdline,
                             &cat, &err);
+    ic_interrupt_temp(NULL);
     ic_catalog_free(&cat);
     if (rc != IC_OK) return fail(&err);
     if (!quiet && ic_output_info(out_path, 0, stdout, &err) != IC_OK) return fail(&err);
@@ -1051,6 +1062,7 @@ static int finish_request_run(struct ic_reqrun *rr, const struct ic_scenario *sc
     out.fid = -1;
     out.tmp[0] = '\0';
     int rc = ic_output_open(&out, out_path, &err);
+    if (rc == IC_OK) ic_interrupt_temp(out.tmp); /* a signal stops at once and deletes it */
     if (rc == IC_OK) rc = ic_reqrun_run(rr, &err);
     char *resolved = rc == IC_OK ? ic_scenario_resolved_json(sc) : NULL;
     if (rc == IC_OK && !resolved) rc = ic_error_set(&err, IC_ERR_NOMEM, "out of memory");
@@ -1059,6 +1071,7 @@ static int finish_request_run(struct ic_reqrun *rr, const struct ic_scenario *sc
         rc = ic_output_requests(&out, sc, rr, resolved, &prov, &err);
     else if (out.fid >= 0)
         ic_output_abort(&out);
+    ic_interrupt_temp(NULL);
     free(resolved);
     if (rc != IC_OK) return fail(&err);
     if (json) {
@@ -1107,7 +1120,7 @@ static const char *usage_replay =
     "  -h, --help               this help\n"
     "\n"
     "exit status: 0 success, 1 runtime failure, 2 invalid input (the trace's bad rows are\n"
-    "named with their line)\n";
+    "named with their line), 3 interrupted (SIGINT or SIGTERM stops at once; no output)\n";
 
 /* The trace format from its name and first line. */
 static int guess_format(const char *path) {

@@ -209,3 +209,74 @@ def test_checkpoint_temporaries_carry_the_writers_pid(infercap_bin, tmp_path):
     assert "k.h5.ckpt.tmp" not in left, left
     for f in left:
         assert f == "k.h5.ckpt" or f.startswith(("k.h5.tmp-", "k.h5.ckpt.tmp-")), left
+
+
+# ---- the first SIGINT stops replay, info, merge and fit ----------------------------------
+
+def interrupt(infercap_bin, args, out=None):
+    """Start args (blocked reading a FIFO input that no one writes), send SIGINT, expect exit 3
+    and the interruption message, and no output file or temporary left."""
+    p = subprocess.Popen([infercap_bin, *[str(a) for a in args]], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    time.sleep(0.7)
+    assert p.poll() is None, p.communicate()
+    p.send_signal(signal.SIGINT)
+    try:
+        _, err = p.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        pytest.fail(f"{args[0]} ignored SIGINT")
+    assert p.returncode == 3, (args, p.returncode, err)
+    assert "interrupted" in err, err
+    if out is not None:
+        d, base = os.path.split(str(out))
+        assert leftovers(d, base) == [], leftovers(d, base)
+
+
+def test_sigint_stops_replay(infercap_bin, tmp_path):
+    fifo = tmp_path / "t.csv"
+    os.mkfifo(fifo)
+    interrupt(infercap_bin, ["replay", STEADY, "--trace", fifo, "-o", tmp_path / "r.h5"],
+              tmp_path / "r.h5")
+
+
+def test_sigint_stops_info(infercap_bin, tmp_path):
+    fifo = tmp_path / "r.h5"
+    os.mkfifo(fifo)
+    interrupt(infercap_bin, ["info", fifo])
+
+
+def test_sigint_stops_merge(infercap_bin, run_infercap, tmp_path):
+    part = tmp_path / "p0.h5"
+    run_infercap(["run", SMALL, "-o", part, "-q", "--paths", "4", "--sweep",
+                  "/fleet/accelerators=120,240", "--shard", "0/2"])
+    fifo = tmp_path / "p1.h5"
+    os.mkfifo(fifo)
+    interrupt(infercap_bin, ["merge", part, fifo, "-o", tmp_path / "m.h5"], tmp_path / "m.h5")
+
+
+def test_sigint_stops_fit(infercap_bin, tmp_path):
+    fifo = tmp_path / "obs.json"
+    os.mkfifo(fifo)
+    interrupt(infercap_bin, ["fit", fifo, "--curve", "logistic"])
+
+
+def test_sigint_stops_a_merge_in_progress(infercap_bin, run_infercap, tmp_path):
+    """A merge of real parts interrupted while it works: status 3 (or 0 if it finished
+    first), and never a temporary left behind."""
+    parts = []
+    for i in range(2):
+        p = tmp_path / f"q{i}.h5"
+        run_infercap(["run", SMALL, "-o", p, "-q", "--paths", "4", "--sweep",
+                      "/fleet/accelerators=120,240,480,960", "--shard", f"{i}/2"])
+        parts.append(p)
+    out = tmp_path / "m.h5"
+    p = subprocess.Popen([infercap_bin, "merge", *parts, "-o", out, "-q"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode in (0, 3), err
+    left = leftovers(tmp_path, "m.h5")
+    assert left == ([] if p.returncode == 3 else ["m.h5"]), left
