@@ -335,7 +335,8 @@ static void block_cb(void *ctx, long paths, long outages, double lo, double hi) 
 }
 
 static int run_request_engine(const char *file, const struct ic_scenario *sc, int threads,
-                              const char *out_path, const char *cmdline, int json, int quiet);
+                              const char *out_path, const char *cmdline, int json, int quiet,
+                              double max_memory);
 
 /* ---- run: sweeps ------------------------------------------------------------------------- */
 
@@ -577,7 +578,7 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
                     "--shard or --target-ci\n",
                     file);
         else
-            rc2 = run_request_engine(file, sc, threads, out_path, cmdline, json, quiet);
+            rc2 = run_request_engine(file, sc, threads, out_path, cmdline, json, quiet, max_memory);
         ic_catalog_free(&cat);
         free(sc);
         return rc2;
@@ -1084,7 +1085,8 @@ static int finish_request_run(struct ic_reqrun *rr, const struct ic_scenario *sc
 }
 
 static int run_request_engine(const char *file, const struct ic_scenario *sc, int threads,
-                              const char *out_path, const char *cmdline, int json, int quiet) {
+                              const char *out_path, const char *cmdline, int json, int quiet,
+                              double max_memory) {
     struct ic_error err = {0};
     struct ic_reqrun rr;
     if (ic_reqrun_from_scenario(sc, threads, &rr, &err) != IC_OK) {
@@ -1092,7 +1094,15 @@ static int run_request_engine(const char *file, const struct ic_scenario *sc, in
         return fail(&err);
     }
     rr.cfg.horizon_s = rr.window_s + sc->request_engine.drain_s;
-    int rc = finish_request_run(&rr, sc, out_path, cmdline, json, quiet);
+    double limit = max_memory > 0 ? max_memory : 0.8 * physical_memory();
+    int rc;
+    if (ic_reqrun_check_memory(&rr, limit, "/request_engine/duration_s",
+                               "lower /request_engine/duration_s", &err) != IC_OK) {
+        ic_error_prefix(&err, "%s: ", file);
+        rc = fail(&err);
+    } else {
+        rc = finish_request_run(&rr, sc, out_path, cmdline, json, quiet);
+    }
     ic_reqrun_free(&rr);
     return rc;
 }
@@ -1115,6 +1125,9 @@ static const char *usage_replay =
     "      --time-scale X       multiply arrival times by X (0.5: twice the load; default 1)\n"
     "  -o, --output OUT.h5      result file (default: NAME-replay.h5)\n"
     "      --set /ptr=VALUE     override a scenario field (repeatable)\n"
+    "      --max-memory SIZE    refuse replays estimated to need more (e.g. 2G, 512M; default\n"
+    "                           80% of physical memory): the replicas' series grow with the\n"
+    "                           trace's span / /request_engine/interval_s x replicas\n"
     "  -q, --quiet              no headline text\n"
     "      --json               print the headline as one JSON object\n"
     "  -h, --help               this help\n"
@@ -1148,13 +1161,14 @@ static int cmd_replay(int argc, char **argv, const char *cmdline) {
                                              {"set", required_argument, 0, 'S'},
                                              {"quiet", no_argument, 0, 'q'},
                                              {"json", no_argument, 0, 'J'},
+                                             {"max-memory", required_argument, 0, 'M'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     struct load_args la;
     memset(&la, 0, sizeof la);
     const char *trace = NULL, *out_path = NULL;
     int format = -1, quiet = 0, json = 0, c;
-    double scale = 1;
+    double scale = 1, max_memory = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
         char *end;
@@ -1176,6 +1190,14 @@ static int cmd_replay(int argc, char **argv, const char *cmdline) {
             break;
         case 'o':
             out_path = optarg;
+            break;
+        case 'M':
+            max_memory = parse_size(optarg);
+            if (!(max_memory > 0))
+                return usage_error(usage_replay,
+                                   "--max-memory: got \"%s\", expected a size such as 2G, 512M "
+                                   "or 1000000000",
+                                   optarg);
             break;
         case 'S':
             if (add_set(&la, optarg))
@@ -1227,6 +1249,13 @@ static int cmd_replay(int argc, char **argv, const char *cmdline) {
                  scale != 1 ? ", time scale " : "", scale != 1 ? scale : 0.0);
         if (scale == 1) snprintf(label, sizeof label, "%s (%s)", trace, names[format]);
         rc = ic_reqrun_from_trace(sc, &t, label, &rr, &err);
+        if (rc != IC_OK) ic_error_prefix(&err, "%s: ", file);
+    }
+    if (rc == IC_OK) {
+        /* The replicas' series grow with the trace's span: refuse before running. */
+        double limit = max_memory > 0 ? max_memory : 0.8 * physical_memory();
+        rc = ic_reqrun_check_memory(&rr, limit, "the trace's span",
+                                    "replay a shorter trace (or with --time-scale below 1)", &err);
         if (rc != IC_OK) ic_error_prefix(&err, "%s: ", file);
     }
     if (rc == IC_OK) {

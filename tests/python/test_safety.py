@@ -280,3 +280,38 @@ def test_sigint_stops_a_merge_in_progress(infercap_bin, run_infercap, tmp_path):
     assert p.returncode in (0, 3), err
     left = leftovers(tmp_path, "m.h5")
     assert left == ([] if p.returncode == 3 else ["m.h5"]), left
+
+
+# ---- replay's memory ----------------------------------------------------------------------
+
+def test_replay_estimates_memory_and_honours_max_memory(run_infercap, tmp_path):
+    # Two requests a year apart: the replicas' series span a year of minutes.
+    trace = tmp_path / "year.csv"
+    trace.write_text("arrival_s,input,output\n0,100,50\n31536000,100,50\n")
+    out = tmp_path / "y.h5"
+    p = run_infercap(["replay", STEADY, "--trace", trace, "-o", out, "-q", "--max-memory",
+                      "100M"], check=False)
+    assert p.returncode == 2, p.stderr
+    for f in ("the request engine needs about", "more than the limit of 0.10 GiB (--max-memory)",
+              "525600 output intervals of 60 s", "raise /request_engine/interval_s",
+              "lower /fleet/accelerators", "--time-scale", "raise --max-memory"):
+        assert f in p.stderr, (f, p.stderr)
+    assert not out.exists()
+    # Coarser series fit.
+    run_infercap(["replay", STEADY, "--trace", trace, "-o", out, "-q", "--max-memory", "100M",
+                  "--set", "/request_engine/interval_s=3600"])
+    assert out.is_file()
+    p = run_infercap(["replay", STEADY, "--trace", trace, "-o", out, "--max-memory", "2X"],
+                     check=False)
+    assert p.returncode == 2 and "--max-memory" in p.stderr
+    # The request engine under `run` checks the same way.
+    p = run_infercap(["run", STEADY, "-o", tmp_path / "w.h5", "-q", "--set", "/engine=request",
+                      "--set", "/request_engine/duration_s=3600", "--set",
+                      "/request_engine/interval_s=0.001", "--max-memory", "64M"], check=False)
+    assert p.returncode == 2 and "--max-memory" in p.stderr, p.stderr
+    assert "/request_engine/duration_s" in p.stderr, p.stderr
+
+
+def test_help_of_replay_names_max_memory(run_infercap):
+    p = run_infercap(["replay", "--help"])
+    assert "--max-memory SIZE" in p.stdout
