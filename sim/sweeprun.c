@@ -561,7 +561,7 @@ int ic_sweep_merge(const char *const *parts, int n_parts, const char *out_path,
             struct ic_report rep;
             rc = ic_output_get(fids[owner[k]], &lay, k, &p0, &res, &rep, err);
             if (rc == IC_OK) rc = ic_output_put(&out, k, &p0, &res, &rep, err);
-            if (rc != IC_OK) ic_error_prefix(err, "%s: ", parts[owner[k]]);
+            if (rc != IC_OK && rc != IC_ERR_NOMEM) ic_error_prefix(err, "%s: ", parts[owner[k]]);
         }
         if (rc == IC_OK)
             rc = ic_output_end(&out, err);

@@ -315,3 +315,32 @@ def test_replay_estimates_memory_and_honours_max_memory(run_infercap, tmp_path):
 def test_help_of_replay_names_max_memory(run_infercap):
     p = run_infercap(["replay", "--help"])
     assert "--max-memory SIZE" in p.stdout
+
+
+# ---- merge out of memory ------------------------------------------------------------------
+
+@pytest.mark.skipif(SANITIZED, reason="address-space limits mean nothing under the sanitizers")
+def test_merge_out_of_memory_is_not_a_disk_error(infercap_bin, run_infercap, tmp_path):
+    parts = []
+    for i in range(2):
+        p = tmp_path / f"p{i}.h5"
+        run_infercap(["run", SMALL, "-o", p, "-q", "--sweep", "/fleet/accelerators=64,128",
+                      "--shard", f"{i}/2"])
+        parts.append(p)
+    seen_oom = False
+    for kb in range(30_000, 80_001, 2_000):
+        def limit(kb=kb):
+            resource.setrlimit(resource.RLIMIT_AS, (kb * 1024, kb * 1024))
+
+        out = tmp_path / "m.h5"
+        p = subprocess.run([infercap_bin, "merge", *parts, "-o", out, "-q"],
+                           capture_output=True, text=True, preexec_fn=limit, timeout=60)
+        assert "disk full" not in p.stderr, (kb, p.stderr)
+        if "out of memory" in p.stderr:
+            assert p.returncode == 1, p.stderr
+            seen_oom = True
+        if p.returncode != 0:
+            assert leftovers(tmp_path, "m.h5") == [], (kb, p.stderr)
+        else:
+            break
+    assert seen_oom, "no address-space limit made merge run out of memory"
