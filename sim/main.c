@@ -167,6 +167,7 @@ static void join_args(int argc, char **argv, char *buf, size_t n) {
 
 struct load_args {
     const char *sets[MAX_SETS];
+    const char *notes[MAX_SETS]; /* where each set came from (NULL: --set) */
     int n_sets;
     const char *sweeps[IC_SWEEP_MAX_AXES * 4];
     int n_sweeps;
@@ -180,9 +181,11 @@ static int add_set(struct load_args *la, const char *s) {
     return 0;
 }
 
-static int add_owned_set(struct load_args *la, const char *ptr, const char *val) {
+/* --paths N and --seed S: overrides that messages name by their option (`note`). */
+static int add_owned_set(struct load_args *la, const char *ptr, const char *val, const char *note) {
     if (la->n_owned >= 4) return -1;
     snprintf(la->owned[la->n_owned], sizeof la->owned[0], "%s=%s", ptr, val);
+    if (la->n_sets < MAX_SETS) la->notes[la->n_sets] = note;
     return add_set(la, la->owned[la->n_owned++]);
 }
 
@@ -200,8 +203,12 @@ static int load(const char *file, struct load_args *la, struct ic_catalog *cat,
     }
     struct ic_diag diag;
     ic_diag_init(&diag);
-    struct ic_load_opts opts = {
-        .sets = la->sets, .n_sets = la->n_sets, .sweeps = la->sweeps, .n_sweeps = la->n_sweeps};
+    struct ic_load_opts opts = {.sets = la->sets,
+                                .n_sets = la->n_sets,
+                                .sweeps = la->sweeps,
+                                .n_sweeps = la->n_sweeps,
+                                .set_notes = la->notes,
+                                .n_set_notes = la->n_sets};
     int rc = ic_scenario_load(file, &opts, cat, sc, &diag, &err);
     if (rc == IC_OK) {
         ic_diag_free(&diag);
@@ -363,8 +370,12 @@ static int run_sweep(const char *file, const struct load_args *la, const struct 
         ic_plan_free(&plan);
     }
     if (rc != IC_OK) return fail(&err);
-    struct ic_load_opts lo = {
-        .sets = la->sets, .n_sets = la->n_sets, .sweeps = la->sweeps, .n_sweeps = la->n_sweeps};
+    struct ic_load_opts lo = {.sets = la->sets,
+                              .n_sets = la->n_sets,
+                              .sweeps = la->sweeps,
+                              .n_sweeps = la->n_sweeps,
+                              .set_notes = la->notes,
+                              .n_set_notes = la->n_sets};
     struct ic_sweep_run run = {.file = file,
                                .load = &lo,
                                .cat = cat,
@@ -447,13 +458,13 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
             strtol(optarg, &end, 10);
             if (*end || end == optarg)
                 return usage_error(usage_run, "--paths: got \"%s\", expected an integer", optarg);
-            add_owned_set(&la, "/paths", optarg);
+            add_owned_set(&la, "/paths", optarg, " (from --paths)");
             break;
         case 's':
             strtoll(optarg, &end, 10);
             if (*end || end == optarg)
                 return usage_error(usage_run, "--seed: got \"%s\", expected an integer", optarg);
-            add_owned_set(&la, "/seed", optarg);
+            add_owned_set(&la, "/seed", optarg, " (from --seed)");
             break;
         case 't':
             threads = (int)strtol(optarg, &end, 10);
@@ -855,8 +866,12 @@ static int cmd_validate(int argc, char **argv) {
     long n_points = 1;
     if (rc == IC_OK && sc->sweep.n_axes > 0) {
         /* Every point of the sweep loads, compiles and has the same shape. */
-        struct ic_load_opts lo = {
-            .sets = la.sets, .n_sets = la.n_sets, .sweeps = la.sweeps, .n_sweeps = la.n_sweeps};
+        struct ic_load_opts lo = {.sets = la.sets,
+                                  .n_sets = la.n_sets,
+                                  .sweeps = la.sweeps,
+                                  .n_sweeps = la.n_sweeps,
+                                  .set_notes = la.notes,
+                                  .n_set_notes = la.n_sets};
         struct ic_sweep_run run = {.file = file, .load = &lo, .cat = &cat, .out_path = "x"};
         if (ic_sweep_validate(&run, &n_points, &err) != IC_OK) {
             ic_plan_free(&plan);

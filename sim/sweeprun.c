@@ -79,7 +79,9 @@ static int load_point(const struct sctx *c, long k, struct ic_scenario *sc, stru
                              .n_sets = n,
                              .sweeps = lo ? lo->sweeps : NULL,
                              .n_sweeps = lo ? lo->n_sweeps : 0,
-                             .n_point_sets = c->sw.n_axes};
+                             .n_point_sets = c->sw.n_axes,
+                             .set_notes = lo ? lo->set_notes : NULL,
+                             .n_set_notes = lo ? lo->n_set_notes : 0};
     struct ic_diag d;
     ic_diag_init(&d);
     rc = ic_scenario_load(c->run->file, &o, c->run->cat, sc, &d, err);

@@ -344,3 +344,24 @@ def test_merge_out_of_memory_is_not_a_disk_error(infercap_bin, run_infercap, tmp
         else:
             break
     assert seen_oom, "no address-space limit made merge run out of memory"
+
+
+# ---- provenance of --paths and --seed -----------------------------------------------------
+
+def test_paths_and_seed_are_named_by_their_option(run_infercap, tmp_path):
+    out = tmp_path / "x.h5"
+    p = run_infercap(["run", SMALL, "-o", out, "--paths", "0"], check=False)
+    assert p.returncode == 2 and "/paths: got 0" in p.stderr and "(from --paths)" in p.stderr
+    assert "(from --set)" not in p.stderr, p.stderr
+    p = run_infercap(["run", SMALL, "-o", out, "--seed", "-1", "--set", "/paths=0"],
+                     check=False)
+    assert p.returncode == 2
+    assert "/seed: got -1" in p.stderr and "(from --seed)" in p.stderr, p.stderr
+    assert "/paths: got 0" in p.stderr and "(from --set)" in p.stderr, p.stderr
+    p = run_infercap(["run", SMALL, "-o", out, "--paths", "0", "--sweep",
+                      "/fleet/accelerators=120,240"], check=False)
+    assert p.returncode == 2 and "(from --paths)" in p.stderr, p.stderr
+    p = run_infercap(["solve", SMALL, "--for", "/fleet/accelerators", "--max-outage-prob",
+                      "0.05", "--paths", "0"], check=False)
+    assert p.returncode == 2 and "(from --paths)" in p.stderr, p.stderr
+    assert not out.exists()
