@@ -365,3 +365,30 @@ def test_paths_and_seed_are_named_by_their_option(run_infercap, tmp_path):
                       "0.05", "--paths", "0"], check=False)
     assert p.returncode == 2 and "(from --paths)" in p.stderr, p.stderr
     assert not out.exists()
+
+
+# ---- line endings of traces ---------------------------------------------------------------
+
+def test_cr_only_trace_gets_a_hint(run_infercap, tmp_path):
+    cr = tmp_path / "mac.csv"
+    cr.write_bytes(b"arrival_s,input,output\r0,100,50\r1,100,50\r")
+    p = run_infercap(["replay", STEADY, "--trace", cr, "-o", tmp_path / "r.h5"], check=False)
+    assert p.returncode == 2, p.stderr
+    assert f"{cr}: lines end in a carriage return alone (CR, old Mac line endings" in p.stderr
+    assert "tr '\\r' '\\n'" in p.stderr, p.stderr
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes(b"arrival_s,input,output\n0,100,50\r1,100,50\n")
+    p = run_infercap(["replay", STEADY, "--trace", mixed, "-o", tmp_path / "r.h5"],
+                     check=False)
+    assert p.returncode == 2 and f"{mixed}:2: a carriage return (CR) not followed by a line " \
+        "feed" in p.stderr, p.stderr
+    # CRLF stays fine
+    crlf = tmp_path / "dos.csv"
+    crlf.write_bytes(b"arrival_s,input,output\r\n0,100,50\r\n1,100,50\r\n")
+    run_infercap(["replay", STEADY, "--trace", crlf, "-o", tmp_path / "r.h5", "-q"])
+    mooncake = tmp_path / "mac.jsonl"
+    mooncake.write_bytes(b'{"timestamp": 0, "input_length": 5, "output_length": 2}\r'
+                         b'{"timestamp": 5, "input_length": 5, "output_length": 2}\r')
+    p = run_infercap(["replay", STEADY, "--trace", mooncake, "-o", tmp_path / "r.h5"],
+                     check=False)
+    assert p.returncode == 2 and "old Mac line endings" in p.stderr, p.stderr
