@@ -262,26 +262,6 @@ def test_sigint_stops_fit(infercap_bin, tmp_path):
     interrupt(infercap_bin, ["fit", fifo, "--curve", "logistic"])
 
 
-def test_sigint_stops_a_merge_in_progress(infercap_bin, run_infercap, tmp_path):
-    """A merge of real parts interrupted while it works: status 3 (or 0 if it finished
-    first), and never a temporary left behind."""
-    parts = []
-    for i in range(2):
-        p = tmp_path / f"q{i}.h5"
-        run_infercap(["run", SMALL, "-o", p, "-q", "--paths", "4", "--sweep",
-                      "/fleet/accelerators=120,240,480,960", "--shard", f"{i}/2"])
-        parts.append(p)
-    out = tmp_path / "m.h5"
-    p = subprocess.Popen([infercap_bin, "merge", *parts, "-o", out, "-q"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.05)
-    p.send_signal(signal.SIGINT)
-    _, err = p.communicate(timeout=60)
-    assert p.returncode in (0, 3), err
-    left = leftovers(tmp_path, "m.h5")
-    assert left == ([] if p.returncode == 3 else ["m.h5"]), left
-
-
 # ---- replay's memory ----------------------------------------------------------------------
 
 def test_replay_estimates_memory_and_honours_max_memory(run_infercap, tmp_path):
