@@ -749,7 +749,15 @@ static int fsync_path(const char *path, int dir) {
 
 int ic_output_end(struct ic_output *out, struct ic_error *err) {
     int bad = H5Fclose((hid_t)out->fid) < 0;
+    int oom = bad && h5_failed_for_memory(); /* before another HDF5 call clears the stack */
     out->fid = -1;
+    if (oom) {
+        ic_output_abort(out);
+        return ic_error_set(err, IC_ERR_NOMEM,
+                            "%s: out of memory writing the result (HDF5 could not allocate its "
+                            "buffers); no output was left behind",
+                            out->path);
+    }
     if (bad) {
         ic_output_abort(out);
         return ic_error_set(err, IC_ERR_HDF5,
