@@ -210,6 +210,35 @@ static long same_as_input(const struct stat *st, const char *const *inputs, size
     return -1;
 }
 
+/* Split path into its directory (".", or the part before the last '/') and its last name. */
+static const char *split_path(const char *path, char *dir, size_t size) {
+    ic_strlcpy(dir, path, size);
+    char *slash = strrchr(dir, '/');
+    if (!slash) {
+        ic_strlcpy(dir, ".", size);
+        return path;
+    }
+    *(slash == dir ? slash + 1 : slash) = '\0';
+    return path + (slash - dir) + 1;
+}
+
+/* The input among inputs[] named like a temporary of out (OUT.tmp-..., in the same directory),
+ * which ic_clean_stale_temporaries could delete; or -1. */
+static long named_like_a_temporary(const char *out, const char *const *inputs, size_t n) {
+    char od[4096], id[4096], prefix[4200];
+    const char *ob = split_path(out, od, sizeof od);
+    snprintf(prefix, sizeof prefix, "%s.tmp-", ob);
+    struct stat so, si;
+    for (size_t i = 0; i < n; i++) {
+        if (!inputs[i] || !inputs[i][0]) continue;
+        const char *ib = split_path(inputs[i], id, sizeof id);
+        if (strncmp(ib, prefix, strlen(prefix)) == 0 && stat(od, &so) == 0 && stat(id, &si) == 0 &&
+            so.st_dev == si.st_dev && so.st_ino == si.st_ino)
+            return (long)i;
+    }
+    return -1;
+}
+
 int ic_check_output_path(const char *what, const char *out, const char *const *inputs, size_t n,
                          struct ic_error *err) {
     if (!out || !out[0])
@@ -219,6 +248,13 @@ int ic_check_output_path(const char *what, const char *out, const char *const *i
         return ic_error_set(err, IC_ERR_USAGE,
                             "%s %s: names a directory (it ends in '/'); give a file name", what,
                             out);
+    long t = named_like_a_temporary(out, inputs, n);
+    if (t >= 0)
+        return ic_error_set(err, IC_ERR_USAGE,
+                            "%s %s: the input %s is named like this output's temporary files "
+                            "(%s.tmp-PID), which are deleted once their writer is gone: rename "
+                            "it or give another output name",
+                            what, out, inputs[t], out);
     struct stat lst, st;
     if (lstat(out, &lst) != 0) {
         if (errno == ENOENT) return IC_OK; /* nothing there yet: the parent is checked on open */

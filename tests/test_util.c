@@ -97,6 +97,13 @@ int main(void) {
     CHECK(symlink(at("missing", sub), at("dangling.h5", dang)) == 0);
     accepted(dang, inputs, 3);
     accepted(other, NULL, 0);
+    /* An input named like the output's temporaries (deleted once their writer is gone). */
+    char tmpname[600];
+    snprintf(tmpname, sizeof tmpname, "%s.tmp-999999", fresh);
+    write_text(tmpname, "an input\n");
+    const char *in3[] = {tmpname};
+    refused(fresh, in3, 1, "is named like this output's temporary files");
+    unlink(tmpname);
     CHECK(digest(scen) == before);
 
     /* The work directory of a sweep: an input's name, a file in its way, an input inside it. */
