@@ -1499,7 +1499,9 @@ static int ckpt_save(const struct ic_plan *plan, struct ic_checkpoint *ck, const
                      size_t ssize, long reached, const struct ic_results *r, struct ic_error *err) {
     double t0 = wall_s();
     char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", ck->path) >= (int)sizeof tmp)
+    /* PATH.tmp-PID: a killed writer's leftover is told from a live one's and removed by the
+     * next run (ic_clean_stale_temporaries). */
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", ck->path, (long)getpid()) >= (int)sizeof tmp)
         return ic_error_set(err, IC_ERR_IO, "%s: checkpoint path too long", ck->path);
     struct ckpt_io io = {fopen(tmp, "wb"), IC_FNV_INIT, 0};
     if (!io.f) return ic_error_set(err, IC_ERR_IO, "%s: %s", tmp, strerror(errno));

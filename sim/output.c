@@ -136,14 +136,38 @@ static int nd_select(hid_t d, const struct ic_output *o, long k, int rank, const
     return 0;
 }
 
+/* Did the HDF5 call that just failed run out of memory (an allocation failed, and no low-level
+ * write to the file did)?  Read before any other HDF5 call, which would clear the error stack. */
+static herr_t oom_walk(unsigned n, const H5E_error2_t *e, void *ctx) {
+    (void)n;
+    int *f = ctx;
+    if (e->min_num == H5E_CANTALLOC || e->min_num == H5E_NOSPACE) f[0] = 1;
+    if (e->maj_num == H5E_IO) f[1] = 1; /* the file's driver failed: a disk error */
+    return 0;
+}
+
+static int h5_failed_for_memory(void) {
+    int f[2] = {0, 0};
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, oom_walk, f);
+    return f[0] && !f[1];
+}
+
+/* Did nd_write fail (-1, or -2: out of memory, which *oom records)? */
+static int failed(int w, int *oom) {
+    if (w == -2) *oom = 1;
+    return w != 0;
+}
+
+/* 0, -1 on failure, -2 when the failure was running out of memory. */
 static int nd_write(hid_t d, hid_t mem_type, const struct ic_output *o, long k, int rank,
                     const hsize_t *dims, const void *buf) {
     hid_t fs, ms;
     if (nd_select(d, o, k, rank, dims, &fs, &ms) != 0) return -1;
     herr_t rc = H5Dwrite(d, mem_type, ms, fs, H5P_DEFAULT, buf);
+    int oom = rc < 0 && h5_failed_for_memory();
     H5Sclose(ms);
     H5Sclose(fs);
-    return rc < 0 ? -1 : 0;
+    return rc < 0 ? (oom ? -2 : -1) : 0;
 }
 
 static int nd_read(hid_t d, hid_t mem_type, const struct ic_output *o, long k, int rank,
@@ -395,45 +419,16 @@ static int write_headline_attrs(hid_t g, const struct ic_report *rep) {
 /* ---- open / begin / put / end -----------------------------------------------------------------
  */
 
-/* Delete OUT.h5.tmp-PID files left by runs of this output that were killed (their process is
- * gone): a killed run leaves only its temporary file, and the next run of the same output
- * cleans it up. */
-static void clean_stale_temporaries(const char *path) {
-    char dir[4096];
-    ic_strlcpy(dir, path, sizeof dir);
-    char *slash = strrchr(dir, '/');
-    const char *base = slash ? slash + 1 : path;
-    if (slash)
-        *(slash == dir ? slash + 1 : slash) = '\0';
-    else
-        strcpy(dir, ".");
-    char prefix[4200];
-    snprintf(prefix, sizeof prefix, "%s.tmp-", base);
-    size_t np = strlen(prefix);
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, prefix, np) != 0) continue;
-        char *end;
-        long pid = strtol(e->d_name + np, &end, 10);
-        if (*end || pid <= 0 || pid == (long)getpid()) continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive, or not ours */
-        char full[8400];
-        snprintf(full, sizeof full, "%s/%s", dir, e->d_name);
-        unlink(full);
-    }
-    closedir(d);
-}
-
 int ic_output_open(struct ic_output *out, const char *path, struct ic_error *err) {
     memset(out, 0, sizeof *out);
     out->fid = -1;
     if (strlen(path) >= sizeof out->path)
         return ic_error_set(err, IC_ERR_USAGE, "%s: output path too long", path);
     ic_strlcpy(out->path, path, sizeof out->path);
-    clean_stale_temporaries(path);
-    snprintf(out->tmp, sizeof out->tmp, "%s.tmp-%ld", path, (long)getpid());
+    int rc = ic_check_output_path("output", path, NULL, 0, err);
+    if (rc != IC_OK) return rc;
+    ic_clean_stale_temporaries(path);
+    ic_temp_name(path, out->tmp, sizeof out->tmp);
     hid_t fid = H5Fcreate(out->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (fid < 0) {
         /* Say why in terms of the directory: HDF5's own message is not helpful here. */
@@ -666,7 +661,7 @@ int ic_output_put(struct ic_output *out, long point, const struct ic_plan *plan,
                   const struct ic_results *res, const struct ic_report *given,
                   struct ic_error *err) {
     hid_t fid = (hid_t)out->fid;
-    int n = point_items(plan, NULL), bad = 0;
+    int n = point_items(plan, NULL), bad = 0, oom = 0;
     struct item *items = calloc((size_t)n + 1, sizeof *items);
     if (!items) return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
     point_items(plan, items);
@@ -675,8 +670,11 @@ int ic_output_put(struct ic_output *out, long point, const struct ic_plan *plan,
         char path[256];
         snprintf(path, sizeof path, "%s/%s", it->group, it->name);
         hid_t d = H5Dopen2(fid, path, H5P_DEFAULT);
-        bad |= d < 0 || nd_write(d, it->f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE, out, point,
-                                 it->rank, it->dims, item_data(it, res)) != 0;
+        int w = d < 0 ? (h5_failed_for_memory() ? -2 : -1)
+                      : nd_write(d, it->f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE, out, point,
+                                 it->rank, it->dims, item_data(it, res));
+        bad |= w != 0;
+        oom |= w == -2;
         if (d >= 0) H5Dclose(d);
     }
     free(items);
@@ -711,20 +709,26 @@ int ic_output_put(struct ic_output *out, long point, const struct ic_plan *plan,
             long long lv = kind == 1 ? (long long)*(const long *)p : 0;
             hid_t t = kind == 2 ? vlen_string_type() : -1;
             const void *buf = kind == 0 ? p : kind == 1 ? (const void *)&lv : (const void *)&p;
-            bad |= d < 0 || nd_write(d,
-                                     kind == 0   ? H5T_NATIVE_DOUBLE
-                                     : kind == 1 ? H5T_NATIVE_LLONG
-                                                 : t,
-                                     out, point, cnt > 1 ? 1 : 0, dims, buf) != 0;
+            bad |= d < 0 || failed(nd_write(d,
+                                            kind == 0   ? H5T_NATIVE_DOUBLE
+                                            : kind == 1 ? H5T_NATIVE_LLONG
+                                                        : t,
+                                            out, point, cnt > 1 ? 1 : 0, dims, buf),
+                                   &oom);
             if (t >= 0) H5Tclose(t);
             if (d >= 0) H5Dclose(d);
         }
         if (g >= 0) H5Gclose(g);
         signed char one = 1;
         hid_t d = H5Dopen2(fid, "point_done", H5P_DEFAULT);
-        bad |= d < 0 || nd_write(d, H5T_NATIVE_SCHAR, out, point, 0, NULL, &one) != 0;
+        bad |= d < 0 || failed(nd_write(d, H5T_NATIVE_SCHAR, out, point, 0, NULL, &one), &oom);
         if (d >= 0) H5Dclose(d);
     }
+    if (oom)
+        return ic_error_set(err, IC_ERR_NOMEM,
+                            "%s: out of memory writing the results of point %ld (HDF5 could not "
+                            "allocate its buffers)",
+                            out->path, point);
     if (bad)
         return ic_error_set(err, IC_ERR_HDF5,
                             "%s: writing the results of point %ld failed (disk full or an HDF5 "
@@ -745,7 +749,15 @@ static int fsync_path(const char *path, int dir) {
 
 int ic_output_end(struct ic_output *out, struct ic_error *err) {
     int bad = H5Fclose((hid_t)out->fid) < 0;
+    int oom = bad && h5_failed_for_memory(); /* before another HDF5 call clears the stack */
     out->fid = -1;
+    if (oom) {
+        ic_output_abort(out);
+        return ic_error_set(err, IC_ERR_NOMEM,
+                            "%s: out of memory writing the result (HDF5 could not allocate its "
+                            "buffers); no output was left behind",
+                            out->path);
+    }
     if (bad) {
         ic_output_abort(out);
         return ic_error_set(err, IC_ERR_HDF5,

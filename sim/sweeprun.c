@@ -79,7 +79,9 @@ static int load_point(const struct sctx *c, long k, struct ic_scenario *sc, stru
                              .n_sets = n,
                              .sweeps = lo ? lo->sweeps : NULL,
                              .n_sweeps = lo ? lo->n_sweeps : 0,
-                             .n_point_sets = c->sw.n_axes};
+                             .n_point_sets = c->sw.n_axes,
+                             .set_notes = lo ? lo->set_notes : NULL,
+                             .n_set_notes = lo ? lo->n_set_notes : 0};
     struct ic_diag d;
     ic_diag_init(&d);
     rc = ic_scenario_load(c->run->file, &o, c->run->cat, sc, &d, err);
@@ -441,6 +443,8 @@ int ic_sweep_merge(const char *const *parts, int n_parts, const char *out_path,
     memset(&res, 0, sizeof res);
     if (!fids || !sc) rc = ic_error_set(err, IC_ERR_NOMEM, "out of memory");
     for (int i = 0; i < n_parts && fids; i++) fids[i] = -1;
+    /* Never write over a part (or anything not a regular file). */
+    if (rc == IC_OK) rc = ic_check_output_path("-o", out_path, parts, (size_t)n_parts, err);
     /* Every part is an infercap result of the same scenario. */
     for (int i = 0; rc == IC_OK && i < n_parts; i++) {
         if (access(parts[i], R_OK) != 0) {
@@ -559,7 +563,7 @@ int ic_sweep_merge(const char *const *parts, int n_parts, const char *out_path,
             struct ic_report rep;
             rc = ic_output_get(fids[owner[k]], &lay, k, &p0, &res, &rep, err);
             if (rc == IC_OK) rc = ic_output_put(&out, k, &p0, &res, &rep, err);
-            if (rc != IC_OK) ic_error_prefix(err, "%s: ", parts[owner[k]]);
+            if (rc != IC_OK && rc != IC_ERR_NOMEM) ic_error_prefix(err, "%s: ", parts[owner[k]]);
         }
         if (rc == IC_OK)
             rc = ic_output_end(&out, err);
