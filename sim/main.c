@@ -366,7 +366,9 @@ static int run_sweep(const char *file, const struct load_args *la, const struct 
     }
     long done = 0, n_points = 0;
     double t0 = now_s();
+    int lock_fd = -1;
     run.should_stop = ic_interrupted;
+    run.lock_fd = &lock_fd;
     rc = ic_sweep_begin(&run, &n_points, &err);
     if (rc == IC_OK) rc = ic_sweep_run_points(&run, &done, &err);
     if (rc == IC_ERR_INTERRUPTED) {
@@ -374,12 +376,14 @@ static int run_sweep(const char *file, const struct load_args *la, const struct 
         run.partial_ok = 1;
         rc = ic_sweep_assemble(&run, &err);
         if (rc == IC_ERR_INTERRUPTED) {
+            ic_sweep_unlock(lock_fd);
             fprintf(stderr, "infercap: %s\n", err.msg);
             return ic_status_exit_code(IC_ERR_INTERRUPTED);
         }
     } else if (rc == IC_OK) {
         rc = ic_sweep_assemble(&run, &err);
     }
+    ic_sweep_unlock(lock_fd);
     if (rc != IC_OK) return fail(&err);
     if (!quiet || json) {
         if (!json)
@@ -533,6 +537,16 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
     out.tmp[0] = '\0';
     snprintf(def_out, sizeof def_out, "%s.h5", sc->name);
     if (!out_path) out_path = def_out;
+    if (shard_n > 1 && sc->sweep.n_axes == 0) {
+        /* shard 0 would run everything and the others write empty "complete" files */
+        fprintf(stderr,
+                "infercap: %s: --shard %d/%d splits the points of a sweep, and this scenario has "
+                "no sweep (add /sweep or --sweep, or run without --shard)\n",
+                file, shard_i, shard_n);
+        ic_catalog_free(&cat);
+        free(sc);
+        return 2;
+    }
     int swept = sc->sweep.n_axes > 0 || shard_n > 1 || ic_mpi_launched();
     if (ckpt_every >= 0 && (swept || target_ci > 0 || sc->engine == 1)) {
         fprintf(stderr,
