@@ -52,17 +52,28 @@ static int bad(hid_t loc, const char *name, int attr, struct ic_error *err, cons
 
 static const char *class_name(H5T_class_t c) {
     switch (c) {
-    case H5T_INTEGER: return "an integer";
-    case H5T_FLOAT: return "a float";
-    case H5T_STRING: return "a string";
-    case H5T_BITFIELD: return "a bitfield";
-    case H5T_OPAQUE: return "an opaque type";
-    case H5T_COMPOUND: return "a compound type";
-    case H5T_REFERENCE: return "a reference";
-    case H5T_ENUM: return "an enum";
-    case H5T_VLEN: return "a variable-length sequence";
-    case H5T_ARRAY: return "an array type";
-    default: return "an unknown datatype";
+    case H5T_INTEGER:
+        return "an integer";
+    case H5T_FLOAT:
+        return "a float";
+    case H5T_STRING:
+        return "a string";
+    case H5T_BITFIELD:
+        return "a bitfield";
+    case H5T_OPAQUE:
+        return "an opaque type";
+    case H5T_COMPOUND:
+        return "a compound type";
+    case H5T_REFERENCE:
+        return "a reference";
+    case H5T_ENUM:
+        return "an enum";
+    case H5T_VLEN:
+        return "a variable-length sequence";
+    case H5T_ARRAY:
+        return "an array type";
+    default:
+        return "an unknown datatype";
     }
 }
 
@@ -74,8 +85,7 @@ int ic_h5in_open(const char *path, long long *fid, struct ic_error *err) {
         return ic_error_set(err, IC_ERR_INVALID, "%s: not an HDF5 file", path);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
-        return ic_error_set(err, IC_ERR_INVALID, "%s: HDF5 cannot open it (a damaged file?)",
-                            path);
+        return ic_error_set(err, IC_ERR_INVALID, "%s: HDF5 cannot open it (a damaged file?)", path);
     *fid = f;
     return IC_OK;
 }
@@ -91,6 +101,12 @@ int ic_h5in_open_image(const void *buf, size_t n, long long *fid, struct ic_erro
     if (f < 0) return ic_error_set(err, IC_ERR_INVALID, "image.h5: HDF5 cannot open it");
     *fid = f;
     return IC_OK;
+}
+
+void ic_h5in_prefix(struct ic_error *err, const char *file) {
+    size_t n = strlen(file);
+    if (strncmp(err->msg, file, n) == 0 && err->msg[n] == ':') return;
+    ic_error_prefix(err, "%s: ", file);
 }
 
 void ic_h5in_close(long long fid) {
@@ -156,6 +172,168 @@ static void describe_space(long long n, int rank, const hsize_t *dims, char *buf
     if (at > 0 && (size_t)at < len) snprintf(buf + at, len - (size_t)at, "]");
 }
 
+/* ---- variable-length strings: their global-heap references, checked ------------------------
+ *
+ * libhdf5 1.10 follows a variable-length string's reference (collection address, object index)
+ * into the global heap without checking that the collection holds that object: a damaged index
+ * reads through a wild pointer (H5HG_read).  So before a variable-length string is read, its
+ * raw references are read first (a conversion to an opaque type, registered by ic_h5in_init,
+ * that copies the stored bytes: length, address, index), and each is checked against the
+ * collection as stored in the file, parsed here the way libhdf5 parses it. */
+
+#define RAW_TAG  "infercap-vlen-raw"
+#define RAW_SIZE 16 /* 4-byte length, 8-byte address, 4-byte index */
+
+static herr_t raw_conv(hid_t src, hid_t dst, H5T_cdata_t *cdata, size_t nelmts, size_t buf_stride,
+                       size_t bkg_stride, void *buf, void *bkg, hid_t dxpl) {
+    (void)nelmts, (void)buf_stride, (void)bkg_stride, (void)buf, (void)bkg, (void)dxpl;
+    switch (cdata->command) {
+    case H5T_CONV_INIT: {
+        if (H5Tget_class(src) != H5T_STRING || H5Tis_variable_str(src) <= 0 ||
+            H5Tget_class(dst) != H5T_OPAQUE || H5Tget_size(dst) != RAW_SIZE)
+            return -1;
+        char *tag = H5Tget_tag(dst);
+        int ok = tag && strcmp(tag, RAW_TAG) == 0;
+        if (tag) H5free_memory(tag);
+        return ok ? 0 : -1;
+    }
+    case H5T_CONV_CONV:
+        /* the stored elements are the raw references already, RAW_SIZE bytes each */
+        return H5Tget_size(src) == RAW_SIZE ? 0 : -1;
+    case H5T_CONV_FREE:
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+int ic_h5in_init(void) {
+    hid_t vs = H5Tcopy(H5T_C_S1), op = H5Tcreate(H5T_OPAQUE, RAW_SIZE);
+    int rc = vs < 0 || op < 0 || H5Tset_size(vs, H5T_VARIABLE) < 0 || H5Tset_tag(op, RAW_TAG) < 0 ||
+             H5Tregister(H5T_PERS_SOFT, "infercap_vlen_raw", vs, op, raw_conv) < 0;
+    if (vs >= 0) H5Tclose(vs);
+    if (op >= 0) H5Tclose(op);
+    return rc ? -1 : 0;
+}
+
+static uint64_t le(const unsigned char *p, int n) {
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--) v = v << 8 | p[i];
+    return v;
+}
+
+/* n bytes of the file at addr (relative to the base address): through the sec2 or core
+ * driver's handle. */
+static int file_bytes(hid_t obj, uint64_t addr, void *buf, size_t n) {
+    hid_t fid = H5Iget_file_id(obj);
+    if (fid < 0) return -1;
+    int rc = -1;
+    hid_t fapl = H5Fget_access_plist(fid), fcpl = H5Fget_create_plist(fid);
+    hsize_t ub = 0, fsize = 0;
+    void *h = NULL;
+    if (fapl >= 0 && fcpl >= 0 && H5Pget_userblock(fcpl, &ub) >= 0 &&
+        H5Fget_filesize(fid, &fsize) >= 0 && H5Fget_vfd_handle(fid, fapl, &h) >= 0 && h) {
+        hid_t drv = H5Pget_driver(fapl);
+        uint64_t at = addr + ub;
+        if (at >= addr && at <= fsize && n <= fsize - at) {
+            if (drv == H5FD_SEC2) {
+                rc = pread(*(int *)h, buf, n, (off_t)at) == (ssize_t)n ? 0 : -1;
+            } else if (drv == H5FD_CORE) {
+                const unsigned char *mem = *(unsigned char *const *)h;
+                if (mem) {
+                    memcpy(buf, mem + at, n);
+                    rc = 0;
+                }
+            }
+        }
+    }
+    if (fapl >= 0) H5Pclose(fapl);
+    if (fcpl >= 0) H5Pclose(fcpl);
+    H5Fclose(fid);
+    return rc;
+}
+
+/* The file's addresses and lengths are 8 bytes (the only layout the raw references are read
+ * in). */
+static int sizes_ok(hid_t obj) {
+    hid_t fid = H5Iget_file_id(obj);
+    if (fid < 0) return 0;
+    hid_t fcpl = H5Fget_create_plist(fid);
+    size_t sa = 0, ss = 0;
+    int ok = fcpl >= 0 && H5Pget_sizes(fcpl, &sa, &ss) >= 0 && sa == 8 && ss == 8;
+    if (fcpl >= 0) H5Pclose(fcpl);
+    H5Fclose(fid);
+    return ok;
+}
+
+#define MAX_COLLECTION (64L << 20)
+
+/* One raw reference: a null string (address 0), or an object of the collection at its address
+ * that exists and is exactly as long as the string. */
+static int ref_ok(hid_t obj, const unsigned char *raw) {
+    uint64_t len = le(raw, 4), addr = le(raw + 4, 8), idx = le(raw + 12, 4);
+    if (addr == 0) return 1; /* a null string: libhdf5 does not look in the heap */
+    if (idx == 0 || idx > 65535) return 0;
+    unsigned char head[16];
+    if (file_bytes(obj, addr, head, sizeof head) != 0) return 0;
+    uint64_t size = le(head + 8, 8);
+    if (memcmp(head, "GCOL", 4) != 0 || head[4] != 1 || size < 4096 || size > MAX_COLLECTION)
+        return 0;
+    unsigned char *c = malloc((size_t)size);
+    if (!c) return 0;
+    int found = 0, bad = file_bytes(obj, addr, c, (size_t)size) != 0;
+    /* as H5HG__cache_heap_deserialize walks it: objects (16-byte header, data padded to 8)
+     * until the end; index 0 is the free space, whose size counts its header */
+    uint64_t p = 16;
+    while (!bad && p < size) {
+        if (p + 16 > size) break; /* the tail is free space */
+        uint64_t i = le(c + p, 2), n = le(c + p + 8, 8), need;
+        if (i == 0)
+            need = n;
+        else
+            need = n > size ? size : 16 + ((n + 7) & ~(uint64_t)7);
+        if (need < 16 || need > size - p) {
+            bad = 1;
+            break;
+        }
+        if (i == idx) {
+            if (found || n != len) bad = 1;
+            found = 1;
+        }
+        p += need;
+    }
+    free(c);
+    return found && !bad;
+}
+
+/* Check the raw references of the selected elements (fs: the file selection, or H5S_ALL for
+ * all; n of them) of a string attribute (attr) or dataset. */
+static int check_vlen(hid_t loc, const char *name, int attr, hid_t obj, hid_t fs, size_t n,
+                      struct ic_error *err) {
+    if (!sizes_ok(obj))
+        return bad(loc, name, attr, err, "a file with 8-byte addresses and lengths",
+                   "another layout");
+    hid_t op = H5Tcreate(H5T_OPAQUE, RAW_SIZE);
+    unsigned char *raw = calloc(n ? n : 1, RAW_SIZE);
+    hsize_t nn = n;
+    hid_t ms = fs == H5S_ALL ? H5S_ALL : H5Screate_simple(1, &nn, NULL);
+    herr_t r = op < 0 || !raw || H5Tset_tag(op, RAW_TAG) < 0 || (fs != H5S_ALL && ms < 0) ? -1
+               : attr ? H5Aread(obj, op, raw)
+                      : H5Dread(obj, op, ms, fs, H5P_DEFAULT, raw);
+    int rc = IC_OK;
+    if (r < 0)
+        rc = bad(loc, name, attr, err, "variable-length strings whose references can be checked",
+                 "none (a damaged file?)");
+    for (size_t i = 0; rc == IC_OK && i < n; i++)
+        if (!ref_ok(obj, raw + i * RAW_SIZE))
+            rc = bad(loc, name, attr, err, "a string in the file's global heap",
+                     "a reference to nothing there (a damaged file)");
+    if (ms != H5S_ALL && ms >= 0) H5Sclose(ms);
+    if (op >= 0) H5Tclose(op);
+    free(raw);
+    return rc;
+}
+
 /* ---- strings ----------------------------------------------------------------------------- */
 
 /* One string from an attribute (a >= 0) or a dataset (d >= 0) of file type t, element count
@@ -171,7 +349,8 @@ static int read_string(hid_t loc, const char *name, int attr, hid_t obj, hid_t t
     hid_t mt = H5Tcopy(H5T_C_S1);
     if (mt < 0) return ic_error_set(err, IC_ERR_HDF5, "HDF5 cannot copy a datatype");
     int rc = IC_OK;
-    if (var) {
+    if (var) rc = check_vlen(loc, name, attr, obj, H5S_ALL, 1, err);
+    if (var && rc == IC_OK) {
         char *s = NULL;
         herr_t r = H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Tset_cset(mt, cs) < 0 ? -1
                    : attr ? H5Aread(obj, mt, &s)
@@ -198,7 +377,7 @@ static int read_string(hid_t loc, const char *name, int attr, hid_t obj, hid_t t
             }
         }
         if (s) H5free_memory(s);
-    } else {
+    } else if (!var) {
         size_t size = H5Tget_size(t);
         if (size == 0 || size > (size_t)IC_H5IN_MAX_TEXT) {
             char f[64], e[64];
@@ -207,9 +386,9 @@ static int read_string(hid_t loc, const char *name, int attr, hid_t obj, hid_t t
             rc = bad(loc, name, attr, err, e, f);
         } else {
             char *buf = calloc(size + 1, 1);
-            herr_t r = !buf                               ? -1
-                       : H5Tset_size(mt, size) < 0 ||
-                               H5Tset_strpad(mt, H5T_STR_NULLPAD) < 0 || H5Tset_cset(mt, cs) < 0
+            herr_t r = !buf ? -1
+                       : H5Tset_size(mt, size) < 0 || H5Tset_strpad(mt, H5T_STR_NULLPAD) < 0 ||
+                               H5Tset_cset(mt, cs) < 0
                            ? -1
                        : attr ? H5Aread(obj, mt, buf)
                               : H5Dread(obj, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
@@ -293,8 +472,8 @@ int ic_h5in_attr_nums(long long loc, const char *name, int need, double *v, int 
     else
         snprintf(expected, sizeof expected, "%d numbers", n);
     hid_t a, t;
-    int rc = attr_open((hid_t)loc, name, need, (1u << H5T_INTEGER) | (1u << H5T_FLOAT), n,
-                       expected, &a, &t, err);
+    int rc = attr_open((hid_t)loc, name, need, (1u << H5T_INTEGER) | (1u << H5T_FLOAT), n, expected,
+                       &a, &t, err);
     if (rc == 1) return IC_OK;
     if (rc != IC_OK) return rc;
     size_t size = H5Tget_size(t);
@@ -339,21 +518,31 @@ int ic_h5in_attr_int(long long loc, const char *name, int need, long long lo, lo
 
 static int class_ok(int want, H5T_class_t c) {
     switch (want) {
-    case IC_H5IN_NUMBER: return c == H5T_INTEGER || c == H5T_FLOAT;
-    case IC_H5IN_FLOAT: return c == H5T_FLOAT;
-    case IC_H5IN_INTEGER: return c == H5T_INTEGER;
-    case IC_H5IN_STRING: return c == H5T_STRING;
-    default: return 1;
+    case IC_H5IN_NUMBER:
+        return c == H5T_INTEGER || c == H5T_FLOAT;
+    case IC_H5IN_FLOAT:
+        return c == H5T_FLOAT;
+    case IC_H5IN_INTEGER:
+        return c == H5T_INTEGER;
+    case IC_H5IN_STRING:
+        return c == H5T_STRING;
+    default:
+        return 1;
     }
 }
 
 static const char *want_name(int want) {
     switch (want) {
-    case IC_H5IN_NUMBER: return "numbers";
-    case IC_H5IN_FLOAT: return "floats";
-    case IC_H5IN_INTEGER: return "integers";
-    case IC_H5IN_STRING: return "strings";
-    default: return "data";
+    case IC_H5IN_NUMBER:
+        return "numbers";
+    case IC_H5IN_FLOAT:
+        return "floats";
+    case IC_H5IN_INTEGER:
+        return "integers";
+    case IC_H5IN_STRING:
+        return "strings";
+    default:
+        return "data";
     }
 }
 
@@ -377,8 +566,8 @@ static int check_storage(hid_t loc, const char *name, hid_t d, int rank, const h
         unsigned flags = 0, cd[8];
         size_t ncd = 8;
         char fname[64];
-        H5Z_filter_t f = H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, sizeof fname, fname,
-                                        NULL);
+        H5Z_filter_t f =
+            H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, sizeof fname, fname, NULL);
         if (f != H5Z_FILTER_SHUFFLE && f != H5Z_FILTER_DEFLATE) {
             char found[96];
             snprintf(found, sizeof found, "filter %d", (int)f);
@@ -547,8 +736,8 @@ int ic_h5in_dset_strings(long long loc, const char *name, long max_n, char ***ou
     if (!v) rc = ic_error_set(err, IC_ERR_NOMEM, "out of memory");
     htri_t var = t >= 0 ? H5Tis_variable_str(t) : -1;
     H5T_cset_t cs = t >= 0 ? H5Tget_cset(t) : H5T_CSET_ERROR;
-    if (rc == IC_OK && (var < 0 || t < 0 || fs < 0 ||
-                        (cs != H5T_CSET_ASCII && cs != H5T_CSET_UTF8)))
+    if (rc == IC_OK &&
+        (var < 0 || t < 0 || fs < 0 || (cs != H5T_CSET_ASCII && cs != H5T_CSET_UTF8)))
         rc = bad((hid_t)loc, name, 0, err, "ASCII or UTF-8 strings", "another string type");
     /* one element at a time, so a damaged element is named and nothing is read in bulk */
     hid_t mt = rc == IC_OK ? H5Tcopy(H5T_C_S1) : -1;
@@ -569,9 +758,12 @@ int ic_h5in_dset_strings(long long loc, const char *name, long max_n, char ***ou
     for (size_t i = 0; rc == IC_OK && i < cnt; i++) {
         hsize_t start = i, one = 1;
         char *s = NULL;
-        herr_t r = H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &one, NULL) < 0
-                       ? -1
-                       : H5Dread((hid_t)d, mt, ms, fs, H5P_DEFAULT, var ? (void *)&s : fixed);
+        if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &one, NULL) < 0) {
+            rc = bad((hid_t)loc, name, 0, err, "a selection inside the dataset", "none");
+            break;
+        }
+        if (var && (rc = check_vlen((hid_t)loc, name, 0, (hid_t)d, fs, 1, err)) != IC_OK) break;
+        herr_t r = H5Dread((hid_t)d, mt, ms, fs, H5P_DEFAULT, var ? (void *)&s : fixed);
         if (r < 0) {
             rc = bad((hid_t)loc, name, 0, err, "readable strings",
                      "one HDF5 cannot read (a damaged file?)");
@@ -696,12 +888,14 @@ int ic_h5in_read_string_at(long long did, int rank, const unsigned long long *at
         (cs != H5T_CSET_ASCII && cs != H5T_CSET_UTF8))
         rc = bad(d, NULL, 0, err, "ASCII or UTF-8 strings", "another type");
     else if (!var && (fsz == 0 || fsz > 65536))
-        rc = bad(d, NULL, 0, err, "strings of 1 to 65536 bytes", "a fixed-length string of another size");
+        rc = bad(d, NULL, 0, err, "strings of 1 to 65536 bytes",
+                 "a fixed-length string of another size");
     else if ((var ? H5Tset_size(mt, H5T_VARIABLE) : H5Tset_size(mt, fsz)) < 0 ||
              H5Tset_strpad(mt, H5T_STR_NULLPAD) < 0 || H5Tset_cset(mt, cs) < 0)
         rc = ic_error_set(err, IC_ERR_HDF5, "HDF5 cannot make a string type");
     else if (rank > 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, st, NULL, ct, NULL) < 0)
         rc = bad(d, NULL, 0, err, "a selection inside the dataset", "one outside it");
+    if (rc == IC_OK && var) rc = check_vlen(d, NULL, 0, d, fs, 1, err);
     if (rc == IC_OK) {
         char *s = NULL;
         char *fixed = var ? NULL : calloc(fsz + 1, 1);

@@ -28,12 +28,19 @@ enum { IC_H5IN_ANY = 0, IC_H5IN_NUMBER, IC_H5IN_FLOAT, IC_H5IN_INTEGER, IC_H5IN_
 /* The longest string read (the resolved scenario is far smaller). */
 #define IC_H5IN_MAX_TEXT (16L << 20)
 
+/* Register the conversion that reads a variable-length string's stored reference (used to
+ * check it before libhdf5 follows it).  Call once, before any read, from main (it changes
+ * libhdf5's global conversion table); 0 on success. */
+int ic_h5in_init(void);
+
 /* Open a file read-only (its name is used in messages). */
 int ic_h5in_open(const char *path, long long *fid, struct ic_error *err);
 /* Open an in-memory file image read-only (HDF5's core driver; the fuzz target).  The image
  * must outlive the handle. */
 int ic_h5in_open_image(const void *buf, size_t n, long long *fid, struct ic_error *err);
 void ic_h5in_close(long long fid);
+/* Prefix err with "FILE: " unless it starts so already. */
+void ic_h5in_prefix(struct ic_error *err, const char *file);
 
 /* 1 if loc has attribute `name`, 0 if not (or it cannot be told). */
 int ic_h5in_has_attr(long long loc, const char *name);
@@ -60,8 +67,8 @@ int ic_h5in_dset_text(long long loc, const char *name, size_t max, char **out,
  * dimensions dims (NULL: any; then at most max_elems elements in all), and a storage layout
  * and filter pipeline the writer makes.  got (rank entries, may be NULL) receives its dims. */
 int ic_h5in_dset_open(long long loc, const char *name, int cls, int rank,
-                      const unsigned long long *dims, unsigned long long max_elems,
-                      long long *did, unsigned long long *got, struct ic_error *err);
+                      const unsigned long long *dims, unsigned long long max_elems, long long *did,
+                      unsigned long long *got, struct ic_error *err);
 void ic_h5in_dset_close(long long did);
 /* The datatype class of an open dataset (IC_H5IN_FLOAT, _INTEGER, _STRING; else _ANY). */
 int ic_h5in_dset_class(long long did);

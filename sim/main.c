@@ -6,6 +6,7 @@
 #include "cli_solve.h"
 #include "engine.h"
 #include "fit.h"
+#include "h5in.h"
 #include "output.h"
 #include "params.h"
 #include "report.h"
@@ -1234,6 +1235,10 @@ int main(int argc, char **argv) {
      * handler would try to close the broken file again and crash; the OS frees everything. */
     H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (ic_h5in_init() != 0) {
+        fputs("infercap: cannot set up the HDF5 reader\n", stderr);
+        return 1;
+    }
 
     if (argc < 2) {
         fputs(usage_main, stderr);

@@ -1215,7 +1215,7 @@ int ic_output_info_open(long long file, const char *path, int json, void *out,
     if (rc == IC_OK) rc = read_file_sweep(fid, &fs, err);
     if (rc != IC_OK) {
         file_sweep_free(&fs);
-        ic_error_prefix(err, "%s: ", path);
+        ic_h5in_prefix(err, path);
         return rc;
     }
     struct ic_output lay;
@@ -1226,7 +1226,7 @@ int ic_output_info_open(long long file, const char *path, int json, void *out,
     if (fs.n_axes == 0) {
         rc = read_headline(fid, &lay, 0, &rep, err);
         if (rc != IC_OK)
-            ic_error_prefix(err, "%s: ", path);
+            ic_h5in_prefix(err, path);
         else if (json) {
             ic_report_print_json(f, &rep);
         } else {
@@ -1321,7 +1321,7 @@ int ic_output_info_open(long long file, const char *path, int json, void *out,
             fprintf(f, "  %-40s %7.3f  [%.3f, %.3f]  %6ld  %-16s %11.4g\n", label, pr.h.p_outage,
                     pr.h.p_lo, pr.h.p_hi, pr.h.paths, t, pr.h.cost_mean_usd);
         }
-        if (rc != IC_OK) ic_error_prefix(err, "%s: ", path);
+        if (rc != IC_OK) ic_h5in_prefix(err, path);
         if (rc == IC_OK && json) {
             char *s = cJSON_PrintUnformatted(root);
             if (s) fprintf(f, "%s\n", s);
@@ -1583,7 +1583,7 @@ static int info_requests(hid_t fid, const char *path, int json, FILE *f, struct 
     if (g >= 0) H5Gclose(g);
     if (rc != IC_OK) {
         free(buf);
-        ic_error_prefix(err, "%s: ", path);
+        ic_h5in_prefix(err, path);
         return rc;
     }
     if (!json) fprintf(f, "%s\n", path);

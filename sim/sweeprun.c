@@ -437,7 +437,7 @@ static int assemble(const struct sctx *c, struct ic_error *err) {
         if (rc == IC_OK) rc = ic_output_get(fid, &single, 0, &p0, &res, &rep, err);
         ic_h5in_close(fid);
         if (rc == IC_OK) rc = ic_output_put(&out, k, &p0, &res, &rep, err);
-        if (rc != IC_OK) ic_error_prefix(err, "%s: ", path);
+        if (rc != IC_OK) ic_h5in_prefix(err, path);
     }
     /* an interrupted sweep: the file says so, and the work dir stays for --resume */
     if (rc == IC_OK && missing > 0 && ic_output_mark_partial(&out, NAN) != 0)
@@ -569,7 +569,7 @@ int ic_sweep_merge(const char *const *parts, int n_parts, const char *out_path,
         if (rc == IC_OK) rc = ic_output_read_partial(f, &part_partial, &part_until, err);
         if (rc != IC_OK) {
             free(text);
-            ic_error_prefix(err, "%s: ", parts[i]);
+            ic_h5in_prefix(err, parts[i]);
             break;
         }
         if (part_partial) {
@@ -623,7 +623,7 @@ int ic_sweep_merge(const char *const *parts, int n_parts, const char *out_path,
                 int done = ic_output_point_done(fids[i], &lay, k, err);
                 if (done < 0) {
                     rc = err->status ? err->status : IC_ERR_INVALID;
-                    ic_error_prefix(err, "%s: ", parts[i]);
+                    ic_h5in_prefix(err, parts[i]);
                     break;
                 }
                 if (!done) continue;
@@ -684,7 +684,7 @@ int ic_sweep_merge(const char *const *parts, int n_parts, const char *out_path,
             struct ic_report rep;
             rc = ic_output_get(fids[owner[k]], &lay, k, &p0, &res, &rep, err);
             if (rc == IC_OK) rc = ic_output_put(&out, k, &p0, &res, &rep, err);
-            if (rc != IC_OK) ic_error_prefix(err, "%s: ", parts[owner[k]]);
+            if (rc != IC_OK) ic_h5in_prefix(err, parts[owner[k]]);
         }
         /* a part that was interrupted makes the whole partial, to the earliest time reached
          * (a sweep's missing points were refused above) */
