@@ -568,11 +568,18 @@ static int check_storage(hid_t loc, const char *name, hid_t d, int rank, const h
         char fname[64];
         H5Z_filter_t f =
             H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, sizeof fname, fname, NULL);
-        if (f != H5Z_FILTER_SHUFFLE && f != H5Z_FILTER_DEFLATE) {
+        if (f != (i == 0 ? H5Z_FILTER_SHUFFLE : H5Z_FILTER_DEFLATE)) {
             char found[96];
             snprintf(found, sizeof found, "filter %d", (int)f);
             rc = bad(loc, name, 0, err, "only the filters shuffle and deflate", found);
         }
+    }
+    if (rc == IC_OK && lay == H5D_CHUNKED && nf != 2) {
+        /* the writer's pipeline, and the only one whose stored chunk sizes libhdf5 reconciles
+         * with the chunk's size (unfiltered chunks are trusted to be exactly that size) */
+        char found[64];
+        snprintf(found, sizeof found, "%d filters", nf);
+        rc = bad(loc, name, 0, err, "a chunked dataset filtered by shuffle then deflate", found);
     }
     if (rc == IC_OK && lay == H5D_CHUNKED) {
         hsize_t cd[MAX_RANK];

@@ -360,3 +360,31 @@ def test_a_damaged_string_reference_is_refused(run_infercap, single, tmp_path):
         p = run_infercap(cmd, check=False)
         assert p.returncode == 2, (cmd, p.returncode, p.stderr)
         assert "a reference to nothing there" in p.stderr, p.stderr
+
+
+def test_a_garbage_checkpoint_is_refused(run_infercap, tmp_path):
+    out = tmp_path / "c.h5"
+    ckpt = pathlib.Path(str(out) + ".ckpt")
+    ckpt.write_bytes(os.urandom(5000))
+    p = run_infercap(["run", SMALL, "-o", out, "-q", *TINY, "--checkpoint-every", "0",
+                      "--resume"], check=False)
+    assert p.returncode == 2 and "not an infercap checkpoint" in p.stderr, p.stderr
+    assert ckpt.exists() and not out.exists()
+
+
+@pytest.mark.parametrize("json_out", [False, True])
+def test_the_report_of_a_stopped_run_says_partial(infercap_bin, tmp_path, json_out):
+    kimi = DATA.parent.parent.parent / "scenarios" / "kimi-2024-03.json"
+    out = tmp_path / "p.h5"
+    argv = [infercap_bin, "run", str(kimi), "-o", str(out), "--paths", "4000", "--threads", "2",
+            "--window-outputs", "100", *(["--json"] if json_out else [])]
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    p.send_signal(signal.SIGINT)
+    so, se = p.communicate(timeout=120)
+    assert p.returncode == 3, se
+    if json_out:
+        j = json.loads(so)
+        assert j["partial"] is True and j["completed_until_s"] > 0 and j["completed_until"]
+    else:
+        assert "PARTIAL" in so and "covers only the time to" in so, so
