@@ -50,6 +50,8 @@ static int bad(hid_t loc, const char *name, int attr, struct ic_error *err, cons
     return ic_error_set(err, IC_ERR_INVALID, "%s: expected %s, found %s", w, expected, found);
 }
 
+static int check_header(hid_t obj, struct ic_error *err);
+
 static const char *class_name(H5T_class_t c) {
     switch (c) {
     case H5T_INTEGER:
@@ -114,6 +116,8 @@ void ic_h5in_close(long long fid) {
 }
 
 int ic_h5in_has_attr(long long loc, const char *name) {
+    struct ic_error e;
+    if (check_header((hid_t)loc, &e) != IC_OK) return 0;
     return H5Aexists((hid_t)loc, name) > 0;
 }
 
@@ -334,6 +338,114 @@ static int check_vlen(hid_t loc, const char *name, int attr, hid_t obj, hid_t fs
     return rc;
 }
 
+/* ---- attribute messages, checked before libhdf5 decodes them -------------------------------
+ *
+ * libhdf5 1.10 decodes an attribute message (when an attribute is looked up, opened or
+ * iterated) trusting the lengths inside it: a damaged name, datatype or dataspace length, or a
+ * dataspace larger than the message, makes it copy past the object header's buffer.  So
+ * before any attribute of an object is touched, its object header (version 1, as the writer
+ * and h5py make) is read here and every attribute message in it is checked: the parts' lengths
+ * fit the message, the name is terminated, the datatype is of a class the writer (and the
+ * dimension-scale API) uses, not shared, and the data (elements x element size) fits what is
+ * left. */
+
+#define MAX_HEADER_BLOCK (1L << 20)
+
+static int attr_msg_ok(const unsigned char *m, uint64_t n) {
+    if (n < 8) return 0;
+    int ver = m[0], flags = m[1];
+    uint64_t nn = le(m + 2, 2), dn = le(m + 4, 2), sn = le(m + 6, 2), off;
+    uint64_t na = nn, da = dn, sa = sn;
+    if (ver == 1) {
+        off = 8;
+        na = (nn + 7) & ~(uint64_t)7, da = (dn + 7) & ~(uint64_t)7, sa = (sn + 7) & ~(uint64_t)7;
+    } else if (ver == 2 || ver == 3) {
+        if (flags != 0) return 0; /* shared datatype or dataspace: the writer never shares */
+        off = ver == 3 ? 9 : 8;
+    } else {
+        return 0;
+    }
+    if (nn < 1 || dn < 8 || sn < 4 || off + na + da + sa > n) return 0;
+    const unsigned char *name = m + off, *dt = name + na, *ds = dt + da;
+    if (memchr(name, '\0', (size_t)nn) == NULL) return 0;
+    int cls = dt[0] & 0x0f;
+    uint64_t esize = le(dt + 4, 4);
+    if (cls == 9)
+        esize = RAW_SIZE; /* variable-length: a reference on disk */
+    else if (cls != 0 && cls != 1 && cls != 3 && cls != 6 && cls != 7)
+        return 0; /* integer, float, string; compound and reference (dimension scales) */
+    if (esize == 0 || esize > (1u << 24)) return 0;
+    int dver = ds[0], rank = ds[1], dflags = ds[2];
+    uint64_t dpos = dver == 1 ? 8 : dver == 2 ? 4 : 0;
+    if (dpos == 0 || rank > 32) return 0;
+    uint64_t need = dpos + (uint64_t)rank * 8 * ((dflags & 1) ? 2 : 1);
+    if (need > sn) return 0;
+    uint64_t count = 1;
+    if (dver == 2 && ds[3] == 2) count = 0; /* null dataspace */
+    for (int i = 0; i < rank && count; i++) {
+        uint64_t d = le(ds + dpos + 8 * (uint64_t)i, 8);
+        if (d > 0 && count > UINT64_MAX / d) return 0;
+        count *= d;
+    }
+    uint64_t left = n - (off + na + da + sa);
+    return count == 0 || (esize <= left && count <= left / esize);
+}
+
+/* Every attribute message of obj's object header (and its continuation blocks) is sound. */
+static int check_header(hid_t obj, struct ic_error *err) {
+    H5O_info_t oi;
+    if (!sizes_ok(obj))
+        return bad(obj, NULL, 0, err, "a file with 8-byte addresses and lengths", "another layout");
+    if (H5Oget_info2(obj, &oi, H5O_INFO_BASIC) < 0)
+        return bad(obj, NULL, 0, err, "an object", "one HDF5 cannot describe");
+    unsigned char pre[16];
+    if (file_bytes(obj, oi.addr, pre, sizeof pre) != 0 || pre[0] != 1)
+        return bad(obj, NULL, 0, err, "a version-1 object header (as infercap and h5py write)",
+                   "another or an unreadable one");
+    uint64_t blk_addr[64], blk_len[64];
+    int nb = 1, rc = IC_OK;
+    blk_addr[0] = oi.addr + 16;
+    blk_len[0] = le(pre + 8, 4);
+    for (int b = 0; rc == IC_OK && b < nb; b++) {
+        if (blk_len[b] > MAX_HEADER_BLOCK) {
+            rc = bad(obj, NULL, 0, err, "an object header of sane size", "a huge one");
+            break;
+        }
+        unsigned char *c = malloc(blk_len[b] ? (size_t)blk_len[b] : 1);
+        if (!c) return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
+        if (file_bytes(obj, blk_addr[b], c, (size_t)blk_len[b]) != 0) {
+            free(c);
+            rc = bad(obj, NULL, 0, err, "an object header inside the file", "one beyond its end");
+            break;
+        }
+        uint64_t p = 0;
+        while (rc == IC_OK && p + 8 <= blk_len[b]) {
+            uint64_t type = le(c + p, 2), size = le(c + p + 2, 2);
+            p += 8;
+            if (size > blk_len[b] - p) {
+                rc = bad(obj, NULL, 0, err, "object header messages inside the header",
+                         "one past its end");
+                break;
+            }
+            if (type == 0x10) { /* continuation */
+                if (size < 16 || nb >= 64) {
+                    rc = bad(obj, NULL, 0, err, "a few sound continuation blocks", "others");
+                    break;
+                }
+                blk_addr[nb] = le(c + p, 8);
+                blk_len[nb] = le(c + p + 8, 8);
+                nb++;
+            } else if (type == 0x0C && !attr_msg_ok(c + p, size)) {
+                rc = bad(obj, NULL, 0, err, "attribute messages whose parts fit in them",
+                         "a damaged one");
+            }
+            p += size;
+        }
+        free(c);
+    }
+    return rc;
+}
+
 /* ---- strings ----------------------------------------------------------------------------- */
 
 /* One string from an attribute (a >= 0) or a dataset (d >= 0) of file type t, element count
@@ -418,6 +530,8 @@ static int read_string(hid_t loc, const char *name, int attr, hid_t obj, hid_t t
 static int attr_open(hid_t loc, const char *name, int need, unsigned classes, int n,
                      const char *expected, hid_t *a, hid_t *t, struct ic_error *err) {
     *a = *t = -1;
+    int hc = check_header(loc, err);
+    if (hc != IC_OK) return hc;
     htri_t ex = H5Aexists(loc, name);
     if (ex < 0) return bad(loc, name, 1, err, expected, "an unreadable attribute");
     if (ex == 0) return need ? bad(loc, name, 1, err, expected, "nothing") : 1;

@@ -897,6 +897,22 @@ static int nd_read_checked(hid_t d, int mem, const struct ic_output *o, long k, 
 /* The figures of the headline: integers that are counts of paths, at most this many. */
 #define MAX_COUNT (1LL << 53)
 
+/* The counts and the probability agree: outages <= paths, P(outage) in [0, 1]. */
+static int headline_sane(const struct ic_report *rep, long k, struct ic_error *err) {
+    const struct ic_headline *h = &rep->h;
+    if (h->paths < 1 || h->outages > h->paths)
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "headline of point %ld: expected 1 or more paths and at most that "
+                            "many outage paths, found %ld and %ld",
+                            k, h->paths, h->outages);
+    if (!(h->p_outage >= 0 && h->p_outage <= 1))
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "headline of point %ld: expected an outage probability in [0, 1], "
+                            "found %g",
+                            k, h->p_outage);
+    return IC_OK;
+}
+
 /* The headline of point k: from the attributes of /summary (a file without a sweep) or from
  * /headline at the point. */
 static int read_headline(hid_t fid, const struct ic_output *o, long k, struct ic_report *rep,
@@ -931,7 +947,7 @@ static int read_headline(hid_t fid, const struct ic_output *o, long k, struct ic
                                    (double *)((char *)&rep->h + ic_headline_fields[i].offset),
                                    ic_headline_fields[i].n, err);
         H5Gclose(g);
-        return rc;
+        return rc == IC_OK ? headline_sane(rep, k, err) : rc;
     }
     if (!ic_h5in_has_link((long long)fid, "headline"))
         return ic_error_set(err, IC_ERR_INVALID, "/headline: expected a group, found nothing");
@@ -982,7 +998,7 @@ static int read_headline(hid_t fid, const struct ic_output *o, long k, struct ic
         H5Dclose(d);
     }
     H5Gclose(g);
-    return rc;
+    return rc == IC_OK ? headline_sane(rep, k, err) : rc;
 }
 
 int ic_output_get(long long file, const struct ic_output *layout, long point,
@@ -1201,6 +1217,13 @@ int ic_output_info_open(long long file, const char *path, int json, void *out,
                         struct ic_error *err) {
     FILE *f = out;
     hid_t fid = (hid_t)file;
+    char version[64];
+    int vrc =
+        ic_h5in_attr_str(file, "infercap_version", IC_H5IN_OPTIONAL, version, sizeof version, err);
+    if (vrc != IC_OK) {
+        ic_h5in_prefix(err, path);
+        return vrc;
+    }
     if (ic_h5in_has_attr(file, "infercap_version") && ic_h5in_has_link(file, "requests"))
         return info_requests(fid, path, json, f, err);
     if (!ic_h5in_has_attr(file, "infercap_version") || !ic_h5in_has_link(file, "summary"))

@@ -128,6 +128,9 @@ def test_missing_utc_offset_is_refused(run_infercap, single, tmp_path):
      "/summary/@outage_probability: expected one number, found 3 elements"),
     ("/summary", "outage_probability_ci95", np.float64(0.1), None, "expected 2 numbers"),
     ("/", "horizon_days", np.float64(np.nan), None, "/@horizon_days: expected a positive"),
+    ("/summary", "outage_probability", np.float64(np.nan), None,
+     "expected an outage probability in [0, 1], found nan"),
+    ("/summary", "outage_paths", np.int64(10**6), None, "at most that many outage paths"),
     ("/", "seed", "x", STR, "/@seed: expected one integer"),
 ])
 def test_wrong_datatypes_and_counts_are_refused(run_infercap, single, tmp_path, obj, name,
@@ -388,3 +391,18 @@ def test_the_report_of_a_stopped_run_says_partial(infercap_bin, tmp_path, json_o
         assert j["partial"] is True and j["completed_until_s"] > 0 and j["completed_until"]
     else:
         assert "PARTIAL" in so and "covers only the time to" in so, so
+
+
+def test_a_damaged_attribute_message_is_refused(run_infercap, single, tmp_path):
+    """An attribute message whose name length runs past it: libhdf5 1.10 would copy past the
+    object header; the reader checks the message first."""
+    import struct
+    x = copy(single, tmp_path)
+    data = bytearray(x.read_bytes())
+    at = data.find(b"scenario_name\x00")
+    assert at > 8 and data[at - 8] == 1 and struct.unpack_from("<H", data, at - 6)[0] == 14
+    struct.pack_into("<H", data, at - 6, 0xFFF0)
+    x.write_bytes(bytes(data))
+    p = run_infercap(["info", x], check=False)
+    assert p.returncode == 2, p.stderr
+    assert "attribute messages whose parts fit in them, found a damaged one" in p.stderr, p.stderr
