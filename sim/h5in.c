@@ -370,9 +370,11 @@ static int attr_msg_ok(const unsigned char *m, uint64_t n) {
     if (memchr(name, '\0', (size_t)nn) == NULL) return 0;
     int cls = dt[0] & 0x0f;
     uint64_t esize = le(dt + 4, 4);
-    if (cls == 9)
-        esize = RAW_SIZE; /* variable-length: a reference on disk */
-    else if (cls != 0 && cls != 1 && cls != 3 && cls != 6 && cls != 7)
+    if (cls == 9) {
+        /* variable-length: a reference on disk, and its stored size must say so (libhdf5
+         * sizes the attribute's buffer by the stored size and reads it by the real one) */
+        if (esize != RAW_SIZE || dn < 20) return 0;
+    } else if (cls != 0 && cls != 1 && cls != 3 && cls != 6 && cls != 7)
         return 0; /* integer, float, string; compound and reference (dimension scales) */
     if (esize == 0 || esize > (1u << 24)) return 0;
     int dver = ds[0], rank = ds[1], dflags = ds[2];

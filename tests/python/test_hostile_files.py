@@ -406,3 +406,20 @@ def test_a_damaged_attribute_message_is_refused(run_infercap, single, tmp_path):
     p = run_infercap(["info", x], check=False)
     assert p.returncode == 2, p.stderr
     assert "attribute messages whose parts fit in them, found a damaged one" in p.stderr, p.stderr
+
+
+def test_a_string_attribute_with_a_wrong_stored_size_is_refused(run_infercap, single, tmp_path):
+    """A variable-length string attribute whose datatype says 2 bytes: libhdf5 1.10 sizes the
+    buffer by that and copies 16; the reader checks the stored size first."""
+    import struct
+    x = copy(single, tmp_path)
+    data = bytearray(x.read_bytes())
+    at = data.find(b"git_commit\x00")
+    m = at - 8
+    assert data[m] == 1 and struct.unpack_from("<H", data, m + 2)[0] == 11
+    dt = m + 8 + 16  # the name, padded to 8
+    assert data[dt] & 15 == 9 and struct.unpack_from("<I", data, dt + 4)[0] == 16
+    struct.pack_into("<I", data, dt + 4, 2)
+    x.write_bytes(bytes(data))
+    p = run_infercap(["info", x], check=False)
+    assert p.returncode == 2 and "found a damaged one" in p.stderr, p.stderr
