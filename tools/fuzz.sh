@@ -32,7 +32,8 @@ for t in "${targets[@]}"; do
         # still bounded by -rss_limit_mb.
         max_len=1048576
         lsan="suppressions=$src/tests/fuzz/lsan-result.supp"
-        asan="detect_leaks=1:allocator_may_return_null=1"
+        # Its inputs are ~200 KB: a smaller quarantine keeps a long run's corpus under the RSS limit.
+        asan="detect_leaks=1:allocator_may_return_null=1:quarantine_size_mb=64"
         malloc_limit="-malloc_limit_mb=1048576"
     fi
     echo "fuzz: $t for $secs s (corpus $corpus: $(ls "$corpus" | wc -l) inputs)"
