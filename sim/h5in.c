@@ -317,6 +317,14 @@ static int check_vlen(hid_t loc, const char *name, int attr, hid_t obj, hid_t fs
     if (!sizes_ok(obj))
         return bad(loc, name, attr, err, "a file with 8-byte addresses and lengths",
                    "another layout");
+    /* one-byte characters: libhdf5 sizes its buffers by length x character size */
+    hid_t ft = attr ? H5Aget_type(obj) : H5Dget_type(obj);
+    hid_t sup = ft >= 0 ? H5Tget_super(ft) : -1;
+    size_t csize = sup >= 0 ? H5Tget_size(sup) : 0;
+    if (sup >= 0) H5Tclose(sup);
+    if (ft >= 0) H5Tclose(ft);
+    if (csize != 1)
+        return bad(loc, name, attr, err, "a string of one-byte characters", "another string type");
     hid_t op = H5Tcreate(H5T_OPAQUE, RAW_SIZE);
     unsigned char *raw = calloc(n ? n : 1, RAW_SIZE);
     hsize_t nn = n;
