@@ -6,6 +6,7 @@
 #include "cli_solve.h"
 #include "engine.h"
 #include "fit.h"
+#include "h5in.h"
 #include "output.h"
 #include "params.h"
 #include "report.h"
@@ -396,7 +397,9 @@ static int run_sweep(const char *file, const struct load_args *la, const struct 
     }
     long done = 0, n_points = 0;
     double t0 = now_s();
+    int lock_fd = -1;
     run.should_stop = ic_interrupted;
+    run.lock_fd = &lock_fd;
     rc = ic_sweep_begin(&run, &n_points, &err);
     if (rc == IC_OK) rc = ic_sweep_run_points(&run, &done, &err);
     if (rc == IC_ERR_INTERRUPTED) {
@@ -404,12 +407,14 @@ static int run_sweep(const char *file, const struct load_args *la, const struct 
         run.partial_ok = 1;
         rc = ic_sweep_assemble(&run, &err);
         if (rc == IC_ERR_INTERRUPTED) {
+            ic_sweep_unlock(lock_fd);
             fprintf(stderr, "infercap: %s\n", err.msg);
             return ic_status_exit_code(IC_ERR_INTERRUPTED);
         }
     } else if (rc == IC_OK) {
         rc = ic_sweep_assemble(&run, &err);
     }
+    ic_sweep_unlock(lock_fd);
     if (rc != IC_OK) return fail(&err);
     if (!quiet || json) {
         if (!json)
@@ -569,6 +574,16 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
         ic_catalog_free(&cat);
         free(sc);
         return rc;
+    }
+    if (shard_n > 1 && sc->sweep.n_axes == 0) {
+        /* shard 0 would run everything and the others write empty "complete" files */
+        fprintf(stderr,
+                "infercap: %s: --shard %d/%d splits the points of a sweep, and this scenario has "
+                "no sweep (add /sweep or --sweep, or run without --shard)\n",
+                file, shard_i, shard_n);
+        ic_catalog_free(&cat);
+        free(sc);
+        return 2;
     }
     int swept = sc->sweep.n_axes > 0 || shard_n > 1 || ic_mpi_launched();
     if (ckpt_every >= 0 && (swept || target_ci > 0 || sc->engine == 1)) {
@@ -1317,6 +1332,10 @@ int main(int argc, char **argv) {
      * handler would try to close the broken file again and crash; the OS frees everything. */
     H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (ic_h5in_init() != 0) {
+        fputs("infercap: cannot set up the HDF5 reader\n", stderr);
+        return 1;
+    }
 
     if (argc < 2) {
         fputs(usage_main, stderr);
