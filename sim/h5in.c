@@ -43,10 +43,45 @@ void ic_h5in_names(long long loc, char *file, size_t nf, char *obj, size_t no) {
     }
 }
 
+/* Did the HDF5 call that just failed run out of memory (an allocation failed, and no low-level
+ * I/O did)?  Read before any other HDF5 call, which would clear the error stack. */
+static herr_t oom_walk(unsigned n, const H5E_error2_t *e, void *ctx) {
+    (void)n;
+    int *f = ctx;
+    if (e->min_num == H5E_CANTALLOC || e->min_num == H5E_NOSPACE) f[0] = 1;
+    if (e->maj_num == H5E_IO) f[1] = 1; /* the file's driver failed: a disk error */
+    return 0;
+}
+
+int ic_h5in_failed_for_memory(void) {
+    int f[2] = {0, 0};
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, oom_walk, f);
+    return f[0] && !f[1];
+}
+
+/* libhdf5 1.10 does not survive every failed allocation (H5AC_create in H5Fopen and
+ * H5B__node_dest in a chunked write dereference what they could not allocate), so a call into
+ * it is made only with room to spare: a block of IC_H5_HEADROOM bytes must be obtainable
+ * first.  Under a tight address-space limit this turns a crash inside the library into an
+ * "out of memory" from us. */
+#define IC_H5_HEADROOM ((size_t)16 << 20)
+
+int ic_h5in_headroom(void) {
+    void *probe = malloc(IC_H5_HEADROOM);
+    free(probe);
+    return probe != NULL;
+}
+
+/* Every refusal goes through here: a read that failed because memory ran out is reported as
+ * that (exit 1), never as a damaged file. */
 static int bad(hid_t loc, const char *name, int attr, struct ic_error *err, const char *expected,
                const char *found) {
+    /* libhdf5 does not always say that an allocation failed (its filters and caches report
+     * their own errors): when a modest block cannot be had either, memory is the cause. */
+    int oom = ic_h5in_failed_for_memory() || !ic_h5in_headroom();
     char w[2100];
     where(loc, name, attr, w, sizeof w);
+    if (oom) return ic_error_set(err, IC_ERR_NOMEM, "%s: out of memory reading it", w);
     return ic_error_set(err, IC_ERR_INVALID, "%s: expected %s, found %s", w, expected, found);
 }
 
@@ -83,9 +118,15 @@ int ic_h5in_open(const char *path, long long *fid, struct ic_error *err) {
     *fid = -1;
     if (access(path, R_OK) != 0)
         return ic_error_set(err, IC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    if (H5Fis_hdf5(path) <= 0)
-        return ic_error_set(err, IC_ERR_INVALID, "%s: not an HDF5 file", path);
+    if (!ic_h5in_headroom())
+        return ic_error_set(err, IC_ERR_NOMEM, "%s: out of memory opening it", path);
+    htri_t is = H5Fis_hdf5(path);
+    if (is < 0 && ic_h5in_failed_for_memory())
+        return ic_error_set(err, IC_ERR_NOMEM, "%s: out of memory opening it", path);
+    if (is <= 0) return ic_error_set(err, IC_ERR_INVALID, "%s: not an HDF5 file", path);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0 && ic_h5in_failed_for_memory())
+        return ic_error_set(err, IC_ERR_NOMEM, "%s: out of memory opening it", path);
     if (f < 0)
         return ic_error_set(err, IC_ERR_INVALID, "%s: HDF5 cannot open it (a damaged file?)", path);
     *fid = f;
@@ -273,7 +314,7 @@ static int sizes_ok(hid_t obj) {
 #define MAX_COLLECTION (64L << 20)
 
 /* One raw reference: a null string (address 0), or an object of the collection at its address
- * that exists and is exactly as long as the string. */
+ * that exists and is exactly as long as the string: 1 yes, 0 no, -1 out of memory. */
 static int ref_ok(hid_t obj, const unsigned char *raw) {
     uint64_t len = le(raw, 4), addr = le(raw + 4, 8), idx = le(raw + 12, 4);
     if (addr == 0) return 1; /* a null string: libhdf5 does not look in the heap */
@@ -284,7 +325,7 @@ static int ref_ok(hid_t obj, const unsigned char *raw) {
     if (memcmp(head, "GCOL", 4) != 0 || head[4] != 1 || size < 4096 || size > MAX_COLLECTION)
         return 0;
     unsigned char *c = malloc((size_t)size);
-    if (!c) return 0;
+    if (!c) return -1; /* out of memory: not the file's fault */
     int found = 0, bad = file_bytes(obj, addr, c, (size_t)size) != 0;
     /* as H5HG__cache_heap_deserialize walks it: objects (16-byte header, data padded to 8)
      * until the end; index 0 is the free space, whose size counts its header */
@@ -333,13 +374,19 @@ static int check_vlen(hid_t loc, const char *name, int attr, hid_t obj, hid_t fs
                : attr ? H5Aread(obj, op, raw)
                       : H5Dread(obj, op, ms, fs, H5P_DEFAULT, raw);
     int rc = IC_OK;
-    if (r < 0)
+    if (!raw)
+        rc = ic_error_set(err, IC_ERR_NOMEM, "out of memory");
+    else if (r < 0)
         rc = bad(loc, name, attr, err, "variable-length strings whose references can be checked",
                  "none (a damaged file?)");
-    for (size_t i = 0; rc == IC_OK && i < n; i++)
-        if (!ref_ok(obj, raw + i * RAW_SIZE))
+    for (size_t i = 0; rc == IC_OK && i < n; i++) {
+        int ok = ref_ok(obj, raw + i * RAW_SIZE);
+        if (ok < 0)
+            rc = ic_error_set(err, IC_ERR_NOMEM, "out of memory");
+        else if (!ok)
             rc = bad(loc, name, attr, err, "a string in the file's global heap",
                      "a reference to nothing there (a damaged file)");
+    }
     if (ms != H5S_ALL && ms >= 0) H5Sclose(ms);
     if (op >= 0) H5Tclose(op);
     free(raw);

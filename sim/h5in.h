@@ -35,6 +35,12 @@ int ic_h5in_init(void);
 
 /* Open a file read-only (its name is used in messages). */
 int ic_h5in_open(const char *path, long long *fid, struct ic_error *err);
+/* Did the HDF5 call that just failed run out of memory (rather than meet a damaged file or a
+ * disk error)?  Call it before any other HDF5 call, which clears the error stack. */
+int ic_h5in_failed_for_memory(void);
+/* Is there room to call into libhdf5 (which crashes on some failed allocations)?  1 when a
+ * 16 MiB block can be allocated now. */
+int ic_h5in_headroom(void);
 /* Open an in-memory file image read-only (HDF5's core driver; the fuzz target).  The image
  * must outlive the handle. */
 int ic_h5in_open_image(const void *buf, size_t n, long long *fid, struct ic_error *err);

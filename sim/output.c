@@ -139,22 +139,6 @@ static int nd_select(hid_t d, const struct ic_output *o, long k, int rank, const
     return 0;
 }
 
-/* Did the HDF5 call that just failed run out of memory (an allocation failed, and no low-level
- * write to the file did)?  Read before any other HDF5 call, which would clear the error stack. */
-static herr_t oom_walk(unsigned n, const H5E_error2_t *e, void *ctx) {
-    (void)n;
-    int *f = ctx;
-    if (e->min_num == H5E_CANTALLOC || e->min_num == H5E_NOSPACE) f[0] = 1;
-    if (e->maj_num == H5E_IO) f[1] = 1; /* the file's driver failed: a disk error */
-    return 0;
-}
-
-static int h5_failed_for_memory(void) {
-    int f[2] = {0, 0};
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, oom_walk, f);
-    return f[0] && !f[1];
-}
-
 /* Did nd_write fail (-1, or -2: out of memory, which *oom records)? */
 static int failed(int w, int *oom) {
     if (w == -2) *oom = 1;
@@ -167,7 +151,7 @@ static int nd_write(hid_t d, hid_t mem_type, const struct ic_output *o, long k, 
     hid_t fs, ms;
     if (nd_select(d, o, k, rank, dims, &fs, &ms) != 0) return -1;
     herr_t rc = H5Dwrite(d, mem_type, ms, fs, H5P_DEFAULT, buf);
-    int oom = rc < 0 && h5_failed_for_memory();
+    int oom = rc < 0 && ic_h5in_failed_for_memory();
     H5Sclose(ms);
     H5Sclose(fs);
     return rc < 0 ? (oom ? -2 : -1) : 0;
@@ -481,6 +465,10 @@ int ic_output_open(struct ic_output *out, const char *path, struct ic_error *err
     if (rc != IC_OK) return rc;
     ic_clean_stale_temporaries(path);
     ic_temp_name(path, out->tmp, sizeof out->tmp);
+    if (!ic_h5in_headroom()) { /* see ic_h5in_headroom: libhdf5 may crash on a failed alloc */
+        out->tmp[0] = '\0';
+        return ic_error_set(err, IC_ERR_NOMEM, "%s: out of memory creating it", path);
+    }
     hid_t fid = H5Fcreate(out->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (fid < 0) {
         /* Say why in terms of the directory: HDF5's own message is not helpful here. */
@@ -539,6 +527,8 @@ int ic_output_begin(struct ic_output *out, const struct ic_plan *plan, const str
     hid_t fid = (hid_t)out->fid;
     const struct ic_scenario *sc = plan->sc;
     ic_output_layout(out, sw);
+    if (!ic_h5in_headroom())
+        return ic_error_set(err, IC_ERR_NOMEM, "%s: out of memory creating the result", out->path);
     int bad = 0;
     char now[40];
     utc_now(now, sizeof now);
@@ -708,6 +698,9 @@ int ic_output_begin(struct ic_output *out, const struct ic_plan *plan, const str
         if (axis[a] >= 0) H5Dclose(axis[a]);
     for (int i = 0; i < SC_COUNT; i++)
         if (scale[i] >= 0) H5Dclose(scale[i]);
+    if (bad && !ic_h5in_headroom())
+        return ic_error_set(err, IC_ERR_NOMEM, "%s: out of memory creating the result's datasets",
+                            out->path);
     if (bad)
         return ic_error_set(err, IC_ERR_HDF5, "%s: creating the result's datasets failed",
                             out->path);
@@ -718,6 +711,9 @@ int ic_output_put(struct ic_output *out, long point, const struct ic_plan *plan,
                   const struct ic_results *res, const struct ic_report *given,
                   struct ic_error *err) {
     hid_t fid = (hid_t)out->fid;
+    if (!ic_h5in_headroom()) /* see ic_h5in_headroom: libhdf5 may crash on a failed allocation */
+        return ic_error_set(err, IC_ERR_NOMEM, "%s: out of memory writing the results of point %ld",
+                            out->path, point);
     int n = point_items(plan, NULL), bad = 0, oom = 0;
     struct item *items = calloc((size_t)n + 1, sizeof *items);
     if (!items) return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
@@ -727,7 +723,7 @@ int ic_output_put(struct ic_output *out, long point, const struct ic_plan *plan,
         char path[256];
         snprintf(path, sizeof path, "%s/%s", it->group, it->name);
         hid_t d = H5Dopen2(fid, path, H5P_DEFAULT);
-        int w = d < 0 ? (h5_failed_for_memory() ? -2 : -1)
+        int w = d < 0 ? (ic_h5in_failed_for_memory() ? -2 : -1)
                       : nd_write(d, it->f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE, out, point,
                                  it->rank, it->dims, item_data(it, res));
         bad |= w != 0;
@@ -806,7 +802,7 @@ static int fsync_path(const char *path, int dir) {
 
 int ic_output_end(struct ic_output *out, struct ic_error *err) {
     int bad = H5Fclose((hid_t)out->fid) < 0;
-    int oom = bad && h5_failed_for_memory(); /* before another HDF5 call clears the stack */
+    int oom = bad && ic_h5in_failed_for_memory(); /* before another HDF5 call clears the stack */
     out->fid = -1;
     if (oom) {
         ic_output_abort(out);
