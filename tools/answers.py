@@ -153,7 +153,8 @@ def compute(exe, name, argv, writes, tmp):
     p = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=600)
     if p.returncode != 0:
         raise RuntimeError(f"{name}: {' '.join(args)} exited {p.returncode}\n{p.stderr}")
-    answer = {"command": ["infercap", *[os.path.relpath(a, ROOT) if os.path.isabs(str(a))
+    # only the Path arguments are files; "/engine=request" is a JSON pointer, not a path
+    answer = {"command": ["infercap", *[os.path.relpath(a, ROOT) if isinstance(a, pathlib.Path)
                                        else str(a) for a in argv]],
               "headline": _strip(json.loads(p.stdout))}
     if writes:
