@@ -55,11 +55,11 @@ memcheck: build
 	tools/memcheck.sh $(BUILD)/infercap
 
 # libFuzzer targets (tests/fuzz): the scenario loader, the --set/--sweep parsers, the trace
-# readers; FUZZ_SECONDS each.
+# readers, the result-file readers; FUZZ_SECONDS each.
 fuzz:
 	@tools/deps.sh clang libclang-rt-14-dev libomp-14-dev
 	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIC_FUZZ=ON >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target fuzz_scenario fuzz_set fuzz_trace
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_scenario fuzz_set fuzz_trace fuzz_result
 	tools/fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
 # The test suite under ThreadSanitizer: clang with LLVM's OpenMP runtime, whose Archer tool

@@ -134,7 +134,12 @@ def title(fig_or_ax, r, what, args=None, sub=None):
     """Title "<scenario>: <what>" and a small grey line of provenance (and `sub`) under it."""
     text = args.title if args is not None and getattr(args, "title", None) else \
         f"{r.name or 'infercap'}: {what}"
-    bits = []
+    # A stopped run's figures read as complete unless the plot says otherwise: the title says
+    # PARTIAL and the first line under it how far the run got, in red (even with --title).
+    note = r.partial_note() if hasattr(r, "partial_note") else None
+    if note:
+        text = f"PARTIAL: {text}"
+    bits = [note] if note else []
     if sub:
         bits.append(sub)
     prov = []
@@ -158,6 +163,7 @@ def title(fig_or_ax, r, what, args=None, sub=None):
         if cur:
             lines.append(cur)
     subline = "\n".join(lines)
+    colour = OUTAGE if note else NEUTRAL
     if hasattr(fig_or_ax, "suptitle"):
         # A figure of several panels: the title and its lines at the top, and the panels laid
         # out under them (returns nothing; the layout is done here).
@@ -165,14 +171,14 @@ def title(fig_or_ax, r, what, args=None, sub=None):
         fig_or_ax.suptitle(text, fontsize=13, fontweight="bold", x=0.01, ha="left", va="top",
                            y=1 - 0.08 / h)
         if subline:
-            fig_or_ax.text(0.01, 1 - 0.36 / h, subline, fontsize=9, color=NEUTRAL, ha="left",
+            fig_or_ax.text(0.01, 1 - 0.36 / h, subline, fontsize=9, color=colour, ha="left",
                            va="top", transform=fig_or_ax.transFigure, linespacing=1.4)
         # tight_layout leaves room for the suptitle itself; add the lines under it.
         fig_or_ax.tight_layout(rect=(0, 0, 1, 1 - (0.17 * len(lines) + 0.06) / h))
     else:
         fig_or_ax.set_title(text, loc="left", pad=8 + 13 * len(lines))
         if subline:
-            fig_or_ax.text(0, 1.012, subline, fontsize=9, color=NEUTRAL, ha="left",
+            fig_or_ax.text(0, 1.012, subline, fontsize=9, color=colour, ha="left",
                            va="bottom", transform=fig_or_ax.transAxes, linespacing=1.3)
 
 

@@ -189,6 +189,16 @@ def draw(r, args):
                     transform=ax.get_xaxis_transform(), clip_on=True,
                     bbox=dict(facecolor="white", alpha=0.75, lw=0, pad=1))
 
+    # A stopped run: mark where it stopped and grey out the time it never reached.
+    if r.partial and r.completed_until_s is not None:
+        origin = t[0] - np.timedelta64(int(r.time_s[keep][0]), "s")
+        stop = origin + np.timedelta64(int(round(r.completed_until_s)), "s")
+        if stop <= t[-1]:
+            ax.axvspan(max(stop, t[0]), t[-1], color=_style.NEUTRAL, alpha=0.12, lw=0,
+                       label="not run (stopped)")
+        ax.axvline(stop, color=_style.OUTAGE, lw=1.4, ls="-",
+                   label=f"PARTIAL: stopped at {r.completed_until_text() or 'this time'}")
+
     if args.log_y:
         ax.set_yscale("log")
     else:

@@ -155,7 +155,10 @@ class Result:
     quantile, classes (list of str), stored_path, path_index, bands, series, summary, inputs,
     autoscale, requests, replicas (name -> array), headline (dict), units, long_name, dims
     ("group/name" -> tuple of dimension names), point_done (array over the axes, or None),
-    selection (for a point of a sweep: {axis name: value}).
+    selection (for a point of a sweep: {axis name: value}), partial (the run was stopped: root
+    attribute partial = 1), completed_until_s (how far the run got, seconds from the start:
+    the horizon when complete; a stopped sweep keeps the horizon and says which points it
+    finished in point_done; None when not recorded) and partial_note() (the line every reader shows).
     """
 
     def __init__(self, path):
@@ -278,6 +281,16 @@ class Result:
                 self.headline = ({k: _plain(v) for k, v in f["summary"].attrs.items()}
                                  if "summary" in f else {})
             self.point_done = _read(f["point_done"]) if "point_done" in f else None
+        # A stopped run: its figures cover only what was complete (issue #13).
+        try:
+            self.partial = bool(int(self.attrs.get("partial", 0) or 0))
+        except (TypeError, ValueError):
+            self.partial = True  # unreadable: never let it pass for complete
+        try:
+            until = float(self.attrs["completed_until_s"])
+        except (KeyError, TypeError, ValueError):
+            until = float("nan")
+        self.completed_until_s = until if np.isfinite(until) else None
         self.selection = {}
 
     # ---- sweeps -----------------------------------------------------------------------------
@@ -382,6 +395,46 @@ class Result:
         p.point_done = None if self.point_done is None else int(self.point_done[idx])
         return p
 
+    # ---- partial runs -----------------------------------------------------------------------
+    def completed_until_text(self):
+        """Where a stopped run got to, as a date in the scenario's UTC offset ("2024-03-25
+        14:00 UTC+08:00"), or None when the file does not say."""
+        if self.completed_until_s is None or self.time_origin is None:
+            return None
+        t = self.time_origin + np.timedelta64(int(round(self.completed_until_s)), "s") + \
+            np.timedelta64(self.utc_offset_s, "s")
+        off = self.utc_offset_s
+        tz = "UTC" if not off else \
+            f"UTC{'+' if off >= 0 else '-'}{abs(off) // 3600:02d}:{abs(off) // 60 % 60:02d}"
+        return f"{str(t.astype('datetime64[m]')).replace('T', ' ')} {tz}"
+
+    def partial_note(self):
+        """None for a complete run; otherwise one line that says PARTIAL and how far it got,
+        which every plot and the report show (a stopped run's headline reads as safe)."""
+        if self.point_done is not None and np.ndim(self.point_done) == 0:
+            # One point of a sweep: a sweep stops between points, so a finished point is
+            # complete.
+            if int(self.point_done):
+                return None
+            return ("PARTIAL: this point of the sweep is not in the file (the run was stopped "
+                    "before it, or another shard holds it); its figures are missing")
+        if not self.partial:
+            return None
+        if self.point_done is not None and np.ndim(self.point_done) > 0:
+            # A sweep stops between points (its completed_until_s stays the horizon).
+            done = int(np.count_nonzero(np.asarray(self.point_done)))
+            return (f"PARTIAL: the run was stopped with {done} of {np.size(self.point_done)} "
+                    "sweep points finished; the others are missing")
+        if self.completed_until_s is not None:
+            days = self.completed_until_s / 86400.0
+            horizon = self.attrs.get("horizon_days")
+            of = f" of {float(horizon):g}" if horizon not in (None, "") else ""
+            when = self.completed_until_text()
+            at = f"{when} (day {days:.3g}{of})" if when else f"day {days:.3g}{of}"
+            return (f"PARTIAL: the run was stopped at {at}; every figure covers the run only "
+                    "to then")
+        return "PARTIAL: the run was stopped before it finished; its figures are incomplete"
+
     # ---- helpers ------------------------------------------------------------------------------
     def quantile_index(self, q):
         """The index of the band level nearest to q."""
@@ -398,6 +451,8 @@ class Result:
             parts.append(" x ".join(f"{a.name}[{len(a.values)}]" for a in self.axes))
         if self.selection:
             parts.append(", ".join(f"{k}={format_value(v)}" for k, v in self.selection.items()))
+        if self.partial:
+            parts.append("PARTIAL")
         return ", ".join(parts)
 
     def __repr__(self):

@@ -148,8 +148,9 @@ def sweep_table(r):
 
 
 def provenance_rows(r):
-    keys = ["scenario_name", "engine", "infercap_version", "git_commit", "created_utc", "seed",
-            "paths", "start", "horizon_days", "step_s", "sweep_axes", "sweep_points",
+    keys = ["scenario_name", "engine", "partial", "completed_until_s", "infercap_version",
+            "git_commit", "created_utc", "seed", "paths", "start", "horizon_days", "step_s",
+            "sweep_axes", "sweep_points",
             "scenario_hash", "source", "command_line"]
     return [(k, str(r.attrs[k])) for k in keys if k in r.attrs and r.attrs[k] != ""]
 
@@ -224,7 +225,7 @@ def _safe(text):
 
 
 # ---------------------------------------------------------------------------------------------
-def write_html(path, r, figures, skipped, table, prov, detail):
+def write_html(path, r, figures, skipped, table, prov, detail, note=None):
     e = html.escape
     out = []
     out.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
@@ -237,14 +238,17 @@ def write_html(path, r, figures, skipped, table, prov, detail):
                "font-variant-numeric:tabular-nums}figure{margin:2em 0}"
                "img{max-width:100%;border:1px solid #eee}figcaption{color:#555;"
                "font-size:0.92em}pre{background:#f7f7f7;padding:0.8em;overflow-x:auto}"
-               "code{font-size:0.92em}.muted{color:#777}</style></head><body>")
-    out.append(f"<h1>{e(r.name)}</h1>")
+               "code{font-size:0.92em}.muted{color:#777}.partial{color:#fff;"
+               "background:#c0392b;padding:0.6em 1em;font-weight:bold}</style></head><body>")
+    out.append(f"<h1>{e(r.name)}{' (PARTIAL)' if note else ''}</h1>")
+    if note:
+        out.append(f"<p class=\"partial\">{e(note)}</p>")
     desc = r.scenario.get("description")
     if desc:
         out.append(f"<p>{e(desc)}</p>")
     out.append(f"<p class=\"muted\">{e(r.describe())} &mdash; <code>{e(os.path.abspath(r.path))}"
                "</code></p>")
-    out.append("<h2>Headline</h2>")
+    out.append("<h2>Headline" + (" (PARTIAL: the run was stopped)" if note else "") + "</h2>")
     if detail:
         out.append(f"<pre>{e(detail)}</pre>")
     header, rows = table
@@ -275,14 +279,17 @@ def write_html(path, r, figures, skipped, table, prov, detail):
         f.write("\n".join(out))
 
 
-def write_md(path, r, figures, skipped, table, prov, detail):
+def write_md(path, r, figures, skipped, table, prov, detail, note=None):
     def esc(s):
         return str(s).replace("|", "\\|").replace("\n", " ")
 
-    out = [f"# {r.name}", ""]
+    out = [f"# {r.name}" + (" (PARTIAL)" if note else ""), ""]
+    if note:
+        out += [f"> **{esc(note)}**", ""]
     if r.scenario.get("description"):
         out += [r.scenario["description"], ""]
-    out += [f"{r.describe()}: `{os.path.abspath(r.path)}`", "", "## Headline", ""]
+    out += [f"{r.describe()}: `{os.path.abspath(r.path)}`", "",
+            "## Headline" + (" (PARTIAL: the run was stopped)" if note else ""), ""]
     if detail:
         out += ["```", detail.rstrip(), "```", ""]
     header, rows = table
@@ -326,8 +333,15 @@ def main(argv=None):
         table = (["figure", "value"], headline_rows(r))
     detail = r.headline.get("headline_text") if r.kind == "request" else None
     prov = provenance_rows(r)
-    write_html(os.path.join(args.output, "index.html"), r, figures, skipped, table, prov, detail)
-    write_md(os.path.join(args.output, "report.md"), r, figures, skipped, table, prov, detail)
+    note = r.partial_note()
+    if note and r.kind != "sweep":
+        table[1].insert(0, ("PARTIAL", note))
+    write_html(os.path.join(args.output, "index.html"), r, figures, skipped, table, prov, detail,
+               note)
+    write_md(os.path.join(args.output, "report.md"), r, figures, skipped, table, prov, detail,
+             note)
+    if note:
+        print(f"report: {r.path}: {note}", file=sys.stderr)
     print(f"report: {len(figures)} plots"
           + (f" ({len(skipped)} not applicable)" if skipped else "")
           + f" and index.html, report.md in {args.output} ({time.time() - t0:.1f} s)")

@@ -11,6 +11,8 @@
 #ifndef IC_QUEUE_H
 #define IC_QUEUE_H
 
+#include <math.h>
+
 struct ic_queue_flow {
     double served, abandoned, rejected;
 };
@@ -37,8 +39,11 @@ static inline void ic_queue_step(double *backlog, double arrivals, double capaci
 static inline int ic_queue_degraded(const struct ic_queue_flow *f, double arrivals, double capacity,
                                     double threshold) {
     if (arrivals <= 0) return 0;
-    if (capacity <= 0) return 1;
-    return f->rejected + f->abandoned > threshold * arrivals;
+    if (!(capacity > 0)) return 1;
+    /* Demand or failures that are not finite numbers (an overflow upstream) are an overload:
+     * the comparison is written so that NaN lands on the degraded side. */
+    if (!(arrivals < INFINITY)) return 1;
+    return !(f->rejected + f->abandoned <= threshold * arrivals);
 }
 
 #endif

@@ -251,12 +251,15 @@ int ic_cli_perf(int argc, char **argv) {
                                              {"json", no_argument, 0, 'J'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
-    cJSON *root = cJSON_Parse("{\"name\": \"perf\", \"paths\": 1, \"horizon_days\": 0.001, "
-                              "\"step_s\": 60, \"output\": {\"interval_s\": 60, \"store_paths\": "
-                              "0}, \"start\": \"2025-01-01T00:00:00Z\", \"fleet\": "
-                              "{\"accelerators\": 1}, \"workload\": {\"classes\": [{\"name\": "
-                              "\"request\", \"input_tokens\": {\"sigma\": 0}, \"output_tokens\": "
-                              "{\"sigma\": 0}, \"reasoning_tokens\": {\"sigma\": 0}}]}}");
+    /* The fleet is a placeholder large enough for any replica (a run refuses a fleet that
+     * cannot form one, and automatic sizing stops at the fleet's size). */
+    cJSON *root =
+        cJSON_Parse("{\"name\": \"perf\", \"paths\": 1, \"horizon_days\": 0.001, "
+                    "\"step_s\": 60, \"output\": {\"interval_s\": 60, \"store_paths\": "
+                    "0}, \"start\": \"2025-01-01T00:00:00Z\", \"fleet\": "
+                    "{\"accelerators\": 1048576}, \"workload\": {\"classes\": [{\"name\": "
+                    "\"request\", \"input_tokens\": {\"sigma\": 0}, \"output_tokens\": "
+                    "{\"sigma\": 0}, \"reasoning_tokens\": {\"sigma\": 0}}]}}");
     cJSON *cls =
         cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
                                cJSON_GetObjectItemCaseSensitive(root, "workload"), "classes"),

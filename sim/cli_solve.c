@@ -303,7 +303,7 @@ int ic_cli_solve(int argc, char **argv) {
         {"json", no_argument, 0, 'J'},          {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     struct ic_solve_problem pb = {0};
-    const char *sets[MAX_SETS + 1];
+    const char *sets[MAX_SETS + 1], *notes[MAX_SETS + 1] = {0};
     const char *sweeps[IC_SOLVE_MAX_AXES];
     char owned[2][64];
     int n_owned = 0, n_sweeps = 0, json = 0, quiet = 0, has_p = 0, c;
@@ -348,6 +348,7 @@ int ic_cli_solve(int argc, char **argv) {
                 return usage_error("too many --paths/--seed/--set options%s", "");
             snprintf(owned[n_owned], sizeof owned[0], "%s=%s", c == 'n' ? "/paths" : "/seed",
                      optarg);
+            notes[pb.n_sets] = c == 'n' ? " (from --paths)" : " (from --seed)";
             sets[pb.n_sets++] = owned[n_owned++];
             break;
         case 't':
@@ -383,6 +384,8 @@ int ic_cli_solve(int argc, char **argv) {
         return usage_error("--for /pointer is required (e.g. %s)", "/fleet/accelerators");
     if (!has_p) return usage_error("--max-outage-prob P is required (e.g. %s)", "0.01");
     pb.sets = sets;
+    pb.set_notes = notes;
+    pb.n_set_notes = pb.n_sets;
     struct ic_error err = {0};
     if (ic_solve_check(&pb, NULL, &err)) return usage_error("%s", err.msg);
 

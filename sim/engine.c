@@ -11,15 +11,20 @@
  *      Arrivals of class c ~ Poisson(rate x share_c(t) x dt), with a gamma-distributed common
  *      factor of mean 1 and variance d when arrivals are over-dispersed (a negative binomial,
  *      variance mean + d mean^2); share_c(t) moves with events that change the mix.  Retries
- *      of earlier failures return from a pool at rate 1/delay.
+ *      of earlier failures return from a pool at rate 1/delay.  Demand saturates at 10^13
+ *      units of the growth quantity (IC_MAX_DEMAND_UNITS), and a saturated step is degraded:
+ *      an overflow is an overload, never NaN.
  *   2. capacity: replicas up (failures take whole replicas down) x requests/s per replica from
  *      the roofline model at the current mix;
  *   3. queue: the fluid queue of models/queue.h (serve, abandon, reject); a failed request is
  *      retried with probability p (into the pool) or lost, and its user leaves with the churn
  *      probability;
- *   4. outage: degraded steps; an outage is a run of them at least outage_min_s long;
- *   5. fleet: failures ~ Poisson(healthy x rate x dt), repairs ~ Poisson(failed x dt / mean
- *      repair time) (capped at the failed count); cost and energy accrue on every accelerator.
+ *   4. outage: degraded steps (NaN or infinite demand among them); an outage is a run of them
+ *      at least outage_min_s long;
+ *   5. fleet: failures of accelerators and of nodes in continuous time (pool_events), each
+ *      accelerator down at most once (one already failed when its node fails is not counted
+ *      again), repairs after a drawn repair time; an autoscale floor holds from the start; cost
+ *      and energy accrue on every accelerator.
  * Series are averaged over each output interval (NaN values, e.g. TTFT with no capacity, are
  * left out of the average). */
 #include "engine.h"
@@ -234,7 +239,46 @@ static void plan_growth(const struct ic_scenario *sc, struct ic_plan *plan) {
     }
 }
 
+/* The fleet size a pool is judged by: its value, or its median when drawn per path (paths
+ * below one replica then have no capacity, an outage, which is a legitimate answer for them). */
+static double typical_fleet(const struct ic_dist *d) {
+    double v = ic_dist_is_random(d) ? ic_dist_quantile(d, 0.5) : d->a;
+    return d->integer ? floor(v + 0.5) : v;
+}
+
+/* A pool whose fleet cannot form one replica: the fields, the value, what is needed. */
+static int no_replica_error(const struct ic_scenario *sc, int k, const struct ic_pool_plan *pl,
+                            double fleet, struct ic_error *err) {
+    char field[64], given[200];
+    if (k == 0)
+        snprintf(field, sizeof field, "/fleet/accelerators");
+    else
+        snprintf(field, sizeof field, "/fleet/pools/%d/accelerators", k - 1);
+    if (k == 0 && (sc->serving.tensor_parallel > 0 || sc->serving.pipeline_parallel > 0))
+        snprintf(given, sizeof given,
+                 "as /serving/tensor_parallel (%lld) and "
+                 "/serving/pipeline_parallel (%lld) set it",
+                 (long long)sc->serving.tensor_parallel, (long long)sc->serving.pipeline_parallel);
+    else
+        snprintf(given, sizeof given,
+                 "the fewest whose memory holds the %.1f GB of weights and "
+                 "the KV reserve",
+                 pl->fit.weight_bytes / 1e9);
+    return ic_error_set(err, IC_ERR_INVALID,
+                        "%s: got %s%g, but one replica of %s on %s needs %ld accelerators "
+                        "(tensor %ld x pipeline %ld, %s): this fleet serves nothing; give it at "
+                        "least %ld, or a smaller model or a larger accelerator",
+                        field, ic_dist_is_random(pl->accelerators) ? "a median of " : "", fleet,
+                        sc->model.value.key, pl->accel->key, pl->fit.accels, pl->fit.tp, pl->fit.pp,
+                        given, pl->fit.accels);
+}
+
 int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct ic_error *err) {
+    return ic_plan_compile_ex(sc, 0, plan, err);
+}
+
+int ic_plan_compile_ex(const struct ic_scenario *sc, unsigned flags, struct ic_plan *plan,
+                       struct ic_error *err) {
     memset(plan, 0, sizeof *plan);
     plan->sc = sc;
     plan->paths = (long)sc->paths;
@@ -301,8 +345,16 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
                     (long)sc->serving.accelerators_per_node, &pl->fit);
         if (!pl->fit.ok) {
             ic_plan_free(plan);
-            return ic_error_set(err, IC_ERR_INVALID, "pool %d: %s", k, pl->fit.why);
+            if (k > 0)
+                return ic_error_set(err, IC_ERR_INVALID, "/fleet/pools/%d/accelerator: %s", k - 1,
+                                    pl->fit.why);
+            return ic_error_set(err, IC_ERR_INVALID, "%s: %s",
+                                sc->serving.tensor_parallel > 0 || sc->serving.pipeline_parallel > 0
+                                    ? "/serving/tensor_parallel, /serving/pipeline_parallel"
+                                    : "/model, /accelerator",
+                                pl->fit.why);
         }
+        const double fleet = typical_fleet(pl->accelerators);
         pl->allin_per_h = sc->fleet.accelerator_hour_usd;
         pl->capex_per_h = a->price_usd_est / (sc->fleet.amortization_years * 8766.0);
         pl->tdp_kw = a->tdp_w / 1000.0;
@@ -328,10 +380,12 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
         if (automatic) {
             /* Automatic sizing: from the smallest replica that fits, try twice as many
              * accelerators while it raises the throughput per accelerator (a replica that is
-             * too small is bound by the TPOT objective or the KV cache), within a node:
-             * pipeline stages only when nothing else fits (issue 14). */
+             * too small is bound by the TPOT objective or the KV cache), within a node
+             * (pipeline stages only when nothing else fits, issue 14) and while the fleet can
+             * form one. */
             long per_node = (long)sc->serving.accelerators_per_node;
-            for (long n = pl->fit.accels * 2; n <= 4 * pl->fit.accels && n <= per_node; n *= 2) {
+            for (long n = pl->fit.accels * 2;
+                 n <= 4 * pl->fit.accels && n <= per_node && (double)n <= fleet; n *= 2) {
                 struct ic_fit f2;
                 ic_perf_fit(m, a, pl->weight_precision, sc->serving.memory_utilization,
                             sc->serving.kv_reserve_fraction, n < per_node ? n : per_node,
@@ -355,6 +409,10 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
         if (rc != 0) {
             ic_plan_free(plan);
             return ic_error_set(err, IC_ERR_INVALID, "/workload: %s", why);
+        }
+        if (!(flags & IC_PLAN_ALLOW_NO_CAPACITY) && fleet < (double)pl->fit.accels) {
+            ic_plan_free(plan);
+            return no_replica_error(sc, k, pl, fleet, err);
         }
         if (sc->serving.ttft_slo_s > 0 && pl->perf.ttft_rho <= 0) {
             ic_plan_free(plan);
@@ -459,7 +517,8 @@ struct repair {
 /* The state of one pool along a path. */
 struct pool_state {
     double accels;       /* in service */
-    double failed;       /* failed accelerators */
+    double failed;       /* failed accelerators not on a failed node */
+    double masked;       /* failed accelerators on a failed node (down with it: counted once) */
     double failed_nodes; /* failed nodes */
     double next_fail, next_node_fail, next_event;
     struct repair *heap; /* pending repairs (a binary heap on t) */
@@ -601,23 +660,57 @@ static void pool_clocks(const struct ic_plan *plan, struct pool_state *ps, doubl
     ps->next_event = fmin(fmin(ps->next_fail, ps->next_node_fail), tr);
 }
 
+/* How many of n units taken at random from `total`, of which `marked` are marked, are marked
+ * (hypergeometric, by sequential draws: n is a node's accelerators, a few). */
+static double draw_marked(struct ic_rng *r, double n, double marked, double total) {
+    double k = 0;
+    for (double i = 0; i < n && marked > 0 && total > 0; i++) {
+        if (ic_rng_uniform(r) * total < marked) {
+            k += 1;
+            marked -= 1;
+        }
+        total -= 1;
+    }
+    return k;
+}
+
 /* Failures and repairs of a pool up to time t (continuous time: each failure time is drawn at
- * the current number of healthy units, which is exact for a constant per-unit rate). */
+ * the current number of healthy units, which is exact for a constant per-unit rate).
+ *
+ * Each accelerator is counted once: a node that fails takes its accelerators down, and those of
+ * them already failed on their own (as many as a random draw of the node's accelerators from
+ * those not on failed nodes holds) move from `failed` to `masked`, so they are not subtracted
+ * again; when the node is repaired, its share of the masked ones comes back as failed (their
+ * own repairs are still pending).  A single repair completes one of the pending ones, each as
+ * likely (exact for exponential repair times). */
 static void pool_events(const struct ic_plan *plan, struct pool_state *ps, double t,
                         double repair_s) {
     const struct ic_scenario *sc = plan->sc;
     const int logn = sc->fleet.repair_shape == 1;
+    const double per_node = (double)sc->serving.accelerators_per_node;
     while (ps->next_event < t) {
         double te = ps->next_event;
         if (ps->nheap > 0 && te == ps->heap[0].t) {
             struct repair r = heap_pop(ps);
-            if (r.node)
+            if (r.node) {
+                double back =
+                    draw_marked(&ps->rf, per_node, ps->masked, ps->failed_nodes * per_node);
+                ps->masked -= back;
+                ps->failed += back;
                 ps->failed_nodes = fmax(0, ps->failed_nodes - 1);
-            else
+            } else if (ps->masked > 0 &&
+                       ic_rng_uniform(&ps->rf) * (ps->failed + ps->masked) < ps->masked) {
+                ps->masked -= 1;
+            } else {
                 ps->failed = fmax(0, ps->failed - 1);
+            }
         } else {
             int node = te == ps->next_node_fail && te != ps->next_fail;
             if (node) {
+                double hit = draw_marked(&ps->rf, per_node, ps->failed,
+                                         ps->accels - ps->failed_nodes * per_node);
+                ps->failed -= hit;
+                ps->masked += hit;
                 ps->failed_nodes += 1;
                 ps->node_failures += 1;
             } else {
@@ -704,6 +797,12 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
         const struct ic_pool_plan *pl = &plan->pool[k];
         struct pool_state *s = &st->ps[k];
         s->accels = draw(plan, pl->accelerators, vals);
+        /* An autoscale floor above the initial fleet holds from the start: a planner who sets
+         * a floor commits to keeping at least that much provisioned (and paying for it), so
+         * it is not an action that waits for load to rise, a lead time or a cooldown.  (It
+         * used to be applied only by the next scale-out, leaving the path under its floor.) */
+        if (k == 0 && sc->fleet.autoscale.enabled && s->accels < (double)sc->fleet.autoscale.floor)
+            s->accels = (double)sc->fleet.autoscale.floor;
         s->per_replica = (double)pl->fit.accels;
         pool_resize(plan, s);
         s->share = draw(plan, pl->share, vals);
@@ -786,6 +885,13 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
         record_action(res, p, i, NAN, NAN, NAN);
 }
 
+/* The most demand a path can have, in units of the growth quantity (users, or weekly visits):
+ * a thousand times the world's population.  In-range inputs can overflow a double (0.3/day
+ * for a year, a growth fit with a large mean, stacked 10^4x events) or float32 series; the
+ * demand then saturates here and the step counts as overloaded, so an overflow reads as an
+ * outage, never as NaN load that the outage rule cannot see ("P(outage) 0"). */
+#define IC_MAX_DEMAND_UNITS 1e13
+
 /* Where a step's means go: per output interval of the window, rows of the window buffer. */
 struct window {
     float *buf;        /* [row][path][w] */
@@ -811,6 +917,8 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
     const double per_node = (double)sc->serving.accelerators_per_node;
     const double inv_dt = 1.0 / dt, dt_h = dt / 3600.0;
     const double users_per_base = 86400.0 / st->req_per_user_day;
+    /* The request rate at IC_MAX_DEMAND_UNITS (0 when requests per unit are zero). */
+    const double base_max = st->conversion > 0 ? IC_MAX_DEMAND_UNITS * st->conversion : 0.0;
     const double base_factor = st->conversion * exp(st->mean_fix);
     struct ic_growth *g = &st->g;
     struct autoscale *as = &st->as;
@@ -830,8 +938,12 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
     for (int c = 0; c < nc; c++) cacc[c] = 0;
     double scale[IC_SERIES_COUNT];
     for (int s = 0; s < IC_SERIES_COUNT; s++) scale[s] = 1.0;
-    scale[IC_S_ACTIVE_USERS] = users_per_base;
-    scale[IC_S_VISITS_WEEK] = st->visits_per_request;
+    /* With no requests per user (allowed: a product not yet serving) the users cannot be
+     * counted back from the requests (0 x inf): they are the growth quantity itself, and the
+     * visits that follow from requests are none. */
+    const int no_requests = !(st->conversion > 0);
+    scale[IC_S_ACTIVE_USERS] = no_requests ? 1.0 : users_per_base;
+    scale[IC_S_VISITS_WEEK] = no_requests ? 0.0 : st->visits_per_request;
     scale[IC_S_ARRIVALS] = scale[IC_S_RETRIES] = scale[IC_S_DEMAND_TOKENS] = inv_dt;
     scale[IC_S_SERVED] = scale[IC_S_REJECTED] = scale[IC_S_ABANDONED] = inv_dt;
     scale[IC_S_REVENUE_RATE] = inv_dt * 3600.0;
@@ -843,6 +955,8 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
     enum { CHUNK = 256 };
     const long chunk = st->churn_p > 0 ? 1 : CHUNK;
     double d_base[CHUNK], d_fresh[CHUNK], d_cls[IC_MAX_CLASSES][CHUNK];
+    double d_units[CHUNK];
+    unsigned char d_sat[CHUNK];
     double d_tok[CHUNK], d_ttft[CHUNK], d_ttft1[CHUNK], d_rev[CHUNK], d_mu[IC_MAX_POOLS][CHUNK];
     for (long c0 = i0; c0 < i1; c0 += chunk) {
         const long c1 = c0 + chunk < i1 ? c0 + chunk : i1;
@@ -900,6 +1014,13 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
             else if (g->model != IC_GROWTH_EXPONENTIAL)
                 gval = ic_growth_value(g, st->t0 + t / 86400.0);
             double base = gval * base_factor * ef * exp(x) * retained;
+            /* Saturate (NaN too: an overflowing factor times a zero); nothing to saturate when
+             * no requests are made. */
+            d_sat[si] = !(base <= base_max) && base_max > 0;
+            if (d_sat[si]) base = base_max;
+            if (no_requests)
+                d_units[si] =
+                    fmin(gval * ef * exp(x + st->mean_fix) * retained, IC_MAX_DEMAND_UNITS);
             double lambda = base * plan->diurnal[i] * dt;
             if (st->disp > 0) lambda *= ic_rng_gamma(&st->ra, 1.0 / st->disp) * st->disp;
             /* the classes' means now, their counts for the whole chunk below */
@@ -1004,7 +1125,7 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
             double load = capacity > 0 ? arrivals * inv_cap : (arrivals > 0 ? INFINITY : 0.0);
 
             /* 4. outage */
-            if (ic_queue_degraded(&f, arrivals, capacity, thr)) {
+            if (d_sat[si] || ic_queue_degraded(&f, arrivals, capacity, thr)) {
                 if (st->run == 0) st->run_start = i;
                 st->run++;
                 degraded_steps += 1;
@@ -1088,7 +1209,7 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
             /* Series: sums over the output interval (NaN values left out of the mean), with
              * the constant factors (per second, users per unit of demand) applied at the end
              * of the interval (scale[] below). */
-            acc[IC_S_ACTIVE_USERS] += base;
+            acc[IC_S_ACTIVE_USERS] += no_requests ? d_units[si] : base;
             acc[IC_S_ARRIVALS] += arrivals;
             acc[IC_S_RETRIES] += returned;
             acc[IC_S_DEMAND_TOKENS] += arrivals * st->tokens_per_req;
@@ -1195,7 +1316,9 @@ static void path_finish(const struct ic_plan *plan, struct path_state *st, struc
     PUT(IC_M_SCALED_OUT, st->as.ordered);
     PUT(IC_M_FIRST_ACTION, st->as.first_t);
     /* The fleet's full capacity at the busiest hour, in units of the growth quantity. */
-    PUT(IC_M_SUSTAINABLE, full / (st->conversion * plan->diurnal_peak));
+    /* (Any demand is sustainable when users make no requests.) */
+    PUT(IC_M_SUSTAINABLE,
+        st->conversion > 0 ? full / (st->conversion * plan->diurnal_peak) : INFINITY);
     PUT(IC_M_REPLICA_RPS, st->ps[0].feasible ? plan->pool[0].perf.requests_per_s : 0.0);
 #undef PUT
 }
@@ -1379,7 +1502,9 @@ static int ckpt_save(const struct ic_plan *plan, struct ic_checkpoint *ck, const
                      size_t ssize, long reached, const struct ic_results *r, struct ic_error *err) {
     double t0 = wall_s();
     char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", ck->path) >= (int)sizeof tmp)
+    /* PATH.tmp-PID: a killed writer's leftover is told from a live one's and removed by the
+     * next run (ic_clean_stale_temporaries). */
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", ck->path, (long)getpid()) >= (int)sizeof tmp)
         return ic_error_set(err, IC_ERR_IO, "%s: checkpoint path too long", ck->path);
     struct ckpt_io io = {fopen(tmp, "wb"), IC_FNV_INIT, 0};
     if (!io.f) return ic_error_set(err, IC_ERR_IO, "%s: %s", tmp, strerror(errno));
@@ -1671,6 +1796,14 @@ static void mean_ci(const double *x, size_t n, double shift, double scale, doubl
     ci[1] = shift + scale * (m + hw);
 }
 
+/* A summary column sorted into tmp (NaNs removed); the number of values, or 0 (no quantile)
+ * when NaN does not mean "none" for it and the column holds one. */
+static size_t sorted_col(const double *col, size_t np, double *tmp, int nan_is_none) {
+    memcpy(tmp, col, np * sizeof *tmp);
+    size_t m = ic_sort_finite(tmp, np);
+    return m < np && !nan_is_none ? 0 : m;
+}
+
 int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct ic_error *err) {
     size_t np = (size_t)r->paths;
 
@@ -1730,27 +1863,26 @@ int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct i
         h->margin_ci[1] = h->margin_mean - c[0];
     }
 
-    memcpy(tmp, ic_summary_col(r, IC_M_FIRST_OUTAGE), np * sizeof *tmp);
-    size_t m = ic_sort_finite(tmp, np);
+    /* Quantiles of the per-path summaries (infinities sort last: the load of a path without
+     * capacity).  A NaN first-outage time means "no outage" and such paths are left out; any
+     * other NaN would be a number that means nothing, so a column holding one gets NaN
+     * quantiles, not those of the other paths. */
+    size_t m = sorted_col(ic_summary_col(r, IC_M_FIRST_OUTAGE), np, tmp, 1);
     static const double fq[3] = {0.1, 0.5, 0.9};
     for (int k = 0; k < 3; k++) h->first_outage_q[k] = ic_quantile_sorted(tmp, m, fq[k]);
     ic_quantile_ci(tmp, m, 0.5, 1.959963984540054, &h->first_outage_ci[0], &h->first_outage_ci[1]);
-    memcpy(tmp, lo, np * sizeof *tmp);
-    m = ic_sort_finite(tmp, np);
+    m = sorted_col(lo, np, tmp, 0);
     h->lost_q50 = ic_quantile_sorted(tmp, m, 0.5);
     h->lost_q95 = ic_quantile_sorted(tmp, m, 0.95);
     ic_quantile_ci(tmp, m, 0.5, 1.959963984540054, &h->lost_ci[0], &h->lost_ci[1]);
-    memcpy(tmp, ic_summary_col(r, IC_M_COST), np * sizeof *tmp);
-    m = ic_sort_finite(tmp, np);
+    m = sorted_col(ic_summary_col(r, IC_M_COST), np, tmp, 0);
     h->cost_q50 = ic_quantile_sorted(tmp, m, 0.5);
     ic_quantile_ci(tmp, m, 0.5, 1.959963984540054, &h->cost_ci[0], &h->cost_ci[1]);
-    memcpy(tmp, ic_summary_col(r, IC_M_PEAK_LOAD), np * sizeof *tmp);
-    m = ic_sort_finite(tmp, np);
+    m = sorted_col(ic_summary_col(r, IC_M_PEAK_LOAD), np, tmp, 0);
     h->peak_load_q50 = ic_quantile_sorted(tmp, m, 0.5);
     h->peak_load_q95 = ic_quantile_sorted(tmp, m, 0.95);
     ic_quantile_ci(tmp, m, 0.5, 1.959963984540054, &h->peak_load_ci[0], &h->peak_load_ci[1]);
-    memcpy(tmp, ic_summary_col(r, IC_M_SUSTAINABLE), np * sizeof *tmp);
-    m = ic_sort_finite(tmp, np);
+    m = sorted_col(ic_summary_col(r, IC_M_SUSTAINABLE), np, tmp, 0);
     h->sustainable_q50 = ic_quantile_sorted(tmp, m, 0.5);
     ic_quantile_ci(tmp, m, 0.5, 1.959963984540054, &h->sustainable_ci[0], &h->sustainable_ci[1]);
     free(tmp);

@@ -159,7 +159,16 @@ struct ic_plan {
     int weekly_visits;   /* quantity: weekly web visits (else daily active users) */
 };
 
+/* Compile a scenario.  Refused (IC_ERR_INVALID, naming the fields): a model that fits no
+ * replica on its accelerator, and a fleet or pool whose size (its median when drawn per path)
+ * cannot form one replica, since it would serve nothing and every figure of the run would be
+ * that of no capacity. */
 int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct ic_error *err);
+/* The same with flags: IC_PLAN_ALLOW_NO_CAPACITY accepts a fleet that forms no replica (the
+ * capacity solver evaluates such candidates: every path is then an outage). */
+#define IC_PLAN_ALLOW_NO_CAPACITY 1u
+int ic_plan_compile_ex(const struct ic_scenario *sc, unsigned flags, struct ic_plan *plan,
+                       struct ic_error *err);
 void ic_plan_free(struct ic_plan *plan);
 /* Index of a distribution field in plan->inputs, or -1. */
 int ic_plan_input_index(const struct ic_plan *plan, const struct ic_dist *d);

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_requested;
+/* Does the command stop at the next block (run)?  Otherwise the first signal stops at once. */
+static volatile sig_atomic_t cooperative;
 /* The temporary output's name, copied in before the signal can need it (no allocation). */
 static char temp_path[4200];
 static volatile sig_atomic_t temp_set;
@@ -20,6 +22,15 @@ static void on_signal(int sig) {
         if (temp_set) unlink(temp_path);
         (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
         _exit(130);
+    }
+    if (!cooperative) {
+        /* A command with no blocks to stop between (info, merge, replay, fit, ...): nothing it
+         * was writing is complete, so stop now and leave nothing behind; status 3 as for an
+         * interrupted run. */
+        static const char msg[] = "\ninfercap: interrupted: stopping now (nothing written)\n";
+        if (temp_set) unlink(temp_path);
+        (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+        _exit(3);
     }
     stop_requested = 1;
     static const char msg[] =
@@ -35,6 +46,10 @@ void ic_interrupt_install(void) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+}
+
+void ic_interrupt_cooperative(int on) {
+    cooperative = on != 0;
 }
 
 int ic_interrupted(void) {

@@ -6,6 +6,7 @@
 #include "cli_solve.h"
 #include "engine.h"
 #include "fit.h"
+#include "h5in.h"
 #include "output.h"
 #include "params.h"
 #include "report.h"
@@ -167,6 +168,7 @@ static void join_args(int argc, char **argv, char *buf, size_t n) {
 
 struct load_args {
     const char *sets[MAX_SETS];
+    const char *notes[MAX_SETS]; /* where each set came from (NULL: --set) */
     int n_sets;
     const char *sweeps[IC_SWEEP_MAX_AXES * 4];
     int n_sweeps;
@@ -180,9 +182,11 @@ static int add_set(struct load_args *la, const char *s) {
     return 0;
 }
 
-static int add_owned_set(struct load_args *la, const char *ptr, const char *val) {
+/* --paths N and --seed S: overrides that messages name by their option (`note`). */
+static int add_owned_set(struct load_args *la, const char *ptr, const char *val, const char *note) {
     if (la->n_owned >= 4) return -1;
     snprintf(la->owned[la->n_owned], sizeof la->owned[0], "%s=%s", ptr, val);
+    if (la->n_sets < MAX_SETS) la->notes[la->n_sets] = note;
     return add_set(la, la->owned[la->n_owned++]);
 }
 
@@ -200,8 +204,12 @@ static int load(const char *file, struct load_args *la, struct ic_catalog *cat,
     }
     struct ic_diag diag;
     ic_diag_init(&diag);
-    struct ic_load_opts opts = {
-        .sets = la->sets, .n_sets = la->n_sets, .sweeps = la->sweeps, .n_sweeps = la->n_sweeps};
+    struct ic_load_opts opts = {.sets = la->sets,
+                                .n_sets = la->n_sets,
+                                .sweeps = la->sweeps,
+                                .n_sweeps = la->n_sweeps,
+                                .set_notes = la->notes,
+                                .n_set_notes = la->n_sets};
     int rc = ic_scenario_load(file, &opts, cat, sc, &diag, &err);
     if (rc == IC_OK) {
         ic_diag_free(&diag);
@@ -219,6 +227,24 @@ static int load(const char *file, struct load_args *la, struct ic_catalog *cat,
     ic_diag_free(&diag);
     ic_catalog_free(cat);
     return ic_status_exit_code(rc);
+}
+
+/* Refuse, before any work, an output that would destroy what it is written over: an input of
+ * the command or something not a regular file (util.h).  With `family`, also the files a run
+ * derives from the output's name: its checkpoint OUT.ckpt and a sweep's work directory
+ * OUT.points.  Returns an exit code, or -1 when every name is safe. */
+static int check_outputs(const char *out, const char *const *inputs, size_t n, int family) {
+    struct ic_error err = {0};
+    char ckpt[4200], points[4200];
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", out ? out : "");
+    snprintf(points, sizeof points, "%s.points", out ? out : "");
+    /* An existing checkpoint is an input of a resumed run. */
+    const char *ckpt_input[] = {ckpt};
+    int rc = ic_check_output_path("-o", out, inputs, n, &err);
+    if (rc == IC_OK && family) rc = ic_check_output_path("-o", out, ckpt_input, 1, &err);
+    if (rc == IC_OK && family) rc = ic_check_output_path("the checkpoint", ckpt, inputs, n, &err);
+    if (rc == IC_OK && family) rc = ic_check_work_dir(points, inputs, n, &err);
+    return rc == IC_OK ? -1 : fail(&err);
 }
 
 /* ---- progress bar -------------------------------------------------------------------------- */
@@ -317,7 +343,8 @@ static void block_cb(void *ctx, long paths, long outages, double lo, double hi) 
 }
 
 static int run_request_engine(const char *file, const struct ic_scenario *sc, int threads,
-                              const char *out_path, const char *cmdline, int json, int quiet);
+                              const char *out_path, const char *cmdline, int json, int quiet,
+                              double max_memory);
 
 /* ---- run: sweeps ------------------------------------------------------------------------- */
 
@@ -344,8 +371,12 @@ static int run_sweep(const char *file, const struct load_args *la, const struct 
         ic_plan_free(&plan);
     }
     if (rc != IC_OK) return fail(&err);
-    struct ic_load_opts lo = {
-        .sets = la->sets, .n_sets = la->n_sets, .sweeps = la->sweeps, .n_sweeps = la->n_sweeps};
+    struct ic_load_opts lo = {.sets = la->sets,
+                              .n_sets = la->n_sets,
+                              .sweeps = la->sweeps,
+                              .n_sweeps = la->n_sweeps,
+                              .set_notes = la->notes,
+                              .n_set_notes = la->n_sets};
     struct ic_sweep_run run = {.file = file,
                                .load = &lo,
                                .cat = cat,
@@ -366,7 +397,9 @@ static int run_sweep(const char *file, const struct load_args *la, const struct 
     }
     long done = 0, n_points = 0;
     double t0 = now_s();
+    int lock_fd = -1;
     run.should_stop = ic_interrupted;
+    run.lock_fd = &lock_fd;
     rc = ic_sweep_begin(&run, &n_points, &err);
     if (rc == IC_OK) rc = ic_sweep_run_points(&run, &done, &err);
     if (rc == IC_ERR_INTERRUPTED) {
@@ -374,12 +407,14 @@ static int run_sweep(const char *file, const struct load_args *la, const struct 
         run.partial_ok = 1;
         rc = ic_sweep_assemble(&run, &err);
         if (rc == IC_ERR_INTERRUPTED) {
+            ic_sweep_unlock(lock_fd);
             fprintf(stderr, "infercap: %s\n", err.msg);
             return ic_status_exit_code(IC_ERR_INTERRUPTED);
         }
     } else if (rc == IC_OK) {
         rc = ic_sweep_assemble(&run, &err);
     }
+    ic_sweep_unlock(lock_fd);
     if (rc != IC_OK) return fail(&err);
     if (!quiet || json) {
         if (!json)
@@ -428,13 +463,13 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
             strtol(optarg, &end, 10);
             if (*end || end == optarg)
                 return usage_error(usage_run, "--paths: got \"%s\", expected an integer", optarg);
-            add_owned_set(&la, "/paths", optarg);
+            add_owned_set(&la, "/paths", optarg, " (from --paths)");
             break;
         case 's':
             strtoll(optarg, &end, 10);
             if (*end || end == optarg)
                 return usage_error(usage_run, "--seed: got \"%s\", expected an integer", optarg);
-            add_owned_set(&la, "/seed", optarg);
+            add_owned_set(&la, "/seed", optarg, " (from --seed)");
             break;
         case 't':
             threads = (int)strtol(optarg, &end, 10);
@@ -533,6 +568,23 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
     out.tmp[0] = '\0';
     snprintf(def_out, sizeof def_out, "%s.h5", sc->name);
     if (!out_path) out_path = def_out;
+    const char *inputs[] = {file};
+    rc = check_outputs(out_path, inputs, 1, sc->engine != 1);
+    if (rc >= 0) {
+        ic_catalog_free(&cat);
+        free(sc);
+        return rc;
+    }
+    if (shard_n > 1 && sc->sweep.n_axes == 0) {
+        /* shard 0 would run everything and the others write empty "complete" files */
+        fprintf(stderr,
+                "infercap: %s: --shard %d/%d splits the points of a sweep, and this scenario has "
+                "no sweep (add /sweep or --sweep, or run without --shard)\n",
+                file, shard_i, shard_n);
+        ic_catalog_free(&cat);
+        free(sc);
+        return 2;
+    }
     int swept = sc->sweep.n_axes > 0 || shard_n > 1 || ic_mpi_launched();
     if (ckpt_every >= 0 && (swept || target_ci > 0 || sc->engine == 1)) {
         fprintf(stderr,
@@ -552,11 +604,14 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
                     "--shard or --target-ci\n",
                     file);
         else
-            rc2 = run_request_engine(file, sc, threads, out_path, cmdline, json, quiet);
+            rc2 = run_request_engine(file, sc, threads, out_path, cmdline, json, quiet, max_memory);
         ic_catalog_free(&cat);
         free(sc);
         return rc2;
     }
+    /* The aggregate engine stops at the next block on a first signal and writes what is
+     * complete (interrupt.h). */
+    ic_interrupt_cooperative(1);
     if (swept) {
         int rc2 = 2;
         if (target_ci > 0)
@@ -608,6 +663,11 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
     char ckpt_path[4200];
     struct ic_checkpoint ckpt = {0};
     int use_ckpt = 0, ckpt_ok = status == IC_OK;
+    if (status == IC_OK) {
+        /* The temporaries of a checkpoint writer that was killed (OUT.h5.ckpt.tmp-PID). */
+        snprintf(ckpt_path, sizeof ckpt_path, "%s.ckpt", out_path);
+        ic_clean_stale_temporaries(ckpt_path);
+    }
     if (status == IC_OK && (ckpt_every >= 0 || resume)) {
         snprintf(ckpt_path, sizeof ckpt_path, "%s.ckpt", out_path);
         use_ckpt = 1;
@@ -731,7 +791,10 @@ static const char *usage_merge =
     "options:\n"
     "  -o, --output OUT.h5   the merged file (required)\n"
     "  -q, --quiet           do not print the merged file's table\n"
-    "  -h, --help            this help\n";
+    "  -h, --help            this help\n"
+    "\n"
+    "exit status: 0 success, 1 runtime failure, 2 invalid input, 3 interrupted (SIGINT or\n"
+    "SIGTERM stops at once; no output)\n";
 
 static int cmd_merge(int argc, char **argv, const char *cmdline) {
     static const struct option longopts[] = {{"output", required_argument, 0, 'o'},
@@ -759,11 +822,19 @@ static int cmd_merge(int argc, char **argv, const char *cmdline) {
     }
     if (!out_path) return usage_error(usage_merge, "merge: %s", "-o OUT.h5 is required");
     if (optind >= argc) return usage_error(usage_merge, "merge: %s", "expected PART files");
+    int rc0 =
+        check_outputs(out_path, (const char *const *)argv + optind, (size_t)(argc - optind), 0);
+    if (rc0 >= 0) return rc0;
     struct ic_catalog cat;
     struct ic_error err = {0};
     if (ic_catalog_builtin(&cat, &err)) return fail(&err);
+    /* A signal stops merge at once and deletes the temporary output it may have begun. */
+    char tmp[4200];
+    ic_temp_name(out_path, tmp, sizeof tmp);
+    ic_interrupt_temp(tmp);
     int rc = ic_sweep_merge((const char *const *)argv + optind, argc - optind, out_path, cmdline,
                             &cat, &err);
+    ic_interrupt_temp(NULL);
     ic_catalog_free(&cat);
     if (rc != IC_OK) return fail(&err);
     if (!quiet && ic_output_info(out_path, 0, stdout, &err) != IC_OK) return fail(&err);
@@ -810,8 +881,12 @@ static int cmd_validate(int argc, char **argv) {
     long n_points = 1;
     if (rc == IC_OK && sc->sweep.n_axes > 0) {
         /* Every point of the sweep loads, compiles and has the same shape. */
-        struct ic_load_opts lo = {
-            .sets = la.sets, .n_sets = la.n_sets, .sweeps = la.sweeps, .n_sweeps = la.n_sweeps};
+        struct ic_load_opts lo = {.sets = la.sets,
+                                  .n_sets = la.n_sets,
+                                  .sweeps = la.sweeps,
+                                  .n_sweeps = la.n_sweeps,
+                                  .set_notes = la.notes,
+                                  .n_set_notes = la.n_sets};
         struct ic_sweep_run run = {.file = file, .load = &lo, .cat = &cat, .out_path = "x"};
         if (ic_sweep_validate(&run, &n_points, &err) != IC_OK) {
             ic_plan_free(&plan);
@@ -1018,6 +1093,7 @@ static int finish_request_run(struct ic_reqrun *rr, const struct ic_scenario *sc
     out.fid = -1;
     out.tmp[0] = '\0';
     int rc = ic_output_open(&out, out_path, &err);
+    if (rc == IC_OK) ic_interrupt_temp(out.tmp); /* a signal stops at once and deletes it */
     if (rc == IC_OK) rc = ic_reqrun_run(rr, &err);
     char *resolved = rc == IC_OK ? ic_scenario_resolved_json(sc) : NULL;
     if (rc == IC_OK && !resolved) rc = ic_error_set(&err, IC_ERR_NOMEM, "out of memory");
@@ -1026,6 +1102,7 @@ static int finish_request_run(struct ic_reqrun *rr, const struct ic_scenario *sc
         rc = ic_output_requests(&out, sc, rr, resolved, &prov, &err);
     else if (out.fid >= 0)
         ic_output_abort(&out);
+    ic_interrupt_temp(NULL);
     free(resolved);
     if (rc != IC_OK) return fail(&err);
     if (json) {
@@ -1038,7 +1115,8 @@ static int finish_request_run(struct ic_reqrun *rr, const struct ic_scenario *sc
 }
 
 static int run_request_engine(const char *file, const struct ic_scenario *sc, int threads,
-                              const char *out_path, const char *cmdline, int json, int quiet) {
+                              const char *out_path, const char *cmdline, int json, int quiet,
+                              double max_memory) {
     struct ic_error err = {0};
     struct ic_reqrun rr;
     if (ic_reqrun_from_scenario(sc, threads, &rr, &err) != IC_OK) {
@@ -1046,7 +1124,15 @@ static int run_request_engine(const char *file, const struct ic_scenario *sc, in
         return fail(&err);
     }
     rr.cfg.horizon_s = rr.window_s + sc->request_engine.drain_s;
-    int rc = finish_request_run(&rr, sc, out_path, cmdline, json, quiet);
+    double limit = max_memory > 0 ? max_memory : 0.8 * physical_memory();
+    int rc;
+    if (ic_reqrun_check_memory(&rr, limit, "/request_engine/duration_s",
+                               "lower /request_engine/duration_s", &err) != IC_OK) {
+        ic_error_prefix(&err, "%s: ", file);
+        rc = fail(&err);
+    } else {
+        rc = finish_request_run(&rr, sc, out_path, cmdline, json, quiet);
+    }
     ic_reqrun_free(&rr);
     return rc;
 }
@@ -1069,12 +1155,15 @@ static const char *usage_replay =
     "      --time-scale X       multiply arrival times by X (0.5: twice the load; default 1)\n"
     "  -o, --output OUT.h5      result file (default: NAME-replay.h5)\n"
     "      --set /ptr=VALUE     override a scenario field (repeatable)\n"
+    "      --max-memory SIZE    refuse replays estimated to need more (e.g. 2G, 512M; default\n"
+    "                           80% of physical memory): the replicas' series grow with the\n"
+    "                           trace's span / /request_engine/interval_s x replicas\n"
     "  -q, --quiet              no headline text\n"
     "      --json               print the headline as one JSON object\n"
     "  -h, --help               this help\n"
     "\n"
     "exit status: 0 success, 1 runtime failure, 2 invalid input (the trace's bad rows are\n"
-    "named with their line)\n";
+    "named with their line), 3 interrupted (SIGINT or SIGTERM stops at once; no output)\n";
 
 /* The trace format from its name and first line. */
 static int guess_format(const char *path) {
@@ -1102,13 +1191,14 @@ static int cmd_replay(int argc, char **argv, const char *cmdline) {
                                              {"set", required_argument, 0, 'S'},
                                              {"quiet", no_argument, 0, 'q'},
                                              {"json", no_argument, 0, 'J'},
+                                             {"max-memory", required_argument, 0, 'M'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     struct load_args la;
     memset(&la, 0, sizeof la);
     const char *trace = NULL, *out_path = NULL;
     int format = -1, quiet = 0, json = 0, c;
-    double scale = 1;
+    double scale = 1, max_memory = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
         char *end;
@@ -1130,6 +1220,14 @@ static int cmd_replay(int argc, char **argv, const char *cmdline) {
             break;
         case 'o':
             out_path = optarg;
+            break;
+        case 'M':
+            max_memory = parse_size(optarg);
+            if (!(max_memory > 0))
+                return usage_error(usage_replay,
+                                   "--max-memory: got \"%s\", expected a size such as 2G, 512M "
+                                   "or 1000000000",
+                                   optarg);
             break;
         case 'S':
             if (add_set(&la, optarg))
@@ -1164,6 +1262,13 @@ static int cmd_replay(int argc, char **argv, const char *cmdline) {
     char def_out[IC_NAME_MAX + 16];
     snprintf(def_out, sizeof def_out, "%s-replay.h5", sc->name);
     if (!out_path) out_path = def_out;
+    const char *inputs[] = {file, trace};
+    rc = check_outputs(out_path, inputs, 2, 0);
+    if (rc >= 0) {
+        ic_catalog_free(&cat);
+        free(sc);
+        return rc;
+    }
     rc = ic_trace_read(trace, format, scale, sc->request_engine.max_requests, &t, &err);
     struct ic_reqrun rr;
     memset(&rr, 0, sizeof rr);
@@ -1174,6 +1279,13 @@ static int cmd_replay(int argc, char **argv, const char *cmdline) {
                  scale != 1 ? ", time scale " : "", scale != 1 ? scale : 0.0);
         if (scale == 1) snprintf(label, sizeof label, "%s (%s)", trace, names[format]);
         rc = ic_reqrun_from_trace(sc, &t, label, &rr, &err);
+        if (rc != IC_OK) ic_error_prefix(&err, "%s: ", file);
+    }
+    if (rc == IC_OK) {
+        /* The replicas' series grow with the trace's span: refuse before running. */
+        double limit = max_memory > 0 ? max_memory : 0.8 * physical_memory();
+        rc = ic_reqrun_check_memory(&rr, limit, "the trace's span",
+                                    "replay a shorter trace (or with --time-scale below 1)", &err);
         if (rc != IC_OK) ic_error_prefix(&err, "%s: ", file);
     }
     if (rc == IC_OK) {
@@ -1220,6 +1332,10 @@ int main(int argc, char **argv) {
      * handler would try to close the broken file again and crash; the OS frees everything. */
     H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (ic_h5in_init() != 0) {
+        fputs("infercap: cannot set up the HDF5 reader\n", stderr);
+        return 1;
+    }
 
     if (argc < 2) {
         fputs(usage_main, stderr);

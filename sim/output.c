@@ -6,6 +6,8 @@
  * to calendar times; its `start` attribute keeps the scenario's local offset. */
 #include "output.h"
 
+#include "h5in.h"
+
 #include "report.h"
 #include "reqrun.h"
 #include "sweep.h"
@@ -16,6 +18,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <cjson/cJSON.h>
@@ -136,24 +139,22 @@ static int nd_select(hid_t d, const struct ic_output *o, long k, int rank, const
     return 0;
 }
 
+/* Did nd_write fail (-1, or -2: out of memory, which *oom records)? */
+static int failed(int w, int *oom) {
+    if (w == -2) *oom = 1;
+    return w != 0;
+}
+
+/* 0, -1 on failure, -2 when the failure was running out of memory. */
 static int nd_write(hid_t d, hid_t mem_type, const struct ic_output *o, long k, int rank,
                     const hsize_t *dims, const void *buf) {
     hid_t fs, ms;
     if (nd_select(d, o, k, rank, dims, &fs, &ms) != 0) return -1;
     herr_t rc = H5Dwrite(d, mem_type, ms, fs, H5P_DEFAULT, buf);
+    int oom = rc < 0 && ic_h5in_failed_for_memory();
     H5Sclose(ms);
     H5Sclose(fs);
-    return rc < 0 ? -1 : 0;
-}
-
-static int nd_read(hid_t d, hid_t mem_type, const struct ic_output *o, long k, int rank,
-                   const hsize_t *dims, void *buf) {
-    hid_t fs, ms;
-    if (nd_select(d, o, k, rank, dims, &fs, &ms) != 0) return -1;
-    herr_t rc = H5Dread(d, mem_type, ms, fs, H5P_DEFAULT, buf);
-    H5Sclose(ms);
-    H5Sclose(fs);
-    return rc < 0 ? -1 : 0;
+    return rc < 0 ? (oom ? -2 : -1) : 0;
 }
 
 /* A dimension scale of doubles (v) or, when v is NULL, of the indices 0..n-1 as int64. */
@@ -371,6 +372,65 @@ static const char *dkey(const char *key, char *buf, size_t n) {
     return buf;
 }
 
+/* Units and long names of the headline figures (the /headline datasets of a sweep). */
+static const struct {
+    const char *key, *units, *long_name;
+} hmeta[] = {
+    {"outage_probability", "1", "probability of an outage within the horizon (share of paths)"},
+    {"outage_probability_ci95", "1", "95% Wilson interval of the outage probability"},
+    {"outage_paths", "paths", "paths with an outage"},
+    {"paths", "paths", "Monte Carlo paths run"},
+    {"first_outage_s_p10_p50_p90", "s",
+     "p10, p50, p90 of the first-outage time (since the start) over paths with an outage"},
+    {"accelerator", "1", "accelerator catalog key"},
+    {"model", "1", "model catalog key"},
+    {"accelerators_mean", "accelerators", "fleet size (its mean when drawn per path)"},
+    {"accelerators_per_replica", "accelerators", "accelerators per model replica"},
+    {"replica_requests_per_s", "1/s", "saturated requests per second of one replica"},
+    {"replica_batch", "sequences", "batch of one replica at its service rate"},
+    {"first_outage_s_p50_ci95", "s", "95% interval of the median first-outage time"},
+    {"lost_requests_mean", "requests", "requests lost per path (mean)"},
+    {"lost_requests_mean_ci95", "requests", "95% interval of the mean lost requests"},
+    {"lost_requests_p50", "requests", "requests lost per path (median)"},
+    {"lost_requests_p50_ci95", "requests", "95% interval of the median lost requests"},
+    {"lost_requests_p95", "requests", "requests lost per path (p95)"},
+    {"lost_fraction_mean", "1", "share of new requests lost (mean over paths)"},
+    {"lost_fraction_mean_ci95", "1", "95% interval of the mean lost share"},
+    {"peak_offered_load_p50", "1", "peak offered load over capacity (median path)"},
+    {"peak_offered_load_p50_ci95", "1", "95% interval of the median peak offered load"},
+    {"peak_offered_load_p95", "1", "peak offered load over capacity (p95)"},
+    {"degraded_minutes_mean", "min", "degraded minutes per path (mean)"},
+    {"degraded_minutes_mean_ci95", "min", "95% interval of the mean degraded minutes"},
+    {"revenue_usd_mean", "USD", "token revenue per path (mean)"},
+    {"revenue_usd_mean_ci95", "USD", "95% interval of the mean revenue"},
+    {"gross_margin", "1", "gross margin (mean; NaN without revenue)"},
+    {"gross_margin_ci95", "1", "95% interval of the gross margin"},
+    {"sustainable_demand_p50", "1",
+     "growth quantity the healthy fleet serves at the busiest hour (median path)"},
+    {"sustainable_demand_p50_ci95", "1", "95% interval of the median sustainable demand"},
+    {"autoscale_actions_mean", "actions", "autoscaling actions per path (mean)"},
+    {"autoscale_actions_mean_ci95", "actions", "95% interval of the mean autoscaling actions"},
+    {"cost_usd_mean", "USD", "fleet cost per path (mean)"},
+    {"cost_usd_mean_ci95", "USD", "95% interval of the mean cost"},
+    {"cost_usd_p50", "USD", "fleet cost per path (median)"},
+    {"cost_usd_p50_ci95", "USD", "95% interval of the median cost"},
+    {"accelerator_hours_mean", "h", "accelerator-hours per path (mean)"},
+    {"accelerator_hours_mean_ci95", "h", "95% interval of the mean accelerator-hours"},
+    {"energy_mwh_mean", "MWh", "energy per path (mean, with PUE)"},
+    {"energy_mwh_mean_ci95", "MWh", "95% interval of the mean energy"},
+};
+
+static void headline_meta(const char *key, const char **units, const char **long_name) {
+    *units = "1";
+    *long_name = "headline figure of each point (see /summary)";
+    for (size_t i = 0; i < sizeof hmeta / sizeof hmeta[0]; i++)
+        if (strcmp(hmeta[i].key, key) == 0) {
+            *units = hmeta[i].units;
+            *long_name = hmeta[i].long_name;
+            return;
+        }
+}
+
 static int write_headline_attrs(hid_t g, const struct ic_report *rep) {
     int bad = 0;
     const struct ic_headline *h = &rep->h;
@@ -395,45 +455,20 @@ static int write_headline_attrs(hid_t g, const struct ic_report *rep) {
 /* ---- open / begin / put / end -----------------------------------------------------------------
  */
 
-/* Delete OUT.h5.tmp-PID files left by runs of this output that were killed (their process is
- * gone): a killed run leaves only its temporary file, and the next run of the same output
- * cleans it up. */
-static void clean_stale_temporaries(const char *path) {
-    char dir[4096];
-    ic_strlcpy(dir, path, sizeof dir);
-    char *slash = strrchr(dir, '/');
-    const char *base = slash ? slash + 1 : path;
-    if (slash)
-        *(slash == dir ? slash + 1 : slash) = '\0';
-    else
-        strcpy(dir, ".");
-    char prefix[4200];
-    snprintf(prefix, sizeof prefix, "%s.tmp-", base);
-    size_t np = strlen(prefix);
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, prefix, np) != 0) continue;
-        char *end;
-        long pid = strtol(e->d_name + np, &end, 10);
-        if (*end || pid <= 0 || pid == (long)getpid()) continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive, or not ours */
-        char full[8400];
-        snprintf(full, sizeof full, "%s/%s", dir, e->d_name);
-        unlink(full);
-    }
-    closedir(d);
-}
-
 int ic_output_open(struct ic_output *out, const char *path, struct ic_error *err) {
     memset(out, 0, sizeof *out);
     out->fid = -1;
     if (strlen(path) >= sizeof out->path)
         return ic_error_set(err, IC_ERR_USAGE, "%s: output path too long", path);
     ic_strlcpy(out->path, path, sizeof out->path);
-    clean_stale_temporaries(path);
-    snprintf(out->tmp, sizeof out->tmp, "%s.tmp-%ld", path, (long)getpid());
+    int rc = ic_check_output_path("output", path, NULL, 0, err);
+    if (rc != IC_OK) return rc;
+    ic_clean_stale_temporaries(path);
+    ic_temp_name(path, out->tmp, sizeof out->tmp);
+    if (!ic_h5in_headroom()) { /* see ic_h5in_headroom: libhdf5 may crash on a failed alloc */
+        out->tmp[0] = '\0';
+        return ic_error_set(err, IC_ERR_NOMEM, "%s: out of memory creating it", path);
+    }
     hid_t fid = H5Fcreate(out->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (fid < 0) {
         /* Say why in terms of the directory: HDF5's own message is not helpful here. */
@@ -492,6 +527,8 @@ int ic_output_begin(struct ic_output *out, const struct ic_plan *plan, const str
     hid_t fid = (hid_t)out->fid;
     const struct ic_scenario *sc = plan->sc;
     ic_output_layout(out, sw);
+    if (!ic_h5in_headroom())
+        return ic_error_set(err, IC_ERR_NOMEM, "%s: out of memory creating the result", out->path);
     int bad = 0;
     char now[40];
     utc_now(now, sizeof now);
@@ -637,7 +674,12 @@ int ic_output_begin(struct ic_output *out, const struct ic_plan *plan, const str
                                             : H5T_IEEE_F64LE,
                                 out, cnt > 1 ? 1 : 0, dims);
             if (t >= 0) H5Tclose(t);
-            bad |= d < 0 || describe(d, "1", "headline figure of each point (see /summary)");
+            const char *hu, *hl;
+            headline_meta(i < sizeof hfields / sizeof hfields[0]
+                              ? hfields[i].key
+                              : ic_headline_fields[i - sizeof hfields / sizeof hfields[0]].key,
+                          &hu, &hl);
+            bad |= d < 0 || describe(d, hu, hl);
             for (int a = 0; d >= 0 && a < out->n_axes; a++)
                 bad |= H5DSattach_scale(d, axis[a], (unsigned)a) < 0;
             if (d >= 0 && cnt > 1)
@@ -656,6 +698,9 @@ int ic_output_begin(struct ic_output *out, const struct ic_plan *plan, const str
         if (axis[a] >= 0) H5Dclose(axis[a]);
     for (int i = 0; i < SC_COUNT; i++)
         if (scale[i] >= 0) H5Dclose(scale[i]);
+    if (bad && !ic_h5in_headroom())
+        return ic_error_set(err, IC_ERR_NOMEM, "%s: out of memory creating the result's datasets",
+                            out->path);
     if (bad)
         return ic_error_set(err, IC_ERR_HDF5, "%s: creating the result's datasets failed",
                             out->path);
@@ -666,7 +711,10 @@ int ic_output_put(struct ic_output *out, long point, const struct ic_plan *plan,
                   const struct ic_results *res, const struct ic_report *given,
                   struct ic_error *err) {
     hid_t fid = (hid_t)out->fid;
-    int n = point_items(plan, NULL), bad = 0;
+    if (!ic_h5in_headroom()) /* see ic_h5in_headroom: libhdf5 may crash on a failed allocation */
+        return ic_error_set(err, IC_ERR_NOMEM, "%s: out of memory writing the results of point %ld",
+                            out->path, point);
+    int n = point_items(plan, NULL), bad = 0, oom = 0;
     struct item *items = calloc((size_t)n + 1, sizeof *items);
     if (!items) return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
     point_items(plan, items);
@@ -675,8 +723,11 @@ int ic_output_put(struct ic_output *out, long point, const struct ic_plan *plan,
         char path[256];
         snprintf(path, sizeof path, "%s/%s", it->group, it->name);
         hid_t d = H5Dopen2(fid, path, H5P_DEFAULT);
-        bad |= d < 0 || nd_write(d, it->f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE, out, point,
-                                 it->rank, it->dims, item_data(it, res)) != 0;
+        int w = d < 0 ? (ic_h5in_failed_for_memory() ? -2 : -1)
+                      : nd_write(d, it->f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE, out, point,
+                                 it->rank, it->dims, item_data(it, res));
+        bad |= w != 0;
+        oom |= w == -2;
         if (d >= 0) H5Dclose(d);
     }
     free(items);
@@ -711,20 +762,26 @@ int ic_output_put(struct ic_output *out, long point, const struct ic_plan *plan,
             long long lv = kind == 1 ? (long long)*(const long *)p : 0;
             hid_t t = kind == 2 ? vlen_string_type() : -1;
             const void *buf = kind == 0 ? p : kind == 1 ? (const void *)&lv : (const void *)&p;
-            bad |= d < 0 || nd_write(d,
-                                     kind == 0   ? H5T_NATIVE_DOUBLE
-                                     : kind == 1 ? H5T_NATIVE_LLONG
-                                                 : t,
-                                     out, point, cnt > 1 ? 1 : 0, dims, buf) != 0;
+            bad |= d < 0 || failed(nd_write(d,
+                                            kind == 0   ? H5T_NATIVE_DOUBLE
+                                            : kind == 1 ? H5T_NATIVE_LLONG
+                                                        : t,
+                                            out, point, cnt > 1 ? 1 : 0, dims, buf),
+                                   &oom);
             if (t >= 0) H5Tclose(t);
             if (d >= 0) H5Dclose(d);
         }
         if (g >= 0) H5Gclose(g);
         signed char one = 1;
         hid_t d = H5Dopen2(fid, "point_done", H5P_DEFAULT);
-        bad |= d < 0 || nd_write(d, H5T_NATIVE_SCHAR, out, point, 0, NULL, &one) != 0;
+        bad |= d < 0 || failed(nd_write(d, H5T_NATIVE_SCHAR, out, point, 0, NULL, &one), &oom);
         if (d >= 0) H5Dclose(d);
     }
+    if (oom)
+        return ic_error_set(err, IC_ERR_NOMEM,
+                            "%s: out of memory writing the results of point %ld (HDF5 could not "
+                            "allocate its buffers)",
+                            out->path, point);
     if (bad)
         return ic_error_set(err, IC_ERR_HDF5,
                             "%s: writing the results of point %ld failed (disk full or an HDF5 "
@@ -745,7 +802,15 @@ static int fsync_path(const char *path, int dir) {
 
 int ic_output_end(struct ic_output *out, struct ic_error *err) {
     int bad = H5Fclose((hid_t)out->fid) < 0;
+    int oom = bad && ic_h5in_failed_for_memory(); /* before another HDF5 call clears the stack */
     out->fid = -1;
+    if (oom) {
+        ic_output_abort(out);
+        return ic_error_set(err, IC_ERR_NOMEM,
+                            "%s: out of memory writing the result (HDF5 could not allocate its "
+                            "buffers); no output was left behind",
+                            out->path);
+    }
     if (bad) {
         ic_output_abort(out);
         return ic_error_set(err, IC_ERR_HDF5,
@@ -809,71 +874,96 @@ int ic_output_commit(struct ic_output *out, const struct ic_plan *plan,
 
 /* ---- reading back -------------------------------------------------------------------------- */
 
-static double read_double(hid_t loc, const char *name) {
-    double v = NAN;
-    if (H5Aexists(loc, name) <= 0) return NAN;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    if (a < 0) return NAN;
-    hid_t s = H5Aget_space(a);
-    hssize_t n = H5Sget_simple_extent_npoints(s);
-    H5Sclose(s);
-    if (n == 1) H5Aread(a, H5T_NATIVE_DOUBLE, &v);
-    H5Aclose(a);
-    return v;
+/* Every read below goes through h5in.c, which checks each object before it is trusted. */
+
+/* Open dataset `name` of a result file, checked to be of class cls with the layout's leading
+ * dimensions and then dims. */
+static int nd_open_checked(hid_t loc, const char *name, int cls, const struct ic_output *o,
+                           int rank, const hsize_t *dims, hid_t *d, struct ic_error *err) {
+    unsigned long long full[IC_SWEEP_MAX_AXES + 4];
+    int k = o->n_axes;
+    for (int a = 0; a < k; a++) full[a] = (unsigned long long)o->lead[a];
+    for (int i = 0; i < rank; i++) full[k + i] = dims[i];
+    long long did = -1;
+    int rc = ic_h5in_dset_open((long long)loc, name, cls, k + rank, full, 0, &did, NULL, err);
+    *d = (hid_t)did;
+    return rc;
 }
 
-static void read_doubles(hid_t loc, const char *name, double *v, int n) {
-    for (int i = 0; i < n; i++) v[i] = NAN;
-    if (H5Aexists(loc, name) <= 0) return;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    hid_t s = H5Aget_space(a);
-    if (H5Sget_simple_extent_npoints(s) == n) H5Aread(a, H5T_NATIVE_DOUBLE, v);
-    H5Sclose(s);
-    H5Aclose(a);
+/* Point k's slice of a dataset opened by nd_open_checked. */
+static int nd_read_checked(hid_t d, int mem, const struct ic_output *o, long k, int rank,
+                           const hsize_t *dims, void *buf, struct ic_error *err) {
+    hsize_t idx[IC_SWEEP_MAX_AXES + 4];
+    unsigned long long start[IC_SWEEP_MAX_AXES + 4], count[IC_SWEEP_MAX_AXES + 4];
+    int n = o->n_axes;
+    point_index(o, k, idx);
+    for (int a = 0; a < n; a++) start[a] = idx[a], count[a] = 1;
+    for (int i = 0; i < rank; i++) start[n + i] = 0, count[n + i] = dims[i];
+    return ic_h5in_read_slab((long long)d, mem, n + rank, start, count, buf, err);
 }
 
-static void read_str(hid_t loc, const char *name, char *buf, size_t n) {
-    buf[0] = '\0';
-    if (H5Aexists(loc, name) <= 0) return;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    hid_t t = vlen_string_type();
-    char *s = NULL;
-    if (H5Aread(a, t, &s) >= 0 && s) {
-        ic_strlcpy(buf, s, n);
-        H5free_memory(s);
-    }
-    H5Tclose(t);
-    H5Aclose(a);
+/* The figures of the headline: integers that are counts of paths, at most this many. */
+#define MAX_COUNT (1LL << 53)
+
+/* The counts and the probability agree: outages <= paths, P(outage) in [0, 1]. */
+static int headline_sane(const struct ic_report *rep, long k, struct ic_error *err) {
+    const struct ic_headline *h = &rep->h;
+    if (h->paths < 1 || h->outages > h->paths)
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "headline of point %ld: expected 1 or more paths and at most that "
+                            "many outage paths, found %ld and %ld",
+                            k, h->paths, h->outages);
+    if (!(h->p_outage >= 0 && h->p_outage <= 1))
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "headline of point %ld: expected an outage probability in [0, 1], "
+                            "found %g",
+                            k, h->p_outage);
+    return IC_OK;
 }
 
 /* The headline of point k: from the attributes of /summary (a file without a sweep) or from
  * /headline at the point. */
-static int read_headline(hid_t fid, const struct ic_output *o, long k, struct ic_report *rep) {
+static int read_headline(hid_t fid, const struct ic_output *o, long k, struct ic_report *rep,
+                         struct ic_error *err) {
     const size_t nh = sizeof hfields / sizeof hfields[0];
+    int rc = IC_OK;
     if (o->n_axes == 0) {
+        if (!ic_h5in_has_link((long long)fid, "summary"))
+            return ic_error_set(err, IC_ERR_INVALID, "/summary: expected a group, found nothing");
         hid_t g = H5Gopen2(fid, "summary", H5P_DEFAULT);
-        if (g < 0) return -1;
-        for (size_t i = 0; i < nh; i++) {
+        if (g < 0)
+            return ic_error_set(err, IC_ERR_INVALID,
+                                "/summary: expected a group, found another "
+                                "object");
+        for (size_t i = 0; rc == IC_OK && i < nh; i++) {
             const struct hfield *f = &hfields[i];
             char *p = (char *)rep + f->offset;
-            if (f->kind == 0)
-                read_doubles(g, f->key, (double *)p, f->n);
-            else if (f->kind == 1)
-                *(long *)p = (long)read_double(g, f->key);
-            else
-                read_str(g, f->key, p, f->size);
+            if (f->kind == 0) {
+                rc = ic_h5in_attr_nums((long long)g, f->key, IC_H5IN_REQUIRED, (double *)p, f->n,
+                                       err);
+            } else if (f->kind == 1) {
+                long long v = 0;
+                rc =
+                    ic_h5in_attr_int((long long)g, f->key, IC_H5IN_REQUIRED, 0, MAX_COUNT, &v, err);
+                *(long *)p = (long)v;
+            } else {
+                rc = ic_h5in_attr_str((long long)g, f->key, IC_H5IN_REQUIRED, p, f->size, err);
+            }
         }
-        for (int i = 0; i < ic_headline_nfields; i++)
-            read_doubles(g, ic_headline_fields[i].key,
-                         (double *)((char *)&rep->h + ic_headline_fields[i].offset),
-                         ic_headline_fields[i].n);
+        for (int i = 0; rc == IC_OK && i < ic_headline_nfields; i++)
+            rc = ic_h5in_attr_nums((long long)g, ic_headline_fields[i].key, IC_H5IN_REQUIRED,
+                                   (double *)((char *)&rep->h + ic_headline_fields[i].offset),
+                                   ic_headline_fields[i].n, err);
         H5Gclose(g);
-        return 0;
+        return rc == IC_OK ? headline_sane(rep, k, err) : rc;
     }
+    if (!ic_h5in_has_link((long long)fid, "headline"))
+        return ic_error_set(err, IC_ERR_INVALID, "/headline: expected a group, found nothing");
     hid_t g = H5Gopen2(fid, "headline", H5P_DEFAULT);
-    if (g < 0) return -1;
-    int bad = 0;
-    for (size_t i = 0; !bad && i < nh + (size_t)ic_headline_nfields; i++) {
+    if (g < 0)
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "/headline: expected a group, found another object");
+    for (size_t i = 0; rc == IC_OK && i < nh + (size_t)ic_headline_nfields; i++) {
         const char *key;
         char *p;
         int kind, cnt;
@@ -889,78 +979,93 @@ static int read_headline(hid_t fid, const struct ic_output *o, long k, struct ic
         }
         hsize_t dims[1] = {(hsize_t)cnt};
         char kb[64];
-        hid_t d = H5Dopen2(g, dkey(key, kb, sizeof kb), H5P_DEFAULT);
-        if (d < 0) {
-            bad = 1;
-            break;
-        }
+        hid_t d = -1;
+        int r = cnt > 1 ? 1 : 0;
+        rc = nd_open_checked(g, dkey(key, kb, sizeof kb),
+                             kind == 0   ? IC_H5IN_NUMBER
+                             : kind == 1 ? IC_H5IN_INTEGER
+                                         : IC_H5IN_STRING,
+                             o, r, dims, &d, err);
+        if (rc != IC_OK) break;
         if (kind == 0) {
-            bad |= nd_read(d, H5T_NATIVE_DOUBLE, o, k, cnt > 1 ? 1 : 0, dims, p) != 0;
+            rc = nd_read_checked(d, IC_H5IN_MEM_DOUBLE, o, k, r, dims, p, err);
         } else if (kind == 1) {
             long long v = 0;
-            bad |= nd_read(d, H5T_NATIVE_LLONG, o, k, 0, dims, &v) != 0;
+            rc = nd_read_checked(d, IC_H5IN_MEM_LLONG, o, k, 0, dims, &v, err);
+            if (rc == IC_OK && (v < 0 || v > MAX_COUNT))
+                rc = ic_error_set(err, IC_ERR_INVALID,
+                                  "/headline/%s: expected a count of paths, found %lld", key, v);
             *(long *)p = (long)v;
         } else {
-            hid_t t = vlen_string_type();
-            char *sv = NULL;
-            bad |= nd_read(d, t, o, k, 0, dims, &sv) != 0;
-            ic_strlcpy(p, sv ? sv : "", size);
-            if (sv) H5free_memory(sv);
-            H5Tclose(t);
+            hsize_t idx[IC_SWEEP_MAX_AXES];
+            unsigned long long at[IC_SWEEP_MAX_AXES];
+            point_index(o, k, idx);
+            for (int a = 0; a < o->n_axes; a++) at[a] = idx[a];
+            rc = ic_h5in_read_string_at((long long)d, o->n_axes, at, p, size, err);
         }
         H5Dclose(d);
     }
     H5Gclose(g);
-    return bad ? -1 : 0;
+    return rc == IC_OK ? headline_sane(rep, k, err) : rc;
 }
 
 int ic_output_get(long long file, const struct ic_output *layout, long point,
                   const struct ic_plan *plan, struct ic_results *res, struct ic_report *rep,
                   struct ic_error *err) {
     hid_t fid = (hid_t)file;
-    int n = point_items(plan, NULL), bad = 0;
+    int n = point_items(plan, NULL), rc = IC_OK;
     struct item *items = calloc((size_t)n + 1, sizeof *items);
     if (!items) return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
     point_items(plan, items);
-    char missing[256] = "";
-    for (int i = 0; !bad && i < n; i++) {
+    for (int i = 0; rc == IC_OK && i < n; i++) {
         const struct item *it = &items[i];
         char path[256];
         snprintf(path, sizeof path, "%s/%s", it->group, it->name);
-        hid_t d =
-            H5Lexists(fid, it->group, H5P_DEFAULT) > 0 && H5Lexists(fid, path, H5P_DEFAULT) > 0
-                ? H5Dopen2(fid, path, H5P_DEFAULT)
-                : -1;
-        if (d < 0) {
-            ic_strlcpy(missing, path, sizeof missing);
-            bad = 1;
-            break;
+        hid_t d = -1;
+        rc = nd_open_checked(fid, path, IC_H5IN_FLOAT, layout, it->rank, it->dims, &d, err);
+        if (rc == IC_OK) {
+            rc = nd_read_checked(d, it->f32 ? IC_H5IN_MEM_FLOAT : IC_H5IN_MEM_DOUBLE, layout, point,
+                                 it->rank, it->dims, item_data(it, res), err);
+            H5Dclose(d);
         }
-        bad |= nd_read(d, it->f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE, layout, point, it->rank,
-                       it->dims, item_data(it, res)) != 0;
-        H5Dclose(d);
     }
     free(items);
-    if (bad)
-        return ic_error_set(err, IC_ERR_INVALID, "cannot read %s of point %ld%s%s",
-                            missing[0] ? missing : "the results", point,
-                            missing[0] ? ": not in the file" : "", "");
+    if (rc != IC_OK) return rc;
     memset(rep, 0, sizeof *rep);
-    if (read_headline(fid, layout, point, rep) != 0)
-        return ic_error_set(err, IC_ERR_INVALID, "cannot read the headline of point %ld", point);
+    rc = read_headline(fid, layout, point, rep, err);
+    if (rc != IC_OK) return rc;
     res->head = rep->h;
     return IC_OK;
 }
 
-int ic_output_point_done(long long file, const struct ic_output *layout, long point) {
+int ic_output_point_done(long long file, const struct ic_output *layout, long point,
+                         struct ic_error *err) {
     hid_t fid = (hid_t)file;
     if (layout->n_axes == 0) return 1;
-    hid_t d = H5Dopen2(fid, "point_done", H5P_DEFAULT);
-    if (d < 0) return -1;
+    hid_t d = -1;
+    if (nd_open_checked(fid, "point_done", IC_H5IN_INTEGER, layout, 0, NULL, &d, err) != IC_OK)
+        return -1;
     signed char v = 0;
-    int rc = nd_read(d, H5T_NATIVE_SCHAR, layout, point, 0, NULL, &v);
+    int rc = nd_read_checked(d, IC_H5IN_MEM_SCHAR, layout, point, 0, NULL, &v, err);
     H5Dclose(d);
-    return rc != 0 ? -1 : v == 1;
+    if (rc != IC_OK) return -1;
+    if (v != 0 && v != 1) {
+        ic_error_set(err, IC_ERR_INVALID, "/point_done: expected 0 or 1, found %d at point %ld",
+                     (int)v, point);
+        return -1;
+    }
+    return v;
+}
+
+int ic_output_read_partial(long long file, int *partial, double *until_s, struct ic_error *err) {
+    long long p = 0;
+    double u = NAN;
+    int rc = ic_h5in_attr_int(file, "partial", IC_H5IN_OPTIONAL, 0, 1, &p, err);
+    if (rc == IC_OK)
+        rc = ic_h5in_attr_nums(file, "completed_until_s", IC_H5IN_OPTIONAL, &u, 1, err);
+    *partial = (int)p;
+    *until_s = u;
+    return rc;
 }
 
 /* The sweep of a result file as its reader sees it: the axes' names (root attribute
@@ -974,118 +1079,185 @@ struct file_sweep {
 };
 
 static void file_sweep_free(struct file_sweep *fs) {
-    for (int a = 0; a < fs->n_axes; a++) {
-        for (long i = 0; fs->label[a] && i < fs->n[a]; i++) free(fs->label[a][i]);
-        free(fs->label[a]);
-    }
+    for (int a = 0; a < fs->n_axes; a++) ic_h5in_strings_free(fs->label[a], fs->n[a]);
+    fs->n_axes = 0;
 }
 
-static int read_file_sweep(hid_t fid, struct file_sweep *fs) {
+/* The axes: at most IC_SWEEP_MAX_AXES, each a 1-D dataset whose length is checked (with the
+ * product of the lengths) against the writer's cap before anything of that size is read, and
+ * the product equal to the root attribute sweep_points. */
+static int read_file_sweep(hid_t fid, struct file_sweep *fs, struct ic_error *err) {
     memset(fs, 0, sizeof *fs);
     char names[IC_SWEEP_MAX_AXES * (IC_NAME_MAX + 1)];
-    read_str(fid, "sweep_axes", names, sizeof names);
-    for (char *tok = strtok(names, " "); tok && fs->n_axes < IC_SWEEP_MAX_AXES;
-         tok = strtok(NULL, " ")) {
-        int a = fs->n_axes++;
+    int rc =
+        ic_h5in_attr_str((long long)fid, "sweep_axes", IC_H5IN_REQUIRED, names, sizeof names, err);
+    if (rc != IC_OK) return rc;
+    long long declared = 1;
+    rc = ic_h5in_attr_int((long long)fid, "sweep_points", IC_H5IN_REQUIRED, 1, IC_SWEEP_MAX_POINTS,
+                          &declared, err);
+    if (rc != IC_OK) return rc;
+    long total = 1;
+    char *save = NULL;
+    for (char *tok = strtok_r(names, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+        if (fs->n_axes >= IC_SWEEP_MAX_AXES)
+            return ic_error_set(err, IC_ERR_INVALID,
+                                "/@sweep_axes: expected at most %d axes, found more",
+                                IC_SWEEP_MAX_AXES);
+        if (strchr(tok, '/') || strlen(tok) >= IC_NAME_MAX)
+            return ic_error_set(err, IC_ERR_INVALID,
+                                "/@sweep_axes: expected names of axes, found \"%.64s\"", tok);
+        for (int b = 0; b < fs->n_axes; b++)
+            if (strcmp(fs->name[b], tok) == 0)
+                return ic_error_set(err, IC_ERR_INVALID,
+                                    "/@sweep_axes: expected distinct axes, found %s twice", tok);
+        int a = fs->n_axes;
         ic_strlcpy(fs->name[a], tok, sizeof fs->name[a]);
-        hid_t d = H5Dopen2(fid, tok, H5P_DEFAULT);
-        if (d < 0) return -1;
-        read_str(d, "pointer", fs->pointer[a], sizeof fs->pointer[a]);
-        hid_t sp = H5Dget_space(d), t = H5Dget_type(d);
-        long n = (long)H5Sget_simple_extent_npoints(sp);
-        fs->n[a] = n;
-        fs->label[a] = calloc((size_t)n + 1, sizeof *fs->label[a]);
-        int bad = !fs->label[a];
-        if (!bad && H5Tget_class(t) == H5T_STRING) {
-            hid_t vt = vlen_string_type();
-            char **v = calloc((size_t)n + 1, sizeof *v);
-            bad = !v || H5Dread(d, vt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0;
-            for (long i = 0; !bad && i < n; i++) {
-                fs->label[a][i] = malloc(strlen(v[i] ? v[i] : "") + 1);
-                if (fs->label[a][i]) strcpy(fs->label[a][i], v[i] ? v[i] : "");
-            }
-            if (v && !bad) H5Dvlen_reclaim(vt, sp, H5P_DEFAULT, v);
-            free(v);
-            H5Tclose(vt);
-        } else if (!bad) {
-            double *v = malloc(((size_t)n + 1) * sizeof *v);
-            bad = !v || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0;
-            for (long i = 0; !bad && i < n; i++) {
-                char b[40];
-                snprintf(b, sizeof b, "%.10g", v[i]);
-                fs->label[a][i] = malloc(strlen(b) + 1);
-                if (fs->label[a][i]) strcpy(fs->label[a][i], b);
+        long cap = IC_SWEEP_MAX_POINTS / total;
+        long long did = -1;
+        unsigned long long dims[1] = {0};
+        rc = ic_h5in_dset_open((long long)fid, tok, IC_H5IN_ANY, 1, NULL, (unsigned long long)cap,
+                               &did, dims, err);
+        if (rc != IC_OK) return rc;
+        int cls = ic_h5in_dset_class(did);
+        rc = ic_h5in_attr_str(did, "pointer", IC_H5IN_REQUIRED, fs->pointer[a],
+                              sizeof fs->pointer[a], err);
+        ic_h5in_dset_close(did);
+        if (rc != IC_OK) return rc;
+        if (dims[0] < 1)
+            return ic_error_set(err, IC_ERR_INVALID,
+                                "/%s: expected a sweep axis of 1 or more "
+                                "values, found none",
+                                tok);
+        long n = 0;
+        if (cls == IC_H5IN_STRING) {
+            rc = ic_h5in_dset_strings((long long)fid, tok, cap, &fs->label[a], &n, err);
+        } else {
+            double *v = NULL;
+            rc = ic_h5in_dset_doubles((long long)fid, tok, cap, &v, &n, err);
+            if (rc == IC_OK) {
+                fs->label[a] = calloc((size_t)n + 1, sizeof *fs->label[a]);
+                if (!fs->label[a]) rc = ic_error_set(err, IC_ERR_NOMEM, "out of memory");
+                for (long i = 0; rc == IC_OK && i < n; i++) {
+                    char b[40];
+                    snprintf(b, sizeof b, "%.10g", v[i]);
+                    fs->label[a][i] = malloc(strlen(b) + 1);
+                    if (fs->label[a][i])
+                        strcpy(fs->label[a][i], b);
+                    else
+                        rc = ic_error_set(err, IC_ERR_NOMEM, "out of memory");
+                }
             }
             free(v);
         }
-        H5Tclose(t);
-        H5Sclose(sp);
-        H5Dclose(d);
-        if (bad) return -1;
+        fs->n[a] = n;
+        fs->n_axes++;
+        if (rc != IC_OK) return rc;
+        total *= n;
     }
-    return 0;
+    if (total != declared)
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "/@sweep_points: expected %ld (the product of the axes' lengths), "
+                            "found %lld",
+                            total, declared);
+    return IC_OK;
 }
 
-static int info_requests(hid_t fid, const char *path, int json, FILE *f);
+static int info_requests(hid_t fid, const char *path, int json, FILE *f, struct ic_error *err);
 
-int ic_output_info(const char *path, int json, void *file, struct ic_error *err) {
-    FILE *f = file;
-    if (access(path, R_OK) != 0)
-        return ic_error_set(err, IC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    htri_t is = H5Fis_hdf5(path);
-    if (is <= 0) return ic_error_set(err, IC_ERR_INVALID, "%s: not an HDF5 file", path);
-    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (fid < 0) return ic_error_set(err, IC_ERR_HDF5, "%s: cannot open as HDF5", path);
-    if (H5Aexists(fid, "infercap_version") > 0 && H5Lexists(fid, "requests", H5P_DEFAULT) > 0) {
-        int rc = info_requests(fid, path, json, f);
-        char created[40], version[64], commit[64], cmd[1024];
-        read_str(fid, "created_utc", created, sizeof created);
-        read_str(fid, "infercap_version", version, sizeof version);
-        read_str(fid, "git_commit", commit, sizeof commit);
-        read_str(fid, "command_line", cmd, sizeof cmd);
-        if (!json && rc == 0)
-            fprintf(f, "  written  %s by infercap %s (%s)\n  command  %s\n", created, version,
-                    commit, cmd);
-        H5Fclose(fid);
-        return rc == 0 ? IC_OK
-                       : ic_error_set(err, IC_ERR_INVALID, "%s: its requests cannot be read", path);
+/* The provenance and where a run stopped (root attributes) into rep. */
+static int read_provenance(hid_t fid, struct ic_report *rep, struct ic_error *err) {
+    long long l = (long long)fid, v = 0;
+    int rc = ic_h5in_attr_str(l, "scenario_name", IC_H5IN_REQUIRED, rep->scenario,
+                              sizeof rep->scenario, err);
+    if (rc == IC_OK)
+        rc = ic_h5in_attr_str(l, "infercap_version", IC_H5IN_REQUIRED, rep->version,
+                              sizeof rep->version, err);
+    if (rc == IC_OK)
+        rc = ic_h5in_attr_str(l, "git_commit", IC_H5IN_REQUIRED, rep->git_commit,
+                              sizeof rep->git_commit, err);
+    if (rc == IC_OK)
+        rc = ic_h5in_attr_str(l, "created_utc", IC_H5IN_REQUIRED, rep->created_utc,
+                              sizeof rep->created_utc, err);
+    if (rc == IC_OK)
+        rc = ic_h5in_attr_str(l, "command_line", IC_H5IN_REQUIRED, rep->command_line,
+                              sizeof rep->command_line, err);
+    if (rc == IC_OK)
+        rc = ic_h5in_attr_str(l, "start", IC_H5IN_REQUIRED, rep->start, sizeof rep->start, err);
+    if (rc == IC_OK)
+        rc = ic_h5in_attr_nums(l, "start_unix_s", IC_H5IN_REQUIRED, &rep->start_unix_s, 1, err);
+    if (rc == IC_OK && !(fabs(rep->start_unix_s) < 1e11))
+        rc = ic_error_set(err, IC_ERR_INVALID, "/@start_unix_s: expected a time, found %g",
+                          rep->start_unix_s);
+    if (rc == IC_OK)
+        rc = ic_h5in_attr_int(l, "utc_offset_s", IC_H5IN_REQUIRED, -86400, 86400, &v, err);
+    rep->offset_s = (int)v;
+    if (rc == IC_OK)
+        rc = ic_h5in_attr_int(l, "seed", IC_H5IN_REQUIRED, LLONG_MIN, LLONG_MAX, &rep->seed, err);
+    return rc;
+}
+
+/* Horizon, step and whether the run stopped early (aggregate results only). */
+static int read_run_shape(hid_t fid, struct ic_report *rep, struct ic_error *err) {
+    long long l = (long long)fid;
+    int rc = ic_h5in_attr_nums(l, "horizon_days", IC_H5IN_REQUIRED, &rep->horizon_days, 1, err);
+    if (rc == IC_OK && !(rep->horizon_days > 0 && rep->horizon_days < 1e6))
+        rc = ic_error_set(err, IC_ERR_INVALID,
+                          "/@horizon_days: expected a positive number of days, found %g",
+                          rep->horizon_days);
+    if (rc == IC_OK) rc = ic_h5in_attr_nums(l, "step_s", IC_H5IN_REQUIRED, &rep->step_s, 1, err);
+    if (rc == IC_OK && !(rep->step_s > 0 && rep->step_s < 1e9))
+        rc = ic_error_set(err, IC_ERR_INVALID,
+                          "/@step_s: expected a positive number of seconds, found %g", rep->step_s);
+    char qty[32];
+    if (rc == IC_OK)
+        rc = ic_h5in_attr_str(l, "growth_quantity", IC_H5IN_OPTIONAL, qty, sizeof qty, err);
+    rep->weekly_visits = rc == IC_OK && strcmp(qty, "weekly_web_visits") == 0;
+    if (rc == IC_OK) rc = ic_output_read_partial(l, &rep->partial, &rep->completed_until_s, err);
+    if (rc == IC_OK && rep->partial && !isnan(rep->completed_until_s) &&
+        !(rep->completed_until_s >= 0 && rep->completed_until_s <= rep->horizon_days * 86400.0))
+        rc = ic_error_set(err, IC_ERR_INVALID,
+                          "/@completed_until_s: expected a time within the horizon, found %g",
+                          rep->completed_until_s);
+    return rc;
+}
+
+int ic_output_info_open(long long file, const char *path, int json, void *out,
+                        struct ic_error *err) {
+    FILE *f = out;
+    hid_t fid = (hid_t)file;
+    char version[64];
+    int vrc =
+        ic_h5in_attr_str(file, "infercap_version", IC_H5IN_OPTIONAL, version, sizeof version, err);
+    if (vrc != IC_OK) {
+        ic_h5in_prefix(err, path);
+        return vrc;
     }
-    if (H5Aexists(fid, "infercap_version") <= 0 || H5Lexists(fid, "summary", H5P_DEFAULT) <= 0) {
-        H5Fclose(fid);
+    if (ic_h5in_has_attr(file, "infercap_version") && ic_h5in_has_link(file, "requests"))
+        return info_requests(fid, path, json, f, err);
+    if (!ic_h5in_has_attr(file, "infercap_version") || !ic_h5in_has_link(file, "summary"))
         return ic_error_set(err, IC_ERR_INVALID, "%s: not an infercap result file", path);
-    }
     struct ic_report rep;
     memset(&rep, 0, sizeof rep);
     ic_strlcpy(rep.file, path, sizeof rep.file);
-    read_str(fid, "scenario_name", rep.scenario, sizeof rep.scenario);
-    read_str(fid, "infercap_version", rep.version, sizeof rep.version);
-    read_str(fid, "git_commit", rep.git_commit, sizeof rep.git_commit);
-    read_str(fid, "created_utc", rep.created_utc, sizeof rep.created_utc);
-    read_str(fid, "command_line", rep.command_line, sizeof rep.command_line);
-    read_str(fid, "start", rep.start, sizeof rep.start);
-    rep.start_unix_s = read_double(fid, "start_unix_s");
-    rep.offset_s = (int)read_double(fid, "utc_offset_s");
-    rep.seed = (long long)read_double(fid, "seed");
-    rep.horizon_days = read_double(fid, "horizon_days");
-    rep.step_s = read_double(fid, "step_s");
-    char qty[32];
-    read_str(fid, "growth_quantity", qty, sizeof qty);
-    rep.weekly_visits = strcmp(qty, "weekly_web_visits") == 0;
+    int rc = read_provenance(fid, &rep, err);
+    if (rc == IC_OK) rc = read_run_shape(fid, &rep, err);
     struct file_sweep fs;
-    if (read_file_sweep(fid, &fs) != 0) {
+    memset(&fs, 0, sizeof fs);
+    if (rc == IC_OK) rc = read_file_sweep(fid, &fs, err);
+    if (rc != IC_OK) {
         file_sweep_free(&fs);
-        H5Fclose(fid);
-        return ic_error_set(err, IC_ERR_INVALID, "%s: its sweep axes cannot be read", path);
+        ic_h5in_prefix(err, path);
+        return rc;
     }
     struct ic_output lay;
     memset(&lay, 0, sizeof lay);
     lay.n_axes = fs.n_axes;
     lay.n_points = 1;
     for (int a = 0; a < fs.n_axes; a++) lay.lead[a] = fs.n[a], lay.n_points *= fs.n[a];
-    int rc = IC_OK;
     if (fs.n_axes == 0) {
-        if (read_headline(fid, &lay, 0, &rep) != 0)
-            rc = ic_error_set(err, IC_ERR_INVALID, "%s: its headline cannot be read", path);
+        rc = read_headline(fid, &lay, 0, &rep, err);
+        if (rc != IC_OK)
+            ic_h5in_prefix(err, path);
         else if (json) {
             ic_report_print_json(f, &rep);
         } else {
@@ -1093,9 +1265,33 @@ int ic_output_info(const char *path, int json, void *file, struct ic_error *err)
             ic_report_print(f, &rep);
         }
     } else {
-        /* A sweep: one line (or JSON object) per point. */
-        cJSON *root = json ? ic_report_json(&rep) : NULL, *pts = NULL;
-        if (json) {
+        /* A sweep: which points are here first (a point missing makes the file partial). */
+        signed char *done = malloc((size_t)lay.n_points);
+        long n_done = 0;
+        if (!done) rc = ic_error_set(err, IC_ERR_NOMEM, "out of memory");
+        for (long k = 0; rc == IC_OK && k < lay.n_points; k++) {
+            int d = ic_output_point_done(file, &lay, k, err);
+            if (d < 0) rc = err->status ? err->status : IC_ERR_INVALID;
+            done[k] = (signed char)(d == 1);
+            n_done += d == 1;
+        }
+        /* One object with the provenance and the sweep (no headline of its own: the figures
+         * are per point), or a text table. */
+        cJSON *root = NULL, *pts = NULL;
+        if (rc == IC_OK && json) {
+            root = cJSON_CreateObject();
+            cJSON_AddStringToObject(root, "scenario", rep.scenario);
+            cJSON_AddStringToObject(root, "file", path);
+            cJSON_AddNumberToObject(root, "seed", (double)rep.seed);
+            cJSON_AddStringToObject(root, "start", rep.start);
+            cJSON_AddNumberToObject(root, "horizon_days", rep.horizon_days);
+            cJSON_AddNumberToObject(root, "sweep_points", (double)lay.n_points);
+            cJSON_AddNumberToObject(root, "points_done", (double)n_done);
+            cJSON_AddBoolToObject(root, "partial", rep.partial || n_done < lay.n_points);
+            cJSON_AddStringToObject(root, "infercap_version", rep.version);
+            cJSON_AddStringToObject(root, "git_commit", rep.git_commit);
+            cJSON_AddStringToObject(root, "created_utc", rep.created_utc);
+            cJSON_AddStringToObject(root, "command_line", rep.command_line);
             cJSON *axes = cJSON_AddArrayToObject(root, "sweep");
             for (int a = 0; a < fs.n_axes; a++) {
                 cJSON *ax = cJSON_CreateObject();
@@ -1107,9 +1303,14 @@ int ic_output_info(const char *path, int json, void *file, struct ic_error *err)
                 cJSON_AddItemToArray(axes, ax);
             }
             pts = cJSON_AddArrayToObject(root, "points");
-        } else {
+        } else if (rc == IC_OK) {
             fprintf(f, "%s\n%s: a sweep of %ld points, seed %lld, %g days from %s\n", path,
                     rep.scenario, lay.n_points, rep.seed, rep.horizon_days, rep.start);
+            if (rep.partial || n_done < lay.n_points)
+                fprintf(f,
+                        "  PARTIAL    %ld of %ld points in this file: the run stopped or this "
+                        "is one shard; the missing points have no figures\n",
+                        n_done, lay.n_points);
             for (int a = 0; a < fs.n_axes; a++) {
                 fprintf(f, "  %-14s %s:", fs.name[a], fs.pointer[a]);
                 for (long i = 0; i < fs.n[a]; i++) fprintf(f, " %s", fs.label[a][i]);
@@ -1127,20 +1328,19 @@ int ic_output_info(const char *path, int json, void *file, struct ic_error *err)
                 snprintf(label + at, sizeof label - at, "%s%s=%s", a ? " " : "", fs.name[a],
                          fs.label[a][idx[a]]);
             }
-            int done = ic_output_point_done(fid, &lay, k);
             struct ic_report pr = rep;
-            if (done == 1 && read_headline(fid, &lay, k, &pr) != 0) done = -1;
+            pr.partial = 0; /* a point is written only whole */
+            if (done[k] && (rc = read_headline(fid, &lay, k, &pr, err)) != IC_OK) break;
             if (json) {
-                cJSON *o = done == 1 ? ic_report_json(&pr) : cJSON_CreateObject();
+                cJSON *o = done[k] ? ic_report_json(&pr) : cJSON_CreateObject();
                 cJSON_AddNumberToObject(o, "point", (double)k);
                 cJSON_AddStringToObject(o, "label", label);
-                cJSON_AddBoolToObject(o, "done", done == 1);
+                cJSON_AddBoolToObject(o, "done", done[k] == 1);
                 cJSON_AddItemToArray(pts, o);
                 continue;
             }
-            if (done != 1) {
-                fprintf(f, "  %-40s %s\n", label,
-                        done == 0 ? "(not in this file)" : "(unreadable)");
+            if (!done[k]) {
+                fprintf(f, "  %-40s %s\n", label, "(not in this file)");
                 continue;
             }
             char t[40] = "none";
@@ -1152,18 +1352,28 @@ int ic_output_info(const char *path, int json, void *file, struct ic_error *err)
             fprintf(f, "  %-40s %7.3f  [%.3f, %.3f]  %6ld  %-16s %11.4g\n", label, pr.h.p_outage,
                     pr.h.p_lo, pr.h.p_hi, pr.h.paths, t, pr.h.cost_mean_usd);
         }
-        if (json) {
+        if (rc != IC_OK) ic_h5in_prefix(err, path);
+        if (rc == IC_OK && json) {
             char *s = cJSON_PrintUnformatted(root);
             if (s) fprintf(f, "%s\n", s);
             free(s);
-            cJSON_Delete(root);
         }
+        cJSON_Delete(root);
+        free(done);
     }
     if (rc == IC_OK && !json)
         fprintf(f, "  written  %s by infercap %s (%s)\n  command  %s\n", rep.created_utc,
                 rep.version, rep.git_commit, rep.command_line);
     file_sweep_free(&fs);
-    H5Fclose(fid);
+    return rc;
+}
+
+int ic_output_info(const char *path, int json, void *file, struct ic_error *err) {
+    long long fid = -1;
+    int rc = ic_h5in_open(path, &fid, err);
+    if (rc != IC_OK) return rc;
+    rc = ic_output_info_open(fid, path, json, file, err);
+    ic_h5in_close(fid);
     return rc;
 }
 
@@ -1389,18 +1599,29 @@ int ic_output_requests(struct ic_output *out, const struct ic_scenario *sc,
 }
 
 /* `infercap info` of a request-engine file: the headline stored with it. */
-static int info_requests(hid_t fid, const char *path, int json, FILE *f) {
-    hid_t g = H5Gopen2(fid, "requests", H5P_DEFAULT);
-    if (g < 0) return -1;
-    char *buf = malloc(65536);
-    if (!buf) {
-        H5Gclose(g);
-        return -1;
+static int info_requests(hid_t fid, const char *path, int json, FILE *f, struct ic_error *err) {
+    struct ic_report rep;
+    memset(&rep, 0, sizeof rep);
+    int rc = read_provenance(fid, &rep, err);
+    hid_t g = rc == IC_OK ? H5Gopen2(fid, "requests", H5P_DEFAULT) : -1;
+    if (rc == IC_OK && g < 0)
+        rc = ic_error_set(err, IC_ERR_INVALID, "/requests: expected a group, found another object");
+    char *buf = rc == IC_OK ? malloc(65536) : NULL;
+    if (rc == IC_OK && !buf) rc = ic_error_set(err, IC_ERR_NOMEM, "out of memory");
+    if (rc == IC_OK)
+        rc = ic_h5in_attr_str((long long)g, json ? "headline_json" : "headline_text",
+                              IC_H5IN_REQUIRED, buf, 65536, err);
+    if (g >= 0) H5Gclose(g);
+    if (rc != IC_OK) {
+        free(buf);
+        ic_h5in_prefix(err, path);
+        return rc;
     }
-    read_str(g, json ? "headline_json" : "headline_text", buf, 65536);
-    H5Gclose(g);
     if (!json) fprintf(f, "%s\n", path);
     fputs(buf, f);
     free(buf);
-    return 0;
+    if (!json)
+        fprintf(f, "  written  %s by infercap %s (%s)\n  command  %s\n", rep.created_utc,
+                rep.version, rep.git_commit, rep.command_line);
+    return IC_OK;
 }

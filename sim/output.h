@@ -83,8 +83,12 @@ void ic_output_abort(struct ic_output *out);
 int ic_output_get(long long fid, const struct ic_output *layout, long point,
                   const struct ic_plan *plan, struct ic_results *res, struct ic_report *rep,
                   struct ic_error *err);
-/* Is point k in the file: 1 yes, 0 no, -1 unreadable. */
-int ic_output_point_done(long long fid, const struct ic_output *layout, long point);
+/* Is point k in the file: 1 yes, 0 no, -1 unreadable (err says why). */
+int ic_output_point_done(long long fid, const struct ic_output *layout, long point,
+                         struct ic_error *err);
+/* Whether an open result file holds an interrupted run (root attribute partial, checked) and
+ * the time it reached (completed_until_s; NaN when not recorded). */
+int ic_output_read_partial(long long fid, int *partial, double *until_s, struct ic_error *err);
 
 /* The request engine's file: /requests/<field> [request] per request (arrival, tokens,
  * replica, status, queue delay, TTFT, TPOT, end-to-end latency; the headline as attributes),
@@ -98,5 +102,8 @@ int ic_output_requests(struct ic_output *out, const struct ic_scenario *sc,
 /* Print the headline and provenance of a result file to `f` (human text or one JSON object);
  * for a sweep, a line per point. */
 int ic_output_info(const char *path, int json, void *file, struct ic_error *err);
+/* The same for a file already open (fid; path names it in messages). */
+int ic_output_info_open(long long fid, const char *path, int json, void *file,
+                        struct ic_error *err);
 
 #endif

@@ -70,6 +70,23 @@ void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
     rep->weekly_visits = plan->weekly_visits;
     rep->path_steps = (double)plan->paths * (double)plan->nsteps;
     rep->threads = r->threads;
+    rep->partial = r->partial != 0;
+    rep->completed_until_s = !r->partial                      ? sc->horizon_days * 86400.0
+                             : r->completed_nout < plan->nout ? plan->time_s[r->completed_nout]
+                                                              : sc->horizon_days * 86400.0;
+}
+
+/* "PARTIAL: ... to DATE": an interrupted run's figures are not the horizon's. */
+static void partial_until(const struct ic_report *rep, char *buf, size_t n) {
+    if (isfinite(rep->completed_until_s) && isfinite(rep->start_unix_s)) {
+        ic_time_format(rep->start_unix_s + rep->completed_until_s, rep->offset_s, buf, (int)n);
+        if (strlen(buf) >= 16) {
+            buf[16] = '\0';
+            buf[10] = ' ';
+        }
+    } else {
+        snprintf(buf, n, "an unknown time");
+    }
 }
 
 static void fmt_time(const struct ic_report *rep, double s, char *buf, int n) {
@@ -92,6 +109,14 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
     const struct ic_headline *h = &rep->h;
     fprintf(f, "%s: %ld paths, seed %lld, %g days from %s\n", rep->scenario, h->paths, rep->seed,
             rep->horizon_days, rep->start);
+    if (rep->partial) {
+        char u[48];
+        partial_until(rep, u, sizeof u);
+        fprintf(f,
+                "  PARTIAL    the run was stopped: every figure below covers only the time to %s "
+                "(%.4g of %g days), not the whole horizon\n",
+                u, rep->completed_until_s / 86400.0, rep->horizon_days);
+    }
     fprintf(f,
             "  fleet      %.0f x %s serving %s: %ld per replica, %.2f req/s per replica "
             "(batch %.0f)\n",
@@ -168,6 +193,17 @@ void *ic_report_json(const struct ic_report *rep) {
     cJSON_AddNumberToObject(o, "seed", (double)rep->seed);
     cJSON_AddStringToObject(o, "start", rep->start);
     add_num(o, "horizon_days", rep->horizon_days);
+    cJSON_AddBoolToObject(o, "partial", rep->partial != 0);
+    if (rep->partial) {
+        add_num(o, "completed_until_s", rep->completed_until_s);
+        char u[48];
+        if (isfinite(rep->completed_until_s) && isfinite(rep->start_unix_s)) {
+            ic_time_format(rep->start_unix_s + rep->completed_until_s, rep->offset_s, u, sizeof u);
+            cJSON_AddStringToObject(o, "completed_until", u);
+        } else {
+            cJSON_AddNullToObject(o, "completed_until");
+        }
+    }
     cJSON_AddStringToObject(o, "accelerator", rep->accelerator);
     cJSON_AddStringToObject(o, "model", rep->model);
     add_num(o, "accelerators_mean", rep->accelerators_mean);

@@ -29,6 +29,10 @@ struct ic_report {
     int weekly_visits;     /* the growth quantity is weekly web visits */
     double memory_bytes;   /* the run's estimated peak memory (0: unknown) */
     double peak_rss_bytes; /* its measured peak resident memory (0: unknown) */
+    /* An interrupted run: its figures cover the horizon only to completed_until_s (seconds
+     * from the start; NaN when not known). */
+    int partial;
+    double completed_until_s;
     char version[64], git_commit[64], created_utc[40], command_line[1024], file[4096];
     struct ic_headline h;
 };

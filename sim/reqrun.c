@@ -299,6 +299,29 @@ static int headline(struct ic_reqrun *rr, struct ic_error *err) {
     return IC_OK;
 }
 
+double ic_reqrun_memory_bytes(const struct ic_reqrun *rr) {
+    long n_hashes = rr->n > 0 && rr->hashes ? rr->req[rr->n - 1].hash_end : 0;
+    double nout = 1;
+    double sim = ic_reqsim_memory_bytes(&rr->cfg, rr->n, n_hashes, &nout);
+    /* the writer: the time scale, one column of doubles and one of int32 at a time */
+    return sim + (nout + 1) * sizeof(double) + (double)rr->n * (sizeof(double) + sizeof(int32_t));
+}
+
+int ic_reqrun_check_memory(const struct ic_reqrun *rr, double limit, const char *span,
+                           const char *shorten, struct ic_error *err) {
+    double need = ic_reqrun_memory_bytes(rr), nout = 1;
+    ic_reqsim_memory_bytes(&rr->cfg, 0, 0, &nout);
+    if (!(limit > 0) || need <= limit) return IC_OK;
+    return ic_error_set(
+        err, IC_ERR_INVALID,
+        "the request engine needs about %.2f GiB, more than the limit of %.2f GiB "
+        "(--max-memory): %ld replicas x %.0f output intervals of %g s over %.4g days (%s plus "
+        "/request_engine/drain_s = %g s) and %ld requests; raise /request_engine/interval_s, "
+        "lower /fleet/accelerators, %s, or raise --max-memory",
+        need / 1073741824.0, limit / 1073741824.0, rr->cfg.replicas, nout, rr->cfg.interval_s,
+        rr->cfg.horizon_s / 86400.0, span, rr->cfg.horizon_s - rr->window_s, rr->n, shorten);
+}
+
 int ic_reqrun_run(struct ic_reqrun *rr, struct ic_error *err) {
     rr->cfg.hashes = rr->hashes;
     rr->cfg.block_tokens = IC_TRACE_BLOCK_TOKENS;

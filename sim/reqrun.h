@@ -68,6 +68,16 @@ int ic_reqrun_from_scenario(const struct ic_scenario *sc, int threads, struct ic
 int ic_reqrun_from_trace(const struct ic_scenario *sc, const struct ic_trace *t,
                          const char *trace_label, struct ic_reqrun *rr, struct ic_error *err);
 
+/* The bytes running and writing rr need (an upper estimate; ic_reqsim_memory_bytes plus the
+ * writer's buffers). */
+double ic_reqrun_memory_bytes(const struct ic_reqrun *rr);
+
+/* Refuse (IC_ERR_INVALID, naming what to change) a run estimated to need more than limit
+ * bytes (limit <= 0: no limit).  `span` names what sets the window ("the trace's span",
+ * "/request_engine/duration_s"), `shorten` how to shorten it. */
+int ic_reqrun_check_memory(const struct ic_reqrun *rr, double limit, const char *span,
+                           const char *shorten, struct ic_error *err);
+
 /* Run the requests through the replicas and compute the headline. */
 int ic_reqrun_run(struct ic_reqrun *rr, struct ic_error *err);
 

@@ -777,6 +777,25 @@ const char *ic_routing_name(int routing) {
     }
 }
 
+double ic_reqsim_memory_bytes(const struct ic_reqsim_config *cfg, long n, long n_hashes,
+                              double *nout) {
+    /* As ic_reqsim_run sizes them, in double so that nothing overflows. */
+    double intervals = cfg->interval_s > 0 ? ceil(cfg->horizon_s / cfg->interval_s - 1e-9) : 1;
+    if (!(intervals >= 1)) intervals = 1;
+    if (nout) *nout = intervals;
+    double R = (double)(cfg->replicas > 0 ? cfg->replicas : 1);
+    double per_cell = 4.0 * sizeof(double) + 4.0 * sizeof(float); /* accumulators + series */
+    double per_replica = sizeof(struct replica) + 5.0 * sizeof(long);
+    /* each request: its own record and state, and at most one entry in each queue at a time
+     * (waiting or prefill deque, decode heap, running stack, deadline arrays), doubling */
+    double per_request = sizeof(struct ic_request) + sizeof(struct rstate) +
+                         2.0 * (2 * sizeof(int64_t) + sizeof(struct dev) + sizeof(int64_t) +
+                                sizeof(double) + sizeof(int32_t));
+    double per_hash = 4.0 * sizeof(int64_t); /* the open-addressing caches at half load, grown */
+    return R * intervals * per_cell + R * per_replica + (double)n * per_request +
+           (double)n_hashes * per_hash;
+}
+
 void ic_reqsim_series_free(struct ic_reqsim_series *s) {
     free(s->busy);
     free(s->kv);

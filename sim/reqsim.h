@@ -97,6 +97,13 @@ int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_mo
                   struct ic_reqsim_stats *stats, struct ic_error *err);
 void ic_reqsim_series_free(struct ic_reqsim_series *s);
 
+/* The bytes ic_reqsim_run needs for n requests (n_hashes prefix blocks) under cfg, an upper
+ * estimate: its per-replica accumulators and series (replicas x horizon / interval), the
+ * per-request state and the replicas' queues when every request waits at once, the prefix
+ * caches.  *nout: the output intervals (may be NULL). */
+double ic_reqsim_memory_bytes(const struct ic_reqsim_config *cfg, long n, long n_hashes,
+                              double *nout);
+
 const char *ic_routing_name(int routing);
 
 #endif

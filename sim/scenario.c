@@ -63,7 +63,9 @@ static const char *origin(const struct walker *w, const char *ptr) {
         const char *s = w->opts->sets[i];
         if (under(ptr, s, strcspn(s, "=")))
             return i >= w->opts->n_sets - w->opts->n_point_sets ? " (from the sweep point)"
-                                                                : " (from --set)";
+                   : i < w->opts->n_set_notes && w->opts->set_notes && w->opts->set_notes[i]
+                       ? w->opts->set_notes[i]
+                       : " (from --set)";
     }
     for (size_t i = 0; w->created && i < w->created->count; i++)
         if (under(ptr, w->created->msgs[i], strlen(w->created->msgs[i]))) return " (from --set)";

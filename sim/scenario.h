@@ -268,6 +268,10 @@ struct ic_load_opts {
     const char *const *sweeps;
     int n_sweeps;
     int n_point_sets; /* the last sets are a sweep point's values (named so in messages) */
+    /* Where the first n_set_notes sets came from, as messages say it (" (from --paths)"); a
+     * NULL entry, or a set beyond them, is " (from --set)". */
+    const char *const *set_notes;
+    int n_set_notes;
 };
 
 /* Load a scenario file, apply the overrides, fill defaults, check every field and the

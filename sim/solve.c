@@ -220,7 +220,8 @@ static int load(struct solver *s, const char *extra) {
     const struct ic_solve_problem *pb = s->pb;
     int n = pb->n_sets;
     if (extra) s->sets[n++] = extra;
-    struct ic_load_opts o = {.sets = s->sets, .n_sets = n};
+    struct ic_load_opts o = {
+        .sets = s->sets, .n_sets = n, .set_notes = pb->set_notes, .n_set_notes = pb->n_set_notes};
     return ic_scenario_load_string(pb->text, pb->label, &o, pb->cat, s->sc, s->diag, s->err);
 }
 
@@ -239,7 +240,8 @@ static int evaluate(struct solver *s, long k, const struct ic_solve_eval **out) 
     memset(&res, 0, sizeof res);
     int compiled = 0;
     if (rc == IC_OK) {
-        rc = ic_plan_compile(s->sc, &plan, s->err);
+        /* A candidate below one replica is evaluated (every path an outage), not refused. */
+        rc = ic_plan_compile_ex(s->sc, IC_PLAN_ALLOW_NO_CAPACITY, &plan, s->err);
         compiled = rc == IC_OK;
     }
     if (rc == IC_OK) {
@@ -556,8 +558,12 @@ int ic_solve_axes(const struct ic_solve_problem *pb, const char *const *sweeps, 
     *n_axes = 0;
     struct ic_scenario *sc = malloc(sizeof *sc);
     if (!sc) return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
-    struct ic_load_opts o = {
-        .sets = pb->sets, .n_sets = pb->n_sets, .sweeps = sweeps, .n_sweeps = n_sweeps};
+    struct ic_load_opts o = {.sets = pb->sets,
+                             .n_sets = pb->n_sets,
+                             .sweeps = sweeps,
+                             .n_sweeps = n_sweeps,
+                             .set_notes = pb->set_notes,
+                             .n_set_notes = pb->n_set_notes};
     int rc = ic_scenario_load_string(pb->text, pb->label, &o, pb->cat, sc, diag, err);
     struct ic_sweep sw;
     memset(&sw, 0, sizeof sw);

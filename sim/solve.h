@@ -44,6 +44,10 @@ struct ic_solve_problem {
     const char *const *sets; /* overrides of the base scenario ("/ptr=VALUE"), --paths and
                                 --seed included */
     int n_sets;
+    /* Where the first n_set_notes sets came from, as messages say it (" (from --paths)"); a
+     * NULL entry, or a set beyond them: " (from --set)". */
+    const char *const *set_notes;
+    int n_set_notes;
     int threads;                   /* 0: OpenMP's default */
     ic_solve_progress_fn progress; /* may be NULL */
     void *progress_ctx;

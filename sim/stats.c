@@ -17,12 +17,23 @@ void ic_wilson(long k, long n, double z, double *lo, double *hi) {
     *hi = k == n ? 1.0 : centre + half;
 }
 
+/* The point a fraction f in [0, 1) of the way from order statistic a to b (a <= b).  An
+ * infinite end is the answer as it stands: a + f (b - a) would give NaN for two equal
+ * infinities (the median of paths that all have infinite load) and for -inf and +inf; between
+ * a finite and an infinite one, any f > 0 lies at the infinity (and -inf wins a tie of both,
+ * which no caller meets: loads and times are never -inf). */
+static double between(double a, double b, double f) {
+    if (f <= 0 || a == b || isinf(a)) return a;
+    if (isinf(b)) return b;
+    return a + f * (b - a);
+}
+
 double ic_quantile_sorted(const double *x, size_t n, double p) {
     if (n == 0) return NAN;
     double h = (double)(n - 1) * p;
     size_t i = (size_t)floor(h);
     if (i >= n - 1) return x[n - 1];
-    return x[i] + (h - (double)i) * (x[i + 1] - x[i]);
+    return between(x[i], x[i + 1], h - (double)i);
 }
 
 double ic_quantile_sorted_f(const float *x, size_t n, double p) {
@@ -30,7 +41,7 @@ double ic_quantile_sorted_f(const float *x, size_t n, double p) {
     double h = (double)(n - 1) * p;
     size_t i = (size_t)floor(h);
     if (i >= n - 1) return x[n - 1];
-    return x[i] + (h - (double)i) * ((double)x[i + 1] - x[i]);
+    return between(x[i], x[i + 1], h - (double)i);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -115,7 +126,7 @@ double ic_quantile_select_f(float *x, size_t n, double p) {
     float nxt = x[i + 1];
     for (size_t k = i + 2; k < n; k++)
         if (x[k] < nxt) nxt = x[k];
-    return lo + (h - (double)i) * ((double)nxt - lo);
+    return between(lo, nxt, h - (double)i);
 }
 
 void ic_quantiles_select_f(float *x, size_t n, const double *p, int np, double *out) {
@@ -140,7 +151,7 @@ void ic_quantiles_select_f(float *x, size_t n, const double *p, int np, double *
             float t = x[i + 1];
             x[i + 1] = x[m];
             x[m] = t;
-            out[q] = lo + (h - (double)i) * ((double)x[i + 1] - lo);
+            out[q] = between(lo, x[i + 1], h - (double)i);
         }
         from = i + 1;
     }

@@ -2,6 +2,7 @@
 #include "sweeprun.h"
 
 #include "engine.h"
+#include "h5in.h"
 #include "output.h"
 #include "report.h"
 #include "util.h"
@@ -13,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -79,7 +82,9 @@ static int load_point(const struct sctx *c, long k, struct ic_scenario *sc, stru
                              .n_sets = n,
                              .sweeps = lo ? lo->sweeps : NULL,
                              .n_sweeps = lo ? lo->n_sweeps : 0,
-                             .n_point_sets = c->sw.n_axes};
+                             .n_point_sets = c->sw.n_axes,
+                             .set_notes = lo ? lo->set_notes : NULL,
+                             .n_set_notes = lo ? lo->n_set_notes : 0};
     struct ic_diag d;
     ic_diag_init(&d);
     rc = ic_scenario_load(c->run->file, &o, c->run->cat, sc, &d, err);
@@ -137,37 +142,98 @@ static void point_file(const struct sctx *c, long k, char *buf, size_t n) {
     snprintf(buf, n, "%s/point-%07ld.h5", c->workdir, k);
 }
 
-/* A point's file from an earlier, interrupted run of the same scenario. */
-static int have_point(const struct sctx *c, long k) {
-    char path[4400];
-    point_file(c, k, path, sizeof path);
-    if (access(path, R_OK) != 0) return 0;
-    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (fid < 0) return 0;
-    char hash[40] = "";
-    hid_t a = H5Aexists(fid, "point_of") > 0 ? H5Aopen(fid, "point_of", H5P_DEFAULT) : -1;
-    if (a >= 0) {
-        hid_t t = H5Tcopy(H5T_C_S1);
-        H5Tset_size(t, sizeof hash);
-        H5Aread(a, t, hash);
-        H5Tclose(t);
-        H5Aclose(a);
-    }
-    H5Fclose(fid);
-    return strcmp(hash, c->hash) == 0;
+/* The hash of point k's identity: its index and its overrides (the base scenario's hash is
+ * point_of), so a point file renamed or copied to another point's name is told apart. */
+static int point_hash(const struct sctx *c, long k, char hash[17]) {
+    char sets_buf[IC_SWEEP_MAX_AXES][4352];
+    struct ic_error e = {0};
+    if (ic_sweep_point_sets(&c->sw, k, sets_buf, &e) != IC_OK) return -1;
+    size_t cap = sizeof sets_buf + 64, at = 0;
+    char *buf = malloc(cap);
+    if (!buf) return -1;
+    at += (size_t)snprintf(buf, cap, "point %ld\n", k);
+    for (int a = 0; a < c->sw.n_axes && at < cap; a++)
+        at += (size_t)snprintf(buf + at, cap - at, "%s\n", sets_buf[a]);
+    ic_hash_text(buf, hash);
+    free(buf);
+    return 0;
 }
 
-/* Mark a point file as belonging to this sweep (the base scenario's hash). */
-static int tag_point(const char *path, const char *hash) {
+int ic_sweep_read_point_tag(long long fid, char hash[40], long long *index, char phash[40],
+                            long long *partial, struct ic_error *err) {
+    int rc = ic_h5in_attr_str(fid, "point_of", IC_H5IN_REQUIRED, hash, 40, err);
+    if (rc == IC_OK)
+        rc = ic_h5in_attr_int(fid, "point_index", IC_H5IN_REQUIRED, 0, IC_SWEEP_MAX_POINTS - 1,
+                              index, err);
+    if (rc == IC_OK) rc = ic_h5in_attr_str(fid, "point_hash", IC_H5IN_REQUIRED, phash, 40, err);
+    if (rc == IC_OK) rc = ic_h5in_attr_int(fid, "partial", IC_H5IN_REQUIRED, 0, 1, partial, err);
+    return rc;
+}
+
+/* A point's file from an earlier, interrupted run of the same scenario: 1 when it is there
+ * and is point k's (the base scenario's hash, the point's index and overrides' hash, complete),
+ * 0 when there is none, -1 when there is one that is damaged or another point's (why says
+ * which). */
+static int have_point(const struct sctx *c, long k, char *why, size_t nwhy) {
+    char path[4400];
+    point_file(c, k, path, sizeof path);
+    why[0] = '\0';
+    if (access(path, F_OK) != 0) return 0;
+    struct ic_error e = {0};
+    long long fid = -1;
+    char hash[40] = "", phash[40] = "", want[17];
+    long long index = -1, partial = 1;
+    int rc = ic_h5in_open(path, &fid, &e);
+    if (rc == IC_OK) rc = ic_sweep_read_point_tag(fid, hash, &index, phash, &partial, &e);
+    ic_h5in_close(fid);
+    if (rc != IC_OK) {
+        snprintf(why, nwhy, "damaged: %s", e.msg);
+        return -1;
+    }
+    if (strcmp(hash, c->hash) != 0) {
+        snprintf(why, nwhy, "%s: a point of another scenario (hash %s, this one %s)", path, hash,
+                 c->hash);
+        return -1;
+    }
+    if (point_hash(c, k, want) != 0) {
+        snprintf(why, nwhy, "%s: the point's overrides cannot be made", path);
+        return -1;
+    }
+    if (index != k || strcmp(phash, want) != 0) {
+        char label[512];
+        ic_sweep_point_label(&c->sw, index >= 0 && index < c->sw.n_points ? index : k, label,
+                             sizeof label);
+        snprintf(why, nwhy, "%s: holds point %lld (%s), not point %ld%s", path, index, label, k,
+                 index == k ? " (its overrides differ)" : "");
+        return -1;
+    }
+    if (partial) {
+        snprintf(why, nwhy, "%s: an unfinished point", path);
+        return -1;
+    }
+    return 1;
+}
+
+/* Mark a point file as point k of this sweep: the base scenario's hash, the point's index and
+ * the hash of its overrides. */
+static int tag_point(const char *path, const char *hash, long k, const char *phash) {
     hid_t fid = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     if (fid < 0) return -1;
     hid_t t = H5Tcopy(H5T_C_S1);
     H5Tset_size(t, 40);
-    char buf[40] = "";
+    char buf[40] = "", pbuf[40] = "";
     ic_strlcpy(buf, hash, sizeof buf);
+    ic_strlcpy(pbuf, phash, sizeof pbuf);
     hid_t s = H5Screate(H5S_SCALAR);
     hid_t a = H5Acreate2(fid, "point_of", t, s, H5P_DEFAULT, H5P_DEFAULT);
     int bad = a < 0 || H5Awrite(a, t, buf) < 0;
+    if (a >= 0) H5Aclose(a);
+    a = H5Acreate2(fid, "point_hash", t, s, H5P_DEFAULT, H5P_DEFAULT);
+    bad |= a < 0 || H5Awrite(a, t, pbuf) < 0;
+    if (a >= 0) H5Aclose(a);
+    long long idx = k;
+    a = H5Acreate2(fid, "point_index", H5T_STD_I64LE, s, H5P_DEFAULT, H5P_DEFAULT);
+    bad |= a < 0 || H5Awrite(a, H5T_NATIVE_LLONG, &idx) < 0;
     if (a >= 0) H5Aclose(a);
     H5Sclose(s);
     H5Tclose(t);
@@ -211,7 +277,9 @@ static int run_point(const struct sctx *c, long k, struct ic_error *err) {
                       : ic_error_set(err, IC_ERR_NOMEM, "out of memory");
         if (rc == IC_OK) rc = ic_output_commit(&out, &plan, &res, resolved, &prov, err);
         free(resolved);
-        if (rc == IC_OK && (tag_point(tmp, c->hash) != 0 || rename(tmp, path) != 0)) {
+        char phash[17];
+        if (rc == IC_OK && (point_hash(c, k, phash) != 0 ||
+                            tag_point(tmp, c->hash, k, phash) != 0 || rename(tmp, path) != 0)) {
             unlink(tmp);
             rc = ic_error_set(err, IC_ERR_IO, "%s: cannot finish the point's file", path);
         }
@@ -236,7 +304,43 @@ static int mine(const struct ic_sweep_run *run, long k) {
     return run->shard_count <= 1 || k % run->shard_count == run->shard_index;
 }
 
-/* The work directory: made new, or (--resume) one of the same scenario. */
+void ic_sweep_unlock(int fd) {
+    if (fd >= 0) close(fd); /* closing drops the flock */
+}
+
+/* Take the work directory's lock (run->lock_fd), or say which process holds it. */
+static int lock_workdir(const struct sctx *c, struct ic_error *err) {
+    if (!c->run->lock_fd) return IC_OK;
+    char path[4400];
+    snprintf(path, sizeof path, "%s/lock", c->workdir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return ic_error_set(err, IC_ERR_IO, "%s: cannot create the lock file: %s", path,
+                            strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        char pid[32] = "";
+        ssize_t n = read(fd, pid, sizeof pid - 1);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        close(fd);
+        if (e == EWOULDBLOCK)
+            return ic_error_set(err, IC_ERR_USAGE,
+                                "%s is in use by another infercap run of this sweep%s%s%s: wait "
+                                "for it to finish (or stop it), then run with --resume",
+                                c->workdir, pid[0] ? " (process " : "", pid, pid[0] ? ")" : "");
+        return ic_error_set(err, IC_ERR_IO, "%s: cannot lock: %s", path, strerror(e));
+    }
+    char buf[32];
+    int len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)len, 0) != len) {
+        /* the pid is only for the message; the lock itself is held */
+    }
+    *c->run->lock_fd = fd;
+    return IC_OK;
+}
+
+/* The work directory: made new, or (--resume) one of the same scenario; locked. */
 static int open_workdir(const struct sctx *c, struct ic_error *err) {
     char manifest[4400];
     snprintf(manifest, sizeof manifest, "%s/scenario-hash", c->workdir);
@@ -247,6 +351,8 @@ static int open_workdir(const struct sctx *c, struct ic_error *err) {
                                 "%s exists: it holds the finished points of an interrupted run; "
                                 "add --resume to continue that run, or delete the directory",
                                 c->workdir);
+        int rc = lock_workdir(c, err);
+        if (rc != IC_OK) return rc;
         FILE *f = fopen(manifest, "r");
         char h[40] = "";
         if (f) {
@@ -261,9 +367,11 @@ static int open_workdir(const struct sctx *c, struct ic_error *err) {
                                 c->workdir, h, c->hash);
         return IC_OK;
     }
-    if (mkdir(c->workdir, 0755) != 0 && errno != EEXIST)
+    if (mkdir(c->workdir, 0755) != 0)
         return ic_error_set(err, IC_ERR_IO, "%s: cannot create the work directory: %s", c->workdir,
                             strerror(errno));
+    int rc = lock_workdir(c, err);
+    if (rc != IC_OK) return rc;
     FILE *f = fopen(manifest, "w");
     if (!f || fprintf(f, "%s\n", c->hash) < 0 || fclose(f) != 0)
         return ic_error_set(err, IC_ERR_IO, "%s: cannot write: %s", manifest, strerror(errno));
@@ -314,21 +422,24 @@ static int assemble(const struct sctx *c, struct ic_error *err) {
         if (!run->next_point && !mine(run, k)) continue;
         char path[4400];
         point_file(c, k, path, sizeof path);
-        if (run->partial_ok && !have_point(c, k)) {
+        char why[8800];
+        int have = have_point(c, k, why, sizeof why);
+        if (run->partial_ok && have != 1) {
             missing++;
             continue;
         }
-        hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-        if (fid < 0) {
-            rc =
-                ic_error_set(err, IC_ERR_IO, "%s: the point's file is missing or unreadable", path);
+        if (have != 1) {
+            rc = ic_error_set(err, IC_ERR_INVALID, "point %ld: %s", k,
+                              have == 0 ? "its file is missing" : why);
             break;
         }
+        long long fid = -1;
+        rc = ic_h5in_open(path, &fid, err);
         struct ic_report rep;
-        rc = ic_output_get(fid, &single, 0, &p0, &res, &rep, err);
-        H5Fclose(fid);
+        if (rc == IC_OK) rc = ic_output_get(fid, &single, 0, &p0, &res, &rep, err);
+        ic_h5in_close(fid);
         if (rc == IC_OK) rc = ic_output_put(&out, k, &p0, &res, &rep, err);
-        if (rc != IC_OK) ic_error_prefix(err, "%s: ", path);
+        if (rc != IC_OK) ic_h5in_prefix(err, path);
     }
     /* an interrupted sweep: the file says so, and the work dir stays for --resume */
     if (rc == IC_OK && missing > 0 && ic_output_mark_partial(&out, NAN) != 0)
@@ -372,7 +483,25 @@ int ic_sweep_run_points(const struct ic_sweep_run *run, long *points_run, struct
             break;
         }
         if (!run->next_point && !mine(run, k)) continue;
-        if (have_point(&c, k)) continue;
+        char why[8800];
+        int have = have_point(&c, k, why, sizeof why);
+        if (have == 1) continue;
+        if (have < 0) {
+            /* damaged, unfinished or another point's file: never used, the point is run again */
+            char path[4400];
+            point_file(&c, k, path, sizeof path);
+            if (!run->quiet) {
+                char label[512];
+                ic_sweep_point_label(&c.sw, k, label, sizeof label);
+                fprintf(stderr, "  point %ld (%s): its file is not usable, running it again: %s\n",
+                        k, label, why);
+            }
+            if (unlink(path) != 0) {
+                rc = ic_error_set(err, IC_ERR_IO, "%s: cannot remove it (%s): %s", path, why,
+                                  strerror(errno));
+                break;
+            }
+        }
         if (run->should_stop && run->should_stop()) {
             rc = ic_error_set(err, IC_ERR_INTERRUPTED, "interrupted before point %ld", k);
             break;
@@ -410,24 +539,6 @@ int ic_sweep_assemble(const struct ic_sweep_run *run, struct ic_error *err) {
 /* ---- merge ------------------------------------------------------------------------------------
  */
 
-static char *read_scenario_text(hid_t fid) {
-    if (H5Lexists(fid, "scenario", H5P_DEFAULT) <= 0) return NULL;
-    hid_t d = H5Dopen2(fid, "scenario", H5P_DEFAULT);
-    if (d < 0) return NULL;
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    char *s = NULL, *copy = NULL;
-    if (H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &s) >= 0 && s) {
-        copy = malloc(strlen(s) + 1);
-        if (copy) strcpy(copy, s);
-        H5free_memory(s);
-    }
-    H5Tclose(t);
-    H5Dclose(d);
-    return copy;
-}
-
 int ic_sweep_merge(const char *const *parts, int n_parts, const char *out_path,
                    const char *command_line, const struct ic_catalog *cat, struct ic_error *err) {
     hid_t *fids = calloc((size_t)n_parts, sizeof *fids);
@@ -435,23 +546,39 @@ int ic_sweep_merge(const char *const *parts, int n_parts, const char *out_path,
     struct ic_scenario *sc = malloc(sizeof *sc);
     struct ic_sweep sw;
     memset(&sw, 0, sizeof sw);
-    int *owner = NULL, rc = IC_OK, have_plan = 0;
+    int *owner = NULL, rc = IC_OK, have_plan = 0, any_partial = 0;
+    double until = NAN; /* the earliest time an interrupted part reached */
     struct ic_plan p0;
     struct ic_results res;
     memset(&res, 0, sizeof res);
     if (!fids || !sc) rc = ic_error_set(err, IC_ERR_NOMEM, "out of memory");
     for (int i = 0; i < n_parts && fids; i++) fids[i] = -1;
+    /* Never write over a part (or anything not a regular file). */
+    if (rc == IC_OK) rc = ic_check_output_path("-o", out_path, parts, (size_t)n_parts, err);
     /* Every part is an infercap result of the same scenario. */
     for (int i = 0; rc == IC_OK && i < n_parts; i++) {
-        if (access(parts[i], R_OK) != 0) {
-            rc = ic_error_set(err, IC_ERR_IO, "%s: cannot open: %s", parts[i], strerror(errno));
+        long long f = -1;
+        rc = ic_h5in_open(parts[i], &f, err);
+        if (rc != IC_OK) break;
+        fids[i] = (hid_t)f;
+        if (!ic_h5in_has_attr(f, "infercap_version") || ic_h5in_has_link(f, "requests")) {
+            rc = ic_error_set(err, IC_ERR_INVALID,
+                              "%s: not an infercap result file of the aggregate engine", parts[i]);
             break;
         }
-        fids[i] = H5Fis_hdf5(parts[i]) > 0 ? H5Fopen(parts[i], H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
-        char *text = fids[i] >= 0 ? read_scenario_text(fids[i]) : NULL;
-        if (!text) {
-            rc = ic_error_set(err, IC_ERR_INVALID, "%s: not an infercap result file", parts[i]);
+        char *text = NULL;
+        rc = ic_h5in_dset_text(f, "scenario", IC_H5IN_MAX_TEXT, &text, err);
+        int part_partial = 0;
+        double part_until = NAN;
+        if (rc == IC_OK) rc = ic_output_read_partial(f, &part_partial, &part_until, err);
+        if (rc != IC_OK) {
+            free(text);
+            ic_h5in_prefix(err, parts[i]);
             break;
+        }
+        if (part_partial) {
+            any_partial = 1;
+            if (isnan(until) || part_until < until) until = part_until;
         }
         if (!text0) {
             text0 = text;
@@ -461,7 +588,9 @@ int ic_sweep_merge(const char *const *parts, int n_parts, const char *out_path,
             if (!same) {
                 char h0[17], h1[17];
                 ic_hash_text(text0, h0);
-                text = read_scenario_text(fids[i]);
+                text = NULL;
+                struct ic_error e2 = {0};
+                ic_h5in_dset_text(fids[i], "scenario", IC_H5IN_MAX_TEXT, &text, &e2);
                 ic_hash_text(text ? text : "", h1);
                 free(text);
                 rc = ic_error_set(err, IC_ERR_INVALID,
@@ -495,10 +624,10 @@ int ic_sweep_merge(const char *const *parts, int n_parts, const char *out_path,
         long gaps = 0, overlaps = 0;
         for (long k = 0; k < sw.n_points; k++) {
             for (int i = 0; i < n_parts; i++) {
-                int done = ic_output_point_done(fids[i], &lay, k);
+                int done = ic_output_point_done(fids[i], &lay, k, err);
                 if (done < 0) {
-                    rc = ic_error_set(err, IC_ERR_INVALID, "%s: cannot read which points it holds",
-                                      parts[i]);
+                    rc = err->status ? err->status : IC_ERR_INVALID;
+                    ic_h5in_prefix(err, parts[i]);
                     break;
                 }
                 if (!done) continue;
@@ -559,8 +688,13 @@ int ic_sweep_merge(const char *const *parts, int n_parts, const char *out_path,
             struct ic_report rep;
             rc = ic_output_get(fids[owner[k]], &lay, k, &p0, &res, &rep, err);
             if (rc == IC_OK) rc = ic_output_put(&out, k, &p0, &res, &rep, err);
-            if (rc != IC_OK) ic_error_prefix(err, "%s: ", parts[owner[k]]);
+            if (rc != IC_OK && rc != IC_ERR_NOMEM) ic_h5in_prefix(err, parts[owner[k]]);
         }
+        /* a part that was interrupted makes the whole partial, to the earliest time reached
+         * (a sweep's missing points were refused above) */
+        if (rc == IC_OK && any_partial &&
+            ic_output_mark_partial(&out, sw.n_axes == 0 ? until : NAN) != 0)
+            rc = ic_error_set(err, IC_ERR_HDF5, "%s: writing the attributes failed", out.path);
         if (rc == IC_OK)
             rc = ic_output_end(&out, err);
         else if (out.fid >= 0 || out.tmp[0])

@@ -41,7 +41,15 @@ struct ic_sweep_run {
     int rank;                 /* for messages */
     int (*should_stop)(void); /* asked between points and between windows of a point */
     int partial_ok; /* assemble what is finished (an interrupted run), keep the work dir */
+    /* Where ic_sweep_begin keeps the descriptor of the work directory's lock (flock on
+     * OUT.h5.points/lock), which the caller holds until the output is assembled and then
+     * releases with ic_sweep_unlock: a second run of the same sweep (e.g. two --resume) is
+     * refused while it is held.  NULL: no lock (MPI ranks share the directory). */
+    int *lock_fd;
 };
+
+/* Release the work directory's lock (fd from ic_sweep_begin; -1: none). */
+void ic_sweep_unlock(int fd);
 
 /* A sweep in three steps: (1) check every point (loads, compiles, same shape; errors name the
  * point and the field) and make the work directory (or, with resume, check that it is this
@@ -58,6 +66,11 @@ int ic_sweep_validate(const struct ic_sweep_run *run, long *n_points, struct ic_
 
 /* Step (3), after every process has run its points. */
 int ic_sweep_assemble(const struct ic_sweep_run *run, struct ic_error *err);
+
+/* The tag of a point file (an open file, checked reads): the base scenario's hash, the
+ * point's index, the hash of its index and overrides, and its partial flag. */
+int ic_sweep_read_point_tag(long long fid, char hash[40], long long *index, char phash[40],
+                            long long *partial, struct ic_error *err);
 
 /* `infercap merge`: the parts of a sharded sweep into one file. */
 int ic_sweep_merge(const char *const *parts, int n_parts, const char *out_path,

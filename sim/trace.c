@@ -681,6 +681,30 @@ int ic_trace_read(const char *path, int format, double time_scale, long max_requ
                             path, line);
     }
 
+    /* A carriage return that does not end a CRLF pair: the lines end in CR alone (classic Mac
+     * OS), or lines are joined by stray CRs.  Read as they are, such a file would be one long
+     * line with a puzzling error about its fields; say what it is instead. */
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] != '\r' || i + 1 == len || buf[i + 1] == '\n') continue;
+        long line = 1, crs = 0, lfs = 0;
+        for (size_t j = 0; j < i; j++) line += buf[j] == '\n';
+        for (size_t j = 0; j < len; j++) {
+            crs += buf[j] == '\r' && (j + 1 == len || buf[j + 1] != '\n');
+            lfs += buf[j] == '\n';
+        }
+        free(buf);
+        if (lfs == 0)
+            return ic_error_set(err, IC_ERR_INVALID,
+                                "%s: lines end in a carriage return alone (CR, old Mac line "
+                                "endings: %ld of them, no line feed); convert them to LF or CRLF, "
+                                "e.g. tr '\\r' '\\n' < %s > NEW",
+                                path, crs, path);
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "%s:%ld: a carriage return (CR) not followed by a line feed: mixed "
+                            "line endings (%ld bare CR, %ld LF); convert the bare CRs to LF",
+                            path, line, crs, lfs);
+    }
+
     struct builder b;
     rc = builder_init(&b, path, max_requests, err);
     if (rc) {

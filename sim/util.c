@@ -1,11 +1,14 @@
 /* util.c: file reading, suggestions, JSON Pointer escaping (see util.h). */
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int ic_read_file(const char *path, size_t max_bytes, char **buf, size_t *len,
                  struct ic_error *err) {
@@ -183,4 +186,176 @@ double ic_peak_rss_bytes(void) {
         }
     fclose(f);
     return kb * 1024.0;
+}
+
+/* ---- outputs that must not destroy inputs ---------------------------------------------------- */
+
+static const char *file_kind(mode_t m) {
+    if (S_ISDIR(m)) return "a directory";
+    if (S_ISCHR(m)) return "a character device";
+    if (S_ISBLK(m)) return "a block device";
+    if (S_ISFIFO(m)) return "a FIFO (named pipe)";
+    if (S_ISSOCK(m)) return "a socket";
+    return "not a regular file";
+}
+
+/* The input among inputs[] that st is (the same device and inode), or -1. */
+static long same_as_input(const struct stat *st, const char *const *inputs, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        struct stat si;
+        if (inputs[i] && inputs[i][0] && stat(inputs[i], &si) == 0 && si.st_dev == st->st_dev &&
+            si.st_ino == st->st_ino)
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Split path into its directory (".", or the part before the last '/') and its last name. */
+static const char *split_path(const char *path, char *dir, size_t size) {
+    ic_strlcpy(dir, path, size);
+    char *slash = strrchr(dir, '/');
+    if (!slash) {
+        ic_strlcpy(dir, ".", size);
+        return path;
+    }
+    *(slash == dir ? slash + 1 : slash) = '\0';
+    return path + (slash - dir) + 1;
+}
+
+/* The input among inputs[] named like a temporary of out (OUT.tmp-..., in the same directory),
+ * which ic_clean_stale_temporaries could delete; or -1. */
+static long named_like_a_temporary(const char *out, const char *const *inputs, size_t n) {
+    char od[4096], id[4096], prefix[4200];
+    const char *ob = split_path(out, od, sizeof od);
+    snprintf(prefix, sizeof prefix, "%s.tmp-", ob);
+    struct stat so, si;
+    for (size_t i = 0; i < n; i++) {
+        if (!inputs[i] || !inputs[i][0]) continue;
+        const char *ib = split_path(inputs[i], id, sizeof id);
+        if (strncmp(ib, prefix, strlen(prefix)) == 0 && stat(od, &so) == 0 && stat(id, &si) == 0 &&
+            so.st_dev == si.st_dev && so.st_ino == si.st_ino)
+            return (long)i;
+    }
+    return -1;
+}
+
+int ic_check_output_path(const char *what, const char *out, const char *const *inputs, size_t n,
+                         struct ic_error *err) {
+    if (!out || !out[0])
+        return ic_error_set(err, IC_ERR_USAGE, "%s: the output file name is empty", what);
+    size_t len = strlen(out);
+    if (out[len - 1] == '/')
+        return ic_error_set(err, IC_ERR_USAGE,
+                            "%s %s: names a directory (it ends in '/'); give a file name", what,
+                            out);
+    long t = named_like_a_temporary(out, inputs, n);
+    if (t >= 0)
+        return ic_error_set(err, IC_ERR_USAGE,
+                            "%s %s: the input %s is named like this output's temporary files "
+                            "(%s.tmp-PID), which are deleted once their writer is gone: rename "
+                            "it or give another output name",
+                            what, out, inputs[t], out);
+    struct stat lst, st;
+    if (lstat(out, &lst) != 0) {
+        if (errno == ENOENT) return IC_OK; /* nothing there yet: the parent is checked on open */
+        if (errno == ENOTDIR)
+            return ic_error_set(err, IC_ERR_USAGE,
+                                "%s %s: a component of the path is not a directory", what, out);
+        return ic_error_set(err, IC_ERR_IO, "%s %s: %s", what, out, strerror(errno));
+    }
+    /* A symbolic link counts as what it points to (a dangling one as nothing). */
+    int resolved = stat(out, &st) == 0;
+    if (!resolved) st = lst;
+    if (resolved && !S_ISREG(st.st_mode))
+        return ic_error_set(err, IC_ERR_USAGE,
+                            "%s %s: is %s%s, not a regular file: refusing to replace it with a "
+                            "result file; give the name of a new or regular file",
+                            what, out, file_kind(st.st_mode),
+                            S_ISLNK(lst.st_mode) ? " (through a symbolic link)" : "");
+    long i = same_as_input(&st, inputs, n);
+    if (i < 0 && S_ISLNK(lst.st_mode)) i = same_as_input(&lst, inputs, n);
+    if (i >= 0) {
+        if (strcmp(out, inputs[i]) == 0)
+            return ic_error_set(err, IC_ERR_USAGE,
+                                "%s %s: is an input of this command: refusing to overwrite it; "
+                                "give another output name",
+                                what, out);
+        return ic_error_set(err, IC_ERR_USAGE,
+                            "%s %s: is the same file as the input %s (%s): refusing to overwrite "
+                            "it; give another output name",
+                            what, out, inputs[i],
+                            S_ISLNK(lst.st_mode) ? "through a symbolic link"
+                            : lst.st_nlink > 1   ? "a hard link or another name for it"
+                                                 : "another name for it");
+    }
+    return IC_OK;
+}
+
+int ic_check_work_dir(const char *dir, const char *const *inputs, size_t n, struct ic_error *err) {
+    struct stat st;
+    if (stat(dir, &st) != 0) return IC_OK; /* created later */
+    if (!S_ISDIR(st.st_mode)) {
+        long i = same_as_input(&st, inputs, n);
+        if (i >= 0)
+            return ic_error_set(err, IC_ERR_USAGE,
+                                "%s: the work directory's name is the input %s: refusing to use "
+                                "it; give another output name",
+                                dir, inputs[i]);
+        return ic_error_set(err, IC_ERR_USAGE,
+                            "%s: the work directory's name is taken by %s, not a directory; "
+                            "move it or give another output name",
+                            dir, file_kind(st.st_mode));
+    }
+    /* An input inside the directory would be deleted with it. */
+    for (size_t i = 0; i < n; i++) {
+        if (!inputs[i] || !inputs[i][0]) continue;
+        char buf[4096];
+        ic_strlcpy(buf, inputs[i], sizeof buf);
+        char *slash = strrchr(buf, '/');
+        const char *parent = ".";
+        if (slash) {
+            *(slash == buf ? slash + 1 : slash) = '\0';
+            parent = buf;
+        }
+        struct stat sp;
+        if (stat(parent, &sp) == 0 && sp.st_dev == st.st_dev && sp.st_ino == st.st_ino)
+            return ic_error_set(err, IC_ERR_USAGE,
+                                "%s: the input %s is inside this work directory, whose files are "
+                                "deleted when the run completes: move it or give another output "
+                                "name",
+                                dir, inputs[i]);
+    }
+    return IC_OK;
+}
+
+void ic_temp_name(const char *path, char *buf, size_t size) {
+    snprintf(buf, size, "%s.tmp-%ld", path, (long)getpid());
+}
+
+void ic_clean_stale_temporaries(const char *path) {
+    char dir[4096];
+    ic_strlcpy(dir, path, sizeof dir);
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? path + (slash - dir) + 1 : path;
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    else
+        strcpy(dir, ".");
+    char prefix[4200];
+    snprintf(prefix, sizeof prefix, "%s.tmp-", base);
+    size_t np = strlen(prefix);
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, np) != 0) continue;
+        char *end;
+        long pid = strtol(e->d_name + np, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive, or not ours */
+        char full[8400];
+        snprintf(full, sizeof full, "%s/%s", dir, e->d_name);
+        unlink(full);
+    }
+    closedir(d);
 }

@@ -4,6 +4,7 @@
 #include "catalog_io.h"
 #include "check.h"
 #include "engine.h"
+#include "queue.h"
 #include "stats.h"
 
 static struct ic_catalog cat;
@@ -153,8 +154,10 @@ static void test_arrivals(void) {
     CHECK_NEAR(1000 - healthy, 1000 * 0.02 / 1.02, 0.08);
     done(&r);
 
-    /* No capacity at all: every path is in outage from the first steps. */
-    const char *none[] = {"/fleet/accelerators=0"};
+    /* No capacity at all (every replica down from the start; a fleet of 0 is refused, see
+     * test_no_replica): every path is in outage from the first steps. */
+    const char *none[] = {"/fleet/outages=[{\"start\": \"2024-01-01T00:00:00Z\", "
+                          "\"duration_s\": 1e8, \"fraction\": 1}]"};
     CHECK(run(flat, none, 1, 1, &r) == 0);
     CHECK(r.res.head.outages == r.res.paths && r.res.head.p_hi == 1.0);
     CHECK(r.res.head.first_outage_q[1] == 0);
@@ -395,6 +398,236 @@ static void test_failures(void) {
     done(&r);
 }
 
+/* Accelerators that fail alone and with their node are counted once.  Per accelerator, with
+ * exponential repairs of rate mu, failures at lam while it and its node are up, and node
+ * failures at nu: the node is up a share A = mu / (mu + nu) of the time, and the balance of the
+ * four states (node up/down x accelerator up/down) gives P(both up) = A / (1 + lam / (mu +
+ * nu / 2)).  Counted twice, an accelerator down on its own and with its node was subtracted
+ * twice: the healthy count went negative at these rates (-20 and below) and was low at any. */
+static void test_failures_counted_once(void) {
+    const char *hi =
+        "{\"name\": \"hi\", \"paths\": 40, \"seed\": 7193, \"start\": \"2024-01-01T00:00:00Z\", "
+        "\"horizon_days\": 10, \"step_s\": 300, \"output\": {\"interval_s\": 3600, "
+        "\"store_paths\": 40},\n"
+        " \"traffic\": {\"growth\": {\"initial\": 1000}},\n"
+        " \"model\": \"llama-3.1-8b\", \"accelerator\": \"nvidia_h100_sxm\", \"fleet\": "
+        "{\"accelerators\": 256, \"repair_hours\": 5.75, \"failure_rate_per_hour\": 0.2385, "
+        "\"node_failure_rate_per_hour\": 0.0931}}";
+    /* lam, nu (per hour) of each case; mu = 1 / 5.75 h */
+    const double rates[2][2] = {{0.2385, 0.0931}, {0.9173, 0.4129}};
+    for (int k = 0; k < 2; k++) {
+        char s1[80], s2[80];
+        snprintf(s1, sizeof s1, "/fleet/failure_rate_per_hour=%g", rates[k][0]);
+        snprintf(s2, sizeof s2, "/fleet/node_failure_rate_per_hour=%g", rates[k][1]);
+        const char *sets[] = {s1, s2};
+        struct run r;
+        CHECK(run(hi, sets, 2, 2, &r) == 0);
+        const double lam = rates[k][0], mu = 1 / 5.75, nu = rates[k][1];
+        const double both_up = mu / (mu + nu) / (1 + lam / (mu + nu / 2)); /* 0.3129, 0.0869 */
+        double lowest = INFINITY;
+        for (long p = 0; p < r.res.store_paths; p++)
+            for (long j = 0; j < r.res.nout; j++) {
+                double h = ic_series_row(&r.res, IC_S_HEALTHY, p)[j];
+                double up = ic_series_row(&r.res, IC_S_REPLICAS_UP, p)[j];
+                if (h < lowest) lowest = h;
+                /* single-accelerator replicas: each healthy accelerator is a replica up */
+                CHECK(fabs(up - h) < 1e-3);
+            }
+        CHECK(lowest >= 0);
+        /* 256 x 0.3129 = 80.1 and 256 x 0.0869 = 22.2 healthy; the standard error of the mean
+         * over 40 paths x 216 h is under 1 (node failures take eight at once, correlated over
+         * hours): 4% and 10% are more than three of them. */
+        double healthy = series_mean(&r.res, IC_S_HEALTHY, 24, r.res.nout);
+        CHECK_NEAR(healthy, 256 * both_up, k == 0 ? 0.04 : 0.10);
+        /* The node draws come from each path's failure stream: the same at any thread count. */
+        struct run r3;
+        CHECK(run(hi, sets, 2, 3, &r3) == 0);
+        size_t ns = (size_t)IC_SERIES_COUNT * 40 * (size_t)r.res.nout * sizeof(float);
+        CHECK(memcmp(r.res.series, r3.res.series, ns) == 0);
+        CHECK(memcmp(r.res.summary, r3.res.summary,
+                     (size_t)IC_SUMMARY_COUNT * 40 * sizeof(double)) == 0);
+        done(&r3);
+        done(&r);
+    }
+}
+
+/* The headline's quantiles over paths without capacity: an infinite peak load is the median
+ * (it was Inf - Inf = NaN, printed "-nan [95% CI inf, inf]"); a NaN where a number is promised
+ * makes the quantile NaN rather than that of the other paths; a NaN first-outage time is "no
+ * outage" and left out. */
+static void test_reduce_infinite(void) {
+    struct ic_results r;
+    memset(&r, 0, sizeof r);
+    r.paths = 4;
+    r.summary = calloc((size_t)IC_SUMMARY_COUNT * 4, sizeof *r.summary);
+    const double load[4] = {INFINITY, 7.25, INFINITY, INFINITY};
+    const double cost[4] = {1.5e4, NAN, 2.5e4, 3.5e4};
+    const double first[4] = {NAN, 4260, NAN, 1980};
+    for (int p = 0; p < 4; p++) {
+        ic_summary_col(&r, IC_M_PEAK_LOAD)[p] = load[p];
+        ic_summary_col(&r, IC_M_COST)[p] = cost[p];
+        ic_summary_col(&r, IC_M_FIRST_OUTAGE)[p] = first[p];
+        ic_summary_col(&r, IC_M_LOST)[p] = 100.0 * (p + 1);
+        ic_summary_col(&r, IC_M_SUSTAINABLE)[p] = 2385.0;
+    }
+    struct ic_error err = {0};
+    CHECK(ic_results_reduce(NULL, &r, &err) == 0);
+    CHECK(r.head.peak_load_q50 == INFINITY && r.head.peak_load_q95 == INFINITY);
+    CHECK(r.head.peak_load_ci[0] == 7.25 && r.head.peak_load_ci[1] == INFINITY);
+    CHECK(isnan(r.head.cost_q50) && isnan(r.head.cost_ci[0]) && isnan(r.head.cost_ci[1]));
+    CHECK(r.head.first_outage_q[1] == (1980 + 4260) / 2.0);
+    CHECK(r.head.lost_q50 == 250 && r.head.sustainable_q50 == 2385);
+    free(r.summary);
+}
+
+/* Demand that overflows (2/day for 365 days is e^730: infinite in a double; 10^4x events
+ * stacked) saturates at 10^13 users and is an overload on every path, never NaN load that the
+ * outage rule does not see (P(outage) was 0). */
+static void test_demand_overflow(void) {
+    const char *ov =
+        "{\"name\": \"ov\", \"paths\": 5, \"seed\": 4411, \"start\": \"2024-01-01T00:00:00Z\", "
+        "\"horizon_days\": 365, \"step_s\": 3600, \"output\": {\"interval_s\": 86400, "
+        "\"store_paths\": 5},\n"
+        " \"traffic\": {\"growth\": {\"initial\": 2.385e10, \"rate_per_day\": 2}, "
+        "\"requests_per_user_per_day\": 7.5},\n"
+        " \"model\": \"llama-3.1-8b\", \"accelerator\": \"nvidia_h100_sxm\", \"fleet\": "
+        "{\"accelerators\": 64}}";
+    struct run r;
+    CHECK(run(ov, NULL, 0, 2, &r) == 0);
+    CHECK(r.res.head.outages == 5);
+    for (long p = 0; p < 5; p++) {
+        float *users = ic_series_row(&r.res, IC_S_ACTIVE_USERS, p);
+        float *arr = ic_series_row(&r.res, IC_S_ARRIVALS, p);
+        /* 2.385e10 e^{2 t} reaches 1e13 after 3.02 days: from day 5 on, saturated (noise and
+         * all) at 10^13 users. */
+        for (long j = 5; j < r.res.nout; j++) CHECK_NEAR(users[j], 1e13, 1e-6);
+        for (long j = 0; j < r.res.nout; j++) CHECK(isfinite(users[j]) && isfinite(arr[j]));
+        CHECK(ic_summary_col(&r.res, IC_M_FIRST_OUTAGE)[p] < 86400);
+        CHECK(isfinite(ic_summary_col(&r.res, IC_M_NEW)[p]));
+    }
+    done(&r);
+    /* Twelve 10^4x events at once: 10^48 x 1000 users. */
+    char evs[2048] = "/traffic/events=[";
+    for (int e = 0; e < 12; e++)
+        snprintf(evs + strlen(evs), sizeof evs - strlen(evs),
+                 "%s{\"start\": \"2024-01-01T05:00:00Z\", \"peak_multiplier\": 10000, "
+                 "\"rise_s\": 600}",
+                 e ? ", " : "");
+    strcat(evs, "]");
+    const char *sets[] = {"/horizon_days=1",
+                          "/step_s=60",
+                          "/output/interval_s=3600",
+                          "/traffic/growth/initial=1000",
+                          "/traffic/growth/rate_per_day=0",
+                          evs};
+    CHECK(run(ov, sets, 6, 2, &r) == 0);
+    CHECK(r.res.head.outages == 5);
+    for (long p = 0; p < 5; p++) {
+        float *users = ic_series_row(&r.res, IC_S_ACTIVE_USERS, p);
+        CHECK(users[2] < 2000 && users[12] == 1e13f);
+        CHECK(ic_summary_col(&r.res, IC_M_FIRST_OUTAGE)[p] >= 5 * 3600);
+    }
+    done(&r);
+    /* The outage rule itself: NaN or infinite demand or failures are degraded. */
+    struct ic_queue_flow f = {10, 0, NAN};
+    CHECK(ic_queue_degraded(&f, 20, 10, 0.05));
+    f.rejected = 0;
+    CHECK(!ic_queue_degraded(&f, 10, 10, 0.05));
+    CHECK(ic_queue_degraded(&f, NAN, 10, 0.05));
+    CHECK(ic_queue_degraded(&f, INFINITY, 10, 0.05));
+    CHECK(ic_queue_degraded(&f, 10, NAN, 0.05));
+}
+
+/* No requests per user (allowed): users stay the growth curve (they were 0 x inf = NaN),
+ * nothing arrives, nothing fails, and any demand is sustainable. */
+static void test_zero_requests_per_user(void) {
+    const char *zr =
+        "{\"name\": \"zr\", \"paths\": 3, \"start\": \"2024-01-01T00:00:00Z\", "
+        "\"horizon_days\": 1, \"step_s\": 120, \"output\": {\"interval_s\": 3600, "
+        "\"store_paths\": 3},\n"
+        " \"traffic\": {\"growth\": {\"initial\": 238500, \"rate_per_day\": 0.0731}, "
+        "\"requests_per_user_per_day\": 0, \"noise\": {\"sigma\": 0}},\n"
+        " \"model\": \"llama-3.1-8b\", \"accelerator\": \"nvidia_h100_sxm\", \"fleet\": "
+        "{\"accelerators\": 8}}";
+    struct run r;
+    CHECK(run(zr, NULL, 0, 1, &r) == 0);
+    CHECK(r.res.head.outages == 0);
+    for (long p = 0; p < 3; p++) {
+        /* The hour's mean of 238500 e^{0.0731 t}, t at the middle of each 2-minute step. */
+        for (long j = 0; j < r.res.nout; j += 7) {
+            double want = 0;
+            for (int k = 0; k < 30; k++)
+                want += 238500 * exp(0.0731 * ((double)j * 3600 + k * 120.0) / 86400.0);
+            CHECK_NEAR(ic_series_row(&r.res, IC_S_ACTIVE_USERS, p)[j], want / 30, 1e-5);
+            CHECK(ic_series_row(&r.res, IC_S_ARRIVALS, p)[j] == 0);
+            CHECK(ic_series_row(&r.res, IC_S_VISITS_WEEK, p)[j] == 0);
+        }
+        CHECK(ic_summary_col(&r.res, IC_M_NEW)[p] == 0);
+        CHECK(ic_summary_col(&r.res, IC_M_SUSTAINABLE)[p] == INFINITY);
+    }
+    CHECK(r.res.head.sustainable_q50 == INFINITY);
+    done(&r);
+}
+
+/* The message of a scenario that does not compile ("" when it does). */
+static void compile_msg(const char *text, const char *const *sets, int nsets, unsigned flags,
+                        char *msg, size_t size) {
+    struct ic_error err = {0};
+    struct ic_diag d;
+    ic_diag_init(&d);
+    struct ic_load_opts o = {.sets = sets, .n_sets = nsets};
+    struct ic_scenario sc;
+    struct ic_plan plan;
+    msg[0] = '\0';
+    int rc = ic_scenario_load_string(text, "e.json", &o, &cat, &sc, &d, &err);
+    ic_diag_free(&d);
+    if (rc == 0) rc = ic_plan_compile_ex(&sc, flags, &plan, &err);
+    if (rc == 0)
+        ic_plan_free(&plan);
+    else
+        snprintf(msg, size, "%s", err.msg);
+}
+
+/* A fleet that cannot form one replica serves nothing and is refused, naming the field, the
+ * value and what one replica needs (its medians were -nan [95% CI inf, inf]). */
+static void test_no_replica(void) {
+    const char *base = "{\"name\": \"nr\", \"paths\": 3, \"start\": \"2024-01-01T00:00:00Z\", "
+                       "\"horizon_days\": 0.5, \"model\": \"llama-3.1-8b\", \"accelerator\": "
+                       "\"nvidia_h100_sxm\", \"fleet\": {\"accelerators\": 16}}";
+    char msg[2048];
+    const char *zero[] = {"/fleet/accelerators=0"};
+    compile_msg(base, zero, 1, 0, msg, sizeof msg);
+    CHECK_STR_CONTAINS(msg, "/fleet/accelerators: got 0, but one replica of llama-3.1-8b on "
+                            "nvidia_h100_sxm needs 1 accelerators");
+    /* The capacity solver evaluates such candidates instead. */
+    compile_msg(base, zero, 1, IC_PLAN_ALLOW_NO_CAPACITY, msg, sizeof msg);
+    CHECK(msg[0] == '\0');
+    const char *big[] = {"/model=llama-3.1-70b", "/serving/weight_precision=bf16",
+                         "/fleet/accelerators=3"};
+    compile_msg(base, big, 3, 0, msg, sizeof msg);
+    CHECK_STR_CONTAINS(msg, "/fleet/accelerators: got 3, but one replica of llama-3.1-70b");
+    CHECK_STR_CONTAINS(msg, "needs 4 accelerators (tensor 4 x pipeline 1");
+    const char *tp[] = {"/serving/tensor_parallel=32", "/fleet/accelerators=8"};
+    compile_msg(base, tp, 2, 0, msg, sizeof msg);
+    CHECK_STR_CONTAINS(msg, "got 8, but one replica of llama-3.1-8b on nvidia_h100_sxm needs 32");
+    CHECK_STR_CONTAINS(msg, "/serving/tensor_parallel (32)");
+    const char *ds[] = {"/model=deepseek-v3", "/accelerator=nvidia_l20", "/fleet/accelerators=8"};
+    compile_msg(base, ds, 3, 0, msg, sizeof msg);
+    CHECK_STR_CONTAINS(msg, "/fleet/accelerators: got 8, but one replica of deepseek-v3 on "
+                            "nvidia_l20 needs 64");
+    /* Drawn per path: judged by the median (uniform 1..5: 3; a replica needs 4). */
+    const char *drawn[] = {"/model=llama-3.1-70b", "/serving/weight_precision=bf16",
+                           "/fleet/accelerators={\"dist\": \"uniform\", \"min\": 1, \"max\": 5}"};
+    compile_msg(base, drawn, 3, 0, msg, sizeof msg);
+    CHECK_STR_CONTAINS(msg, "got a median of 3, but");
+    /* Automatic sizing never picks a replica larger than the fleet: the 32B distill on Ascend
+     * 910B fits on 2 and would take 4 for throughput; 3 of them form one replica of 2. */
+    const char *small[] = {"/model=deepseek-r1-distill-qwen-32b", "/accelerator=huawei_ascend_910b",
+                           "/fleet/accelerators=3"};
+    compile_msg(base, small, 3, 0, msg, sizeof msg);
+    CHECK(msg[0] == '\0');
+}
+
 /* Autoscaling with a fixed lead time lags a step in demand by that lead time. */
 static void test_autoscaling(void) {
     const char *as =
@@ -430,6 +663,36 @@ static void test_autoscaling(void) {
         CHECK(prov[(7500 + 3600) / 60 - 1] == prov[0]);
         CHECK(prov[(7500 + 3600) / 60] == prov[0] + 4);
     }
+    done(&r);
+}
+
+/* An autoscale floor above the initial fleet holds from the first step (it waited for load
+ * to rise above the target, then for the lead time). */
+static void test_autoscale_floor(void) {
+    const char *fl =
+        "{\"name\": \"fl\", \"paths\": 4, \"start\": \"2024-01-01T00:00:00Z\", "
+        "\"horizon_days\": 0.25, \"output\": {\"interval_s\": 600, \"store_paths\": 4},\n"
+        " \"traffic\": {\"growth\": {\"initial\": 5000}},\n"
+        " \"model\": \"llama-3.1-8b\", \"accelerator\": \"nvidia_h100_sxm\",\n"
+        " \"fleet\": {\"accelerators\": {\"dist\": \"uniform\", \"min\": 9, \"max\": 31}, "
+        "\"failure_rate_per_hour\": 0, \"accelerator_hour_usd\": 2.385, \"autoscale\": "
+        "{\"enabled\": \"yes\", \"floor\": 23, \"step_accelerators\": 4, \"lead_time_s\": 7200}}}";
+    struct run r;
+    CHECK(run(fl, NULL, 0, 1, &r) == 0);
+    const double *drawn =
+        r.res.inputs +
+        (size_t)ic_plan_input_index(&r.plan, &r.sc.fleet.accelerators) * (size_t)r.res.paths;
+    int below = 0;
+    for (long p = 0; p < 4; p++) {
+        double want = drawn[p] > 23 ? drawn[p] : 23;
+        below += drawn[p] < 23;
+        for (long j = 0; j < r.res.nout; j++)
+            CHECK(ic_series_row(&r.res, IC_S_PROVISIONED, p)[j] == (float)want);
+        /* 6 h at 2.385 USD per accelerator-hour */
+        CHECK_NEAR(ic_summary_col(&r.res, IC_M_COST)[p], want * 6 * 2.385, 1e-9);
+        CHECK(ic_summary_col(&r.res, IC_M_ACTIONS)[p] == 0);
+    }
+    CHECK(below > 0 && below < 4); /* the draws fall on both sides of the floor */
     done(&r);
 }
 
@@ -593,6 +856,12 @@ int main(void) {
     struct ic_error err;
     if (ic_catalog_builtin(&cat, &err)) return 1;
     test_failures();
+    test_failures_counted_once();
+    test_reduce_infinite();
+    test_demand_overflow();
+    test_zero_requests_per_user();
+    test_no_replica();
+    test_autoscale_floor();
     test_autoscaling();
     test_pools_and_economics();
     test_determinism();

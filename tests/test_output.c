@@ -3,6 +3,7 @@
 #include "catalog_io.h"
 #include "check.h"
 #include "engine.h"
+#include "h5in.h"
 #include "output.h"
 
 #include <hdf5.h>
@@ -27,6 +28,7 @@ static int has_scale(hid_t fid, const char *dset, unsigned idx, const char *scal
 
 int main(void) {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (ic_h5in_init() != 0) return 1;
     struct ic_catalog cat;
     struct ic_error err = {0};
     if (ic_catalog_builtin(&cat, &err)) return 1;

@@ -43,5 +43,31 @@ int main(void) {
     float f[] = {2.5f, 0.5f, 1.5f};
     ic_sort_floats(f, 3);
     CHECK_NEAR(ic_quantile_sorted_f(f, 3, 0.5), 1.5, 1e-7);
+
+    /* Infinities (the load of a path with no capacity): sorted last, and a quantile that falls
+     * on or beyond one is infinite, never Inf - Inf = NaN. */
+    double y[] = {INFINITY, 2.385, NAN, INFINITY, 0.731, INFINITY};
+    m = ic_sort_finite(y, 6);
+    CHECK(m == 5 && y[0] == 0.731 && y[1] == 2.385 && isinf(y[2]) && isinf(y[4]));
+    CHECK(ic_quantile_sorted(y, m, 0.5) == INFINITY);          /* rank 2: inf */
+    CHECK(ic_quantile_sorted(y, m, 0.3) == INFINITY);          /* between 2.385 and inf */
+    CHECK_NEAR(ic_quantile_sorted(y, m, 0.125), 1.558, 1e-12); /* 0.731 + 0.5 x 1.654 */
+    CHECK(ic_quantile_sorted(y, m, 0.25) == 2.385);
+    double all[] = {INFINITY, INFINITY, INFINITY, INFINITY};
+    CHECK(ic_quantile_sorted(all, 4, 0.5) == INFINITY);
+    CHECK(ic_quantile_sorted(all, 4, 0.95) == INFINITY);
+    ic_quantile_ci(all, 4, 0.5, z, &lo, &hi);
+    CHECK(lo == INFINITY && hi == INFINITY);
+    float g[] = {INFINITY, 1.25f, INFINITY, INFINITY};
+    CHECK(ic_quantile_sorted_f((float[]){1.25f, INFINITY, INFINITY, INFINITY}, 4, 0.5) == INFINITY);
+    CHECK(ic_quantile_select_f(g, 4, 0.5) == INFINITY);
+    float g2[] = {INFINITY, INFINITY, 1.25f, INFINITY, 3.5f};
+    double qs[3], ps[3] = {0.1, 0.5, 0.9};
+    ic_quantiles_select_f(g2, 5, ps, 3, qs);
+    CHECK_NEAR(qs[0], 1.25 + 0.4 * 2.25, 1e-7); /* rank 0.4: between 1.25 and 3.5 */
+    CHECK(qs[1] == INFINITY && qs[2] == INFINITY);
+    float g3[] = {INFINITY, INFINITY, INFINITY};
+    ic_quantiles_select_f(g3, 3, ps, 3, qs);
+    CHECK(qs[0] == INFINITY && qs[1] == INFINITY && qs[2] == INFINITY);
     return check_report("test_stats");
 }

@@ -179,6 +179,15 @@ static void test_csv_errors(void) {
                        ":2: got 2 fields, expected 3 (arrival seconds, input tokens, output "
                        "tokens)"));
     CHECK(expect_error("0,5,5,\n", IC_TRACE_CSV, ":1: got 4 fields, expected 3"));
+    /* CR alone ends no line: old Mac line endings, or stray CRs, are named as such. */
+    CHECK(expect_error("t,in,out\r0,5,5\r1,5,5\r", IC_TRACE_CSV,
+                       ": lines end in a carriage return alone (CR, old Mac line endings: 3 of "
+                       "them, no line feed)"));
+    CHECK(expect_error("{\"timestamp\": 0, \"input_length\": 1, \"output_length\": 1}\r{}",
+                       IC_TRACE_MOONCAKE, ": lines end in a carriage return alone"));
+    CHECK(expect_error("t,in,out\n0,5,5\n1,5,5\r2,5,5\n", IC_TRACE_CSV,
+                       ":3: a carriage return (CR) not followed by a line feed: mixed line "
+                       "endings (1 bare CR, 3 LF)"));
     CHECK(expect_error("# only\n\n", IC_TRACE_CSV, ": no requests"));
     CHECK(expect_error("arrival,input,output\n", IC_TRACE_CSV, ": no requests"));
     /* A long value is quoted cut short. */

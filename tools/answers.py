@@ -142,15 +142,19 @@ def _file_answer(path):
 
 
 def compute(exe, name, argv, writes, tmp):
-    args = [os.path.abspath(exe), *[str(a) for a in argv]]
+    # inputs by their path in the checkout, run from its root: a headline that names an input
+    # (a replay's trace) is then the same in any clone
+    args = [os.path.abspath(exe), *[os.path.relpath(a, ROOT) if isinstance(a, pathlib.Path)
+                                    else str(a) for a in argv]]
     out = pathlib.Path(tmp) / f"{name}.h5"
     if writes:
         args += ["-o", str(out)]
     args += ["--json"]
-    p = subprocess.run(args, capture_output=True, text=True, cwd=tmp, timeout=600)
+    p = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=600)
     if p.returncode != 0:
         raise RuntimeError(f"{name}: {' '.join(args)} exited {p.returncode}\n{p.stderr}")
-    answer = {"command": ["infercap", *[os.path.relpath(a, ROOT) if os.path.isabs(str(a))
+    # only the Path arguments are files; "/engine=request" is a JSON pointer, not a path
+    answer = {"command": ["infercap", *[os.path.relpath(a, ROOT) if isinstance(a, pathlib.Path)
                                        else str(a) for a in argv]],
               "headline": _strip(json.loads(p.stdout))}
     if writes:

@@ -117,6 +117,31 @@ contains "$tmp/err" '/fleet/acelerators: unknown key "acelerators"; did you mean
 expect_rc 1 "missing output dir" "$bin" run "$sc" -o "$tmp/no/such/dir/x.h5"
 contains "$tmp/err" "no/such/dir/x.h5: cannot create the output file" "missing output dir message"
 
+# An output never destroys an input or what is not a regular file (issue #13): refused before
+# the run (exit 2), the message names the path and why, the input is unchanged.
+cp "$sc" "$tmp/own.json"
+sum0=$(sha256sum <"$tmp/own.json")
+refuse_o() { # description fragment run-args...
+    local what=$1 frag=$2; shift 2
+    expect_rc 2 "$what" "$bin" run "$tmp/own.json" -q --paths 4 "$@"
+    contains "$tmp/err" "$frag" "$what message"
+    [ "$(sha256sum <"$tmp/own.json")" = "$sum0" ] || bad "$what: the scenario changed"
+}
+refuse_o "-o the scenario" "-o $tmp/own.json: is an input of this command" -o "$tmp/own.json"
+ln -s "$tmp/own.json" "$tmp/own-link.h5"
+refuse_o "-o a link to the scenario" "is the same file as the input $tmp/own.json (through a symbolic link)" -o "$tmp/own-link.h5"
+ln "$tmp/own.json" "$tmp/own-hard.h5"
+refuse_o "-o a hard link to the scenario" "(a hard link or another name for it)" -o "$tmp/own-hard.h5"
+mkfifo "$tmp/own-fifo"
+refuse_o "-o a FIFO" "-o $tmp/own-fifo: is a FIFO (named pipe), not a regular file" -o "$tmp/own-fifo"
+[ -p "$tmp/own-fifo" ] || bad "-o a FIFO: the FIFO was replaced"
+refuse_o "-o /dev/null" "-o /dev/null: is a character device, not a regular file" -o /dev/null
+[ -c /dev/null ] || bad "/dev/null is no longer a character device"
+mkdir "$tmp/own-dir"
+refuse_o "-o a directory" "-o $tmp/own-dir: is a directory" -o "$tmp/own-dir"
+refuse_o "-o empty" "-o: the output file name is empty" -o ""
+ls "$tmp" | grep -q 'own.*tmp-' && bad "a refused -o left a temporary: $(ls "$tmp")"
+
 # perf: the single-replica calculator.
 expect_rc 0 "perf" "$bin" perf --model llama-3.1-70b --accelerator nvidia_h100_sxm --tp 2 --precision fp8 --input-tokens 2000 --output-tokens 400
 contains "$tmp/out" "replica      2 accelerators (tp 2 x pp 1)" "perf replica line"

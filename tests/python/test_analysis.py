@@ -10,9 +10,11 @@ each test checks one of them: exit status, message, and the image (signature and
 """
 
 import concurrent.futures
+import datetime
 import importlib.util
 import os
 import pathlib
+import shutil
 import struct
 import subprocess
 import sys
@@ -56,7 +58,61 @@ def results(run_infercap, tmp_path_factory):
         run_infercap(["run", args[0], "-o", path, "-q", *args[1:]])
         assert path.is_file(), f"infercap wrote no {path}"
         out[name] = path
+    out.update(_partial_copies(out, d))
     return out
+
+
+def _partial_copies(out, d):
+    """Copies of the results marked as a stopped run marks them (issue #13): the aggregate
+    stopped at 40% of its horizon (root attributes partial = 1 and completed_until_s; the bands
+    NaN from there on), the sweep with two of its six points finished (partial = 1, the others
+    NaN and not done in /point_done), and a request-engine file marked partial."""
+    made = {}
+    src = out["aggregate"]
+    dst = d / "partial.h5"
+    shutil.copy(src, dst)
+    with h5py.File(dst, "r+") as f:
+        until = 0.4 * float(f.attrs["horizon_days"]) * 86400
+        until -= until % float(f["time"][1] - f["time"][0])
+        f.attrs["partial"] = np.int64(1)
+        f.attrs["completed_until_s"] = np.float64(until)
+        t = f["time"][()]
+        for name in f["bands"]:
+            b = f["bands"][name]
+            if b.shape and b.shape[-1] == t.size:
+                v = b[()]
+                v[..., t >= until] = np.nan
+                b[...] = v
+    made["partial"] = dst
+    dst = d / "sweep_partial.h5"
+    shutil.copy(out["sweep"], dst)
+    with h5py.File(dst, "r+") as f:
+        f.attrs["partial"] = np.int64(1)
+        done = f["point_done"][()]
+        done[...] = 0
+        done[0, 0] = done[1, 0] = 1
+        f["point_done"][...] = done
+        for name in f["headline"]:
+            h = f["headline"][name]
+            if h.dtype.kind == "f":
+                v = h[()]
+                v[done == 0] = np.nan
+                h[...] = v
+    made["sweep_partial"] = dst
+    dst = d / "request_partial.h5"
+    shutil.copy(out["request2"], dst)
+    with h5py.File(dst, "r+") as f:
+        f.attrs["partial"] = np.int64(1)
+    made["request_partial"] = dst
+    return made
+
+
+def _stop_date(path):
+    """completed_until_s of a file as the readers print it: "YYYY-MM-DD HH:MM" local."""
+    with h5py.File(path, "r") as f:
+        t = float(f.attrs["start_unix_s"]) + float(f.attrs["completed_until_s"]) + \
+            float(f.attrs.get("utc_offset_s", 0))
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
 # ------------------------------------------------------------------------------ the commands
@@ -109,7 +165,19 @@ JOBS = {
                        "has no /bands/no_such_series"),
     "fan_bad_format": ("fan_chart", "aggregate", [], "x.jpg", 2, "unsupported image format"),
     "fan_missing_file": ("fan_chart", None, [], "x.png", 2, "no such file"),
+    # stopped runs: every plot says PARTIAL (and how far the run got)
+    "partial_fan_svg": ("fan_chart", "partial", [], "fan.svg", 0, None),
+    "partial_fan_point_svg": ("fan_chart", "sweep_partial", ["--point", "accelerators=120",
+                                                             "--point", "accelerator=nvidia_h20"],
+                              "fanp.svg", 0, None),
+    "partial_fleet_svg": ("fleet_curve", "sweep_partial", [], "fleet.svg", 0, None),
+    "partial_heat_svg": ("heatmap", "sweep_partial", [], "heat.svg", 0, None),
+    "partial_cost_svg": ("cost_power", "sweep_partial", [], "cost.svg", 0, None),
+    "partial_latency_svg": ("latency_cdf", "request_partial", [], "latency.svg", 0, None),
     # reports
+    "report_partial": ("report", "partial", [], "rep_partial", 0, None),
+    "report_sweep_partial": ("report", "sweep_partial", ["--max-points", "1"],
+                             "rep_sweep_partial", 0, None),
     "report_aggregate": ("report", "aggregate", [], "rep_aggregate", 0, None),
     "report_sweep": ("report", "sweep", ["--target", "0.1", "--max-points", "2"], "rep_sweep", 0,
                      None),
@@ -242,6 +310,78 @@ def test_report(jobs, results, kind):
     else:
         assert pngs == ["latency_cdf.png"]
         assert "goodput" in html and "ttft_s_p99" in html
+
+
+PARTIAL_SVGS = [n for n in JOBS if n.startswith("partial_")]
+
+
+@pytest.mark.parametrize("name", PARTIAL_SVGS)
+def test_partial_plots_say_so(jobs, results, name):
+    """A stopped run's plot states PARTIAL in its title and how far the run got (its headline
+    would otherwise read as complete: "P(outage) 0 (0 of N paths)" reads as safe)."""
+    argv, p, out = jobs[name]
+    assert p.returncode == 0, _explain(argv, p)
+    text = out.read_text(encoding="utf-8")
+    assert "PARTIAL" in text, f"{out} does not say PARTIAL"
+    inp = JOBS[name][1]
+    if inp == "partial":
+        assert _stop_date(results[inp]) in text, "the stop's date is not shown"
+        assert "every figure covers the run only to then" in text
+    elif name == "partial_fan_point_svg":
+        assert "this point of the sweep is not in the file" in text
+    elif inp == "sweep_partial":
+        assert "2 of 6 sweep points finished" in text
+
+
+def test_complete_plots_do_not_say_partial(jobs):
+    for name in ("fan_svg", "fleet_svg", "latency_classes_svg"):
+        assert "PARTIAL" not in jobs[name][2].read_text(encoding="utf-8"), name
+
+
+@pytest.mark.parametrize("kind", ["partial", "sweep_partial"])
+def test_partial_report(jobs, results, kind):
+    argv, p, out = jobs[f"report_{kind}"]
+    assert p.returncode == 0, _explain(argv, p)
+    assert "PARTIAL" in p.stderr
+    html = (out / "index.html").read_text(encoding="utf-8")
+    md = (out / "report.md").read_text(encoding="utf-8")
+    for text in (html, md):
+        assert "PARTIAL" in text
+        assert "Headline (PARTIAL: the run was stopped)" in text
+        if kind == "partial":
+            assert _stop_date(results[kind]) in text
+        else:
+            assert "2 of 6 sweep points finished" in text
+            assert "not in this file" in text
+    assert 'class="partial"' in html
+    if kind == "partial":
+        # the headline table's first row says so
+        rows = html.split("<tbody>", 1)[1]
+        assert rows.index("PARTIAL") < rows.index("outage_probability")
+    for png in out.glob("*.png"):
+        _check_image(png)
+
+
+def test_loader_partial(results):
+    r = infercap_h5.load(results["partial"])
+    assert r.partial is True
+    until = r.completed_until_s
+    assert 0 < until < float(r.attrs["horizon_days"]) * 86400
+    note = r.partial_note()
+    assert note.startswith("PARTIAL: the run was stopped at ") and _stop_date(
+        results["partial"]) in note
+    assert r.completed_until_text().startswith(_stop_date(results["partial"]))
+    assert "PARTIAL" in r.describe()
+    full = infercap_h5.load(results["aggregate"])
+    assert full.partial is False
+    assert full.completed_until_s == float(full.attrs["horizon_days"]) * 86400
+    assert full.partial_note() is None and "PARTIAL" not in full.describe()
+    s = infercap_h5.load(results["sweep_partial"])
+    assert s.partial
+    assert "2 of 6 sweep points finished" in s.partial_note()
+    assert s.point_at((0, 0)).partial_note() is None  # a finished point is complete
+    assert "not in the file" in s.point_at((0, 1)).partial_note()
+    assert infercap_h5.load(results["sweep"]).point_at((0, 1)).partial_note() is None
 
 
 # ------------------------------------------------------------------------------ the loader

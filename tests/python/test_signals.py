@@ -57,7 +57,9 @@ def test_second_signal_exits_at_once(infercap_bin, tmp_path):
     p = start(infercap_bin, out)
     time.sleep(1.0)
     p.send_signal(signal.SIGINT)
-    time.sleep(0.2)
+    # The second comes while the first still waits for the window's end (about a second): with
+    # 0.2 s between them a busy machine could finish the window and the write in between.
+    time.sleep(0.02)
     p.send_signal(signal.SIGINT)
     _, err = p.communicate(timeout=60)
     assert p.returncode == 130, err
