@@ -943,6 +943,41 @@ int ic_perf_replica(const struct ic_llm *m, const struct ic_accelerator *a,
     }
     out->requests_per_s = out->ttft_rho * out->requests_per_s_sat;
     out->tokens_per_s = out->requests_per_s * tokens;
+
+    /* The wait beyond TTFT alone at load u (requests/s u * requests_per_s).  The running batch
+     * b follows Little's law, b = lambda (decode tokens / tokens per step) S(b), with S(b) the
+     * mean step at that batch carrying its share of prompt tokens (a fixed point, found by
+     * bisection; it reaches the operating batch at u = 1).  An arrival waits for
+     * the rest of the iteration in progress (half of one: iterations at a load are of near
+     * equal length) and its own iteration is longer than alone by the running batch:
+     * 1.5 (S(b) - S(1)), S(1) the step of the request alone.  Checked against the request engine at
+     * 30-70% load (tests/python/test_engines.py).  Disaggregated: in proportion to the load up to
+     * the saturated TTFT. */
+    double ttft_sat = 0;
+    for (int c = 0; c < mix->n; c++) ttft_sat += mix->share[c] * (out->ttft_s[c] - out->ttft1_c[c]);
+    const double s0 = out->step1_s * tps; /* the step of a request alone */
+    out->ttft_wait_s[0] = 0;
+    for (int k = 1; k < IC_PERF_LOAD_POINTS; k++) {
+        double u = (double)k / (IC_PERF_LOAD_POINTS - 1);
+        if (p->disaggregated) {
+            out->ttft_wait_s[k] = u * fmax(ttft_sat, 0.0);
+            continue;
+        }
+        /* lam dec/tps S(b) - b falls from >= 0 at b = 0 to <= 0 at the operating batch. */
+        double lam = u * out->requests_per_s_sat * out->ttft_rho, lo = 0, hi = (double)b;
+        for (int it = 0; it < 40 && hi - lo > 1e-6 * fmax(1.0, hi); it++) {
+            double mid = 0.5 * (lo + hi);
+            double sm =
+                mean_step(m, a, p, mid, ctx, ratio * mid, pctx, prompt_chunk(p, mid, unc), ops);
+            if (lam * dec / tps * sm > mid)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        double bb = 0.5 * (lo + hi);
+        double sb = mean_step(m, a, p, bb, ctx, ratio * bb, pctx, prompt_chunk(p, bb, unc), ops);
+        out->ttft_wait_s[k] = 1.5 * fmax(sb - s0, 0.0);
+    }
     return 0;
 }
 

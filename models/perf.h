@@ -130,6 +130,8 @@ enum ic_batch_limit {
     IC_LIMIT_SLO_INFEASIBLE /* even batch 1 breaks it */
 };
 
+#define IC_PERF_LOAD_POINTS 21
+
 struct ic_perf {
     long accels, tp, pp, ep;
     double weight_bytes, kv_bytes_per_token, kv_capacity_bytes;
@@ -149,6 +151,9 @@ struct ic_perf {
     double service_s[IC_PERF_MAX_CLASSES]; /* replica-seconds per request of the class */
     double ttft_s[IC_PERF_MAX_CLASSES];    /* to the first answer token at saturation */
     double ttft1_c[IC_PERF_MAX_CLASSES];   /* the same at concurrency 1 */
+    /* Mean wait for the first token beyond ttft1_c at load u = k / (IC_PERF_LOAD_POINTS - 1)
+     * of requests_per_s (the same for every class: it is the iterations it waits on). */
+    double ttft_wait_s[IC_PERF_LOAD_POINTS];
     double service_s_mean;
     double requests_per_s_sat; /* saturated, under the TPOT objective */
     double ttft_rho;           /* load at which the TTFT objective still holds (1: no limit) */

@@ -186,6 +186,13 @@ static void print_json(const struct ic_plan *plan, const struct ic_perf *r,
     cJSON_AddNumberToObject(o, "tokens_per_s", r->tokens_per_s);
     cJSON_AddNumberToObject(o, "ttft_saturated_s", r->ttft_s[0]);
     cJSON_AddNumberToObject(o, "kv_transfer_s", r->kv_transfer_s);
+    cJSON *tl = cJSON_AddArrayToObject(o, "ttft_by_load"); /* [utilisation, mean TTFT s] */
+    for (int k = 0; k < IC_PERF_LOAD_POINTS; k += 2) {
+        cJSON *pt = cJSON_CreateArray();
+        cJSON_AddItemToArray(pt, cJSON_CreateNumber((double)k / (IC_PERF_LOAD_POINTS - 1)));
+        cJSON_AddItemToArray(pt, cJSON_CreateNumber(r->ttft1_s + r->ttft_wait_s[k]));
+        cJSON_AddItemToArray(tl, pt);
+    }
     cJSON_AddStringToObject(o, "software", pp->sw.name ? pp->sw.name : "none");
     cJSON_AddNumberToObject(o, "attention_dp", (double)r->attention_dp);
     cJSON_AddNumberToObject(o, "expert_imbalance", r->imbalance);

@@ -525,10 +525,11 @@ struct pool_state {
     int nheap, cap;
     double per_replica, total_replicas, per_failed_node;
     double mu; /* requests/s per replica at the current mix */
-    double svc_c[IC_MAX_CLASSES], ttft_c[IC_MAX_CLASSES], ttft1_c[IC_MAX_CLASSES];
-    double share;   /* routing share (normalised) */
-    double backlog; /* routing by share: the pool's own queue */
-    double util;    /* busy fraction this step */
+    double svc_c[IC_MAX_CLASSES], ttft1_c[IC_MAX_CLASSES];
+    double ttft_wait[IC_PERF_LOAD_POINTS]; /* beyond ttft1 by utilisation (models/perf.h) */
+    double share;                          /* routing share (normalised) */
+    double backlog;                        /* routing by share: the pool's own queue */
+    double util;                           /* busy fraction this step */
     int feasible;
     double failures, node_failures;
     double full_rps0; /* the initial fleet's replicas x requests/s, every accelerator healthy */
@@ -556,7 +557,7 @@ struct path_state {
     double first_outage, degraded_steps, outage_steps;
     double sum_new, sum_ret, sum_served, sum_rej, sum_ab, sum_lost, peak_util, peak_load;
     double hours, cost, energy, revenue;
-    double tokens_per_req, ttft_extra, ttft_lo, rev_per_req; /* ttft: at saturation, alone */
+    double tokens_per_req, ttft_lo, rev_per_req; /* ttft_lo: alone */
     double share[IC_MAX_CLASSES], base_share[IC_MAX_CLASSES];
     double tok_c[IC_MAX_CLASSES], rev_c[IC_MAX_CLASSES];
     struct autoscale as;
@@ -818,9 +819,9 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
                                           sizeof why) == 0;
             perf = &perf_path;
         }
+        memcpy(s->ttft_wait, perf->ttft_wait_s, sizeof s->ttft_wait);
         for (int c = 0; c < nc; c++) {
             s->svc_c[c] = perf->service_s[c] / perf->ttft_rho;
-            s->ttft_c[c] = perf->ttft_s[c];
             s->ttft1_c[c] = perf->ttft1_c[c];
         }
         s->mu = s->feasible ? perf->requests_per_s : 0.0;
@@ -832,7 +833,6 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
     st->by_share = sc->fleet.routing == 1 && np > 1;
     for (int c = 0; c < nc; c++) {
         st->tokens_per_req += st->share[c] * st->tok_c[c];
-        st->ttft_extra += st->share[c] * st->ps[0].ttft_c[c];
         st->ttft_lo += st->share[c] * st->ps[0].ttft1_c[c];
         st->rev_per_req += st->share[c] * st->rev_c[c];
     }
@@ -957,7 +957,7 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
     double d_base[CHUNK], d_fresh[CHUNK], d_cls[IC_MAX_CLASSES][CHUNK];
     double d_units[CHUNK];
     unsigned char d_sat[CHUNK];
-    double d_tok[CHUNK], d_ttft[CHUNK], d_ttft1[CHUNK], d_rev[CHUNK], d_mu[IC_MAX_POOLS][CHUNK];
+    double d_tok[CHUNK], d_ttft1[CHUNK], d_rev[CHUNK], d_mu[IC_MAX_POOLS][CHUNK];
     for (long c0 = i0; c0 < i1; c0 += chunk) {
         const long c1 = c0 + chunk < i1 ? c0 + chunk : i1;
         for (long i = c0; i < c1; i++) {
@@ -982,7 +982,7 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
             }
             if (plan->has_mix_events) {
                 /* Shares move with the events' shapes; the service rates follow the mix. */
-                double wsum = 0, tok = 0, tt = 0, tt1 = 0, rv = 0;
+                double wsum = 0, tok = 0, tt1 = 0, rv = 0;
                 for (int c = 0; c < nc; c++) st->share[c] = st->base_share[c];
                 for (int e = 0; e < ne; e++)
                     for (int q = 0; q < st->ev[e].n_mix; q++) {
@@ -994,7 +994,6 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
                 for (int c = 0; c < nc; c++) {
                     st->share[c] = wsum > 0 ? st->share[c] / wsum : 0;
                     tok += st->share[c] * st->tok_c[c];
-                    tt += st->share[c] * ps[0].ttft_c[c];
                     tt1 += st->share[c] * ps[0].ttft1_c[c];
                     rv += st->share[c] * st->rev_c[c];
                 }
@@ -1004,7 +1003,6 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
                     ps[k].mu = ps[k].feasible && svc > 0 ? 1.0 / svc : 0.0;
                 }
                 d_tok[si] = tok;
-                d_ttft[si] = tt;
                 d_ttft1[si] = tt1;
                 d_rev[si] = rv;
                 for (int k = 0; k < np; k++) d_mu[k][si] = ps[k].mu;
@@ -1065,7 +1063,6 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
                 if (ps[k].next_event < t) pool_events(plan, &ps[k], t, st->repair_s);
             if (plan->has_mix_events) {
                 st->tokens_per_req = d_tok[si];
-                st->ttft_extra = d_ttft[si];
                 st->ttft_lo = d_ttft1[si];
                 st->rev_per_req = d_rev[si];
                 for (int k = 0; k < np; k++) ps[k].mu = d_mu[k][si];
@@ -1224,13 +1221,16 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
             acc[IC_S_REJECTED] += f.rejected;
             acc[IC_S_ABANDONED] += f.abandoned;
             if (svc_rate > 0) {
-                /* The wait of the backlog, then prefill and the first token: alone at low
-                 * load, sharing the iterations with a full batch at saturation, in between in
-                 * proportion to the utilisation (the running batch grows with it).  Checked
-                 * against the request engine (README, "Two engines"). */
-                double busy = util < 1.0 ? util : 1.0;
-                acc[IC_S_TTFT] +=
-                    backlog / svc_rate + st->ttft_lo + (st->ttft_extra - st->ttft_lo) * busy;
+                /* The wait of the backlog, then prefill and the first token alone, then the
+                 * wait on the iterations of the running batch, which grows with the
+                 * utilisation (models/perf.c, ttft_wait_s; checked against the request engine,
+                 * README, "Two engines"). */
+                double busy = util < 1.0 ? (util > 0 ? util : 0.0) : 1.0;
+                double xu = busy * (IC_PERF_LOAD_POINTS - 1);
+                int k0 = xu >= IC_PERF_LOAD_POINTS - 1 ? IC_PERF_LOAD_POINTS - 2 : (int)xu;
+                const double *w = ps[0].ttft_wait;
+                acc[IC_S_TTFT] += backlog / svc_rate + st->ttft_lo + w[k0] +
+                                  (w[k0 + 1] - w[k0]) * (xu - (double)k0);
                 cnt[IC_S_TTFT]++;
             }
             acc[IC_S_HEALTHY] += healthy;

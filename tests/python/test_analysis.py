@@ -300,7 +300,8 @@ def test_report(jobs, results, kind):
     if kind == "aggregate":
         assert {"fan_offered_load.png", "fan_tokens.png"} <= set(pngs)
         assert "outage_probability" in html
-        assert f"{r.headline['outage_probability']:.3g}" in html
+        # the report's table shows 4 significant digits (report.headline_rows)
+        assert f"{r.headline['outage_probability']:.4g}" in html
     elif kind == "sweep":
         assert {"fleet_curve.png", "cost_power.png", "heatmap_outage.png"} <= set(pngs)
         assert len([x for x in pngs if x.startswith("fan_")]) == 2  # --max-points 2
