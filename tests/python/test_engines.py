@@ -1,8 +1,8 @@
 """The two engines against each other (issue #7): the same steady load through the aggregate
 (fluid) engine and the request-level engine at utilisations from 30% to 130% of the aggregate
 model's replica capacity.  Below saturation they must agree on throughput within 5% and on mean
-TTFT within 20%; above it both queues must grow.  (Between ~80% and 100% they disagree: the
-request engine saturates first; README, "Two engines", says why.)
+TTFT within 20%; above it both queues must grow.  (The request engine saturates a little
+first, at about 97% of the aggregate capacity; README, "Two engines".)
 """
 import json
 import pathlib
