@@ -59,16 +59,21 @@ static const char *usage_perf =
     "  --attn-precision P     attention kernels: bf16 (default) or fp8\n"
     "  --set /ptr=VALUE       any other scenario field (e.g. /serving/decode_mbu=0.6)\n"
     "  --json                 one JSON object on stdout\n"
-    "  -h, --help             this help\n";
+    "  -h, --help             this help\n"
+    "\n"
+    "Each option is a scenario field under /serving (`infercap params`), so a scenario run by\n"
+    "`infercap run` serves the same way: --software: software, --attention-dp: attention_dp,\n"
+    "--no-eplb: eplb \"no\", --imbalance: expert_imbalance, --overlap: overlap, --node-limit:\n"
+    "node_limit, --mtp: mtp, --mtp-accept: mtp_accept, --max-throughput: max_throughput \"yes\",\n"
+    "--admission: admission, --kv-fraction: kv_fraction, --attn-precision: attention_precision,\n"
+    "--prefill-unit and --decode-unit: prefill_unit and decode_unit, and so on (--tp:\n"
+    "tensor_parallel, --ep: expert_parallel, --disaggregated: disaggregated \"yes\").  The\n"
+    "request lengths are the one class of /workload/classes, with sigma 0.\n";
 
-/* Options of the performance model that scenarios do not carry: applied to the replica's
- * parameters after the scenario is compiled. */
+/* What the options say beyond the scenario: the request (for automatic sizing) and whether an
+ * option of the performance model v2 was given (see the sizing below). */
 struct extras {
     int any;
-    const char *software;
-    long attention_dp, prefill_unit, decode_unit, mtp, node_limit, max_batched_tokens;
-    double mtp_accept, imbalance, kv_fraction, ep;
-    int max_throughput, no_eplb, overlap, admission, attn_precision;
     double in, out, reason, hit;
 };
 
@@ -275,7 +280,6 @@ int ic_cli_perf(int argc, char **argv) {
     int nsets = 0, json = 0, c, rc = 2;
     double x = 0;
     struct extras ex = {0};
-    ex.overlap = -1;
     ex.in = 1000;
     ex.out = 250;
     optind = 1;
@@ -300,10 +304,12 @@ int ic_cli_perf(int argc, char **argv) {
             if (nsets < 256) sets[nsets++] = optarg;
             break;
         case 1004:
-            ex.no_eplb = ex.any = 1;
+            add_set(root, "serving/eplb", cJSON_CreateString("no"));
+            ex.any = 1;
             break;
         case 1010:
-            ex.max_throughput = ex.any = 1;
+            add_set(root, "serving/max_throughput", cJSON_CreateString("yes"));
+            ex.any = 1;
             break;
         case 1012:
             if (!ic_sw_profile_find(optarg)) {
@@ -312,7 +318,7 @@ int ic_cli_perf(int argc, char **argv) {
                 cJSON_Delete(root);
                 return 2;
             }
-            ex.software = optarg;
+            add_set(root, "serving/software", cJSON_CreateString(optarg));
             ex.any = 1;
             break;
         case 1006:
@@ -334,9 +340,11 @@ int ic_cli_perf(int argc, char **argv) {
                 cJSON_Delete(root);
                 return 2;
             }
-            if (c == 1006) ex.overlap = v;
-            if (c == 1013) ex.admission = v;
-            if (c == 1015) ex.attn_precision = v;
+            add_set(root,
+                    c == 1006   ? "serving/overlap"
+                    : c == 1013 ? "serving/admission"
+                                : "serving/attention_precision",
+                    cJSON_CreateString(optarg));
             ex.any = 1;
             break;
         }
@@ -356,18 +364,23 @@ int ic_cli_perf(int argc, char **argv) {
                 return 2;
             }
             ex.any = 1;
-            if (c == 1001) ex.prefill_unit = (long)x;
-            if (c == 1002) ex.decode_unit = (long)x;
-            if (c == 1003) ex.attention_dp = (long)x;
-            if (c == 1005) ex.imbalance = x;
-            if (c == 1007) ex.node_limit = (long)x;
-            if (c == 1008) ex.mtp = (long)x;
-            if (c == 1009) ex.mtp_accept = x;
             if (c == 1011) {
-                ex.max_batched_tokens = (long)x;
                 add_set(root, "serving/max_batched_tokens", cJSON_CreateNumber(x));
+            } else if (c == 1014) {
+                /* 0 has always meant the whole share, the field's default */
+                if (x > 0) add_set(root, "serving/kv_fraction", cJSON_CreateNumber(x));
+            } else {
+                const char *field = c == 1001   ? "serving/prefill_unit"
+                                    : c == 1002 ? "serving/decode_unit"
+                                    : c == 1003 ? "serving/attention_dp"
+                                    : c == 1005 ? "serving/expert_imbalance"
+                                    : c == 1007 ? "serving/node_limit"
+                                    : c == 1008 ? "serving/mtp"
+                                                : "serving/mtp_accept";
+                /* counts are whole (the option has always truncated them) */
+                int whole = c != 1005 && c != 1009;
+                add_set(root, field, cJSON_CreateNumber(whole ? (double)(long)x : x));
             }
-            if (c == 1014) ex.kv_fraction = x;
             break;
         case 'J':
             json = 1;
@@ -399,7 +412,8 @@ int ic_cli_perf(int argc, char **argv) {
                                : c == 'B' ? "serving/max_batch"
                                           : NULL;
             if (c == 'e') {
-                ex.ep = x; /* set after the options: with --attention-dp it is the model's */
+                /* 0 has always meant the default, 1 */
+                if (x > 0) add_set(root, path, cJSON_CreateNumber(x));
                 break;
             }
             if (c == 'i') ex.in = x;
@@ -427,8 +441,6 @@ int ic_cli_perf(int argc, char **argv) {
             return 2;
         }
     }
-    if (ex.ep > 0 && ex.attention_dp <= 0)
-        add_set(root, "serving/expert_parallel", cJSON_CreateNumber(ex.ep));
     if (optind != argc || !cJSON_GetObjectItemCaseSensitive(root, "model") ||
         !cJSON_GetObjectItemCaseSensitive(root, "accelerator")) {
         fprintf(stderr, "infercap perf: %s\n\n%s",
@@ -458,32 +470,17 @@ int ic_cli_perf(int argc, char **argv) {
         if (st == IC_OK) {
             struct ic_perf_params pp;
             struct ic_perf r = plan.perf;
-            char why[400];
             ic_plan_perf_params(&plan, 0, &pp);
             rc = 0;
             if (ex.any) {
-                /* The model's own options: re-evaluate the replica with them. */
-                if (ex.software) pp.sw = *ic_sw_profile_find(ex.software);
-                if (ex.attention_dp > 0) {
-                    long tp =
-                        sc->serving.tensor_parallel > 0 ? (long)sc->serving.tensor_parallel : 1;
-                    pp.attention_dp = ex.attention_dp / tp > 0 ? ex.attention_dp / tp : 1;
-                    pp.tp = tp;
-                    pp.pp = 1;
-                    pp.ep = ex.ep > 0 ? (long)ex.ep : 1;
-                }
-                if (ex.no_eplb) pp.eplb = 0;
-                if (ex.imbalance > 0) pp.imbalance = ex.imbalance;
-                if (ex.overlap >= 0) pp.overlap = ex.overlap;
-                if (ex.node_limit > 0) pp.node_limit = ex.node_limit;
-                pp.mtp = ex.mtp;
-                if (ex.mtp_accept > 0) pp.mtp_accept = ex.mtp_accept;
-                pp.max_throughput = ex.max_throughput;
-                if (ex.admission) pp.admission = ex.admission;
-                if (ex.kv_fraction > 0) pp.kv_fraction = ex.kv_fraction;
-                if (ex.attn_precision) pp.attn_precision = ex.attn_precision;
-                pp.prefill_unit = ex.prefill_unit;
-                pp.decode_unit = ex.decode_unit;
+                /* The plan has every option, through the scenario (engine.c's perf_params).
+                 * What stays here is how `infercap perf` has sized a replica automatically
+                 * when an option of the performance model v2 is given: from the smallest
+                 * replica that fits, twice the tensor parallelism up to a whole node while it
+                 * raises the throughput per accelerator by 2%.  The plan's sizing stops at four
+                 * times the smallest replica (every scenario's answers depend on that), and
+                 * tools/perfcheck.py's figures on this; keeping both moves no number.  With
+                 * /serving/attention_dp neither sizes automatically. */
                 struct ic_mix mix = {0};
                 mix.n = 1;
                 mix.share[0] = 1;
@@ -492,17 +489,9 @@ int ic_cli_perf(int argc, char **argv) {
                 mix.out_mean[0] = ex.out;
                 mix.reason_mean[0] = ex.reason;
                 mix.cache_hit[0] = ex.hit;
-                if (ic_perf_replica(&sc->model.value, &sc->accelerator.value, &pp, &mix, &r, why,
-                                    sizeof why) != 0) {
-                    fprintf(stderr, "infercap perf: %s\n", why);
-                    rc = 1;
-                }
-                /* Automatic sizing under these options (as the plan sizes under the scenario's):
-                 * within a node, twice the tensor parallelism while it raises the throughput
-                 * per accelerator by 2%. */
                 int automatic = sc->serving.tensor_parallel == 0 &&
-                                sc->serving.pipeline_parallel == 0 && ex.attention_dp <= 0 &&
-                                pp.pp == 1;
+                                sc->serving.pipeline_parallel == 0 &&
+                                sc->serving.attention_dp <= 0 && pp.pp == 1;
                 struct ic_fit f0;
                 ic_perf_fit(&sc->model.value, &sc->accelerator.value, pp.weight_precision,
                             sc->serving.memory_utilization, sc->serving.kv_reserve_fraction, 0, 0,

@@ -145,8 +145,12 @@ static void make_mix(const struct ic_plan *plan, const double *vals, struct ic_m
     }
 }
 
+/* The one mapping from the scenario to the performance model's parameters (models/perf.h):
+ * `infercap perf`, the aggregate engine and the request engine all take a replica's
+ * parameters from here.  sw_eff is the path's /serving/software_efficiency (1: none). */
 static void perf_params(const struct ic_plan *plan, const struct ic_pool_plan *pl,
-                        double prefill_mfu, double decode_mbu, struct ic_perf_params *pp) {
+                        double prefill_mfu, double decode_mbu, double sw_eff,
+                        struct ic_perf_params *pp) {
     const struct ic_scenario *sc = plan->sc;
     /* The software profile of the accelerator's vendor family, then the scenario's fields; the
      * old MFU/MBU pair and a set step overhead override the profile (models/perf.h). */
@@ -169,11 +173,41 @@ static void perf_params(const struct ic_plan *plan, const struct ic_pool_plan *p
     pp->max_batched_tokens = (long)sc->serving.max_batched_tokens;
     pp->disaggregated = sc->serving.disaggregated;
     pp->prefill_fraction = sc->serving.prefill_fraction;
+    /* Version 2.  The scenario loader has checked the profile's name. */
+    const struct ic_sw_profile *sw =
+        sc->serving.software[0] ? ic_sw_profile_find(sc->serving.software) : NULL;
+    if (sw) pp->sw = *sw;
+    if (sw_eff != 1.0 && sw_eff > 0) {
+        for (int i = 0; i < 4; i++) pp->sw.gemm_eff[i] = fmin(1.0, pp->sw.gemm_eff[i] * sw_eff);
+        pp->sw.mem_eff = fmin(1.0, pp->sw.mem_eff * sw_eff);
+    }
+    if (sc->serving.attention_dp > 0) {
+        /* Attention data-parallel over attention_dp accelerators in ranks of tensor_parallel
+         * (as `infercap perf --attention-dp` has always counted them): one pipeline stage,
+         * the replica's size set by the field rather than by the weights. */
+        long tp = sc->serving.tensor_parallel > 0 ? (long)sc->serving.tensor_parallel : 1;
+        long dp = (long)sc->serving.attention_dp / tp;
+        pp->attention_dp = dp > 0 ? dp : 1;
+        pp->tp = tp;
+        pp->pp = 1;
+    }
+    pp->eplb = sc->serving.eplb;
+    if (sc->serving.expert_imbalance > 0) pp->imbalance = sc->serving.expert_imbalance;
+    pp->overlap = sc->serving.overlap - 1; /* auto|no|yes -> -1, 0, 1 */
+    if (sc->serving.node_limit > 0) pp->node_limit = (long)sc->serving.node_limit;
+    pp->mtp = (long)sc->serving.mtp;
+    if (sc->serving.mtp_accept > 0) pp->mtp_accept = sc->serving.mtp_accept;
+    pp->max_throughput = sc->serving.max_throughput;
+    pp->admission = sc->serving.admission;
+    pp->kv_fraction = sc->serving.kv_fraction;
+    pp->attn_precision = sc->serving.attention_precision;
+    pp->prefill_unit = (long)sc->serving.prefill_unit;
+    pp->decode_unit = (long)sc->serving.decode_unit;
 }
 
 void ic_plan_perf_params(const struct ic_plan *plan, int pool, struct ic_perf_params *pp) {
     const struct ic_pool_plan *pl = &plan->pool[pool];
-    perf_params(plan, pl, ic_dist_mean(pl->mfu), ic_dist_mean(pl->mbu), pp);
+    perf_params(plan, pl, ic_dist_mean(pl->mfu), ic_dist_mean(pl->mbu), ic_dist_mean(pl->swe), pp);
 }
 
 /* Does any input of the replica's performance vary by path?  (Everything under /workload and
@@ -338,6 +372,7 @@ int ic_plan_compile_ex(const struct ic_scenario *sc, unsigned flags, struct ic_p
                 po->weight_precision ? po->weight_precision - 1 : sc->serving.weight_precision;
             pl->kv_precision = po->kv_precision ? po->kv_precision - 1 : sc->serving.kv_precision;
         }
+        pl->swe = &sc->serving.software_efficiency;
         const struct ic_accelerator *a = pl->accel;
         ic_perf_fit(m, a, pl->weight_precision, sc->serving.memory_utilization,
                     sc->serving.kv_reserve_fraction, k ? 0 : (long)sc->serving.tensor_parallel,
@@ -372,11 +407,15 @@ int ic_plan_compile_ex(const struct ic_scenario *sc, unsigned flags, struct ic_p
         struct ic_mix mix;
         make_mix(plan, NULL, &mix);
         struct ic_perf_params pp;
-        perf_params(plan, pl, ic_dist_mean(pl->mfu), ic_dist_mean(pl->mbu), &pp);
+        perf_params(plan, pl, ic_dist_mean(pl->mfu), ic_dist_mean(pl->mbu), ic_dist_mean(pl->swe),
+                    &pp);
         char why[400];
         int rc = ic_perf_replica(m, a, &pp, &mix, &pl->perf, why, sizeof why);
+        /* With attention data parallelism the replica is what /serving/attention_dp says
+         * (perf_params), never sized automatically, as `infercap perf --attention-dp`. */
         int automatic =
-            k > 0 || (sc->serving.tensor_parallel == 0 && sc->serving.pipeline_parallel == 0);
+            sc->serving.attention_dp <= 0 &&
+            (k > 0 || (sc->serving.tensor_parallel == 0 && sc->serving.pipeline_parallel == 0));
         if (automatic) {
             /* Automatic sizing: from the smallest replica that fits, try twice as many
              * accelerators while it raises the throughput per accelerator (a replica that is
@@ -396,7 +435,8 @@ int ic_plan_compile_ex(const struct ic_scenario *sc, unsigned flags, struct ic_p
                 struct ic_perf_params p2;
                 struct ic_perf r2;
                 char w2[8];
-                perf_params(plan, &trial, ic_dist_mean(pl->mfu), ic_dist_mean(pl->mbu), &p2);
+                perf_params(plan, &trial, ic_dist_mean(pl->mfu), ic_dist_mean(pl->mbu),
+                            ic_dist_mean(pl->swe), &p2);
                 if (ic_perf_replica(m, a, &p2, &mix, &r2, w2, sizeof w2) != 0) continue;
                 if (rc != 0 || r2.requests_per_s / (double)n >
                                    1.02 * pl->perf.requests_per_s / (double)pl->fit.accels) {
@@ -409,6 +449,13 @@ int ic_plan_compile_ex(const struct ic_scenario *sc, unsigned flags, struct ic_p
         if (rc != 0) {
             ic_plan_free(plan);
             return ic_error_set(err, IC_ERR_INVALID, "/workload: %s", why);
+        }
+        if (sc->serving.attention_dp > 0 || pl->perf.accels != pl->fit.accels) {
+            /* The replica the model serves with (attention_dp, disaggregated units) is what
+             * the fleet is divided into. */
+            pl->fit.tp = pl->perf.tp;
+            pl->fit.pp = pl->perf.pp;
+            pl->fit.accels = pl->perf.accels;
         }
         if (!(flags & IC_PLAN_ALLOW_NO_CAPACITY) && fleet < (double)pl->fit.accels) {
             ic_plan_free(plan);
@@ -813,7 +860,8 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
         s->feasible = 1;
         if (!plan->perf_fixed) {
             struct ic_perf_params pp;
-            perf_params(plan, pl, draw(plan, pl->mfu, vals), draw(plan, pl->mbu, vals), &pp);
+            perf_params(plan, pl, draw(plan, pl->mfu, vals), draw(plan, pl->mbu, vals),
+                        draw(plan, pl->swe, vals), &pp);
             char why[8];
             s->feasible = ic_perf_replica(&sc->model.value, pl->accel, &pp, &mix, &perf_path, why,
                                           sizeof why) == 0;

@@ -119,6 +119,7 @@ struct ic_input {
 struct ic_pool_plan {
     const struct ic_accelerator *accel;
     const struct ic_dist *accelerators, *share, *mfu, *mbu;
+    const struct ic_dist *swe; /* /serving/software_efficiency (every pool) */
     int weight_precision, kv_precision;
     struct ic_fit fit;
     struct ic_perf perf; /* at the inputs' means */

@@ -287,6 +287,60 @@ const struct ic_param ic_params[] = {
          "separate prefill and decode pools (DistServe, Splitwise)"),
     NUM("/serving/prefill_fraction", SC(serving.prefill_fraction), 0, 0, 0.99, "",
         "disaggregated: share of accelerators that prefill; 0: balanced to the mix"),
+    /* Performance model v2 (models/perf.h): the defaults are models/perf.c's
+     * (ic_perf_params_defaults), each cited there; `infercap perf` sets these fields from its
+     * options of the same names. */
+    STR("/serving/software", SC(serving.software), SZ(struct ic_scenario, serving.software), "",
+        "serving-software efficiency profile (`infercap perf --help` lists them: "
+        "nvidia-trtllm-2025, nvidia-vllm-2025, nvidia-sglang-2025, amd-rocm-2025, "
+        "huawei-cann-2025, generic-guess); \"\": the accelerator vendor family's (models/perf.c)",
+        0),
+    /* MLPerf Inference shows +44% on the same H100s from one software round to the next
+     * (issue 14): the spread is real but scenario-specific, so the default is none. */
+    DIST("/serving/software_efficiency", SC(serving.software_efficiency), 1, 0.05, 3, "x",
+         "per-path uncertainty on the software: multiplies the profile's GEMM and memory "
+         "efficiencies (each capped at 1; not an explicit prefill_mfu or decode_mbu).  The "
+         "default 1 is no uncertainty; state your own spread, e.g. {\"dist\": \"uniform\", "
+         "\"min\": 0.8, \"max\": 1.2}",
+         0),
+    INT("/serving/attention_dp", SC(serving.attention_dp), 0, 0, 65536, "accelerators",
+        "MoE served at scale: attention data-parallel over this many accelerators, in "
+        "attention_dp / tensor_parallel ranks of tensor_parallel (default 1) each; the replica "
+        "is those accelerators, one pipeline stage, experts over expert_parallel, and is not "
+        "sized automatically (0: no attention data parallelism)"),
+    INT("/serving/mtp", SC(serving.mtp), 0, 0, 16, "tokens",
+        "draft tokens per decode step (multi-token prediction / speculative decoding; 0: none)"),
+    NUM("/serving/mtp_accept", SC(serving.mtp_accept), 0, 0, 1, "",
+        "acceptance rate of each draft token (0: the model's, models/perf.c: 0.85 for MLA "
+        "models after the DeepSeek-V3 report, arXiv:2412.19437; 0.7 otherwise, a guess)"),
+    /* DeepSeek's EPLB (github.com/deepseek-ai/EPLB) runs in production MoE serving. */
+    ENUM("/serving/eplb", SC(serving.eplb), 1, "no|yes",
+         "an expert-parallel load balancer runs (DeepSeek EPLB); no: expert imbalance as "
+         "measured without one"),
+    NUM("/serving/expert_imbalance", SC(serving.expert_imbalance), 0, 0, 100, "x",
+        "MoE: hottest accelerator's expert load over the mean, forced (0: the model's, from "
+        "eplb and expert_parallel, models/perf.c)"),
+    ENUM("/serving/overlap", SC(serving.overlap), 0, "auto|no|yes",
+         "two-micro-batch overlap of all-to-all and compute (auto: with attention_dp and "
+         "expert_parallel, as SGLang and DeepSeek serve)"),
+    INT("/serving/node_limit", SC(serving.node_limit), 0, 0, 4096, "nodes",
+        "MoE: most nodes a token's experts span (DeepSeek-V3: 4; 0: no limit)"),
+    ENUM("/serving/admission", SC(serving.admission), IC_ADMIT_PROFILE, "profile|on-demand|reserve",
+         "how the KV cache admits sequences: the software profile's way, reserving prompt + "
+         "output per sequence (TensorRT-LLM), or allocating on demand (vLLM)"),
+    NUM("/serving/kv_fraction", SC(serving.kv_fraction), 1, 0.01, 1, "",
+        "share of the memory left after weights and the runtime reserve given to the KV cache "
+        "(default 1, models/perf.c)"),
+    ENUM("/serving/attention_precision", SC(serving.attention_precision), IC_PREC_BF16, "bf16|fp8",
+         "precision of the attention kernels (fp8 where the accelerator has it)"),
+    ENUM("/serving/max_throughput", SC(serving.max_throughput), 0, "no|yes",
+         "no latency objective: the batch is set by memory and the scheduler caps (benchmarks' "
+         "offline mode)"),
+    INT("/serving/prefill_unit", SC(serving.prefill_unit), 0, 0, 65536, "accelerators",
+        "disaggregated: accelerators per prefill unit (0: the replica); a replica is one prefill "
+        "and one decode unit"),
+    INT("/serving/decode_unit", SC(serving.decode_unit), 0, 0, 65536, "accelerators",
+        "disaggregated: accelerators per decode unit (0: the replica)"),
 
     OBJ("/fleet", "accelerators, failures, cost"),
     IDIST("/fleet/accelerators", SC(fleet.accelerators), 0, 0, 1e8, "accelerators",

@@ -1249,10 +1249,29 @@ static void cross_checks(struct walker *w, const struct ic_scenario *sc) {
                     (long)sc->serving.pipeline_parallel, (long)sc->serving.accelerators_per_node,
                     &fit);
         if (!fit.ok) xdiag(w, "/serving/tensor_parallel", "%s", fit.why);
-        if (fit.ok && sc->serving.expert_parallel > fit.accels)
+        /* With attention data parallelism the replica is attention_dp accelerators (and, with
+         * disaggregated units, a unit of each role), whatever the weights alone would need. */
+        long long tp = sc->serving.tensor_parallel > 0 ? sc->serving.tensor_parallel : 1;
+        long long n =
+            sc->serving.attention_dp > 0
+                ? tp * (sc->serving.attention_dp / tp > 0 ? sc->serving.attention_dp / tp : 1)
+                : fit.accels;
+        if (sc->serving.disaggregated && sc->serving.prefill_unit > n) n = sc->serving.prefill_unit;
+        if (sc->serving.disaggregated && sc->serving.decode_unit > n) n = sc->serving.decode_unit;
+        if ((fit.ok || sc->serving.attention_dp > 0) && sc->serving.expert_parallel > n)
             xdiag(w, "/serving/expert_parallel",
-                  "got %lld, expected at most the %ld accelerators of a replica",
-                  sc->serving.expert_parallel, fit.accels);
+                  "got %lld, expected at most the %lld accelerators of a replica%s",
+                  sc->serving.expert_parallel, n,
+                  sc->serving.attention_dp > 0 ? " (/serving/attention_dp)" : "");
+    }
+    if (sc->serving.software[0] && !ic_sw_profile_find(sc->serving.software)) {
+        char names[256] = "";
+        size_t used = 0;
+        for (int i = 0; i < ic_sw_profile_count() && used < sizeof names; i++)
+            used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+                                     ic_sw_profile_at(i)->name);
+        xdiag(w, "/serving/software", "got \"%s\", expected a software profile: %s",
+              sc->serving.software, names);
     }
 }
 

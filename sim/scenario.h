@@ -200,6 +200,21 @@ struct ic_scenario {
         long long max_batched_tokens;
         int disaggregated;
         double prefill_fraction;
+        /* Performance model v2 (models/perf.h, struct ic_perf_params): */
+        char software[32];                  /* profile name; "": the vendor family's */
+        struct ic_dist software_efficiency; /* x the profile's GEMM and memory efficiencies */
+        long long attention_dp;             /* accelerators of attention data parallelism; 0 */
+        long long mtp;                      /* draft tokens per step; 0: none */
+        double mtp_accept;                  /* 0: the model's */
+        int eplb;                           /* 0 no, 1 yes */
+        double expert_imbalance;            /* 0: the model's */
+        int overlap;                        /* 0 auto, 1 no, 2 yes */
+        long long node_limit;               /* 0: no limit */
+        int admission;                      /* enum ic_admission */
+        double kv_fraction;
+        int attention_precision;             /* enum ic_precision: bf16 or fp8 */
+        int max_throughput;                  /* 0 no, 1 yes */
+        long long prefill_unit, decode_unit; /* 0: the replica */
     } serving;
     struct {
         struct ic_dist accelerators;

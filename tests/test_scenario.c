@@ -92,6 +92,107 @@ int main(void) {
     CHECK_STR_CONTAINS(joined(&d), "(from --set)");
     ic_diag_free(&d);
 
+    /* The performance model v2 fields (issue 14): defaults that leave the model as it was. */
+    CHECK(load(minimal, NULL, 0, sc, &d) == IC_OK);
+    CHECK(sc->serving.software[0] == '\0' && sc->serving.attention_dp == 0);
+    CHECK(sc->serving.software_efficiency.kind == IC_DIST_FIXED &&
+          sc->serving.software_efficiency.a == 1);
+    CHECK(sc->serving.mtp == 0 && sc->serving.mtp_accept == 0 && sc->serving.eplb == 1);
+    CHECK(sc->serving.expert_imbalance == 0 && sc->serving.overlap == 0);
+    CHECK(sc->serving.node_limit == 0 && sc->serving.admission == IC_ADMIT_PROFILE);
+    CHECK(sc->serving.kv_fraction == 1 && sc->serving.attention_precision == IC_PREC_BF16);
+    CHECK(sc->serving.max_throughput == 0 && sc->serving.prefill_unit == 0 &&
+          sc->serving.decode_unit == 0);
+    ic_diag_free(&d);
+    /* Each loads ... */
+    const char *v2[] = {
+        "/serving/software=\"nvidia-vllm-2025\"",
+        "/serving/software_efficiency={\"dist\":\"uniform\",\"min\":0.8,\"max\":1.2}",
+        "/serving/attention_dp=16",
+        "/serving/expert_parallel=16",
+        "/serving/mtp=2",
+        "/serving/mtp_accept=0.8",
+        "/serving/eplb=\"no\"",
+        "/serving/expert_imbalance=1.3",
+        "/serving/overlap=\"yes\"",
+        "/serving/node_limit=4",
+        "/serving/admission=\"on-demand\"",
+        "/serving/kv_fraction=0.5",
+        "/serving/attention_precision=\"fp8\"",
+        "/serving/max_throughput=\"yes\"",
+        "/serving/disaggregated=\"yes\"",
+        "/serving/prefill_unit=16",
+        "/serving/decode_unit=32",
+        "/model=\"deepseek-v3\"",
+        "/serving/weight_precision=\"fp8\"",
+    };
+    const int nv2 = (int)(sizeof v2 / sizeof v2[0]);
+    CHECK(load(minimal, v2, nv2, sc, &d) == IC_OK);
+    if (d.count) fprintf(stderr, "%s", joined(&d));
+    CHECK(strcmp(sc->serving.software, "nvidia-vllm-2025") == 0);
+    CHECK(sc->serving.software_efficiency.kind == IC_DIST_UNIFORM &&
+          sc->serving.software_efficiency.b == 1.2);
+    CHECK(sc->serving.attention_dp == 16 && sc->serving.mtp == 2 && sc->serving.mtp_accept == 0.8);
+    CHECK(sc->serving.eplb == 0 && sc->serving.expert_imbalance == 1.3 && sc->serving.overlap == 2);
+    CHECK(sc->serving.node_limit == 4 && sc->serving.admission == IC_ADMIT_ON_DEMAND);
+    CHECK(sc->serving.kv_fraction == 0.5 && sc->serving.attention_precision == IC_PREC_FP8);
+    CHECK(sc->serving.max_throughput == 1 && sc->serving.prefill_unit == 16 &&
+          sc->serving.decode_unit == 32);
+    ic_diag_free(&d);
+    /* ... round-trips through the resolved scenario ... */
+    {
+        char *r1 = ic_scenario_resolved_json(sc);
+        CHECK(r1 && strstr(r1, "\"attention_dp\":\t16") &&
+              strstr(r1, "\"software\":\t\"nvidia-vllm-2025\""));
+        CHECK(load(r1, NULL, 0, sc2, &d) == IC_OK);
+        if (d.count) fprintf(stderr, "%s", joined(&d));
+        ic_diag_free(&d);
+        char *r2 = ic_scenario_resolved_json(sc2);
+        CHECK(r1 && r2 && strcmp(r1, r2) == 0);
+        CHECK(memcmp(&sc->serving, &sc2->serving, sizeof sc->serving) == 0);
+        free(r1);
+        free(r2);
+    }
+    /* ... and is range-checked, the message naming the file and the field. */
+    static const struct {
+        const char *set, *msg;
+    } v2bad[] = {
+        {"/serving/software=\"nvidia-trt\"",
+         "t.json: /serving/software: got \"nvidia-trt\", expected a software profile: "
+         "nvidia-trtllm-2025, nvidia-vllm-2025"},
+        {"/serving/software_efficiency=0", "t.json: /serving/software_efficiency: got 0"},
+        {"/serving/software_efficiency=3.5", "t.json: /serving/software_efficiency: got 3.5"},
+        {"/serving/attention_dp=-1", "t.json: /serving/attention_dp: got -1"},
+        {"/serving/attention_dp=2.5", "t.json: /serving/attention_dp: got 2.5"},
+        {"/serving/mtp=17", "t.json: /serving/mtp: got 17"},
+        {"/serving/mtp_accept=1.5", "t.json: /serving/mtp_accept: got 1.5"},
+        {"/serving/eplb=true", "t.json: /serving/eplb: got true, expected one of: no,yes"},
+        {"/serving/expert_imbalance=101", "t.json: /serving/expert_imbalance: got 101"},
+        {"/serving/overlap=\"maybe\"", "t.json: /serving/overlap: got \"maybe\", expected one of: "
+                                       "auto,no,yes"},
+        {"/serving/node_limit=-2", "t.json: /serving/node_limit: got -2"},
+        {"/serving/admission=\"lazy\"", "t.json: /serving/admission: got \"lazy\""},
+        {"/serving/kv_fraction=0", "t.json: /serving/kv_fraction: got 0"},
+        {"/serving/kv_fraction=1.2", "t.json: /serving/kv_fraction: got 1.2"},
+        {"/serving/attention_precision=\"int8\"", "t.json: /serving/attention_precision: got"},
+        {"/serving/max_throughput=1", "t.json: /serving/max_throughput: got 1"},
+        {"/serving/prefill_unit=70000", "t.json: /serving/prefill_unit: got 70000"},
+        {"/serving/decode_unit=-8", "t.json: /serving/decode_unit: got -8"},
+    };
+    for (size_t i = 0; i < sizeof v2bad / sizeof v2bad[0]; i++) {
+        const char *one[] = {v2bad[i].set};
+        CHECK(load(minimal, one, 1, sc, &d) == IC_ERR_INVALID);
+        CHECK_STR_CONTAINS(joined(&d), v2bad[i].msg);
+        ic_diag_free(&d);
+    }
+    /* Experts over more accelerators than attention_dp makes a replica of. */
+    const char *epbad[] = {"/model=\"deepseek-v3\"", "/serving/weight_precision=\"fp8\"",
+                           "/serving/attention_dp=16", "/serving/expert_parallel=32"};
+    CHECK(load(minimal, epbad, 4, sc, &d) == IC_ERR_INVALID);
+    CHECK_STR_CONTAINS(joined(&d), "t.json: /serving/expert_parallel: got 32, expected at most "
+                                   "the 16 accelerators of a replica (/serving/attention_dp)");
+    ic_diag_free(&d);
+
     /* Syntax errors give line and column. */
     struct ic_error perr = {0};
     struct ic_load_opts o = {.sets = NULL, .n_sets = 0};
