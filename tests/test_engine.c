@@ -852,6 +852,108 @@ static void test_known_probability(void) {
     CHECK(again == got[0]);
 }
 
+/* The performance model v2 fields (/serving/mtp, software_efficiency, attention_dp, eplb...):
+ * the plan (and so both engines, through ic_plan_perf_params) serves with them, and each moves
+ * the replica's throughput the way it should. */
+static void test_perf_v2_fields(void) {
+    const char *v2 =
+        "{\"name\": \"v2\", \"seed\": 5, \"paths\": 8, \"start\": \"2024-01-01T00:00:00Z\", "
+        "\"horizon_days\": 0.25, \"output\": {\"interval_s\": 600, \"store_paths\": 2},\n"
+        " \"traffic\": {\"growth\": {\"initial\": 1e5}, \"diurnal\": {\"profile\": \"flat\"}, "
+        "\"noise\": {\"sigma\": 0}},\n"
+        " \"workload\": {\"classes\": [{\"name\": \"q\", \"input_tokens\": {\"median\": 2000, "
+        "\"sigma\": 0}, \"output_tokens\": {\"median\": 500, \"sigma\": 0}}]},\n"
+        " \"model\": \"deepseek-v3\", \"accelerator\": \"nvidia_h200_sxm\",\n"
+        " \"serving\": {\"weight_precision\": \"fp8\", \"tensor_parallel\": 8},\n"
+        " \"fleet\": {\"accelerators\": 64, \"failure_rate_per_hour\": 0}}";
+    struct run a, b;
+    struct ic_perf_params pp;
+    CHECK(run(v2, NULL, 0, 2, &a) == 0);
+    const struct ic_perf base = a.plan.perf;
+    CHECK(a.plan.perf_fixed && a.plan.fit.accels == 8);
+    /* Fixed inputs: every path has the same capacity. */
+    const double *sus = ic_summary_col(&a.res, IC_M_SUSTAINABLE);
+    for (long p = 1; p < a.res.paths; p++) CHECK(sus[p] == sus[0]);
+    const double sus_fixed = sus[0];
+    done(&a);
+
+    /* MTP: one draft token raises DeepSeek-V3's decode throughput; the request engine's
+     * parameters (ic_plan_perf_params) carry it. */
+    const char *mtp[] = {"/serving/mtp=1"};
+    CHECK(run(v2, mtp, 1, 2, &b) == 0);
+    CHECK(b.plan.perf.decode_tokens_per_s > 1.2 * base.decode_tokens_per_s);
+    CHECK(b.plan.perf.tokens_per_step_seq > 1.8);
+    ic_plan_perf_params(&b.plan, 0, &pp);
+    CHECK(pp.mtp == 1);
+    done(&b);
+
+    /* A lower software efficiency lowers the replica's throughput. */
+    const char *slow[] = {"/serving/software_efficiency=0.8"};
+    CHECK(run(v2, slow, 1, 2, &b) == 0);
+    CHECK(b.plan.perf.requests_per_s < 0.97 * base.requests_per_s);
+    ic_plan_perf_params(&b.plan, 0, &pp);
+    const struct ic_sw_profile *sw = ic_sw_profile_default(&b.sc.accelerator.value);
+    CHECK_NEAR(pp.sw.mem_eff, 0.8 * sw->mem_eff, 1e-15);
+    CHECK_NEAR(pp.sw.gemm_eff[IC_PREC_FP8], 0.8 * sw->gemm_eff[IC_PREC_FP8], 1e-15);
+    done(&b);
+
+    /* Drawn per path: the replica's capacity varies across paths, within what the bounds of
+     * the draw give. */
+    const char *rnd[] = {"/serving/software_efficiency={\"dist\": \"uniform\", \"min\": 0.7, "
+                         "\"max\": 1}"};
+    CHECK(run(v2, rnd, 1, 2, &b) == 0);
+    CHECK(!b.plan.perf_fixed);
+    CHECK(ic_plan_input_index(&b.plan, &b.sc.serving.software_efficiency) >= 0);
+    sus = ic_summary_col(&b.res, IC_M_SUSTAINABLE);
+    double lo = sus[0], hi = sus[0];
+    for (long p = 1; p < b.res.paths; p++) {
+        lo = fmin(lo, sus[p]);
+        hi = fmax(hi, sus[p]);
+    }
+    CHECK(hi > 1.02 * lo);
+    CHECK(hi <= sus_fixed * (1 + 1e-12) && lo >= 0.6 * sus_fixed);
+    done(&b);
+
+    /* A software profile by name. */
+    const char *vllm[] = {"/serving/software=\"nvidia-vllm-2025\""};
+    CHECK(run(v2, vllm, 1, 2, &b) == 0);
+    ic_plan_perf_params(&b.plan, 0, &pp);
+    CHECK(pp.sw.name && strcmp(pp.sw.name, "nvidia-vllm-2025") == 0);
+    CHECK(b.plan.perf.requests_per_s != base.requests_per_s);
+    done(&b);
+
+    /* Experts over 8 accelerators: without a load balancer the hottest one slows every step. */
+    const char *ep[] = {"/serving/expert_parallel=8"};
+    const char *noeplb[] = {"/serving/expert_parallel=8", "/serving/eplb=\"no\""};
+    CHECK(run(v2, ep, 1, 2, &a) == 0);
+    CHECK(run(v2, noeplb, 2, 2, &b) == 0);
+    CHECK(b.plan.perf.requests_per_s < a.plan.perf.requests_per_s);
+    CHECK(b.plan.perf.imbalance > a.plan.perf.imbalance);
+    done(&a);
+    done(&b);
+
+    /* Attention data parallelism: the replica is attention_dp accelerators in ranks of
+     * tensor_parallel, and the fleet is divided into such replicas. */
+    const char *adp[] = {"/serving/attention_dp=32", "/serving/expert_parallel=32",
+                         "/fleet/accelerators=64"};
+    CHECK(run(v2, adp, 3, 2, &b) == 0);
+    CHECK(b.plan.fit.accels == 32 && b.plan.perf.accels == 32 && b.plan.perf.attention_dp == 4);
+    ic_plan_perf_params(&b.plan, 0, &pp);
+    CHECK(pp.attention_dp == 4 && pp.tp == 8 && pp.pp == 1 && pp.ep == 32);
+    CHECK_NEAR(ic_summary_col(&b.res, IC_M_SUSTAINABLE)[0] /
+                   ic_summary_col(&b.res, IC_M_SUSTAINABLE)[1],
+               1, 1e-12);
+    done(&b);
+
+    /* Disaggregated units: a replica is one prefill and one decode unit. */
+    const char *units[] = {"/serving/disaggregated=\"yes\"", "/serving/prefill_unit=8",
+                           "/serving/decode_unit=16", "/fleet/accelerators=48"};
+    CHECK(run(v2, units, 4, 2, &b) == 0);
+    CHECK(b.plan.fit.accels == 24 && b.plan.perf.prefill_accels == 8 &&
+          b.plan.perf.decode_accels == 16);
+    done(&b);
+}
+
 int main(void) {
     struct ic_error err;
     if (ic_catalog_builtin(&cat, &err)) return 1;
@@ -872,6 +974,7 @@ int main(void) {
     test_retry_storm_and_churn();
     test_mix_event();
     test_fitted_growth();
+    test_perf_v2_fields();
     ic_catalog_free(&cat);
     return check_report("test_engine");
 }

@@ -170,5 +170,55 @@ expect_rc 2 "perf unknown model" "$bin" perf --model llama-3-70b --accelerator n
 contains "$tmp/err" 'did you mean "llama-2-70b" or "llama-3.1-70b"?' "perf model suggestion"
 expect_rc 2 "perf bad number" "$bin" perf --model llama-3.1-8b --accelerator nvidia_h100_sxm --tp two
 
+# The performance model v2 options are scenario fields (issue 14): a run serves with them as
+# perf does.  One class of fixed lengths, attention data parallelism, experts, MTP and
+# disaggregated units: the run's replica requests/s is perf's.
+expect_rc 0 "perf --help names the fields" "$bin" perf --help
+contains "$tmp/out" "Each option is a scenario field under /serving" "perf --help fields"
+expect_rc 0 "params lists v2 fields" "$bin" params
+for f in software software_efficiency attention_dp mtp mtp_accept eplb expert_imbalance overlap \
+    node_limit admission kv_fraction attention_precision max_throughput prefill_unit decode_unit; do
+    contains "$tmp/out" "/serving/$f" "params lists /serving/$f"
+done
+v2="$tmp/v2.json"
+cat >"$v2" <<JSON
+{"name": "cli-v2", "seed": 3, "paths": 4, "start": "2025-01-01T00:00:00Z", "horizon_days": 0.25,
+ "output": {"interval_s": 600, "store_paths": 1},
+ "traffic": {"growth": {"initial": 20000}, "diurnal": {"profile": "flat"}, "noise": {"sigma": 0}},
+ "workload": {"classes": [{"name": "q", "input_tokens": {"median": 2000, "sigma": 0},
+                           "output_tokens": {"median": 500, "sigma": 0}}]},
+ "model": "deepseek-v3", "accelerator": "nvidia_h800_sxm",
+ "serving": {"weight_precision": "fp8", "attention_dp": 32, "expert_parallel": 32, "mtp": 1,
+             "node_limit": 4, "disaggregated": "yes", "prefill_unit": 32, "decode_unit": 64},
+ "fleet": {"accelerators": 192, "failure_rate_per_hour": 0}}
+JSON
+expect_rc 0 "run v2 fields" "$bin" run "$v2" -o "$tmp/v2.h5" --json --threads 2
+cp "$tmp/out" "$tmp/v2run.json"
+pv=$(perfjson --model deepseek-v3 --accelerator nvidia_h800_sxm --precision fp8 --attention-dp 32 \
+    --ep 32 --mtp 1 --node-limit 4 --disaggregated --prefill-unit 32 --decode-unit 64 \
+    --input-tokens 2000 --output-tokens 500)
+$PY - "$tmp/v2run.json" "$pv" <<'PYEOF' || bad "run with v2 fields equals perf with the options"
+import json, sys
+r, p = json.load(open(sys.argv[1])), json.loads(sys.argv[2])
+assert p["accelerators_per_replica"] == 96 and r["accelerators_per_replica"] == 96, (r, p)
+assert abs(r["replica_requests_per_s"] / p["requests_per_s"] - 1) < 1e-12, (r, p)
+assert p["tokens_per_step_per_sequence"] > 1.5, p
+PYEOF
+# ... and the resolved scenario the run writes keeps them.
+$PY - "$tmp/v2.h5" <<'PYEOF' || bad "v2 fields in the resolved scenario"
+import json, sys, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    d = f["scenario"][()]
+s = json.loads(d.decode() if isinstance(d, bytes) else str(d))["serving"]
+want = {"attention_dp": 32, "mtp": 1, "node_limit": 4, "prefill_unit": 32, "decode_unit": 64,
+        "eplb": "yes", "overlap": "auto", "admission": "profile", "software": "",
+        "max_throughput": "no", "kv_fraction": 1, "attention_precision": "bf16"}
+for k, v in want.items():
+    assert s[k] == v, (k, s[k], v)
+assert s["software_efficiency"] in (1, {"dist": "fixed", "value": 1}), s["software_efficiency"]
+PYEOF
+expect_rc 2 "bad v2 field" "$bin" validate "$v2" --set /serving/mtp_accept=2
+contains "$tmp/err" "/serving/mtp_accept: got 2, expected a number in [0, 1]" "v2 range message"
+
 if [ "$fails" -ne 0 ]; then echo "test_cli: $fails failure(s)"; exit 1; fi
 echo "test_cli: all passed"
