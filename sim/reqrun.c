@@ -31,6 +31,19 @@ static int setup_replicas(const struct ic_scenario *sc, const struct ic_plan *pl
         return ic_error_set(err, IC_ERR_INVALID,
                             "/serving/disaggregated: the request engine models colocated "
                             "prefill and decode only");
+    /* The request engine schedules a replica as one batch, one token per sequence per
+     * iteration: it would spread one request's prompt over every attention rank, and it would
+     * charge the draft tokens without the tokens they win. */
+    if (sc->serving.attention_dp > 0)
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "/serving/attention_dp: the request engine schedules a replica as one "
+                            "batch, not per attention rank; attention data parallelism is "
+                            "modelled by the aggregate engine only");
+    if (sc->serving.mtp > 0)
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "/serving/mtp: the request engine decodes one token per sequence per "
+                            "iteration; multi-token prediction is modelled by the aggregate "
+                            "engine only");
     const struct ic_pool_plan *pl = &plan->pool[0];
     struct ic_replica_model *rm = &rr->rm;
     /* the caller's scenario outlives the plan (and the copy it was compiled from) */

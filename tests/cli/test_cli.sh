@@ -217,6 +217,14 @@ for k, v in want.items():
     assert s[k] == v, (k, s[k], v)
 assert s["software_efficiency"] in (1, {"dist": "fixed", "value": 1}), s["software_efficiency"]
 PYEOF
+# The request engine takes the other fields through the same parameters, and says which two it
+# does not model.
+expect_rc 2 "request engine with attention_dp" "$bin" run "$v2" -o "$tmp/v2r.h5" \
+    --set /engine=request --set /serving/disaggregated=no
+contains "$tmp/err" "/serving/attention_dp: the request engine" "request engine refuses attention_dp"
+expect_rc 2 "request engine with mtp" "$bin" run "$v2" -o "$tmp/v2r.h5" --set /engine=request \
+    --set /serving/disaggregated=no --set /serving/attention_dp=0 --set /serving/expert_parallel=1
+contains "$tmp/err" "/serving/mtp: the request engine" "request engine refuses mtp"
 expect_rc 2 "bad v2 field" "$bin" validate "$v2" --set /serving/mtp_accept=2
 contains "$tmp/err" "/serving/mtp_accept: got 2, expected a number in [0, 1]" "v2 range message"
 
