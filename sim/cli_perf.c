@@ -477,10 +477,11 @@ int ic_cli_perf(int argc, char **argv) {
                  * What stays here is how `infercap perf` has sized a replica automatically
                  * when an option of the performance model v2 is given: from the smallest
                  * replica that fits, twice the tensor parallelism up to a whole node while it
-                 * raises the throughput per accelerator by 2%.  The plan's sizing stops at four
-                 * times the smallest replica (every scenario's answers depend on that), and
-                 * tools/perfcheck.py's figures on this; keeping both moves no number.  With
-                 * /serving/attention_dp neither sizes automatically. */
+                 * raises the throughput per accelerator by 2%.  The plan's sizing (engine.c)
+                 * stops at four times the smallest replica.  Every scenario's stored answers
+                 * rest on the plan's rule and tools/perfcheck.py's figures on this one, so both
+                 * stay and no number moves.  With /serving/attention_dp neither sizes
+                 * automatically: the replica is the attention_dp accelerators. */
                 struct ic_mix mix = {0};
                 mix.n = 1;
                 mix.share[0] = 1;
