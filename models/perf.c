@@ -8,7 +8,8 @@
  * operators of the layer stack, each the larger of its own memory time and its own compute time
  * (real kernels do not overlap one operator's weight reads with another's arithmetic):
  *   dense GEMMs    weights / (HBM x mem_eff)  vs  2 N_fixed t / (peak[weight precision] x eff)
- *   expert GEMMs   touched experts' weights    vs  2 N_routed (k/E) t_group / shards, x imbalance
+ *   expert GEMMs   touched experts' weights    vs  2 N_routed (k/E) t_group / shards, x imbalance,
+ *                  at a grouped-GEMM efficiency that falls with the tokens per expert (DeepGEMM)
  *   LM head        vocab x hidden at BF16 (not quantised in real checkpoints)
  *   decode attn    the KV cache at its precision / (HBM x attn_decode_eff)  vs  its FLOPs
  *   prefill attn   FLOPs at the attention kernel's precision (BF16 unless FP8 attention), not
@@ -16,7 +17,8 @@
  *   elementwise    norms, residuals, rotary, activation: passes over the activations (memory)
  *   communication  tensor-parallel all-reduces (latency + link), expert dispatch/combine
  *                  all-to-alls over scale-up and network (latency + bandwidth), partly hidden
- *                  by two-micro-batch overlap; pipeline hops
+ *                  by two-micro-batch overlap; pipeline hops.  With two micro-batches each
+ *                  streams the GEMM weights and pays the all-to-all latencies on its own
  *   overhead       launch/scheduling: a fixed part and a part per layer
  * Efficiencies come from a named software profile per vendor family (below), each figure from a
  * calibrate row of tests/perf/measurements.json, a cited kernel benchmark, or marked GUESS.
@@ -71,8 +73,11 @@
 /* Share of the shorter of (all-to-all, compute) that two-micro-batch overlap hides: the
  * communication kernels take SMs from the compute, so the overlap is partial.  Set by the
  * calibrate row sglang-tbo-prefill-gain (SGLang: two-batch overlap +27-35% in prefill; 1.31 on
- * DeepSeek-V3 prefill at EP32 on H800 with 0.5). */
-#define IC_TBO_OVERLAP 0.5
+ * DeepSeek-V3 prefill at EP32 on H800 with 0.48; 0.5 before the DeepGEMM figures and the
+ * per-micro-batch weight reads).  Taken for decode too: DeepSeek's profile-data README says the
+ * decode all-to-all holds no SMs, but also that the step waits for it after the computation,
+ * and no calibrate row measures the decode overlap (ASSUMPTION: as in prefill). */
+#define IC_TBO_OVERLAP 0.48
 
 /* ---- software profiles -----------------------------------------------------------------------
  *
@@ -97,16 +102,27 @@
  * nvidia-vllm-2025 (vLLM 0.6-0.9): as TensorRT-LLM for kernels (vLLM uses cuBLAS, CUTLASS and
  *   FlashAttention); overhead 78 us per layer: vllm-h200-8b-tp1-b8 (6.5 ms per token for
  *   Llama-3.1-8B, 32 layers, 3.9 ms of it weights at 0.85); on-demand paged admission.
- * nvidia-sglang-2025 (SGLang with DeepEP and DeepGEMM, DeepSeek's own stack): kernels as
- *   TensorRT-LLM; overhead as vLLM's (GUESS: the same Python scheduler design); a2a latency
- *   20 us (DeepEP low-latency kernels: 77-194 us for 128 tokens, of which a fixed part).
+ * nvidia-sglang-2025 (SGLang with DeepEP and DeepGEMM, DeepSeek's own stack): the FP8 GEMMs
+ *   are DeepGEMM's, whose README (github.com/deepseek-ai/DeepGEMM at 327ec92, 2025-04-09)
+ *   times exactly DeepSeek-V3's six dense shapes per layer on H800 SXM5 (N x K = 2112 x 7168,
+ *   24576 x 1536, 32768 x 512, 7168 x 16384, 4096 x 7168, 7168 x 2048):
+ *   gemm FP8 0.66: at M = 4096 (prefill) 1,127, 1,212, 775, 1,520, 1,410 and 1,168 TFLOPS,
+ *     over the layer's FLOPs 1,307 of 1,979 TFLOPS.
+ *   memory 0.69: at M = 64 (a decode micro-batch of 64 sequences) 206-336 TFLOPS, 100.1 us for
+ *     the layer's 231 MB of FP8 weights: 2.31 of H800's 3.35 TB/s (the model's memory term
+ *     counts weights only; with activations DeepGEMM's own column gives 2.43 TB/s, 0.73).
+ *     At M = 128 the same reckoning gives 0.63.
+ *   Other kernels as TensorRT-LLM; overhead as vLLM's (GUESS: the same Python scheduler
+ *   design); a2a latency 20 us (DeepEP low-latency kernels: 77-194 us for 128 tokens, of
+ *   which a fixed part).
  * amd-rocm-2025 (ROCm 6.x, vLLM/SGLang on MI300X/MI325X): gemm FP8 0.50 and BF16 0.55:
  *   SemiAnalysis "MI300X vs H100 vs H200" GEMM benchmarks (Dec 2024: FP8 ~1.3 of 2.6 PFLOP/s,
  *   BF16 ~0.7 of 1.3); memory 0.80: Chips and Cheese MI300X microbenchmarks (~4.3 of 5.3 TB/s);
  *   attention prefill 0.45 and overheads: GUESS (no calibrate row yet).
- * huawei-cann-2025 (CANN 8 on Ascend 910B/910C): gemm INT8 and BF16 and prefill attention 0.575
+ * huawei-cann-2025 (CANN 8 on Ascend 910B/910C): gemm INT8 and BF16 and prefill attention 0.595
  *   set, as one figure, by cm384-910c-prefill
- *   (6,688 tok/s per 910C prefilling DeepSeek-R1 at INT8); the rest GUESS.
+ *   (6,688 tok/s per 910C prefilling DeepSeek-R1 at INT8; 0.575 before the grouped-GEMM
+ *   factor, per-micro-batch weight reads and the EPLB imbalance refit); the rest GUESS.
  * generic-guess: other vendors; every figure a GUESS below the NVIDIA ones. */
 static const struct ic_sw_profile profiles[] = {
     {"nvidia-trtllm-2025",
@@ -136,10 +152,10 @@ static const struct ic_sw_profile profiles[] = {
      0,
      "vllm-h200-8b-tp1-b8; kernels as nvidia-trtllm-2025"},
     {"nvidia-sglang-2025",
-     {0.70, 0.72, 0.72, 0.50},
+     {0.70, 0.66, 0.72, 0.50},
      0.60,
      0.80,
-     0.85,
+     0.69,
      0.0,
      7.8e-5,
      8e-6,
@@ -147,7 +163,8 @@ static const struct ic_sw_profile profiles[] = {
      0.80,
      0.90,
      0,
-     "kernels as nvidia-trtllm-2025, overhead as nvidia-vllm-2025; DeepEP"},
+     "DeepGEMM README (FP8 GEMM, weight streaming); other kernels as nvidia-trtllm-2025, "
+     "overhead as nvidia-vllm-2025; DeepEP"},
     {"amd-rocm-2025",
      {0.55, 0.50, 0.50, 0.40},
      0.45,
@@ -162,8 +179,8 @@ static const struct ic_sw_profile profiles[] = {
      0,
      "SemiAnalysis GEMM benchmarks (Dec 2024); Chips and Cheese; rest GUESS"},
     {"huawei-cann-2025",
-     {0.575, 0.45, 0.575, 0.45},
-     0.575,
+     {0.595, 0.45, 0.595, 0.45},
+     0.595,
      0.65,
      0.75,
      1.0e-4,
@@ -449,15 +466,61 @@ static double mtp_tokens(const struct ic_llm *m, const struct ic_perf_params *p)
 /* Expert-load imbalance: the hottest accelerator's expert work over the mean.  The SGLang
  * large-EP rows (sglang-eplb-*, sglang-ideal-balance-prefill: calibrate) give it: with EPLB the
  * measured prefill is 1.0288 below ideal balance; without a balancer, prefill 1.49 and decode
- * 2.54 times slower than with one.  Read as the hottest rank's factor (every rank waits for it
- * at each dispatch and combine): 1.029 with EPLB; without one, the factors that give the
- * measured gains through the whole step (on deepseek-profile-prefill-ep32's and
- * sglang-h100-decode-9nodes' configurations): 1.65 in prefill, 3.13 in decode. */
+ * 2.54 times slower than with one.  Read as the hottest rank's factor on the expert GEMMs and
+ * the all-to-alls (every rank waits for it at each dispatch and combine), each the factor that
+ * gives the measured ratio through the whole step (on deepseek-profile-prefill-ep32's and
+ * sglang-h100-decode-9nodes' configurations): 1.047 with EPLB (was read as 1.0288 itself, which
+ * gave a whole-step ratio of 1.017-1.023); without one, 1.69 in prefill and 3.30 in decode
+ * (1.65 and 3.13 before the DeepGEMM figures and per-micro-batch weight reads). */
 static double imbalance(const struct ic_perf_params *p, int decode) {
     if (p->imbalance > 0) return p->imbalance;
     if (p->ep <= 1) return 1.0;
-    if (p->eplb) return 1.0288;
-    return decode ? 3.13 : 1.65;
+    if (p->eplb) return 1.047;
+    return decode ? 3.30 : 1.69;
+}
+
+/* Grouped (MoE expert) GEMM compute efficiency at m tokens per expert, relative to the same
+ * GEMMs at large m.  DeepGEMM's README (github.com/deepseek-ai/DeepGEMM, tables as of commit
+ * 327ec92, 2025-04-09; H800 SXM5, FP8, DeepSeek-V3's expert shapes N x K = 4096 x 7168 (gate
+ * and up) and 7168 x 2048 (down)):
+ *   contiguous layout (prefill), m = 4096-8192 per group: 1,346 and 1,214 TFLOPS
+ *   masked layout (decode), m = 1024: 1,233 and 925; m = 512: 1,040 and 916; m = 256: 932 and
+ *   815 TFLOPS (at m = 256 also 2,064 and 2,047 GB/s: neither at the compute nor at the
+ *   memory roof; the roofline's max(memory, compute) would put it about 35% faster).
+ * Taken over one expert's FLOPs (2/3 gate and up, 1/3 down): 1,299, 1,110, 995 and 889 TFLOPS,
+ * i.e. 1.0, 0.854, 0.766 and 0.685 of the large-m rate at m = 4096, 1024, 512 and 256;
+ * interpolated in log2 m between them, held at 0.685 below 256 (the memory term binds there)
+ * and at 1 above 4096.  ASSUMPTION: other vendors' grouped GEMMs lose as much at small m (the
+ * loss comes from fixed per-tile pipeline fill and wave quantisation, not from DeepGEMM). */
+static double grouped_gemm_factor(double m) {
+    static const double lm[] = {8.0, 9.0, 10.0, 12.0}; /* log2 of 256, 512, 1024, 4096 */
+    static const double f[] = {0.685, 0.766, 0.854, 1.0};
+    if (!(m > 256.0)) return f[0];
+    if (m >= 4096.0) return 1.0;
+    double x = log2(m);
+    for (int i = 0; i < 3; i++)
+        if (x <= lm[i + 1]) return f[i] + (f[i + 1] - f[i]) * (x - lm[i]) / (lm[i + 1] - lm[i]);
+    return 1.0;
+}
+
+/* The share of the network's rate that DeepEP's low-latency (decode) kernels reach at ep ranks
+ * of 8 per node.  DeepEP's README (github.com/deepseek-ai/DeepEP, docs/legacy.md, "Low-latency
+ * kernels with pure RDMA": H800, CX7 400 Gb/s InfiniBand at ~50 GB/s, 128 tokens per rank,
+ * 7168 hidden, top-8, FP8 dispatch and BF16 combine) gives dispatch + combine latencies of
+ * 118 + 195 us at EP16, 155 + 273 at EP32, 173 + 314 at EP64, 192 + 369 at EP128 and 194 + 360
+ * at EP256.  Counted as this model counts them (one copy per remote expert, 1 + 2 bytes per
+ * hidden element: 128 x 8 x (nodes - 1)/nodes x 7168 x 3 bytes) and less the profile's fixed
+ * 20 us per dispatch and per combine, the network moves 40.3, 42.6, 43.1, 39.6 and 41.5 GB/s:
+ * 0.81, 0.85, 0.86, 0.79 and 0.83 of 50 GB/s, below the 0.90 of the normal kernels
+ * (docs/legacy.md: 43-58 GB/s).  Interpolated in log2 ep, held at the ends. */
+static double lowlat_net_eff(double ep) {
+    static const double le[] = {4.0, 5.0, 6.0, 7.0, 8.0}; /* log2 of 16 ... 256 */
+    static const double f[] = {0.81, 0.85, 0.86, 0.79, 0.83};
+    double x = log2(ep);
+    if (x <= le[0]) return f[0];
+    for (int i = 0; i < 4; i++)
+        if (x <= le[i + 1]) return f[i] + (f[i + 1] - f[i]) * (x - le[i]) / (le[i + 1] - le[i]);
+    return f[4];
 }
 
 double ic_perf_step_ops(const struct ic_llm *m, const struct ic_accelerator *a,
@@ -481,6 +544,12 @@ double ic_perf_step_ops(const struct ic_llm *m, const struct ic_accelerator *a,
     double fixed_b, routed_b;
     moe_split(m, &fixed_b, &routed_b);
     for (int i = 0; i < 8; i++) ops[i] = 0;
+    /* Two micro-batches (DeepSeek, SGLang two-batch overlap; see Communication below): each
+     * runs the whole layer stack on its own, so every weight-streaming GEMM reads its weights
+     * once per micro-batch (DeepSeek's profile-data README: prefill and decode both use two
+     * micro-batches), and an expert sees half the step's tokens at a time. */
+    const int overlap = p->overlap >= 0 ? p->overlap : (dpl > 1 && ep > 1);
+    const double nmb = overlap ? 2.0 : 1.0;
     if (!(tok > 0)) {
         ops[IC_OP_OVERHEAD] = e.ovh_step + e.ovh_layer * m->layers;
         return ops[IC_OP_OVERHEAD];
@@ -491,7 +560,7 @@ double ic_perf_step_ops(const struct ic_llm *m, const struct ic_accelerator *a,
     /* Dense GEMMs (attention projections, dense MLPs, shared experts, router): their weights
      * once per step, 2 FLOPs per weight per token, at the weight precision's peak. */
     double fw = fixed_b * 1e9 / pp / tp;
-    ops[IC_OP_GEMM] = dmax(fw * wb / (bw * e.mem), 2.0 * fw * tok / (peak * e.gemm));
+    ops[IC_OP_GEMM] = dmax(nmb * fw * wb / (bw * e.mem), 2.0 * fw * tok / (peak * e.gemm));
     /* Routed experts.  Without expert parallelism they are sliced by tensor parallelism and see
      * this rank's tokens; with it each accelerator holds E/ep of them and serves its share of
      * every rank's tokens (times the hottest accelerator's imbalance).  An expert's weights are
@@ -502,10 +571,12 @@ double ic_perf_step_ops(const struct ic_llm *m, const struct ic_accelerator *a,
         double gtok = ep > 1 ? tok * dp * tp : tok; /* tokens reaching the expert group */
         double imb = imbalance(p, pm < dtok);
         double per_expert = gtok * k / E; /* tokens per expert */
-        double touched = 1.0 - pow(1.0 - k / E, gtok);
+        /* Per micro-batch: the share of experts touched and the tokens each one's GEMM sees. */
+        double touched = 1.0 - pow(1.0 - k / E, gtok / nmb);
         double rw = routed_b * 1e9 / pp / shards;
-        double mem = rw * touched * wb / (bw * e.mem);
-        double cmp = 2.0 * (routed_b * 1e9 / pp / E) * per_expert * (E / shards) / (peak * e.gemm);
+        double mem = nmb * rw * touched * wb / (bw * e.mem);
+        double geff = e.gemm * grouped_gemm_factor(per_expert / nmb);
+        double cmp = 2.0 * (routed_b * 1e9 / pp / E) * per_expert * (E / shards) / (peak * geff);
         ops[IC_OP_EXPERT] = imb * dmax(mem, cmp);
     }
     /* LM head: BF16 (not quantised in real checkpoints), for the decode tokens and the last
@@ -555,12 +626,15 @@ double ic_perf_step_ops(const struct ic_llm *m, const struct ic_accelerator *a,
      * combine (BF16) per MoE layer.  Beyond a node, a token crosses the network once per remote
      * node it needs when the kernel forwards within nodes (DeepEP normal mode, prefill), and
      * once per remote expert otherwise (low-latency mode, decode); node-limited routing caps
-     * the nodes.  Scale-up and network run side by side: the slower sets the time. */
+     * the nodes.  Scale-up and network run side by side: the slower sets the time.  The
+     * low-latency kernels move less than the normal ones (lowlat_net_eff: DeepEP's own figures);
+     * a profile whose network figure is lower keeps its own.  With two micro-batches each runs
+     * its own dispatch and combine, so the fixed latency is paid twice per layer. */
     if (ep > 1 && routed_b > 0) {
         double k = m->experts_per_token, disp = wb <= 1.0 ? 1.0 : 2.0, per = disp + 2.0;
         double ml = moe_layers / pp, nodes = (double)ep / (double)p->per_node;
         double imb = imbalance(p, pm < dtok);
-        double up = 0, out = 0;
+        double up = 0, out = 0, net_eff = e.out;
         if (ep <= p->per_node) {
             up = tok * k * (ep - 1.0) / ep * m->hidden_size * per;
         } else {
@@ -572,17 +646,17 @@ double ic_perf_step_ops(const struct ic_llm *m, const struct ic_accelerator *a,
                 remote = d * (nodes - 1.0) / nodes;
             } else {
                 remote = k * (nodes - 1.0) / nodes;
+                net_eff = fmin(e.out, lowlat_net_eff((double)ep));
             }
             out = tok * remote * m->hidden_size * per;
             up = tok * k / nodes * m->hidden_size * per;
         }
         double t_up = up / link_bw(a, p, 2, &e);
-        double t_out = out > 0 ? out / (p->scaleout_gbps * 1e9 * e.out) : 0;
-        a2a = ml * (imb * dmax(t_up, t_out) + 2.0 * e.a2a_lat);
+        double t_out = out > 0 ? out / (p->scaleout_gbps * 1e9 * net_eff) : 0;
+        a2a = ml * (imb * dmax(t_up, t_out) + 2.0 * nmb * e.a2a_lat);
     }
     /* Two micro-batches (DeepSeek, SGLang two-batch overlap) hide the all-to-alls behind the
      * other micro-batch's compute: the step is the larger of the two, not their sum. */
-    int overlap = p->overlap >= 0 ? p->overlap : (dpl > 1 && ep > 1);
     double compute_ops = 0;
     for (int i = 0; i < IC_OP_COMM; i++) compute_ops += ops[i];
     if (overlap && a2a > 0)
