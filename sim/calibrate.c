@@ -121,11 +121,18 @@ static const char *const col_names[COL_N] = {
 
 #define CSV_MAX_COLS 64
 
-/* Trim white space and one pair of double quotes, in place. */
-static char *trim(char *s) {
+/* Trim white space (and a CR), in place. */
+static char *trim_space(char *s) {
     while (*s == ' ' || *s == '\t') s++;
     size_t k = strlen(s);
     while (k > 0 && (s[k - 1] == ' ' || s[k - 1] == '\t' || s[k - 1] == '\r')) s[--k] = '\0';
+    return s;
+}
+
+/* A field: trimmed, and one pair of double quotes around it removed. */
+static char *trim(char *s) {
+    s = trim_space(s);
+    size_t k = strlen(s);
     if (k >= 2 && s[0] == '"' && s[k - 1] == '"') {
         s[k - 1] = '\0';
         s++;
@@ -170,7 +177,7 @@ static int read_csv(char *text, const char *label, struct ic_calib_set *set, str
             save = NULL;
         }
         line++;
-        char *t = trim(ln);
+        char *t = trim_space(ln);
         if (!*t || t[0] == '#') continue;
         char *f[CSV_MAX_COLS];
         int nf = split(t, f, CSV_MAX_COLS);

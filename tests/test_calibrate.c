@@ -129,10 +129,12 @@ static void test_csv(void) {
                      "label\n"
                      "1,1000,200,38.5,8.03,122.2,first\n"
                      "\n"
-                     "16,1000,200,,10.6,,\r\n";
+                     "16,1000,200,,10.6,,\r\n"
+                     "\"64\",1000,200,60,19.4,3264,\"quoted\"\n";
     CHECK(ic_calib_read_string(ok, "a.csv", IC_CALIB_AUTO, IC_CALIB_MEAN, &set, &err) == IC_OK);
-    CHECK(set.n == 2);
-    if (set.n == 2) {
+    CHECK(set.n == 3);
+    if (set.n == 3) {
+        CHECK(set.pts[2].concurrency == 64 && strcmp(set.pts[2].label, "quoted") == 0);
         CHECK(strcmp(set.pts[0].where, "a.csv:3") == 0);
         CHECK(strcmp(set.pts[0].label, "first") == 0);
         CHECK_NEAR(set.pts[0].meas[IC_CQ_TTFT], 0.0385, 1e-12);
