@@ -861,6 +861,22 @@ int ic_calib_fit(const struct ic_llm *m, const struct ic_accelerator *a,
                           gsl_strerror(last_status));
         goto done;
     }
+    /* A parameter run off by three orders of magnitude: the others absorb what it does (the
+     * overhead into the memory term when no point has short steps), so it is not determined. */
+    for (int j = 0; j < d.np; j++) {
+        int k = d.idx[j];
+        if (fabs(best[j] - log(start[k])) > log(1e3)) {
+            rc = ic_error_set(err, IC_ERR_RUNTIME,
+                              "the fit drives the %s parameter to %.3g (from %.3g): the "
+                              "measurements cannot tell it apart from the others; fix it with "
+                              "--fix %s (or --fix %s=VALUE), or add points that exercise it (TTFT "
+                              "of long prompts for gemm, inter-token latency at several batch "
+                              "sizes for memory and overhead)",
+                              ic_calib_param_name(k), exp(best[j]), start[k],
+                              ic_calib_param_name(k), ic_calib_param_name(k));
+            goto done;
+        }
+    }
     /* The Jacobian at the best point: init evaluates it there. */
     gsl_vector_view xb = gsl_vector_view_array(best, np);
     if (gsl_multifit_nlinear_init(&xb.vector, &fdf, w) != GSL_SUCCESS) {
