@@ -756,6 +756,36 @@ int ic_calib_fitted(const struct ic_calib_point *pt, const double pred[IC_CQ_N],
     return q != IC_CQ_REQ_S || !isfinite(pt->meas[IC_CQ_OUT_TOK_S]);
 }
 
+/* The first free parameter no residual depends on at x (its Jacobian column is zero, or
+ * negligible beside the others'), or -1; the workspace is left initialised at x. */
+static int flat_param(gsl_multifit_nlinear_workspace *w, gsl_multifit_nlinear_fdf *fdf,
+                      gsl_vector *x, int np) {
+    if (gsl_multifit_nlinear_init(x, fdf, w) != GSL_SUCCESS) return -1;
+    gsl_matrix *J = gsl_multifit_nlinear_jac(w);
+    double colmax = 0, coln[IC_CP_N];
+    for (int j = 0; j < np; j++) {
+        gsl_vector_view c = gsl_matrix_column(J, (size_t)j);
+        coln[j] = gsl_blas_dnrm2(&c.vector);
+        if (coln[j] > colmax) colmax = coln[j];
+    }
+    for (int j = 0; j < np; j++)
+        if (!(coln[j] > 1e-6 * colmax) || !(coln[j] > 1e-9)) return j;
+    return -1;
+}
+
+static int flat_error(const struct cal_data *d, int j, struct ic_error *err) {
+    const char *pn = ic_calib_param_name(d->idx[j]);
+    return ic_error_set(err, IC_ERR_INVALID,
+                        "no measurement depends on the %s parameter (%s): fix it with --fix %s, "
+                        "or add points that exercise it (TTFT of long prompts for gemm, "
+                        "inter-token latency at several batch sizes for memory and overhead)",
+                        pn,
+                        d->idx[j] == IC_CP_GEMM     ? "every step is bandwidth-bound"
+                        : d->idx[j] == IC_CP_MEMORY ? "every step is compute-bound"
+                                                    : "the steps are long",
+                        pn);
+}
+
 void ic_calib_result_free(struct ic_calib_result *r) {
     free(r->pred);
     r->pred = NULL;
@@ -855,6 +885,14 @@ int ic_calib_fit(const struct ic_llm *m, const struct ic_accelerator *a,
         }
     }
     if (!isfinite(best_chi2)) {
+        double x0[IC_CP_N];
+        for (int j = 0; j < d.np; j++) x0[j] = log(start[d.idx[j]]);
+        gsl_vector_view xv = gsl_vector_view_array(x0, np);
+        int flat = flat_param(w, &fdf, &xv.vector, d.np);
+        if (flat >= 0) {
+            rc = flat_error(&d, flat, err);
+            goto done;
+        }
         rc = ic_error_set(err, IC_ERR_RUNTIME,
                           "the fit did not converge from any of 3 starting points (%s); check "
                           "the model, accelerator, --tp and precision match the benchmark",
@@ -879,31 +917,12 @@ int ic_calib_fit(const struct ic_llm *m, const struct ic_accelerator *a,
     }
     /* The Jacobian at the best point: init evaluates it there. */
     gsl_vector_view xb = gsl_vector_view_array(best, np);
-    if (gsl_multifit_nlinear_init(&xb.vector, &fdf, w) != GSL_SUCCESS) {
-        rc = ic_error_set(err, IC_ERR_RUNTIME, "the Jacobian at the fit failed");
+    int flat = flat_param(w, &fdf, &xb.vector, d.np);
+    if (flat >= 0) {
+        rc = flat_error(&d, flat, err);
         goto done;
     }
     gsl_matrix *J = gsl_multifit_nlinear_jac(w);
-    double colmax = 0, coln[IC_CP_N];
-    for (int j = 0; j < d.np; j++) {
-        gsl_vector_view c = gsl_matrix_column(J, (size_t)j);
-        coln[j] = gsl_blas_dnrm2(&c.vector);
-        if (coln[j] > colmax) colmax = coln[j];
-    }
-    for (int j = 0; j < d.np; j++)
-        if (!(coln[j] > 1e-6 * colmax) || !(coln[j] > 1e-9)) {
-            const char *pn = ic_calib_param_name(d.idx[j]);
-            rc = ic_error_set(err, IC_ERR_INVALID,
-                              "no measurement depends on the %s parameter (%s): fix it with "
-                              "--fix %s, or add points that exercise it (TTFT of long prompts "
-                              "for gemm, inter-token latency for memory and overhead)",
-                              pn,
-                              d.idx[j] == IC_CP_GEMM     ? "every step is bandwidth-bound"
-                              : d.idx[j] == IC_CP_MEMORY ? "every step is compute-bound"
-                                                         : "the steps are long",
-                              pn);
-            goto done;
-        }
     if (gsl_multifit_nlinear_covar(J, 0.0, cov) != GSL_SUCCESS) {
         rc = ic_error_set(err, IC_ERR_RUNTIME, "the covariance of the fit failed");
         goto done;
