@@ -2,6 +2,7 @@
  * and picks the exit code (0 success, 1 runtime failure, 2 usage or invalid input, 3
  * interrupted); every feature is a library call that the tests make too. */
 #include "catalog_io.h"
+#include "calibrate.h"
 #include "cli_perf.h"
 #include "cli_solve.h"
 #include "engine.h"
@@ -54,6 +55,7 @@ static const char *usage_main =
     "  info OUT.h5        headline and provenance of a result file\n"
     "  fit OBS.json       fit a growth curve to observations; prints the scenario fragment\n"
     "  perf --model M --accelerator A   what one replica delivers (the calculator)\n"
+    "  calibrate FILE... --model M --accelerator A   fit the model's efficiencies to benchmarks\n"
     "  solve SCENARIO --for /ptr --max-outage-prob P   smallest fleet with P(outage) <= P\n"
     "  merge PART.h5... -o OUT.h5   the shards of a sweep (run --shard I/N) into one file\n"
     "  replay SCENARIO --trace FILE   a request trace through the request-level engine\n"
@@ -1373,9 +1375,10 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "info") == 0) return cmd_info(sub_argc, sub_argv);
     if (strcmp(cmd, "fit") == 0) return ic_cli_fit(sub_argc, sub_argv);
     if (strcmp(cmd, "perf") == 0) return ic_cli_perf(sub_argc, sub_argv);
+    if (strcmp(cmd, "calibrate") == 0) return ic_cli_calibrate(sub_argc, sub_argv);
     if (strcmp(cmd, "solve") == 0) return ic_cli_solve(sub_argc, sub_argv);
-    static const char *const cmds[] = {"run", "validate", "params", "catalog", "info",
-                                       "fit", "perf",     "solve",  "merge",   "replay"};
+    static const char *const cmds[] = {"run",  "validate", "params", "catalog", "info",     "fit",
+                                       "perf", "solve",    "merge",  "replay",  "calibrate"};
     char dym[200];
     ic_did_you_mean(cmd, cmds, sizeof cmds / sizeof cmds[0], dym, sizeof dym);
     fprintf(stderr, "infercap: unknown command \"%s\"%s\n\n%s", cmd, dym, usage_main);
