@@ -787,9 +787,21 @@ static struct ic_perf_params unit_params(const struct ic_perf_params *p, long n)
     return u;
 }
 
+/* The replica; with_curve 0 leaves ttft_wait_s at zero (the per-class costs below need only the
+ * throughput, and the curve is most of the work of a call). */
+static int replica(const struct ic_llm *m, const struct ic_accelerator *a,
+                   const struct ic_perf_params *p0, const struct ic_mix *mix, struct ic_perf *out,
+                   char *why, int whysize, int with_curve);
+
 int ic_perf_replica(const struct ic_llm *m, const struct ic_accelerator *a,
                     const struct ic_perf_params *p0, const struct ic_mix *mix, struct ic_perf *out,
                     char *why, int whysize) {
+    return replica(m, a, p0, mix, out, why, whysize, 1);
+}
+
+static int replica(const struct ic_llm *m, const struct ic_accelerator *a,
+                   const struct ic_perf_params *p0, const struct ic_mix *mix, struct ic_perf *out,
+                   char *why, int whysize, int with_curve) {
     memset(out, 0, sizeof *out);
     struct ic_perf_params pv = *p0;
     const struct ic_perf_params *p = &pv;
@@ -985,7 +997,7 @@ int ic_perf_replica(const struct ic_llm *m, const struct ic_accelerator *a,
                 one.out_mean[0] = mix->out_mean[c];
                 one.reason_mean[0] = mix->reason_mean[c];
                 one.cache_hit[0] = mix->cache_hit[c];
-                if (ic_perf_replica(m, a, p, &one, &r1, w1, sizeof w1) == 0)
+                if (replica(m, a, p, &one, &r1, w1, sizeof w1, 0) == 0)
                     alone[c] = 1.0 / r1.requests_per_s_sat;
             }
             sum += mix->share[c] * alone[c];
@@ -1031,7 +1043,7 @@ int ic_perf_replica(const struct ic_llm *m, const struct ic_accelerator *a,
     for (int c = 0; c < mix->n; c++) ttft_sat += mix->share[c] * (out->ttft_s[c] - out->ttft1_c[c]);
     const double s0 = out->step1_s * tps; /* the step of a request alone */
     out->ttft_wait_s[0] = 0;
-    for (int k = 1; k < IC_PERF_LOAD_POINTS; k++) {
+    for (int k = 1; with_curve && k < IC_PERF_LOAD_POINTS; k++) {
         double u = (double)k / (IC_PERF_LOAD_POINTS - 1);
         if (p->disaggregated) {
             out->ttft_wait_s[k] = u * fmax(ttft_sat, 0.0);
