@@ -1,40 +1,123 @@
-/* fleet.h: accelerator failures, replicas up, cost and energy.
+/* fleet.h: a pool's accelerators along a path: failures of accelerators and of nodes, repairs,
+ * replicas up, capacity outages, power and cost.
  *
  * Failures: each healthy accelerator fails at a constant rate (default from the Llama 3 paper,
- * arXiv:2407.21783: 419 unexpected interruptions in 54 days on 16,384 H100s); a failed
- * accelerator is repaired after an exponential time.  A failure takes its whole replica down
- * (blast radius): with F failed accelerators spread over R replicas, and F small against R, each
- * failure lands in a different replica, so min(F, R) replicas are down.  That is exact for the
- * first failure in each replica and an upper bound (pessimistic) when failures cluster.
+ * arXiv:2407.21783: 419 unexpected interruptions in 54 days on 16,384 H100s), and each node
+ * (accelerators_per_node of them) at its own rate; failure times are drawn in continuous time at
+ * the current healthy counts (exact for a constant per-unit rate, memoryless).  A failed unit is
+ * repaired after a drawn time of mean repair_s: exponential, or lognormal of shape sigma (median
+ * repair_s e^{-sigma^2/2}); pending repairs wait in a binary heap on their completion times.
+ * Each accelerator is down at most once: one already failed when its node fails is not counted
+ * again (it moves to `masked`), and comes back as failed when its node is repaired.
  *
- * Cost per accelerator-hour, when not given: purchase price amortised linearly over the
- * amortisation period (8,766 h a year) plus energy at board power x PUE x electricity price
- * (power is taken at TDP whether busy or idle: serving fleets are rarely power-capped when
- * idle, so this is an upper bound). */
+ * Blast radius: a failed accelerator takes its whole replica down, and a failed node every
+ * replica on it (ceil(per_node / per_replica) of them); replicas up = total - (failed +
+ * failed_nodes x per_failed_node), at least 0.  Counting each failure as a different replica
+ * is exact while failures are few against replicas and pessimistic when they cluster.
+ *
+ * A capacity outage (a region or a provider lost for a while) keeps a share of the replicas in
+ * [start, end); overlapping windows multiply.
+ *
+ * Power and cost: power follows utilisation, TDP x (idle + (1 - idle) x utilisation) x PUE per
+ * accelerator; cost per accelerator-hour is all-in when given, else the purchase price amortised
+ * linearly over the amortisation period (8,766 h a year) plus the energy at the electricity
+ * price.
+ *
+ * Plain structs and numbers; the random draws of the failure process come from the caller's
+ * generator (sim/rng.h), the pool's own stream.  Called by the aggregate engine (sim/engine.c);
+ * the time loop is the engine's. */
 #ifndef IC_FLEET_H
 #define IC_FLEET_H
 
-#include "catalog.h"
+#include "rng.h"
 
-struct ic_cost_params {
-    double accelerator_hour_usd; /* < 0: derive */
-    double amortization_years;
-    double pue;
-    double electricity_usd_per_kwh;
+#define IC_HOURS_PER_YEAR 8766.0 /* 365.25 days */
+
+/* A pending repair: when, and of what (an accelerator, or a node when `node`). */
+struct ic_repair {
+    double t;
+    int node;
 };
 
-/* USD per accelerator-hour; NaN when it must be derived and the catalog has no price or no
- * TDP. */
-double ic_fleet_hour_cost(const struct ic_accelerator *a, const struct ic_cost_params *c);
-/* kWh drawn per accelerator-hour at the wall (TDP x PUE); NaN without a TDP. */
-double ic_fleet_hour_energy_kwh(const struct ic_accelerator *a, double pue);
+/* The failure process's constants. */
+struct ic_fleet_params {
+    double per_node;                   /* accelerators per node */
+    double failure_rate_per_hour;      /* per healthy accelerator */
+    double node_failure_rate_per_hour; /* per healthy node */
+    double repair_s;                   /* mean repair time */
+    int repair_lognormal;              /* 0 exponential, 1 lognormal of shape repair_sigma */
+    double repair_sigma;
+};
 
-/* Replicas serving with `failed` accelerators down among `total` (see the blast radius above). */
-static inline double ic_fleet_replicas_up(double total_accels, double failed, long per_replica) {
-    double r =
-        total_accels >= (double)per_replica ? (double)((long long)total_accels / per_replica) : 0.0;
-    double down = failed < r ? failed : r;
-    return r - down;
+/* The accelerators of one pool along a path. */
+struct ic_fleet_pool {
+    double accels;       /* in service */
+    double failed;       /* failed accelerators not on a failed node */
+    double masked;       /* failed accelerators on a failed node (down with it: counted once) */
+    double failed_nodes; /* failed nodes */
+    double next_fail, next_node_fail, next_event;
+    struct ic_repair *heap; /* pending repairs (a binary heap on t) */
+    int nheap, cap;
+    double per_replica, total_replicas, per_failed_node;
+    double failures, node_failures; /* counts so far */
+    struct ic_rng rf;               /* the pool's failure stream */
+};
+
+/* Draw the pool's next failure times afresh at its current healthy counts, from time t. */
+void ic_fleet_clocks(const struct ic_fleet_params *fp, struct ic_fleet_pool *fl, double t);
+
+/* Failures and repairs of the pool strictly before time t.  Returns 0, or -1 when a repair could
+ * not be queued (out of memory; the pool is then left as it was at that event). */
+int ic_fleet_events(const struct ic_fleet_params *fp, struct ic_fleet_pool *fl, double t);
+
+/* After the pool's size changes (accels): its replicas. */
+void ic_fleet_resize(const struct ic_fleet_params *fp, struct ic_fleet_pool *fl);
+
+/* Frees the pending repairs. */
+void ic_fleet_free(struct ic_fleet_pool *fl);
+
+/* Replicas up (the blast radius above). */
+static inline double ic_fleet_replicas(const struct ic_fleet_pool *fl) {
+    double down = fl->failed + fl->failed_nodes * fl->per_failed_node;
+    return fl->total_replicas > down ? fl->total_replicas - down : 0;
+}
+
+/* Healthy accelerators. */
+static inline double ic_fleet_healthy(const struct ic_fleet_pool *fl, double per_node) {
+    return fl->accels - fl->failed - fl->failed_nodes * per_node;
+}
+
+/* The share of replicas the capacity outages keep at time t: windows [t0[k], t1[k]) keeping
+ * keep[k] each. */
+static inline double ic_fleet_outage_keep(int n, const double *t0, const double *t1,
+                                          const double *keep, double t) {
+    double k = 1.0;
+    for (int i = 0; i < n; i++)
+        if (t >= t0[i] && t < t1[i]) k *= keep[i];
+    return k;
+}
+
+/* Replicas up under an outage that keeps the share `keep` (whole replicas). */
+static inline double ic_fleet_replicas_kept(double replicas, double keep) {
+    return keep < 1.0 ? floor(replicas * keep) : replicas;
+}
+
+/* Power at the wall, kW, of `accels` accelerators of TDP tdp_kw busy the fraction `util`. */
+static inline double ic_fleet_power_kw(double accels, double tdp_kw, double idle, double util,
+                                       double pue) {
+    return accels * tdp_kw * (idle + (1 - idle) * util) * pue;
+}
+
+/* Amortised purchase price per accelerator-hour. */
+static inline double ic_fleet_capex_per_h(double price_usd, double amortization_years) {
+    return price_usd / (amortization_years * IC_HOURS_PER_YEAR);
+}
+
+/* Cost per hour, USD, of `accels` accelerators drawing power_kw: all-in per accelerator-hour
+ * when allin_per_h >= 0, else capex plus energy. */
+static inline double ic_fleet_cost_per_h(double accels, double allin_per_h, double capex_per_h,
+                                         double power_kw, double usd_per_kwh) {
+    return allin_per_h >= 0 ? accels * allin_per_h : accels * capex_per_h + power_kw * usd_per_kwh;
 }
 
 #endif

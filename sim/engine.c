@@ -21,7 +21,7 @@
  *      probability;
  *   4. outage: degraded steps (NaN or infinite demand among them); an outage is a run of them
  *      at least outage_min_s long;
- *   5. fleet: failures of accelerators and of nodes in continuous time (pool_events), each
+ *   5. fleet: failures of accelerators and of nodes in continuous time (models/fleet.h), each
  *      accelerator down at most once (one already failed when its node fails is not counted
  *      again), repairs after a drawn repair time; an autoscale floor holds from the start; cost
  *      and energy accrue on every accelerator.
@@ -29,6 +29,7 @@
  * left out of the average). */
 #include "engine.h"
 
+#include "../models/fleet.h"
 #include "../models/queue.h"
 #include "../models/traffic.h"
 #include "rng.h"
@@ -391,7 +392,7 @@ int ic_plan_compile_ex(const struct ic_scenario *sc, unsigned flags, struct ic_p
         }
         const double fleet = typical_fleet(pl->accelerators);
         pl->allin_per_h = sc->fleet.accelerator_hour_usd;
-        pl->capex_per_h = a->price_usd_est / (sc->fleet.amortization_years * 8766.0);
+        pl->capex_per_h = ic_fleet_capex_per_h(a->price_usd_est, sc->fleet.amortization_years);
         pl->tdp_kw = a->tdp_w / 1000.0;
         if (pl->allin_per_h < 0 && (!isfinite(pl->capex_per_h) || !isfinite(pl->tdp_kw))) {
             ic_plan_free(plan);
@@ -555,32 +556,17 @@ struct ev_state {
     double mix_mult[IC_MAX_CLASSES];
 };
 
-/* A pending repair: when, and of what (an accelerator or a node). */
-struct repair {
-    double t;
-    int node;
-};
-
 /* The state of one pool along a path. */
 struct pool_state {
-    double accels;       /* in service */
-    double failed;       /* failed accelerators not on a failed node */
-    double masked;       /* failed accelerators on a failed node (down with it: counted once) */
-    double failed_nodes; /* failed nodes */
-    double next_fail, next_node_fail, next_event;
-    struct repair *heap; /* pending repairs (a binary heap on t) */
-    int nheap, cap;
-    double per_replica, total_replicas, per_failed_node;
-    double mu; /* requests/s per replica at the current mix */
+    struct ic_fleet_pool fl; /* its accelerators, failures and repairs (models/fleet.h) */
+    double mu;               /* requests/s per replica at the current mix */
     double svc_c[IC_MAX_CLASSES], ttft1_c[IC_MAX_CLASSES];
     double ttft_wait[IC_PERF_LOAD_POINTS]; /* beyond ttft1 by utilisation (models/perf.h) */
     double share;                          /* routing share (normalised) */
     double backlog;                        /* routing by share: the pool's own queue */
     double util;                           /* busy fraction this step */
     int feasible;
-    double failures, node_failures;
     double full_rps0; /* the initial fleet's replicas x requests/s, every accelerator healthy */
-    struct ic_rng rf;
 };
 
 /* Autoscaling along a path (pool 0). */
@@ -595,7 +581,8 @@ struct path_state {
     long p;
     struct ic_growth g;
     double conversion, req_per_user_day, visits_per_request;
-    double p_retry, retry_return, abandon_prob, churn_p, disp, repair_s;
+    double p_retry, retry_return, abandon_prob, churn_p, disp;
+    struct ic_fleet_params fp; /* the failure process (models/fleet.h) */
     double phi, innov, mean_fix, gstep, t0;
     struct ic_rng rn, ra, rs;
     double x, gval, elog, backlog, retry_pool, retained;
@@ -617,39 +604,6 @@ static size_t path_state_size(const struct ic_plan *plan) {
     size_t n =
         sizeof(struct path_state) + (size_t)plan->sc->traffic.n_events * sizeof(struct ev_state);
     return (n + 63) / 64 * 64; /* one state per cache line boundary */
-}
-
-static void heap_push(struct pool_state *ps, struct repair r) {
-    if (ps->nheap == ps->cap) {
-        int cap = ps->cap ? 2 * ps->cap : 16;
-        struct repair *h = realloc(ps->heap, (size_t)cap * sizeof *h);
-        if (!h) return; /* out of memory: the repair is dropped (the unit stays down) */
-        ps->heap = h;
-        ps->cap = cap;
-    }
-    struct repair *h = ps->heap;
-    int i = ps->nheap++;
-    while (i > 0 && h[(i - 1) / 2].t > r.t) {
-        h[i] = h[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    h[i] = r;
-}
-
-static struct repair heap_pop(struct pool_state *ps) {
-    struct repair *h = ps->heap;
-    struct repair top = h[0], last = h[--ps->nheap];
-    int i = 0, n = ps->nheap;
-    for (;;) {
-        int c = 2 * i + 1;
-        if (c >= n) break;
-        if (c + 1 < n && h[c + 1].t < h[c].t) c++;
-        if (h[c].t >= last.t) break;
-        h[i] = h[c];
-        i = c;
-    }
-    if (n > 0) h[i] = last;
-    return top;
 }
 
 static double draw(const struct ic_plan *plan, const struct ic_dist *d, const double *vals) {
@@ -680,111 +634,6 @@ static void path_growth(const struct ic_plan *plan, uint64_t seed, long p, doubl
     ic_growth_set_theta(g, th);
     for (int i = 0; i < plan->n_inputs; i++)
         if (plan->inputs[i].fit_index >= 0) vals[i] = th[plan->inputs[i].fit_index];
-}
-
-/* An exponential waiting time at `rate` per second (infinite at rate 0). */
-static double exp_wait(struct ic_rng *r, double rate) {
-    return rate > 0 ? -log(ic_rng_uniform(r)) / rate : INFINITY;
-}
-
-/* A repair time of mean m: exponential, or lognormal with shape sigma (median m e^{-s^2/2}). */
-static double repair_time(struct ic_rng *r, double m, int lognormal, double sigma) {
-    if (!lognormal) return -m * log(ic_rng_uniform(r));
-    return m * exp(-0.5 * sigma * sigma + sigma * ic_rng_normal(r));
-}
-
-/* Draw a pool's next failure times afresh at its current healthy counts (memoryless), from
- * time t. */
-static void pool_clocks(const struct ic_plan *plan, struct pool_state *ps, double t) {
-    const struct ic_scenario *sc = plan->sc;
-    double per_node = (double)sc->serving.accelerators_per_node;
-    double healthy = ps->accels - ps->failed - ps->failed_nodes * per_node;
-    double nodes = floor(ps->accels / per_node) - ps->failed_nodes;
-    ps->next_fail =
-        t + exp_wait(&ps->rf, fmax(healthy, 0) * sc->fleet.failure_rate_per_hour / 3600);
-    ps->next_node_fail =
-        t + exp_wait(&ps->rf, fmax(nodes, 0) * sc->fleet.node_failure_rate_per_hour / 3600);
-    double tr = ps->nheap > 0 ? ps->heap[0].t : INFINITY;
-    ps->next_event = fmin(fmin(ps->next_fail, ps->next_node_fail), tr);
-}
-
-/* How many of n units taken at random from `total`, of which `marked` are marked, are marked
- * (hypergeometric, by sequential draws: n is a node's accelerators, a few). */
-static double draw_marked(struct ic_rng *r, double n, double marked, double total) {
-    double k = 0;
-    for (double i = 0; i < n && marked > 0 && total > 0; i++) {
-        if (ic_rng_uniform(r) * total < marked) {
-            k += 1;
-            marked -= 1;
-        }
-        total -= 1;
-    }
-    return k;
-}
-
-/* Failures and repairs of a pool up to time t (continuous time: each failure time is drawn at
- * the current number of healthy units, which is exact for a constant per-unit rate).
- *
- * Each accelerator is counted once: a node that fails takes its accelerators down, and those of
- * them already failed on their own (as many as a random draw of the node's accelerators from
- * those not on failed nodes holds) move from `failed` to `masked`, so they are not subtracted
- * again; when the node is repaired, its share of the masked ones comes back as failed (their
- * own repairs are still pending).  A single repair completes one of the pending ones, each as
- * likely (exact for exponential repair times). */
-static void pool_events(const struct ic_plan *plan, struct pool_state *ps, double t,
-                        double repair_s) {
-    const struct ic_scenario *sc = plan->sc;
-    const int logn = sc->fleet.repair_shape == 1;
-    const double per_node = (double)sc->serving.accelerators_per_node;
-    while (ps->next_event < t) {
-        double te = ps->next_event;
-        if (ps->nheap > 0 && te == ps->heap[0].t) {
-            struct repair r = heap_pop(ps);
-            if (r.node) {
-                double back =
-                    draw_marked(&ps->rf, per_node, ps->masked, ps->failed_nodes * per_node);
-                ps->masked -= back;
-                ps->failed += back;
-                ps->failed_nodes = fmax(0, ps->failed_nodes - 1);
-            } else if (ps->masked > 0 &&
-                       ic_rng_uniform(&ps->rf) * (ps->failed + ps->masked) < ps->masked) {
-                ps->masked -= 1;
-            } else {
-                ps->failed = fmax(0, ps->failed - 1);
-            }
-        } else {
-            int node = te == ps->next_node_fail && te != ps->next_fail;
-            if (node) {
-                double hit = draw_marked(&ps->rf, per_node, ps->failed,
-                                         ps->accels - ps->failed_nodes * per_node);
-                ps->failed -= hit;
-                ps->masked += hit;
-                ps->failed_nodes += 1;
-                ps->node_failures += 1;
-            } else {
-                ps->failed += 1;
-                ps->failures += 1;
-            }
-            heap_push(ps,
-                      (struct repair){
-                          te + repair_time(&ps->rf, repair_s, logn, sc->fleet.repair_sigma), node});
-        }
-        pool_clocks(plan, ps, te);
-    }
-}
-
-/* Replicas of a pool with every accelerator healthy: a failed accelerator takes its replica
- * down; a failed node takes down every replica on it (models/fleet.h). */
-static inline double pool_replicas(const struct pool_state *ps) {
-    double down = ps->failed + ps->failed_nodes * ps->per_failed_node;
-    return ps->total_replicas > down ? ps->total_replicas - down : 0;
-}
-
-/* After the pool's size changes: its replicas. */
-static void pool_resize(const struct ic_plan *plan, struct pool_state *ps) {
-    double per_node = (double)plan->sc->serving.accelerators_per_node;
-    ps->total_replicas = floor(ps->accels / ps->per_replica);
-    ps->per_failed_node = ceil(per_node / ps->per_replica);
 }
 
 static void record_action(struct ic_results *res, long p, int i, double t, double n, double ready) {
@@ -824,7 +673,12 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
     st->abandon_prob = 1.0 - exp(-dt / draw(plan, &sc->queue.patience_s, vals));
     st->churn_p = draw(plan, &sc->traffic.churn.probability, vals);
     st->disp = draw(plan, &sc->traffic.noise.arrival_dispersion, vals);
-    st->repair_s = draw(plan, &sc->fleet.repair_hours, vals) * 3600.0;
+    st->fp.per_node = (double)sc->serving.accelerators_per_node;
+    st->fp.failure_rate_per_hour = sc->fleet.failure_rate_per_hour;
+    st->fp.node_failure_rate_per_hour = sc->fleet.node_failure_rate_per_hour;
+    st->fp.repair_s = draw(plan, &sc->fleet.repair_hours, vals) * 3600.0;
+    st->fp.repair_lognormal = sc->fleet.repair_shape == 1;
+    st->fp.repair_sigma = sc->fleet.repair_sigma;
 
     struct ic_mix mix;
     make_mix(plan, vals, &mix);
@@ -844,15 +698,16 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
     for (int k = 0; k < np; k++) {
         const struct ic_pool_plan *pl = &plan->pool[k];
         struct pool_state *s = &st->ps[k];
-        s->accels = draw(plan, pl->accelerators, vals);
+        s->fl.accels = draw(plan, pl->accelerators, vals);
         /* An autoscale floor above the initial fleet holds from the start: a planner who sets
          * a floor commits to keeping at least that much provisioned (and paying for it), so
          * it is not an action that waits for load to rise, a lead time or a cooldown.  (It
          * used to be applied only by the next scale-out, leaving the path under its floor.) */
-        if (k == 0 && sc->fleet.autoscale.enabled && s->accels < (double)sc->fleet.autoscale.floor)
-            s->accels = (double)sc->fleet.autoscale.floor;
-        s->per_replica = (double)pl->fit.accels;
-        pool_resize(plan, s);
+        if (k == 0 && sc->fleet.autoscale.enabled &&
+            s->fl.accels < (double)sc->fleet.autoscale.floor)
+            s->fl.accels = (double)sc->fleet.autoscale.floor;
+        s->fl.per_replica = (double)pl->fit.accels;
+        ic_fleet_resize(&st->fp, &s->fl);
         s->share = draw(plan, pl->share, vals);
         share_sum += s->share;
         struct ic_perf perf_path;
@@ -873,9 +728,9 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
             s->ttft1_c[c] = perf->ttft1_c[c];
         }
         s->mu = s->feasible ? perf->requests_per_s : 0.0;
-        s->full_rps0 = floor(s->accels / s->per_replica) * s->mu;
-        ic_rng_init(&s->rf, seed, gp, IC_STREAM_FAILURES, (uint32_t)k);
-        pool_clocks(plan, s, 0.0);
+        s->full_rps0 = floor(s->fl.accels / s->fl.per_replica) * s->mu;
+        ic_rng_init(&s->fl.rf, seed, gp, IC_STREAM_FAILURES, (uint32_t)k);
+        ic_fleet_clocks(&st->fp, &s->fl, 0.0);
     }
     for (int k = 0; k < np; k++) st->ps[k].share = share_sum > 0 ? st->ps[k].share / share_sum : 0;
     st->by_share = sc->fleet.routing == 1 && np > 1;
@@ -950,9 +805,10 @@ static inline float *wrow(const struct window *win, int row, long p) {
     return win->buf + ((size_t)row * (size_t)win->paths + (size_t)p) * (size_t)win->w;
 }
 
-/* Step a path from step i0 to i1 (both on output-interval boundaries, or i1 the last step). */
-static void path_advance(const struct ic_plan *plan, struct path_state *st, long i0, long i1,
-                         const struct window *win, struct ic_results *res) {
+/* Step a path from step i0 to i1 (both on output-interval boundaries, or i1 the last step).
+ * Returns 0, or -1 when out of memory (a repair could not be queued). */
+static int path_advance(const struct ic_plan *plan, struct path_state *st, long i0, long i1,
+                        const struct window *win, struct ic_results *res) {
     const struct ic_scenario *sc = plan->sc;
     const double dt = plan->dt;
     const int nc = plan->n_classes, np = plan->n_pools, ne = sc->traffic.n_events;
@@ -1098,9 +954,9 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
             /* 0. fleet: ordered capacity arrives; failures and repairs up to now */
             for (int q = 0; q < as->n_pending;) {
                 if (as->pending_t[q] <= t) {
-                    ps[0].accels += as->pending_n[q];
-                    pool_resize(plan, &ps[0]);
-                    pool_clocks(plan, &ps[0], t);
+                    ps[0].fl.accels += as->pending_n[q];
+                    ic_fleet_resize(&st->fp, &ps[0].fl);
+                    ic_fleet_clocks(&st->fp, &ps[0].fl, t);
                     as->pending_t[q] = as->pending_t[--as->n_pending];
                     as->pending_n[q] = as->pending_n[as->n_pending];
                 } else {
@@ -1108,7 +964,8 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
                 }
             }
             for (int k = 0; k < np; k++)
-                if (ps[k].next_event < t) pool_events(plan, &ps[k], t, st->repair_s);
+                if (ps[k].fl.next_event < t && ic_fleet_events(&st->fp, &ps[k].fl, t) != 0)
+                    return -1;
             if (plan->has_mix_events) {
                 st->tokens_per_req = d_tok[si];
                 st->ttft_lo = d_ttft1[si];
@@ -1122,16 +979,13 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
             double arrivals = fresh + returned;
 
             /* 2. capacity, 3. queue(s) */
-            double keep = 1.0;
-            for (int k = 0; k < n_out; k++)
-                if (t >= st->out_t0[k] && t < st->out_t1[k]) keep *= st->out_keep[k];
+            double keep = ic_fleet_outage_keep(n_out, st->out_t0, st->out_t1, st->out_keep, t);
             double healthy = 0, replicas = 0, provisioned = 0, svc_rate = 0;
             struct ic_queue_flow f = {0, 0, 0};
             for (int k = 0; k < np; k++) {
-                double rep = pool_replicas(&ps[k]);
-                if (keep < 1.0) rep = floor(rep * keep);
-                healthy += ps[k].accels - ps[k].failed - ps[k].failed_nodes * per_node;
-                provisioned += ps[k].accels;
+                double rep = ic_fleet_replicas_kept(ic_fleet_replicas(&ps[k].fl), keep);
+                healthy += ic_fleet_healthy(&ps[k].fl, per_node);
+                provisioned += ps[k].fl.accels;
                 replicas += rep;
                 double rate = rep * ps[k].mu;
                 svc_rate += rate;
@@ -1189,10 +1043,10 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
             double kw = 0, usd_h = 0;
             for (int k = 0; k < np; k++) {
                 const struct ic_pool_plan *pl = &plan->pool[k];
-                double pkw = ps[k].accels * pl->tdp_kw * (idle + (1 - idle) * ps[k].util) * pue;
+                double pkw = ic_fleet_power_kw(ps[k].fl.accels, pl->tdp_kw, idle, ps[k].util, pue);
                 kw += pkw;
-                usd_h += pl->allin_per_h >= 0 ? ps[k].accels * pl->allin_per_h
-                                              : ps[k].accels * pl->capex_per_h + pkw * kwh_usd;
+                usd_h += ic_fleet_cost_per_h(ps[k].fl.accels, pl->allin_per_h, pl->capex_per_h, pkw,
+                                             kwh_usd);
             }
             double rev = f.served * st->rev_per_req;
             hours += provisioned * dt_h;
@@ -1215,7 +1069,7 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
                               now - as->last_t >= s->fleet.autoscale.cooldown_s;
                     double capn = (double)s->fleet.autoscale.cap;
                     if (may && wload > s->fleet.autoscale.target_utilization &&
-                        (capn <= 0 || ps[0].accels + on_order + step_n <= capn) &&
+                        (capn <= 0 || ps[0].fl.accels + on_order + step_n <= capn) &&
                         as->n_pending < 64) {
                         double lead =
                             s->fleet.autoscale.lead_time_s *
@@ -1229,11 +1083,11 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
                         if (isnan(as->first_t)) as->first_t = now;
                     } else if (may && wload < s->fleet.autoscale.scale_in_utilization &&
                                as->n_pending == 0 &&
-                               ps[0].accels - step_n >= (double)s->fleet.autoscale.floor) {
-                        ps[0].accels -= step_n;
-                        if (ps[0].failed > ps[0].accels) ps[0].failed = ps[0].accels;
-                        pool_resize(plan, &ps[0]);
-                        pool_clocks(plan, &ps[0], now);
+                               ps[0].fl.accels - step_n >= (double)s->fleet.autoscale.floor) {
+                        ps[0].fl.accels -= step_n;
+                        if (ps[0].fl.failed > ps[0].fl.accels) ps[0].fl.failed = ps[0].fl.accels;
+                        ic_fleet_resize(&st->fp, &ps[0].fl);
+                        ic_fleet_clocks(&st->fp, &ps[0].fl, now);
                         record_action(res, p, as->actions, now, -step_n, now);
                         as->actions++;
                         as->last_t = now;
@@ -1319,6 +1173,7 @@ static void path_advance(const struct ic_plan *plan, struct path_state *st, long
     st->peak_util = peak_util, st->peak_load = peak_load, st->hours = hours;
     st->cost = cost, st->energy = energy, st->revenue = revenue;
     st->degraded_steps = degraded_steps, st->outage_steps = outage_steps;
+    return 0;
 }
 
 /* Per-path summaries; frees what the path allocated. */
@@ -1328,10 +1183,9 @@ static void path_finish(const struct ic_plan *plan, struct path_state *st, struc
     double full = 0, fails = 0, nfails = 0;
     for (int k = 0; k < np; k++) {
         full += st->ps[k].full_rps0;
-        fails += st->ps[k].failures;
-        nfails += st->ps[k].node_failures;
-        free(st->ps[k].heap);
-        st->ps[k].heap = NULL;
+        fails += st->ps[k].fl.failures;
+        nfails += st->ps[k].fl.node_failures;
+        ic_fleet_free(&st->ps[k].fl);
     }
     double *col;
 #define PUT(m, val)                                                                                \
@@ -1563,9 +1417,9 @@ static int ckpt_save(const struct ic_plan *plan, struct ic_checkpoint *ck, const
     for (long p = 0; p < plan->paths && !io.bad; p++) {
         const struct path_state *st = (const struct path_state *)(states + (size_t)p * ssize);
         for (int k = 0; k < plan->n_pools; k++)
-            for (int i = 0; i < st->ps[k].nheap; i++) { /* field by field: no padding bytes */
-                ck_put(&io, &st->ps[k].heap[i].t, sizeof(double));
-                ck_put(&io, &st->ps[k].heap[i].node, sizeof(int));
+            for (int i = 0; i < st->ps[k].fl.nheap; i++) { /* field by field: no padding bytes */
+                ck_put(&io, &st->ps[k].fl.heap[i].t, sizeof(double));
+                ck_put(&io, &st->ps[k].fl.heap[i].node, sizeof(int));
             }
     }
     void *ptr[9];
@@ -1621,28 +1475,28 @@ static int ckpt_load(const struct ic_plan *plan, struct ic_checkpoint *ck, char 
         st->g.t_days = plan->growth.t_days;
         st->g.log_v = plan->growth.log_v;
         for (int k = 0; k < plan->n_pools; k++) {
-            st->ps[k].heap = NULL;
-            st->ps[k].cap = 0;
-            if (io.bad || st->p != p || st->ps[k].nheap < 0) io.bad = 1;
-            if (io.bad) st->ps[k].nheap = 0;
+            st->ps[k].fl.heap = NULL;
+            st->ps[k].fl.cap = 0;
+            if (io.bad || st->p != p || st->ps[k].fl.nheap < 0) io.bad = 1;
+            if (io.bad) st->ps[k].fl.nheap = 0;
         }
     }
     for (long p = 0; p < plan->paths && !io.bad; p++) {
         struct path_state *st = (struct path_state *)(states + (size_t)p * ssize);
         for (int k = 0; k < plan->n_pools && !io.bad; k++) {
             struct pool_state *ps = &st->ps[k];
-            int n = ps->nheap;
+            int n = ps->fl.nheap;
             if (n == 0) continue;
-            ps->heap = malloc((size_t)n * sizeof *ps->heap);
-            if (!ps->heap) {
-                ps->nheap = 0;
+            ps->fl.heap = malloc((size_t)n * sizeof *ps->fl.heap);
+            if (!ps->fl.heap) {
+                ps->fl.nheap = 0;
                 io.bad = 2;
                 break;
             }
-            ps->cap = n;
+            ps->fl.cap = n;
             for (int i = 0; i < n; i++) {
-                ck_get(&io, &ps->heap[i].t, sizeof(double));
-                ck_get(&io, &ps->heap[i].node, sizeof(int));
+                ck_get(&io, &ps->fl.heap[i].t, sizeof(double));
+                ck_get(&io, &ps->fl.heap[i].node, sizeof(int));
             }
         }
     }
@@ -1658,9 +1512,9 @@ static int ckpt_load(const struct ic_plan *plan, struct ic_checkpoint *ck, char 
         for (long p = 0; p < plan->paths; p++) {
             struct path_state *st = (struct path_state *)(states + (size_t)p * ssize);
             for (int k = 0; k < plan->n_pools; k++) {
-                free(st->ps[k].heap);
-                st->ps[k].heap = NULL;
-                st->ps[k].nheap = 0;
+                free(st->ps[k].fl.heap);
+                st->ps[k].fl.heap = NULL;
+                st->ps[k].fl.nheap = 0;
             }
         }
         return io.bad == 2 ? ic_error_set(err, IC_ERR_NOMEM, "out of memory for the checkpoint")
@@ -1742,7 +1596,10 @@ int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, st
         long i0 = win.j0 * spo, i1 = j1 * spo < plan->nsteps ? j1 * spo : plan->nsteps;
 #pragma omp parallel for schedule(dynamic, 4) num_threads(threads)
         for (long p = 0; p < paths; p++) {
-            path_advance(plan, STATE(p), i0, i1, series ? &win : NULL, r);
+            if (path_advance(plan, STATE(p), i0, i1, series ? &win : NULL, r) != 0) {
+#pragma omp atomic write
+                nomem = 2;
+            }
             long d;
 #pragma omp atomic capture
             d = ++done;
@@ -1791,7 +1648,9 @@ int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, st
 #undef STATE
     free(states);
     free(win.buf);
-    if (nomem) return ic_error_set(err, IC_ERR_NOMEM, "out of memory for the bands");
+    if (nomem)
+        return ic_error_set(err, IC_ERR_NOMEM, "out of memory for %s",
+                            nomem == 2 ? "the pending repairs" : "the bands");
     if (opts && opts->progress) opts->progress(opts->progress_ctx, paths, paths);
     return IC_OK;
 }
