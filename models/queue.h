@@ -6,8 +6,17 @@
  * already spent does not matter); admission control then rejects whatever makes the expected
  * wait of the newest request, backlog / service rate, exceed the limit (early rejection, as
  * Kimi's "429 engine is overloaded").  A step is degraded when the failed share (rejected +
- * abandoned) of its arrivals exceeds a threshold, or when there is demand and no capacity.
- * Time to first token is estimated as the wait of the backlog plus the mean prefill time. */
+ * abandoned) of its arrivals exceeds a threshold, or when there is demand and no capacity.  An
+ * outage is a run of consecutive degraded steps at least outage_min_s long (its minimum
+ * duration, ceil(outage_min_s / dt) steps; every degraded step is one when it is 0); the steps of
+ * such a run count as outage from its first, and the first outage starts at its first step.
+ * Time to first token is estimated as the wait of the backlog (backlog / service rate), plus the
+ * first token alone (prefill, at the current mix), plus the wait on the iterations of the running
+ * batch, which grows with the utilisation (models/perf.c, ttft_wait_s, tabulated over
+ * utilisation 0..1; checked against the request engine, README, "Two engines").
+ *
+ * Plain numbers in and out; called by the aggregate engine (sim/engine.c), which owns the time
+ * loop. */
 #ifndef IC_QUEUE_H
 #define IC_QUEUE_H
 
@@ -44,6 +53,49 @@ static inline int ic_queue_degraded(const struct ic_queue_flow *f, double arriva
      * the comparison is written so that NaN lands on the degraded side. */
     if (!(arrivals < INFINITY)) return 1;
     return !(f->rejected + f->abandoned <= threshold * arrivals);
+}
+
+/* The outage rule's state along a path. */
+struct ic_outage_run {
+    long run, run_start; /* the current run of degraded steps: length, first step */
+    int outage;          /* an outage happened */
+    double first_outage; /* start of the first outage, s (NaN: none) */
+    double degraded_steps, outage_steps;
+};
+
+/* The minimum outage duration in steps of dt (a hair under a whole number of steps rounds down,
+ * so that 300 s at dt 60 s is 5 steps despite rounding). */
+static inline long ic_outage_min_steps(double outage_min_s, double dt) {
+    return (long)ceil(outage_min_s / dt - 1e-9);
+}
+
+/* Step i (of length dt), degraded or not, through the outage rule. */
+static inline void ic_outage_step(struct ic_outage_run *o, int degraded, long i, long min_steps,
+                                  double dt) {
+    if (degraded) {
+        if (o->run == 0) o->run_start = i;
+        o->run++;
+        o->degraded_steps += 1;
+        if (o->run == min_steps || (min_steps <= 0 && o->run == 1)) {
+            o->outage_steps += (double)o->run;
+            if (!o->outage) o->first_outage = (double)o->run_start * dt;
+            o->outage = 1;
+        } else if (o->run > min_steps) {
+            o->outage_steps += 1;
+        }
+    } else {
+        o->run = 0;
+    }
+}
+
+/* Time to first token at a backlog, a service rate (> 0, requests/s), the first token alone, and
+ * a utilisation: the batch's wait interpolated in w[0..n-1] over utilisation 0..1 (n >= 2). */
+static inline double ic_queue_ttft(double backlog, double svc_rate, double ttft_alone,
+                                   const double *w, int n, double util) {
+    double busy = util < 1.0 ? (util > 0 ? util : 0.0) : 1.0;
+    double xu = busy * (n - 1);
+    int k0 = xu >= n - 1 ? n - 2 : (int)xu;
+    return backlog / svc_rate + ttft_alone + w[k0] + (w[k0 + 1] - w[k0]) * (xu - (double)k0);
 }
 
 #endif

@@ -586,9 +586,8 @@ struct path_state {
     double phi, innov, mean_fix, gstep, t0;
     struct ic_rng rn, ra, rs;
     double x, gval, elog, backlog, retry_pool, retained;
-    long run, run_start;
     int outage, by_share;
-    double first_outage, degraded_steps, outage_steps;
+    struct ic_outage_run orun; /* the outage rule (models/queue.h) */
     double sum_new, sum_ret, sum_served, sum_rej, sum_ab, sum_lost, peak_util, peak_load;
     double hours, cost, energy, revenue;
     double tokens_per_req, ttft_lo, rev_per_req; /* ttft_lo: alone */
@@ -781,7 +780,7 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
     st->gval = ic_growth_value(&st->g, st->t0);
     st->elog = exp(-st->g.rate_per_day * st->t0);
     st->retained = 1.0;
-    st->first_outage = NAN;
+    st->orun.first_outage = NAN;
     st->as.last_t = -INFINITY;
     st->as.first_t = NAN;
     for (int i = 0; p < res->store_paths && i < res->max_actions; i++)
@@ -815,7 +814,7 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
     const int n_out = sc->fleet.n_outages, autoscale = sc->fleet.autoscale.enabled;
     const long p = st->p;
     const double thr = sc->queue.degraded_failed_fraction;
-    const long outage_min_steps = (long)ceil(sc->queue.outage_min_s / dt - 1e-9);
+    const long outage_min_steps = ic_outage_min_steps(sc->queue.outage_min_s, dt);
     const double pue = sc->fleet.pue, idle = sc->fleet.idle_power_fraction;
     const double kwh_usd = sc->fleet.electricity_usd_per_kwh;
     const double per_node = (double)sc->serving.accelerators_per_node;
@@ -834,7 +833,7 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
     double sum_rej = st->sum_rej, sum_ab = st->sum_ab, sum_lost = st->sum_lost;
     double peak_util = st->peak_util, peak_load = st->peak_load, hours = st->hours;
     double cost = st->cost, energy = st->energy, revenue = st->revenue;
-    double degraded_steps = st->degraded_steps, outage_steps = st->outage_steps;
+    struct ic_outage_run orun = st->orun;
 
     double acc[IC_SERIES_COUNT], cacc[IC_MAX_CLASSES];
     int cnt[IC_SERIES_COUNT];
@@ -1024,20 +1023,8 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
             double load = capacity > 0 ? arrivals * inv_cap : (arrivals > 0 ? INFINITY : 0.0);
 
             /* 4. outage */
-            if (d_sat[si] || ic_queue_degraded(&f, arrivals, capacity, thr)) {
-                if (st->run == 0) st->run_start = i;
-                st->run++;
-                degraded_steps += 1;
-                if (st->run == outage_min_steps || (outage_min_steps <= 0 && st->run == 1)) {
-                    outage_steps += (double)st->run;
-                    if (!st->outage) st->first_outage = (double)st->run_start * dt;
-                    st->outage = 1;
-                } else if (st->run > outage_min_steps) {
-                    outage_steps += 1;
-                }
-            } else {
-                st->run = 0;
-            }
+            ic_outage_step(&orun, d_sat[si] || ic_queue_degraded(&f, arrivals, capacity, thr), i,
+                           outage_min_steps, dt);
 
             /* 5. economics: power follows utilisation; cost is all-in or capex + energy */
             double kw = 0, usd_h = 0;
@@ -1123,16 +1110,8 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
             acc[IC_S_REJECTED] += f.rejected;
             acc[IC_S_ABANDONED] += f.abandoned;
             if (svc_rate > 0) {
-                /* The wait of the backlog, then prefill and the first token alone, then the
-                 * wait on the iterations of the running batch, which grows with the
-                 * utilisation (models/perf.c, ttft_wait_s; checked against the request engine,
-                 * README, "Two engines"). */
-                double busy = util < 1.0 ? (util > 0 ? util : 0.0) : 1.0;
-                double xu = busy * (IC_PERF_LOAD_POINTS - 1);
-                int k0 = xu >= IC_PERF_LOAD_POINTS - 1 ? IC_PERF_LOAD_POINTS - 2 : (int)xu;
-                const double *w = ps[0].ttft_wait;
-                acc[IC_S_TTFT] += backlog / svc_rate + st->ttft_lo + w[k0] +
-                                  (w[k0 + 1] - w[k0]) * (xu - (double)k0);
+                acc[IC_S_TTFT] += ic_queue_ttft(backlog, svc_rate, st->ttft_lo, ps[0].ttft_wait,
+                                                IC_PERF_LOAD_POINTS, util);
                 cnt[IC_S_TTFT]++;
             }
             acc[IC_S_HEALTHY] += healthy;
@@ -1172,7 +1151,7 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
     st->sum_rej = sum_rej, st->sum_ab = sum_ab, st->sum_lost = sum_lost;
     st->peak_util = peak_util, st->peak_load = peak_load, st->hours = hours;
     st->cost = cost, st->energy = energy, st->revenue = revenue;
-    st->degraded_steps = degraded_steps, st->outage_steps = outage_steps;
+    st->orun = orun;
     return 0;
 }
 
@@ -1193,10 +1172,10 @@ static void path_finish(const struct ic_plan *plan, struct path_state *st, struc
         col = ic_summary_col(res, m);                                                              \
         col[p] = (val);                                                                            \
     } while (0)
-    PUT(IC_M_OUTAGE, st->outage);
-    PUT(IC_M_FIRST_OUTAGE, st->first_outage);
-    PUT(IC_M_DEGRADED_MIN, st->degraded_steps * plan->dt / 60.0);
-    PUT(IC_M_OUTAGE_MIN, st->outage_steps * plan->dt / 60.0);
+    PUT(IC_M_OUTAGE, st->orun.outage);
+    PUT(IC_M_FIRST_OUTAGE, st->orun.first_outage);
+    PUT(IC_M_DEGRADED_MIN, st->orun.degraded_steps * plan->dt / 60.0);
+    PUT(IC_M_OUTAGE_MIN, st->orun.outage_steps * plan->dt / 60.0);
     PUT(IC_M_NEW, st->sum_new);
     PUT(IC_M_RETRIED, st->sum_ret);
     PUT(IC_M_ARRIVED, st->sum_new + st->sum_ret);
