@@ -64,12 +64,6 @@ double ic_event_norm(double rise_s, double decay_s) {
     return fmax > 0 ? 1.0 / fmax : 0.0;
 }
 
-double ic_event_multiplier(double peak, double rise_s, double decay_s, double tau_s) {
-    if (tau_s < 0) return 1.0;
-    double f = (1.0 - exp(-tau_s / rise_s)) * exp(-tau_s / decay_s);
-    return 1.0 + (peak - 1.0) * f * ic_event_norm(rise_s, decay_s);
-}
-
 double ic_growth_value(const struct ic_growth *g, double t) {
     switch (g->model) {
     case IC_GROWTH_LOGISTIC:

@@ -547,11 +547,11 @@ void ic_results_free(struct ic_results *r) {
  * step reads or writes; per-path constants (draws and what follows from them) are computed once
  * in path_init.  Results do not depend on the window length. */
 
-/* An event's state on a path. */
+/* An event's state on a path: its shape (models/traffic.h) and the shifts of the mix it
+ * brings. */
 struct ev_state {
-    double start, amp, norm, rise, decay, a_rise, a_decay; /* constants */
-    double r, d, shape;                                    /* e^{-tau/rise}, e^{-tau/decay} */
-    int on, n_mix;
+    struct ic_event_state s;
+    int n_mix;
     int mix_idx[IC_MAX_CLASSES];
     double mix_mult[IC_MAX_CLASSES];
 };
@@ -583,9 +583,10 @@ struct path_state {
     double conversion, req_per_user_day, visits_per_request;
     double p_retry, retry_return, abandon_prob, churn_p, disp;
     struct ic_fleet_params fp; /* the failure process (models/fleet.h) */
-    double phi, innov, mean_fix, gstep, t0;
+    double phi, innov, mean_fix;
+    struct ic_growth_walk gw; /* the growth curve along the steps (models/traffic.h) */
     struct ic_rng rn, ra, rs;
-    double x, gval, elog, backlog, retry_pool, retained;
+    double x, backlog, retry_pool, retained;
     int outage, by_share;
     struct ic_outage_run orun; /* the outage rule (models/queue.h) */
     double sum_new, sum_ret, sum_served, sum_rej, sum_ab, sum_lost, peak_util, peak_load;
@@ -743,13 +744,9 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
         const struct ic_event *x = &sc->traffic.events[e];
         struct ev_state *ev = &st->ev[e];
         memset(ev, 0, sizeof *ev);
-        ev->start = x->start.unix_s - sc->start.unix_s;
-        ev->amp = draw(plan, &x->peak_multiplier, vals) - 1.0;
-        ev->rise = draw(plan, &x->rise_s, vals);
-        ev->decay = draw(plan, &x->decay_s, vals);
-        ev->norm = ic_event_norm(ev->rise, ev->decay);
-        ev->a_rise = exp(-dt / ev->rise);
-        ev->a_decay = exp(-dt / ev->decay);
+        ic_event_init(&ev->s, x->start.unix_s - sc->start.unix_s,
+                      draw(plan, &x->peak_multiplier, vals), draw(plan, &x->rise_s, vals),
+                      draw(plan, &x->decay_s, vals), dt);
         ev->n_mix = x->n_mix;
         for (int i = 0; i < x->n_mix; i++) {
             ev->mix_mult[i] = draw(plan, &x->mix[i].share_multiplier, vals);
@@ -775,10 +772,7 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
     st->mean_fix = -0.5 * sigma * sigma;
     /* Growth by recurrence where the curve allows it: exponential multiplies by e^{r dt}
      * each step; logistic carries e^{-r t}; Bass and piecewise are evaluated. */
-    st->t0 = plan->growth_ref_days;
-    st->gstep = exp(st->g.rate_per_day * dt / 86400.0);
-    st->gval = ic_growth_value(&st->g, st->t0);
-    st->elog = exp(-st->g.rate_per_day * st->t0);
+    ic_growth_walk_init(&st->g, &st->gw, plan->growth_ref_days, dt);
     st->retained = 1.0;
     st->orun.first_outage = NAN;
     st->as.last_t = -INFINITY;
@@ -826,7 +820,8 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
     struct ic_growth *g = &st->g;
     struct autoscale *as = &st->as;
     struct pool_state *ps = st->ps;
-    double x = st->x, gval = st->gval, elog = st->elog, backlog = st->backlog;
+    double x = st->x, backlog = st->backlog;
+    struct ic_growth_walk gw = st->gw;
     double retry_pool = st->retry_pool, retained = st->retained;
     /* Running sums in locals (registers), written back at the end of the window. */
     double sum_new = st->sum_new, sum_ret = st->sum_ret, sum_served = st->sum_served;
@@ -868,34 +863,16 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
             double t = (double)i * dt;
             /* 1. demand */
             double ef = 1.0;
-            for (int e = 0; e < ne; e++) {
-                struct ev_state *ev = &st->ev[e];
-                double tau = t - ev->start;
-                if (tau < 0) continue;
-                if (!ev->on) {
-                    ev->r = exp(-tau / ev->rise);
-                    ev->d = exp(-tau / ev->decay);
-                    ev->on = 1;
-                } else {
-                    ev->r *= ev->a_rise;
-                    ev->d *= ev->a_decay;
-                }
-                ev->shape = (1.0 - ev->r) * ev->d * ev->norm;
-                ef *= 1.0 + ev->amp * ev->shape;
-            }
+            for (int e = 0; e < ne; e++) ef *= ic_event_step(&st->ev[e].s, t);
             if (plan->has_mix_events) {
                 /* Shares move with the events' shapes; the service rates follow the mix. */
-                double wsum = 0, tok = 0, tt1 = 0, rv = 0;
+                double tok = 0, tt1 = 0, rv = 0;
                 for (int c = 0; c < nc; c++) st->share[c] = st->base_share[c];
                 for (int e = 0; e < ne; e++)
-                    for (int q = 0; q < st->ev[e].n_mix; q++) {
-                        int c = st->ev[e].mix_idx[q];
-                        if (c >= 0)
-                            st->share[c] *= 1.0 + (st->ev[e].mix_mult[q] - 1.0) * st->ev[e].shape;
-                    }
-                for (int c = 0; c < nc; c++) wsum += st->share[c];
+                    ic_mix_shift(st->share, st->ev[e].n_mix, st->ev[e].mix_idx, st->ev[e].mix_mult,
+                                 st->ev[e].s.shape);
+                ic_mix_normalise(st->share, nc);
                 for (int c = 0; c < nc; c++) {
-                    st->share[c] = wsum > 0 ? st->share[c] / wsum : 0;
                     tok += st->share[c] * st->tok_c[c];
                     tt1 += st->share[c] * ps[0].ttft1_c[c];
                     rv += st->share[c] * st->rev_c[c];
@@ -910,11 +887,8 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
                 d_rev[si] = rv;
                 for (int k = 0; k < np; k++) d_mu[k][si] = ps[k].mu;
             }
-            if (g->model == IC_GROWTH_LOGISTIC)
-                gval = g->capacity / (1.0 + (g->capacity / g->v0 - 1.0) * elog);
-            else if (g->model != IC_GROWTH_EXPONENTIAL)
-                gval = ic_growth_value(g, st->t0 + t / 86400.0);
-            double base = gval * base_factor * ef * exp(x) * retained;
+            const double gval = ic_growth_walk_value(g, &gw, t);
+            double base = ic_demand_rate(gval, base_factor, ef, x, retained);
             /* Saturate (NaN too: an overflowing factor times a zero); nothing to saturate when
              * no requests are made. */
             d_sat[si] = !(base <= base_max) && base_max > 0;
@@ -927,11 +901,8 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
             /* the classes' means now, their counts for the whole chunk below */
             for (int c = 0; c < nc; c++) d_cls[c][si] = nc == 1 ? lambda : lambda * st->share[c];
             d_base[si] = base;
-            x = st->phi * x + st->innov * ic_rng_normal_zig(&st->rn, &plan->zig);
-            if (g->model == IC_GROWTH_LOGISTIC)
-                elog /= st->gstep;
-            else if (g->model == IC_GROWTH_EXPONENTIAL)
-                gval *= st->gstep;
+            x = ic_ou_step(x, st->phi, st->innov, ic_rng_normal_zig(&st->rn, &plan->zig));
+            ic_growth_walk_next(g, &gw);
         }
         /* Arrivals: Poisson counts of the chunk's means, class by class. */
         const int nchunk = (int)(c1 - c0);
@@ -973,8 +944,7 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
             }
             const double base = d_base[si], fresh = d_fresh[si];
             for (int c = 0; c < nc; c++) cacc[c] += d_cls[c][si];
-            double returned = retry_pool * st->retry_return;
-            retry_pool -= returned;
+            double returned = ic_retry_return(&retry_pool, st->retry_return);
             double arrivals = fresh + returned;
 
             /* 2. capacity, 3. queue(s) */
@@ -1010,13 +980,12 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
                 for (int k = 0; k < np; k++) ps[k].util = u;
             }
             double failures = f.rejected + f.abandoned;
-            double retry = st->p_retry * failures, lost = failures - retry;
-            retry_pool += retry;
+            double lost = ic_retry_fail(&retry_pool, st->p_retry, failures);
             if (st->churn_p > 0 && base > 0) {
                 /* Users now = daily requests / requests per user per day; each request lost for
                  * good costs its user with the churn probability. */
                 double users = base * users_per_base;
-                retained *= fmax(0.0, 1.0 - st->churn_p * lost / users);
+                retained = ic_churn_step(retained, st->churn_p, lost, users);
             }
             double inv_cap = capacity > 0 ? 1.0 / capacity : 0.0;
             double util = f.served * inv_cap;
@@ -1142,8 +1111,7 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
         }
     }
     st->x = x;
-    st->gval = gval;
-    st->elog = elog;
+    st->gw = gw;
     st->backlog = backlog;
     st->retry_pool = retry_pool;
     st->retained = retained;

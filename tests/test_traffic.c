@@ -29,15 +29,54 @@ int main(void) {
     ic_diurnal_weights(IC_DIURNAL_CUSTOM, custom, w);
     CHECK_NEAR(w[9], 3.0 * 24 / 26, 1e-14);
 
-    /* Events: 1 before the start, exactly the peak at tau* = rise ln(1 + decay/rise). */
-    double rise = 86400 * 1.7, decay = 604800, peak = 2.385;
-    CHECK(ic_event_multiplier(peak, rise, decay, -1.0) == 1.0);
+    /* Events, as the engine steps them (recurrence): 1 before the start and at it, the closed
+     * form 1 + (peak - 1) f(tau) / f_max at every step, the peak at tau* = rise ln(1 +
+     * decay/rise), 1 long after; a dip below 1 too. */
+    double rise = 86400 * 1.7, decay = 604800, peak = 2.385, step = 60, start = 3 * step + 17;
     double tstar = rise * log1p(decay / rise);
-    CHECK_NEAR(ic_event_multiplier(peak, rise, decay, tstar), peak, 1e-12);
-    CHECK(ic_event_multiplier(peak, rise, decay, tstar * 0.9) < peak);
-    CHECK(ic_event_multiplier(peak, rise, decay, tstar * 1.1) < peak);
-    CHECK(ic_event_multiplier(peak, rise, decay, 1e9) < 1.0 + 1e-6);
-    CHECK_NEAR(ic_event_multiplier(0.4, rise, decay, tstar), 0.4, 1e-12); /* a dip */
+    for (int dip = 0; dip < 2; dip++) {
+        double pk = dip ? 0.4 : peak;
+        struct ic_event_state ev;
+        ic_event_init(&ev, start, pk, rise, decay, step);
+        double best = 1.0, best_t = -1, worst_rel = 0, norm = ic_event_norm(rise, decay);
+        long n = (long)(60 * 86400 / step);
+        for (long i = 0; i < n; i++) {
+            double t = (double)i * step, m = ic_event_step(&ev, t);
+            if (t < start) {
+                CHECK(m == 1.0 && ev.shape == 0.0);
+                continue;
+            }
+            double tau = t - start;
+            double closed = 1.0 + (pk - 1.0) * (1.0 - exp(-tau / rise)) * exp(-tau / decay) * norm;
+            double rel = fabs(m - closed) / closed;
+            if (rel > worst_rel) worst_rel = rel;
+            if (dip ? m < best : m > best) best = m, best_t = tau;
+            if (i == 4) CHECK(ev.on && tau == step - 17); /* the first step after the start */
+        }
+        CHECK(worst_rel < 1e-12);            /* the recurrence stays on the closed form */
+        CHECK_NEAR(best, pk, 1e-9);          /* reaches the peak (or the dip) ... */
+        CHECK(fabs(best_t - tstar) <= step); /* ... at tau* */
+        CHECK(fabs(ic_event_step(&ev, (double)n * step) - 1.0) < 0.07 * fabs(pk - 1.0));
+    }
+    /* Mix shifts: only the named classes move, by 1 + (mult - 1) shape; then normalised. */
+    double share[3] = {0.5, 0.3, 0.2};
+    int idx[2] = {1, -1};
+    double mult[2] = {3.0, 10.0};
+    ic_mix_shift(share, 2, idx, mult, 0.5);
+    CHECK(share[0] == 0.5 && share[1] == 0.3 * 2.0 && share[2] == 0.2);
+    ic_mix_normalise(share, 3);
+    CHECK_NEAR(share[0] + share[1] + share[2], 1.0, 1e-15);
+    CHECK_NEAR(share[1], 0.6 / 1.3, 1e-15);
+    double zero[2] = {0, 0};
+    ic_mix_normalise(zero, 2);
+    CHECK(zero[0] == 0 && zero[1] == 0);
+
+    /* Retries and churn. */
+    double pool = 100;
+    CHECK(ic_retry_return(&pool, 0.25) == 25 && pool == 75);
+    CHECK(ic_retry_fail(&pool, 0.4, 10) == 6 && pool == 79);
+    CHECK(ic_churn_step(0.5, 0.1, 20, 100) == 0.5 * (1.0 - 0.02));
+    CHECK(ic_churn_step(0.5, 1.0, 200, 100) == 0.0); /* never below 0 */
 
     /* Growth curves at known values. */
     struct ic_growth g = {.model = IC_GROWTH_EXPONENTIAL, .v0 = 6e5, .rate_per_day = log(2) / 24.5};
@@ -80,6 +119,31 @@ int main(void) {
     CHECK(ic_growth_nparams(IC_GROWTH_BASS) == 3 && ic_growth_nparams(IC_GROWTH_PIECEWISE) == 0);
     CHECK(strcmp(ic_growth_param_name(IC_GROWTH_LOGISTIC, 2), "ln_capacity") == 0);
 
+    /* The growth walk (the engine's recurrences) follows the curve: exponential and logistic by
+     * recurrence, Bass evaluated; the first step is the curve at the reference time exactly. */
+    {
+        struct ic_growth gs[3] = {
+            {.model = IC_GROWTH_EXPONENTIAL, .v0 = 6e5, .rate_per_day = 0.05},
+            {.model = IC_GROWTH_LOGISTIC, .v0 = 6e5, .rate_per_day = 0.3, .capacity = 5e7},
+            {.model = IC_GROWTH_BASS, .p = 0.01, .q = 0.3, .market = 1e7, .launch_days = -3},
+        };
+        for (int m = 0; m < 3; m++) {
+            struct ic_growth_walk gw;
+            const double t0 = 2.5, dts = 300;
+            ic_growth_walk_init(&gs[m], &gw, t0, dts);
+            double worst = 0;
+            for (long i = 0; i < 100 * 288; i++) {
+                double v = ic_growth_walk_value(&gs[m], &gw, (double)i * dts);
+                double want = ic_growth_value(&gs[m], t0 + (double)i * dts / 86400.0);
+                if (i == 0) CHECK(v == ic_growth_value(&gs[m], t0));
+                double rel = fabs(v - want) / want;
+                if (rel > worst) worst = rel;
+                ic_growth_walk_next(&gs[m], &gw);
+            }
+            CHECK(worst < 1e-11);
+        }
+    }
+
     /* OU: the exact discretisation keeps the stationary variance. */
     double phi, innov;
     ic_ou_coeffs(0.137, 3600, 60, &phi, &innov);
@@ -100,7 +164,7 @@ int main(void) {
         for (long i = 0; i < n; i++) {
             xs[i] = x;
             s2 += x * x;
-            x = phi * x + innov * ic_rng_normal(&r);
+            x = ic_ou_step(x, phi, innov, ic_rng_normal(&r));
         }
         for (long i = lag; i < n; i++) c += xs[i] * xs[i - lag];
         double var = s2 / n, rho = c / (double)(n - lag) / var;
