@@ -126,6 +126,13 @@ void ic_fleet_resize(const struct ic_fleet_params *fp, struct ic_fleet_pool *fl)
     fl->per_failed_node = ceil(fp->per_node / fl->per_replica);
 }
 
+void ic_fleet_add(const struct ic_fleet_params *fp, struct ic_fleet_pool *fl, double n, double t) {
+    fl->accels += n;
+    if (fl->failed > fl->accels) fl->failed = fl->accels;
+    ic_fleet_resize(fp, fl);
+    ic_fleet_clocks(fp, fl, t);
+}
+
 void ic_fleet_free(struct ic_fleet_pool *fl) {
     free(fl->heap);
     fl->heap = NULL;

@@ -73,6 +73,10 @@ int ic_fleet_events(const struct ic_fleet_params *fp, struct ic_fleet_pool *fl, 
 /* After the pool's size changes (accels): its replicas. */
 void ic_fleet_resize(const struct ic_fleet_params *fp, struct ic_fleet_pool *fl);
 
+/* Accelerators added to the pool (n < 0: taken out) at time t: its replicas and failure clocks
+ * follow; failed ones taken out leave with the rest (failed stays at most accels). */
+void ic_fleet_add(const struct ic_fleet_params *fp, struct ic_fleet_pool *fl, double n, double t);
+
 /* Frees the pending repairs. */
 void ic_fleet_free(struct ic_fleet_pool *fl);
 

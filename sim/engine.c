@@ -29,6 +29,7 @@
  * left out of the average). */
 #include "engine.h"
 
+#include "../models/autoscale.h"
 #include "../models/fleet.h"
 #include "../models/queue.h"
 #include "../models/traffic.h"
@@ -569,11 +570,12 @@ struct pool_state {
     double full_rps0; /* the initial fleet's replicas x requests/s, every accelerator healthy */
 };
 
-/* Autoscaling along a path (pool 0). */
+/* Autoscaling along a path (pool 0): its actions and the orders still to arrive. */
+#define IC_AUTOSCALE_MAX_PENDING 64
 struct autoscale {
     int actions, n_pending;
     double last_t, ordered, first_t;
-    double pending_t[64], pending_n[64];
+    double pending_t[IC_AUTOSCALE_MAX_PENDING], pending_n[IC_AUTOSCALE_MAX_PENDING];
     double acc_arr, acc_cap;
 };
 
@@ -595,6 +597,7 @@ struct path_state {
     double share[IC_MAX_CLASSES], base_share[IC_MAX_CLASSES];
     double tok_c[IC_MAX_CLASSES], rev_c[IC_MAX_CLASSES];
     struct autoscale as;
+    struct ic_autoscale_params ap; /* the autoscaler's rule (models/autoscale.h) */
     double out_t0[IC_MAX_EVENTS], out_t1[IC_MAX_EVENTS], out_keep[IC_MAX_EVENTS];
     struct pool_state ps[IC_MAX_POOLS];
     struct ev_state ev[]; /* n_events of them */
@@ -776,6 +779,18 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
     st->retained = 1.0;
     st->orun.first_outage = NAN;
     st->as.last_t = -INFINITY;
+    st->ap = (struct ic_autoscale_params){
+        .target_utilization = sc->fleet.autoscale.target_utilization,
+        .scale_in_utilization = sc->fleet.autoscale.scale_in_utilization,
+        .cooldown_s = sc->fleet.autoscale.cooldown_s,
+        .step = (double)sc->fleet.autoscale.step_accelerators,
+        .floor = (double)sc->fleet.autoscale.floor,
+        .cap = (double)sc->fleet.autoscale.cap,
+        .max_actions = sc->fleet.autoscale.max_actions,
+        .lead_time_s = sc->fleet.autoscale.lead_time_s,
+        .lead_time_sigma = sc->fleet.autoscale.lead_time_sigma,
+        .max_pending = IC_AUTOSCALE_MAX_PENDING,
+    };
     st->as.first_t = NAN;
     for (int i = 0; p < res->store_paths && i < res->max_actions; i++)
         record_action(res, p, i, NAN, NAN, NAN);
@@ -924,9 +939,7 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
             /* 0. fleet: ordered capacity arrives; failures and repairs up to now */
             for (int q = 0; q < as->n_pending;) {
                 if (as->pending_t[q] <= t) {
-                    ps[0].fl.accels += as->pending_n[q];
-                    ic_fleet_resize(&st->fp, &ps[0].fl);
-                    ic_fleet_clocks(&st->fp, &ps[0].fl, t);
+                    ic_fleet_add(&st->fp, &ps[0].fl, as->pending_n[q], t);
                     as->pending_t[q] = as->pending_t[--as->n_pending];
                     as->pending_n[q] = as->pending_n[as->n_pending];
                 } else {
@@ -1016,35 +1029,24 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
                 as->acc_cap += capacity;
                 if ((i + 1) % plan->eval_steps == 0) {
                     const double now = t + dt;
-                    const struct ic_scenario *s = sc;
-                    double wload = as->acc_cap > 0 ? as->acc_arr / as->acc_cap : INFINITY;
-                    double step_n = (double)s->fleet.autoscale.step_accelerators;
+                    const struct ic_autoscale_params *a = &st->ap;
                     double on_order = 0;
                     for (int q = 0; q < as->n_pending; q++) on_order += as->pending_n[q];
-                    int may = as->actions < s->fleet.autoscale.max_actions &&
-                              now - as->last_t >= s->fleet.autoscale.cooldown_s;
-                    double capn = (double)s->fleet.autoscale.cap;
-                    if (may && wload > s->fleet.autoscale.target_utilization &&
-                        (capn <= 0 || ps[0].fl.accels + on_order + step_n <= capn) &&
-                        as->n_pending < 64) {
-                        double lead =
-                            s->fleet.autoscale.lead_time_s *
-                            exp(s->fleet.autoscale.lead_time_sigma * ic_rng_normal(&st->rs));
+                    enum ic_autoscale_action act = ic_autoscale_decide(
+                        a, ic_autoscale_load(as->acc_arr, as->acc_cap), now, as->last_t,
+                        as->actions, ps[0].fl.accels, on_order, as->n_pending);
+                    if (act == IC_AUTOSCALE_OUT) {
+                        double lead = ic_autoscale_lead(a, ic_rng_normal(&st->rs));
                         as->pending_t[as->n_pending] = now + lead;
-                        as->pending_n[as->n_pending++] = step_n;
-                        record_action(res, p, as->actions, now, step_n, now + lead);
+                        as->pending_n[as->n_pending++] = a->step;
+                        record_action(res, p, as->actions, now, a->step, now + lead);
                         as->actions++;
                         as->last_t = now;
-                        as->ordered += step_n;
+                        as->ordered += a->step;
                         if (isnan(as->first_t)) as->first_t = now;
-                    } else if (may && wload < s->fleet.autoscale.scale_in_utilization &&
-                               as->n_pending == 0 &&
-                               ps[0].fl.accels - step_n >= (double)s->fleet.autoscale.floor) {
-                        ps[0].fl.accels -= step_n;
-                        if (ps[0].fl.failed > ps[0].fl.accels) ps[0].fl.failed = ps[0].fl.accels;
-                        ic_fleet_resize(&st->fp, &ps[0].fl);
-                        ic_fleet_clocks(&st->fp, &ps[0].fl, now);
-                        record_action(res, p, as->actions, now, -step_n, now);
+                    } else if (act == IC_AUTOSCALE_IN) {
+                        ic_fleet_add(&st->fp, &ps[0].fl, -a->step, now);
+                        record_action(res, p, as->actions, now, -a->step, now);
                         as->actions++;
                         as->last_t = now;
                     }
