@@ -36,9 +36,10 @@ static inline double ic_autoscale_load(double arrivals, double capacity) {
 
 /* The decision at time `now` at a window's load, with `actions` taken so far (the last at
  * last_t), `accels` in service, `on_order` accelerators in n_pending outstanding orders. */
-static inline enum ic_autoscale_action
-ic_autoscale_decide(const struct ic_autoscale_params *a, double load, double now, double last_t,
-                    int actions, double accels, double on_order, int n_pending) {
+static inline enum ic_autoscale_action ic_autoscale_decide(const struct ic_autoscale_params *a,
+                                                           double load, double now, double last_t,
+                                                           int actions, double accels,
+                                                           double on_order, int n_pending) {
     int may = actions < a->max_actions && now - last_t >= a->cooldown_s;
     if (may && load > a->target_utilization &&
         (a->cap <= 0 || accels + on_order + a->step <= a->cap) && n_pending < a->max_pending)

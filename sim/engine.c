@@ -579,6 +579,18 @@ struct autoscale {
     double acc_arr, acc_cap;
 };
 
+/* What a path carries from step to step. */
+struct path_vars {
+    double x;                  /* the noise, log space */
+    double backlog;            /* the queue (least-loaded routing) */
+    double retry_pool;         /* failed requests waiting to retry */
+    double retained;           /* the share of users not driven away */
+    struct ic_growth_walk gw;  /* the growth curve along the steps (models/traffic.h) */
+    struct ic_outage_run orun; /* the outage rule (models/queue.h) */
+    double sum_new, sum_ret, sum_served, sum_rej, sum_ab, sum_lost, peak_util, peak_load;
+    double hours, cost, energy, revenue;
+};
+
 struct path_state {
     long p;
     struct ic_growth g;
@@ -586,13 +598,9 @@ struct path_state {
     double p_retry, retry_return, abandon_prob, churn_p, disp;
     struct ic_fleet_params fp; /* the failure process (models/fleet.h) */
     double phi, innov, mean_fix;
-    struct ic_growth_walk gw; /* the growth curve along the steps (models/traffic.h) */
     struct ic_rng rn, ra, rs;
-    double x, backlog, retry_pool, retained;
-    int outage, by_share;
-    struct ic_outage_run orun; /* the outage rule (models/queue.h) */
-    double sum_new, sum_ret, sum_served, sum_rej, sum_ab, sum_lost, peak_util, peak_load;
-    double hours, cost, energy, revenue;
+    int by_share;
+    struct path_vars v;
     double tokens_per_req, ttft_lo, rev_per_req; /* ttft_lo: alone */
     double share[IC_MAX_CLASSES], base_share[IC_MAX_CLASSES];
     double tok_c[IC_MAX_CLASSES], rev_c[IC_MAX_CLASSES];
@@ -771,13 +779,13 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
     ic_rng_init(&st->ra, seed, gp, IC_STREAM_ARRIVALS, 0);
     ic_rng_init(&st->rs, seed, gp, IC_STREAM_AUTOSCALE, 0);
     ic_ou_coeffs(sigma, draw(plan, &sc->traffic.noise.corr_time_s, vals), dt, &st->phi, &st->innov);
-    st->x = sigma * ic_rng_normal_zig(&st->rn, &plan->zig); /* the stationary distribution */
+    st->v.x = sigma * ic_rng_normal_zig(&st->rn, &plan->zig); /* the stationary distribution */
     st->mean_fix = -0.5 * sigma * sigma;
     /* Growth by recurrence where the curve allows it: exponential multiplies by e^{r dt}
      * each step; logistic carries e^{-r t}; Bass and piecewise are evaluated. */
-    ic_growth_walk_init(&st->g, &st->gw, plan->growth_ref_days, dt);
-    st->retained = 1.0;
-    st->orun.first_outage = NAN;
+    ic_growth_walk_init(&st->g, &st->v.gw, plan->growth_ref_days, dt);
+    st->v.retained = 1.0;
+    st->v.orun.first_outage = NAN;
     st->as.last_t = -INFINITY;
     st->ap = (struct ic_autoscale_params){
         .target_utilization = sc->fleet.autoscale.target_utilization,
@@ -813,315 +821,388 @@ static inline float *wrow(const struct window *win, int row, long p) {
     return win->buf + ((size_t)row * (size_t)win->paths + (size_t)p) * (size_t)win->w;
 }
 
-/* Step a path from step i0 to i1 (both on output-interval boundaries, or i1 the last step).
- * Returns 0, or -1 when out of memory (a repair could not be queued). */
-static int path_advance(const struct ic_plan *plan, struct path_state *st, long i0, long i1,
-                        const struct window *win, struct ic_results *res) {
-    const struct ic_scenario *sc = plan->sc;
-    const double dt = plan->dt;
-    const int nc = plan->n_classes, np = plan->n_pools, ne = sc->traffic.n_events;
-    const int n_out = sc->fleet.n_outages, autoscale = sc->fleet.autoscale.enabled;
-    const long p = st->p;
-    const double thr = sc->queue.degraded_failed_fraction;
-    const long outage_min_steps = ic_outage_min_steps(sc->queue.outage_min_s, dt);
-    const double pue = sc->fleet.pue, idle = sc->fleet.idle_power_fraction;
-    const double kwh_usd = sc->fleet.electricity_usd_per_kwh;
-    const double per_node = (double)sc->serving.accelerators_per_node;
-    const double inv_dt = 1.0 / dt, dt_h = dt / 3600.0;
-    const double users_per_base = 86400.0 / st->req_per_user_day;
-    /* The request rate at IC_MAX_DEMAND_UNITS (0 when requests per unit are zero). */
-    const double base_max = st->conversion > 0 ? IC_MAX_DEMAND_UNITS * st->conversion : 0.0;
-    const double base_factor = st->conversion * exp(st->mean_fix);
-    struct ic_growth *g = &st->g;
-    struct autoscale *as = &st->as;
-    struct pool_state *ps = st->ps;
-    double x = st->x, backlog = st->backlog;
-    struct ic_growth_walk gw = st->gw;
-    double retry_pool = st->retry_pool, retained = st->retained;
-    /* Running sums in locals (registers), written back at the end of the window. */
-    double sum_new = st->sum_new, sum_ret = st->sum_ret, sum_served = st->sum_served;
-    double sum_rej = st->sum_rej, sum_ab = st->sum_ab, sum_lost = st->sum_lost;
-    double peak_util = st->peak_util, peak_load = st->peak_load, hours = st->hours;
-    double cost = st->cost, energy = st->energy, revenue = st->revenue;
-    struct ic_outage_run orun = st->orun;
+/* The demand of a chunk of steps is computed first, then the fleet and queue through it: the
+ * demand does not depend on the queue unless users churn (then a chunk is one step), and a tight
+ * demand loop lets the processor overlap the draws of consecutive steps. */
+enum { CHUNK = 256 };
 
-    double acc[IC_SERIES_COUNT], cacc[IC_MAX_CLASSES];
+/* A path's constants for a window of steps. */
+struct step_consts {
+    double dt, inv_dt, dt_h, thr, max_wait, pue, idle, kwh_usd, per_node;
+    double users_per_base, base_max, base_factor;
+    long outage_min_steps, chunk;
+    int nc, np, ne, n_out, no_requests;
+};
+
+/* A chunk of steps' demand, ahead of the fleet and the queue. */
+struct demand {
+    double base[CHUNK], fresh[CHUNK], units[CHUNK], cls[IC_MAX_CLASSES][CHUNK];
+    unsigned char sat[CHUNK];
+    double tok[CHUNK], ttft1[CHUNK], rev[CHUNK], mu[IC_MAX_POOLS][CHUNK];
+};
+
+/* One step's figures, for the totals and the series. */
+struct step_out {
+    double arrivals, returned, capacity, svc_rate, backlog, healthy, replicas, provisioned;
+    struct ic_queue_flow f;
+    double lost, util, load, kw, usd_h, rev;
+};
+
+/* The series' sums over the current output interval. */
+struct series {
+    double acc[IC_SERIES_COUNT], cacc[IC_MAX_CLASSES], scale[IC_SERIES_COUNT];
     int cnt[IC_SERIES_COUNT];
-    for (int s = 0; s < IC_SERIES_COUNT; s++) acc[s] = 0, cnt[s] = 0;
-    for (int c = 0; c < nc; c++) cacc[c] = 0;
-    double scale[IC_SERIES_COUNT];
-    for (int s = 0; s < IC_SERIES_COUNT; s++) scale[s] = 1.0;
+    long in_bin, j;
+};
+
+static inline void step_consts(const struct ic_plan *plan, const struct path_state *st,
+                               struct step_consts *k) {
+    const struct ic_scenario *sc = plan->sc;
+    k->dt = plan->dt;
+    k->inv_dt = 1.0 / k->dt;
+    k->dt_h = k->dt / 3600.0;
+    k->thr = sc->queue.degraded_failed_fraction;
+    k->max_wait = sc->queue.max_wait_s;
+    k->pue = sc->fleet.pue;
+    k->idle = sc->fleet.idle_power_fraction;
+    k->kwh_usd = sc->fleet.electricity_usd_per_kwh;
+    k->per_node = (double)sc->serving.accelerators_per_node;
+    k->users_per_base = 86400.0 / st->req_per_user_day;
+    /* The request rate at IC_MAX_DEMAND_UNITS (0 when requests per unit are zero). */
+    k->base_max = st->conversion > 0 ? IC_MAX_DEMAND_UNITS * st->conversion : 0.0;
+    k->base_factor = st->conversion * exp(st->mean_fix);
+    k->outage_min_steps = ic_outage_min_steps(sc->queue.outage_min_s, k->dt);
+    k->chunk = st->churn_p > 0 ? 1 : CHUNK;
+    k->nc = plan->n_classes;
+    k->np = plan->n_pools;
+    k->ne = sc->traffic.n_events;
+    k->n_out = sc->fleet.n_outages;
     /* With no requests per user (allowed: a product not yet serving) the users cannot be
      * counted back from the requests (0 x inf): they are the growth quantity itself, and the
      * visits that follow from requests are none. */
-    const int no_requests = !(st->conversion > 0);
-    scale[IC_S_ACTIVE_USERS] = no_requests ? 1.0 : users_per_base;
-    scale[IC_S_VISITS_WEEK] = no_requests ? 0.0 : st->visits_per_request;
-    scale[IC_S_ARRIVALS] = scale[IC_S_RETRIES] = scale[IC_S_DEMAND_TOKENS] = inv_dt;
-    scale[IC_S_SERVED] = scale[IC_S_REJECTED] = scale[IC_S_ABANDONED] = inv_dt;
-    scale[IC_S_REVENUE_RATE] = inv_dt * 3600.0;
-    long in_bin = 0, j = i0 / plan->steps_per_out;
+    k->no_requests = !(st->conversion > 0);
+}
 
-    /* The demand of a chunk of steps first, then the fleet and queue through it: the demand
-     * does not depend on the queue unless users churn (then a chunk is one step), and a tight
-     * demand loop lets the processor overlap the draws of consecutive steps. */
-    enum { CHUNK = 256 };
-    const long chunk = st->churn_p > 0 ? 1 : CHUNK;
-    double d_base[CHUNK], d_fresh[CHUNK], d_cls[IC_MAX_CLASSES][CHUNK];
-    double d_units[CHUNK];
-    unsigned char d_sat[CHUNK];
-    double d_tok[CHUNK], d_ttft1[CHUNK], d_rev[CHUNK], d_mu[IC_MAX_POOLS][CHUNK];
-    for (long c0 = i0; c0 < i1; c0 += chunk) {
-        const long c1 = c0 + chunk < i1 ? c0 + chunk : i1;
-        for (long i = c0; i < c1; i++) {
-            const long si = i - c0;
-            double t = (double)i * dt;
-            /* 1. demand */
-            double ef = 1.0;
-            for (int e = 0; e < ne; e++) ef *= ic_event_step(&st->ev[e].s, t);
-            if (plan->has_mix_events) {
-                /* Shares move with the events' shapes; the service rates follow the mix. */
-                double tok = 0, tt1 = 0, rv = 0;
-                for (int c = 0; c < nc; c++) st->share[c] = st->base_share[c];
-                for (int e = 0; e < ne; e++)
-                    ic_mix_shift(st->share, st->ev[e].n_mix, st->ev[e].mix_idx, st->ev[e].mix_mult,
-                                 st->ev[e].s.shape);
-                ic_mix_normalise(st->share, nc);
-                for (int c = 0; c < nc; c++) {
-                    tok += st->share[c] * st->tok_c[c];
-                    tt1 += st->share[c] * ps[0].ttft1_c[c];
-                    rv += st->share[c] * st->rev_c[c];
-                }
-                for (int k = 0; k < np; k++) {
-                    double svc = 0;
-                    for (int c = 0; c < nc; c++) svc += st->share[c] * ps[k].svc_c[c];
-                    ps[k].mu = ps[k].feasible && svc > 0 ? 1.0 / svc : 0.0;
-                }
-                d_tok[si] = tok;
-                d_ttft1[si] = tt1;
-                d_rev[si] = rv;
-                for (int k = 0; k < np; k++) d_mu[k][si] = ps[k].mu;
-            }
-            const double gval = ic_growth_walk_value(g, &gw, t);
-            double base = ic_demand_rate(gval, base_factor, ef, x, retained);
-            /* Saturate (NaN too: an overflowing factor times a zero); nothing to saturate when
-             * no requests are made. */
-            d_sat[si] = !(base <= base_max) && base_max > 0;
-            if (d_sat[si]) base = base_max;
-            if (no_requests)
-                d_units[si] =
-                    fmin(gval * ef * exp(x + st->mean_fix) * retained, IC_MAX_DEMAND_UNITS);
-            double lambda = base * plan->diurnal[i] * dt;
-            if (st->disp > 0) lambda *= ic_rng_gamma(&st->ra, 1.0 / st->disp) * st->disp;
-            /* the classes' means now, their counts for the whole chunk below */
-            for (int c = 0; c < nc; c++) d_cls[c][si] = nc == 1 ? lambda : lambda * st->share[c];
-            d_base[si] = base;
-            x = ic_ou_step(x, st->phi, st->innov, ic_rng_normal_zig(&st->rn, &plan->zig));
-            ic_growth_walk_next(g, &gw);
-        }
-        /* Arrivals: Poisson counts of the chunk's means, class by class. */
-        const int nchunk = (int)(c1 - c0);
-        for (int c = 0; c < nc; c++) {
-            /* class c's counts: positions = steps of sub-stream c + 1 of the arrivals stream */
-            struct ic_rng rc;
-            ic_rng_init(&rc, (uint64_t)sc->seed, (uint64_t)(plan->path0 + p), IC_STREAM_ARRIVALS,
-                        (uint32_t)c + 1);
-            ic_rng_poisson_at(&rc, (uint64_t)c0, d_cls[c], d_cls[c], nchunk);
-        }
-        for (int si = 0; si < nchunk; si++) {
-            double fresh = 0;
-            for (int c = 0; c < nc; c++) fresh += d_cls[c][si];
-            d_fresh[si] = fresh;
-        }
-        for (long i = c0; i < c1; i++) {
-            const long si = i - c0;
-            double t = (double)i * dt;
-            /* 0. fleet: ordered capacity arrives; failures and repairs up to now */
-            for (int q = 0; q < as->n_pending;) {
-                if (as->pending_t[q] <= t) {
-                    ic_fleet_add(&st->fp, &ps[0].fl, as->pending_n[q], t);
-                    as->pending_t[q] = as->pending_t[--as->n_pending];
-                    as->pending_n[q] = as->pending_n[as->n_pending];
-                } else {
-                    q++;
-                }
-            }
-            for (int k = 0; k < np; k++)
-                if (ps[k].fl.next_event < t && ic_fleet_events(&st->fp, &ps[k].fl, t) != 0)
-                    return -1;
-            if (plan->has_mix_events) {
-                st->tokens_per_req = d_tok[si];
-                st->ttft_lo = d_ttft1[si];
-                st->rev_per_req = d_rev[si];
-                for (int k = 0; k < np; k++) ps[k].mu = d_mu[k][si];
-            }
-            const double base = d_base[si], fresh = d_fresh[si];
-            for (int c = 0; c < nc; c++) cacc[c] += d_cls[c][si];
-            double returned = ic_retry_return(&retry_pool, st->retry_return);
-            double arrivals = fresh + returned;
+static inline void series_init(const struct ic_plan *plan, const struct path_state *st,
+                               const struct step_consts *k, long i0, struct series *sr) {
+    for (int s = 0; s < IC_SERIES_COUNT; s++) sr->acc[s] = 0, sr->cnt[s] = 0, sr->scale[s] = 1.0;
+    for (int c = 0; c < k->nc; c++) sr->cacc[c] = 0;
+    double *scale = sr->scale;
+    scale[IC_S_ACTIVE_USERS] = k->no_requests ? 1.0 : k->users_per_base;
+    scale[IC_S_VISITS_WEEK] = k->no_requests ? 0.0 : st->visits_per_request;
+    scale[IC_S_ARRIVALS] = scale[IC_S_RETRIES] = scale[IC_S_DEMAND_TOKENS] = k->inv_dt;
+    scale[IC_S_SERVED] = scale[IC_S_REJECTED] = scale[IC_S_ABANDONED] = k->inv_dt;
+    scale[IC_S_REVENUE_RATE] = k->inv_dt * 3600.0;
+    sr->in_bin = 0;
+    sr->j = i0 / plan->steps_per_out;
+}
 
-            /* 2. capacity, 3. queue(s) */
-            double keep = ic_fleet_outage_keep(n_out, st->out_t0, st->out_t1, st->out_keep, t);
-            double healthy = 0, replicas = 0, provisioned = 0, svc_rate = 0;
-            struct ic_queue_flow f = {0, 0, 0};
-            for (int k = 0; k < np; k++) {
-                double rep = ic_fleet_replicas_kept(ic_fleet_replicas(&ps[k].fl), keep);
-                healthy += ic_fleet_healthy(&ps[k].fl, per_node);
-                provisioned += ps[k].fl.accels;
-                replicas += rep;
-                double rate = rep * ps[k].mu;
-                svc_rate += rate;
-                if (st->by_share) {
-                    struct ic_queue_flow fk;
-                    ic_queue_step(&ps[k].backlog, arrivals * ps[k].share, rate * dt,
-                                  sc->queue.max_wait_s * rate, st->abandon_prob, &fk);
-                    f.served += fk.served;
-                    f.rejected += fk.rejected;
-                    f.abandoned += fk.abandoned;
-                    ps[k].util = rate > 0 ? fk.served / (rate * dt) : 0;
-                }
-            }
-            double capacity = svc_rate * dt;
-            if (st->by_share) {
-                backlog = 0;
-                for (int k = 0; k < np; k++) backlog += ps[k].backlog;
-            } else {
-                /* Least-loaded routing: one queue over every pool, each busy in proportion. */
-                ic_queue_step(&backlog, arrivals, capacity, sc->queue.max_wait_s * svc_rate,
-                              st->abandon_prob, &f);
-                double u = capacity > 0 ? f.served / capacity : 0.0;
-                for (int k = 0; k < np; k++) ps[k].util = u;
-            }
-            double failures = f.rejected + f.abandoned;
-            double lost = ic_retry_fail(&retry_pool, st->p_retry, failures);
-            if (st->churn_p > 0 && base > 0) {
-                /* Users now = daily requests / requests per user per day; each request lost for
-                 * good costs its user with the churn probability. */
-                double users = base * users_per_base;
-                retained = ic_churn_step(retained, st->churn_p, lost, users);
-            }
-            double inv_cap = capacity > 0 ? 1.0 / capacity : 0.0;
-            double util = f.served * inv_cap;
-            double load = capacity > 0 ? arrivals * inv_cap : (arrivals > 0 ? INFINITY : 0.0);
+/* Shares move with the events' shapes; the service rates follow the mix. */
+static inline void mix_step(struct path_state *st, const struct step_consts *k, struct demand *d,
+                            long si) {
+    const int nc = k->nc;
+    struct pool_state *ps = st->ps;
+    double tok = 0, tt1 = 0, rv = 0;
+    for (int c = 0; c < nc; c++) st->share[c] = st->base_share[c];
+    for (int e = 0; e < k->ne; e++)
+        ic_mix_shift(st->share, st->ev[e].n_mix, st->ev[e].mix_idx, st->ev[e].mix_mult,
+                     st->ev[e].s.shape);
+    ic_mix_normalise(st->share, nc);
+    for (int c = 0; c < nc; c++) {
+        tok += st->share[c] * st->tok_c[c];
+        tt1 += st->share[c] * ps[0].ttft1_c[c];
+        rv += st->share[c] * st->rev_c[c];
+    }
+    for (int q = 0; q < k->np; q++) {
+        double svc = 0;
+        for (int c = 0; c < nc; c++) svc += st->share[c] * ps[q].svc_c[c];
+        ps[q].mu = ps[q].feasible && svc > 0 ? 1.0 / svc : 0.0;
+    }
+    d->tok[si] = tok;
+    d->ttft1[si] = tt1;
+    d->rev[si] = rv;
+    for (int q = 0; q < k->np; q++) d->mu[q][si] = ps[q].mu;
+}
 
-            /* 4. outage */
-            ic_outage_step(&orun, d_sat[si] || ic_queue_degraded(&f, arrivals, capacity, thr), i,
-                           outage_min_steps, dt);
+/* 1. demand at step i (models/traffic.h): events, mix, growth, noise, the classes' means. */
+static inline void demand_step(const struct ic_plan *plan, struct path_state *st,
+                               const struct step_consts *k, struct path_vars *v, struct demand *d,
+                               long i, long si) {
+    const double t = (double)i * k->dt;
+    double ef = 1.0;
+    for (int e = 0; e < k->ne; e++) ef *= ic_event_step(&st->ev[e].s, t);
+    if (plan->has_mix_events) mix_step(st, k, d, si);
+    const double gval = ic_growth_walk_value(&st->g, &v->gw, t);
+    double base = ic_demand_rate(gval, k->base_factor, ef, v->x, v->retained);
+    /* Saturate (NaN too: an overflowing factor times a zero); nothing to saturate when no
+     * requests are made. */
+    d->sat[si] = !(base <= k->base_max) && k->base_max > 0;
+    if (d->sat[si]) base = k->base_max;
+    if (k->no_requests)
+        d->units[si] =
+            fmin(gval * ef * exp(v->x + st->mean_fix) * v->retained, IC_MAX_DEMAND_UNITS);
+    double lambda = base * plan->diurnal[i] * k->dt;
+    if (st->disp > 0) lambda *= ic_rng_gamma(&st->ra, 1.0 / st->disp) * st->disp;
+    /* the classes' means now, their counts for the whole chunk (chunk_arrivals) */
+    for (int c = 0; c < k->nc; c++) d->cls[c][si] = k->nc == 1 ? lambda : lambda * st->share[c];
+    d->base[si] = base;
+    v->x = ic_ou_step(v->x, st->phi, st->innov, ic_rng_normal_zig(&st->rn, &plan->zig));
+    ic_growth_walk_next(&st->g, &v->gw);
+}
 
-            /* 5. economics: power follows utilisation; cost is all-in or capex + energy */
-            double kw = 0, usd_h = 0;
-            for (int k = 0; k < np; k++) {
-                const struct ic_pool_plan *pl = &plan->pool[k];
-                double pkw = ic_fleet_power_kw(ps[k].fl.accels, pl->tdp_kw, idle, ps[k].util, pue);
-                kw += pkw;
-                usd_h += ic_fleet_cost_per_h(ps[k].fl.accels, pl->allin_per_h, pl->capex_per_h, pkw,
-                                             kwh_usd);
-            }
-            double rev = f.served * st->rev_per_req;
-            hours += provisioned * dt_h;
-            cost += usd_h * dt_h;
-            energy += kw * dt_h;
-            revenue += rev;
+/* Arrivals: Poisson counts of the chunk's means, class by class. */
+static inline void chunk_arrivals(const struct ic_plan *plan, const struct path_state *st,
+                                  const struct step_consts *k, struct demand *d, long c0, int n) {
+    for (int c = 0; c < k->nc; c++) {
+        /* class c's counts: positions = steps of sub-stream c + 1 of the arrivals stream */
+        struct ic_rng rc;
+        ic_rng_init(&rc, (uint64_t)plan->sc->seed, (uint64_t)(plan->path0 + st->p),
+                    IC_STREAM_ARRIVALS, (uint32_t)c + 1);
+        ic_rng_poisson_at(&rc, (uint64_t)c0, d->cls[c], d->cls[c], n);
+    }
+    for (int si = 0; si < n; si++) {
+        double fresh = 0;
+        for (int c = 0; c < k->nc; c++) fresh += d->cls[c][si];
+        d->fresh[si] = fresh;
+    }
+}
 
-            /* 6. autoscaling (pool 0): evaluate the window's offered load */
-            if (autoscale) {
-                as->acc_arr += arrivals;
-                as->acc_cap += capacity;
-                if ((i + 1) % plan->eval_steps == 0) {
-                    const double now = t + dt;
-                    const struct ic_autoscale_params *a = &st->ap;
-                    double on_order = 0;
-                    for (int q = 0; q < as->n_pending; q++) on_order += as->pending_n[q];
-                    enum ic_autoscale_action act = ic_autoscale_decide(
-                        a, ic_autoscale_load(as->acc_arr, as->acc_cap), now, as->last_t,
-                        as->actions, ps[0].fl.accels, on_order, as->n_pending);
-                    if (act == IC_AUTOSCALE_OUT) {
-                        double lead = ic_autoscale_lead(a, ic_rng_normal(&st->rs));
-                        as->pending_t[as->n_pending] = now + lead;
-                        as->pending_n[as->n_pending++] = a->step;
-                        record_action(res, p, as->actions, now, a->step, now + lead);
-                        as->actions++;
-                        as->last_t = now;
-                        as->ordered += a->step;
-                        if (isnan(as->first_t)) as->first_t = now;
-                    } else if (act == IC_AUTOSCALE_IN) {
-                        ic_fleet_add(&st->fp, &ps[0].fl, -a->step, now);
-                        record_action(res, p, as->actions, now, -a->step, now);
-                        as->actions++;
-                        as->last_t = now;
-                    }
-                    as->acc_arr = as->acc_cap = 0;
-                }
-            }
-
-            sum_new += fresh;
-            sum_ret += returned;
-            sum_served += f.served;
-            sum_rej += f.rejected;
-            sum_ab += f.abandoned;
-            sum_lost += lost;
-            if (util > peak_util) peak_util = util;
-            if (load > peak_load) peak_load = load;
-
-            /* Series: sums over the output interval (NaN values left out of the mean), with
-             * the constant factors (per second, users per unit of demand) applied at the end
-             * of the interval (scale[] below). */
-            acc[IC_S_ACTIVE_USERS] += no_requests ? d_units[si] : base;
-            acc[IC_S_ARRIVALS] += arrivals;
-            acc[IC_S_RETRIES] += returned;
-            acc[IC_S_DEMAND_TOKENS] += arrivals * st->tokens_per_req;
-            acc[IC_S_CAPACITY_TOKENS] += svc_rate * st->tokens_per_req;
-            acc[IC_S_SERVED] += f.served;
-            acc[IC_S_UTILIZATION] += util;
-            if (capacity > 0) {
-                acc[IC_S_OFFERED_LOAD] += load;
-                cnt[IC_S_OFFERED_LOAD]++;
-            }
-            acc[IC_S_BACKLOG] += backlog;
-            acc[IC_S_REJECTED] += f.rejected;
-            acc[IC_S_ABANDONED] += f.abandoned;
-            if (svc_rate > 0) {
-                acc[IC_S_TTFT] += ic_queue_ttft(backlog, svc_rate, st->ttft_lo, ps[0].ttft_wait,
-                                                IC_PERF_LOAD_POINTS, util);
-                cnt[IC_S_TTFT]++;
-            }
-            acc[IC_S_HEALTHY] += healthy;
-            acc[IC_S_PROVISIONED] += provisioned;
-            acc[IC_S_REPLICAS_UP] += replicas;
-            acc[IC_S_POWER] += kw;
-            acc[IC_S_COST_RATE] += usd_h;
-            acc[IC_S_REVENUE_RATE] += rev;
-            in_bin++;
-            if (in_bin == plan->steps_per_out || i == plan->nsteps - 1) {
-                long jj = win ? j - win->j0 : 0;
-                acc[IC_S_VISITS_WEEK] = acc[IC_S_ACTIVE_USERS];
-                for (int s = 0; s < IC_SERIES_COUNT; s++) {
-                    int n = (s == IC_S_OFFERED_LOAD || s == IC_S_TTFT) ? cnt[s] : (int)in_bin;
-                    if (win) wrow(win, s, p)[jj] = n ? (float)(acc[s] * scale[s] / n) : NAN;
-                    acc[s] = 0;
-                    cnt[s] = 0;
-                }
-                for (int c = 0; c < nc; c++) {
-                    if (win)
-                        wrow(win, IC_SERIES_COUNT + c, p)[jj] =
-                            (float)(cacc[c] / (dt * (double)in_bin));
-                    cacc[c] = 0;
-                }
-                j++;
-                in_bin = 0;
-            }
+/* 0. fleet (models/fleet.h): ordered capacity arrives; failures and repairs up to t.  Returns
+ * -1 when out of memory. */
+static inline int fleet_step(struct path_state *st, int np, double t) {
+    struct autoscale *as = &st->as;
+    for (int q = 0; q < as->n_pending;) {
+        if (as->pending_t[q] <= t) {
+            ic_fleet_add(&st->fp, &st->ps[0].fl, as->pending_n[q], t);
+            as->pending_t[q] = as->pending_t[--as->n_pending];
+            as->pending_n[q] = as->pending_n[as->n_pending];
+        } else {
+            q++;
         }
     }
-    st->x = x;
-    st->gw = gw;
-    st->backlog = backlog;
-    st->retry_pool = retry_pool;
-    st->retained = retained;
-    st->sum_new = sum_new, st->sum_ret = sum_ret, st->sum_served = sum_served;
-    st->sum_rej = sum_rej, st->sum_ab = sum_ab, st->sum_lost = sum_lost;
-    st->peak_util = peak_util, st->peak_load = peak_load, st->hours = hours;
-    st->cost = cost, st->energy = energy, st->revenue = revenue;
-    st->orun = orun;
+    for (int q = 0; q < np; q++)
+        if (st->ps[q].fl.next_event < t && ic_fleet_events(&st->fp, &st->ps[q].fl, t) != 0)
+            return -1;
+    return 0;
+}
+
+/* 2. capacity (models/fleet.h), 3. queue(s) (models/queue.h): routing by share gives each pool
+ * its own queue; least-loaded routing one queue over every pool, each busy in proportion. */
+static inline void serve_step(struct path_state *st, const struct step_consts *k,
+                              struct path_vars *v, double t, struct step_out *o) {
+    struct pool_state *ps = st->ps;
+    const double arrivals = o->arrivals, dt = k->dt;
+    double keep = ic_fleet_outage_keep(k->n_out, st->out_t0, st->out_t1, st->out_keep, t);
+    double healthy = 0, replicas = 0, provisioned = 0, svc_rate = 0;
+    struct ic_queue_flow f = {0, 0, 0};
+    for (int q = 0; q < k->np; q++) {
+        double rep = ic_fleet_replicas_kept(ic_fleet_replicas(&ps[q].fl), keep);
+        healthy += ic_fleet_healthy(&ps[q].fl, k->per_node);
+        provisioned += ps[q].fl.accels;
+        replicas += rep;
+        double rate = rep * ps[q].mu;
+        svc_rate += rate;
+        if (st->by_share) {
+            struct ic_queue_flow fk;
+            ic_queue_step(&ps[q].backlog, arrivals * ps[q].share, rate * dt, k->max_wait * rate,
+                          st->abandon_prob, &fk);
+            f.served += fk.served;
+            f.rejected += fk.rejected;
+            f.abandoned += fk.abandoned;
+            ps[q].util = rate > 0 ? fk.served / (rate * dt) : 0;
+        }
+    }
+    double capacity = svc_rate * dt;
+    if (st->by_share) {
+        v->backlog = 0;
+        for (int q = 0; q < k->np; q++) v->backlog += ps[q].backlog;
+    } else {
+        ic_queue_step(&v->backlog, arrivals, capacity, k->max_wait * svc_rate, st->abandon_prob,
+                      &f);
+        double u = capacity > 0 ? f.served / capacity : 0.0;
+        for (int q = 0; q < k->np; q++) ps[q].util = u;
+    }
+    double inv_cap = capacity > 0 ? 1.0 / capacity : 0.0;
+    o->util = f.served * inv_cap;
+    o->load = capacity > 0 ? arrivals * inv_cap : (arrivals > 0 ? INFINITY : 0.0);
+    o->capacity = capacity;
+    o->svc_rate = svc_rate;
+    o->backlog = v->backlog;
+    o->healthy = healthy;
+    o->replicas = replicas;
+    o->provisioned = provisioned;
+    o->f = f;
+}
+
+/* 5. economics (models/fleet.h): power follows utilisation; cost is all-in or capex + energy. */
+static inline void economics_step(const struct ic_plan *plan, const struct path_state *st,
+                                  const struct step_consts *k, struct path_vars *v,
+                                  struct step_out *o) {
+    double kw = 0, usd_h = 0;
+    for (int q = 0; q < k->np; q++) {
+        const struct ic_pool_plan *pl = &plan->pool[q];
+        const struct pool_state *ps = &st->ps[q];
+        double pkw = ic_fleet_power_kw(ps->fl.accels, pl->tdp_kw, k->idle, ps->util, k->pue);
+        kw += pkw;
+        usd_h +=
+            ic_fleet_cost_per_h(ps->fl.accels, pl->allin_per_h, pl->capex_per_h, pkw, k->kwh_usd);
+    }
+    o->kw = kw;
+    o->usd_h = usd_h;
+    o->rev = o->f.served * st->rev_per_req;
+    v->hours += o->provisioned * k->dt_h;
+    v->cost += usd_h * k->dt_h;
+    v->energy += kw * k->dt_h;
+    v->revenue += o->rev;
+}
+
+/* 6. autoscaling (pool 0, models/autoscale.h): at the end of each evaluation window, the
+ * window's offered load decides; the orders wait in the pending list (fleet_step). */
+static inline void autoscale_step(const struct ic_plan *plan, struct path_state *st,
+                                  struct ic_results *res, long i, double t, double dt,
+                                  const struct step_out *o) {
+    struct autoscale *as = &st->as;
+    as->acc_arr += o->arrivals;
+    as->acc_cap += o->capacity;
+    if ((i + 1) % plan->eval_steps != 0) return;
+    const double now = t + dt;
+    const struct ic_autoscale_params *a = &st->ap;
+    double on_order = 0;
+    for (int q = 0; q < as->n_pending; q++) on_order += as->pending_n[q];
+    enum ic_autoscale_action act =
+        ic_autoscale_decide(a, ic_autoscale_load(as->acc_arr, as->acc_cap), now, as->last_t,
+                            as->actions, st->ps[0].fl.accels, on_order, as->n_pending);
+    if (act == IC_AUTOSCALE_OUT) {
+        double lead = ic_autoscale_lead(a, ic_rng_normal(&st->rs));
+        as->pending_t[as->n_pending] = now + lead;
+        as->pending_n[as->n_pending++] = a->step;
+        record_action(res, st->p, as->actions, now, a->step, now + lead);
+        as->actions++;
+        as->last_t = now;
+        as->ordered += a->step;
+        if (isnan(as->first_t)) as->first_t = now;
+    } else if (act == IC_AUTOSCALE_IN) {
+        ic_fleet_add(&st->fp, &st->ps[0].fl, -a->step, now);
+        record_action(res, st->p, as->actions, now, -a->step, now);
+        as->actions++;
+        as->last_t = now;
+    }
+    as->acc_arr = as->acc_cap = 0;
+}
+
+/* The path's totals and peaks. */
+static inline void totals_step(struct path_vars *v, double fresh, const struct step_out *o) {
+    v->sum_new += fresh;
+    v->sum_ret += o->returned;
+    v->sum_served += o->f.served;
+    v->sum_rej += o->f.rejected;
+    v->sum_ab += o->f.abandoned;
+    v->sum_lost += o->lost;
+    if (o->util > v->peak_util) v->peak_util = o->util;
+    if (o->load > v->peak_load) v->peak_load = o->load;
+}
+
+/* Series: sums over the output interval (NaN values left out of the mean), with the constant
+ * factors (per second, users per unit of demand) applied at the end of the interval (scale[]);
+ * at its end, the means go to the window's rows. */
+static inline void series_step(const struct ic_plan *plan, const struct path_state *st,
+                               const struct step_consts *k, struct series *sr,
+                               const struct demand *d, long si, const struct step_out *o, long i,
+                               const struct window *win) {
+    double *acc = sr->acc;
+    int *cnt = sr->cnt;
+    for (int c = 0; c < k->nc; c++) sr->cacc[c] += d->cls[c][si];
+    acc[IC_S_ACTIVE_USERS] += k->no_requests ? d->units[si] : d->base[si];
+    acc[IC_S_ARRIVALS] += o->arrivals;
+    acc[IC_S_RETRIES] += o->returned;
+    acc[IC_S_DEMAND_TOKENS] += o->arrivals * st->tokens_per_req;
+    acc[IC_S_CAPACITY_TOKENS] += o->svc_rate * st->tokens_per_req;
+    acc[IC_S_SERVED] += o->f.served;
+    acc[IC_S_UTILIZATION] += o->util;
+    if (o->capacity > 0) {
+        acc[IC_S_OFFERED_LOAD] += o->load;
+        cnt[IC_S_OFFERED_LOAD]++;
+    }
+    acc[IC_S_BACKLOG] += o->backlog;
+    acc[IC_S_REJECTED] += o->f.rejected;
+    acc[IC_S_ABANDONED] += o->f.abandoned;
+    if (o->svc_rate > 0) {
+        acc[IC_S_TTFT] += ic_queue_ttft(o->backlog, o->svc_rate, st->ttft_lo, st->ps[0].ttft_wait,
+                                        IC_PERF_LOAD_POINTS, o->util);
+        cnt[IC_S_TTFT]++;
+    }
+    acc[IC_S_HEALTHY] += o->healthy;
+    acc[IC_S_PROVISIONED] += o->provisioned;
+    acc[IC_S_REPLICAS_UP] += o->replicas;
+    acc[IC_S_POWER] += o->kw;
+    acc[IC_S_COST_RATE] += o->usd_h;
+    acc[IC_S_REVENUE_RATE] += o->rev;
+    sr->in_bin++;
+    if (sr->in_bin < plan->steps_per_out && i != plan->nsteps - 1) return;
+    const long jj = win ? sr->j - win->j0 : 0, p = st->p;
+    acc[IC_S_VISITS_WEEK] = acc[IC_S_ACTIVE_USERS];
+    for (int s = 0; s < IC_SERIES_COUNT; s++) {
+        int n = (s == IC_S_OFFERED_LOAD || s == IC_S_TTFT) ? cnt[s] : (int)sr->in_bin;
+        if (win) wrow(win, s, p)[jj] = n ? (float)(acc[s] * sr->scale[s] / n) : NAN;
+        acc[s] = 0;
+        cnt[s] = 0;
+    }
+    for (int c = 0; c < k->nc; c++) {
+        if (win)
+            wrow(win, IC_SERIES_COUNT + c, p)[jj] =
+                (float)(sr->cacc[c] / (k->dt * (double)sr->in_bin));
+        sr->cacc[c] = 0;
+    }
+    sr->j++;
+    sr->in_bin = 0;
+}
+
+/* Step a path from step i0 to i1 (both on output-interval boundaries, or i1 the last step): the
+ * steps of the file's top comment, each a model's equations.  Returns 0, or -1 when out of
+ * memory (a repair could not be queued). */
+static int path_advance(const struct ic_plan *plan, struct path_state *st, long i0, long i1,
+                        const struct window *win, struct ic_results *res) {
+    struct step_consts k;
+    step_consts(plan, st, &k);
+    struct path_vars v = st->v; /* in locals (registers) through the window */
+    struct series sr;
+    series_init(plan, st, &k, i0, &sr);
+    struct demand d;
+    for (long c0 = i0; c0 < i1; c0 += k.chunk) {
+        const long c1 = c0 + k.chunk < i1 ? c0 + k.chunk : i1;
+        for (long i = c0; i < c1; i++) demand_step(plan, st, &k, &v, &d, i, i - c0);
+        chunk_arrivals(plan, st, &k, &d, c0, (int)(c1 - c0));
+        for (long i = c0; i < c1; i++) {
+            const long si = i - c0;
+            const double t = (double)i * k.dt;
+            struct step_out o;
+            if (fleet_step(st, k.np, t) != 0) return -1;
+            if (plan->has_mix_events) {
+                st->tokens_per_req = d.tok[si];
+                st->ttft_lo = d.ttft1[si];
+                st->rev_per_req = d.rev[si];
+                for (int q = 0; q < k.np; q++) st->ps[q].mu = d.mu[q][si];
+            }
+            o.returned = ic_retry_return(&v.retry_pool, st->retry_return);
+            o.arrivals = d.fresh[si] + o.returned;
+            serve_step(st, &k, &v, t, &o);
+            /* A failed request is retried or lost for good; its user leaves with the churn
+             * probability (users now = daily requests / requests per user per day). */
+            o.lost = ic_retry_fail(&v.retry_pool, st->p_retry, o.f.rejected + o.f.abandoned);
+            if (st->churn_p > 0 && d.base[si] > 0)
+                v.retained =
+                    ic_churn_step(v.retained, st->churn_p, o.lost, d.base[si] * k.users_per_base);
+            /* 4. outage (models/queue.h) */
+            ic_outage_step(&v.orun,
+                           d.sat[si] || ic_queue_degraded(&o.f, o.arrivals, o.capacity, k.thr), i,
+                           k.outage_min_steps, k.dt);
+            economics_step(plan, st, &k, &v, &o);
+            if (plan->sc->fleet.autoscale.enabled) autoscale_step(plan, st, res, i, t, k.dt, &o);
+            totals_step(&v, d.fresh[si], &o);
+            series_step(plan, st, &k, &sr, &d, si, &o, i, win);
+        }
+    }
+    st->v = v;
     return 0;
 }
 
@@ -1142,25 +1223,25 @@ static void path_finish(const struct ic_plan *plan, struct path_state *st, struc
         col = ic_summary_col(res, m);                                                              \
         col[p] = (val);                                                                            \
     } while (0)
-    PUT(IC_M_OUTAGE, st->orun.outage);
-    PUT(IC_M_FIRST_OUTAGE, st->orun.first_outage);
-    PUT(IC_M_DEGRADED_MIN, st->orun.degraded_steps * plan->dt / 60.0);
-    PUT(IC_M_OUTAGE_MIN, st->orun.outage_steps * plan->dt / 60.0);
-    PUT(IC_M_NEW, st->sum_new);
-    PUT(IC_M_RETRIED, st->sum_ret);
-    PUT(IC_M_ARRIVED, st->sum_new + st->sum_ret);
-    PUT(IC_M_SERVED, st->sum_served);
-    PUT(IC_M_REJECTED, st->sum_rej);
-    PUT(IC_M_ABANDONED, st->sum_ab);
-    PUT(IC_M_LOST, st->sum_lost);
-    PUT(IC_M_PEAK_UTIL, st->peak_util);
-    PUT(IC_M_PEAK_LOAD, st->peak_load);
-    PUT(IC_M_USERS_RETAINED, st->retained);
-    PUT(IC_M_ACCEL_HOURS, st->hours);
-    PUT(IC_M_COST, st->cost);
-    PUT(IC_M_ENERGY, st->energy / 1000.0);
-    PUT(IC_M_REVENUE, st->revenue);
-    PUT(IC_M_MARGIN, st->revenue > 0 ? (st->revenue - st->cost) / st->revenue : NAN);
+    PUT(IC_M_OUTAGE, st->v.orun.outage);
+    PUT(IC_M_FIRST_OUTAGE, st->v.orun.first_outage);
+    PUT(IC_M_DEGRADED_MIN, st->v.orun.degraded_steps * plan->dt / 60.0);
+    PUT(IC_M_OUTAGE_MIN, st->v.orun.outage_steps * plan->dt / 60.0);
+    PUT(IC_M_NEW, st->v.sum_new);
+    PUT(IC_M_RETRIED, st->v.sum_ret);
+    PUT(IC_M_ARRIVED, st->v.sum_new + st->v.sum_ret);
+    PUT(IC_M_SERVED, st->v.sum_served);
+    PUT(IC_M_REJECTED, st->v.sum_rej);
+    PUT(IC_M_ABANDONED, st->v.sum_ab);
+    PUT(IC_M_LOST, st->v.sum_lost);
+    PUT(IC_M_PEAK_UTIL, st->v.peak_util);
+    PUT(IC_M_PEAK_LOAD, st->v.peak_load);
+    PUT(IC_M_USERS_RETAINED, st->v.retained);
+    PUT(IC_M_ACCEL_HOURS, st->v.hours);
+    PUT(IC_M_COST, st->v.cost);
+    PUT(IC_M_ENERGY, st->v.energy / 1000.0);
+    PUT(IC_M_REVENUE, st->v.revenue);
+    PUT(IC_M_MARGIN, st->v.revenue > 0 ? (st->v.revenue - st->v.cost) / st->v.revenue : NAN);
     PUT(IC_M_FAILURES, fails);
     PUT(IC_M_NODE_FAILURES, nfails);
     PUT(IC_M_ACTIONS, st->as.actions);
