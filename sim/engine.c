@@ -473,11 +473,6 @@ int ic_plan_compile_ex(const struct ic_scenario *sc, unsigned flags, struct ic_p
     }
     plan->fit = plan->pool[0].fit;
     plan->perf = plan->pool[0].perf;
-    plan->hour_cost_usd = plan->pool[0].allin_per_h >= 0
-                              ? plan->pool[0].allin_per_h
-                              : plan->pool[0].capex_per_h + plan->pool[0].tdp_kw * sc->fleet.pue *
-                                                                sc->fleet.electricity_usd_per_kwh;
-    plan->hour_energy_kwh = plan->pool[0].tdp_kw * sc->fleet.pue;
     plan->perf_fixed = !perf_is_random(plan);
     return IC_OK;
 }

@@ -139,7 +139,6 @@ struct ic_plan {
     struct ic_fit fit;
     struct ic_perf perf; /* valid when perf_fixed */
     int perf_fixed;
-    double hour_cost_usd, hour_energy_kwh;
     long store_paths;
     int n_inputs;
     struct ic_input inputs[IC_MAX_INPUTS];
