@@ -692,10 +692,6 @@ const char *ic_perf_op_name(int op) {
                                     "attn_prefill", "elementwise", "communication", "overhead"};
     return op >= 0 && op < 8 ? n[op] : "?";
 }
-double ic_perf_step_time(const struct ic_llm *m, const struct ic_accelerator *a,
-                         const struct ic_perf_params *p, double batch, double ctx) {
-    return ic_perf_step(m, a, p, batch, ctx, 0, 0, NULL, NULL);
-}
 
 /* Latency of pushing one prompt of n uncached tokens (prefix context pctx) through prefill
  * alone, in chunks of the token budget (per attention rank: every rank is taken alike). */

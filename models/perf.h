@@ -196,10 +196,6 @@ double ic_perf_step(const struct ic_llm *m, const struct ic_accelerator *a,
                     const struct ic_perf_params *p, double batch, double ctx, double prefill,
                     double pctx, double *mem_s, double *cmp_s);
 
-/* Decode-only step time (no prefill), kept for the callers that need just that. */
-double ic_perf_step_time(const struct ic_llm *m, const struct ic_accelerator *a,
-                         const struct ic_perf_params *p, double batch, double ctx);
-
 /* Everything above for one replica.  Returns 0, or -1 when the mix leaves no room for a single
  * sequence in the KV cache (why says so). */
 int ic_perf_replica(const struct ic_llm *m, const struct ic_accelerator *a,
