@@ -13,18 +13,21 @@
  *      variance mean + d mean^2); share_c(t) moves with events that change the mix.  Retries
  *      of earlier failures return from a pool at rate 1/delay.  Demand saturates at 10^13
  *      units of the growth quantity (IC_MAX_DEMAND_UNITS), and a saturated step is degraded:
- *      an overflow is an overload, never NaN.
+ *      an overflow is an overload, never NaN.  (models/traffic.h)
  *   2. capacity: replicas up (failures take whole replicas down) x requests/s per replica from
- *      the roofline model at the current mix;
+ *      the roofline model at the current mix, less the capacity outages (models/fleet.h);
  *   3. queue: the fluid queue of models/queue.h (serve, abandon, reject); a failed request is
  *      retried with probability p (into the pool) or lost, and its user leaves with the churn
- *      probability;
+ *      probability (models/traffic.h);
  *   4. outage: degraded steps (NaN or infinite demand among them); an outage is a run of them
- *      at least outage_min_s long;
+ *      at least outage_min_s long (models/queue.h);
  *   5. fleet: failures of accelerators and of nodes in continuous time (models/fleet.h), each
  *      accelerator down at most once (one already failed when its node fails is not counted
- *      again), repairs after a drawn repair time; an autoscale floor holds from the start; cost
- *      and energy accrue on every accelerator.
+ *      again), repairs after a drawn repair time; cost and energy accrue on every accelerator;
+ *   6. autoscaling of pool 0 on the offered load of each evaluation window (models/autoscale.h);
+ *      an autoscale floor holds from the start.
+ * The engine owns the time loop, the random streams and the bookkeeping; the models own the
+ * equations (path_advance is the loop of their calls).
  * Series are averaged over each output interval (NaN values, e.g. TTFT with no capacity, are
  * left out of the average). */
 #include "engine.h"
