@@ -67,7 +67,8 @@ struct ic_fleet_pool {
 void ic_fleet_clocks(const struct ic_fleet_params *fp, struct ic_fleet_pool *fl, double t);
 
 /* Failures and repairs of the pool strictly before time t.  Returns 0, or -1 when a repair could
- * not be queued (out of memory; the pool is then left as it was at that event). */
+ * not be queued (out of memory: the failure is counted, its repair is not; the caller cannot go
+ * on with this pool). */
 int ic_fleet_events(const struct ic_fleet_params *fp, struct ic_fleet_pool *fl, double t);
 
 /* After the pool's size changes (accels): its replicas. */
