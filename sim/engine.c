@@ -39,6 +39,7 @@
 #include "rng.h"
 #include "stats.h"
 #include "timeutil.h"
+#include "util.h"
 
 #include <errno.h>
 #include <gsl/gsl_cdf.h>
@@ -1554,6 +1555,12 @@ static int ckpt_load(const struct ic_plan *plan, struct ic_checkpoint *ck, char 
     return IC_OK;
 }
 
+/* A save that failed: counted, and why, for the caller to tell (the library does not print). */
+static void ckpt_failed(struct ic_checkpoint *ck, const struct ic_error *e) {
+    ck->failed++;
+    ic_strlcpy(ck->why, e->msg, sizeof ck->why);
+}
+
 int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, struct ic_results *r,
                   struct ic_error *err) {
     int threads = opts && opts->threads > 0 ? opts->threads : ic_default_threads();
@@ -1616,7 +1623,7 @@ int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, st
             r->partial = 1;
             struct ic_error e2 = {0};
             if (ck && ckpt_save(plan, ck, states, ssize, reached, r, &e2) != IC_OK)
-                fprintf(stderr, "infercap: warning: %s\n", e2.msg);
+                ckpt_failed(ck, &e2);
             break;
         }
         win.j0 = j0;
@@ -1652,8 +1659,7 @@ int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, st
         if (ck && !nomem && j1 < nout && wall_s() - last_save >= ck->every_s) {
             /* A failed save (disk full) does not end the run: the previous checkpoint stays. */
             struct ic_error e2 = {0};
-            if (ckpt_save(plan, ck, states, ssize, j1, r, &e2) != IC_OK)
-                fprintf(stderr, "infercap: warning: %s\n", e2.msg);
+            if (ckpt_save(plan, ck, states, ssize, j1, r, &e2) != IC_OK) ckpt_failed(ck, &e2);
             last_save = wall_s();
         }
     }

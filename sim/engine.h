@@ -235,6 +235,8 @@ struct ic_checkpoint {
     int saved;         /* out: checkpoints written */
     long resumed_from; /* out: output intervals complete in the checkpoint loaded */
     double save_s;     /* out: seconds spent writing checkpoints */
+    int failed;        /* out: saves that failed (the run goes on, the previous one stays) */
+    char why[256];     /* out: why the last failed save failed, for the caller to tell */
 };
 
 struct ic_run_opts {

@@ -722,6 +722,9 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
             if (!quiet && isatty(STDERR_FILENO)) ro.progress = progress_cb;
             status = ic_engine_run(&plan, &ro, &res, &err);
             engine_s = now_s() - pr.t0;
+            if (use_ckpt && ckpt.failed)
+                fprintf(stderr, "infercap: warning: %d checkpoint save%s failed, the last: %s\n",
+                        ckpt.failed, ckpt.failed == 1 ? "" : "s", ckpt.why);
         }
         double t_reduce = now_s();
         if (status == IC_OK) status = ic_results_reduce(&plan, &res, &err);
