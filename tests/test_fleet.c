@@ -4,6 +4,18 @@
 #include "check.h"
 #include "fleet.h"
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define IC_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define IC_TEST_SANITIZED 1
+#endif
+#endif
+
 static void pool_init(struct ic_fleet_pool *fl, const struct ic_fleet_params *fp, double accels,
                       double per_replica, uint32_t k) {
     memset(fl, 0, sizeof *fl);
@@ -95,6 +107,32 @@ static void test_failures(void) {
     ic_fleet_free(&fl);
 }
 
+/* A repair that cannot be queued is reported (-1), not dropped: in a child process whose address
+ * space is capped below what the heap's growth needs (not under the sanitizers, whose shadow
+ * memory needs more). */
+static void test_repair_oom(void) {
+#ifndef IC_TEST_SANITIZED
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit rl = {(rlim_t)4 << 30, (rlim_t)4 << 30};
+        if (setrlimit(RLIMIT_AS, &rl) != 0) _exit(3);
+        struct ic_fleet_params fp = {.per_node = 8, .failure_rate_per_hour = 1e3, .repair_s = 60};
+        struct ic_fleet_pool fl;
+        pool_init(&fl, &fp, 64, 8, 5);
+        fl.heap = malloc(sizeof *fl.heap);
+        if (!fl.heap) _exit(4);
+        fl.heap[0] = (struct ic_repair){INFINITY, 0};
+        fl.nheap = fl.cap = 1 << 29; /* full: growing it takes 16 GiB */
+        ic_fleet_clocks(&fp, &fl, 0);
+        int rc = ic_fleet_events(&fp, &fl, 3600);
+        _exit(rc == -1 && fl.failures == 1 && fl.nheap == 1 << 29 ? 0 : 1);
+    }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+#endif
+}
+
 static void test_outages_power_cost(void) {
     const double t0[2] = {100, 150}, t1[2] = {200, 300}, keep[2] = {0.5, 0.5};
     CHECK(ic_fleet_outage_keep(2, t0, t1, keep, 99.999) == 1.0);
@@ -158,6 +196,7 @@ static void test_autoscale(void) {
 
 int main(void) {
     test_failures();
+    test_repair_oom();
     test_outages_power_cost();
     test_autoscale();
     return check_report("test_fleet");
