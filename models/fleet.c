@@ -1,5 +1,5 @@
 /* fleet.c: cost and energy of accelerator-hours (see fleet.h for the sources). */
-#include "fleet.h"
+#include "models/fleet.h"
 
 #include <math.h>
 

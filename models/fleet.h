@@ -14,7 +14,7 @@
 #ifndef IC_FLEET_H
 #define IC_FLEET_H
 
-#include "catalog.h"
+#include "models/catalog.h"
 
 struct ic_cost_params {
     double accelerator_hour_usd; /* < 0: derive */
