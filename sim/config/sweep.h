@@ -12,7 +12,6 @@
 #ifndef IC_SWEEP_H
 #define IC_SWEEP_H
 
-#include "sim/engine/engine.h"
 #include "sim/core/error.h"
 #include "sim/config/scenario.h"
 
@@ -47,16 +46,6 @@ int ic_sweep_point_sets(const struct ic_sweep *sw, long k, char (*buf)[4352], st
 
 /* "accelerators=512, accelerator=nvidia_h100_sxm" (or "" without axes). */
 void ic_sweep_point_label(const struct ic_sweep *sw, long k, char *buf, size_t n);
-
-/* What a result's shape depends on, to check that every point of a sweep has the same. */
-struct ic_shape {
-    long paths, nout, store_paths, max_actions;
-    int nq, n_classes, n_inputs;
-};
-void ic_shape_of(const struct ic_plan *plan, struct ic_shape *s);
-/* 0 when equal; otherwise a message saying what differs (e.g. "the output grid (24 vs 48
- * times)") in buf. */
-int ic_shape_compare(const struct ic_plan *a, const struct ic_plan *b, char *buf, size_t n);
 
 /* FNV-1a 64-bit hash of a text, as 16 hex digits: the identity of a resolved scenario, which
  * shards, parts and resumed runs must share. */

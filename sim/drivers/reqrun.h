@@ -10,55 +10,18 @@
  * neither fail nor scale during the window.
  * From a trace (`infercap replay`): the trace's requests, one class "trace", the prefix cache
  * from Mooncake's hash_ids; the scenario gives the model, the accelerator, the fleet, the
- * serving parameters and the queue. */
+ * serving parameters and the queue.  The run and its headline are struct ic_reqrun
+ * (sim/engine/reqresult.h); ic_reqrun_print (sim/io/report.h) prints it. */
 #ifndef IC_REQRUN_H
 #define IC_REQRUN_H
 
 #include "sim/config/catalog_io.h"
+#include "sim/engine/reqresult.h"
 #include "sim/engine/reqsim.h"
 #include "sim/config/scenario.h"
 #include "sim/io/trace.h"
 
 #include <stdio.h>
-
-/* A quantile summary of one latency: mean, p50, p90, p99 and the 95% interval of each
- * quantile (order statistics), over the requests it applies to. */
-struct ic_latency {
-    long n;
-    double mean, q[3], ci[3][2];
-};
-
-struct ic_req_headline {
-    long requests, served, rejected, abandoned, unfinished, preemptions, good;
-    double window_s;
-    double throughput_rps;   /* served per second of the window */
-    double goodput_rps;      /* served within the TTFT and TPOT objectives, per second */
-    double good_fraction;    /* good / requests */
-    double good_lo, good_hi; /* Wilson 95% interval of the good fraction */
-    struct ic_latency ttft, tpot, e2e, queue;
-    double busy_mean, kv_mean; /* over replicas and the window */
-};
-
-struct ic_reqrun {
-    struct ic_request *req;
-    long n;
-    const int64_t *hashes; /* replay: the trace's prefix blocks (not owned) */
-    struct ic_replica_model rm;
-    struct ic_reqsim_config cfg;
-    struct ic_reqsim_series series;
-    struct ic_reqsim_stats stats;
-    double window_start_unix; /* the window's start (unix seconds; replay: the scenario start) */
-    int offset_s;             /* the scenario's UTC offset, for printing */
-    double window_s;
-    double ttft_slo_s, tpot_slo_s; /* 0: none */
-    int n_classes;
-    char class_names[IC_MAX_CLASSES][IC_NAME_MAX];
-    char source[512];
-    char accelerator[IC_KEY_MAX], model[IC_KEY_MAX];
-    long accels_per_replica;
-    double engine_s;
-    struct ic_req_headline h;
-};
 
 /* Build the requests of a scenario's window.  The scenario must have engine "request". */
 int ic_reqrun_from_scenario(const struct ic_scenario *sc, int threads, struct ic_reqrun *rr,
@@ -82,8 +45,5 @@ int ic_reqrun_check_memory(const struct ic_reqrun *rr, double limit, const char 
 int ic_reqrun_run(struct ic_reqrun *rr, struct ic_error *err);
 
 void ic_reqrun_free(struct ic_reqrun *rr);
-
-/* The headline as text, or as one JSON object. */
-void ic_reqrun_print(FILE *f, const struct ic_reqrun *rr, int json);
 
 #endif

@@ -2,6 +2,7 @@
 #include "sim/drivers/sweeprun.h"
 
 #include "sim/engine/engine.h"
+#include "sim/engine/shape.h"
 #include "sim/io/h5in.h"
 #include "sim/io/output.h"
 #include "sim/io/report.h"

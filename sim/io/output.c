@@ -9,7 +9,7 @@
 #include "sim/io/h5in.h"
 
 #include "sim/io/report.h"
-#include "sim/drivers/reqrun.h"
+#include "sim/engine/reqresult.h"
 #include "sim/config/sweep.h"
 #include "sim/core/timeutil.h"
 #include "sim/core/util.h"

@@ -1,6 +1,8 @@
 /* report.c: headline text and JSON (see report.h). */
 #include "sim/io/report.h"
 
+#include "sim/engine/reqresult.h"
+
 #include "sim/core/timeutil.h"
 #include "sim/core/util.h"
 
@@ -259,4 +261,114 @@ void ic_report_print_json(FILE *f, const struct ic_report *rep) {
     if (s) fprintf(f, "%s\n", s);
     free(s);
     cJSON_Delete(o);
+}
+
+/* ---- the request engine's headline (moved from sim/drivers/reqrun.c) ---- */
+
+static void print_latency(FILE *f, const char *name, const struct ic_latency *l, double unit,
+                          const char *u) {
+    if (l->n == 0) {
+        fprintf(f, "  %-6s none\n", name);
+        return;
+    }
+    fprintf(f,
+            "  %-6s mean %.4g %s; p50 %.4g [%.4g, %.4g], p90 %.4g [%.4g, %.4g], p99 %.4g "
+            "[%.4g, %.4g]\n",
+            name, l->mean * unit, u, l->q[0] * unit, l->ci[0][0] * unit, l->ci[0][1] * unit,
+            l->q[1] * unit, l->ci[1][0] * unit, l->ci[1][1] * unit, l->q[2] * unit,
+            l->ci[2][0] * unit, l->ci[2][1] * unit);
+}
+
+static cJSON *latency_json(const struct ic_latency *l) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "n", (double)l->n);
+    if (l->n == 0) return o;
+    cJSON_AddNumberToObject(o, "mean", l->mean);
+    static const char *const k[3] = {"p50", "p90", "p99"};
+    for (int i = 0; i < 3; i++) {
+        char key[16];
+        cJSON_AddNumberToObject(o, k[i], l->q[i]);
+        snprintf(key, sizeof key, "%s_ci95", k[i]);
+        cJSON_AddItemToObject(o, key, cJSON_CreateDoubleArray(l->ci[i], 2));
+    }
+    return o;
+}
+
+void ic_reqrun_print(FILE *f, const struct ic_reqrun *rr, int json) {
+    const struct ic_req_headline *h = &rr->h;
+    if (json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "engine", "request");
+        cJSON_AddStringToObject(o, "source", rr->source);
+        cJSON_AddStringToObject(o, "accelerator", rr->accelerator);
+        cJSON_AddStringToObject(o, "model", rr->model);
+        cJSON_AddNumberToObject(o, "replicas", (double)rr->cfg.replicas);
+        cJSON_AddNumberToObject(o, "accelerators_per_replica", (double)rr->accels_per_replica);
+        cJSON_AddStringToObject(o, "routing", ic_routing_name(rr->cfg.routing));
+        cJSON_AddNumberToObject(o, "window_s", h->window_s);
+        cJSON_AddNumberToObject(o, "requests", (double)h->requests);
+        cJSON_AddNumberToObject(o, "served", (double)h->served);
+        cJSON_AddNumberToObject(o, "rejected", (double)h->rejected);
+        cJSON_AddNumberToObject(o, "abandoned", (double)h->abandoned);
+        cJSON_AddNumberToObject(o, "unfinished", (double)h->unfinished);
+        cJSON_AddNumberToObject(o, "preemptions", (double)h->preemptions);
+        cJSON_AddNumberToObject(o, "throughput_rps", h->throughput_rps);
+        cJSON_AddNumberToObject(o, "goodput_rps", h->goodput_rps);
+        cJSON_AddNumberToObject(o, "good_fraction", h->good_fraction);
+        double g[2] = {h->good_lo, h->good_hi};
+        cJSON_AddItemToObject(o, "good_fraction_ci95", cJSON_CreateDoubleArray(g, 2));
+        cJSON_AddNumberToObject(o, "ttft_slo_s", rr->ttft_slo_s);
+        cJSON_AddNumberToObject(o, "tpot_slo_s", rr->tpot_slo_s);
+        cJSON_AddItemToObject(o, "ttft_s", latency_json(&h->ttft));
+        cJSON_AddItemToObject(o, "tpot_s", latency_json(&h->tpot));
+        cJSON_AddItemToObject(o, "e2e_s", latency_json(&h->e2e));
+        cJSON_AddItemToObject(o, "queue_s", latency_json(&h->queue));
+        cJSON_AddNumberToObject(o, "busy_mean", h->busy_mean);
+        cJSON_AddNumberToObject(o, "kv_occupancy_mean", h->kv_mean);
+        cJSON_AddNumberToObject(o, "iterations", rr->stats.iterations);
+        cJSON_AddNumberToObject(o, "segments", rr->stats.segments);
+        cJSON_AddNumberToObject(
+            o, "mean_decode_batch",
+            rr->stats.iterations > 0 ? rr->stats.decode_tokens / rr->stats.iterations : 0);
+        cJSON_AddNumberToObject(
+            o, "mean_prefill_tokens",
+            rr->stats.iterations > 0 ? rr->stats.prefill_tokens / rr->stats.iterations : 0);
+        cJSON_AddNumberToObject(o, "mean_iteration_s",
+                                rr->stats.iterations > 0 ? rr->stats.busy_s / rr->stats.iterations
+                                                         : 0);
+        cJSON_AddNumberToObject(o, "engine_seconds", rr->engine_s);
+        char *s = cJSON_PrintUnformatted(o);
+        if (s) fprintf(f, "%s\n", s);
+        free(s);
+        cJSON_Delete(o);
+        return;
+    }
+    fprintf(f, "request engine: %s\n", rr->source);
+    fprintf(f, "  fleet  %ld replicas of %ld x %s serving %s, %s routing\n", rr->cfg.replicas,
+            rr->accels_per_replica, rr->accelerator, rr->model, ic_routing_name(rr->cfg.routing));
+    fprintf(f,
+            "  requests  %ld: served %ld, rejected %ld, abandoned %ld, unfinished %ld; %ld "
+            "preemptions\n",
+            h->requests, h->served, h->rejected, h->abandoned, h->unfinished, h->preemptions);
+    char slo[96] = "";
+    if (rr->ttft_slo_s > 0)
+        snprintf(slo, sizeof slo, "TTFT <= %g s and TPOT <= %g ms", rr->ttft_slo_s,
+                 rr->tpot_slo_s * 1000);
+    else
+        snprintf(slo, sizeof slo, "TPOT <= %g ms", rr->tpot_slo_s * 1000);
+    fprintf(f, "  throughput %.4g req/s; goodput %.4g req/s (%.1f%% [95%% CI %.1f, %.1f] %s)\n",
+            h->throughput_rps, h->goodput_rps, 100 * h->good_fraction, 100 * h->good_lo,
+            100 * h->good_hi, slo);
+    print_latency(f, "TTFT", &h->ttft, 1, "s");
+    print_latency(f, "TPOT", &h->tpot, 1000, "ms");
+    print_latency(f, "E2E", &h->e2e, 1, "s");
+    print_latency(f, "queue", &h->queue, 1, "s");
+    fprintf(f, "  replicas  busy %.1f%%, KV cache %.1f%% (means over the window)\n",
+            100 * h->busy_mean, 100 * h->kv_mean);
+    if (rr->engine_s > 0)
+        fprintf(f,
+                "  engine  %ld requests, %.3g iterations in %.3g segments, %.2f s (%.3g M "
+                "requests/s)\n",
+                h->requests, rr->stats.iterations, rr->stats.segments, rr->engine_s,
+                rr->engine_s > 0 ? (double)h->requests / rr->engine_s / 1e6 : 0.0);
 }

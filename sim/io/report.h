@@ -55,4 +55,8 @@ void ic_report_print_json(FILE *f, const struct ic_report *rep);
 /* The JSON object of ic_report_print_json (a cJSON *, for the caller to add to or delete). */
 void *ic_report_json(const struct ic_report *rep);
 
+/* The request engine's headline (sim/engine/reqresult.h) as text, or as one JSON object. */
+struct ic_reqrun;
+void ic_reqrun_print(FILE *f, const struct ic_reqrun *rr, int json);
+
 #endif
