@@ -11,7 +11,7 @@
     r.units["bands/offered_load"], r.long_name["offered_load"]
     p = r.point(accelerators=4000, accelerator="nvidia_h20")   # one point of a sweep
 
-Three kinds of file (sim/output.h describes the layout):
+Three kinds of file (sim/io/output.h describes the layout):
 
 - aggregate, no sweep: time, quantile, bands[name] (quantile x time; *_by_class: class x
   quantile x time), series[name] (stored_path x time), summary[name] (path), inputs[name] (path),

@@ -1,7 +1,7 @@
 /* catalog.c: field tables and look-ups for the accelerator and LLM catalogs (see catalog.h).
  * Units and conventions follow shared/reference/catalog.md: compute figures are dense, memory is
  * decimal GB, bandwidth TB/s; KV bytes per token are for BF16 cache summed over all layers. */
-#include "catalog.h"
+#include "models/catalog.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * The data live in models/data/accelerators.json and models/data/llms.json, built from
  * shared/reference/catalog.json; every entry keeps its source URL and a confidence grade, and a
  * figure nobody could source is NaN here (null in the JSON).  The JSON is compiled into the
- * binary; sim/catalog_io.c turns it into these structs (model code never sees JSON).
+ * binary; sim/config/catalog_io.c turns it into these structs (model code never sees JSON).
  *
  * The field tables below (ic_accel_fields, ic_llm_fields) list every field once with its JSON
  * name, units and doc: the JSON reader, scenario overrides, `infercap catalog` and

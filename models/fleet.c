@@ -1,6 +1,6 @@
 /* fleet.c: failures and repairs of a pool's accelerators (see fleet.h for the model and its
  * sources). */
-#include "fleet.h"
+#include "models/fleet.h"
 
 #include <math.h>
 #include <stdlib.h>

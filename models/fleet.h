@@ -29,7 +29,7 @@
 #ifndef IC_FLEET_H
 #define IC_FLEET_H
 
-#include "rng.h"
+#include "sim/core/rng.h"
 
 #define IC_HOURS_PER_YEAR 8766.0 /* 365.25 days */
 

@@ -56,7 +56,7 @@
  * default, and the prompt's KV cache crosses the scale-out network to the decode pool.  Each
  * role may have its own unit size (DeepSeek: prefill units of 4 nodes, decode units of 18); a
  * prefill unit's rate counts every pipeline stage and attention rank busy with its own chunk. */
-#include "perf.h"
+#include "models/perf.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -11,7 +11,7 @@
 #ifndef IC_PERF_H
 #define IC_PERF_H
 
-#include "catalog.h"
+#include "models/catalog.h"
 
 #define IC_PERF_MAX_CLASSES 16
 

@@ -5,7 +5,7 @@
  * time.  "us-enterprise" is a GUESS at office-hours work traffic: low at night, rising from
  * 08:00 to a plateau from 10:00 to 16:00, fading in the evening.  Replace either with measured
  * hourly weights (profile "custom") when you have them. */
-#include "traffic.h"
+#include "models/traffic.h"
 
 #include <stddef.h>
 

@@ -8,7 +8,7 @@
  *   E[min(X,c)^k] = alpha x_m^alpha (c^{k-alpha} - x_m^{k-alpha}) / (k - alpha) + c^k (x_m/c)^alpha
  * (with the logarithmic limit at alpha = k).  A histogram bin [a, b) with uniform mass gives
  * (b^{k+1} - a^{k+1}) / ((k+1)(b - a)) below the cap, and the cap above it. */
-#include "workload.h"
+#include "models/workload.h"
 
 #include <gsl/gsl_cdf.h>
 #include <math.h>

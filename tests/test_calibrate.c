@@ -3,8 +3,8 @@
  * seed) are fitted back: every estimate within 2 standard errors and 10% of the truth, with
  * and without a fixed parameter; the readers on CSV, vLLM and genai-perf/AIPerf text, their
  * errors (naming the file, line or field, and what was expected), and the fragment. */
-#include "calibrate.h"
-#include "catalog_io.h"
+#include "sim/drivers/calibrate.h"
+#include "sim/config/catalog_io.h"
 #include "check.h"
 
 #include <gsl/gsl_errno.h>

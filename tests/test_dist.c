@@ -1,6 +1,6 @@
 /* test_dist.c: per-path parameter distributions: inverse CDFs, checks, determinism, moments. */
 #include "check.h"
-#include "dist.h"
+#include "sim/core/dist.h"
 
 #include <gsl/gsl_cdf.h>
 

@@ -1,11 +1,11 @@
 /* test_engine.c: the Monte Carlo driver: determinism across thread counts, the expected
  * arrivals of the demand chain, failures in steady state, conservation of requests, and
  * outage detection at the extremes of capacity. */
-#include "catalog_io.h"
+#include "sim/config/catalog_io.h"
 #include "check.h"
-#include "engine.h"
-#include "queue.h"
-#include "stats.h"
+#include "sim/engine/engine.h"
+#include "models/queue.h"
+#include "sim/core/stats.h"
 
 static struct ic_catalog cat;
 

@@ -3,9 +3,9 @@
  * known lognormal noise, the observations loader's messages, and the Kimi observations of the
  * seed document. */
 #include "check.h"
-#include "fit.h"
-#include "rng.h"
-#include "timeutil.h"
+#include "sim/drivers/fit.h"
+#include "sim/core/rng.h"
+#include "sim/core/timeutil.h"
 
 #include <cjson/cJSON.h>
 #include <gsl/gsl_errno.h>

@@ -1,8 +1,8 @@
 /* test_fleet.c: the fleet model (failures, repairs, node failures, replicas up, outage windows,
  * power and cost) and the autoscaler's decision, each pinned at its boundaries. */
-#include "autoscale.h"
+#include "models/autoscale.h"
 #include "check.h"
-#include "fleet.h"
+#include "models/fleet.h"
 
 #include <sys/resource.h>
 #include <sys/wait.h>

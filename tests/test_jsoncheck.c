@@ -1,7 +1,7 @@
 /* test_jsoncheck.c: the strict JSON syntax check: what it accepts, what it refuses, and where
  * it says the problem is. */
 #include "check.h"
-#include "jsoncheck.h"
+#include "sim/config/jsoncheck.h"
 
 static int ok(const char *s) {
     size_t off;

@@ -1,10 +1,10 @@
 /* test_output.c: the HDF5 writer: temporary file and rename, layout, dimension scales,
  * attributes, early failure on a bad directory, and reading the headline back. */
-#include "catalog_io.h"
+#include "sim/config/catalog_io.h"
 #include "check.h"
-#include "engine.h"
-#include "h5in.h"
-#include "output.h"
+#include "sim/engine/engine.h"
+#include "sim/io/h5in.h"
+#include "sim/io/output.h"
 
 #include <hdf5.h>
 #include <hdf5_hl.h>

@@ -1,8 +1,8 @@
 /* test_perf.c: the replica model against hand calculations (Llama-3.1-70B on H100 at TP2 and
  * DeepSeek-V3 across two nodes), and its responses to the objectives and to precision. */
-#include "catalog_io.h"
+#include "sim/config/catalog_io.h"
 #include "check.h"
-#include "perf.h"
+#include "models/perf.h"
 
 static struct ic_catalog cat;
 

@@ -1,7 +1,7 @@
 /* test_queue.c: the fluid queue's step, the degraded-step test, the outage rule (its minimum
  * duration to the step) and the TTFT estimate at load. */
 #include "check.h"
-#include "queue.h"
+#include "models/queue.h"
 
 static void run_steps(struct ic_outage_run *o, long i0, int n, int degraded, long min_steps) {
     for (long i = i0; i < i0 + n; i++) ic_outage_step(o, degraded, i, min_steps, 60.0);

@@ -7,10 +7,10 @@
  * when the cache fills; abandonment; admission control).  Every request's admission, first
  * token and finish times must agree to 1e-9 relative, on random workloads that exercise all
  * of it.  Then the engine's own properties: routing, the time series, and speed counters. */
-#include "catalog_io.h"
+#include "sim/config/catalog_io.h"
 #include "check.h"
-#include "reqsim.h"
-#include "rng.h"
+#include "sim/engine/reqsim.h"
+#include "sim/core/rng.h"
 
 static struct ic_catalog cat;
 

@@ -1,7 +1,7 @@
 /* test_rng.c: Philox streams and samplers: determinism, moments, and the Poisson sampler's
  * distribution against the exact probabilities (chi-square). */
 #include "check.h"
-#include "rng.h"
+#include "sim/core/rng.h"
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>

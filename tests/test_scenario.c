@@ -1,9 +1,9 @@
 /* test_scenario.c: loading, defaults, overrides, error collection, resolved round trip. */
-#include "catalog_io.h"
+#include "sim/config/catalog_io.h"
 #include "check.h"
-#include "params.h"
-#include "scenario.h"
-#include "util.h"
+#include "sim/config/params.h"
+#include "sim/config/scenario.h"
+#include "sim/core/util.h"
 
 static struct ic_catalog cat;
 

@@ -3,11 +3,11 @@
  * intervals at its ends and one step below them, the answer is the same at 1 and 2 threads,
  * a sweep over two accelerators gives what each single solve gives, a failing sweep point
  * leaves the others alone, and bad options are refused with messages naming them. */
-#include "catalog_io.h"
+#include "sim/config/catalog_io.h"
 #include "check.h"
-#include "engine.h"
-#include "solve.h"
-#include "stats.h"
+#include "sim/engine/engine.h"
+#include "sim/drivers/solve.h"
+#include "sim/core/stats.h"
 
 static struct ic_catalog cat;
 

@@ -1,7 +1,7 @@
 /* test_stats.c: Wilson interval (closed form and coverage) and type-7 quantiles. */
 #include "check.h"
-#include "rng.h"
-#include "stats.h"
+#include "sim/core/rng.h"
+#include "sim/core/stats.h"
 
 int main(void) {
     const double z = 1.959963984540054;

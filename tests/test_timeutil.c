@@ -1,6 +1,6 @@
 /* test_timeutil.c: ISO-8601 parsing and formatting. */
 #include "check.h"
-#include "timeutil.h"
+#include "sim/core/timeutil.h"
 
 int main(void) {
     double t;

@@ -2,7 +2,7 @@
  * sorting, line endings, every rejection with its file:line: field message, limits, and a
  * 200k-line parse. */
 #include "check.h"
-#include "trace.h"
+#include "sim/io/trace.h"
 
 #include <stdint.h>
 #include <unistd.h>

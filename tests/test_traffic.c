@@ -1,7 +1,7 @@
 /* test_traffic.c: growth, diurnal profile, events, Ornstein-Uhlenbeck coefficients. */
 #include "check.h"
-#include "rng.h"
-#include "traffic.h"
+#include "sim/core/rng.h"
+#include "models/traffic.h"
 
 #include <stdlib.h>
 

@@ -2,7 +2,7 @@
  * names and the clean-up of a killed writer's temporaries (issue #13: inputs and system files
  * are never destroyed). */
 #include "check.h"
-#include "util.h"
+#include "sim/core/util.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -1,8 +1,8 @@
 /* test_workload.c: token-length distributions: capped moments against numerical integration,
  * sampling against the moments, and the thinking-budget scaling. */
 #include "check.h"
-#include "rng.h"
-#include "workload.h"
+#include "sim/core/rng.h"
+#include "models/workload.h"
 
 /* E[min(sX,c)^k] by integrating the sampling map over a fine grid of u (the map picks the
  * mixture component by u, so the integral over u is still the expectation). */

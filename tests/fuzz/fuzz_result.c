@@ -3,11 +3,11 @@
  * an in-memory image (HDF5's core driver); `merge` reads it from a file in /dev/shm (it takes
  * paths) when its scenario is small enough to compile quickly.  Every input must be read or
  * refused with a message, never crash, hang or leak. */
-#include "catalog_io.h"
-#include "h5in.h"
-#include "output.h"
-#include "scenario.h"
-#include "sweeprun.h"
+#include "sim/config/catalog_io.h"
+#include "sim/io/h5in.h"
+#include "sim/io/output.h"
+#include "sim/config/scenario.h"
+#include "sim/drivers/sweeprun.h"
 
 #include <hdf5.h>
 #include <stdint.h>

@@ -1,9 +1,9 @@
 /* fuzz_scenario.c: libFuzzer target for the scenario loader and validator (syntax check, typed
  * walk, defaults, cross-field rules), then the plan compiler on what validates: every input
  * must be accepted or refused with messages, never crash, hang or leak. */
-#include "catalog_io.h"
-#include "engine.h"
-#include "scenario.h"
+#include "sim/config/catalog_io.h"
+#include "sim/engine/engine.h"
+#include "sim/config/scenario.h"
 
 #include <stdint.h>
 #include <stdlib.h>

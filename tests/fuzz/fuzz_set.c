@@ -1,9 +1,9 @@
 /* fuzz_set.c: libFuzzer target for the `--set /pointer=VALUE` and `--sweep /pointer=SPEC`
  * parsers: the input's lines become overrides of a small valid scenario (lines starting with
  * '~' are sweeps), which is then loaded, validated and its sweep expanded. */
-#include "catalog_io.h"
-#include "scenario.h"
-#include "sweep.h"
+#include "sim/config/catalog_io.h"
+#include "sim/config/scenario.h"
+#include "sim/config/sweep.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* fuzz_trace.c: libFuzzer target for the trace readers.  The first byte picks the format
  * (mooncake, azure, csv); the rest is the file. */
-#include "trace.h"
+#include "sim/io/trace.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-"""Checks of the HDF5 result file written by `infercap run` (layout: sim/output.h).
+"""Checks of the HDF5 result file written by `infercap run` (layout: sim/io/output.h).
 
 Every test reads the file of the small scenario (conftest.py, data/small.json); a few run
 infercap again (rerun from the stored scenario, other thread counts, overrides).
@@ -13,7 +13,7 @@ import h5py
 import numpy as np
 import pytest
 
-Z95 = 1.959963984540054  # the 97.5% normal quantile, as sim/engine.c passes to ic_wilson
+Z95 = 1.959963984540054  # the 97.5% normal quantile, as sim/engine/engine.c passes to ic_wilson
 GROUPS = ("series", "bands", "summary", "inputs")
 SCALES = ("time", "quantile", "path", "stored_path")
 # Attributes HDF5's dimension-scale API (H5DS) keeps on scales and on the datasets they are

@@ -1,0 +1,353 @@
+/* reqrun.c: requests from a scenario's window or a trace, through the request engine, and the
+ * headline of what happened (see reqrun.h). */
+#include "sim/drivers/reqrun.h"
+
+#include "sim/engine/engine.h"
+#include "sim/core/rng.h"
+#include "sim/core/stats.h"
+#include "sim/core/timeutil.h"
+#include "sim/core/util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The replicas: pool 0's, as many as its accelerators make. */
+static int setup_replicas(const struct ic_scenario *sc, const struct ic_plan *plan,
+                          struct ic_reqrun *rr, struct ic_error *err) {
+    if (plan->n_pools > 1)
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "/fleet/pools: the request engine serves one pool (give the fleet "
+                            "as /accelerator and /fleet/accelerators)");
+    if (sc->serving.disaggregated)
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "/serving/disaggregated: the request engine models colocated "
+                            "prefill and decode only");
+    /* The request engine schedules a replica as one batch, one token per sequence per
+     * iteration: it would spread one request's prompt over every attention rank, and it would
+     * charge the draft tokens without the tokens they win. */
+    if (sc->serving.attention_dp > 0)
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "/serving/attention_dp: the request engine schedules a replica as one "
+                            "batch, not per attention rank; attention data parallelism is "
+                            "modelled by the aggregate engine only");
+    if (sc->serving.mtp > 0)
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "/serving/mtp: the request engine decodes one token per sequence per "
+                            "iteration; multi-token prediction is modelled by the aggregate "
+                            "engine only");
+    const struct ic_pool_plan *pl = &plan->pool[0];
+    struct ic_replica_model *rm = &rr->rm;
+    /* the caller's scenario outlives the plan (and the copy it was compiled from) */
+    rm->m = &sc->model.value;
+    rm->a = &sc->accelerator.value;
+    ic_plan_perf_params(plan, 0, &rm->pp);
+    rm->kv_tokens = pl->perf.kv_capacity_bytes / pl->perf.kv_bytes_per_token;
+    rm->max_batch = rm->pp.max_batch;
+    rm->max_tokens = rm->pp.max_batched_tokens;
+    rm->capacity_rps = pl->perf.requests_per_s;
+    double accels = ic_dist_mean(&sc->fleet.accelerators);
+    long replicas = (long)floor(accels / (double)pl->fit.accels + 1e-9);
+    if (replicas < 1)
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "/fleet/accelerators: %g accelerators make no replica of %ld", accels,
+                            pl->fit.accels);
+    rr->cfg.replicas = replicas;
+    rr->cfg.routing = sc->request_engine.routing;
+    rr->cfg.max_wait_s = sc->queue.max_wait_s;
+    rr->cfg.interval_s = sc->request_engine.interval_s;
+    rr->cfg.seed = (uint64_t)sc->seed;
+    rr->ttft_slo_s = sc->serving.ttft_slo_s;
+    rr->tpot_slo_s = sc->serving.tpot_slo_ms / 1000.0;
+    rr->offset_s = sc->start.offset_s;
+    rr->accels_per_replica = pl->fit.accels;
+    ic_strlcpy(rr->accelerator, sc->accelerator.value.key, sizeof rr->accelerator);
+    ic_strlcpy(rr->model, sc->model.value.key, sizeof rr->model);
+    return IC_OK;
+}
+
+static int cmp_arrival(const void *a, const void *b) {
+    double x = ((const struct ic_request *)a)->arrival_s;
+    double y = ((const struct ic_request *)b)->arrival_s;
+    return x < y ? -1 : x > y;
+}
+
+static int32_t tokens(const struct ic_tokdist *d, double scale, double cap, double u, int min) {
+    double x = floor(ic_tokdist_sample(d, scale, cap, u) + 0.5);
+    return x < min ? min : (int32_t)x;
+}
+
+int ic_reqrun_from_scenario(const struct ic_scenario *sc, int threads, struct ic_reqrun *rr,
+                            struct ic_error *err) {
+    memset(rr, 0, sizeof *rr);
+    const double start = sc->start.unix_s, horizon = sc->horizon_days * 86400.0;
+    double ws = sc->request_engine.window_start.text[0]
+                    ? sc->request_engine.window_start.unix_s - start
+                    : 0.0;
+    double we = ws + sc->request_engine.duration_s;
+    if (ws < 0 || we > horizon + 1e-6)
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "/request_engine: the window [%g s, %g s] after the start is not "
+                            "within the horizon (%g days)",
+                            ws, we, sc->horizon_days);
+    /* Path 0 of the aggregate engine to the window's end, one output per step. */
+    struct ic_scenario *s2 = malloc(sizeof *s2);
+    if (!s2) return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
+    *s2 = *sc;
+    s2->paths = 1;
+    s2->output.store_paths = 1;
+    s2->output.interval_s = sc->step_s;
+    s2->engine = 0;
+    s2->sweep.n_axes = 0;
+    s2->horizon_days = ceil(we / sc->step_s - 1e-9) * sc->step_s / 86400.0;
+    struct ic_plan plan;
+    struct ic_results res;
+    memset(&res, 0, sizeof res);
+    int rc = ic_plan_compile(s2, &plan, err), have_plan = rc == IC_OK;
+    if (rc == IC_OK) rc = ic_results_alloc(&plan, &res, err);
+    struct ic_run_opts ro = {.threads = threads};
+    if (rc == IC_OK) rc = ic_engine_run(&plan, &ro, &res, err);
+    if (rc == IC_OK) rc = setup_replicas(sc, &plan, rr, err);
+    /* Count, then draw the requests of the window. */
+    const double dt = sc->step_s;
+    const int nc = plan.n_classes;
+    long total = 0, j0 = (long)floor(ws / dt), j1 = rc == IC_OK ? res.nout : 0;
+    if (j0 < 0) j0 = 0;
+    if (rc == IC_OK)
+        for (long j = j0; j < j1; j++)
+            for (int c = 0; c < nc; c++) total += lround(ic_class_row(&res, c, 0)[j] * dt);
+    if (rc == IC_OK && total > sc->request_engine.max_requests)
+        rc = ic_error_set(err, IC_ERR_INVALID,
+                          "/request_engine/max_requests: the window has about %ld requests, "
+                          "more than %lld; shorten /request_engine/duration_s or raise the "
+                          "limit",
+                          total, sc->request_engine.max_requests);
+    if (rc == IC_OK) {
+        rr->req = calloc((size_t)(total > 0 ? total : 1), sizeof *rr->req);
+        if (!rr->req) rc = ic_error_set(err, IC_ERR_NOMEM, "out of memory for %ld requests", total);
+    }
+    if (rc == IC_OK) {
+        struct ic_tokdist tin[IC_MAX_CLASSES], tout[IC_MAX_CLASSES], trs[IC_MAX_CLASSES];
+        double rscale[IC_MAX_CLASSES], hit[IC_MAX_CLASSES];
+        for (int c = 0; c < nc; c++) {
+            ic_plan_class_tokens(&plan, c, &tin[c], &tout[c], &trs[c], &rscale[c], &hit[c]);
+            ic_strlcpy(rr->class_names[c], sc->workload.classes[c].name, IC_NAME_MAX);
+        }
+        rr->n_classes = nc;
+        const double patience = ic_dist_mean(&sc->queue.patience_s), cap = plan.context_cap;
+        struct ic_rng g;
+        ic_rng_init(&g, (uint64_t)sc->seed, 0, IC_STREAM_REQUESTS, 1);
+        long n = 0;
+        for (long j = j0; j < j1; j++) {
+            double t0 = (double)j * dt;
+            long first = n;
+            for (int c = 0; c < nc; c++) {
+                long k = lround(ic_class_row(&res, c, 0)[j] * dt);
+                for (long i = 0; i < k; i++) {
+                    double at = t0 + ic_rng_uniform(&g) * dt;
+                    struct ic_request *q = &rr->req[n];
+                    q->cls = c;
+                    q->input = tokens(&tin[c], 1.0, cap, ic_rng_uniform(&g), 1);
+                    q->output = tokens(&tout[c], 1.0, cap, ic_rng_uniform(&g), 1);
+                    q->reasoning = tokens(&trs[c], rscale[c], cap, ic_rng_uniform(&g), 0);
+                    q->cached = (int32_t)floor(hit[c] * (double)q->input);
+                    q->patience_s = patience > 0 ? -log(ic_rng_uniform(&g)) * patience : INFINITY;
+                    if (at < ws || at >= we) continue; /* the step straddles the window's edge */
+                    q->arrival_s = at - ws;
+                    n++;
+                }
+            }
+            qsort(rr->req + first, (size_t)(n - first), sizeof *rr->req, cmp_arrival);
+        }
+        rr->n = n;
+        rr->window_s = sc->request_engine.duration_s;
+        rr->window_start_unix = start + ws;
+        snprintf(rr->source, sizeof rr->source,
+                 "the scenario's demand (path 0 of the aggregate engine) from %g h after the start "
+                 "for %g s",
+                 ws / 3600.0, rr->window_s);
+    }
+    ic_results_free(&res);
+    if (have_plan) ic_plan_free(&plan);
+    free(s2);
+    if (rc != IC_OK) ic_reqrun_free(rr);
+    return rc;
+}
+
+int ic_reqrun_from_trace(const struct ic_scenario *sc, const struct ic_trace *t,
+                         const char *trace_label, struct ic_reqrun *rr, struct ic_error *err) {
+    memset(rr, 0, sizeof *rr);
+    struct ic_scenario *s2 = malloc(sizeof *s2);
+    if (!s2) return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
+    *s2 = *sc;
+    s2->paths = 1;
+    s2->output.store_paths = 0;
+    s2->sweep.n_axes = 0;
+    struct ic_plan plan;
+    int rc = ic_plan_compile(s2, &plan, err), have_plan = rc == IC_OK;
+    if (rc == IC_OK) rc = setup_replicas(sc, &plan, rr, err);
+    if (rc == IC_OK) {
+        rr->req = calloc((size_t)(t->n > 0 ? t->n : 1), sizeof *rr->req);
+        if (!rr->req) rc = ic_error_set(err, IC_ERR_NOMEM, "out of memory for %ld requests", t->n);
+    }
+    if (rc == IC_OK) {
+        const double patience = ic_dist_mean(&sc->queue.patience_s);
+        struct ic_rng g;
+        ic_rng_init(&g, (uint64_t)sc->seed, 0, IC_STREAM_REQUESTS, 1);
+        for (long i = 0; i < t->n; i++) {
+            struct ic_request *q = &rr->req[i];
+            q->arrival_s = t->arrival_s[i];
+            q->input = t->input[i];
+            q->output = t->output[i];
+            q->hash_start = t->hash_start[i];
+            q->hash_end = t->hash_start[i + 1];
+            q->patience_s = patience > 0 ? -log(ic_rng_uniform(&g)) * patience : INFINITY;
+        }
+        rr->n = t->n;
+        rr->hashes = t->n_hashes > 0 ? t->hashes : NULL;
+        rr->n_classes = 1;
+        ic_strlcpy(rr->class_names[0], "trace", IC_NAME_MAX);
+        rr->window_s = t->n > 0 && t->arrival_s[t->n - 1] > 1 ? t->arrival_s[t->n - 1] : 1;
+        rr->window_start_unix = sc->start.unix_s;
+        snprintf(rr->source, sizeof rr->source, "trace %s", trace_label);
+    }
+    if (have_plan) ic_plan_free(&plan);
+    free(s2);
+    if (rc != IC_OK) ic_reqrun_free(rr);
+    rr->cfg.horizon_s = rr->window_s + sc->request_engine.drain_s;
+    return rc;
+}
+
+/* ---- the headline --------------------------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void latency(double *v, long n, struct ic_latency *l) {
+    static const double p[3] = {0.5, 0.9, 0.99};
+    memset(l, 0, sizeof *l);
+    l->n = n;
+    if (n == 0) {
+        l->mean = NAN;
+        for (int k = 0; k < 3; k++) l->q[k] = l->ci[k][0] = l->ci[k][1] = NAN;
+        return;
+    }
+    double s = 0;
+    for (long i = 0; i < n; i++) s += v[i];
+    l->mean = s / (double)n;
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    for (int k = 0; k < 3; k++) {
+        l->q[k] = ic_quantile_sorted(v, (size_t)n, p[k]);
+        ic_quantile_ci(v, (size_t)n, p[k], 1.959963984540054, &l->ci[k][0], &l->ci[k][1]);
+    }
+}
+
+static int headline(struct ic_reqrun *rr, struct ic_error *err) {
+    struct ic_req_headline *h = &rr->h;
+    memset(h, 0, sizeof *h);
+    long n = rr->n;
+    double *v = malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
+    if (!v) return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
+    h->requests = n;
+    h->window_s = rr->window_s;
+    for (long i = 0; i < n; i++) {
+        const struct ic_request *q = &rr->req[i];
+        h->served += q->status == IC_REQ_SERVED;
+        h->rejected += q->status == IC_REQ_REJECTED;
+        h->abandoned += q->status == IC_REQ_ABANDONED;
+        h->unfinished += q->status == IC_REQ_UNFINISHED;
+        h->preemptions += q->preemptions;
+        if (q->status != IC_REQ_SERVED) continue;
+        double ttft = q->first_token_s - q->arrival_s;
+        double tpot = q->output > 1 ? (q->finish_s - q->first_token_s) / (q->output - 1) : 0;
+        h->good += (rr->ttft_slo_s <= 0 || ttft <= rr->ttft_slo_s) &&
+                   (rr->tpot_slo_s <= 0 || tpot <= rr->tpot_slo_s);
+    }
+    h->throughput_rps = (double)h->served / rr->window_s;
+    h->goodput_rps = (double)h->good / rr->window_s;
+    h->good_fraction = n > 0 ? (double)h->good / (double)n : NAN;
+    ic_wilson(h->good, n, 1.959963984540054, &h->good_lo, &h->good_hi);
+    long m = 0;
+    for (long i = 0; i < n; i++)
+        if (rr->req[i].status == IC_REQ_SERVED)
+            v[m++] = rr->req[i].first_token_s - rr->req[i].arrival_s;
+    latency(v, m, &h->ttft);
+    m = 0;
+    for (long i = 0; i < n; i++)
+        if (rr->req[i].status == IC_REQ_SERVED && rr->req[i].output > 1)
+            v[m++] = (rr->req[i].finish_s - rr->req[i].first_token_s) / (rr->req[i].output - 1);
+    latency(v, m, &h->tpot);
+    m = 0;
+    for (long i = 0; i < n; i++)
+        if (rr->req[i].status == IC_REQ_SERVED) v[m++] = rr->req[i].finish_s - rr->req[i].arrival_s;
+    latency(v, m, &h->e2e);
+    m = 0;
+    for (long i = 0; i < n; i++)
+        if (!isnan(rr->req[i].admit_s)) v[m++] = rr->req[i].admit_s - rr->req[i].arrival_s;
+    latency(v, m, &h->queue);
+    free(v);
+    /* replicas over the window (not the drain after it) */
+    const struct ic_reqsim_series *s = &rr->series;
+    long jw = (long)ceil(rr->window_s / rr->cfg.interval_s - 1e-9);
+    if (jw > s->nout) jw = s->nout;
+    double busy = 0, kv = 0;
+    for (long r = 0; r < s->replicas; r++)
+        for (long j = 0; j < jw; j++) {
+            busy += s->busy[r * s->nout + j];
+            kv += s->kv[r * s->nout + j];
+        }
+    double cells = (double)s->replicas * (double)(jw > 0 ? jw : 1);
+    h->busy_mean = busy / cells;
+    h->kv_mean = kv / cells;
+    return IC_OK;
+}
+
+double ic_reqrun_memory_bytes(const struct ic_reqrun *rr) {
+    long n_hashes = rr->n > 0 && rr->hashes ? rr->req[rr->n - 1].hash_end : 0;
+    double nout = 1;
+    double sim = ic_reqsim_memory_bytes(&rr->cfg, rr->n, n_hashes, &nout);
+    /* the writer: the time scale, one column of doubles and one of int32 at a time */
+    return sim + (nout + 1) * sizeof(double) + (double)rr->n * (sizeof(double) + sizeof(int32_t));
+}
+
+int ic_reqrun_check_memory(const struct ic_reqrun *rr, double limit, const char *span,
+                           const char *shorten, struct ic_error *err) {
+    double need = ic_reqrun_memory_bytes(rr), nout = 1;
+    ic_reqsim_memory_bytes(&rr->cfg, 0, 0, &nout);
+    if (!(limit > 0) || need <= limit) return IC_OK;
+    return ic_error_set(
+        err, IC_ERR_INVALID,
+        "the request engine needs about %.2f GiB, more than the limit of %.2f GiB "
+        "(--max-memory): %ld replicas x %.0f output intervals of %g s over %.4g days (%s plus "
+        "/request_engine/drain_s = %g s) and %ld requests; raise /request_engine/interval_s, "
+        "lower /fleet/accelerators, %s, or raise --max-memory",
+        need / 1073741824.0, limit / 1073741824.0, rr->cfg.replicas, nout, rr->cfg.interval_s,
+        rr->cfg.horizon_s / 86400.0, span, rr->cfg.horizon_s - rr->window_s, rr->n, shorten);
+}
+
+int ic_reqrun_run(struct ic_reqrun *rr, struct ic_error *err) {
+    rr->cfg.hashes = rr->hashes;
+    rr->cfg.block_tokens = IC_TRACE_BLOCK_TOKENS;
+    if (!(rr->cfg.horizon_s > 0)) rr->cfg.horizon_s = rr->window_s;
+    double t0 = now_s();
+    int rc = ic_reqsim_run(&rr->cfg, &rr->rm, rr->req, rr->n, &rr->series, &rr->stats, err);
+    rr->engine_s = now_s() - t0;
+    if (rc == IC_OK) rc = headline(rr, err);
+    return rc;
+}
+
+void ic_reqrun_free(struct ic_reqrun *rr) {
+    free(rr->req);
+    rr->req = NULL;
+    rr->n = 0;
+    ic_reqsim_series_free(&rr->series);
+}

@@ -1,0 +1,970 @@
+/* reqsim.c: the request-level engine (see reqsim.h for the model and its sources).
+ *
+ * Data structures.  Each replica keeps a FIFO of waiting requests (preempted ones go back to
+ * its front), a FIFO of admitted requests still in prefill, the decoding sequences as a count
+ * b and a sum of contexts S (tokens), and a min-heap of the iterations at which a decoding
+ * sequence ends its reasoning or finishes.  The replicas sit in a min-heap keyed by the time of
+ * their next event, and, for least-outstanding routing, in a second heap keyed by their
+ * outstanding requests.  Entries of requests that were preempted or abandoned are left in
+ * place and skipped when met (lazy deletion, with a per-request stamp).
+ *
+ * A segment is a run of k iterations of fixed composition: b decode tokens and P prefill
+ * tokens each.  Iteration i has context S + i b and prefill prefix context q0 + i P, so its
+ * memory time and compute time are affine in i; its step is their maximum plus the fixed
+ * communication and overhead (ic_perf_step), and the time of the first j iterations is a sum
+ * of at most two arithmetic series.  k ends at the first of: a decoding sequence's event, the
+ * head prefill request's last chunk, the KV cache filling, an arrival that can be admitted at
+ * the next iteration boundary, the end of the window. */
+#include "sim/engine/reqsim.h"
+
+#include "sim/core/rng.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { ST_WAITING, ST_PREFILL, ST_DECODE, ST_DONE };
+enum { EV_REASONED, EV_FINISH };
+
+/* Per-request engine state (beside the caller's struct ic_request). */
+struct rstate {
+    double in_eff; /* prompt to (re)compute: the prompt, and what was generated before a
+                      preemption */
+    double rem;    /* prefill tokens still to push */
+    double gen;    /* tokens generated (reasoning + answer) at the start of decoding */
+    long dstart;   /* the iteration decoding started */
+    int32_t state;
+    int32_t stamp; /* bumped on preemption: older heap entries are stale */
+};
+
+struct dev {
+    long key; /* iteration */
+    int32_t req, stamp;
+    int32_t kind;
+};
+
+struct deque {
+    int64_t *v; /* a request and its stamp: (stamp << 32) | request */
+    long cap, head, n;
+};
+
+static int64_t tag(int32_t req, int32_t stamp) {
+    return (int64_t)((uint64_t)(uint32_t)stamp << 32 | (uint32_t)req);
+}
+static int32_t tag_req(int64_t x) {
+    return (int32_t)(uint32_t)((uint64_t)x & 0xffffffffu);
+}
+static int32_t tag_stamp(int64_t x) {
+    return (int32_t)(uint32_t)((uint64_t)x >> 32);
+}
+
+struct replica {
+    /* the segment in progress */
+    double t0;      /* its start (an iteration boundary) */
+    long i0;        /* the iteration count at its start */
+    long k;         /* its iterations */
+    double t_end;   /* t0 + T(k) */
+    double b, S, U; /* decoding sequences, their context, KV tokens in use at t0 */
+    double P, q0;   /* prefill tokens per iteration, prefix context of the first chunk */
+    double M0, M1, C0, C1, K;
+    /* queues */
+    struct deque waiting, prefill;
+    long n_waiting;     /* waiting and not abandoned */
+    double prefill_rem; /* sum of rem over the prefill FIFO */
+    long n_prefill;     /* live entries of the prefill FIFO */
+    struct dev *heap;
+    long heap_n, heap_cap;
+    int64_t *stack; /* running requests (tagged) in admission order (LIFO preemption) */
+    long stack_n, stack_cap;
+    /* abandonment: the waiting requests' deadlines */
+    double *dl_t;
+    int32_t *dl_r;
+    long dl_n, dl_cap;
+    /* prefix cache (replay): an open-addressing set of block ids */
+    int64_t *pc;
+    long pc_n, pc_cap;
+    /* series */
+    double acc_t;
+    int pending_admit; /* an arrival may be admitted at the next iteration boundary */
+};
+
+struct sim {
+    const struct ic_reqsim_config *cfg;
+    const struct ic_replica_model *rm;
+    struct ic_request *req;
+    struct rstate *rs;
+    long n;
+    struct replica *rep;
+    long R;
+    /* replicas by next event time */
+    long *eh;     /* heap of replica ids */
+    long *eh_pos; /* position of each replica in eh */
+    /* replicas by outstanding requests */
+    long *oh, *oh_pos;
+    long *outstanding;
+    long rr;
+    struct ic_rng rng;
+    double *acc_busy, *acc_kv, *acc_run, *acc_wait; /* [replica][time] seconds x value */
+    long nout;
+    struct ic_reqsim_stats *stats;
+    int nomem;
+};
+
+/* ---- small containers ---------------------------------------------------------------------- */
+
+static int grow(void **p, long *cap, long need, size_t size) {
+    if (need <= *cap) return 0;
+    long c = *cap ? *cap : 16;
+    while (c < need) c *= 2;
+    void *q = realloc(*p, (size_t)c * size);
+    if (!q) return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+static int dq_push_back(struct deque *d, int64_t x) {
+    if (d->n == d->cap) {
+        long c = d->cap ? 2 * d->cap : 16;
+        int64_t *v = malloc((size_t)c * sizeof *v);
+        if (!v) return -1;
+        for (long i = 0; i < d->n; i++) v[i] = d->v[(d->head + i) % d->cap];
+        free(d->v);
+        d->v = v;
+        d->cap = c;
+        d->head = 0;
+    }
+    d->v[(d->head + d->n) % d->cap] = x;
+    d->n++;
+    return 0;
+}
+
+static int dq_push_front(struct deque *d, int64_t x) {
+    if (dq_push_back(d, x) != 0) return -1; /* grows if needed, then rotate x to the front */
+    d->n--;
+    d->head = (d->head + d->cap - 1) % d->cap;
+    d->v[d->head] = x;
+    d->n++;
+    return 0;
+}
+
+static int64_t dq_front(const struct deque *d) {
+    return d->v[d->head];
+}
+
+static void dq_pop_front(struct deque *d) {
+    d->head = (d->head + 1) % d->cap;
+    d->n--;
+}
+
+/* decode-event heap (min by iteration) */
+static int dh_push(struct sim *s, struct replica *r, struct dev e) {
+    if (grow((void **)&r->heap, &r->heap_cap, r->heap_n + 1, sizeof *r->heap) != 0) {
+        s->nomem = 1;
+        return -1;
+    }
+    long i = r->heap_n++;
+    while (i > 0) {
+        long p = (i - 1) / 2;
+        if (r->heap[p].key <= e.key) break;
+        r->heap[i] = r->heap[p];
+        i = p;
+    }
+    r->heap[i] = e;
+    return 0;
+}
+
+static void dh_pop(struct replica *r) {
+    struct dev last = r->heap[--r->heap_n];
+    long i = 0, n = r->heap_n;
+    for (;;) {
+        long c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && r->heap[c + 1].key < r->heap[c].key) c++;
+        if (last.key <= r->heap[c].key) break;
+        r->heap[i] = r->heap[c];
+        i = c;
+    }
+    if (n > 0) r->heap[i] = last;
+}
+
+/* deadline heap (min by time) */
+static void dl_push(struct sim *s, struct replica *r, double t, int32_t q) {
+    if (r->dl_n == r->dl_cap) {
+        long cap = r->dl_cap ? 2 * r->dl_cap : 16;
+        double *nt = realloc(r->dl_t, (size_t)cap * sizeof *nt);
+        if (nt) r->dl_t = nt;
+        int32_t *nr = nt ? realloc(r->dl_r, (size_t)cap * sizeof *nr) : NULL;
+        if (!nr) {
+            s->nomem = 1;
+            return;
+        }
+        r->dl_r = nr;
+        r->dl_cap = cap;
+    }
+    long i = r->dl_n++;
+    while (i > 0) {
+        long p = (i - 1) / 2;
+        if (r->dl_t[p] <= t) break;
+        r->dl_t[i] = r->dl_t[p];
+        r->dl_r[i] = r->dl_r[p];
+        i = p;
+    }
+    r->dl_t[i] = t;
+    r->dl_r[i] = q;
+}
+
+static void dl_pop(struct replica *r) {
+    double t = r->dl_t[--r->dl_n];
+    int32_t q = r->dl_r[r->dl_n];
+    long i = 0, n = r->dl_n;
+    for (;;) {
+        long c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && r->dl_t[c + 1] < r->dl_t[c]) c++;
+        if (t <= r->dl_t[c]) break;
+        r->dl_t[i] = r->dl_t[c];
+        r->dl_r[i] = r->dl_r[c];
+        i = c;
+    }
+    if (n > 0) {
+        r->dl_t[i] = t;
+        r->dl_r[i] = q;
+    }
+}
+
+/* indexed heaps over replicas: by next event time, and by outstanding requests */
+static int eh_less(const struct sim *s, long a, long b) {
+    double ta = s->rep[a].t_end, tb = s->rep[b].t_end;
+    return ta < tb || (ta == tb && a < b);
+}
+
+static int oh_less(const struct sim *s, long a, long b) {
+    return s->outstanding[a] < s->outstanding[b] ||
+           (s->outstanding[a] == s->outstanding[b] && a < b);
+}
+
+static void heap_fix(struct sim *s, long *h, long *pos, long i,
+                     int (*less)(const struct sim *, long, long)) {
+    long n = s->R, x = h[i];
+    while (i > 0 && less(s, x, h[(i - 1) / 2])) {
+        h[i] = h[(i - 1) / 2];
+        pos[h[i]] = i;
+        i = (i - 1) / 2;
+    }
+    for (;;) {
+        long c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && less(s, h[c + 1], h[c])) c++;
+        if (!less(s, h[c], x)) break;
+        h[i] = h[c];
+        pos[h[i]] = i;
+        i = c;
+    }
+    h[i] = x;
+    pos[x] = i;
+}
+
+static void set_outstanding(struct sim *s, long r, long delta) {
+    s->outstanding[r] += delta;
+    if (s->cfg->routing == IC_ROUTE_LEAST_OUTSTANDING)
+        heap_fix(s, s->oh, s->oh_pos, s->oh_pos[r], oh_less);
+}
+
+/* ---- prefix cache (replay) ------------------------------------------------------------------ */
+
+static uint64_t mix64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    return x ^ (x >> 33);
+}
+
+static int pc_has(const struct replica *r, int64_t h) {
+    if (!r->pc_cap) return 0;
+    long m = r->pc_cap - 1;
+    for (long i = (long)(mix64((uint64_t)h) & (uint64_t)m);; i = (i + 1) & m) {
+        if (r->pc[i] == INT64_MIN) return 0;
+        if (r->pc[i] == h) return 1;
+    }
+}
+
+static int pc_add(struct replica *r, int64_t h) {
+    if (h == INT64_MIN) return 0; /* the empty-slot marker: never a block id we keep */
+    if (2 * (r->pc_n + 1) > r->pc_cap) {
+        long cap = r->pc_cap ? 2 * r->pc_cap : 1024;
+        int64_t *nv = malloc((size_t)cap * sizeof *nv);
+        if (!nv) return -1;
+        for (long i = 0; i < cap; i++) nv[i] = INT64_MIN;
+        for (long i = 0; i < r->pc_cap; i++)
+            if (r->pc[i] != INT64_MIN) {
+                long j = (long)(mix64((uint64_t)r->pc[i]) & (uint64_t)(cap - 1));
+                while (nv[j] != INT64_MIN) j = (j + 1) & (cap - 1);
+                nv[j] = r->pc[i];
+            }
+        free(r->pc);
+        r->pc = nv;
+        r->pc_cap = cap;
+    }
+    long m = r->pc_cap - 1;
+    for (long i = (long)(mix64((uint64_t)h) & (uint64_t)m);; i = (i + 1) & m) {
+        if (r->pc[i] == h) return 0;
+        if (r->pc[i] == INT64_MIN) {
+            r->pc[i] = h;
+            r->pc_n++;
+            return 0;
+        }
+    }
+}
+
+/* ---- the step time of a segment ------------------------------------------------------------- */
+
+/* Iteration i of the segment: max(M0 + M1 i, C0 + C1 i) + K.  Time of the first j. */
+static double sum_affine(double a, double c, double i1, double i2) {
+    /* sum of a + c i for i in [i1, i2) */
+    double n = i2 - i1;
+    return n <= 0 ? 0 : n * a + c * n * (i1 + i2 - 1.0) * 0.5;
+}
+
+static double seg_time(const struct replica *r, double j) {
+    if (j <= 0) return 0;
+    double D0 = r->M0 - r->C0, D1 = r->M1 - r->C1;
+    double total = r->K * j;
+    /* where memory and compute swap (D0 + D1 i changes sign) */
+    double cross = D1 != 0 ? -D0 / D1 : (D0 >= 0 ? INFINITY : -INFINITY);
+    double ic = ceil(cross);
+    if (ic < 0) ic = 0;
+    if (ic > j) ic = j;
+    if (D1 > 0 || (D1 == 0 && D0 < 0)) {
+        /* compute first (while D < 0), memory after */
+        total += sum_affine(r->C0, r->C1, 0, ic) + sum_affine(r->M0, r->M1, ic, j);
+    } else {
+        /* memory first (while D >= 0), compute after */
+        total += sum_affine(r->M0, r->M1, 0, ic) + sum_affine(r->C0, r->C1, ic, j);
+    }
+    return total;
+}
+
+/* Set the step coefficients of the segment from two evaluations of the performance model. */
+static void seg_coefficients(const struct sim *s, struct replica *r) {
+    const struct ic_replica_model *rm = s->rm;
+    double mem0, cmp0, mem1, cmp1;
+    double b = r->b;
+    double t0 =
+        ic_perf_step(rm->m, rm->a, &rm->pp, b, b > 0 ? r->S / b : 0, r->P, r->q0, &mem0, &cmp0);
+    ic_perf_step(rm->m, rm->a, &rm->pp, b, b > 0 ? (r->S + b) / b : 0, r->P, r->q0 + r->P, &mem1,
+                 &cmp1);
+    r->M0 = mem0;
+    r->M1 = mem1 - mem0;
+    r->C0 = cmp0;
+    r->C1 = cmp1 - cmp0;
+    r->K = t0 - (mem0 > cmp0 ? mem0 : cmp0);
+}
+
+/* ---- series --------------------------------------------------------------------------------- */
+
+/* Add value x over [ta, tb) to acc[replica][interval] (seconds x value). */
+static void accumulate(struct sim *s, double *acc, long r, double ta, double tb, double xa,
+                       double xb) {
+    const double dt = s->cfg->interval_s;
+    if (!(tb > ta)) return;
+    long j0 = (long)(ta / dt), j1 = (long)(tb / dt);
+    if (j0 < 0) j0 = 0;
+    for (long j = j0; j <= j1 && j < s->nout; j++) {
+        double a = ta > (double)j * dt ? ta : (double)j * dt;
+        double b = tb < (double)(j + 1) * dt ? tb : (double)(j + 1) * dt;
+        if (b <= a) continue;
+        /* x is linear from xa at ta to xb at tb: its integral over [a, b] */
+        double fa = xa + (xb - xa) * (a - ta) / (tb - ta);
+        double fb = xa + (xb - xa) * (b - ta) / (tb - ta);
+        acc[r * s->nout + j] += 0.5 * (fa + fb) * (b - a);
+    }
+}
+
+/* The running and waiting counts, piecewise constant, up to time t. */
+static void accumulate_counts(struct sim *s, long ri, double t) {
+    struct replica *r = &s->rep[ri];
+    if (t > s->cfg->horizon_s) t = s->cfg->horizon_s;
+    if (t > r->acc_t) {
+        double run = r->b + (double)r->n_prefill, w = (double)r->n_waiting;
+        accumulate(s, s->acc_run, ri, r->acc_t, t, run, run);
+        accumulate(s, s->acc_wait, ri, r->acc_t, t, w, w);
+        r->acc_t = t;
+    }
+}
+
+/* ---- events --------------------------------------------------------------------------------- */
+
+static long decode_total(const struct ic_request *q) {
+    return (long)q->reasoning + (long)q->output;
+}
+
+static void stack_push(struct sim *s, struct replica *r, int32_t q) {
+    if (grow((void **)&r->stack, &r->stack_cap, r->stack_n + 1, sizeof *r->stack) != 0) {
+        s->nomem = 1;
+        return;
+    }
+    r->stack[r->stack_n++] = tag(q, s->rs[q].stamp);
+}
+
+/* A sequence that finished its prefill at the end of iteration it (time t) starts decoding:
+ * that iteration produced its first token. */
+static void start_decode(struct sim *s, long ri, int32_t qi, long it, double t) {
+    struct replica *r = &s->rep[ri];
+    struct ic_request *q = &s->req[qi];
+    struct rstate *st = &s->rs[qi];
+    long total = decode_total(q);
+    st->gen += 1;
+    if (st->gen >= (double)total) {
+        /* one token in all: done */
+        if (isnan(q->first_token_s)) q->first_token_s = t;
+        q->finish_s = t;
+        q->status = IC_REQ_SERVED;
+        st->state = ST_DONE;
+        r->U -= st->in_eff;
+        set_outstanding(s, ri, -1);
+        return;
+    }
+    st->state = ST_DECODE;
+    st->dstart = it;
+    r->b += 1;
+    r->S += (double)q->input + st->gen; /* its context: the prompt and every token so far */
+    r->U += 1;
+    /* the first answer token: now, or after the reasoning tokens */
+    long left_reason = (long)q->reasoning - (long)st->gen;
+    if (isnan(q->first_token_s)) {
+        if (left_reason < 0)
+            q->first_token_s = t;
+        else
+            dh_push(s, r, (struct dev){it + left_reason + 1, qi, st->stamp, EV_REASONED});
+    }
+    dh_push(s, r, (struct dev){it + (total - (long)st->gen), qi, st->stamp, EV_FINISH});
+}
+
+/* Waiting requests whose patience ran out by time t leave. */
+static void purge_abandoned(struct sim *s, long ri, double t) {
+    struct replica *r = &s->rep[ri];
+    while (r->dl_n > 0 && r->dl_t[0] <= t) {
+        int32_t qi = r->dl_r[0];
+        double when = r->dl_t[0];
+        dl_pop(r);
+        struct ic_request *q = &s->req[qi];
+        if (s->rs[qi].state == ST_WAITING && q->status == IC_REQ_UNFINISHED && isnan(q->admit_s)) {
+            accumulate_counts(s, ri, when);
+            q->status = IC_REQ_ABANDONED;
+            q->finish_s = when;
+            s->rs[qi].state = ST_DONE;
+            r->n_waiting--;
+            set_outstanding(s, ri, -1);
+        }
+    }
+}
+
+/* Can the front waiting request be admitted now? */
+static int can_admit(const struct sim *s, const struct replica *r, int32_t qi) {
+    const struct rstate *st = &s->rs[qi];
+    /* its prompt, and room for the next iteration's decode tokens of everyone running */
+    return r->b + (double)r->n_prefill < (double)s->rm->max_batch &&
+           r->U + st->in_eff + r->b + 1 <= s->rm->kv_tokens;
+}
+
+/* The prompt tokens a replica's prefix cache holds for request qi (replay), and remember its
+ * blocks. */
+static double prefix_hit(struct sim *s, struct replica *r, int32_t qi) {
+    const struct ic_request *q = &s->req[qi];
+    if (!s->cfg->hashes) return q->cached;
+    long hit = 0;
+    int prefix = 1;
+    for (long h = q->hash_start; h < q->hash_end; h++) {
+        if (prefix && pc_has(r, s->cfg->hashes[h]))
+            hit++;
+        else
+            prefix = 0;
+        if (pc_add(r, s->cfg->hashes[h]) != 0) s->nomem = 1;
+    }
+    double tokens = (double)hit * (double)s->cfg->block_tokens;
+    return tokens < (double)q->input - 1 ? tokens : (double)q->input - 1;
+}
+
+static void admit(struct sim *s, long ri, double t) {
+    struct replica *r = &s->rep[ri];
+    while (r->waiting.n > 0) {
+        int32_t qi = tag_req(dq_front(&r->waiting));
+        struct ic_request *q = &s->req[qi];
+        struct rstate *st = &s->rs[qi];
+        if (st->state != ST_WAITING || q->status != IC_REQ_UNFINISHED) {
+            dq_pop_front(&r->waiting); /* abandoned while waiting */
+            continue;
+        }
+        if (!can_admit(s, r, qi)) {
+            /* a prompt larger than the whole cache can never run */
+            if (r->b + (double)r->n_prefill == 0 && st->in_eff + 1 > s->rm->kv_tokens) {
+                dq_pop_front(&r->waiting);
+                accumulate_counts(s, ri, t);
+                q->status = IC_REQ_REJECTED;
+                q->finish_s = t;
+                st->state = ST_DONE;
+                r->n_waiting--;
+                set_outstanding(s, ri, -1);
+                continue;
+            }
+            break;
+        }
+        dq_pop_front(&r->waiting);
+        accumulate_counts(s, ri, t);
+        r->n_waiting--;
+        if (isnan(q->admit_s)) {
+            q->admit_s = t;
+            double hit = prefix_hit(s, r, qi);
+            q->cache_hit_tokens = (int32_t)hit;
+            st->rem = st->in_eff - hit;
+        } else {
+            st->rem = st->in_eff - q->cache_hit_tokens; /* recompute after a preemption */
+        }
+        if (st->rem < 1) st->rem = 1; /* the last prompt token makes the first answer token */
+        st->state = ST_PREFILL;
+        r->U += st->in_eff;
+        if (dq_push_back(&r->prefill, tag(qi, st->stamp)) != 0) s->nomem = 1;
+        r->n_prefill++;
+        r->prefill_rem += st->rem;
+        stack_push(s, r, qi);
+    }
+}
+
+/* Preempt the most recently admitted running request (it recomputes later). */
+static int preempt_one(struct sim *s, long ri, long it, double t) {
+    struct replica *r = &s->rep[ri];
+    while (r->stack_n > 0) {
+        int64_t e = r->stack[--r->stack_n];
+        int32_t qi = tag_req(e);
+        struct rstate *st = &s->rs[qi];
+        struct ic_request *q = &s->req[qi];
+        if (tag_stamp(e) != st->stamp) continue; /* preempted since: a stale entry */
+        if (st->state == ST_DECODE) {
+            double gen = st->gen + (double)(it - st->dstart);
+            double ctx = (double)q->input + gen;
+            r->b -= 1;
+            r->S -= ctx;
+            r->U -= ctx;
+            st->in_eff = (double)q->input + gen; /* the prompt and what it said so far */
+            st->gen = gen;
+        } else if (st->state == ST_PREFILL) {
+            r->U -= st->in_eff;
+            r->prefill_rem -= st->rem;
+            r->n_prefill--;
+        } else {
+            continue; /* finished: a stale entry */
+        }
+        accumulate_counts(s, ri, t);
+        st->state = ST_WAITING;
+        st->stamp++;
+        q->preemptions++;
+        r->n_waiting++;
+        if (dq_push_front(&r->waiting, tag(qi, st->stamp)) != 0) s->nomem = 1;
+        s->stats->preemptions++;
+        return 1;
+    }
+    return 0;
+}
+
+/* The end of a segment's first j iterations (time t): apply what they did. */
+static void advance(struct sim *s, long ri, long j, double t) {
+    struct replica *r = &s->rep[ri];
+    accumulate_counts(s, ri, t);
+    if (j > 0) {
+        accumulate(s, s->acc_busy, ri, r->t0, t, 1.0, 1.0);
+        double kv = s->rm->kv_tokens;
+        accumulate(s, s->acc_kv, ri, r->t0, t, r->U / kv, (r->U + (double)j * r->b) / kv);
+        s->stats->iterations += (double)j;
+        s->stats->segments += 1;
+        s->stats->decode_tokens += (double)j * r->b;
+        s->stats->prefill_tokens += (double)j * r->P;
+        s->stats->busy_s += t - r->t0;
+    }
+    r->S += (double)j * r->b;
+    r->U += (double)j * r->b;
+    long it = r->i0 + j;
+    /* prefill: j chunks of P tokens, first come first served */
+    double tokens = (double)j * r->P;
+    while (tokens > 0 && r->prefill.n > 0) {
+        int64_t e = dq_front(&r->prefill);
+        int32_t qi = tag_req(e);
+        struct rstate *st = &s->rs[qi];
+        if (st->state != ST_PREFILL || tag_stamp(e) != st->stamp) {
+            dq_pop_front(&r->prefill);
+            continue;
+        }
+        double use = tokens < st->rem ? tokens : st->rem;
+        st->rem -= use;
+        r->prefill_rem -= use;
+        tokens -= use;
+        if (st->rem <= 1e-9) {
+            dq_pop_front(&r->prefill);
+            r->n_prefill--;
+            start_decode(s, ri, qi, it, t);
+        }
+    }
+    if (r->prefill_rem < 1e-9) r->prefill_rem = 0;
+    r->i0 = it;
+    r->t0 = t;
+    /* decoding sequences whose reasoning ends or which finish at this iteration */
+    while (r->heap_n > 0 && r->heap[0].key <= it) {
+        struct dev e = r->heap[0];
+        dh_pop(r);
+        struct rstate *st = &s->rs[e.req];
+        struct ic_request *q = &s->req[e.req];
+        if (e.stamp != st->stamp || st->state != ST_DECODE) continue;
+        if (e.kind == EV_REASONED) {
+            if (isnan(q->first_token_s)) q->first_token_s = t;
+            continue;
+        }
+        double ctx = (double)q->input + st->gen + (double)(it - st->dstart);
+        r->b -= 1;
+        r->S -= ctx;
+        r->U -= ctx;
+        if (isnan(q->first_token_s)) q->first_token_s = t;
+        q->finish_s = t;
+        q->status = IC_REQ_SERVED;
+        st->state = ST_DONE;
+        set_outstanding(s, ri, -1);
+    }
+    if (r->b < 0.5) r->b = 0, r->S = 0;
+}
+
+/* End the segment at the first iteration boundary at or after time ta. */
+static void truncate_at(struct replica *r, double ta) {
+    if (r->k <= 1) return;
+    long lo = 0, hi = r->k; /* T(lo) < ta - t0 <= T(hi) */
+    double dt = ta - r->t0;
+    if (dt <= 0) return;
+    while (hi - lo > 1) {
+        long mid = lo + (hi - lo) / 2;
+        if (seg_time(r, (double)mid) < dt)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    if (hi < r->k) {
+        r->k = hi;
+        r->t_end = r->t0 + seg_time(r, (double)hi);
+    }
+}
+
+/* Plan the next segment of replica ri, which stands at an iteration boundary at time t. */
+static void plan(struct sim *s, long ri, double t) {
+    struct replica *r = &s->rep[ri];
+    const struct ic_replica_model *rm = s->rm;
+    r->pending_admit = 0;
+    for (;;) {
+        purge_abandoned(s, ri, t);
+        admit(s, ri, t);
+        /* the next iteration needs b more KV tokens: preempt until they fit */
+        if (r->b > 0 && r->U + r->b > rm->kv_tokens && preempt_one(s, ri, r->i0, t)) continue;
+        break;
+    }
+    double B = (double)rm->max_tokens;
+    r->P = 0;
+    r->q0 = 0;
+    /* drop stale entries at the front of the prefill FIFO */
+    while (r->prefill.n > 0) {
+        int64_t e = dq_front(&r->prefill);
+        const struct rstate *st = &s->rs[tag_req(e)];
+        if (st->state == ST_PREFILL && tag_stamp(e) == st->stamp) break;
+        dq_pop_front(&r->prefill);
+    }
+    double head_rem = 0;
+    if (r->prefill.n > 0 && B - r->b >= 1) {
+        int32_t h = tag_req(dq_front(&r->prefill));
+        head_rem = s->rs[h].rem;
+        r->P = B - r->b < r->prefill_rem ? B - r->b : r->prefill_rem;
+        /* prefix context of the head's next chunk: what of its prompt is done, mid-chunk */
+        r->q0 = s->rs[h].in_eff - head_rem + 0.5 * r->P;
+    }
+    if (r->b <= 0 && r->P <= 0) {
+        r->k = 0;
+        r->t_end = INFINITY; /* idle until an arrival */
+        return;
+    }
+    long k = LONG_MAX;
+    if (r->heap_n > 0) {
+        long d = r->heap[0].key - r->i0;
+        if (d < 1) d = 1;
+        if (d < k) k = d;
+    }
+    if (r->P > 0) {
+        long d = (long)ceil(head_rem / r->P - 1e-12);
+        if (d < 1) d = 1;
+        if (d < k) k = d;
+        /* the queue empties within the head's chunks: a last, shorter chunk is its own
+         * segment */
+        if (r->prefill_rem < (double)d * r->P && d > 1 && d - 1 < k) k = d - 1;
+    }
+    if (r->b > 0) {
+        long d = (long)floor((rm->kv_tokens - r->U) / r->b);
+        if (d < 1) d = 1;
+        if (d < k) k = d;
+    }
+    if (k == LONG_MAX) k = 1;
+    seg_coefficients(s, r);
+    /* the end of the window */
+    double left = s->cfg->horizon_s - t;
+    if (seg_time(r, (double)k) > left) {
+        long lo = 0, hi = k; /* T(lo) <= left < T(hi) */
+        while (hi - lo > 1) {
+            long mid = lo + (hi - lo) / 2;
+            if (seg_time(r, (double)mid) <= left)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        k = hi;
+    }
+    r->k = k;
+    r->t_end = t + seg_time(r, (double)k);
+    /* A blocked request at the head of the queue whose patience runs out unblocks the ones
+     * behind it: end the segment at the first iteration boundary after that. */
+    while (r->waiting.n > 0) {
+        int32_t h = tag_req(dq_front(&r->waiting));
+        if (s->rs[h].state == ST_WAITING && s->req[h].status == IC_REQ_UNFINISHED) break;
+        dq_pop_front(&r->waiting);
+    }
+    if (r->waiting.n > 0) {
+        const struct ic_request *h = &s->req[tag_req(dq_front(&r->waiting))];
+        double dl = h->arrival_s + h->patience_s;
+        if (isnan(h->admit_s) && dl < r->t_end) truncate_at(r, dl);
+    }
+}
+
+/* An arrival at time ta that replica ri could admit: end its segment at the first iteration
+ * boundary at or after ta. */
+static void interrupt(struct sim *s, long ri, double ta) {
+    struct replica *r = &s->rep[ri];
+    if (r->pending_admit) return;
+    truncate_at(r, ta);
+    r->pending_admit = 1;
+}
+
+/* ---- the run -------------------------------------------------------------------------------- */
+
+static long route(struct sim *s) {
+    const long R = s->R;
+    switch (s->cfg->routing) {
+    case IC_ROUTE_LEAST_OUTSTANDING:
+        return s->oh[0];
+    case IC_ROUTE_POWER_OF_TWO: {
+        if (R == 1) return 0;
+        long a = (long)(ic_rng_u64(&s->rng) % (uint64_t)R);
+        long b = (long)(ic_rng_u64(&s->rng) % (uint64_t)(R - 1));
+        if (b >= a) b++;
+        return s->outstanding[b] < s->outstanding[a] ? b : a;
+    }
+    default:
+        return s->rr++ % R;
+    }
+}
+
+const char *ic_routing_name(int routing) {
+    switch (routing) {
+    case IC_ROUTE_LEAST_OUTSTANDING:
+        return "least-outstanding";
+    case IC_ROUTE_POWER_OF_TWO:
+        return "power-of-two";
+    default:
+        return "round-robin";
+    }
+}
+
+double ic_reqsim_memory_bytes(const struct ic_reqsim_config *cfg, long n, long n_hashes,
+                              double *nout) {
+    /* As ic_reqsim_run sizes them, in double so that nothing overflows. */
+    double intervals = cfg->interval_s > 0 ? ceil(cfg->horizon_s / cfg->interval_s - 1e-9) : 1;
+    if (!(intervals >= 1)) intervals = 1;
+    if (nout) *nout = intervals;
+    double R = (double)(cfg->replicas > 0 ? cfg->replicas : 1);
+    double per_cell = 4.0 * sizeof(double) + 4.0 * sizeof(float); /* accumulators + series */
+    double per_replica = sizeof(struct replica) + 5.0 * sizeof(long);
+    /* each request: its own record and state, and at most one entry in each queue at a time
+     * (waiting or prefill deque, decode heap, running stack, deadline arrays), doubling */
+    double per_request = sizeof(struct ic_request) + sizeof(struct rstate) +
+                         2.0 * (2 * sizeof(int64_t) + sizeof(struct dev) + sizeof(int64_t) +
+                                sizeof(double) + sizeof(int32_t));
+    double per_hash = 4.0 * sizeof(int64_t); /* the open-addressing caches at half load, grown */
+    return R * intervals * per_cell + R * per_replica + (double)n * per_request +
+           (double)n_hashes * per_hash;
+}
+
+void ic_reqsim_series_free(struct ic_reqsim_series *s) {
+    free(s->busy);
+    free(s->kv);
+    free(s->running);
+    free(s->waiting);
+    memset(s, 0, sizeof *s);
+}
+
+static void sim_free(struct sim *s) {
+    for (long i = 0; s->rep && i < s->R; i++) {
+        struct replica *r = &s->rep[i];
+        free(r->waiting.v);
+        free(r->prefill.v);
+        free(r->heap);
+        free(r->stack);
+        free(r->dl_t);
+        free(r->dl_r);
+        free(r->pc);
+    }
+    free(s->rep);
+    free(s->rs);
+    free(s->eh);
+    free(s->eh_pos);
+    free(s->oh);
+    free(s->oh_pos);
+    free(s->outstanding);
+    free(s->acc_busy);
+    free(s->acc_kv);
+    free(s->acc_run);
+    free(s->acc_wait);
+}
+
+int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_model *rm,
+                  struct ic_request *req, long n, struct ic_reqsim_series *series,
+                  struct ic_reqsim_stats *stats, struct ic_error *err) {
+    memset(series, 0, sizeof *series);
+    memset(stats, 0, sizeof *stats);
+    if (cfg->replicas < 1)
+        return ic_error_set(err, IC_ERR_INVALID, "the request engine needs at least one replica");
+    if (!(rm->kv_tokens >= 1) || rm->max_batch < 1 || rm->max_tokens < 1)
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "the replica has no room: KV cache %g tokens, batch %ld, token "
+                            "budget %ld",
+                            rm->kv_tokens, rm->max_batch, rm->max_tokens);
+    struct sim s;
+    memset(&s, 0, sizeof s);
+    s.cfg = cfg;
+    s.rm = rm;
+    s.req = req;
+    s.n = n;
+    s.R = cfg->replicas;
+    s.stats = stats;
+    s.nout = (long)ceil(cfg->horizon_s / cfg->interval_s - 1e-9);
+    if (s.nout < 1) s.nout = 1;
+    size_t nr = (size_t)s.R, ns = nr * (size_t)s.nout;
+    s.rep = calloc(nr, sizeof *s.rep);
+    s.rs = calloc((size_t)(n > 0 ? n : 1), sizeof *s.rs);
+    s.eh = malloc(nr * sizeof *s.eh);
+    s.eh_pos = malloc(nr * sizeof *s.eh_pos);
+    s.oh = malloc(nr * sizeof *s.oh);
+    s.oh_pos = malloc(nr * sizeof *s.oh_pos);
+    s.outstanding = calloc(nr, sizeof *s.outstanding);
+    s.acc_busy = calloc(ns, sizeof(double));
+    s.acc_kv = calloc(ns, sizeof(double));
+    s.acc_run = calloc(ns, sizeof(double));
+    s.acc_wait = calloc(ns, sizeof(double));
+    if (!s.rep || !s.rs || !s.eh || !s.eh_pos || !s.oh || !s.oh_pos || !s.outstanding ||
+        !s.acc_busy || !s.acc_kv || !s.acc_run || !s.acc_wait) {
+        sim_free(&s);
+        return ic_error_set(err, IC_ERR_NOMEM, "out of memory for %ld requests on %ld replicas", n,
+                            s.R);
+    }
+    for (long i = 0; i < s.R; i++) {
+        s.rep[i].t_end = INFINITY;
+        s.eh[i] = s.oh[i] = i;
+        s.eh_pos[i] = s.oh_pos[i] = i;
+    }
+    ic_rng_init(&s.rng, cfg->seed, 0, IC_STREAM_REQUESTS, 0); /* routing */
+    for (long i = 0; i < n; i++) {
+        struct ic_request *q = &req[i];
+        q->admit_s = q->first_token_s = q->finish_s = NAN;
+        q->replica = -1;
+        q->preemptions = 0;
+        q->status = IC_REQ_UNFINISHED;
+        q->cache_hit_tokens = 0;
+        s.rs[i].in_eff = q->input;
+        s.rs[i].state = ST_WAITING;
+    }
+
+    long next = 0;
+    for (;;) {
+        if (s.nomem) break;
+        long ri = s.eh[0];
+        double te = s.rep[ri].t_end;
+        double ta = next < n ? req[next].arrival_s : INFINITY;
+        if (ta > cfg->horizon_s) ta = INFINITY;
+        if (te > cfg->horizon_s) te = INFINITY;
+        if (ta == INFINITY && te == INFINITY) break;
+        if (ta <= te) {
+            /* an arrival: route it, admission control, and wake or interrupt the replica */
+            struct ic_request *q = &req[next];
+            long r = route(&s);
+            struct replica *rp = &s.rep[r];
+            q->replica = (int32_t)r;
+            purge_abandoned(&s, r, ta);
+            double wait = (double)rp->n_waiting / rm->capacity_rps;
+            if (wait > cfg->max_wait_s) {
+                q->status = IC_REQ_REJECTED;
+                q->finish_s = ta;
+                s.rs[next].state = ST_DONE;
+            } else {
+                accumulate_counts(&s, r, ta);
+                if (dq_push_back(&rp->waiting, tag((int32_t)next, 0)) != 0) s.nomem = 1;
+                rp->n_waiting++;
+                set_outstanding(&s, r, +1);
+                if (isfinite(q->patience_s)) dl_push(&s, rp, ta + q->patience_s, (int32_t)next);
+                if (rp->t_end == INFINITY) {
+                    /* idle: it starts at once */
+                    rp->t0 = ta;
+                    plan(&s, r, ta);
+                    heap_fix(&s, s.eh, s.eh_pos, s.eh_pos[r], eh_less);
+                } else if (rp->n_waiting == 1 && can_admit(&s, rp, (int32_t)next)) {
+                    interrupt(&s, r, ta);
+                    heap_fix(&s, s.eh, s.eh_pos, s.eh_pos[r], eh_less);
+                }
+            }
+            next++;
+            continue;
+        }
+        /* the replica's segment ends */
+        struct replica *rp = &s.rep[ri];
+        advance(&s, ri, rp->k, te);
+        plan(&s, ri, te);
+        heap_fix(&s, s.eh, s.eh_pos, s.eh_pos[ri], eh_less);
+    }
+    /* the window ends: the time series to its end */
+    for (long i = 0; i < s.R; i++) {
+        struct replica *r = &s.rep[i];
+        if (r->t_end != INFINITY && r->t0 < cfg->horizon_s)
+            accumulate(&s, s.acc_busy, i, r->t0, cfg->horizon_s, 1.0, 1.0);
+        accumulate_counts(&s, i, cfg->horizon_s);
+    }
+    if (s.nomem) {
+        sim_free(&s);
+        return ic_error_set(err, IC_ERR_NOMEM, "out of memory in the request engine");
+    }
+    series->replicas = s.R;
+    series->nout = s.nout;
+    series->busy = malloc(ns * sizeof(float));
+    series->kv = malloc(ns * sizeof(float));
+    series->running = malloc(ns * sizeof(float));
+    series->waiting = malloc(ns * sizeof(float));
+    if (!series->busy || !series->kv || !series->running || !series->waiting) {
+        ic_reqsim_series_free(series);
+        sim_free(&s);
+        return ic_error_set(err, IC_ERR_NOMEM, "out of memory for the replicas' series");
+    }
+    for (long j = 0; j < s.nout; j++) {
+        double a = (double)j * cfg->interval_s, b = a + cfg->interval_s;
+        if (b > cfg->horizon_s) b = cfg->horizon_s;
+        double w = b > a ? b - a : 1.0;
+        for (long i = 0; i < s.R; i++) {
+            size_t k = (size_t)i * (size_t)s.nout + (size_t)j;
+            series->busy[k] = (float)(s.acc_busy[k] / w);
+            series->kv[k] = (float)(s.acc_kv[k] / w);
+            series->running[k] = (float)(s.acc_run[k] / w);
+            series->waiting[k] = (float)(s.acc_wait[k] / w);
+        }
+    }
+    sim_free(&s);
+    return IC_OK;
+}

@@ -1,0 +1,109 @@
+/* reqsim.h: the request-level (discrete-event) engine.
+ *
+ * Requests arrive, are routed to replicas and are served with iteration-level continuous
+ * batching as vLLM and SGLang do (Yu et al., "Orca", OSDI 2022; Kwon et al., "vLLM: Efficient
+ * Memory Management for LLM Serving with PagedAttention", SOSP 2023; Agrawal et al.,
+ * "Sarathi-Serve", OSDI 2024): every iteration decodes one token of each running sequence and
+ * pushes prompt chunks through prefill up to a token budget (chunked prefill, first come first
+ * served); a request is admitted when the running sequences are fewer than the cap and the KV
+ * cache holds its prompt; when the cache runs out a running sequence is preempted (the most
+ * recently admitted, as vLLM does) and later recomputed from its prompt and what it had
+ * generated; prompt blocks already in a replica's prefix cache skip prefill.  Admission control
+ * rejects a request whose expected wait would exceed the limit, and waiting requests abandon
+ * when their patience runs out, as in the aggregate engine (models/queue.h).
+ *
+ * The time of an iteration is the performance model's step (models/perf.h, ic_perf_step) for
+ * its batch, its decode context and its prefill tokens.  Between two events (an arrival, a
+ * prefill or a reasoning phase or a request finishing, the cache filling) the composition of
+ * the iterations is fixed and the step time is max(affine, affine) in the iteration index (the
+ * context grows by one token per sequence per iteration), so the engine jumps over a whole run
+ * of iterations at once in closed form: the work per request is O(log n) whatever its length,
+ * and the work per iteration does not grow with the batch.
+ *
+ * Times are seconds from the start of the window; every draw is a function of the seed. */
+#ifndef IC_REQSIM_H
+#define IC_REQSIM_H
+
+#include "sim/core/error.h"
+#include "models/catalog.h"
+#include "models/perf.h"
+
+#include <stdint.h>
+
+enum ic_routing { IC_ROUTE_ROUND_ROBIN, IC_ROUTE_LEAST_OUTSTANDING, IC_ROUTE_POWER_OF_TWO };
+
+enum ic_req_status { IC_REQ_SERVED, IC_REQ_REJECTED, IC_REQ_ABANDONED, IC_REQ_UNFINISHED };
+
+/* One request: what arrives (filled by the caller) and what happened (filled by the engine). */
+struct ic_request {
+    /* in */
+    double arrival_s;
+    double patience_s; /* waits at most this long for admission (INFINITY: forever) */
+    int32_t input, output, reasoning; /* prompt tokens; answer tokens; reasoning tokens first */
+    int32_t cached;                   /* prompt tokens served from the prefix cache (fixed) */
+    int32_t cls;                      /* request class */
+    long hash_start, hash_end;        /* prefix blocks in the caller's hash array (replay) */
+    /* out */
+    double admit_s;       /* admitted to a replica (queue delay = admit - arrival) */
+    double first_token_s; /* the first answer token (TTFT = this - arrival) */
+    double finish_s;      /* the last token */
+    int32_t replica;
+    int32_t preemptions;
+    int32_t status;           /* enum ic_req_status */
+    int32_t cache_hit_tokens; /* prefix-cache tokens skipped (fixed cached, or from hashes) */
+};
+
+/* A replica's serving parameters (every replica alike). */
+struct ic_replica_model {
+    const struct ic_llm *m;
+    const struct ic_accelerator *a;
+    struct ic_perf_params pp;
+    double kv_tokens;    /* KV cache capacity, tokens */
+    long max_batch;      /* running sequences */
+    long max_tokens;     /* tokens per iteration (decode + prefill chunk) */
+    double capacity_rps; /* the replica's requests/s (admission control's service rate) */
+};
+
+struct ic_reqsim_config {
+    long replicas;
+    int routing;           /* enum ic_routing */
+    double max_wait_s;     /* admission control: reject when the expected wait exceeds it */
+    double horizon_s;      /* the window; requests still running at its end are UNFINISHED */
+    double interval_s;     /* output grid of the replicas' time series */
+    uint64_t seed;         /* power-of-two choices */
+    const int64_t *hashes; /* prefix block ids (replay), or NULL: requests' own `cached` */
+    int block_tokens;      /* tokens per prefix block (hashes) */
+};
+
+/* Per replica, per output interval: busy fraction, mean KV-cache occupancy (share of the
+ * cache), mean running and waiting sequences. */
+struct ic_reqsim_series {
+    long replicas, nout;
+    float *busy, *kv, *running, *waiting; /* [replica][time] */
+};
+
+struct ic_reqsim_stats {
+    double iterations;                    /* batch iterations simulated */
+    double segments;                      /* runs of identical iterations the engine jumped over */
+    double decode_tokens, prefill_tokens; /* summed over iterations */
+    double busy_s;                        /* replica-seconds with a batch running */
+    long preemptions;
+};
+
+/* Run the requests (sorted by arrival) through the replicas.  series is allocated here
+ * (ic_reqsim_series_free). */
+int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_model *rm,
+                  struct ic_request *req, long n, struct ic_reqsim_series *series,
+                  struct ic_reqsim_stats *stats, struct ic_error *err);
+void ic_reqsim_series_free(struct ic_reqsim_series *s);
+
+/* The bytes ic_reqsim_run needs for n requests (n_hashes prefix blocks) under cfg, an upper
+ * estimate: its per-replica accumulators and series (replicas x horizon / interval), the
+ * per-request state and the replicas' queues when every request waits at once, the prefix
+ * caches.  *nout: the output intervals (may be NULL). */
+double ic_reqsim_memory_bytes(const struct ic_reqsim_config *cfg, long n, long n_hashes,
+                              double *nout);
+
+const char *ic_routing_name(int routing);
+
+#endif

@@ -1,0 +1,62 @@
+/* report.h: the headline of a run, printed after `infercap run` and by `infercap info` (which
+ * reads it back from the result file), as text or as one JSON object.  Every probability is
+ * given with its 95% interval and the number of paths, so no figure is quoted without its
+ * error. */
+#ifndef IC_REPORT_H
+#define IC_REPORT_H
+
+#include "sim/engine/engine.h"
+
+#include <stdio.h>
+
+struct ic_report {
+    char scenario[IC_NAME_MAX];
+    char accelerator[IC_KEY_MAX];
+    char model[IC_KEY_MAX];
+    char start[40];
+    int offset_s;
+    double start_unix_s;
+    long long seed;
+    double horizon_days, step_s;
+    double accelerators_mean; /* fleet size (mean when it is a distribution) */
+    long accels_per_replica;
+    double replica_rps; /* saturated requests/s per replica at mean inputs */
+    double replica_batch;
+    /* Timing of this run (not stored in the file: results must not depend on it). */
+    double engine_s, write_s; /* 0: unknown */
+    double path_steps;
+    int threads;
+    int weekly_visits;     /* the growth quantity is weekly web visits */
+    double memory_bytes;   /* the run's estimated peak memory (0: unknown) */
+    double peak_rss_bytes; /* its measured peak resident memory (0: unknown) */
+    /* An interrupted run: its figures cover the horizon only to completed_until_s (seconds
+     * from the start; NaN when not known). */
+    int partial;
+    double completed_until_s;
+    char version[64], git_commit[64], created_utc[40], command_line[1024], file[4096];
+    struct ic_headline h;
+};
+
+/* The headline's figures that are stored under the same key as a number (n = 1) or a pair
+ * (n = 2, a 95% interval) in the JSON object and as attributes of /summary: one list for the
+ * writer, the reader and the JSON. */
+struct ic_headline_field {
+    const char *key;
+    size_t offset; /* of the first double in struct ic_headline */
+    int n;
+};
+extern const struct ic_headline_field ic_headline_fields[];
+extern const int ic_headline_nfields;
+
+void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
+                        struct ic_report *rep);
+void ic_report_print(FILE *f, const struct ic_report *rep);
+void ic_report_print_json(FILE *f, const struct ic_report *rep);
+/* The JSON object of ic_report_print_json (a cJSON *, for the caller to add to or delete). */
+void *ic_report_json(const struct ic_report *rep);
+
+/* The request engine's headline (sim/engine/reqresult.h) as text, or as one JSON object. */
+struct ic_reqrun;
+void ic_reqrun_print(FILE *f, const struct ic_reqrun *rr, int json);
+
+#endif
