@@ -292,6 +292,12 @@ static void progress_cb(void *ctx, long done, long total) {
     if (done >= total) fprintf(stderr, "\n");
 }
 
+/* A sweep's progress lines (struct ic_sweep_run's progress), to stderr. */
+static void sweep_line(void *ctx, const char *line) {
+    (void)ctx;
+    fprintf(stderr, "%s\n", line);
+}
+
 /* "2G", "512M", "64k" or bytes; <= 0 when malformed. */
 static double parse_size(const char *s) {
     char *end;
@@ -386,6 +392,7 @@ static int run_sweep(const char *file, const struct load_args *la, const struct 
                                .command_line = cmdline,
                                .threads = threads,
                                .quiet = quiet || json,
+                               .progress = sweep_line,
                                .resume = resume,
                                .shard_index = shard_i,
                                .shard_count = shard_n,

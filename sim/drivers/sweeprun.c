@@ -285,15 +285,18 @@ static int run_point(const struct sctx *c, long k, struct ic_error *err) {
             rc = ic_error_set(err, IC_ERR_IO, "%s: cannot finish the point's file", path);
         }
     }
-    if (rc == IC_OK && !c->run->quiet) {
+    if (rc == IC_OK && !c->run->quiet && c->run->progress) {
         char label[512];
         ic_sweep_point_label(&c->sw, k, label, sizeof label);
         char who[32] = "";
         if (c->run->rank >= 0 && c->run->next_point)
             snprintf(who, sizeof who, "[rank %d] ", c->run->rank);
-        fprintf(stderr, "  %spoint %ld of %ld (%s): P(outage) %.3f [%.3f, %.3f], %.1f s\n", who,
-                k + 1, c->sw.n_points, label, res.head.p_outage, res.head.p_lo, res.head.p_hi,
-                now_s() - t0);
+        char line[2048];
+        snprintf(line, sizeof line,
+                 "  %spoint %ld of %ld (%s): P(outage) %.3f [%.3f, %.3f], %.1f s", who, k + 1,
+                 c->sw.n_points, label, res.head.p_outage, res.head.p_lo, res.head.p_hi,
+                 now_s() - t0);
+        c->run->progress(c->run->progress_ctx, line);
     }
     ic_results_free(&res);
     if (have_plan) ic_plan_free(&plan);
@@ -462,11 +465,14 @@ int ic_sweep_begin(const struct ic_sweep_run *run, long *n_points, struct ic_err
     *n_points = c.sw.n_points;
     if (rc == IC_OK) rc = validate_points(&c, err);
     if (rc == IC_OK) rc = open_workdir(&c, err);
-    if (rc == IC_OK && !run->quiet)
-        fprintf(stderr, "%s: %ld point%s%s, work directory %s\n", run->file, c.sw.n_points,
-                c.sw.n_points == 1 ? "" : "s",
-                run->shard_count > 1 ? " (this shard: every point k with k mod N = I)" : "",
-                c.workdir);
+    if (rc == IC_OK && !run->quiet && run->progress) {
+        char line[9000];
+        snprintf(line, sizeof line, "%s: %ld point%s%s, work directory %s", run->file,
+                 c.sw.n_points, c.sw.n_points == 1 ? "" : "s",
+                 run->shard_count > 1 ? " (this shard: every point k with k mod N = I)" : "",
+                 c.workdir);
+        run->progress(run->progress_ctx, line);
+    }
     sctx_free(&c);
     return rc;
 }
@@ -491,11 +497,14 @@ int ic_sweep_run_points(const struct ic_sweep_run *run, long *points_run, struct
             /* damaged, unfinished or another point's file: never used, the point is run again */
             char path[4400];
             point_file(&c, k, path, sizeof path);
-            if (!run->quiet) {
+            if (!run->quiet && run->progress) {
                 char label[512];
                 ic_sweep_point_label(&c.sw, k, label, sizeof label);
-                fprintf(stderr, "  point %ld (%s): its file is not usable, running it again: %s\n",
-                        k, label, why);
+                char line[10000];
+                snprintf(line, sizeof line,
+                         "  point %ld (%s): its file is not usable, running it again: %s", k, label,
+                         why);
+                run->progress(run->progress_ctx, line);
             }
             if (unlink(path) != 0) {
                 rc = ic_error_set(err, IC_ERR_IO, "%s: cannot remove it (%s): %s", path, why,

@@ -32,7 +32,11 @@ struct ic_sweep_run {
     const char *out_path;
     const char *command_line;
     int threads;
-    int quiet;                   /* no progress lines */
+    int quiet; /* no progress lines */
+    /* Where the progress lines go (one line each, without its newline; NULL: nowhere): the
+     * sweep's size and work directory, each point finished, a point file not usable. */
+    void (*progress)(void *ctx, const char *line);
+    void *progress_ctx;
     int resume;                  /* keep the finished points of an interrupted run */
     int shard_index;             /* --shard I/N: this process runs points k with k mod N == I */
     int shard_count;             /* 0 or 1: all points */
