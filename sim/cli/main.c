@@ -18,7 +18,7 @@
 #include "sim/core/timeutil.h"
 #include "sim/drivers/reqrun.h"
 #include "sim/io/trace.h"
-#include "sim/drivers/mpi_sweep.h"
+#include "sim/cli/mpi_sweep.h"
 #include "sim/core/util.h"
 
 #include <cjson/cJSON.h>

@@ -1,5 +1,5 @@
 /* mpi_sweep.c: sweep points across MPI ranks with dynamic load balancing (see mpi_sweep.h). */
-#include "sim/drivers/mpi_sweep.h"
+#include "sim/cli/mpi_sweep.h"
 
 #include "sim/io/output.h"
 
