@@ -6,6 +6,7 @@
  * value and the scenario fragment; -o writes the fragment (atomically: a temporary renamed into
  * place). */
 #include "sim/drivers/calibrate.h"
+#include "sim/cli/cli_common.h"
 #include "sim/config/catalog_io.h"
 #include "sim/engine/engine.h"
 #include "sim/config/scenario.h"
@@ -71,24 +72,7 @@ static const char *usage_calibrate =
     "exit status: 0 success, 1 runtime failure (no convergence, I/O), 2 invalid input or usage\n";
 
 static int cal_usage(int full, const char *fmt, const char *a, const char *b) {
-    fprintf(stderr, "infercap: calibrate: ");
-    fprintf(stderr, fmt, a, b);
-    if (full)
-        fprintf(stderr, "\n\n%s", usage_calibrate);
-    else
-        fprintf(stderr, " (see `infercap calibrate --help`)\n");
-    return 2;
-}
-
-static int cal_fail(const struct ic_error *err) {
-    const char *s = err->msg;
-    while (*s) {
-        size_t k = strcspn(s, "\n");
-        fprintf(stderr, "infercap: %.*s\n", (int)k, s);
-        s += k;
-        if (*s) s++;
-    }
-    return ic_status_exit_code(err->status);
+    return ic_cli_usage_error("calibrate", usage_calibrate, full, fmt, a, b);
 }
 
 static const char *const prec_names[] = {"bf16", "fp8", "int8", "fp4"};
@@ -502,7 +486,7 @@ int ic_cli_calibrate(int argc, char **argv) {
     }
     struct ic_error err = {0};
     if (out_path && ic_check_output_path("-o", out_path, files, (size_t)nfiles, &err) != IC_OK) {
-        rc = cal_fail(&err);
+        rc = ic_cli_fail(&err);
         goto out;
     }
 
@@ -546,7 +530,7 @@ int ic_cli_calibrate(int argc, char **argv) {
         struct ic_plan plan;
         st = ic_plan_compile(sc, &plan, &err);
         if (st != IC_OK) {
-            rc = cal_fail(&err);
+            rc = ic_cli_fail(&err);
         } else {
             struct ic_perf_params base;
             ic_plan_perf_params(&plan, 0, &base);
@@ -557,12 +541,13 @@ int ic_cli_calibrate(int argc, char **argv) {
             rc = 0;
             for (int i = 0; i < nfiles && rc == 0; i++) {
                 first_pt[i] = set.n;
-                if (ic_calib_read(files[i], format, stat, &set, &err) != IC_OK) rc = cal_fail(&err);
+                if (ic_calib_read(files[i], format, stat, &set, &err) != IC_OK)
+                    rc = ic_cli_fail(&err);
             }
             struct ic_calib_result r;
             if (rc == 0 && ic_calib_fit(&sc->model.value, &sc->accelerator.value, &base, &set,
                                         fixed, &r, &err) != IC_OK)
-                rc = cal_fail(&err);
+                rc = ic_cli_fail(&err);
             else if (rc == 0) {
                 char fragment[IC_CALIB_FRAG_MAX];
                 int above = 0;
@@ -593,7 +578,7 @@ int ic_cli_calibrate(int argc, char **argv) {
                                 out_path);
                         rc = 1;
                     } else if (write_fragment(out_path, fragment, &err) != IC_OK) {
-                        rc = cal_fail(&err);
+                        rc = ic_cli_fail(&err);
                     }
                 }
                 ic_calib_result_free(&r);

@@ -13,7 +13,7 @@
  * (gsl_multifit_nlinear_covar and its discussion of the covariance matrix of best-fit
  * parameters).
  *
- * Called by: main (`infercap fit`, through ic_cli_fit); the tests; later, the engine may draw
+ * Called by: sim/cli/cli_fit.c (`infercap fit`); the tests; later, the engine may draw
  * theta ~ N(mean, C) per path from a scenario's "fit" fragment.  The GSL error handler must be
  * off (main does this) so that GSL reports failures by status instead of aborting. */
 #ifndef IC_FIT_H
@@ -121,8 +121,9 @@ int ic_fit_dlog_value(const struct ic_growth *g, double t_days, double *grad);
  * Returns the length written, or -1 when buf is too small. */
 int ic_fit_fragment(const struct ic_fit_result *r, char *buf, size_t size);
 
-/* `infercap fit OBS.json --curve C [--reference T] [--launch T] [--json]` (argv[0] = "fit");
- * prints the result and returns the exit code. */
-int ic_cli_fit(int argc, char **argv);
+/* The curves' names, indexed by enum ic_growth_model; and what a time must look like, for
+ * messages ("an ISO-8601 time with a UTC offset, e.g. ..."). */
+extern const char *const ic_fit_model_names[IC_GROWTH_BASS + 1];
+extern const char *const ic_fit_time_expected;
 
 #endif
