@@ -228,3 +228,17 @@ void ic_json_line_col(const char *text, size_t offset, int *line, int *col) {
         }
     }
 }
+
+cJSON *ic_json_parse_checked(const char *text, const char *label, struct ic_error *err) {
+    size_t off;
+    char why[160];
+    if (ic_json_check(text, strlen(text), &off, why, sizeof why) != 0) {
+        int line, col;
+        ic_json_line_col(text, off, &line, &col);
+        ic_error_set(err, IC_ERR_PARSE, "%s:%d:%d: JSON syntax error: %s", label, line, col, why);
+        return NULL;
+    }
+    cJSON *root = cJSON_ParseWithOpts(text, NULL, 1);
+    if (!root) ic_error_set(err, IC_ERR_NOMEM, "%s: out of memory parsing JSON", label);
+    return root;
+}

@@ -6,6 +6,9 @@
 #ifndef IC_JSONCHECK_H
 #define IC_JSONCHECK_H
 
+#include "sim/core/error.h"
+
+#include <cjson/cJSON.h>
 #include <stddef.h>
 
 #define IC_JSON_MAX_DEPTH 64
@@ -16,5 +19,10 @@ int ic_json_check(const char *text, size_t len, size_t *err_offset, char *why, s
 
 /* 1-based line and column (in characters, not bytes) of a byte offset. */
 void ic_json_line_col(const char *text, size_t offset, int *line, int *col);
+
+/* Check text (ic_json_check), then parse it with cJSON.  Returns the tree (cJSON_Delete it), or
+ * NULL with err set: IC_ERR_PARSE "LABEL:LINE:COL: JSON syntax error: WHY", or IC_ERR_NOMEM.
+ * label names the text in messages (its file). */
+cJSON *ic_json_parse_checked(const char *text, const char *label, struct ic_error *err);
 
 #endif

@@ -1281,16 +1281,8 @@ int ic_scenario_load_string(const char *text, const char *label, const struct ic
                             const struct ic_catalog *cat, struct ic_scenario *sc,
                             struct ic_diag *diag, struct ic_error *err) {
     memset(sc, 0, sizeof *sc);
-    size_t off;
-    char why[160];
-    if (ic_json_check(text, strlen(text), &off, why, sizeof why) != 0) {
-        int line, col;
-        ic_json_line_col(text, off, &line, &col);
-        return ic_error_set(err, IC_ERR_PARSE, "%s:%d:%d: JSON syntax error: %s", label, line, col,
-                            why);
-    }
-    cJSON *root = cJSON_ParseWithOpts(text, NULL, 1);
-    if (!root) return ic_error_set(err, IC_ERR_NOMEM, "%s: out of memory parsing JSON", label);
+    cJSON *root = ic_json_parse_checked(text, label, err);
+    if (!root) return err->status;
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
         return ic_error_set(err, IC_ERR_INVALID, "%s: the scenario must be a JSON object", label);

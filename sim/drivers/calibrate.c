@@ -568,16 +568,8 @@ static void read_json_object(const cJSON *o, const char *label, const char *ptr,
 
 static int read_json(const char *text, const char *label, int format, int stat,
                      struct ic_calib_set *set, struct ic_diag *d, struct ic_error *err) {
-    size_t off;
-    char why[160];
-    if (ic_json_check(text, strlen(text), &off, why, sizeof why) != 0) {
-        int line, col;
-        ic_json_line_col(text, off, &line, &col);
-        return ic_error_set(err, IC_ERR_PARSE, "%s:%d:%d: JSON syntax error: %s", label, line, col,
-                            why);
-    }
-    cJSON *root = cJSON_ParseWithOpts(text, NULL, 1);
-    if (!root) return ic_error_set(err, IC_ERR_NOMEM, "%s: out of memory parsing JSON", label);
+    cJSON *root = ic_json_parse_checked(text, label, err);
+    if (!root) return err->status;
     if (cJSON_IsArray(root)) {
         int i = 0;
         const cJSON *c;

@@ -279,16 +279,8 @@ int ic_obs_load_string(const char *text, const char *label, struct ic_obs_set *s
                        struct ic_error *err) {
     static const char *const keys[] = {"quantity", "source", "launch", "observations"};
     ic_obs_set_init(set);
-    size_t off;
-    char why[160];
-    if (ic_json_check(text, strlen(text), &off, why, sizeof why) != 0) {
-        int line, col;
-        ic_json_line_col(text, off, &line, &col);
-        return ic_error_set(err, IC_ERR_PARSE, "%s:%d:%d: JSON syntax error: %s", label, line, col,
-                            why);
-    }
-    cJSON *root = cJSON_ParseWithOpts(text, NULL, 1);
-    if (!root) return ic_error_set(err, IC_ERR_NOMEM, "%s: out of memory parsing JSON", label);
+    cJSON *root = ic_json_parse_checked(text, label, err);
+    if (!root) return err->status;
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
         return ic_error_set(err, IC_ERR_INVALID,
