@@ -5,6 +5,7 @@
  * then fits on the replica's parameters and prints the fit, the residual of every measured
  * value and the scenario fragment; -o writes the fragment (atomically: a temporary renamed into
  * place). */
+#include "sim/cli/cli_calibrate.h"
 #include "sim/drivers/calibrate.h"
 #include "sim/cli/cli_common.h"
 #include "sim/config/catalog_io.h"

@@ -1,6 +1,7 @@
 /* cli_fit.c: `infercap fit`, a growth curve fitted to dated observations (sim/drivers/fit.h):
  * the options, and the fit printed as text or JSON. */
 #include "sim/cli/cli_fit.h"
+#include "sim/core/stats.h"
 
 #include "sim/cli/cli_common.h"
 #include "sim/core/timeutil.h"
@@ -71,7 +72,7 @@ static void natural(const struct ic_fit_result *r, int i, char *name, size_t nsi
                         : strcmp(pn, "ln_q_per_day") == 0 ? "q_per_day"
                                                           : "market_size";
     snprintf(name, nsize, "%s", label);
-    double lo = exp(th - 1.96 * r->sd[i]), hi = exp(th + 1.96 * r->sd[i]);
+    double lo = exp(th - IC_Z95 * r->sd[i]), hi = exp(th + IC_Z95 * r->sd[i]);
     snprintf(text, tsize, "%s %.3g; 95%% %.3g to %.3g", label, *value, lo, hi);
 }
 

@@ -7,6 +7,7 @@
  * up to --hi, or the search gave up) or, in a sweep, when some points failed and others did
  * not; 2 for usage errors and invalid scenarios (every validation message is printed). */
 #include "sim/cli/cli_solve.h"
+#include "sim/core/timeutil.h"
 
 #include "sim/config/catalog_io.h"
 #include "sim/drivers/solve.h"
@@ -77,12 +78,6 @@ static int number_arg(const char *opt, const char *arg, double *out) {
     }
     *out = x;
     return 0;
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 struct progress {
@@ -442,12 +437,12 @@ int ic_cli_solve(int argc, char **argv) {
         pb.point_start = point_cb;
         struct ic_solve_point *pts = NULL;
         long n = 0;
-        double t0 = now_s();
+        double t0 = ic_monotonic_s();
         if (ic_solve_sweep(&pb, axes, n_axes, &pts, &n, &err)) {
             fprintf(stderr, "infercap solve: %s\n", err.msg);
             rc = ic_status_exit_code(err.status);
         } else {
-            double secs = now_s() - t0;
+            double secs = ic_monotonic_s() - t0;
             long failed = 0, unanswered = 0;
             for (long k = 0; k < n; k++) {
                 failed += pts[k].status != IC_OK;

@@ -2,7 +2,7 @@
  * and picks the exit code (0 success, 1 runtime failure, 2 usage or invalid input, 3
  * interrupted); every feature is a library call that the tests make too. */
 #include "sim/config/catalog_io.h"
-#include "sim/drivers/calibrate.h"
+#include "sim/cli/cli_calibrate.h"
 #include "sim/cli/cli_perf.h"
 #include "sim/cli/cli_solve.h"
 #include "sim/cli/cli_fit.h"
@@ -256,12 +256,6 @@ struct progress {
     int shown;
 };
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void fmt_dur(double s, char *buf, size_t n) {
     long t = (long)(s + 0.5);
     if (t >= 3600)
@@ -272,7 +266,7 @@ static void fmt_dur(double s, char *buf, size_t n) {
 
 static void progress_cb(void *ctx, long done, long total) {
     struct progress *p = ctx;
-    double t = now_s();
+    double t = ic_monotonic_s();
     if (done < total && t - p->last < 0.2) return;
     p->last = t;
     double frac = total > 0 ? (double)done / (double)total : 1.0;
@@ -405,7 +399,7 @@ static int run_sweep(const char *file, const struct load_args *la, const struct 
         return ic_mpi_sweep(&run, json, quiet);
     }
     long done = 0, n_points = 0;
-    double t0 = now_s();
+    double t0 = ic_monotonic_s();
     int lock_fd = -1;
     run.should_stop = ic_interrupted;
     run.lock_fd = &lock_fd;
@@ -427,8 +421,8 @@ static int run_sweep(const char *file, const struct load_args *la, const struct 
     if (rc != IC_OK) return fail(&err);
     if (!quiet || json) {
         if (!json)
-            printf("%ld point%s run in %.1f s%s\n", done, done == 1 ? "" : "s", now_s() - t0,
-                   resume ? " (the others resumed)" : "");
+            printf("%ld point%s run in %.1f s%s\n", done, done == 1 ? "" : "s",
+                   ic_monotonic_s() - t0, resume ? " (the others resumed)" : "");
         if (ic_output_info(out_path, json, stdout, &err) != IC_OK) return fail(&err);
     }
     return 0;
@@ -720,7 +714,7 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
         if (status == IC_OK) ic_interrupt_temp(out.tmp);
         if (status == IC_OK) status = ic_results_alloc(&plan, &res, &err);
         if (status == IC_OK) {
-            struct progress pr = {now_s(), 0, 0};
+            struct progress pr = {ic_monotonic_s(), 0, 0};
             struct ic_run_opts ro = {.threads = threads,
                                      .window_outputs = window_outputs,
                                      .progress_ctx = &pr,
@@ -728,12 +722,12 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
                                      .checkpoint = use_ckpt ? &ckpt : NULL};
             if (!quiet && isatty(STDERR_FILENO)) ro.progress = progress_cb;
             status = ic_engine_run(&plan, &ro, &res, &err);
-            engine_s = now_s() - pr.t0;
+            engine_s = ic_monotonic_s() - pr.t0;
             if (use_ckpt && ckpt.failed)
                 fprintf(stderr, "infercap: warning: %d checkpoint save%s failed, the last: %s\n",
                         ckpt.failed, ckpt.failed == 1 ? "" : "s", ckpt.why);
         }
-        double t_reduce = now_s();
+        double t_reduce = ic_monotonic_s();
         if (status == IC_OK) status = ic_results_reduce(&plan, &res, &err);
         if (status == IC_OK) {
             resolved = ic_scenario_resolved_json(sc);
@@ -748,7 +742,7 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
             ic_strlcpy(rep.file, out_path, sizeof rep.file);
             rep.engine_s = engine_s;
             rep.memory_bytes = mem_est;
-            rep.write_s = now_s() - t_reduce;
+            rep.write_s = ic_monotonic_s() - t_reduce;
             rep.peak_rss_bytes = ic_peak_rss_bytes();
             if (json) {
                 ic_report_print_json(stdout, &rep);

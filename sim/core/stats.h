@@ -5,6 +5,9 @@
 
 #include <stddef.h>
 
+/* The two-sided 95% normal quantile: every 95% interval infercap reports uses it. */
+#define IC_Z95 1.959963984540054
+
 /* Wilson score interval for k successes in n trials at normal quantile z (1.959964 for 95%):
  * E. B. Wilson, "Probable inference, the law of succession, and statistical inference",
  * JASA 22 (1927) 209-212.  Unlike the Wald interval it stays inside [0, 1] and keeps close to

@@ -16,6 +16,10 @@ int ic_parse_utc_offset(const char *s, int *offset_s);
 /* Format a Unix time at the given UTC offset as "YYYY-MM-DDTHH:MM:SS+HH:MM". */
 void ic_time_format(double unix_s, int offset_s, char *buf, int bufsize);
 
+/* Seconds on the monotonic clock (CLOCK_MONOTONIC): for measuring how long something took, never
+ * for dates.  The one clock every timing in infercap reads. */
+double ic_monotonic_s(void);
+
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 long ic_days_from_civil(long y, unsigned m, unsigned d);
 

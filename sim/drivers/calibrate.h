@@ -122,7 +122,4 @@ int ic_calib_fit(const struct ic_llm *m, const struct ic_accelerator *a,
 int ic_calib_fragment(const struct ic_calib_result *r, const struct ic_perf_params *base, char *buf,
                       size_t size);
 
-/* `infercap calibrate FILE... --model M --accelerator A [options]` (argv[0] = "calibrate"). */
-int ic_cli_calibrate(int argc, char **argv);
-
 #endif

@@ -13,12 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* The replicas: pool 0's, as many as its accelerators make. */
 static int setup_replicas(const struct ic_scenario *sc, const struct ic_plan *plan,
                           struct ic_reqrun *rr, struct ic_error *err) {
@@ -247,7 +241,7 @@ static void latency(double *v, long n, struct ic_latency *l) {
     qsort(v, (size_t)n, sizeof *v, cmp_double);
     for (int k = 0; k < 3; k++) {
         l->q[k] = ic_quantile_sorted(v, (size_t)n, p[k]);
-        ic_quantile_ci(v, (size_t)n, p[k], 1.959963984540054, &l->ci[k][0], &l->ci[k][1]);
+        ic_quantile_ci(v, (size_t)n, p[k], IC_Z95, &l->ci[k][0], &l->ci[k][1]);
     }
 }
 
@@ -275,7 +269,7 @@ static int headline(struct ic_reqrun *rr, struct ic_error *err) {
     h->throughput_rps = (double)h->served / rr->window_s;
     h->goodput_rps = (double)h->good / rr->window_s;
     h->good_fraction = n > 0 ? (double)h->good / (double)n : NAN;
-    ic_wilson(h->good, n, 1.959963984540054, &h->good_lo, &h->good_hi);
+    ic_wilson(h->good, n, IC_Z95, &h->good_lo, &h->good_hi);
     long m = 0;
     for (long i = 0; i < n; i++)
         if (rr->req[i].status == IC_REQ_SERVED)
@@ -338,9 +332,9 @@ int ic_reqrun_run(struct ic_reqrun *rr, struct ic_error *err) {
     rr->cfg.hashes = rr->hashes;
     rr->cfg.block_tokens = IC_TRACE_BLOCK_TOKENS;
     if (!(rr->cfg.horizon_s > 0)) rr->cfg.horizon_s = rr->window_s;
-    double t0 = now_s();
+    double t0 = ic_monotonic_s();
     int rc = ic_reqsim_run(&rr->cfg, &rr->rm, rr->req, rr->n, &rr->series, &rr->stats, err);
-    rr->engine_s = now_s() - t0;
+    rr->engine_s = ic_monotonic_s() - t0;
     if (rc == IC_OK) rc = headline(rr, err);
     return rc;
 }

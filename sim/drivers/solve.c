@@ -41,7 +41,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define Z95           1.959963984540054
 #define MAX_DOUBLINGS 40
 #define MAX_VALUE     1073741824.0 /* 2^30: the upward search gives up beyond it */
 #define MAX_SWEEP_PTS 10000L
@@ -263,7 +262,7 @@ static int evaluate(struct solver *s, long k, const struct ic_solve_eval **out) 
             sum += cost[p];
         }
         e.p = e.paths ? (double)e.outages / (double)e.paths : 0;
-        ic_wilson(e.outages, e.paths, Z95, &e.p_lo, &e.p_hi);
+        ic_wilson(e.outages, e.paths, IC_Z95, &e.p_lo, &e.p_hi);
         e.cost_usd = e.paths ? sum / (double)e.paths : 0;
         e.cost_usd_per_day =
             s->sc->horizon_days > 0 ? e.cost_usd / s->sc->horizon_days : e.cost_usd;
@@ -527,7 +526,7 @@ int ic_solve_run(const struct ic_solve_problem *pb, struct ic_solve_result *res,
             if (s.cache[i].k > top) top = s.cache[i].k;
         }
         double lo0, hi0;
-        ic_wilson(0, res->at.paths, Z95, &lo0, &hi0);
+        ic_wilson(0, res->at.paths, IC_Z95, &lo0, &hi0);
         int cfound = b0 >= 0;
         if (!cfound && hi0 <= pb->max_outage_prob)
             rc = search_up(&s, CONFIDENT, top, &b0, &cfound, res->range_note,

@@ -1,5 +1,6 @@
 /* sweeprun.c: a sweep's points through point files into one result (see sweeprun.h). */
 #include "sim/drivers/sweeprun.h"
+#include "sim/core/timeutil.h"
 
 #include "sim/engine/engine.h"
 #include "sim/engine/shape.h"
@@ -242,12 +243,6 @@ static int tag_point(const char *path, const char *hash, long k, const char *pha
     return bad ? -1 : 0;
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Run point k and write its file (under a temporary name, then tagged and renamed: a killed
  * run never leaves a point file that looks finished). */
 static int run_point(const struct sctx *c, long k, struct ic_error *err) {
@@ -257,7 +252,7 @@ static int run_point(const struct sctx *c, long k, struct ic_error *err) {
     struct ic_results res;
     memset(&res, 0, sizeof res);
     int have_plan = 0;
-    double t0 = now_s();
+    double t0 = ic_monotonic_s();
     int rc = load_point(c, k, sc, err);
     if (rc == IC_OK) rc = ic_plan_compile(sc, &plan, err);
     have_plan = rc == IC_OK;
@@ -295,7 +290,7 @@ static int run_point(const struct sctx *c, long k, struct ic_error *err) {
         snprintf(line, sizeof line,
                  "  %spoint %ld of %ld (%s): P(outage) %.3f [%.3f, %.3f], %.1f s", who, k + 1,
                  c->sw.n_points, label, res.head.p_outage, res.head.p_lo, res.head.p_hi,
-                 now_s() - t0);
+                 ic_monotonic_s() - t0);
         c->run->progress(c->run->progress_ctx, line);
     }
     ic_results_free(&res);

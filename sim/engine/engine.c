@@ -1422,16 +1422,10 @@ static void ckpt_fill_header(const struct ic_plan *plan, const struct ic_results
     h->reached = reached;
 }
 
-static double wall_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Save every path's state at output interval `reached` (all paths are there). */
 static int ckpt_save(const struct ic_plan *plan, struct ic_checkpoint *ck, const char *states,
                      size_t ssize, long reached, const struct ic_results *r, struct ic_error *err) {
-    double t0 = wall_s();
+    double t0 = ic_monotonic_s();
     char tmp[4200];
     /* PATH.tmp-PID: a killed writer's leftover is told from a live one's and removed by the
      * next run (ic_clean_stale_temporaries). */
@@ -1467,7 +1461,7 @@ static int ckpt_save(const struct ic_plan *plan, struct ic_checkpoint *ck, const
                             strerror(e));
     }
     ck->saved++;
-    ck->save_s += wall_s() - t0;
+    ck->save_s += ic_monotonic_s() - t0;
     return IC_OK;
 }
 
@@ -1615,7 +1609,7 @@ int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, st
     }
     const long nwin = (nout + w - 1) / w;
     long done = start / w * paths, reached = nout;
-    double last_save = wall_s();
+    double last_save = ic_monotonic_s();
     r->partial = 0;
     for (long j0 = start; j0 < nout && !nomem; j0 += w) {
         if (j0 > start && opts && opts->should_stop && opts->should_stop()) {
@@ -1656,11 +1650,11 @@ int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, st
             window_bands(&win, j1 - win.j0, IC_SERIES_COUNT, plan->n_classes, r->nq, r->q, nout,
                          r->class_bands, threads))
             nomem = 1;
-        if (ck && !nomem && j1 < nout && wall_s() - last_save >= ck->every_s) {
+        if (ck && !nomem && j1 < nout && ic_monotonic_s() - last_save >= ck->every_s) {
             /* A failed save (disk full) does not end the run: the previous checkpoint stays. */
             struct ic_error e2 = {0};
             if (ckpt_save(plan, ck, states, ssize, j1, r, &e2) != IC_OK) ckpt_failed(ck, &e2);
-            last_save = wall_s();
+            last_save = ic_monotonic_s();
         }
     }
     r->completed_nout = reached;
@@ -1714,7 +1708,7 @@ int ic_engine_target_ci(const struct ic_plan *plan, double width, long block,
         ic_results_free(&r);
         total += pc.paths;
         double lo, hi;
-        ic_wilson(outages, total, 1.959963984540054, &lo, &hi);
+        ic_wilson(outages, total, IC_Z95, &lo, &hi);
         if (report) report(ctx, total, outages, lo, hi);
         if (hi - lo < width) break;
     }
@@ -1731,7 +1725,7 @@ static void mean_ci(const double *x, size_t n, double shift, double scale, doubl
     for (size_t i = 0; i < n; i++) m += x[i];
     m /= n ? (double)n : 1.0;
     for (size_t i = 0; i < n; i++) ss += (x[i] - m) * (x[i] - m);
-    double hw = n < 2 ? 0 : 1.959963984540054 * sqrt(ss / ((double)n - 1) / (double)n);
+    double hw = n < 2 ? 0 : IC_Z95 * sqrt(ss / ((double)n - 1) / (double)n);
     if (hw <= 1e-12 * fabs(m)) hw = 0; /* a constant, but for the rounding of its sum */
     ci[0] = shift + scale * (m - hw);
     ci[1] = shift + scale * (m + hw);
@@ -1767,7 +1761,7 @@ int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct i
     }
     double n = (double)np;
     h->p_outage = (double)h->outages / n;
-    ic_wilson(h->outages, (long)np, 1.959963984540054, &h->p_lo, &h->p_hi);
+    ic_wilson(h->outages, (long)np, IC_Z95, &h->p_lo, &h->p_hi);
     h->lost_mean = lost / n;
     h->lost_fraction_mean = frac / n;
     h->cost_mean_usd = cost / n;
@@ -1811,21 +1805,21 @@ int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct i
     size_t m = sorted_col(ic_summary_col(r, IC_M_FIRST_OUTAGE), np, tmp, 1);
     static const double fq[3] = {0.1, 0.5, 0.9};
     for (int k = 0; k < 3; k++) h->first_outage_q[k] = ic_quantile_sorted(tmp, m, fq[k]);
-    ic_quantile_ci(tmp, m, 0.5, 1.959963984540054, &h->first_outage_ci[0], &h->first_outage_ci[1]);
+    ic_quantile_ci(tmp, m, 0.5, IC_Z95, &h->first_outage_ci[0], &h->first_outage_ci[1]);
     m = sorted_col(lo, np, tmp, 0);
     h->lost_q50 = ic_quantile_sorted(tmp, m, 0.5);
     h->lost_q95 = ic_quantile_sorted(tmp, m, 0.95);
-    ic_quantile_ci(tmp, m, 0.5, 1.959963984540054, &h->lost_ci[0], &h->lost_ci[1]);
+    ic_quantile_ci(tmp, m, 0.5, IC_Z95, &h->lost_ci[0], &h->lost_ci[1]);
     m = sorted_col(ic_summary_col(r, IC_M_COST), np, tmp, 0);
     h->cost_q50 = ic_quantile_sorted(tmp, m, 0.5);
-    ic_quantile_ci(tmp, m, 0.5, 1.959963984540054, &h->cost_ci[0], &h->cost_ci[1]);
+    ic_quantile_ci(tmp, m, 0.5, IC_Z95, &h->cost_ci[0], &h->cost_ci[1]);
     m = sorted_col(ic_summary_col(r, IC_M_PEAK_LOAD), np, tmp, 0);
     h->peak_load_q50 = ic_quantile_sorted(tmp, m, 0.5);
     h->peak_load_q95 = ic_quantile_sorted(tmp, m, 0.95);
-    ic_quantile_ci(tmp, m, 0.5, 1.959963984540054, &h->peak_load_ci[0], &h->peak_load_ci[1]);
+    ic_quantile_ci(tmp, m, 0.5, IC_Z95, &h->peak_load_ci[0], &h->peak_load_ci[1]);
     m = sorted_col(ic_summary_col(r, IC_M_SUSTAINABLE), np, tmp, 0);
     h->sustainable_q50 = ic_quantile_sorted(tmp, m, 0.5);
-    ic_quantile_ci(tmp, m, 0.5, 1.959963984540054, &h->sustainable_ci[0], &h->sustainable_ci[1]);
+    ic_quantile_ci(tmp, m, 0.5, IC_Z95, &h->sustainable_ci[0], &h->sustainable_ci[1]);
     free(tmp);
     (void)plan;
     return IC_OK;
