@@ -3,6 +3,7 @@
  * surrogates, nothing above U+10FFFF). */
 #include "sim/config/jsoncheck.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -241,4 +242,29 @@ cJSON *ic_json_parse_checked(const char *text, const char *label, struct ic_erro
     cJSON *root = cJSON_ParseWithOpts(text, NULL, 1);
     if (!root) ic_error_set(err, IC_ERR_NOMEM, "%s: out of memory parsing JSON", label);
     return root;
+}
+
+void ic_json_describe(const cJSON *v, char *buf, size_t size) {
+    if (cJSON_IsString(v)) {
+        snprintf(buf, size, "\"%.60s%s\"", v->valuestring,
+                 strlen(v->valuestring) > 60 ? "..." : "");
+    } else if (cJSON_IsNumber(v)) {
+        double x = v->valuedouble;
+        /* whole numbers in full (a seed near 2^53 must not print like its neighbour) */
+        if (x == floor(x) && fabs(x) < 1e17)
+            snprintf(buf, size, "%.0f", x);
+        else
+            snprintf(buf, size, "%.10g", x);
+    } else if (cJSON_IsBool(v)) {
+        snprintf(buf, size, "%s", cJSON_IsTrue(v) ? "true" : "false");
+    } else if (cJSON_IsNull(v)) {
+        snprintf(buf, size, "null");
+    } else if (cJSON_IsArray(v)) {
+        int n = cJSON_GetArraySize(v);
+        snprintf(buf, size, "an array of %d element%s", n, n == 1 ? "" : "s");
+    } else if (cJSON_IsObject(v)) {
+        snprintf(buf, size, "an object");
+    } else {
+        snprintf(buf, size, "?");
+    }
 }

@@ -25,4 +25,8 @@ void ic_json_line_col(const char *text, size_t offset, int *line, int *col);
  * label names the text in messages (its file). */
 cJSON *ic_json_parse_checked(const char *text, const char *label, struct ic_error *err);
 
+/* A short rendering of a JSON value for messages ("\"abc\"", 42, an array of 3 elements, ...);
+ * whole numbers in full, so a seed near 2^53 does not print like its neighbour. */
+void ic_json_describe(const cJSON *v, char *buf, size_t size);
+
 #endif

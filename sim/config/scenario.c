@@ -72,35 +72,9 @@ static const char *origin(const struct walker *w, const char *ptr) {
     return "";
 }
 
-/* A short rendering of a JSON value for messages. */
-static void describe_json(const cJSON *v, char *buf, size_t size) {
-    if (cJSON_IsString(v)) {
-        snprintf(buf, size, "\"%.60s%s\"", v->valuestring,
-                 strlen(v->valuestring) > 60 ? "..." : "");
-    } else if (cJSON_IsNumber(v)) {
-        double x = v->valuedouble;
-        /* whole numbers in full (a seed near 2^53 must not print like its neighbour) */
-        if (x == floor(x) && fabs(x) < 1e17)
-            snprintf(buf, size, "%.0f", x);
-        else
-            snprintf(buf, size, "%.10g", x);
-    } else if (cJSON_IsBool(v)) {
-        snprintf(buf, size, "%s", cJSON_IsTrue(v) ? "true" : "false");
-    } else if (cJSON_IsNull(v)) {
-        snprintf(buf, size, "null");
-    } else if (cJSON_IsArray(v)) {
-        int n = cJSON_GetArraySize(v);
-        snprintf(buf, size, "an array of %d element%s", n, n == 1 ? "" : "s");
-    } else if (cJSON_IsObject(v)) {
-        snprintf(buf, size, "an object");
-    } else {
-        snprintf(buf, size, "?");
-    }
-}
-
 static void bad_value(struct walker *w, const char *ptr, const cJSON *v, const char *expected) {
     char got[96];
-    describe_json(v, got, sizeof got);
+    ic_json_describe(v, got, sizeof got);
     ic_diag_add(w->diag, "%s: %s: got %s, expected %s%s", w->label, ptr, got, expected,
                 origin(w, ptr));
 }
@@ -462,7 +436,7 @@ static void read_ref(struct walker *w, const struct ic_param *p, const cJSON *v,
             char dym[200];
             ic_did_you_mean(keyv->valuestring, cands, n, dym, sizeof dym);
             char got[96];
-            describe_json(keyv, got, sizeof got);
+            ic_json_describe(keyv, got, sizeof got);
             ic_diag_add(w->diag, "%s: %s: unknown %s %s%s (the keys: `%s`)%s", w->label, sub, what,
                         got, dym, list, origin(w, sub));
             free(cands);

@@ -108,30 +108,9 @@ static void ptr_index(char out[PTR_MAX], const char *ptr, int i) {
     ptr_join(out, ptr, t);
 }
 
-/* A short rendering of a JSON value for messages. */
-static void describe_json(const cJSON *v, char *buf, size_t size) {
-    if (cJSON_IsString(v)) {
-        snprintf(buf, size, "\"%.60s%s\"", v->valuestring,
-                 strlen(v->valuestring) > 60 ? "..." : "");
-    } else if (cJSON_IsNumber(v)) {
-        snprintf(buf, size, "%.10g", v->valuedouble);
-    } else if (cJSON_IsBool(v)) {
-        snprintf(buf, size, "%s", cJSON_IsTrue(v) ? "true" : "false");
-    } else if (cJSON_IsNull(v)) {
-        snprintf(buf, size, "null");
-    } else if (cJSON_IsArray(v)) {
-        int n = cJSON_GetArraySize(v);
-        snprintf(buf, size, "an array of %d element%s", n, n == 1 ? "" : "s");
-    } else if (cJSON_IsObject(v)) {
-        snprintf(buf, size, "an object");
-    } else {
-        snprintf(buf, size, "?");
-    }
-}
-
 static void bad_value(struct reader *r, const char *ptr, const cJSON *v, const char *expected) {
     char got[96];
-    describe_json(v, got, sizeof got);
+    ic_json_describe(v, got, sizeof got);
     ic_diag_add(r->diag, "%s: %s: got %s, expected %s", r->label, ptr, got, expected);
 }
 
