@@ -1365,9 +1365,14 @@ static void emit_object(const char *pattern, const void *base, cJSON *obj) {
         case IC_T_NUM:
             v = cJSON_CreateNumber(*(const double *)src);
             break;
-        case IC_T_INT:
-            v = cJSON_CreateNumber((double)*(const long long *)src);
+        case IC_T_INT: {
+            /* in full: cJSON prints 15 digits when they read back within a relative epsilon,
+             * which turns the seed 2^53 - 1 into 2^53 - 2 */
+            char buf[32];
+            snprintf(buf, sizeof buf, "%lld", *(const long long *)src);
+            v = cJSON_CreateRaw(buf);
             break;
+        }
         case IC_T_DIST:
         case IC_T_IDIST:
             v = emit_dist(src);
