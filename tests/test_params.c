@@ -3,11 +3,14 @@
  * just outside each finite bound is refused with a message naming the field, the bound itself is
  * accepted, and the value round-trips through the resolved scenario (loaded again, it gives the
  * same value and the same resolved JSON).  Rows under arrays ("*") are set on element 0 of a
- * base scenario that has one element in every array. */
+ * base scenario that has one element in every array.  And every enumeration table the ENUM rows
+ * use (sim/core/enumtab.h): values and names distinct, its name function giving each name, and
+ * each choice loading as its named constant. */
 #include "check.h"
 #include "sim/config/catalog_io.h"
 #include "sim/config/params.h"
 #include "sim/config/scenario.h"
+#include "models/fleet.h"
 #include "sim/core/util.h"
 
 #include <cjson/cJSON.h>
@@ -239,21 +242,16 @@ static void check_numeric(const struct ic_param *p, struct ic_scenario *sc,
 }
 
 static void check_enum(const struct ic_param *p, struct ic_scenario *sc, struct ic_scenario *sc2) {
-    char ptr[256], val[96], choice[64], need[400];
+    char ptr[256], val[96], need[400];
     struct ic_diag d;
     concrete(p->path, ptr, sizeof ptr);
-    int n = 0;
-    for (;; n++) {
-        ic_param_choice(p, n, choice, sizeof choice);
-        if (!choice[0]) break;
-        CHECK(ic_param_choice_index(p, choice) == n); /* no repeated name */
-    }
-    CHECK(n >= 2);
-    if (!(p->def >= 0 && p->def < n && p->def == (int)p->def))
-        fprintf(stderr, "%s: default %g is not one of %d choices\n", p->path, p->def, n);
-    CHECK(p->def >= 0 && p->def < n && p->def == (int)p->def);
-    for (int k = 0; k < n; k++) {
-        ic_param_choice(p, k, choice, sizeof choice);
+    const struct ic_enum_table *t = p->choices;
+    CHECK(t->count >= 2);
+    if (!ic_param_choice_name(p, (int)p->def) || p->def != (int)p->def)
+        fprintf(stderr, "%s: default %g is not one of its choices\n", p->path, p->def);
+    CHECK(ic_param_choice_name(p, (int)p->def) != NULL && p->def == (int)p->def);
+    for (int k = 0; k < t->count; k++) {
+        const char *choice = t->entries[k].name;
         snprintf(val, sizeof val, "\"%s\"", choice);
         char key[400];
         snprintf(key, sizeof key, "%s=%s", p->path, val);
@@ -263,6 +261,9 @@ static void check_enum(const struct ic_param *p, struct ic_scenario *sc, struct 
         CHECK(rc == 0);
         ic_diag_free(&d);
         if (rc != 0) continue;
+        /* the named constant is what the scenario holds */
+        if (!strchr(p->path, '*'))
+            CHECK(*(const int *)((const char *)sc + p->offset) == t->entries[k].value);
         cJSON *v = round_trip(p->path, sc, sc2, ptr);
         CHECK(v && cJSON_IsString(v) && strcmp(v->valuestring, choice) == 0);
         cJSON_Delete(v);
@@ -271,6 +272,73 @@ static void check_enum(const struct ic_param *p, struct ic_scenario *sc, struct 
     CHECK(set_one(p->path, ptr, "\"no-such-choice\"", sc, &d) != 0);
     CHECK_STR_CONTAINS(joined(&d), need);
     ic_diag_free(&d);
+}
+
+/* Every enumeration table the parameter table uses, with its name function. */
+static const struct {
+    const struct ic_enum_table *table;
+    const char *(*name)(int);
+} enums[] = {
+    {&ic_growth_models, ic_growth_model_name},
+    {&ic_quantities, ic_quantity_name},
+    {&ic_diurnal_profiles, ic_diurnal_profile_name},
+    {&ic_token_shapes, ic_token_shape_name},
+    {&ic_precisions, ic_precision_name},
+    {&ic_attention_precisions, ic_precision_name}, /* a subset of the precisions */
+    {&ic_pool_precisions, ic_pool_precision_name},
+    {&ic_admissions, ic_admission_name},
+    {&ic_overlaps, ic_overlap_name},
+    {&ic_yes_nos, ic_yes_no_name},
+    {&ic_repair_shapes, ic_repair_shape_name},
+    {&ic_fleet_routings, ic_fleet_routing_name},
+    {&ic_routings, ic_routing_name},
+    {&ic_engine_kinds, ic_engine_kind_name},
+};
+
+static void check_enum_tables(void) {
+    const int ne = (int)(sizeof enums / sizeof enums[0]);
+    for (int e = 0; e < ne; e++) {
+        const struct ic_enum_table *t = enums[e].table;
+        CHECK(t->count >= 2);
+        for (int i = 0; i < t->count; i++) {
+            const struct ic_enum_entry *x = &t->entries[i];
+            CHECK(x->name && x->name[0] && x->doc && x->doc[0] && x->value >= 0);
+            for (int j = 0; j < i; j++) { /* values and names distinct */
+                CHECK(t->entries[j].value != x->value);
+                CHECK(strcmp(t->entries[j].name, x->name) != 0);
+            }
+            const char *got = enums[e].name(x->value);
+            if (!got || strcmp(got, x->name) != 0)
+                fprintf(stderr, "enum table %d: value %d named \"%s\", its function says \"%s\"\n",
+                        e, x->value, x->name, got ? got : "(null)");
+            CHECK(got && strcmp(got, x->name) == 0);
+            CHECK(ic_enum_value(t, x->name) == x->value);
+            CHECK(ic_enum_name(t, x->value) == x->name);
+        }
+        CHECK(ic_enum_value(t, "no-such-name") == -1);
+    }
+    /* every ENUM row's table is one of them */
+    for (size_t i = 0; i < ic_param_count; i++) {
+        const struct ic_param *p = &ic_params[i];
+        if (p->type != IC_T_ENUM) continue;
+        int found = 0;
+        for (int e = 0; e < ne; e++) found |= enums[e].table == p->choices;
+        if (!found) fprintf(stderr, "%s: its choices are not in enums[]\n", p->path);
+        CHECK(found);
+    }
+    /* the precision subsets have the precisions' values */
+    for (int i = 0; i < ic_attention_precisions.count; i++)
+        CHECK(ic_enum_value(&ic_precisions, ic_attention_precisions.entries[i].name) ==
+              ic_attention_precisions.entries[i].value);
+    for (int i = 1; i < ic_pool_precisions.count; i++)
+        CHECK(ic_enum_value(&ic_precisions, ic_pool_precisions.entries[i].name) + 1 ==
+              ic_pool_precisions.entries[i].value);
+    /* choices joined as `infercap params` lists them */
+    char buf[128];
+    ic_enum_join(&ic_growth_models, "|", buf, sizeof buf);
+    CHECK(strcmp(buf, "exponential|logistic|bass|piecewise") == 0);
+    ic_enum_join(&ic_growth_models, "|", buf, 8);
+    CHECK(strcmp(buf, "exponen") == 0);
 }
 
 int main(void) {
@@ -323,6 +391,7 @@ int main(void) {
     }
     for (size_t i = 0; i < sizeof skipped / sizeof skipped[0]; i++)
         printf("not checked: %s: %s\n", skipped[i].path, skipped[i].why);
+    check_enum_tables();
     printf("test_params: %d rows checked, %d finite bounds\n", checked_rows, bound_checks);
     CHECK(checked_rows > 100);
 
