@@ -5,6 +5,22 @@
 #include <math.h>
 #include <stdlib.h>
 
+IC_ENUM_TABLE(ic_fleet_routings,
+              {"least-loaded", IC_FLEET_LEAST_LOADED, "one queue over every pool"},
+              {"share", IC_FLEET_SHARE, "fixed shares of the arrivals (routing_share)"});
+IC_ENUM_TABLE(ic_routings, {"round-robin", IC_ROUTE_ROUND_ROBIN, "each replica in turn"},
+              {"least-outstanding", IC_ROUTE_LEAST_OUTSTANDING,
+               "the replica with fewest requests waiting or running"},
+              {"power-of-two", IC_ROUTE_POWER_OF_TWO,
+               "the less loaded of two replicas drawn at random"});
+
+const char *ic_fleet_routing_name(int routing) {
+    return ic_enum_name(&ic_fleet_routings, routing);
+}
+const char *ic_routing_name(int routing) {
+    return ic_enum_name(&ic_routings, routing);
+}
+
 static int heap_push(struct ic_fleet_pool *fl, struct ic_repair r) {
     if (fl->nheap == fl->cap) {
         int cap = fl->cap ? 2 * fl->cap : 16;

@@ -29,7 +29,17 @@
 #ifndef IC_FLEET_H
 #define IC_FLEET_H
 
+#include "sim/core/enumtab.h"
 #include "sim/core/rng.h"
+
+/* How arrivals are spread over the pools of a heterogeneous fleet (/fleet/routing), and, in the
+ * request-level engine, over the replicas (/request_engine/routing). */
+enum ic_fleet_routing { IC_FLEET_LEAST_LOADED, IC_FLEET_SHARE };
+enum ic_routing { IC_ROUTE_ROUND_ROBIN, IC_ROUTE_LEAST_OUTSTANDING, IC_ROUTE_POWER_OF_TWO };
+extern const struct ic_enum_table ic_fleet_routings;
+extern const struct ic_enum_table ic_routings;
+const char *ic_fleet_routing_name(int routing);
+const char *ic_routing_name(int routing);
 
 #define IC_HOURS_PER_YEAR 8766.0 /* 365.25 days */
 

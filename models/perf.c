@@ -62,6 +62,23 @@
 #include <stdio.h>
 #include <string.h>
 
+IC_ENUM_TABLE(ic_precisions, {"bf16", IC_PREC_BF16, "bfloat16, 2 bytes"},
+              {"fp8", IC_PREC_FP8, "8-bit float, 1 byte"}, {"int8", IC_PREC_INT8, "8-bit integer"},
+              {"fp4", IC_PREC_FP4, "4-bit float, half a byte"});
+IC_ENUM_TABLE(ic_attention_precisions, {"bf16", IC_PREC_BF16, "bfloat16 kernels"},
+              {"fp8", IC_PREC_FP8, "fp8 kernels, where the accelerator has them"});
+IC_ENUM_TABLE(ic_admissions, {"profile", IC_ADMIT_PROFILE, "the software profile's way"},
+              {"on-demand", IC_ADMIT_ON_DEMAND, "KV blocks allocated as tokens come (vLLM)"},
+              {"reserve", IC_ADMIT_RESERVE,
+               "prompt + output reserved per sequence (TensorRT-LLM)"});
+
+const char *ic_precision_name(int precision) {
+    return ic_enum_name(&ic_precisions, precision);
+}
+const char *ic_admission_name(int admission) {
+    return ic_enum_name(&ic_admissions, admission);
+}
+
 /* Fallback when the catalog has no scale-up figure: PCIe 4.0 x16, 64 GB/s both directions. */
 #define IC_PCIE4_BIDIR_GBPS 64.0
 /* Elementwise passes per token per layer (RMSNorm twice, two residual adds, rotary embedding,

@@ -12,10 +12,15 @@
 #define IC_PERF_H
 
 #include "models/catalog.h"
+#include "sim/core/enumtab.h"
 
 #define IC_PERF_MAX_CLASSES 16
 
 enum ic_precision { IC_PREC_BF16, IC_PREC_FP8, IC_PREC_INT8, IC_PREC_FP4 };
+/* Their names ("bf16", "fp8", "int8", "fp4"); the attention kernels take bf16 or fp8. */
+extern const struct ic_enum_table ic_precisions;
+extern const struct ic_enum_table ic_attention_precisions;
+const char *ic_precision_name(int precision);
 
 /* Bytes per element of a precision (bf16 2, fp8 1, int8 1, fp4 0.5). */
 double ic_precision_bytes(int precision);
@@ -81,6 +86,8 @@ struct ic_mix {
 };
 
 enum ic_admission { IC_ADMIT_PROFILE, IC_ADMIT_ON_DEMAND, IC_ADMIT_RESERVE };
+extern const struct ic_enum_table ic_admissions; /* "profile", "on-demand", "reserve" */
+const char *ic_admission_name(int admission);
 
 /* Everything the step and replica equations take.  A field left 0 falls back to a neutral
  * value (efficiencies to prefill_mfu / decode_mbu, degrees to 1), so a struct zeroed and filled

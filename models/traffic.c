@@ -9,6 +9,23 @@
 
 #include <stddef.h>
 
+IC_ENUM_TABLE(ic_growth_models, {"exponential", IC_GROWTH_EXPONENTIAL, "v0 e^{rt}"},
+              {"logistic", IC_GROWTH_LOGISTIC, "Verhulst (1838), saturating at K"},
+              {"bass", IC_GROWTH_BASS,
+               "Bass (1969) diffusion: innovation p, imitation q, market m"},
+              {"piecewise", IC_GROWTH_PIECEWISE, "log-linear through observed points"});
+IC_ENUM_TABLE(ic_diurnal_profiles, {"flat", IC_DIURNAL_FLAT, "the same every hour"},
+              {"cn-consumer", IC_DIURNAL_CN_CONSUMER, "Chinese consumer internet (guess)"},
+              {"us-enterprise", IC_DIURNAL_US_ENTERPRISE, "US working hours"},
+              {"custom", IC_DIURNAL_CUSTOM, "the 24 weights given"});
+
+const char *ic_growth_model_name(int model) {
+    return ic_enum_name(&ic_growth_models, model);
+}
+const char *ic_diurnal_profile_name(int profile) {
+    return ic_enum_name(&ic_diurnal_profiles, profile);
+}
+
 static const double cn_consumer[24] = {
     0.75, 0.45, 0.28, 0.20, 0.17, 0.20, 0.35, 0.60, 0.95, 1.25, 1.40, 1.40,
     1.15, 1.15, 1.30, 1.35, 1.30, 1.20, 1.15, 1.25, 1.40, 1.45, 1.30, 1.05,

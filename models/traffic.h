@@ -7,6 +7,8 @@
 #ifndef IC_TRAFFIC_H
 #define IC_TRAFFIC_H
 
+#include "sim/core/enumtab.h"
+
 #include <math.h>
 
 enum ic_growth_model {
@@ -21,6 +23,11 @@ enum ic_diurnal_profile {
     IC_DIURNAL_US_ENTERPRISE,
     IC_DIURNAL_CUSTOM
 };
+/* Their names (/traffic/growth/model, /traffic/diurnal/profile). */
+extern const struct ic_enum_table ic_growth_models;
+extern const struct ic_enum_table ic_diurnal_profiles;
+const char *ic_growth_model_name(int model);
+const char *ic_diurnal_profile_name(int profile);
 
 #define IC_GROWTH_MAX_POINTS 64
 #define IC_GROWTH_MAX_PARAMS 3

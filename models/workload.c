@@ -13,6 +13,14 @@
 #include <gsl/gsl_cdf.h>
 #include <math.h>
 
+IC_ENUM_TABLE(ic_token_shapes, {"lognormal", IC_TOK_LOGNORMAL, "lognormal of the median and sigma"},
+              {"pareto-lognormal", IC_TOK_PARETO_LOGNORMAL, "a lognormal body with a Pareto tail"},
+              {"histogram", IC_TOK_HISTOGRAM, "an empirical histogram (edges, weights)"});
+
+const char *ic_token_shape_name(int shape) {
+    return ic_enum_name(&ic_token_shapes, shape);
+}
+
 static void lognormal_moments(double m, double s, double c, double *m1, double *m2) {
     if (!(m > 0)) {
         *m1 = *m2 = 0;

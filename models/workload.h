@@ -14,9 +14,13 @@
 #ifndef IC_WORKLOAD_H
 #define IC_WORKLOAD_H
 
+#include "sim/core/enumtab.h"
+
 #define IC_HIST_MAX_BINS 31
 
 enum ic_token_shape { IC_TOK_LOGNORMAL, IC_TOK_PARETO_LOGNORMAL, IC_TOK_HISTOGRAM };
+extern const struct ic_enum_table ic_token_shapes; /* "lognormal", "pareto-lognormal", ... */
+const char *ic_token_shape_name(int shape);
 
 struct ic_tokdist {
     int shape;          /* enum ic_token_shape */

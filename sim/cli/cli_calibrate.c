@@ -76,8 +76,6 @@ static int cal_usage(int full, const char *fmt, const char *a, const char *b) {
     return ic_cli_usage_error("calibrate", usage_calibrate, full, fmt, a, b);
 }
 
-static const char *const prec_names[] = {"bf16", "fp8", "int8", "fp4"};
-
 /* A value in the unit it is shown in: ms for latencies. */
 static double shown(int q, double v) {
     return q == IC_CQ_TTFT || q == IC_CQ_ITL ? 1e3 * v : v;
@@ -103,7 +101,7 @@ static void print_text(const struct ic_calib_set *set, const struct ic_calib_res
     int nf[4] = {0};
     for (int i = 0; i < set->n; i++) nf[set->pts[i].format]++;
     printf("calibrate: %s on %s, %s weights, %s KV cache, tp %ld x pp %ld, software %s\n", model,
-           accel, prec_names[base->weight_precision], prec_names[base->kv_precision],
+           accel, ic_precision_name(base->weight_precision), ic_precision_name(base->kv_precision),
            base->tp > 0 ? base->tp : 1, base->pp > 0 ? base->pp : 1,
            base->sw.name ? base->sw.name : "none");
     printf("  points      %d from %d file%s (", set->n, nfiles, nfiles == 1 ? "" : "s");
@@ -213,8 +211,8 @@ static int print_json(const struct ic_calib_set *set, const struct ic_calib_resu
     if (!o) return -1;
     cJSON_AddStringToObject(o, "model", model);
     cJSON_AddStringToObject(o, "accelerator", accel);
-    cJSON_AddStringToObject(o, "weight_precision", prec_names[base->weight_precision]);
-    cJSON_AddStringToObject(o, "kv_precision", prec_names[base->kv_precision]);
+    cJSON_AddStringToObject(o, "weight_precision", ic_precision_name(base->weight_precision));
+    cJSON_AddStringToObject(o, "kv_precision", ic_precision_name(base->kv_precision));
     cJSON_AddNumberToObject(o, "tp", (double)(base->tp > 0 ? base->tp : 1));
     cJSON_AddNumberToObject(o, "pp", (double)(base->pp > 0 ? base->pp : 1));
     cJSON_AddStringToObject(o, "software", base->sw.name ? base->sw.name : "none");

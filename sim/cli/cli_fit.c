@@ -317,7 +317,10 @@ int ic_cli_fit(int argc, char **argv) {
     int model = ic_fit_model_from_name(curve);
     if (model < 0) {
         char dym[200];
-        ic_did_you_mean(curve, ic_fit_model_names, 3, dym, sizeof dym);
+        const char *names[IC_GROWTH_BASS + 1];
+        for (int m = IC_GROWTH_EXPONENTIAL; m <= IC_GROWTH_BASS; m++)
+            names[m] = ic_growth_model_name(m);
+        ic_did_you_mean(curve, names, IC_GROWTH_BASS + 1, dym, sizeof dym);
         return fit_usage_error(0, "unknown curve \"%s\"%s (expected exponential, logistic or bass)",
                                curve, dym);
     }

@@ -109,12 +109,12 @@ static int number_arg(const char *opt, const char *arg, double *out) {
 static void print_text(const struct ic_plan *plan, const struct ic_perf *r,
                        const struct ic_perf_params *pp) {
     const struct ic_scenario *sc = plan->sc;
-    static const char *const prec[] = {"bf16", "fp8", "int8", "fp4"};
     double mfu, mbu;
     ic_vendor_efficiency(&sc->accelerator.value, &mfu, &mbu);
     double pm = ic_dist_mean(&sc->serving.prefill_mfu), bm = ic_dist_mean(&sc->serving.decode_mbu);
     printf("%s on %s, %s weights, %s KV cache\n", sc->model.value.key, sc->accelerator.value.key,
-           prec[sc->serving.weight_precision], prec[sc->serving.kv_precision]);
+           ic_precision_name(sc->serving.weight_precision),
+           ic_precision_name(sc->serving.kv_precision));
     printf("  replica      %ld accelerators (tp %ld x pp %ld%s)%s\n", r->accels, r->tp, r->pp,
            r->ep > 1 ? ", experts over ep" : "",
            sc->serving.disaggregated ? ", prefill and decode disaggregated" : "");
@@ -325,16 +325,13 @@ int ic_cli_perf(int argc, char **argv) {
         case 1013:
         case 1015: {
             const char *ok = c == 1006 ? "yes|no" : c == 1013 ? "reserve|on-demand" : "bf16|fp8";
-            int v = c == 1006   ? (strcmp(optarg, "yes") == 0  ? 1
-                                   : strcmp(optarg, "no") == 0 ? 0
-                                                               : -2)
-                    : c == 1013 ? (strcmp(optarg, "reserve") == 0     ? IC_ADMIT_RESERVE
-                                   : strcmp(optarg, "on-demand") == 0 ? IC_ADMIT_ON_DEMAND
-                                                                      : -2)
-                                : (strcmp(optarg, "bf16") == 0  ? IC_PREC_BF16
-                                   : strcmp(optarg, "fp8") == 0 ? IC_PREC_FP8
-                                                                : -2);
-            if (v == -2) {
+            /* the scenario's names, less the default ways (auto, profile) */
+            int v = ic_enum_value(c == 1006   ? &ic_overlaps
+                                  : c == 1013 ? &ic_admissions
+                                              : &ic_attention_precisions,
+                                  optarg);
+            if (v < 0 || (c == 1006 && v == IC_OVERLAP_AUTO) ||
+                (c == 1013 && v == IC_ADMIT_PROFILE)) {
                 fprintf(stderr, "infercap perf: %s: got \"%s\", expected %s\n\n%s",
                         argv[optind - 1], optarg, ok, usage_perf);
                 cJSON_Delete(root);

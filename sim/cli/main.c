@@ -572,7 +572,7 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
     snprintf(def_out, sizeof def_out, "%s.h5", sc->name);
     if (!out_path) out_path = def_out;
     const char *inputs[] = {file};
-    rc = check_outputs(out_path, inputs, 1, sc->engine != 1);
+    rc = check_outputs(out_path, inputs, 1, sc->engine != IC_ENG_REQUEST);
     if (rc >= 0) {
         ic_catalog_free(&cat);
         free(sc);
@@ -589,7 +589,7 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
         return 2;
     }
     int swept = sc->sweep.n_axes > 0 || shard_n > 1 || ic_mpi_launched();
-    if (ckpt_every >= 0 && (swept || target_ci > 0 || sc->engine == 1)) {
+    if (ckpt_every >= 0 && (swept || target_ci > 0 || sc->engine == IC_ENG_REQUEST)) {
         fprintf(stderr,
                 "infercap: %s: --checkpoint-every applies to a single run of the aggregate "
                 "engine (a sweep resumes by points with --resume; --target-ci and the request "
@@ -599,7 +599,7 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
         free(sc);
         return 2;
     }
-    if (sc->engine == 1) {
+    if (sc->engine == IC_ENG_REQUEST) {
         int rc2 = 2;
         if (sc->sweep.n_axes > 0 || shard_n > 1 || target_ci > 0)
             fprintf(stderr,
@@ -936,9 +936,11 @@ static void param_default(const struct ic_param *p, char *buf, size_t n) {
     case IC_T_STR:
         snprintf(buf, n, p->required ? "(required)" : "\"%s\"", p->def_str ? p->def_str : "");
         break;
-    case IC_T_ENUM:
-        ic_param_choice(p, (int)p->def, buf, n);
+    case IC_T_ENUM: {
+        const char *c = ic_param_choice_name(p, (int)p->def);
+        snprintf(buf, n, "%s", c ? c : "");
         break;
+    }
     case IC_T_NUMARR:
         snprintf(buf, n, "%s", p->def_str ? p->def_str : "[]");
         break;
@@ -990,7 +992,11 @@ static int cmd_params(int argc, char **argv) {
                 cJSON_AddNumberToObject(o, "min", p->min);
                 cJSON_AddNumberToObject(o, "max", p->max);
             }
-            if (p->choices) cJSON_AddStringToObject(o, "choices", p->choices);
+            if (p->choices) {
+                char choices[256];
+                ic_param_choices_text(p, "|", choices, sizeof choices);
+                cJSON_AddStringToObject(o, "choices", choices);
+            }
             cJSON_AddStringToObject(o, "units", p->units ? p->units : "");
             cJSON_AddStringToObject(o, "doc", p->doc ? p->doc : "");
             cJSON_AddItemToArray(arr, o);
@@ -1006,13 +1012,13 @@ static int cmd_params(int argc, char **argv) {
            "choice, ...}.\n\n");
     for (size_t i = 0; i < ic_param_count; i++) {
         const struct ic_param *p = &ic_params[i];
-        char def[256], range[96] = "";
+        char def[256], range[96] = "", choices[256];
         param_default(p, def, sizeof def);
+        ic_param_choices_text(p, "|", choices, sizeof choices);
         if (has_range(p)) snprintf(range, sizeof range, "  range [%g, %g]", p->min, p->max);
         printf("%s\n    %s%s%s%s%s%s%s%s\n    %s\n", p->path, ic_param_type_name(p),
                def[0] ? "; default " : "", def, range, p->units && p->units[0] ? "  units " : "",
-               p->units ? p->units : "", p->choices ? "  choices " : "",
-               p->choices ? p->choices : "", p->doc);
+               p->units ? p->units : "", p->choices ? "  choices " : "", choices, p->doc);
     }
     printf("\nFields of /accelerator and /model objects: see `infercap catalog accelerators|"
            "models --json`.\n");

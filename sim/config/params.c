@@ -5,9 +5,47 @@
 #include "sim/config/params.h"
 
 #include "sim/config/scenario.h"
+#include "models/fleet.h"
 
 #include <stdio.h>
 #include <string.h>
+
+/* The scenario's own enumerations (scenario.h); the others are in models/. */
+IC_ENUM_TABLE(ic_quantities,
+              {"daily_active_users", IC_QTY_DAILY_ACTIVE_USERS,
+               "daily active users, x requests_per_user_per_day"},
+              {"weekly_web_visits", IC_QTY_WEEKLY_WEB_VISITS,
+               "weekly web visits as SimilarWeb reports them, x the funnel"});
+IC_ENUM_TABLE(ic_yes_nos, {"no", IC_NO, "off"}, {"yes", IC_YES, "on"});
+IC_ENUM_TABLE(ic_overlaps, {"auto", IC_OVERLAP_AUTO, "with attention_dp and expert_parallel"},
+              {"no", IC_OVERLAP_NO, "never"}, {"yes", IC_OVERLAP_YES, "always"});
+IC_ENUM_TABLE(ic_repair_shapes, {"exponential", IC_REPAIR_EXPONENTIAL, "memoryless"},
+              {"lognormal", IC_REPAIR_LOGNORMAL, "lognormal of shape repair_sigma"});
+IC_ENUM_TABLE(ic_engine_kinds,
+              {"aggregate", IC_ENG_AGGREGATE, "fluid load over the whole horizon, many paths"},
+              {"request", IC_ENG_REQUEST, "every request of a window, one path"});
+IC_ENUM_TABLE(ic_pool_precisions, {"inherit", IC_POOL_PREC_INHERIT, "/serving's"},
+              {"bf16", 1 + IC_PREC_BF16, "bfloat16"}, {"fp8", 1 + IC_PREC_FP8, "8-bit float"},
+              {"int8", 1 + IC_PREC_INT8, "8-bit integer"}, {"fp4", 1 + IC_PREC_FP4, "4-bit float"});
+
+const char *ic_quantity_name(int quantity) {
+    return ic_enum_name(&ic_quantities, quantity);
+}
+const char *ic_yes_no_name(int yes) {
+    return ic_enum_name(&ic_yes_nos, yes);
+}
+const char *ic_overlap_name(int overlap) {
+    return ic_enum_name(&ic_overlaps, overlap);
+}
+const char *ic_repair_shape_name(int shape) {
+    return ic_enum_name(&ic_repair_shapes, shape);
+}
+const char *ic_engine_kind_name(int engine) {
+    return ic_enum_name(&ic_engine_kinds, engine);
+}
+const char *ic_pool_precision_name(int precision) {
+    return ic_enum_name(&ic_pool_precisions, precision);
+}
 
 #define SC(f)    offsetof(struct ic_scenario, f)
 #define EV(f)    offsetof(struct ic_event, f)
@@ -48,7 +86,7 @@
         .required = req                                                                            \
     }
 #define ENUM(p, off, df, ch, d)                                                                    \
-    { .path = p, .type = IC_T_ENUM, .offset = off, .def = df, .choices = ch, .doc = d }
+    { .path = p, .type = IC_T_ENUM, .offset = off, .def = df, .choices = &(ch), .doc = d }
 #define TIME(p, off, d)                                                                            \
     { .path = p, .type = IC_T_TIME, .offset = off, .doc = d, .required = 1 }
 #define OTIME(p, off, d)                                                                           \
@@ -65,7 +103,7 @@
 /* The rows of one token-length distribution of a request class. */
 #define TOK(p, fld, med_def, med_min, sig_def, what, med_doc, sig_doc)                             \
     OBJ(p, what " length: see models/workload.h for the shapes"),                                  \
-        ENUM(p "/shape", CL(fld.shape), IC_TOK_LOGNORMAL, "lognormal|pareto-lognormal|histogram",  \
+        ENUM(p "/shape", CL(fld.shape), IC_TOK_LOGNORMAL, ic_token_shapes,                         \
              "lognormal; a lognormal body with a Pareto tail; or an empirical histogram"),         \
         DIST(p "/median", CL(fld.median), med_def, med_min, 1e7, "tokens", med_doc, 0),            \
         DIST(p "/sigma", CL(fld.sigma), sig_def, 0, 5, "", sig_doc, 0),                            \
@@ -108,12 +146,11 @@ const struct ic_param ic_params[] = {
 
     OBJ("/traffic", "user demand"),
     OBJ("/traffic/growth", "growth of the demand quantity (daily active users or weekly visits)"),
-    ENUM("/traffic/growth/model", SC(traffic.growth.model), IC_GROWTH_EXPONENTIAL,
-         "exponential|logistic|bass|piecewise",
+    ENUM("/traffic/growth/model", SC(traffic.growth.model), IC_GROWTH_EXPONENTIAL, ic_growth_models,
          "exponential v0 e^{rt}; logistic (Verhulst 1838); Bass diffusion (Bass 1969); "
          "piecewise log-linear through points"),
     ENUM("/traffic/growth/quantity", SC(traffic.growth.quantity), IC_QTY_DAILY_ACTIVE_USERS,
-         "daily_active_users|weekly_web_visits",
+         ic_quantities,
          "what the curve counts: daily active users (x requests_per_user_per_day), or weekly web "
          "visits as SimilarWeb reports them (x the funnel)"),
     OTIME("/traffic/growth/reference_time", SC(traffic.growth.reference_time),
@@ -159,7 +196,7 @@ const struct ic_param ic_params[] = {
          "requests", "requests per visit (session) (default: guess)", 0),
     OBJ("/traffic/diurnal", "time-of-day and day-of-week profile, in the users' local time"),
     ENUM("/traffic/diurnal/profile", SC(traffic.diurnal.profile), IC_DIURNAL_CN_CONSUMER,
-         "flat|cn-consumer|us-enterprise|custom",
+         ic_diurnal_profiles,
          "built-in hourly profile, or custom (then weights apply); see models/traffic.c"),
     NUMARR("/traffic/diurnal/weights", SC(traffic.diurnal.weights), "[]", 24, 0, 1e6, "",
            "24 hourly weights (local hours 0-23), normalised to mean 1; used by profile custom"),
@@ -237,9 +274,9 @@ const struct ic_param ic_params[] = {
         "overrides, or {\"name\": new_key, ...} an inline entry"),
 
     OBJ("/serving", "how each replica serves"),
-    ENUM("/serving/weight_precision", SC(serving.weight_precision), IC_PREC_BF16,
-         "bf16|fp8|int8|fp4", "precision of weights and of matrix compute"),
-    ENUM("/serving/kv_precision", SC(serving.kv_precision), IC_PREC_BF16, "bf16|fp8|int8|fp4",
+    ENUM("/serving/weight_precision", SC(serving.weight_precision), IC_PREC_BF16, ic_precisions,
+         "precision of weights and of matrix compute"),
+    ENUM("/serving/kv_precision", SC(serving.kv_precision), IC_PREC_BF16, ic_precisions,
          "precision of the KV cache (fp8 halves its bytes)"),
     INT("/serving/tensor_parallel", SC(serving.tensor_parallel), 0, 0, 4096, "accelerators",
         "tensor-parallel degree; 0: chosen with pipeline_parallel (smallest power of two that "
@@ -283,7 +320,7 @@ const struct ic_param ic_params[] = {
     /* Guess within the range vLLM uses for max_num_batched_tokens with chunked prefill. */
     INT("/serving/max_batched_tokens", SC(serving.max_batched_tokens), 8192, 16, 1e7, "tokens",
         "tokens per step, decode plus prefill chunk (default: guess)"),
-    ENUM("/serving/disaggregated", SC(serving.disaggregated), 0, "no|yes",
+    ENUM("/serving/disaggregated", SC(serving.disaggregated), IC_NO, ic_yes_nos,
          "separate prefill and decode pools (DistServe, Splitwise)"),
     NUM("/serving/prefill_fraction", SC(serving.prefill_fraction), 0, 0, 0.99, "",
         "disaggregated: share of accelerators that prefill; 0: balanced to the mix"),
@@ -314,26 +351,27 @@ const struct ic_param ic_params[] = {
         "acceptance rate of each draft token (0: the model's, models/perf.c: 0.85 for MLA "
         "models after the DeepSeek-V3 report, arXiv:2412.19437; 0.7 otherwise, a guess)"),
     /* DeepSeek's EPLB (github.com/deepseek-ai/EPLB) runs in production MoE serving. */
-    ENUM("/serving/eplb", SC(serving.eplb), 1, "no|yes",
+    ENUM("/serving/eplb", SC(serving.eplb), IC_YES, ic_yes_nos,
          "an expert-parallel load balancer runs (DeepSeek EPLB); no: expert imbalance as "
          "measured without one"),
     NUM("/serving/expert_imbalance", SC(serving.expert_imbalance), 0, 0, 100, "x",
         "MoE: hottest accelerator's expert load over the mean, forced (0: the model's, from "
         "eplb and expert_parallel, models/perf.c)"),
-    ENUM("/serving/overlap", SC(serving.overlap), 0, "auto|no|yes",
+    ENUM("/serving/overlap", SC(serving.overlap), IC_OVERLAP_AUTO, ic_overlaps,
          "two-micro-batch overlap of all-to-all and compute (auto: with attention_dp and "
          "expert_parallel, as SGLang and DeepSeek serve)"),
     INT("/serving/node_limit", SC(serving.node_limit), 0, 0, 4096, "nodes",
         "MoE: most nodes a token's experts span (DeepSeek-V3: 4; 0: no limit)"),
-    ENUM("/serving/admission", SC(serving.admission), IC_ADMIT_PROFILE, "profile|on-demand|reserve",
+    ENUM("/serving/admission", SC(serving.admission), IC_ADMIT_PROFILE, ic_admissions,
          "how the KV cache admits sequences: the software profile's way, reserving prompt + "
          "output per sequence (TensorRT-LLM), or allocating on demand (vLLM)"),
     NUM("/serving/kv_fraction", SC(serving.kv_fraction), 1, 0.01, 1, "",
         "share of the memory left after weights and the runtime reserve given to the KV cache "
         "(default 1, models/perf.c)"),
-    ENUM("/serving/attention_precision", SC(serving.attention_precision), IC_PREC_BF16, "bf16|fp8",
+    ENUM("/serving/attention_precision", SC(serving.attention_precision), IC_PREC_BF16,
+         ic_attention_precisions,
          "precision of the attention kernels (fp8 where the accelerator has it)"),
-    ENUM("/serving/max_throughput", SC(serving.max_throughput), 0, "no|yes",
+    ENUM("/serving/max_throughput", SC(serving.max_throughput), IC_NO, ic_yes_nos,
          "no latency objective: the batch is set by memory and the scheduler caps (benchmarks' "
          "offline mode)"),
     INT("/serving/prefill_unit", SC(serving.prefill_unit), 0, 0, 65536, "accelerators",
@@ -359,7 +397,7 @@ const struct ic_param ic_params[] = {
         "1/(accelerator h)", "failure rate per accelerator (Llama 3 paper, 16,384 H100s)"),
     DIST("/fleet/repair_hours", SC(fleet.repair_hours), 3, 0.001, 1e5, "h",
          "mean time to bring a failed accelerator or node back (default: guess)", 0),
-    ENUM("/fleet/repair_shape", SC(fleet.repair_shape), 0, "exponential|lognormal",
+    ENUM("/fleet/repair_shape", SC(fleet.repair_shape), IC_REPAIR_EXPONENTIAL, ic_repair_shapes,
          "distribution of repair times around their mean"),
     NUM("/fleet/repair_sigma", SC(fleet.repair_sigma), 1.0, 0.01, 5, "",
         "lognormal repair times: shape (default: guess)"),
@@ -379,7 +417,7 @@ const struct ic_param ic_params[] = {
      * power (memory, fans, host); power = TDP x (idle + (1 - idle) x utilisation). */
     NUM("/fleet/idle_power_fraction", SC(fleet.idle_power_fraction), 0.3, 0, 1, "",
         "share of TDP drawn at zero utilisation (default: guess)"),
-    ENUM("/fleet/routing", SC(fleet.routing), 0, "least-loaded|share",
+    ENUM("/fleet/routing", SC(fleet.routing), IC_FLEET_LEAST_LOADED, ic_fleet_routings,
          "heterogeneous fleets: one queue over every pool, or fixed shares of the arrivals"),
     DIST("/fleet/routing_share", SC(fleet.routing_share), 1, 0, 1e6, "",
          "routing share: the weight of pool 0 (/accelerator)", 0),
@@ -393,16 +431,16 @@ const struct ic_param ic_params[] = {
           "accelerators in the pool", 1),
     DIST("/fleet/pools/*/routing_share", PO(routing_share), 1, 0, 1e6, "",
          "routing share: the pool's weight", 0),
-    ENUM("/fleet/pools/*/weight_precision", PO(weight_precision), 0, "inherit|bf16|fp8|int8|fp4",
-         "weights and compute (inherit: /serving's)"),
-    ENUM("/fleet/pools/*/kv_precision", PO(kv_precision), 0, "inherit|bf16|fp8|int8|fp4",
+    ENUM("/fleet/pools/*/weight_precision", PO(weight_precision), IC_POOL_PREC_INHERIT,
+         ic_pool_precisions, "weights and compute (inherit: /serving's)"),
+    ENUM("/fleet/pools/*/kv_precision", PO(kv_precision), IC_POOL_PREC_INHERIT, ic_pool_precisions,
          "KV cache (inherit: /serving's)"),
     DIST("/fleet/pools/*/prefill_mfu", PO(prefill_mfu), 0, 0, 1, "",
          "as /serving/prefill_mfu (0: vendor default)", 0),
     DIST("/fleet/pools/*/decode_mbu", PO(decode_mbu), 0, 0, 1, "",
          "as /serving/decode_mbu (0: vendor default)", 0),
     OBJ("/fleet/autoscale", "orders and releases capacity of pool 0 as the load moves"),
-    ENUM("/fleet/autoscale/enabled", SC(fleet.autoscale.enabled), 0, "no|yes", "autoscaling"),
+    ENUM("/fleet/autoscale/enabled", SC(fleet.autoscale.enabled), IC_NO, ic_yes_nos, "autoscaling"),
     NUM("/fleet/autoscale/target_utilization", SC(fleet.autoscale.target_utilization), 0.7, 0.01,
         10, "", "order capacity when the window's mean offered load exceeds this"),
     NUM("/fleet/autoscale/scale_in_utilization", SC(fleet.autoscale.scale_in_utilization), 0, 0, 10,
@@ -446,7 +484,7 @@ const struct ic_param ic_params[] = {
     NUM("/queue/outage_min_s", SC(queue.outage_min_s), 600, 0, 1e8, "s",
         "an outage is a run of degraded steps at least this long (default: guess)"),
 
-    ENUM("/engine", SC(engine), 0, "aggregate|request",
+    ENUM("/engine", SC(engine), IC_ENG_AGGREGATE, ic_engine_kinds,
          "aggregate: minutes of fluid load over the whole horizon, many paths; request: every "
          "request of a window (/request_engine) through continuous batching, one path"),
     OBJ("/request_engine", "the request-level engine's window and routing (engine: request)"),
@@ -455,8 +493,8 @@ const struct ic_param ic_params[] = {
           "by the aggregate engine to reach the window's state"),
     NUM("/request_engine/duration_s", SC(request_engine.duration_s), 3600, 1, 31 * 86400.0, "s",
         "length of the window"),
-    ENUM("/request_engine/routing", SC(request_engine.routing), 1,
-         "round-robin|least-outstanding|power-of-two",
+    ENUM("/request_engine/routing", SC(request_engine.routing), IC_ROUTE_LEAST_OUTSTANDING,
+         ic_routings,
          "how arriving requests pick a replica (least-outstanding: the one with fewest "
          "requests waiting or running)"),
     NUM("/request_engine/interval_s", SC(request_engine.interval_s), 60, 0.001, 86400, "s",
@@ -527,26 +565,15 @@ const char *ic_param_type_name(const struct ic_param *p) {
     }
 }
 
-void ic_param_choice(const struct ic_param *p, int k, char *buf, size_t size) {
-    buf[0] = '\0';
-    const char *s = p->choices;
-    if (!s) return;
-    for (int i = 0; i < k; i++) {
-        s = strchr(s, '|');
-        if (!s) return;
-        s++;
-    }
-    size_t n = strcspn(s, "|");
-    if (n >= size) n = size - 1;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
+int ic_param_choice_value(const struct ic_param *p, const char *s) {
+    return p->choices ? ic_enum_value(p->choices, s) : -1;
 }
 
-int ic_param_choice_index(const struct ic_param *p, const char *s) {
-    char buf[64];
-    for (int k = 0;; k++) {
-        ic_param_choice(p, k, buf, sizeof buf);
-        if (!buf[0]) return -1;
-        if (strcmp(buf, s) == 0) return k;
-    }
+const char *ic_param_choice_name(const struct ic_param *p, int value) {
+    return p->choices ? ic_enum_name(p->choices, value) : NULL;
+}
+
+void ic_param_choices_text(const struct ic_param *p, const char *sep, char *buf, size_t size) {
+    if (size) buf[0] = '\0';
+    if (p->choices) ic_enum_join(p->choices, sep, buf, size);
 }

@@ -8,6 +8,8 @@
 #ifndef IC_PARAMS_H
 #define IC_PARAMS_H
 
+#include "sim/core/enumtab.h"
+
 #include <stddef.h>
 
 enum ic_ptype {
@@ -18,7 +20,7 @@ enum ic_ptype {
     IC_T_DIST,    /* a number, or a distribution drawn once per path */
     IC_T_IDIST,   /* an integer-valued IC_T_DIST (draws are rounded) */
     IC_T_STR,     /* a string */
-    IC_T_ENUM,    /* one of the strings in `choices` (stored as its index) */
+    IC_T_ENUM,    /* one of the names in `choices` (stored as its value) */
     IC_T_TIME,    /* ISO-8601 date-time with UTC offset */
     IC_T_NUMARR,  /* an array of numbers */
     IC_T_ACCEL,   /* accelerator: catalog key, or object with "base" or "name" */
@@ -29,18 +31,18 @@ enum ic_ptype {
 struct ic_param {
     const char *path;
     int type;
-    double def; /* numeric default (IC_T_NUM, IC_T_INT, IC_T_DIST, index for IC_T_ENUM) */
+    double def; /* numeric default (IC_T_NUM, IC_T_INT, IC_T_DIST, the value for IC_T_ENUM) */
     double min, max;
     const char *units;
     const char *doc;
-    const char *def_str; /* string default; IC_T_NUMARR: default as a JSON array */
-    const char *choices; /* IC_T_ENUM: "a|b|c" */
-    size_t offset;       /* value; IC_T_OBJARR: the element count (int) */
-    size_t size;         /* IC_T_STR: capacity; IC_T_OBJARR: element size */
-    size_t offset2;      /* IC_T_OBJARR: first element; IC_T_NUMARR: 0 */
-    int max_count;       /* IC_T_OBJARR, IC_T_NUMARR */
-    int min_count;       /* IC_T_OBJARR: minimum elements; IC_T_NUMARR: exact length if > 0 */
-    int required;        /* must be given (no default) */
+    const char *def_str;                 /* string default; IC_T_NUMARR: default as a JSON array */
+    const struct ic_enum_table *choices; /* IC_T_ENUM: the names and their values */
+    size_t offset;                       /* value; IC_T_OBJARR: the element count (int) */
+    size_t size;                         /* IC_T_STR: capacity; IC_T_OBJARR: element size */
+    size_t offset2;                      /* IC_T_OBJARR: first element; IC_T_NUMARR: 0 */
+    int max_count;                       /* IC_T_OBJARR, IC_T_NUMARR */
+    int min_count; /* IC_T_OBJARR: minimum elements; IC_T_NUMARR: exact length if > 0 */
+    int required;  /* must be given (no default) */
 };
 
 extern const struct ic_param ic_params[];
@@ -50,9 +52,11 @@ extern const size_t ic_param_count;
 const struct ic_param *ic_param_find(const char *pattern);
 /* Human-readable type ("number or distribution", "one of: a|b"). */
 const char *ic_param_type_name(const struct ic_param *p);
-/* Index of `s` in p->choices, or -1. */
-int ic_param_choice_index(const struct ic_param *p, const char *s);
-/* Copy the k-th choice of p into buf. */
-void ic_param_choice(const struct ic_param *p, int k, char *buf, size_t size);
+/* The value of choice `s` of p, or -1. */
+int ic_param_choice_value(const struct ic_param *p, const char *s);
+/* The name of p's choice of value `value`, or NULL. */
+const char *ic_param_choice_name(const struct ic_param *p, int value);
+/* p's choices joined by `sep` ("a|b|c"); "" when p has none. */
+void ic_param_choices_text(const struct ic_param *p, const char *sep, char *buf, size_t size);
 
 #endif

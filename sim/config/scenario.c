@@ -555,12 +555,11 @@ static void read_value(struct walker *w, const struct ic_param *p, const cJSON *
         return;
     }
     case IC_T_ENUM: {
-        int k = cJSON_IsString(v) ? ic_param_choice_index(p, v->valuestring) : -1;
+        int k = cJSON_IsString(v) ? ic_param_choice_value(p, v->valuestring) : -1;
         if (k < 0) {
-            char exp[200];
-            snprintf(exp, sizeof exp, "one of: %s", p->choices);
-            for (char *c = exp; *c; c++)
-                if (*c == '|') *c = ',';
+            char exp[200], choices[180];
+            ic_param_choices_text(p, ",", choices, sizeof choices);
+            snprintf(exp, sizeof exp, "one of: %s", choices);
             bad_value(w, ptr, v, exp);
             return;
         }
@@ -967,9 +966,7 @@ static void check_growth(struct walker *w, const struct ic_scenario *sc) {
     }
     if (mean->n != n) {
         xdiag(w, "/traffic/growth/fit/mean", "got %d numbers, expected %d for model %s", mean->n, n,
-              model == IC_GROWTH_EXPONENTIAL ? "exponential"
-              : model == IC_GROWTH_LOGISTIC  ? "logistic"
-                                             : "bass");
+              ic_growth_model_name(model));
         return;
     }
     if (cov->n != n * n) {
@@ -1115,7 +1112,7 @@ static void cross_checks(struct walker *w, const struct ic_scenario *sc) {
               "%lld paths x %.0f steps is %.3g path-steps, more than 1e13; lower /paths or "
               "/horizon_days, or raise /step_s",
               sc->paths, sc->horizon_days * 86400.0 / sc->step_s, path_steps);
-    if (sc->engine == 1) check_request_engine(w, sc);
+    if (sc->engine == IC_ENG_REQUEST) check_request_engine(w, sc);
     /* The name becomes the default output file name: keep it to a safe alphabet. */
     size_t bad_at = strspn(sc->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                      "0123456789-_.");
@@ -1185,12 +1182,11 @@ static void cross_checks(struct walker *w, const struct ic_scenario *sc) {
 
     const struct ic_accelerator *a = &sc->accelerator.value;
     const struct ic_llm *m = &sc->model.value;
-    static const char *const prec[] = {"bf16", "fp8", "int8", "fp4"};
     if (a->key[0] && !isfinite(ic_peak_flops(a, sc->serving.weight_precision)))
         xdiag(w, "/serving/weight_precision",
               "accelerator \"%s\" has no %s compute (the catalog lists none); use bf16 or a "
               "precision it supports",
-              a->key, prec[sc->serving.weight_precision]);
+              a->key, ic_precision_name(sc->serving.weight_precision));
     for (int k = 0; k < sc->fleet.n_pools; k++) {
         const struct ic_pool *po = &sc->fleet.pools[k];
         int wp = po->weight_precision ? po->weight_precision - 1 : sc->serving.weight_precision;
@@ -1201,7 +1197,7 @@ static void cross_checks(struct walker *w, const struct ic_scenario *sc) {
             xdiag(w, ptr,
                   "accelerator \"%s\" has no %s compute (the catalog lists none); give the pool "
                   "a precision it supports",
-                  po->accelerator.value.key, prec[wp]);
+                  po->accelerator.value.key, ic_precision_name(wp));
         } else if (po->accelerator.value.key[0] && m->key[0]) {
             struct ic_fit fit;
             ic_perf_fit(m, &po->accelerator.value, wp, sc->serving.memory_utilization,
@@ -1339,9 +1335,14 @@ static void emit_object(const char *pattern, const void *base, cJSON *obj) {
         case IC_T_NUM:
             v = cJSON_CreateNumber(*(const double *)src);
             break;
-        case IC_T_INT:
-            v = cJSON_CreateNumber((double)*(const long long *)src);
+        case IC_T_INT: {
+            /* in full: cJSON prints 15 digits when they read back within a relative epsilon,
+             * which turns the seed 2^53 - 1 into 2^53 - 2 */
+            char buf[32];
+            snprintf(buf, sizeof buf, "%lld", *(const long long *)src);
+            v = cJSON_CreateRaw(buf);
             break;
+        }
         case IC_T_DIST:
         case IC_T_IDIST:
             v = emit_dist(src);
@@ -1350,9 +1351,8 @@ static void emit_object(const char *pattern, const void *base, cJSON *obj) {
             v = cJSON_CreateString(src);
             break;
         case IC_T_ENUM: {
-            char c[64];
-            ic_param_choice(p, *(const int *)src, c, sizeof c);
-            v = cJSON_CreateString(c);
+            const char *c = ic_param_choice_name(p, *(const int *)src);
+            v = cJSON_CreateString(c ? c : "");
             break;
         }
         case IC_T_TIME: {

@@ -12,6 +12,7 @@
 #include "models/traffic.h"
 #include "models/workload.h"
 #include "sim/core/dist.h"
+#include "sim/core/enumtab.h"
 #include "sim/core/error.h"
 
 #include <stdint.h>
@@ -117,7 +118,27 @@ struct ic_point {
     double value;
 };
 
+/* The scenario's own enumerations; each has its table of names (defined in params.c, where the
+ * rows that take them are), and a *_name() function from it. */
 enum ic_quantity { IC_QTY_DAILY_ACTIVE_USERS, IC_QTY_WEEKLY_WEB_VISITS };
+enum ic_yes_no { IC_NO, IC_YES };
+enum ic_overlap { IC_OVERLAP_AUTO, IC_OVERLAP_NO, IC_OVERLAP_YES };
+enum ic_repair_shape { IC_REPAIR_EXPONENTIAL, IC_REPAIR_LOGNORMAL };
+enum ic_engine_kind { IC_ENG_AGGREGATE, IC_ENG_REQUEST };
+/* A pool's precision: 0 inherits /serving's, else enum ic_precision + 1. */
+enum { IC_POOL_PREC_INHERIT = 0 };
+extern const struct ic_enum_table ic_quantities;
+extern const struct ic_enum_table ic_yes_nos;
+extern const struct ic_enum_table ic_overlaps;
+extern const struct ic_enum_table ic_repair_shapes;
+extern const struct ic_enum_table ic_engine_kinds;
+extern const struct ic_enum_table ic_pool_precisions;
+const char *ic_quantity_name(int quantity);
+const char *ic_yes_no_name(int yes);
+const char *ic_overlap_name(int overlap);
+const char *ic_repair_shape_name(int shape);
+const char *ic_engine_kind_name(int engine);
+const char *ic_pool_precision_name(int precision);
 
 struct ic_scenario {
     char name[IC_NAME_MAX];

@@ -32,6 +32,7 @@
 #include "sim/drivers/fit.h"
 
 #include "sim/config/jsoncheck.h"
+#include "sim/config/scenario.h"
 #include "sim/core/timeutil.h"
 #include "sim/core/util.h"
 
@@ -62,23 +63,14 @@
 /* Smallest allowed ratio of the correlation matrix's extreme eigenvalues. */
 #define FIT_RCOND_MIN 1e-9
 
-const char *const ic_fit_model_names[IC_GROWTH_BASS + 1] = {
-    [IC_GROWTH_EXPONENTIAL] = "exponential",
-    [IC_GROWTH_LOGISTIC] = "logistic",
-    [IC_GROWTH_BASS] = "bass",
-};
-
-static const char *const quantities[] = {"weekly_web_visits", "daily_active_users"};
-
 const char *ic_fit_model_name(int model) {
     if (model < IC_GROWTH_EXPONENTIAL || model > IC_GROWTH_BASS) return "?";
-    return ic_fit_model_names[model];
+    return ic_growth_model_name(model);
 }
 
 int ic_fit_model_from_name(const char *name) {
-    for (int m = IC_GROWTH_EXPONENTIAL; m <= IC_GROWTH_BASS; m++)
-        if (strcmp(name, ic_fit_model_names[m]) == 0) return m;
-    return -1;
+    int m = ic_enum_value(&ic_growth_models, name);
+    return m >= IC_GROWTH_EXPONENTIAL && m <= IC_GROWTH_BASS ? m : -1;
 }
 
 /* ---- the observations file ----------------------------------------------------------------- */
@@ -273,6 +265,9 @@ int ic_obs_load_string(const char *text, const char *label, struct ic_obs_set *s
     struct reader r = {label, &diag};
     check_duplicates(&r, root, "");
     int seen_quantity = 0, seen_obs = 0;
+    /* the scenario's names (/traffic/growth/quantity), in the order messages list them */
+    const char *const quantities[] = {ic_quantity_name(IC_QTY_WEEKLY_WEB_VISITS),
+                                      ic_quantity_name(IC_QTY_DAILY_ACTIVE_USERS)};
     const cJSON *c;
     cJSON_ArrayForEach(c, root) {
         char ptr[PTR_MAX];

@@ -121,9 +121,8 @@ int ic_fit_dlog_value(const struct ic_growth *g, double t_days, double *grad);
  * Returns the length written, or -1 when buf is too small. */
 int ic_fit_fragment(const struct ic_fit_result *r, char *buf, size_t size);
 
-/* The curves' names, indexed by enum ic_growth_model; and what a time must look like, for
- * messages ("an ISO-8601 time with a UTC offset, e.g. ..."). */
-extern const char *const ic_fit_model_names[IC_GROWTH_BASS + 1];
+/* What a time must look like, for messages ("an ISO-8601 time with a UTC offset, e.g. ...").
+ * The curves' names are the growth models' (ic_growth_model_name, models/traffic.h). */
 extern const char *const ic_fit_time_expected;
 
 #endif

@@ -199,7 +199,8 @@ static void perf_params(const struct ic_plan *plan, const struct ic_pool_plan *p
     }
     pp->eplb = sc->serving.eplb;
     if (sc->serving.expert_imbalance > 0) pp->imbalance = sc->serving.expert_imbalance;
-    pp->overlap = sc->serving.overlap - 1; /* auto|no|yes -> -1, 0, 1 */
+    pp->overlap =
+        sc->serving.overlap == IC_OVERLAP_AUTO ? -1 : sc->serving.overlap == IC_OVERLAP_YES;
     if (sc->serving.node_limit > 0) pp->node_limit = (long)sc->serving.node_limit;
     pp->mtp = (long)sc->serving.mtp;
     if (sc->serving.mtp_accept > 0) pp->mtp_accept = sc->serving.mtp_accept;
@@ -687,7 +688,7 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
     st->fp.failure_rate_per_hour = sc->fleet.failure_rate_per_hour;
     st->fp.node_failure_rate_per_hour = sc->fleet.node_failure_rate_per_hour;
     st->fp.repair_s = draw(plan, &sc->fleet.repair_hours, vals) * 3600.0;
-    st->fp.repair_lognormal = sc->fleet.repair_shape == 1;
+    st->fp.repair_lognormal = sc->fleet.repair_shape == IC_REPAIR_LOGNORMAL;
     st->fp.repair_sigma = sc->fleet.repair_sigma;
 
     struct ic_mix mix;
@@ -743,7 +744,7 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
         ic_fleet_clocks(&st->fp, &s->fl, 0.0);
     }
     for (int k = 0; k < np; k++) st->ps[k].share = share_sum > 0 ? st->ps[k].share / share_sum : 0;
-    st->by_share = sc->fleet.routing == 1 && np > 1;
+    st->by_share = sc->fleet.routing == IC_FLEET_SHARE && np > 1;
     for (int c = 0; c < nc; c++) {
         st->tokens_per_req += st->share[c] * st->tok_c[c];
         st->ttft_lo += st->share[c] * st->ps[0].ttft1_c[c];

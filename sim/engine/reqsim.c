@@ -766,17 +766,6 @@ static long route(struct sim *s) {
     }
 }
 
-const char *ic_routing_name(int routing) {
-    switch (routing) {
-    case IC_ROUTE_LEAST_OUTSTANDING:
-        return "least-outstanding";
-    case IC_ROUTE_POWER_OF_TWO:
-        return "power-of-two";
-    default:
-        return "round-robin";
-    }
-}
-
 double ic_reqsim_memory_bytes(const struct ic_reqsim_config *cfg, long n, long n_hashes,
                               double *nout) {
     /* As ic_reqsim_run sizes them, in double so that nothing overflows. */

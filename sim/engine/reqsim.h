@@ -26,12 +26,12 @@
 
 #include "sim/core/error.h"
 #include "models/catalog.h"
+#include "models/fleet.h"
 #include "models/perf.h"
 
 #include <stdint.h>
 
-enum ic_routing { IC_ROUTE_ROUND_ROBIN, IC_ROUTE_LEAST_OUTSTANDING, IC_ROUTE_POWER_OF_TWO };
-
+/* enum ic_routing and ic_routing_name: models/fleet.h */
 enum ic_req_status { IC_REQ_SERVED, IC_REQ_REJECTED, IC_REQ_ABANDONED, IC_REQ_UNFINISHED };
 
 /* One request: what arrives (filled by the caller) and what happened (filled by the engine). */
@@ -103,7 +103,5 @@ void ic_reqsim_series_free(struct ic_reqsim_series *s);
  * caches.  *nout: the output intervals (may be NULL). */
 double ic_reqsim_memory_bytes(const struct ic_reqsim_config *cfg, long n, long n_hashes,
                               double *nout);
-
-const char *ic_routing_name(int routing);
 
 #endif

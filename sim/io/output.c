@@ -545,9 +545,10 @@ int ic_output_begin(struct ic_output *out, const struct ic_plan *plan, const str
     bad |= attr_int64(fid, "utc_offset_s", sc->start.offset_s);
     bad |= attr_double(fid, "step_s", sc->step_s);
     bad |= attr_double(fid, "horizon_days", sc->horizon_days);
-    bad |= attr_str(fid, "engine", "aggregate");
+    bad |= attr_str(fid, "engine", ic_engine_kind_name(IC_ENG_AGGREGATE));
     bad |= attr_str(fid, "growth_quantity",
-                    plan->weekly_visits ? "weekly_web_visits" : "daily_active_users");
+                    ic_quantity_name(plan->weekly_visits ? IC_QTY_WEEKLY_WEB_VISITS
+                                                         : IC_QTY_DAILY_ACTIVE_USERS));
     bad |= attr_str(fid, "Conventions", "CF-1.8");
     char hash[17];
     ic_hash_text(meta->resolved_json, hash);
@@ -1211,7 +1212,8 @@ static int read_run_shape(hid_t fid, struct ic_report *rep, struct ic_error *err
     char qty[32];
     if (rc == IC_OK)
         rc = ic_h5in_attr_str(l, "growth_quantity", IC_H5IN_OPTIONAL, qty, sizeof qty, err);
-    rep->weekly_visits = rc == IC_OK && strcmp(qty, "weekly_web_visits") == 0;
+    rep->weekly_visits =
+        rc == IC_OK && ic_enum_value(&ic_quantities, qty) == IC_QTY_WEEKLY_WEB_VISITS;
     if (rc == IC_OK) rc = ic_output_read_partial(l, &rep->partial, &rep->completed_until_s, err);
     if (rc == IC_OK && rep->partial && !isnan(rep->completed_until_s) &&
         !(rep->completed_until_s >= 0 && rep->completed_until_s <= rep->horizon_days * 86400.0))
