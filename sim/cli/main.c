@@ -17,6 +17,7 @@
 #include "sim/cli/interrupt.h"
 #include "sim/core/timeutil.h"
 #include "sim/drivers/reqrun.h"
+#include "sim/drivers/run.h"
 #include "sim/io/trace.h"
 #include "sim/cli/mpi_sweep.h"
 #include "sim/core/util.h"
@@ -192,33 +193,29 @@ static int add_owned_set(struct load_args *la, const char *ptr, const char *val,
     return add_set(la, la->owned[la->n_owned++]);
 }
 
-/* Load catalog and scenario (allocated: *out, to free); print every validation message.
- * Returns an exit code, or -1 on success. */
-static int load(const char *file, struct load_args *la, struct ic_catalog *cat,
+static struct ic_load_opts load_opts(const struct load_args *la) {
+    struct ic_load_opts lo = {.sets = la->sets,
+                              .n_sets = la->n_sets,
+                              .sweeps = la->sweeps,
+                              .n_sweeps = la->n_sweeps,
+                              .set_notes = la->notes,
+                              .n_set_notes = la->n_sets};
+    return lo;
+}
+
+/* Load catalog and scenario (ic_run_load; allocated: *out, to free); print every validation
+ * message.  Returns an exit code, or -1 on success. */
+static int load(const char *file, const struct load_args *la, struct ic_catalog *cat,
                 struct ic_scenario **out) {
     struct ic_error err = {0};
-    struct ic_scenario *sc = malloc(sizeof *sc);
-    *out = NULL;
-    if (!sc) return ic_status_exit_code(IC_ERR_NOMEM);
-    if (ic_catalog_builtin(cat, &err)) {
-        free(sc);
-        return fail(&err);
-    }
     struct ic_diag diag;
     ic_diag_init(&diag);
-    struct ic_load_opts opts = {.sets = la->sets,
-                                .n_sets = la->n_sets,
-                                .sweeps = la->sweeps,
-                                .n_sweeps = la->n_sweeps,
-                                .set_notes = la->notes,
-                                .n_set_notes = la->n_sets};
-    int rc = ic_scenario_load(file, &opts, cat, sc, &diag, &err);
+    struct ic_load_opts opts = load_opts(la);
+    int rc = ic_run_load(file, &opts, cat, out, &diag, &err);
     if (rc == IC_OK) {
         ic_diag_free(&diag);
-        *out = sc;
         return -1;
     }
-    free(sc);
     if (rc == IC_ERR_INVALID && diag.count > 0) {
         for (size_t i = 0; i < diag.count; i++) fprintf(stderr, "%s\n", diag.msgs[i]);
         fprintf(stderr, "infercap: %s: %zu error%s\n", file, diag.count,
@@ -227,34 +224,31 @@ static int load(const char *file, struct load_args *la, struct ic_catalog *cat,
         fprintf(stderr, "infercap: %s\n", err.msg);
     }
     ic_diag_free(&diag);
-    ic_catalog_free(cat);
     return ic_status_exit_code(rc);
 }
 
-/* Refuse, before any work, an output that would destroy what it is written over: an input of
- * the command or something not a regular file (util.h).  With `family`, also the files a run
- * derives from the output's name: its checkpoint OUT.ckpt and a sweep's work directory
- * OUT.points.  Returns an exit code, or -1 when every name is safe. */
+/* The output-name checks (ic_run_check_outputs).  Returns an exit code, or -1 when every name
+ * is safe. */
 static int check_outputs(const char *out, const char *const *inputs, size_t n, int family) {
     struct ic_error err = {0};
-    char ckpt[4200], points[4200];
-    snprintf(ckpt, sizeof ckpt, "%s.ckpt", out ? out : "");
-    snprintf(points, sizeof points, "%s.points", out ? out : "");
-    /* An existing checkpoint is an input of a resumed run. */
-    const char *ckpt_input[] = {ckpt};
-    int rc = ic_check_output_path("-o", out, inputs, n, &err);
-    if (rc == IC_OK && family) rc = ic_check_output_path("-o", out, ckpt_input, 1, &err);
-    if (rc == IC_OK && family) rc = ic_check_output_path("the checkpoint", ckpt, inputs, n, &err);
-    if (rc == IC_OK && family) rc = ic_check_work_dir(points, inputs, n, &err);
-    return rc == IC_OK ? -1 : fail(&err);
+    return ic_run_check_outputs(out, inputs, n, family, &err) == IC_OK ? -1 : fail(&err);
 }
 
 /* ---- progress bar -------------------------------------------------------------------------- */
 
-struct progress {
-    double t0, last;
+/* What `run` shows while it runs (struct ic_run_hooks's ctx). */
+struct run_ui {
+    double t0, last; /* the progress bar */
     int shown;
+    int quiet; /* no --target-ci block lines (--quiet or --json) */
 };
+
+static void progress_begin(void *ctx) {
+    struct run_ui *p = ctx;
+    p->t0 = ic_monotonic_s();
+    p->last = 0;
+    p->shown = 0;
+}
 
 static void fmt_dur(double s, char *buf, size_t n) {
     long t = (long)(s + 0.5);
@@ -265,7 +259,7 @@ static void fmt_dur(double s, char *buf, size_t n) {
 }
 
 static void progress_cb(void *ctx, long done, long total) {
-    struct progress *p = ctx;
+    struct run_ui *p = ctx;
     double t = ic_monotonic_s();
     if (done < total && t - p->last < 0.2) return;
     p->last = t;
@@ -290,6 +284,12 @@ static void progress_cb(void *ctx, long done, long total) {
 static void sweep_line(void *ctx, const char *line) {
     (void)ctx;
     fprintf(stderr, "%s\n", line);
+}
+
+/* The pipeline's notices and warnings, to stderr. */
+static void note_line(void *ctx, const char *line) {
+    (void)ctx;
+    fprintf(stderr, "infercap: %s\n", line);
 }
 
 /* "2G", "512M", "64k" or bytes; <= 0 when malformed. */
@@ -326,17 +326,8 @@ static double parse_size(const char *s) {
     return *end ? -1 : x * mult;
 }
 
-static double physical_memory(void) {
-    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-    return pages > 0 && size > 0 ? (double)pages * (double)size : 0;
-}
-
-struct block_report {
-    int quiet;
-};
-
 static void block_cb(void *ctx, long paths, long outages, double lo, double hi) {
-    const struct block_report *b = ctx;
+    const struct run_ui *b = ctx;
     if (!b->quiet)
         fprintf(stderr,
                 "  --target-ci: %ld paths, %ld outages, P(outage) 95%% CI [%.4f, %.4f] "
@@ -344,93 +335,18 @@ static void block_cb(void *ctx, long paths, long outages, double lo, double hi) 
                 paths, outages, lo, hi, hi - lo);
 }
 
-static int run_request_engine(const char *file, const struct ic_scenario *sc, int threads,
-                              const char *out_path, const char *cmdline, int json, int quiet,
-                              double max_memory);
-
-/* ---- run: sweeps ------------------------------------------------------------------------- */
-
-/* A sweep (or a shard of one): every point validated, run into the work directory, then
- * assembled; prints the output's table (or its JSON). */
-static int run_sweep(const char *file, const struct load_args *la, const struct ic_catalog *cat,
-                     const struct ic_scenario *sc, const char *out_path, const char *cmdline,
-                     int threads, int quiet, int json, int resume, int shard_i, int shard_n,
-                     double max_memory) {
-    struct ic_error err = {0};
-    /* The memory a point needs (every point has the same shape). */
-    struct ic_plan plan;
-    int rc = ic_plan_compile(sc, &plan, &err);
-    if (rc == IC_OK) {
-        double est = ic_plan_memory_bytes(&plan, ic_plan_window(&plan, 0), threads);
-        double limit = max_memory > 0 ? max_memory : 0.8 * physical_memory();
-        if (limit > 0 && est > limit)
-            rc = ic_error_set(&err, IC_ERR_INVALID,
-                              "%s: each point needs about %.2f GiB, more than the limit of %.2f "
-                              "GiB (--max-memory); lower /paths (now %ld) or /output/store_paths "
-                              "(now %ld), or raise /output/interval_s (now %g s)",
-                              file, est / 1073741824.0, limit / 1073741824.0, plan.paths,
-                              plan.store_paths, sc->output.interval_s);
-        ic_plan_free(&plan);
-    }
-    if (rc != IC_OK) return fail(&err);
-    struct ic_load_opts lo = {.sets = la->sets,
-                              .n_sets = la->n_sets,
-                              .sweeps = la->sweeps,
-                              .n_sweeps = la->n_sweeps,
-                              .set_notes = la->notes,
-                              .n_set_notes = la->n_sets};
-    struct ic_sweep_run run = {.file = file,
-                               .load = &lo,
-                               .cat = cat,
-                               .out_path = out_path,
-                               .command_line = cmdline,
-                               .threads = threads,
-                               .quiet = quiet || json,
-                               .progress = sweep_line,
-                               .resume = resume,
-                               .shard_index = shard_i,
-                               .shard_count = shard_n,
-                               .rank = 0};
-    if (ic_mpi_launched()) {
-        if (shard_n > 1) {
-            fprintf(stderr, "infercap: --shard and MPI split the points two ways; use one\n");
-            return 2;
-        }
-        return ic_mpi_sweep(&run, json, quiet);
-    }
-    long done = 0, n_points = 0;
-    double t0 = ic_monotonic_s();
-    int lock_fd = -1;
-    run.should_stop = ic_interrupted;
-    run.lock_fd = &lock_fd;
-    rc = ic_sweep_begin(&run, &n_points, &err);
-    if (rc == IC_OK) rc = ic_sweep_run_points(&run, &done, &err);
-    if (rc == IC_ERR_INTERRUPTED) {
-        /* what is finished, marked partial; the work dir stays for --resume */
-        run.partial_ok = 1;
-        rc = ic_sweep_assemble(&run, &err);
-        if (rc == IC_ERR_INTERRUPTED) {
-            ic_sweep_unlock(lock_fd);
-            fprintf(stderr, "infercap: %s\n", err.msg);
-            return ic_status_exit_code(IC_ERR_INTERRUPTED);
-        }
-    } else if (rc == IC_OK) {
-        rc = ic_sweep_assemble(&run, &err);
-    }
-    ic_sweep_unlock(lock_fd);
-    if (rc != IC_OK) return fail(&err);
-    if (!quiet || json) {
-        if (!json)
-            printf("%ld point%s run in %.1f s%s\n", done, done == 1 ? "" : "s",
-                   ic_monotonic_s() - t0, resume ? " (the others resumed)" : "");
-        if (ic_output_info(out_path, json, stdout, &err) != IC_OK) return fail(&err);
-    }
-    return 0;
-}
-
 /* ---- run ----------------------------------------------------------------------------------- */
 
-static int cmd_run(int argc, char **argv, const char *cmdline) {
+struct run_options {
+    struct load_args la;
+    const char *file, *out_path;
+    int threads, quiet, json, shard_i, shard_n, resume;
+    double target_ci, max_memory, ckpt_every; /* ckpt_every < 0: not given */
+    long block, window_outputs;
+};
+
+/* `run`'s command line into *o.  Returns an exit code, or -1 to go on. */
+static int parse_run_options(int argc, char **argv, struct run_options *o) {
     static const struct option longopts[] = {{"output", required_argument, 0, 'o'},
                                              {"paths", required_argument, 0, 'n'},
                                              {"seed", required_argument, 0, 's'},
@@ -448,99 +364,97 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
                                              {"window-outputs", required_argument, 0, 'w'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
-    struct load_args la;
-    memset(&la, 0, sizeof la);
-    const char *out_path = NULL;
-    int threads = 0, quiet = 0, json = 0, c;
-    double target_ci = 0, max_memory = 0, ckpt_every = -1;
-    long block = 1000, window_outputs = 0;
-    int shard_i = 0, shard_n = 0, resume = 0;
+    memset(o, 0, sizeof *o);
+    o->ckpt_every = -1;
+    o->block = 1000;
+    struct load_args *la = &o->la;
+    int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:n:s:t:qh", longopts, NULL)) != -1) {
         char *end;
         switch (c) {
         case 'o':
-            out_path = optarg;
+            o->out_path = optarg;
             break;
         case 'n':
             strtol(optarg, &end, 10);
             if (*end || end == optarg)
                 return usage_error(usage_run, "--paths: got \"%s\", expected an integer", optarg);
-            add_owned_set(&la, "/paths", optarg, " (from --paths)");
+            add_owned_set(la, "/paths", optarg, " (from --paths)");
             break;
         case 's':
             strtoll(optarg, &end, 10);
             if (*end || end == optarg)
                 return usage_error(usage_run, "--seed: got \"%s\", expected an integer", optarg);
-            add_owned_set(&la, "/seed", optarg, " (from --seed)");
+            add_owned_set(la, "/seed", optarg, " (from --seed)");
             break;
         case 't':
-            threads = (int)strtol(optarg, &end, 10);
-            if (*end || end == optarg || threads < 1 || threads > 4096)
+            o->threads = (int)strtol(optarg, &end, 10);
+            if (*end || end == optarg || o->threads < 1 || o->threads > 4096)
                 return usage_error(
                     usage_run, "--threads: got \"%s\", expected an integer from 1 to 4096", optarg);
             break;
         case 'S':
-            if (add_set(&la, optarg))
+            if (add_set(la, optarg))
                 return usage_error(usage_run, "too many --set options (at most %s)", "256");
             break;
         case 'q':
-            quiet = 1;
+            o->quiet = 1;
             break;
         case 'J':
-            json = 1;
+            o->json = 1;
             break;
         case 'C':
-            target_ci = strtod(optarg, &end);
-            if (*end || end == optarg || !(target_ci > 0 && target_ci < 1))
+            o->target_ci = strtod(optarg, &end);
+            if (*end || end == optarg || !(o->target_ci > 0 && o->target_ci < 1))
                 return usage_error(usage_run,
                                    "--target-ci: got \"%s\", expected an interval width in (0, 1)",
                                    optarg);
             break;
         case 'B':
-            block = strtol(optarg, &end, 10);
-            if (*end || end == optarg || block < 1)
+            o->block = strtol(optarg, &end, 10);
+            if (*end || end == optarg || o->block < 1)
                 return usage_error(usage_run,
                                    "--block-paths: got \"%s\", expected a positive "
                                    "integer",
                                    optarg);
             break;
         case 'M':
-            max_memory = parse_size(optarg);
-            if (!(max_memory > 0))
+            o->max_memory = parse_size(optarg);
+            if (!(o->max_memory > 0))
                 return usage_error(usage_run,
                                    "--max-memory: got \"%s\", expected a size such as 2G, 512M "
                                    "or 1000000000",
                                    optarg);
             break;
         case 'W':
-            if (la.n_sweeps >= (int)(sizeof la.sweeps / sizeof la.sweeps[0]))
+            if (la->n_sweeps >= (int)(sizeof la->sweeps / sizeof la->sweeps[0]))
                 return usage_error(usage_run, "--sweep: too many (%s)", optarg);
-            la.sweeps[la.n_sweeps++] = optarg;
+            la->sweeps[la->n_sweeps++] = optarg;
             break;
         case 'D': {
             char slash;
-            if (sscanf(optarg, "%d/%d%c", &shard_i, &shard_n, &slash) != 2 || shard_n < 1 ||
-                shard_i < 0 || shard_i >= shard_n)
+            if (sscanf(optarg, "%d/%d%c", &o->shard_i, &o->shard_n, &slash) != 2 ||
+                o->shard_n < 1 || o->shard_i < 0 || o->shard_i >= o->shard_n)
                 return usage_error(usage_run,
                                    "--shard: got \"%s\", expected I/N with 0 <= I < N, e.g. 0/4",
                                    optarg);
             break;
         }
         case 'R':
-            resume = 1;
+            o->resume = 1;
             break;
         case 'K':
-            ckpt_every = strtod(optarg, &end);
-            if (*end || end == optarg || !(ckpt_every >= 0 && ckpt_every <= 1e6))
+            o->ckpt_every = strtod(optarg, &end);
+            if (*end || end == optarg || !(o->ckpt_every >= 0 && o->ckpt_every <= 1e6))
                 return usage_error(usage_run,
                                    "--checkpoint-every: got \"%s\", expected minutes (0 to 1e6; "
                                    "0: after every window)",
                                    optarg);
             break;
         case 'w':
-            window_outputs = strtol(optarg, &end, 10);
-            if (*end || end == optarg || window_outputs < 1)
+            o->window_outputs = strtol(optarg, &end, 10);
+            if (*end || end == optarg || o->window_outputs < 1)
                 return usage_error(
                     usage_run, "--window-outputs: got \"%s\", expected a positive integer", optarg);
             break;
@@ -555,232 +469,102 @@ static int cmd_run(int argc, char **argv, const char *cmdline) {
     if (optind != argc - 1)
         return usage_error(usage_run, "run: expected one SCENARIO file%s",
                            optind < argc - 1 ? ", got more" : "");
-    const char *file = argv[optind];
+    o->file = argv[optind];
+    return -1;
+}
 
+static void print_reqrun(const struct ic_reqrun *rr, const char *out_path, int json, int quiet);
+
+/* The headline of a run (or what stopped it); returns the exit code. */
+static int print_run(const struct run_options *o, const struct ic_run_outcome *out, int status,
+                     const struct ic_error *err) {
+    if (out->kind == IC_RUN_SINGLE && out->reported) {
+        if (o->json) {
+            ic_report_print_json(stdout, &out->rep);
+        } else if (!o->quiet) {
+            ic_report_print(stdout, &out->rep);
+            if (out->checkpointed && (out->ckpt_saved || out->ckpt_resumed_from))
+                printf("  checkpoints  resumed at output %ld of %ld; %d written in %.2f s%s\n",
+                       out->ckpt_resumed_from, out->nout, out->ckpt_saved, out->ckpt_save_s,
+                       out->partial ? "" : " (removed: the run is complete)");
+            printf("  wrote %s\n", out->out_path);
+        }
+    }
+    if (out->partial) {
+        int saved = out->checkpointed && out->ckpt_saved;
+        fprintf(stderr,
+                "infercap: interrupted: %s holds the run to %s, marked partial (its figures are "
+                "to then)%s%s%s\n",
+                out->out_path, out->until, saved ? "; continue it with --resume (" : "",
+                saved ? out->ckpt_path : "", saved ? ")" : "");
+        return ic_status_exit_code(IC_ERR_INTERRUPTED);
+    }
+    if (status != IC_OK) return fail(err);
+    struct ic_error err2 = {0};
+    if (out->kind == IC_RUN_REQUEST) {
+        print_reqrun(&out->rr, out->out_path, o->json, o->quiet);
+    } else if (out->kind == IC_RUN_SWEEP && (!o->quiet || o->json)) {
+        if (!o->json)
+            printf("%ld point%s run in %.1f s%s\n", out->points_run,
+                   out->points_run == 1 ? "" : "s", out->sweep_s,
+                   o->resume ? " (the others resumed)" : "");
+        if (ic_output_info(out->out_path, o->json, stdout, &err2) != IC_OK) return fail(&err2);
+    }
+    return 0;
+}
+
+static int cmd_run(int argc, char **argv, const char *cmdline) {
+    struct run_options o;
+    int rc = parse_run_options(argc, argv, &o);
+    if (rc >= 0) return rc;
     struct ic_catalog cat;
     struct ic_scenario *sc;
-    int rc = load(file, &la, &cat, &sc);
+    rc = load(o.file, &o.la, &cat, &sc);
     if (rc >= 0) return rc;
-    struct ic_error err = {0};
-    struct ic_plan plan;
-    struct ic_results res;
-    struct ic_output out;
-    char def_out[IC_NAME_MAX + 8];
-    memset(&res, 0, sizeof res);
-    out.fid = -1;
-    out.tmp[0] = '\0';
-    snprintf(def_out, sizeof def_out, "%s.h5", sc->name);
-    if (!out_path) out_path = def_out;
-    const char *inputs[] = {file};
-    rc = check_outputs(out_path, inputs, 1, sc->engine != IC_ENG_REQUEST);
-    if (rc >= 0) {
-        ic_catalog_free(&cat);
-        free(sc);
-        return rc;
-    }
-    if (shard_n > 1 && sc->sweep.n_axes == 0) {
-        /* shard 0 would run everything and the others write empty "complete" files */
-        fprintf(stderr,
-                "infercap: %s: --shard %d/%d splits the points of a sweep, and this scenario has "
-                "no sweep (add /sweep or --sweep, or run without --shard)\n",
-                file, shard_i, shard_n);
-        ic_catalog_free(&cat);
-        free(sc);
-        return 2;
-    }
-    int swept = sc->sweep.n_axes > 0 || shard_n > 1 || ic_mpi_launched();
-    if (ckpt_every >= 0 && (swept || target_ci > 0 || sc->engine == IC_ENG_REQUEST)) {
-        fprintf(stderr,
-                "infercap: %s: --checkpoint-every applies to a single run of the aggregate "
-                "engine (a sweep resumes by points with --resume; --target-ci and the request "
-                "engine do not checkpoint)\n",
-                file);
-        ic_catalog_free(&cat);
-        free(sc);
-        return 2;
-    }
-    if (sc->engine == IC_ENG_REQUEST) {
-        int rc2 = 2;
-        if (sc->sweep.n_axes > 0 || shard_n > 1 || target_ci > 0)
-            fprintf(stderr,
-                    "infercap: %s: the request engine runs one window: no sweep, "
-                    "--shard or --target-ci\n",
-                    file);
+    struct run_ui ui = {.quiet = o.quiet || o.json};
+    struct ic_load_opts lo = load_opts(&o.la);
+    struct ic_run_request req = {.file = o.file,
+                                 .load = &lo,
+                                 .cat = &cat,
+                                 .sc = sc,
+                                 .out_path = o.out_path,
+                                 .command_line = cmdline,
+                                 .threads = o.threads,
+                                 .quiet = o.quiet || o.json,
+                                 .resume = o.resume,
+                                 .shard_index = o.shard_i,
+                                 .shard_count = o.shard_n,
+                                 .mpi = ic_mpi_launched(),
+                                 .target_ci = o.target_ci,
+                                 .block_paths = o.block,
+                                 .max_memory = o.max_memory,
+                                 .checkpoint_every_min = o.ckpt_every,
+                                 .window_outputs = o.window_outputs,
+                                 .hooks = {.ctx = &ui,
+                                           .should_stop = ic_interrupted,
+                                           .temp_output = ic_interrupt_temp,
+                                           .cooperative = ic_interrupt_cooperative,
+                                           .note = note_line,
+                                           .progress_begin = progress_begin,
+                                           .block = block_cb,
+                                           .sweep_line = sweep_line}};
+    if (!o.quiet && isatty(STDERR_FILENO)) req.hooks.progress = progress_cb;
+    struct ic_run_outcome *out = malloc(sizeof *out);
+    if (!out) {
+        rc = ic_status_exit_code(IC_ERR_NOMEM);
+    } else {
+        struct ic_error err = {0};
+        int status = ic_run_pipeline(&req, out, &err);
+        if (status == IC_OK && out->kind == IC_RUN_MPI)
+            rc = ic_mpi_sweep(&out->sweep, o.json, o.quiet);
         else
-            rc2 = run_request_engine(file, sc, threads, out_path, cmdline, json, quiet, max_memory);
-        ic_catalog_free(&cat);
-        free(sc);
-        return rc2;
+            rc = print_run(&o, out, status, &err);
+        ic_run_outcome_free(out);
+        free(out);
     }
-    /* The aggregate engine stops at the next block on a first signal and writes what is
-     * complete (interrupt.h). */
-    ic_interrupt_cooperative(1);
-    if (swept) {
-        int rc2 = 2;
-        if (target_ci > 0)
-            fprintf(stderr, "infercap: --target-ci applies to a single run, not a sweep\n");
-        else
-            rc2 = run_sweep(file, &la, &cat, sc, out_path, cmdline, threads, quiet, json, resume,
-                            shard_i, shard_n, max_memory);
-        ic_catalog_free(&cat);
-        free(sc);
-        return rc2;
-    }
-
-    char *resolved = NULL;
-    double engine_s = 0;
-    int status = ic_plan_compile(sc, &plan, &err);
-    if (status == IC_OK && target_ci > 0) {
-        /* Blocks of paths (summaries only) until the interval is narrow enough; then the run
-         * proper with that many paths, which are the same paths. */
-        long n = 0;
-        struct block_report br = {quiet || json};
-        struct ic_run_opts bo = {.threads = threads};
-        status = ic_engine_target_ci(&plan, target_ci, block, &bo, block_cb, &br, &n, &err);
-        ic_plan_free(&plan);
-        if (status == IC_OK) {
-            sc->paths = n;
-            status = ic_plan_compile(sc, &plan, &err);
-        } else {
-            plan.diurnal = plan.time_s = NULL;
-        }
-    }
-    double mem_est = 0;
-    if (status == IC_OK) {
-        mem_est = ic_plan_memory_bytes(&plan, ic_plan_window(&plan, 0), threads);
-        double limit = max_memory > 0 ? max_memory : 0.8 * physical_memory();
-        if (limit > 0 && mem_est > limit) {
-            status = ic_error_set(
-                &err, IC_ERR_INVALID,
-                "the run needs about %.2f GiB, more than the limit of %.2f GiB (--max-memory); "
-                "lower /paths (now %ld) or /output/store_paths (now %ld), or raise "
-                "/output/interval_s (now %g s)",
-                mem_est / 1073741824.0, limit / 1073741824.0, plan.paths, plan.store_paths,
-                sc->output.interval_s);
-            ic_plan_free(&plan);
-        }
-    }
-    if (status != IC_OK) ic_error_prefix(&err, "%s: ", file);
-    /* Checkpoints: OUT.h5.ckpt.  One left by an earlier run is continued with --resume and
-     * never silently replaced. */
-    char ckpt_path[4200];
-    struct ic_checkpoint ckpt = {0};
-    int use_ckpt = 0, ckpt_ok = status == IC_OK;
-    if (status == IC_OK) {
-        /* The temporaries of a checkpoint writer that was killed (OUT.h5.ckpt.tmp-PID). */
-        snprintf(ckpt_path, sizeof ckpt_path, "%s.ckpt", out_path);
-        ic_clean_stale_temporaries(ckpt_path);
-    }
-    if (status == IC_OK && (ckpt_every >= 0 || resume)) {
-        snprintf(ckpt_path, sizeof ckpt_path, "%s.ckpt", out_path);
-        use_ckpt = 1;
-        ckpt.path = ckpt_path;
-        ckpt.every_s = ckpt_every >= 0 ? 60.0 * ckpt_every : 1800.0;
-        char *key_json = ic_scenario_resolved_json(sc);
-        if (!key_json) {
-            status = ic_error_set(&err, IC_ERR_NOMEM, "out of memory");
-        } else {
-            ckpt.key = ic_fnv1a(IC_FNV_INIT, key_json, strlen(key_json));
-            ckpt.key =
-                ic_fnv1a(ckpt.key, IC_VERSION IC_GIT_COMMIT, strlen(IC_VERSION IC_GIT_COMMIT));
-            free(key_json);
-        }
-        if (status == IC_OK && access(ckpt_path, F_OK) == 0) {
-            ckpt.resume = resume;
-            if (!resume)
-                status = ic_error_set(&err, IC_ERR_INVALID,
-                                      "%s holds a checkpoint of an earlier run: continue it with "
-                                      "--resume, or delete it to start again",
-                                      ckpt_path);
-            else if (!quiet && !json)
-                fprintf(stderr, "infercap: resuming from %s\n", ckpt_path);
-        } else if (status == IC_OK && resume && !quiet && !json) {
-            fprintf(stderr, "infercap: no checkpoint %s: starting from the beginning\n", ckpt_path);
-        }
-    } else if (status == IC_OK) {
-        snprintf(ckpt_path, sizeof ckpt_path, "%s.ckpt", out_path);
-        if (access(ckpt_path, F_OK) == 0)
-            status = ic_error_set(&err, IC_ERR_INVALID,
-                                  "%s holds a checkpoint of an earlier run: continue it with "
-                                  "--resume, or delete it to start again",
-                                  ckpt_path);
-    }
-    if (ckpt_ok && status != IC_OK) {
-        ic_error_prefix(&err, "%s: ", file);
-        ic_plan_free(&plan);
-    }
-    if (status == IC_OK) {
-        status = ic_output_open(&out, out_path, &err);
-        if (status == IC_OK) ic_interrupt_temp(out.tmp);
-        if (status == IC_OK) status = ic_results_alloc(&plan, &res, &err);
-        if (status == IC_OK) {
-            struct progress pr = {ic_monotonic_s(), 0, 0};
-            struct ic_run_opts ro = {.threads = threads,
-                                     .window_outputs = window_outputs,
-                                     .progress_ctx = &pr,
-                                     .should_stop = ic_interrupted,
-                                     .checkpoint = use_ckpt ? &ckpt : NULL};
-            if (!quiet && isatty(STDERR_FILENO)) ro.progress = progress_cb;
-            status = ic_engine_run(&plan, &ro, &res, &err);
-            engine_s = ic_monotonic_s() - pr.t0;
-            if (use_ckpt && ckpt.failed)
-                fprintf(stderr, "infercap: warning: %d checkpoint save%s failed, the last: %s\n",
-                        ckpt.failed, ckpt.failed == 1 ? "" : "s", ckpt.why);
-        }
-        double t_reduce = ic_monotonic_s();
-        if (status == IC_OK) status = ic_results_reduce(&plan, &res, &err);
-        if (status == IC_OK) {
-            resolved = ic_scenario_resolved_json(sc);
-            struct ic_provenance prov = {cmdline, IC_VERSION, IC_GIT_COMMIT};
-            status = resolved ? ic_output_commit(&out, &plan, &res, resolved, &prov, &err)
-                              : ic_error_set(&err, IC_ERR_NOMEM, "out of memory");
-        }
-        if (status != IC_OK) ic_output_abort(&out);
-        if (status == IC_OK) {
-            struct ic_report rep;
-            ic_report_from_run(&plan, &res, &rep);
-            ic_strlcpy(rep.file, out_path, sizeof rep.file);
-            rep.engine_s = engine_s;
-            rep.memory_bytes = mem_est;
-            rep.write_s = ic_monotonic_s() - t_reduce;
-            rep.peak_rss_bytes = ic_peak_rss_bytes();
-            if (json) {
-                ic_report_print_json(stdout, &rep);
-            } else if (!quiet) {
-                ic_report_print(stdout, &rep);
-                if (use_ckpt && (ckpt.saved || ckpt.resumed_from))
-                    printf("  checkpoints  resumed at output %ld of %ld; %d written in %.2f s%s\n",
-                           ckpt.resumed_from, plan.nout, ckpt.saved, ckpt.save_s,
-                           res.partial ? "" : " (removed: the run is complete)");
-                printf("  wrote %s\n", out_path);
-            }
-            if (use_ckpt && !res.partial && remove(ckpt_path) != 0 && errno != ENOENT)
-                fprintf(stderr, "infercap: warning: %s: %s\n", ckpt_path, strerror(errno));
-            if (res.partial) {
-                char when[48];
-                double until = res.completed_nout < plan.nout ? plan.time_s[res.completed_nout]
-                                                              : sc->horizon_days * 86400.0;
-                ic_time_format(sc->start.unix_s + until, sc->start.offset_s, when, sizeof when);
-                fprintf(stderr,
-                        "infercap: interrupted: %s holds the run to %s, marked partial (its "
-                        "figures are to then)%s%s%s\n",
-                        out_path, when,
-                        use_ckpt && ckpt.saved ? "; continue it with --resume (" : "",
-                        use_ckpt && ckpt.saved ? ckpt_path : "", use_ckpt && ckpt.saved ? ")" : "");
-                status = IC_ERR_INTERRUPTED;
-                err.status = IC_ERR_INTERRUPTED;
-            }
-        }
-        ic_interrupt_temp(NULL);
-        ic_plan_free(&plan);
-    }
-    free(resolved);
-    ic_results_free(&res);
     ic_catalog_free(&cat);
     free(sc);
-    if (status == IC_ERR_INTERRUPTED) return ic_status_exit_code(status);
-    if (status != IC_OK) return fail(&err);
-    return 0;
+    return rc;
 }
 
 /* ---- merge ---------------------------------------------------------------------------------- */
@@ -887,12 +671,7 @@ static int cmd_validate(int argc, char **argv) {
     long n_points = 1;
     if (rc == IC_OK && sc->sweep.n_axes > 0) {
         /* Every point of the sweep loads, compiles and has the same shape. */
-        struct ic_load_opts lo = {.sets = la.sets,
-                                  .n_sets = la.n_sets,
-                                  .sweeps = la.sweeps,
-                                  .n_sweeps = la.n_sweeps,
-                                  .set_notes = la.notes,
-                                  .n_set_notes = la.n_sets};
+        struct ic_load_opts lo = load_opts(&la);
         struct ic_sweep_run run = {.file = file, .load = &lo, .cat = &cat, .out_path = "x"};
         if (ic_sweep_validate(&run, &n_points, &err) != IC_OK) {
             ic_plan_free(&plan);
@@ -1097,56 +876,14 @@ static int cmd_catalog(int argc, char **argv) {
 
 /* ---- the request engine: run (engine "request") and replay ------------------------------- */
 
-/* Run rr, write it to out_path, print its headline. */
-static int finish_request_run(struct ic_reqrun *rr, const struct ic_scenario *sc,
-                              const char *out_path, const char *cmdline, int json, int quiet) {
-    struct ic_error err = {0};
-    struct ic_output out;
-    out.fid = -1;
-    out.tmp[0] = '\0';
-    int rc = ic_output_open(&out, out_path, &err);
-    if (rc == IC_OK) ic_interrupt_temp(out.tmp); /* a signal stops at once and deletes it */
-    if (rc == IC_OK) rc = ic_reqrun_run(rr, &err);
-    char *resolved = rc == IC_OK ? ic_scenario_resolved_json(sc) : NULL;
-    if (rc == IC_OK && !resolved) rc = ic_error_set(&err, IC_ERR_NOMEM, "out of memory");
-    struct ic_provenance prov = {cmdline, IC_VERSION, IC_GIT_COMMIT};
-    if (rc == IC_OK)
-        rc = ic_output_requests(&out, sc, rr, resolved, &prov, &err);
-    else if (out.fid >= 0)
-        ic_output_abort(&out);
-    ic_interrupt_temp(NULL);
-    free(resolved);
-    if (rc != IC_OK) return fail(&err);
+/* The headline of a request-engine run written to out_path. */
+static void print_reqrun(const struct ic_reqrun *rr, const char *out_path, int json, int quiet) {
     if (json) {
         ic_reqrun_print(stdout, rr, 1);
     } else if (!quiet) {
         ic_reqrun_print(stdout, rr, 0);
         printf("  wrote %s\n", out_path);
     }
-    return 0;
-}
-
-static int run_request_engine(const char *file, const struct ic_scenario *sc, int threads,
-                              const char *out_path, const char *cmdline, int json, int quiet,
-                              double max_memory) {
-    struct ic_error err = {0};
-    struct ic_reqrun rr;
-    if (ic_reqrun_from_scenario(sc, threads, &rr, &err) != IC_OK) {
-        ic_error_prefix(&err, "%s: ", file);
-        return fail(&err);
-    }
-    rr.cfg.horizon_s = rr.window_s + sc->request_engine.drain_s;
-    double limit = max_memory > 0 ? max_memory : 0.8 * physical_memory();
-    int rc;
-    if (ic_reqrun_check_memory(&rr, limit, "/request_engine/duration_s",
-                               "lower /request_engine/duration_s", &err) != IC_OK) {
-        ic_error_prefix(&err, "%s: ", file);
-        rc = fail(&err);
-    } else {
-        rc = finish_request_run(&rr, sc, out_path, cmdline, json, quiet);
-    }
-    ic_reqrun_free(&rr);
-    return rc;
 }
 
 static const char *usage_replay =
@@ -1295,16 +1032,18 @@ static int cmd_replay(int argc, char **argv, const char *cmdline) {
     }
     if (rc == IC_OK) {
         /* The replicas' series grow with the trace's span: refuse before running. */
-        double limit = max_memory > 0 ? max_memory : 0.8 * physical_memory();
-        rc = ic_reqrun_check_memory(&rr, limit, "the trace's span",
+        rc = ic_reqrun_check_memory(&rr, ic_run_memory_limit(max_memory), "the trace's span",
                                     "replay a shorter trace (or with --time-scale below 1)", &err);
         if (rc != IC_OK) ic_error_prefix(&err, "%s: ", file);
     }
     if (rc == IC_OK) {
-        rc = finish_request_run(&rr, sc, out_path, cmdline, json, quiet);
-    } else {
-        rc = fail(&err);
+        struct ic_run_hooks hooks = {.temp_output = ic_interrupt_temp};
+        rc = ic_run_request_engine_write(&rr, sc, out_path, cmdline, &hooks, &err);
     }
+    if (rc == IC_OK)
+        print_reqrun(&rr, out_path, json, quiet);
+    else
+        rc = fail(&err);
     ic_reqrun_free(&rr);
     ic_trace_free(&t);
     ic_catalog_free(&cat);
