@@ -134,10 +134,15 @@ const char *ic_admission_name(int admission) {
  *   Other kernels as TensorRT-LLM; overhead as vLLM's (GUESS: the same Python scheduler
  *   design); a2a latency 20 us (DeepEP low-latency kernels: 77-194 us for 128 tokens, of
  *   which a fixed part).
- * amd-rocm-2025 (ROCm 6.x, vLLM/SGLang on MI300X/MI325X): gemm FP8 0.50 and BF16 0.55:
- *   SemiAnalysis "MI300X vs H100 vs H200" GEMM benchmarks (Dec 2024: FP8 ~1.3 of 2.6 PFLOP/s,
- *   BF16 ~0.7 of 1.3); memory 0.80: Chips and Cheese MI300X microbenchmarks (~4.3 of 5.3 TB/s);
- *   attention prefill 0.45 and overheads: GUESS (no calibrate row yet).
+ * amd-rocm-2025 (ROCm 6.x, vLLM/SGLang on MI300X/MI325X): GEMM efficiencies are shares of the
+ *   chip's max-achievable rate (gemm_rate_fraction: AMD's published hipBLASLt MAF, which is the
+ *   datasheet peak at the clock the chip holds under dense matrix work, 0.49 of it on a 750 W
+ *   MI300X in FP8 and 0.58 on a 1,000 W MI325X).  gemm FP8 0.91 of it: mlperf-v5.1-mi325x-offline
+ *   (34,520 tok/s on 8 MI325X; 0.53 of the datasheet peak); BF16 and INT8 as FP8, FP4 0.73
+ *   (GUESS, in the old proportion 0.40 : 0.50).  Until 2026-12 FP8 0.50 and BF16 0.55 of the
+ *   datasheet peak for both chips (SemiAnalysis GEMM benchmarks, Dec 2024), which put the MI300X
+ *   above its own max-achievable rate and the MI325X below it.  memory 0.80: Chips and Cheese
+ *   MI300X microbenchmarks (~4.3 of 5.3 TB/s); attention prefill 0.45 and overheads: GUESS.
  * huawei-cann-2025 (CANN 8 on Ascend 910B/910C): gemm INT8 and BF16 and prefill attention 0.68
  *   set, as one figure, by cm384-910c-prefill
  *   (6,688 tok/s per 910C prefilling DeepSeek-R1 at INT8, EP320 with EPLB, so with the EPLB
@@ -186,7 +191,7 @@ static const struct ic_sw_profile profiles[] = {
      "DeepGEMM README (FP8 GEMM, weight streaming); other kernels as nvidia-trtllm-2025, "
      "overhead as nvidia-vllm-2025; DeepEP"},
     {"amd-rocm-2025",
-     {0.55, 0.50, 0.50, 0.40},
+     {0.91, 0.91, 0.91, 0.73},
      0.45,
      0.70,
      0.80,
@@ -197,7 +202,8 @@ static const struct ic_sw_profile profiles[] = {
      0.70,
      0.80,
      0,
-     "SemiAnalysis GEMM benchmarks (Dec 2024); Chips and Cheese; rest GUESS"},
+     "AMD max-achievable FLOPs (hipBLASLt, 2025-02); mlperf-v5.1-mi325x-offline; Chips and "
+     "Cheese; rest GUESS"},
     {"huawei-cann-2025",
      {0.68, 0.45, 0.68, 0.45},
      0.68,
@@ -273,6 +279,34 @@ double ic_peak_flops(const struct ic_accelerator *a, int precision) {
         break;
     }
     return isfinite(t) && t > 0 ? t * 1e12 : NAN;
+}
+
+/* The dense GEMM rate a chip sustains at best, as a fraction of its datasheet peak, where the
+ * vendor publishes it: AMD's "Max-Achievable FLOPs" (MAF; rocm.blogs.amd.com, "Measuring
+ * Max-Achievable FLOPs - Part 2", 2025-02-28, hipBLASLt-bench at an optimal shape, normally
+ * distributed data, warm device, cold caches): MI300X 1,273 TFLOP/s FP8 at a median 1,230 MHz
+ * and 708 BF16 at 1,207 MHz, MI325X 1,519 FP8 at 1,464 MHz and 843 BF16 at 1,447 MHz, against
+ * the same 2,614.9 / 1,307.4 TFLOP/s datasheet peaks (at 2,100 MHz).  The gap is the clock: under
+ * dense matrix work the 750 W MI300X slows to 1.23 GHz, the 1,000 W MI325X to 1.46 GHz, so the
+ * MI325X sustains 19% more on the same silicon.  The AMD profile's GEMM efficiencies are shares
+ * of this rate (a software property); the power-limited clock is the chip's.  INT8 and FP4 as
+ * FP8 (GUESS: the same matrix cores and clock); other AMD chips (MI355X) as the MI300X, the
+ * lower of the two (GUESS: no MAF published for them).  Other vendors: 1 (their profiles'
+ * efficiencies are shares of the datasheet peak, fitted on their own rows). */
+static double gemm_rate_fraction(const struct ic_accelerator *a, int precision) {
+    if (strncmp(a->vendor, "AMD", 3) != 0) return 1.0;
+    int bf16 = precision == IC_PREC_BF16;
+    if (strcmp(a->key, "amd_mi325x") == 0) return bf16 ? 843.0 / 1307.4 : 1519.0 / 2614.9;
+    return bf16 ? 708.0 / 1307.4 : 1273.0 / 2614.9;
+}
+
+/* Peak of the GEMMs: the datasheet's, at the rate the chip sustains under dense matrix work.
+ * An efficiency given by hand (prefill_mfu) or the old pair without a profile stays a share of
+ * the datasheet peak, as it always was. */
+static double gemm_peak(const struct ic_accelerator *a, const struct ic_perf_params *p,
+                        int precision) {
+    double f = p->sw.name && !(p->prefill_mfu > 0) ? gemm_rate_fraction(a, precision) : 1.0;
+    return ic_peak_flops(a, precision) * f;
 }
 
 void ic_vendor_efficiency(const struct ic_accelerator *a, double *mfu, double *mbu) {
@@ -571,7 +605,8 @@ double ic_perf_step_ops(const struct ic_llm *m, const struct ic_accelerator *a,
     const double wb = ic_precision_bytes(p->weight_precision);
     const double kvb = m->kv_cache_bytes_per_token_bf16 * ic_precision_bytes(p->kv_precision) / 2;
     const double bw = a->hbm_bandwidth_tbps * 1e12;
-    const double peak = ic_peak_flops(a, p->weight_precision), peak16 = ic_peak_flops(a, 0);
+    const double peak = gemm_peak(a, p, p->weight_precision);
+    const double peak16 = gemm_peak(a, p, IC_PREC_BF16);
     const double peak_attn = ic_peak_flops(a, attn_prec(a, p));
     const double layers = m->layers / pp;
     const double draft = p->mtp > 0 ? (double)p->mtp : 0;
@@ -954,7 +989,7 @@ static int replica(const struct ic_llm *m, const struct ic_accelerator *a,
         double tok =
             ((double)b * (1.0 + (p->mtp > 0 ? (double)p->mtp : 0)) + out->prefill_per_step) /
             (double)dpl / (double)lmax1(p->pp);
-        out->compute_bound = 2.0 * tok / (ic_peak_flops(a, p->weight_precision) * e.gemm) >
+        out->compute_bound = 2.0 * tok / (gemm_peak(a, p, p->weight_precision) * e.gemm) >
                              wb / (a->hbm_bandwidth_tbps * 1e12 * e.mem);
     }
     double decode_only = ic_perf_step(m, a, p, (double)b, ctx, 0, 0, NULL, NULL);
