@@ -35,6 +35,12 @@ struct ic_report {
     double completed_until_s;
     char version[64], git_commit[64], created_utc[40], command_line[1024], file[4096];
     struct ic_headline h;
+    /* A prefill/decode fleet (a run's, not read back by info): each role's units (mean) and
+     * accelerators per unit, and the capacity-needed curve's medians over paths. */
+    int roles;
+    double role_units[2], role_unit_accels[2], role_unit_tok_s[2];
+    double nodes_needed_q50[3]; /* the curve's mean, peak and minimum (medians over paths) */
+    double cost_follow_q50, cost_flat_q50;
 };
 
 /* The headline's figures that are stored under the same key as a number (n = 1) or a pair
