@@ -1410,7 +1410,8 @@ static void path_finish(const struct ic_plan *plan, struct path_state *st, struc
     const long p = st->p;
     double full = 0, fails = 0, nfails = 0;
     for (int k = 0; k < np; k++) {
-        full += st->ps[k].full_rps0;
+        /* a P/D fleet serves the smaller of its roles' rates */
+        full = plan->roles && k == 1 ? fmin(full, st->ps[k].full_rps0) : full + st->ps[k].full_rps0;
         fails += st->ps[k].fl.failures;
         nfails += st->ps[k].fl.node_failures;
         ic_fleet_free(&st->ps[k].fl);

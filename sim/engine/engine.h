@@ -117,7 +117,8 @@ enum ic_series {
     X(IC_M_SCALED_OUT, "scaled_out_accelerators", "accelerators", "accelerators ordered")          \
     X(IC_M_FIRST_ACTION, "first_action_s", "s", "time of the first autoscaling order (NaN: none)") \
     X(IC_M_SUSTAINABLE, "sustainable_demand", "1",                                                 \
-      "growth quantity (users, or weekly visits) the whole fleet serves at the busiest hour")      \
+      "growth quantity (users, or weekly visits; with tokens a day, multiples of the day) the "    \
+      "whole fleet serves at the busiest hour")                                                    \
     X(IC_M_REPLICA_RPS, "replica_requests_per_s", "1/s",                                           \
       "saturated requests/s of one replica at the base mix")
 

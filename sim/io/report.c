@@ -89,6 +89,7 @@ void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
     rep->replica_batch = (double)plan->perf.batch;
     rep->h = r->head;
     rep->weekly_visits = plan->weekly_visits;
+    rep->tokens_per_day = ic_scenario_tokens_per_day(sc);
     rep->path_steps = (double)plan->paths * (double)plan->nsteps;
     rep->threads = r->threads;
     rep->partial = r->partial != 0;
@@ -153,11 +154,15 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
                 "(%.4g of %g days), not the whole horizon\n",
                 u, rep->completed_until_s / 86400.0, rep->horizon_days);
     }
-    fprintf(f,
-            "  fleet      %.0f x %s serving %s: %ld per replica, %.2f req/s per replica "
-            "(batch %.0f)\n",
-            rep->accelerators_mean, rep->accelerator, rep->model, rep->accels_per_replica,
-            rep->replica_rps, rep->replica_batch);
+    if (rep->roles)
+        fprintf(f, "  fleet      %.0f x %s serving %s in prefill and decode units\n",
+                rep->accelerators_mean, rep->accelerator, rep->model);
+    else
+        fprintf(f,
+                "  fleet      %.0f x %s serving %s: %ld per replica, %.2f req/s per replica "
+                "(batch %.0f)\n",
+                rep->accelerators_mean, rep->accelerator, rep->model, rep->accels_per_replica,
+                rep->replica_rps, rep->replica_batch);
     if (rep->roles) {
         fprintf(
             f,
@@ -211,7 +216,9 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
             "  sustainable  %.4g [95%% CI %.4g, %.4g] %s at the busiest hour (median path, whole "
             "fleet healthy)\n",
             h->sustainable_q50, h->sustainable_ci[0], h->sustainable_ci[1],
-            rep->weekly_visits ? "weekly web visits" : "daily active users");
+            rep->tokens_per_day  ? "times the tokens a day"
+            : rep->weekly_visits ? "weekly web visits"
+                                 : "daily active users");
     if (h->actions_mean > 0)
         fprintf(f, "  autoscaling  %.2f +- %.2g actions per path (mean)\n", h->actions_mean,
                 hw(h->actions_ci));

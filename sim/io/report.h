@@ -27,6 +27,7 @@ struct ic_report {
     double path_steps;
     int threads;
     int weekly_visits;     /* the growth quantity is weekly web visits */
+    int tokens_per_day;    /* demand is tokens a day (sustainable: multiples of the day) */
     double memory_bytes;   /* the run's estimated peak memory (0: unknown) */
     double peak_rss_bytes; /* its measured peak resident memory (0: unknown) */
     /* An interrupted run: its figures cover the horizon only to completed_until_s (seconds
