@@ -1039,6 +1039,32 @@ static void test_pd_fleet(void) {
     CHECK(ic_series_row(&r[1].res, IC_R_DECODE_NEEDED, 0)[18] == 4); /* needed, not provisioned */
     CHECK(mean_of(&r[1].res, IC_M_OUTAGE) == 1);
     done(&r[1]);
+    /* Decode on its own accelerator: its units take the rate the performance model gives the
+     * P/D replica on that accelerator (the same as a fleet all on it), prefill keeps the
+     * H100's, and each role's cost follows its own accelerator's price. */
+    const char *h20[] = {
+        "/fleet/roles/decode/accelerator=nvidia_h20", "/fleet/roles/decode/measured_tokens_per_s=0",
+        "/fleet/roles/prefill/measured_tokens_per_s=0", "/fleet/accelerator_hour_usd=-1"};
+    const char *all_h20[] = {
+        "/accelerator=nvidia_h20", "/fleet/roles/decode/measured_tokens_per_s=0",
+        "/fleet/roles/prefill/measured_tokens_per_s=0", "/fleet/accelerator_hour_usd=-1"};
+    const char *all_h100[] = {"/fleet/roles/decode/measured_tokens_per_s=0",
+                              "/fleet/roles/prefill/measured_tokens_per_s=0",
+                              "/fleet/accelerator_hour_usd=-1"};
+    struct run *m = calloc(3, sizeof *m);
+    CHECK(run(pd_fleet, h20, 4, 1, &m[0]) == 0);
+    CHECK(run(pd_fleet, all_h20, 4, 1, &m[1]) == 0);
+    CHECK(run(pd_fleet, all_h100, 3, 1, &m[2]) == 0);
+    CHECK(strcmp(m[0].plan.pool[1].accel->key, "nvidia_h20") == 0 &&
+          strcmp(m[0].plan.pool[0].accel->key, "nvidia_h100_sxm") == 0);
+    CHECK(m[0].plan.pool[1].unit_tokens_per_s == m[1].plan.pool[1].unit_tokens_per_s);
+    CHECK(m[0].plan.pool[0].unit_tokens_per_s == m[2].plan.pool[0].unit_tokens_per_s);
+    CHECK(m[0].plan.pool[1].unit_tokens_per_s != m[2].plan.pool[1].unit_tokens_per_s);
+    CHECK(m[0].plan.pool[1].capex_per_h == m[1].plan.pool[1].capex_per_h &&
+          m[0].plan.pool[1].capex_per_h != m[2].plan.pool[1].capex_per_h);
+    CHECK(m[0].plan.pool[0].capex_per_h == m[2].plan.pool[0].capex_per_h);
+    for (int i = 0; i < 3; i++) done(&m[i]);
+    free(m);
     done(&r[0]);
     free(r);
 }

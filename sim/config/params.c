@@ -465,6 +465,9 @@ const struct ic_param ic_params[] = {
         0, 0, 1e12, "tokens/s",
         "a prefill unit's measured uncached prompt tokens/s at saturation (your benchmark, or "
         "infercap calibrate's model); 0: the performance model"),
+    STR("/fleet/roles/prefill/accelerator", SC(fleet.roles.prefill.accelerator),
+        SZ(struct ic_role_spec, accelerator), "",
+        "catalog key of the prefill units' accelerator (\"\": /accelerator)", 0),
     OBJ("/fleet/roles/decode", "the decode units"),
     IDIST("/fleet/roles/decode/units", SC(fleet.roles.decode.units), 0, 0, 1e6, "units",
           "decode units in the fleet", 0),
@@ -472,6 +475,9 @@ const struct ic_param ic_params[] = {
         0, 0, 1e12, "tokens/s",
         "a decode unit's measured output tokens/s (reasoning + answer) at the TPOT objective; 0: "
         "the performance model"),
+    STR("/fleet/roles/decode/accelerator", SC(fleet.roles.decode.accelerator),
+        SZ(struct ic_role_spec, accelerator), "",
+        "catalog key of the decode units' accelerator (\"\": /accelerator)", 0),
     OBJ("/fleet/autoscale", "orders and releases capacity of pool 0 as the load moves"),
     ENUM("/fleet/autoscale/enabled", SC(fleet.autoscale.enabled), IC_NO, ic_yes_nos, "autoscaling"),
     NUM("/fleet/autoscale/target_utilization", SC(fleet.autoscale.target_utilization), 0.7, 0.01,

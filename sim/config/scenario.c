@@ -1105,6 +1105,24 @@ static void check_request_engine(struct walker *w, const struct ic_scenario *sc)
               sc->request_engine.duration_s, horizon - start);
 }
 
+/* The roles' accelerators: catalog entries by key. */
+static void resolve_role_accelerators(struct walker *w, struct ic_scenario *sc) {
+    struct ic_role_spec *r[2] = {&sc->fleet.roles.prefill, &sc->fleet.roles.decode};
+    const char *name[2] = {"prefill", "decode"};
+    for (int k = 0; k < 2; k++) {
+        if (!r[k]->accelerator[0]) continue;
+        const struct ic_accelerator *a =
+            w->cat ? ic_catalog_accel(w->cat, r[k]->accelerator) : NULL;
+        char ptr[PTR_MAX];
+        snprintf(ptr, sizeof ptr, "/fleet/roles/%s/accelerator", name[k]);
+        if (!a)
+            xdiag(w, ptr, "unknown accelerator \"%s\" (`infercap catalog accelerators` lists them)",
+                  r[k]->accelerator);
+        else
+            r[k]->accel = *a;
+    }
+}
+
 /* A prefill/decode fleet (/fleet/roles) and demand as tokens a day (/traffic/tokens_per_day). */
 static void check_roles(struct walker *w, const struct ic_scenario *sc) {
     const double in = sc->traffic.tokens_per_day.input, out = sc->traffic.tokens_per_day.output;
@@ -1132,6 +1150,18 @@ static void check_roles(struct walker *w, const struct ic_scenario *sc) {
               "the load needs");
     if (sc->engine == IC_ENG_REQUEST)
         xdiag(w, "/engine", "the request engine does not model /fleet/roles; use aggregate");
+    const struct ic_role_spec *r[2] = {&sc->fleet.roles.prefill, &sc->fleet.roles.decode};
+    const char *name[2] = {"prefill", "decode"};
+    for (int k = 0; k < 2; k++)
+        if (r[k]->accelerator[0] &&
+            !isfinite(ic_peak_flops(&r[k]->accel, sc->serving.weight_precision))) {
+            char ptr[PTR_MAX];
+            snprintf(ptr, sizeof ptr, "/fleet/roles/%s/accelerator", name[k]);
+            xdiag(w, ptr,
+                  "accelerator \"%s\" has no %s compute; use one that has, or another "
+                  "/serving/weight_precision",
+                  r[k]->accelerator, ic_precision_name(sc->serving.weight_precision));
+        }
 }
 
 int ic_scenario_has_roles(const struct ic_scenario *sc) {
@@ -1310,6 +1340,7 @@ int ic_scenario_load_string(const char *text, const char *label, const struct ic
     set_defaults("", "", sc);
     walk_object(&w, root, "", "", sc);
     cJSON_Delete(root);
+    if (diag->count == 0) resolve_role_accelerators(&w, sc);
     if (diag->count == 0) cross_checks(&w, sc);
     ic_diag_free(&created);
     if (diag->count || diag->nomem)
@@ -1374,6 +1405,9 @@ static int at_defaults(const char *pattern, const void *base) {
             if (d->kind != IC_DIST_FIXED || d->a != p->def) return 0;
             break;
         }
+        case IC_T_STR:
+            if (strcmp(src, p->def_str ? p->def_str : "") != 0) return 0;
+            break;
         default:
             return 0;
         }

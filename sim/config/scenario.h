@@ -106,6 +106,8 @@ struct ic_pool {
 struct ic_role_spec {
     struct ic_dist units;
     double measured_tokens_per_s; /* 0: the performance model */
+    char accelerator[IC_KEY_MAX]; /* catalog key; "": /accelerator */
+    struct ic_accelerator accel;  /* its catalog entry, resolved at load (accelerator given) */
 };
 
 /* One axis of a parameter sweep as written: the field (a JSON Pointer) and its values, given

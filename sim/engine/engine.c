@@ -569,6 +569,47 @@ int ic_plan_compile_ex(const struct ic_scenario *sc, unsigned flags, struct ic_p
         plan->pool[1].units = &sc->fleet.roles.decode.units;
         plan->pool[1].unit_accels = (double)plan->pool[0].perf.decode_accels;
         plan->n_pools = 2;
+        const struct ic_role_spec *rs[2] = {&sc->fleet.roles.prefill, &sc->fleet.roles.decode};
+        for (int q = 0; q < 2; q++) {
+            if (!rs[q]->accelerator[0]) continue;
+            /* A role on its own accelerator: the P/D replica on that accelerator gives the
+             * role's rate per accelerator (the same /serving layout and unit sizes), and the
+             * accelerator its price and power. */
+            struct ic_pool_plan *pl = &plan->pool[q];
+            const struct ic_accelerator *a = &rs[q]->accel;
+            const char *field =
+                q ? "/fleet/roles/decode/accelerator" : "/fleet/roles/prefill/accelerator";
+            pl->accel = a;
+            ic_perf_fit(m, a, pl->weight_precision, sc->serving.memory_utilization,
+                        sc->serving.kv_reserve_fraction, (long)sc->serving.tensor_parallel,
+                        (long)sc->serving.pipeline_parallel,
+                        (long)sc->serving.accelerators_per_node, &pl->fit);
+            struct ic_mix mix;
+            make_mix(plan, NULL, &mix);
+            struct ic_perf_params pp;
+            perf_params(plan, pl, ic_dist_mean(pl->mfu), ic_dist_mean(pl->mbu),
+                        ic_dist_mean(pl->swe), &pp);
+            char why[400] = "";
+            if (!pl->fit.ok && sc->serving.attention_dp <= 0) {
+                ic_plan_free(plan);
+                return ic_error_set(err, IC_ERR_INVALID, "%s: %s", field, pl->fit.why);
+            }
+            if (ic_perf_replica(m, a, &pp, &mix, &pl->perf, why, sizeof why) != 0) {
+                ic_plan_free(plan);
+                return ic_error_set(err, IC_ERR_INVALID, "%s: %s", field, why);
+            }
+            pl->unit_accels = (double)(q ? pl->perf.decode_accels : pl->perf.prefill_accels);
+            pl->allin_per_h = sc->fleet.accelerator_hour_usd;
+            pl->capex_per_h = ic_fleet_capex_per_h(a->price_usd_est, sc->fleet.amortization_years);
+            pl->tdp_kw = a->tdp_w / 1000.0;
+            if (pl->allin_per_h < 0 && (!isfinite(pl->capex_per_h) || !isfinite(pl->tdp_kw))) {
+                ic_plan_free(plan);
+                return ic_error_set(err, IC_ERR_INVALID,
+                                    "%s: accelerator \"%s\" has no price or TDP to derive a cost "
+                                    "from; set /fleet/accelerator_hour_usd",
+                                    field, a->key);
+            }
+        }
     }
     {
         struct ic_mix mix;
@@ -701,6 +742,7 @@ struct path_vars {
     double hours, cost, energy, revenue;
     /* A prefill/decode fleet: each role's cost, and the nodes-needed curve's running sums. */
     double role_cost[2], node_hours, curve_hours, nodes_peak, nodes_min, units_peak[2];
+    double unit_hours[2];
 };
 
 struct path_state {
@@ -964,7 +1006,7 @@ struct step_consts {
     long outage_min_steps, chunk;
     int nc, np, ne, n_out, no_requests;
     int roles, ns;        /* a prefill/decode fleet; series kept */
-    double node_usd_h;    /* a P/D fleet: a node's cost per hour at full power */
+    double unit_usd_h[2]; /* a P/D fleet: a unit of each role's cost per hour at full power */
     double scaleout_gbps; /* per accelerator */
 };
 
@@ -1018,12 +1060,12 @@ static inline void step_consts(const struct ic_plan *plan, const struct path_sta
     k->roles = plan->roles;
     k->scaleout_gbps = sc->serving.scaleout_gbps;
     k->ns = plan->n_series;
-    if (plan->roles) {
-        /* The curve's cost: a node at full power (all-in, or capex + energy). */
-        const struct ic_pool_plan *pl = &plan->pool[0];
-        double kw = ic_fleet_power_kw(k->per_node, pl->tdp_kw, k->idle, 1.0, k->pue);
-        k->node_usd_h =
-            ic_fleet_cost_per_h(k->per_node, pl->allin_per_h, pl->capex_per_h, kw, k->kwh_usd);
+    for (int q = 0; plan->roles && q < 2; q++) {
+        /* The curve's cost: a unit of each role at full power (all-in, or capex + energy). */
+        const struct ic_pool_plan *pl = &plan->pool[q];
+        double kw = ic_fleet_power_kw(pl->unit_accels, pl->tdp_kw, k->idle, 1.0, k->pue);
+        k->unit_usd_h[q] =
+            ic_fleet_cost_per_h(pl->unit_accels, pl->allin_per_h, pl->capex_per_h, kw, k->kwh_usd);
     }
 }
 
@@ -1290,6 +1332,7 @@ static inline void role_series_end(const struct path_state *st, const struct ste
     for (int q = 0; q < 2; q++) {
         units[q] = ic_cap_units_needed(load, ps[q].mu_sat, ps[q].rho_slo);
         if (units[q] > v->units_peak[q]) v->units_peak[q] = units[q];
+        v->unit_hours[q] += units[q] * n * k->dt_h;
     }
     double nodes =
         (units[0] * ps[0].fl.per_replica + units[1] * ps[1].fl.per_replica) / k->per_node;
@@ -1453,13 +1496,19 @@ static void path_finish(const struct ic_plan *plan, struct path_state *st, struc
     PUT(IC_M_REPLICA_RPS, st->ps[0].feasible ? plan->pool[0].perf.requests_per_s : 0.0);
     if (plan->roles) {
         const struct path_vars *v = &st->v;
-        double node_usd_h = 0, follow = NAN, flat = NAN;
+        double follow = NAN, flat = NAN;
         if (v->curve_hours > 0) {
+            /* Each role's units: following the curve, and flat at the role's own peak. */
             struct step_consts k;
             step_consts(plan, st, &k);
-            node_usd_h = k.node_usd_h;
-            ic_cap_curve_cost(v->node_hours, v->nodes_peak, v->curve_hours, node_usd_h, &follow,
-                              &flat);
+            follow = flat = 0;
+            for (int q = 0; q < 2; q++) {
+                double fq, lq;
+                ic_cap_curve_cost(v->unit_hours[q], v->units_peak[q], v->curve_hours,
+                                  k.unit_usd_h[q], &fq, &lq);
+                follow += fq;
+                flat += lq;
+            }
         }
         PUT(IC_RM_NODES_MEAN, v->curve_hours > 0 ? v->node_hours / v->curve_hours : NAN);
         PUT(IC_RM_NODES_PEAK, v->curve_hours > 0 ? v->nodes_peak : NAN);

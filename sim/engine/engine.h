@@ -135,7 +135,7 @@ enum ic_series {
     X(IC_RM_FOLLOW_COST, "cost_follow_curve_usd", "USD",                                           \
       "cost of a fleet that follows the nodes-needed curve, interval by interval")                 \
     X(IC_RM_FLAT_COST, "cost_flat_peak_usd", "USD",                                                \
-      "cost of a flat fleet sized for the curve's peak over the horizon")                          \
+      "cost of a flat fleet of each role's peak units over the horizon")                           \
     X(IC_RM_PREFILL_UNIT_RATE, "prefill_unit_tokens_per_s", "tokens/s",                            \
       "a prefill unit's uncached prompt tokens/s at saturation (measured or modelled)")            \
     X(IC_RM_DECODE_UNIT_RATE, "decode_unit_tokens_per_s", "tokens/s",                              \
