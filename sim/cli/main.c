@@ -690,6 +690,10 @@ static int cmd_validate(int argc, char **argv) {
                plan.fit.accels, sc->accelerator.value.key, sc->model.value.key, plan.perf.batch,
                ic_batch_limit_name(plan.perf.limit), plan.perf.requests_per_s,
                plan.perf.tokens_per_s);
+        const struct ic_pool_service *svc = &plan.pool[0].svc;
+        printf(
+            "  service curve (%s): %.3g req/s per replica, the objectives met up to %.3g req/s\n",
+            ic_curve_mode_name(svc->mode), svc->rps, svc->slo_util * svc->sat_rps);
         printf("  %d parameter%s drawn per path\n", plan.n_random, plan.n_random == 1 ? "" : "s");
         if (sc->sweep.n_axes > 0) printf("  a sweep of %ld points, every one valid\n", n_points);
         ic_plan_free(&plan);

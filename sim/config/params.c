@@ -488,6 +488,9 @@ const struct ic_param ic_params[] = {
          "mean patience of a waiting user (exponential; default: guess)", 0),
     NUM("/queue/degraded_failed_fraction", SC(queue.degraded_failed_fraction), 0.05, 0, 1, "",
         "a step is degraded when more than this share of its arrivals fail (default: guess)"),
+    ENUM("/queue/degraded_counts_slo_misses", SC(queue.degraded_slo), IC_NO, ic_yes_nos,
+         "yes: requests served outside the TTFT and TPOT objectives (the goodput series' "
+         "complement) count as failed in the degraded test; no: only rejected and abandoned"),
     NUM("/queue/outage_min_s", SC(queue.outage_min_s), 600, 0, 1e8, "s",
         "an outage is a run of degraded steps at least this long (default: guess)"),
 
@@ -513,7 +516,7 @@ const struct ic_param ic_params[] = {
 
     OBJ("/service_curve",
         "where the aggregate engine's service rate, TTFT and goodput by load come from"),
-    ENUM("/service_curve/mode", SC(service_curve.mode), IC_CURVE_CLOSED_FORM, ic_curve_modes,
+    ENUM("/service_curve/mode", SC(service_curve.mode), IC_CURVE_MEASURED, ic_curve_modes,
          "measured: each pool's curve from the request engine on the scenario's mix (served "
          "rate, TTFT, TPOT and goodput by load); closed_form: the performance model's "
          "equations (the rate under the objectives, a Little's-law TTFT)"),

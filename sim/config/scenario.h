@@ -280,6 +280,7 @@ struct ic_scenario {
         double max_wait_s;
         struct ic_dist patience_s;
         double degraded_failed_fraction;
+        int degraded_slo; /* enum ic_yes_no: requests served outside the objectives fail too */
         double outage_min_s;
     } queue;
     struct {

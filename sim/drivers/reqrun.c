@@ -145,7 +145,7 @@ int ic_reqrun_from_trace(const struct ic_scenario *sc, const struct ic_trace *t,
     memset(rr, 0, sizeof *rr);
     /* The plan of the scenario as it is: the request engine takes pool 0's input from it. */
     struct ic_plan plan;
-    int rc = ic_plan_compile(sc, &plan, err), have_plan = rc == IC_OK;
+    int rc = ic_plan_compile_ex(sc, IC_PLAN_CLOSED_FORM, &plan, err), have_plan = rc == IC_OK;
     struct ic_req_input in;
     if (rc == IC_OK) rc = setup_replicas(sc, &plan, &in, rr, err);
     if (rc == IC_OK) {

@@ -475,6 +475,13 @@ int ic_plan_compile_ex(const struct ic_scenario *sc, unsigned flags, struct ic_p
                                 "mean prompt alone takes %.3g s to the first token)",
                                 sc->serving.ttft_slo_s, a->key, pl->perf.ttft1_s);
         }
+        /* The service curve the fluid step serves by (sim/engine/svccurve.h). */
+        int mode = flags & IC_PLAN_CLOSED_FORM ? IC_CURVE_CLOSED_FORM : sc->service_curve.mode;
+        rc = ic_service_curve(plan, k, mode, &pl->svc, err);
+        if (rc != IC_OK) {
+            ic_plan_free(plan);
+            return rc;
+        }
     }
     plan->fit = plan->pool[0].fit;
     plan->perf = plan->pool[0].perf;
@@ -588,6 +595,7 @@ struct path_vars {
     struct ic_growth_walk gw;  /* the growth curve along the steps (models/traffic.h) */
     struct ic_outage_run orun; /* the outage rule (models/queue.h) */
     double sum_new, sum_ret, sum_served, sum_rej, sum_ab, sum_lost, peak_util, peak_load;
+    double sum_good;
     double hours, cost, energy, revenue;
 };
 
@@ -733,12 +741,20 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
                                           sizeof why) == 0;
             perf = &perf_path;
         }
-        memcpy(s->ttft_wait, perf->ttft_wait_s, sizeof s->ttft_wait);
+        /* The service curve: measured, the rate scaled by the path's closed-form rate over the
+         * plan's (a path's random performance is not measured again), the TTFT by load the
+         * plan's measured mean beyond the first token alone; closed form, the path's own. */
+        const struct ic_pool_service *svc = &pl->svc;
+        if (svc->mode == IC_CURVE_MEASURED)
+            for (int j = 0; j < IC_PERF_LOAD_POINTS; j++)
+                s->ttft_wait[j] = svc->ttft_mean_s[j] - pl->perf.ttft1_s;
+        else
+            memcpy(s->ttft_wait, perf->ttft_wait_s, sizeof s->ttft_wait);
         for (int c = 0; c < nc; c++) {
-            s->svc_c[c] = perf->service_s[c] / perf->ttft_rho;
+            s->svc_c[c] = perf->service_s[c] / perf->ttft_rho / svc->scale;
             s->ttft1_c[c] = perf->ttft1_c[c];
         }
-        s->mu = s->feasible ? perf->requests_per_s : 0.0;
+        s->mu = s->feasible ? perf->requests_per_s * svc->scale : 0.0;
         s->full_rps0 = floor(s->fl.accels / s->fl.per_replica) * s->mu;
         ic_rng_init(&s->fl.rf, seed, gp, IC_STREAM_FAILURES, (uint32_t)k);
         ic_fleet_clocks(&st->fp, &s->fl, 0.0);
@@ -828,10 +844,11 @@ enum { CHUNK = 256 };
 
 /* A path's constants for a window of steps. */
 struct step_consts {
-    double dt, inv_dt, dt_h, thr, max_wait, pue, idle, kwh_usd, per_node;
+    double dt, inv_dt, dt_h, thr, max_wait, pue, idle, kwh_usd, per_node, ttft_slo;
+    const struct ic_pool_service *svc0; /* pool 0's service curve: goodput by load */
     double users_per_base, base_max, base_factor;
     long outage_min_steps, chunk;
-    int nc, np, ne, n_out, no_requests;
+    int nc, np, ne, n_out, no_requests, degraded_slo;
 };
 
 /* A chunk of steps' demand, ahead of the fleet and the queue. */
@@ -846,6 +863,7 @@ struct step_out {
     double arrivals, returned, capacity, svc_rate, backlog, healthy, replicas, provisioned;
     struct ic_queue_flow f;
     double lost, util, load, kw, usd_h, rev;
+    double good; /* served within the objectives (models/queue.h, ic_queue_good) */
 };
 
 /* The series' sums over the current output interval. */
@@ -867,6 +885,9 @@ static inline void step_consts(const struct ic_plan *plan, const struct path_sta
     k->idle = sc->fleet.idle_power_fraction;
     k->kwh_usd = sc->fleet.electricity_usd_per_kwh;
     k->per_node = (double)sc->serving.accelerators_per_node;
+    k->ttft_slo = sc->serving.ttft_slo_s;
+    k->degraded_slo = sc->queue.degraded_slo == IC_YES;
+    k->svc0 = &plan->pool[0].svc;
     k->users_per_base = 86400.0 / st->req_per_user_day;
     /* The request rate at IC_MAX_DEMAND_UNITS (0 when requests per unit are zero). */
     k->base_max = st->conversion > 0 ? IC_MAX_DEMAND_UNITS * st->conversion : 0.0;
@@ -892,6 +913,7 @@ static inline void series_init(const struct ic_plan *plan, const struct path_sta
     scale[IC_S_VISITS_WEEK] = k->no_requests ? 0.0 : st->visits_per_request;
     scale[IC_S_ARRIVALS] = scale[IC_S_RETRIES] = scale[IC_S_DEMAND_TOKENS] = k->inv_dt;
     scale[IC_S_SERVED] = scale[IC_S_REJECTED] = scale[IC_S_ABANDONED] = k->inv_dt;
+    scale[IC_S_GOODPUT] = k->inv_dt;
     scale[IC_S_REVENUE_RATE] = k->inv_dt * 3600.0;
     sr->in_bin = 0;
     sr->j = i0 / plan->steps_per_out;
@@ -1095,6 +1117,7 @@ static inline void totals_step(struct path_vars *v, double fresh, const struct s
     v->sum_new += fresh;
     v->sum_ret += o->returned;
     v->sum_served += o->f.served;
+    v->sum_good += o->good;
     v->sum_rej += o->f.rejected;
     v->sum_ab += o->f.abandoned;
     v->sum_lost += o->lost;
@@ -1118,6 +1141,7 @@ static inline void series_step(const struct ic_plan *plan, const struct path_sta
     acc[IC_S_DEMAND_TOKENS] += o->arrivals * st->tokens_per_req;
     acc[IC_S_CAPACITY_TOKENS] += o->svc_rate * st->tokens_per_req;
     acc[IC_S_SERVED] += o->f.served;
+    acc[IC_S_GOODPUT] += o->good;
     acc[IC_S_UTILIZATION] += o->util;
     if (o->capacity > 0) {
         acc[IC_S_OFFERED_LOAD] += o->load;
@@ -1186,6 +1210,8 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
             o.returned = ic_retry_return(&v.retry_pool, st->retry_return);
             o.arrivals = d.fresh[si] + o.returned;
             serve_step(st, &k, &v, t, &o);
+            o.good = ic_queue_good(o.f.served, ic_curve_at(k.svc0->good_share, o.util),
+                                   k.svc0->good_sat, o.backlog, o.svc_rate, k.ttft_slo);
             /* A failed request is retried or lost for good; its user leaves with the churn
              * probability (users now = daily requests / requests per user per day). */
             o.lost = ic_retry_fail(&v.retry_pool, st->p_retry, o.f.rejected + o.f.abandoned);
@@ -1193,8 +1219,10 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
                 v.retained =
                     ic_churn_step(v.retained, st->churn_p, o.lost, d.base[si] * k.users_per_base);
             /* 4. outage (models/queue.h) */
+            struct ic_queue_flow fd = o.f;
+            if (k.degraded_slo) fd.rejected += o.f.served - o.good; /* served outside the SLOs */
             ic_outage_step(&v.orun,
-                           d.sat[si] || ic_queue_degraded(&o.f, o.arrivals, o.capacity, k.thr), i,
+                           d.sat[si] || ic_queue_degraded(&fd, o.arrivals, o.capacity, k.thr), i,
                            k.outage_min_steps, k.dt);
             economics_step(plan, st, &k, &v, &o);
             if (plan->sc->fleet.autoscale.enabled) autoscale_step(plan, st, res, i, t, k.dt, &o);
@@ -1231,6 +1259,7 @@ static void path_finish(const struct ic_plan *plan, struct path_state *st, struc
     PUT(IC_M_RETRIED, st->v.sum_ret);
     PUT(IC_M_ARRIVED, st->v.sum_new + st->v.sum_ret);
     PUT(IC_M_SERVED, st->v.sum_served);
+    PUT(IC_M_GOOD, st->v.sum_good);
     PUT(IC_M_REJECTED, st->v.sum_rej);
     PUT(IC_M_ABANDONED, st->v.sum_ab);
     PUT(IC_M_LOST, st->v.sum_lost);
@@ -1251,7 +1280,7 @@ static void path_finish(const struct ic_plan *plan, struct path_state *st, struc
     /* (Any demand is sustainable when users make no requests.) */
     PUT(IC_M_SUSTAINABLE,
         st->conversion > 0 ? full / (st->conversion * plan->diurnal_peak) : INFINITY);
-    PUT(IC_M_REPLICA_RPS, st->ps[0].feasible ? plan->pool[0].perf.requests_per_s : 0.0);
+    PUT(IC_M_REPLICA_RPS, st->ps[0].feasible ? plan->pool[0].svc.rps : 0.0);
 #undef PUT
 }
 

@@ -308,6 +308,23 @@ static void cache_put(uint64_t key, const struct ic_pool_service *svc) {
     }
 }
 
+/* The largest utilisation u at which the curve t (increasing) is at most lim, interpolated
+ * between the points (lim <= 0: no limit, 1). */
+static double largest_within(const double *t, double lim) {
+    if (!(lim > 0)) return 1.0;
+    double best = 0.0;
+    for (int k = 0; k < IC_CURVE_POINTS; k++) {
+        double u = (double)k / (IC_CURVE_POINTS - 1);
+        if (t[k] > lim) {
+            if (k > 0 && t[k - 1] <= lim)
+                best = u - (1.0 / (IC_CURVE_POINTS - 1)) * (t[k] - lim) / (t[k] - t[k - 1]);
+            break;
+        }
+        best = u;
+    }
+    return best;
+}
+
 int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_pool_service *svc,
                      struct ic_error *err) {
     const struct ic_pool_plan *pl = &plan->pool[pool];
@@ -386,24 +403,11 @@ int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_p
         v[0] = v[2]; /* idle: the lightest load measured stands for it */
         for (int k = 1; k < IC_CURVE_POINTS; k += 2) v[k] = 0.5 * (v[k - 1] + v[k + 1]);
     }
-    /* The largest utilisation whose mean TTFT meets the objective, as the closed form defines
-     * its ttft_rho (models/perf.c), between the measured points. */
-    m.slo_util = 1.0;
-    if (in.ttft_slo_s > 0) {
-        const double slo = in.ttft_slo_s;
-        m.slo_util = 0.0;
-        for (int k = 0; k < IC_CURVE_POINTS; k++) {
-            double u = (double)k / (IC_CURVE_POINTS - 1);
-            if (m.ttft_mean_s[k] > slo) {
-                if (k > 0 && m.ttft_mean_s[k - 1] <= slo) {
-                    double a = m.ttft_mean_s[k - 1], b = m.ttft_mean_s[k];
-                    m.slo_util = u - (1.0 / (IC_CURVE_POINTS - 1)) * (b - slo) / (b - a);
-                }
-                break;
-            }
-            m.slo_util = u;
-        }
-    }
+    /* The largest utilisation at which the mean TTFT and the median TPOT meet their
+     * objectives, as the closed form defines its operating point (the TPOT objective at the
+     * batch) and ttft_rho (the mean wait, models/perf.c), between the measured points. */
+    m.slo_util = fmin(largest_within(m.ttft_mean_s, in.ttft_slo_s),
+                      largest_within(m.tpot_p50_s, in.tpot_slo_s));
     m.measure_s = ic_monotonic_s() - t0;
     cache_put(key, &m);
     *svc = m;

@@ -101,8 +101,9 @@ struct ic_pool_service {
     int mode;        /* enum ic_curve_mode it was filled by */
     double rps;      /* requests/s per replica the fluid queue serves */
     double sat_rps;  /* saturated requests/s per replica */
-    double slo_util; /* largest utilisation of sat_rps at which the mean TTFT meets the TTFT
-                        objective (1: none) */
+    double slo_util; /* largest utilisation of sat_rps at which the mean TTFT and the median
+                        TPOT meet their objectives (closed form: ttft_rho, the TPOT objective
+                        being met at sat_rps by its batch) */
     double scale;    /* rps / the performance model's requests_per_s (per-path scaling) */
     double ttft_mean_s[IC_CURVE_POINTS], ttft_p50_s[IC_CURVE_POINTS], ttft_p99_s[IC_CURVE_POINTS];
     double tpot_p50_s[IC_CURVE_POINTS];
