@@ -34,6 +34,12 @@ static const char *usage_crosscheck =
     "                           0.3,0.5,0.7,0.9,1.1,1.3)\n"
     "      --requests N         requests per load (default 20000)\n"
     "      --replicas R         replicas (default: the fleet's, /fleet/accelerators)\n"
+    "      --trace FILE         a request trace instead of the scenario's mix and arrivals: its\n"
+    "                           prompt and answer lengths are the mix (the curve is measured on\n"
+    "                           them; no prefix cache), its arrivals, scaled in time to each\n"
+    "                           load's rate and repeated, the arrival process\n"
+    "      --format F           the trace's format: mooncake, azure or csv (default: from the\n"
+    "                           name, .jsonl and .json mooncake, else from the header)\n"
     "      --set /ptr=VALUE     override any field by JSON Pointer (repeatable), e.g.\n"
     "                           --set /service_curve/mode=closed_form\n"
     "      --json               one JSON object on stdout\n"
@@ -42,6 +48,25 @@ static const char *usage_crosscheck =
     "\n"
     "example:\n"
     "  infercap crosscheck scenarios/kimi-2024-03.json --replicas 16\n";
+
+/* The trace's format from its name (.jsonl, .json: mooncake) or its header (Azure's names
+ * TIMESTAMP; else the plain CSV). */
+static int guess_format(const char *path) {
+    size_t n = strlen(path);
+    if ((n > 6 && strcmp(path + n - 6, ".jsonl") == 0) ||
+        (n > 5 && strcmp(path + n - 5, ".json") == 0))
+        return IC_TRACE_MOONCAKE;
+    FILE *f = fopen(path, "r");
+    char line[4096] = "";
+    if (f) {
+        if (!fgets(line, sizeof line, f)) line[0] = '\0';
+        fclose(f);
+    }
+    for (char *c = line; *c; c++)
+        if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 'a' + 'A');
+    if (line[0] == '{') return IC_TRACE_MOONCAKE;
+    return strstr(line, "TIMESTAMP") ? IC_TRACE_AZURE : IC_TRACE_CSV;
+}
 
 static void progress(void *ctx, int done, int total) {
     (void)ctx;
@@ -159,12 +184,14 @@ int ic_cli_crosscheck(int argc, char **argv) {
     static const struct option longopts[] = {
         {"loads", required_argument, 0, 'L'},    {"requests", required_argument, 0, 'N'},
         {"replicas", required_argument, 0, 'R'}, {"set", required_argument, 0, 'S'},
+        {"trace", required_argument, 0, 'T'},    {"format", required_argument, 0, 'F'},
         {"json", no_argument, 0, 'J'},           {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     struct ic_xcheck_opts xo;
     memset(&xo, 0, sizeof xo);
     const char *sets[MAX_SETS];
-    int n_sets = 0, json = 0, quiet = 0, c;
+    int n_sets = 0, json = 0, quiet = 0, c, format = -1;
+    const char *trace = NULL;
     optind = 1;
     while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
         char *end;
@@ -189,6 +216,16 @@ int ic_cli_crosscheck(int argc, char **argv) {
                 return ic_cli_usage_error("crosscheck", usage_crosscheck, 0,
                                           "--replicas: got \"%s\"%s, expected a count >= 1", optarg,
                                           "");
+            break;
+        case 'T':
+            trace = optarg;
+            break;
+        case 'F':
+            format = ic_trace_format_parse(optarg);
+            if (format < 0)
+                return ic_cli_usage_error("crosscheck", usage_crosscheck, 0,
+                                          "--format: got \"%s\"%s, expected mooncake, azure or csv",
+                                          optarg, "");
             break;
         case 'S':
             if (n_sets >= MAX_SETS)
@@ -237,8 +274,15 @@ int ic_cli_crosscheck(int argc, char **argv) {
     }
     ic_diag_free(&diag);
     if (!quiet && !json) xo.progress = progress;
-    struct ic_xcheck *x = malloc(sizeof *x);
-    if (!x) rc = ic_error_set(&err, IC_ERR_NOMEM, "out of memory");
+    struct ic_trace t;
+    memset(&t, 0, sizeof t);
+    if (trace) {
+        rc = ic_trace_read(trace, format >= 0 ? format : guess_format(trace), 1.0,
+                           sc->request_engine.max_requests, &t, &err);
+        xo.trace = &t;
+    }
+    struct ic_xcheck *x = rc == IC_OK ? malloc(sizeof *x) : NULL;
+    if (rc == IC_OK && !x) rc = ic_error_set(&err, IC_ERR_NOMEM, "out of memory");
     if (rc == IC_OK) {
         rc = ic_crosscheck(sc, &xo, x, &err);
         if (rc != IC_OK) ic_error_prefix(&err, "%s: ", file);
@@ -250,6 +294,7 @@ int ic_cli_crosscheck(int argc, char **argv) {
             print_table(x);
     }
     free(x);
+    ic_trace_free(&t);
     ic_catalog_free(&cat);
     free(sc);
     return rc == IC_OK ? 0 : ic_cli_fail(&err);

@@ -72,6 +72,60 @@ static void aggregate_side(const struct ic_xcheck *x, const struct ic_req_input 
     free(q99);
 }
 
+/* A trace's requests at `rate`: its arrival times scaled by its own rate over `rate` (its
+ * burstiness kept), repeated end to end until `window`; per step counts. */
+static int trace_requests(const struct ic_trace *t, const struct ic_req_input *in, double rate,
+                          double window, uint64_t stream, struct ic_request **req, long *n,
+                          double **counts, long *nsteps, struct ic_error *err) {
+    const double span = t->arrival_s[t->n - 1] - t->arrival_s[0];
+    const double period = span * (double)t->n / (double)(t->n - 1); /* one more gap */
+    const double scale = ((double)t->n / period) / rate;
+    const double dt = in->step_s > 0 ? in->step_s : window;
+    long ns = (long)ceil(window / dt - 1e-9), cap = (long)(rate * window * 1.1) + 64, m = 0;
+    if (ns < 1) ns = 1;
+    struct ic_request *r = calloc((size_t)cap, sizeof *r);
+    double *cnt = calloc((size_t)ns, sizeof *cnt);
+    if (!r || !cnt) {
+        free(r);
+        free(cnt);
+        return ic_error_set(err, IC_ERR_NOMEM, "out of memory for %ld requests", cap);
+    }
+    struct ic_rng g;
+    ic_rng_init(&g, in->seed, 0, IC_STREAM_REQUESTS, (uint32_t)stream);
+    for (long c = 0;; c++) {
+        for (long i = 0; i < t->n; i++) {
+            double a = ((double)c * period + t->arrival_s[i] - t->arrival_s[0]) * scale;
+            if (a >= window) goto done;
+            if (m == cap) {
+                long nc = 2 * cap;
+                struct ic_request *r2 = realloc(r, (size_t)nc * sizeof *r);
+                if (!r2) {
+                    free(r);
+                    free(cnt);
+                    return ic_error_set(err, IC_ERR_NOMEM, "out of memory for %ld requests", nc);
+                }
+                memset(r2 + cap, 0, (size_t)(nc - cap) * sizeof *r2);
+                r = r2;
+                cap = nc;
+            }
+            struct ic_request *q = &r[m++];
+            q->arrival_s = a;
+            q->input = t->input[i];
+            q->output = t->output[i];
+            q->patience_s =
+                in->patience_s > 0 ? -log(ic_rng_uniform(&g)) * in->patience_s : INFINITY;
+            long j = (long)(a / dt);
+            cnt[j < ns ? j : ns - 1] += 1;
+        }
+    }
+done:
+    *req = r;
+    *n = m;
+    *counts = cnt;
+    *nsteps = ns;
+    return IC_OK;
+}
+
 int ic_crosscheck(const struct ic_scenario *sc, const struct ic_xcheck_opts *opts,
                   struct ic_xcheck *x, struct ic_error *err) {
     memset(x, 0, sizeof *x);
@@ -82,6 +136,25 @@ int ic_crosscheck(const struct ic_scenario *sc, const struct ic_xcheck_opts *opt
     /* The curve the aggregate engine serves by: the plan's (engine.h, struct ic_pool_plan) */
     x->svc = plan.pool[0].svc;
     x->curve_s = x->svc.measure_s;
+    const struct ic_trace *t = opts->trace;
+    if (rc == IC_OK && t) {
+        /* The trace's mix: the curve measured on its lengths (as the plan's is on the
+         * scenario's mix); the closed form stays the scenario's. */
+        if (t->n < 2 || !(t->arrival_s[t->n - 1] > t->arrival_s[0]))
+            rc = ic_error_set(err, IC_ERR_INVALID,
+                              "the trace needs two requests at different times");
+        x->in.sample_in = t->input;
+        x->in.sample_out = t->output;
+        x->in.n_sample = t->n;
+        x->in.dispersion = 0;
+        if (rc == IC_OK && sc->service_curve.mode == IC_CURVE_MEASURED) {
+            double t0 = ic_monotonic_s();
+            rc = ic_service_curve_measure(
+                &x->in, plan.pool[0].perf.requests_per_s_sat, plan.pool[0].perf.requests_per_s,
+                (long)sc->service_curve.replicas, (long)sc->service_curve.requests, &x->svc, err);
+            x->curve_s = ic_monotonic_s() - t0;
+        }
+    }
     ic_strlcpy(x->accelerator, plan.pool[0].accel->key, sizeof x->accelerator);
     ic_strlcpy(x->model, sc->model.value.key, sizeof x->model);
     ic_plan_free(&plan);
@@ -108,8 +181,12 @@ int ic_crosscheck(const struct ic_scenario *sc, const struct ic_xcheck_opts *opt
         struct ic_request *req;
         double *counts;
         long n, nsteps;
-        rc = ic_req_input_steady(in, rate, window, 1, 100 + (uint64_t)i, &req, &n, &counts, &nsteps,
-                                 err);
+        if (t)
+            rc = trace_requests(t, in, rate, window, 100 + (uint64_t)i, &req, &n, &counts, &nsteps,
+                                err);
+        else
+            rc = ic_req_input_steady(in, rate, window, 1, 100 + (uint64_t)i, &req, &n, &counts,
+                                     &nsteps, err);
         if (rc != IC_OK) return rc;
         struct ic_reqsim_config cfg = {
             .replicas = x->replicas,

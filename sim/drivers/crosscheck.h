@@ -14,13 +14,15 @@
  * completions per second in the read part of the window; goodput the share of arrivals served
  * within the TTFT and TPOT objectives; TTFT p50/p99 and TPOT p50 over the requests served
  * (the aggregate engine's: the curve at each step's utilisation, plus its backlog's wait,
- * weighted by the served).  Deterministic for a seed. */
+ * weighted by the served).  With a trace (opts->trace), its requests instead.  Deterministic
+ * for a seed. */
 #ifndef IC_CROSSCHECK_H
 #define IC_CROSSCHECK_H
 
 #include "sim/config/scenario.h"
 #include "sim/core/error.h"
 #include "sim/engine/svccurve.h"
+#include "sim/io/trace.h"
 
 #define IC_XCHECK_MAX_LOADS 32
 
@@ -29,6 +31,10 @@ struct ic_xcheck_opts {
     double loads[IC_XCHECK_MAX_LOADS];
     long requests; /* per load (0: 20000) */
     long replicas; /* 0: the fleet's (pool 0 at its mean size) */
+    /* A trace (may be NULL): its lengths are the mix (the curve is measured on them; no prefix
+     * cache, no reasoning), and its arrivals, time-scaled to each load's rate and repeated end
+     * to end, are the arrival process. */
+    const struct ic_trace *trace;
     void (*progress)(void *ctx, int done, int total);
     void *ctx;
 };

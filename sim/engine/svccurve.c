@@ -82,6 +82,17 @@ void ic_req_input_lengths(const struct ic_req_input *in, int c, struct ic_rng *g
 }
 
 void ic_req_input_draw(const struct ic_req_input *in, struct ic_rng *g, struct ic_request *q) {
+    if (in->n_sample > 0) {
+        /* a request of the sample (a trace's lengths) */
+        long i = (long)(ic_rng_uniform(g) * (double)in->n_sample);
+        if (i >= in->n_sample) i = in->n_sample - 1;
+        q->cls = 0;
+        q->input = in->sample_in[i];
+        q->output = in->sample_out[i];
+        q->reasoning = q->cached = 0;
+        q->patience_s = in->patience_s > 0 ? -log(ic_rng_uniform(g)) * in->patience_s : INFINITY;
+        return;
+    }
     double u = ic_rng_uniform(g), acc = 0;
     int c = in->n_classes - 1;
     for (int k = 0; k < in->n_classes; k++) {
@@ -277,8 +288,13 @@ static uint64_t curve_key(const struct ic_req_input *in0, long g, long nreq) {
     in.patience_s = in.patience_s > 0 ? in.patience_s : 0;
     in.rm.m = NULL; /* hashed by content below */
     in.rm.a = NULL;
-    in.rm.capacity_rps = 0; /* follows from the rest */
+    in.rm.capacity_rps = 0;              /* follows from the rest */
+    in.sample_in = in.sample_out = NULL; /* hashed by content below */
     uint64_t h = ic_fnv1a(IC_FNV_INIT, &in, sizeof in);
+    if (in0->n_sample > 0) {
+        h = ic_fnv1a(h, in0->sample_in, (size_t)in0->n_sample * sizeof *in0->sample_in);
+        h = ic_fnv1a(h, in0->sample_out, (size_t)in0->n_sample * sizeof *in0->sample_out);
+    }
     h = ic_fnv1a(h, in0->rm.m, sizeof *in0->rm.m);
     h = ic_fnv1a(h, in0->rm.a, sizeof *in0->rm.a);
     h = ic_fnv1a(h, &g, sizeof g);
@@ -336,9 +352,16 @@ int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_p
         /* What the request engine does not model keeps the closed form (svc->mode says so). */
         return IC_OK;
     }
-    const long g = (long)plan->sc->service_curve.replicas;
-    const long nreq = (long)plan->sc->service_curve.requests;
     if (!(pl->perf.requests_per_s_sat > 0) || !(pl->perf.requests_per_s > 0)) return IC_OK;
+    return ic_service_curve_measure(&in, pl->perf.requests_per_s_sat, pl->perf.requests_per_s,
+                                    (long)plan->sc->service_curve.replicas,
+                                    (long)plan->sc->service_curve.requests, svc, err);
+}
+
+int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_rps,
+                             double closed_rps, long g, long nreq, struct ic_pool_service *svc,
+                             struct ic_error *err) {
+    const struct ic_req_input in = *in0;
     const uint64_t key = curve_key(&in, g, nreq);
     struct ic_pool_service m;
     if (cache_get(key, &m)) {
@@ -362,7 +385,7 @@ int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_p
     struct ic_req_input sat_in = in;
     sat_in.patience_s = 0;
     sat_in.max_wait_s = 1e12;
-    double offered = 2.0 * pl->perf.requests_per_s_sat * (double)g;
+    double offered = 2.0 * closed_sat_rps * (double)g;
     int rc = IC_OK;
     for (int it = 0; it < 6; it++, offered *= 2.0) {
         rc = measure_point(&sat_in, g, offered, nreq, 50, 2, 0.0, &pt, &m.requests, err);
@@ -378,7 +401,7 @@ int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_p
     m.good_sat = isnan(pt.tpot_ok_share) ? 0.0 : pt.tpot_ok_share;
     m.tpot_sat_s = pt.tpot_p50_s;
     m.sat_rps = m.rps = sat;
-    m.scale = sat / pl->perf.requests_per_s;
+    m.scale = sat / closed_rps;
     /* Offered loads of 10%, 20%, ... 90% of it, and 95% for 100% (at 100% the queue has no
      * steady state; the aggregate engine adds its backlog's wait itself), the points between
      * them interpolated (the curves are smooth below saturation; half the requests of

@@ -60,6 +60,10 @@ struct ic_req_input {
     double latency_s; /* a request's time in the replica at the operating point, closed form
                          (TTFT alone + decode tokens x TPOT): what a run must last to be steady */
     uint64_t seed;
+    /* n_sample > 0: requests are drawn uniformly from these prompt and answer lengths (a
+     * trace's) instead of the classes: no reasoning, nothing cached. */
+    const int32_t *sample_in, *sample_out;
+    long n_sample;
 };
 
 /* The input of pool `pool` of a compiled plan.  Refused (IC_ERR_INVALID, naming the field):
@@ -119,6 +123,13 @@ struct ic_pool_service {
 /* The curve of pool `pool`: closed form from plan->pool[pool].perf, or measured (cached). */
 int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_pool_service *svc,
                      struct ic_error *err);
+
+/* The measurement itself, on any input (the crosscheck's trace mix): a group of g replicas,
+ * nreq requests per load; closed_sat_rps and closed_rps, the performance model's rates per
+ * replica, start the probe for saturation and give svc->scale. */
+int ic_service_curve_measure(const struct ic_req_input *in, double closed_sat_rps,
+                             double closed_rps, long g, long nreq, struct ic_pool_service *svc,
+                             struct ic_error *err);
 
 /* Interpolate a curve table at utilisation u (clamped to 0..1). */
 static inline double ic_curve_at(const double *t, double u) {
