@@ -85,7 +85,7 @@ void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
     rep->step_s = sc->step_s;
     rep->accelerators_mean = ic_dist_mean(&sc->fleet.accelerators);
     rep->accels_per_replica = plan->fit.accels;
-    rep->replica_rps = plan->perf.requests_per_s;
+    rep->replica_rps = plan->pool[0].svc.rps; /* the service curve's (engine.h) */
     rep->replica_batch = (double)plan->perf.batch;
     rep->h = r->head;
     rep->weekly_visits = plan->weekly_visits;
