@@ -2,6 +2,7 @@
  * and picks the exit code (0 success, 1 runtime failure, 2 usage or invalid input, 3
  * interrupted); every feature is a library call that the tests make too. */
 #include "sim/config/catalog_io.h"
+#include "sim/core/version.h"
 #include "sim/cli/cli_calibrate.h"
 #include "sim/cli/cli_crosscheck.h"
 #include "sim/cli/cli_perf.h"
@@ -34,13 +35,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#ifndef IC_VERSION
-#define IC_VERSION "0.0.0"
-#endif
-#ifndef IC_GIT_COMMIT
-#define IC_GIT_COMMIT "unknown"
-#endif
 
 #define MAX_SETS 256
 
@@ -1110,7 +1104,7 @@ int main(int argc, char **argv) {
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-        printf("infercap %s (git %s)\n", IC_VERSION, IC_GIT_COMMIT);
+        printf("infercap %s (git %s)\n", IC_VERSION, ic_git_commit);
         return 0;
     }
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {

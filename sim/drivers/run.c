@@ -1,5 +1,6 @@
 /* run.c: the run pipeline (run.h): load, compile, run, reduce, write; it prints nothing. */
 #include "sim/drivers/run.h"
+#include "sim/core/version.h"
 
 #include "sim/core/timeutil.h"
 #include "sim/core/util.h"
@@ -11,13 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#ifndef IC_VERSION
-#define IC_VERSION "0.0.0"
-#endif
-#ifndef IC_GIT_COMMIT
-#define IC_GIT_COMMIT "unknown"
-#endif
 
 /* ---- the pieces ----------------------------------------------------------------------------- */
 
@@ -87,7 +81,7 @@ int ic_run_request_engine_write(struct ic_reqrun *rr, const struct ic_scenario *
     if (rc == IC_OK) rc = ic_reqrun_run(rr, err);
     char *resolved = rc == IC_OK ? ic_scenario_resolved_json(sc) : NULL;
     if (rc == IC_OK && !resolved) rc = ic_error_set(err, IC_ERR_NOMEM, "out of memory");
-    struct ic_provenance prov = {command_line, IC_VERSION, IC_GIT_COMMIT};
+    struct ic_provenance prov = {command_line, IC_VERSION, ic_git_commit};
     if (rc == IC_OK)
         rc = ic_output_requests(&out, sc, rr, resolved, &prov, err);
     else if (out.fid >= 0)
@@ -243,7 +237,8 @@ static int setup_checkpoint(const struct ic_run_request *req, struct ic_run_outc
     char *key_json = ic_scenario_resolved_json(req->sc);
     if (!key_json) return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
     ckpt->key = ic_fnv1a(IC_FNV_INIT, key_json, strlen(key_json));
-    ckpt->key = ic_fnv1a(ckpt->key, IC_VERSION IC_GIT_COMMIT, strlen(IC_VERSION IC_GIT_COMMIT));
+    ckpt->key = ic_fnv1a(ckpt->key, IC_VERSION, strlen(IC_VERSION));
+    ckpt->key = ic_fnv1a(ckpt->key, ic_git_commit, strlen(ic_git_commit));
     free(key_json);
     if (access(path, F_OK) == 0) {
         ckpt->resume = req->resume;
@@ -290,7 +285,7 @@ static int run_write(const struct ic_run_request *req, struct ic_run_outcome *ou
     if (status == IC_OK) status = ic_results_reduce(plan, res, err);
     if (status == IC_OK) {
         char *resolved = ic_scenario_resolved_json(req->sc);
-        struct ic_provenance prov = {req->command_line, IC_VERSION, IC_GIT_COMMIT};
+        struct ic_provenance prov = {req->command_line, IC_VERSION, ic_git_commit};
         status = resolved ? ic_output_commit(&output, plan, res, resolved, &prov, err)
                           : ic_error_set(err, IC_ERR_NOMEM, "out of memory");
         free(resolved);

@@ -1,5 +1,6 @@
 /* sweeprun.c: a sweep's points through point files into one result (see sweeprun.h). */
 #include "sim/drivers/sweeprun.h"
+#include "sim/core/version.h"
 #include "sim/core/timeutil.h"
 
 #include "sim/engine/engine.h"
@@ -21,13 +22,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#ifndef IC_VERSION
-#define IC_VERSION "0.0.0"
-#endif
-#ifndef IC_GIT_COMMIT
-#define IC_GIT_COMMIT "unknown"
-#endif
 
 #define MAX_SETS 300
 
@@ -267,7 +261,7 @@ static int run_point(const struct sctx *c, long k, struct ic_error *err) {
     snprintf(tmp, sizeof tmp, "%s.part", path);
     if (rc == IC_OK) {
         char *resolved = ic_scenario_resolved_json(sc);
-        struct ic_provenance prov = {c->run->command_line, IC_VERSION, IC_GIT_COMMIT};
+        struct ic_provenance prov = {c->run->command_line, IC_VERSION, ic_git_commit};
         struct ic_output out;
         rc = resolved ? ic_output_open(&out, tmp, err)
                       : ic_error_set(err, IC_ERR_NOMEM, "out of memory");
@@ -407,7 +401,7 @@ static int assemble(const struct sctx *c, struct ic_error *err) {
     out.fid = -1;
     out.tmp[0] = '\0';
     if (rc == IC_OK) rc = ic_output_open(&out, run->out_path, err);
-    struct ic_provenance prov = {run->command_line, IC_VERSION, IC_GIT_COMMIT};
+    struct ic_provenance prov = {run->command_line, IC_VERSION, ic_git_commit};
     struct ic_output_meta meta = {.resolved_json = c->resolved,
                                   .prov = &prov,
                                   .shard_index = run->shard_index,
@@ -686,7 +680,7 @@ int ic_sweep_merge(const char *const *parts, int n_parts, const char *out_path,
         out.fid = -1;
         out.tmp[0] = '\0';
         if (rc == IC_OK) rc = ic_output_open(&out, out_path, err);
-        struct ic_provenance prov = {command_line, IC_VERSION, IC_GIT_COMMIT};
+        struct ic_provenance prov = {command_line, IC_VERSION, ic_git_commit};
         struct ic_output_meta meta = {.resolved_json = text0, .prov = &prov};
         if (rc == IC_OK) rc = ic_output_begin(&out, &p0, &sw, &meta, err);
         for (long k = 0; rc == IC_OK && k < sw.n_points; k++) {
