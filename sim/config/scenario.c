@@ -1268,6 +1268,9 @@ int ic_scenario_load_string(const char *text, const char *label, const struct ic
     walk_object(&w, root, "", "", sc);
     cJSON_Delete(root);
     if (diag->count == 0) cross_checks(&w, sc);
+    if (opts && opts->created)
+        for (size_t i = 0; i < created.count; i++)
+            ic_diag_add(opts->created, "%s", created.msgs[i]);
     ic_diag_free(&created);
     if (diag->count || diag->nomem)
         return ic_error_set(err, IC_ERR_INVALID, "%s: %zu error%s", label, diag->count,
@@ -1289,6 +1292,142 @@ int ic_scenario_load(const char *path, const struct ic_load_opts *opts,
     rc = ic_scenario_load_string(text, path, opts, cat, sc, diag, err);
     free(text);
     return rc;
+}
+
+/* ---- overriding fields of a loaded scenario ------------------------------------------------ */
+
+void ic_scenario_defaults(struct ic_scenario *sc) {
+    memset(sc, 0, sizeof *sc);
+    struct ic_diag scratch; /* the required fields it lacks */
+    ic_diag_init(&scratch);
+    struct walker w = {"", &scratch, NULL, NULL, NULL};
+    set_defaults("", "", sc);
+    cJSON *empty = cJSON_CreateObject();
+    walk_object(&w, empty, "", "", sc);
+    cJSON_Delete(empty);
+    ic_diag_free(&scratch);
+}
+
+/* The row of field `ptr` (a concrete pointer) of a loaded scenario and the base its offset is
+ * relative to (the scenario, or the array element holding it); NULL when ptr is not one field
+ * of it.  With diag, the reason is reported as the loader would (label, origin). */
+static const struct ic_param *resolve_field(struct walker *w, struct ic_scenario *sc,
+                                            const char *arg, size_t plen, const char *ptr,
+                                            void **base, struct ic_diag *diag) {
+    char pat[PTR_MAX] = "", done[PTR_MAX] = "";
+    void *b = sc;
+    const struct ic_param *row = NULL;
+    int indexed = 0; /* row is an array and the last token indexed it */
+    const char *p = ptr;
+    if (*p != '/' || strchr(p, '~')) {
+        if (diag)
+            ic_diag_add(diag, "--set %.*s: cannot replace the whole scenario or an escaped key",
+                        (int)plen, arg);
+        return NULL;
+    }
+    while (*p == '/') {
+        p++;
+        size_t len = strcspn(p, "/");
+        char tok[PTR_MAX];
+        if (len >= sizeof tok) return NULL;
+        memcpy(tok, p, len);
+        tok[len] = '\0';
+        p += len;
+        if (row && row->type == IC_T_OBJARR && !indexed) {
+            int idx, n = *(int *)at(b, row->offset);
+            if (!is_index(tok, &idx) || idx >= n) {
+                if (diag)
+                    ic_diag_add(diag,
+                                "--set %.*s: %s has %d elements; \"%s\" is not an index 0..%d",
+                                (int)plen, arg, done, n, tok, n - 1);
+                return NULL;
+            }
+            b = at(b, row->offset2 + (size_t)idx * row->size);
+            ic_pointer_append(pat, sizeof pat, "*");
+            indexed = 1;
+        } else if (row && row->type != IC_T_OBJ && !indexed) {
+            if (diag)
+                ic_diag_add(diag,
+                            "--set %.*s: %s is not an object or array, so it has no member \"%s\"",
+                            (int)plen, arg, done, tok);
+            return NULL;
+        } else {
+            char cpat[PTR_MAX];
+            ptr_join(cpat, pat, tok);
+            const struct ic_param *r = ic_param_find(cpat);
+            if (!r || r->path[strlen(r->path) - 1] == '*') {
+                if (diag) {
+                    const char *cands[128];
+                    size_t nc = 0;
+                    for (size_t i = 0; i < ic_param_count && nc < 128; i++)
+                        if (is_child_of(ic_params[i].path, pat))
+                            cands[nc++] = ic_params[i].path + strlen(pat) + 1;
+                    char dym[200], cptr[PTR_MAX];
+                    ic_did_you_mean(tok, cands, nc, dym, sizeof dym);
+                    ptr_join(cptr, done, tok);
+                    ic_diag_add(diag, "%s: %s: unknown key \"%s\"%s%s", w->label, cptr, tok, dym,
+                                origin(w, cptr));
+                }
+                return NULL;
+            }
+            row = r;
+            indexed = 0;
+            ic_strlcpy(pat, cpat, sizeof pat);
+        }
+        ic_pointer_append(done, sizeof done, tok);
+    }
+    if (!row || indexed || row->type == IC_T_OBJ || row->type == IC_T_OBJARR) {
+        if (diag)
+            ic_diag_add(diag, "--set %.*s: %s holds other fields; set them one by one", (int)plen,
+                        arg, done[0] ? done : "/");
+        return NULL;
+    }
+    *base = b;
+    return row;
+}
+
+int ic_scenario_override(struct ic_scenario *sc, const char *label, const struct ic_load_opts *opts,
+                         int first, const struct ic_diag *created, const struct ic_catalog *cat,
+                         int report_unknown, struct ic_diag *diag, struct ic_error *err) {
+    struct walker w = {label, diag, cat, opts, created};
+    const int n = opts ? opts->n_sets : 0;
+    size_t before = diag->count;
+    /* Every set is one field of this scenario, or none is applied. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = first < 0 ? 0 : first; i < n; i++) {
+            const char *arg = opts->sets[i];
+            const char *eq = strchr(arg, '=');
+            if (!eq || arg[0] != '/' || (size_t)(eq - arg) >= PTR_MAX) {
+                if (!report_unknown) return IC_SCENARIO_RELOAD;
+                if (pass == 0) apply_set(NULL, arg, diag, NULL); /* its message */
+                continue;
+            }
+            size_t plen = (size_t)(eq - arg);
+            char ptr[PTR_MAX];
+            memcpy(ptr, arg, plen);
+            ptr[plen] = '\0';
+            void *base = NULL;
+            struct ic_diag *why = pass == 0 && report_unknown ? diag : NULL;
+            const struct ic_param *row = resolve_field(&w, sc, arg, plen, ptr, &base, why);
+            if (!row) {
+                if (!report_unknown) return IC_SCENARIO_RELOAD;
+                continue;
+            }
+            if (pass == 0) continue;
+            cJSON *val = cJSON_ParseWithOpts(eq + 1, NULL, 1);
+            if (!val) val = cJSON_CreateString(eq + 1); /* not JSON: a string, as --set */
+            if (!val) return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
+            check_duplicates(&w, val, ptr);
+            read_value(&w, row, val, ptr, base);
+            cJSON_Delete(val);
+        }
+        if (diag->count > before) break;
+    }
+    if (diag->count == before) cross_checks(&w, sc);
+    if (diag->count > before || diag->nomem)
+        return ic_error_set(err, IC_ERR_INVALID, "%s: %zu error%s", label, diag->count,
+                            diag->count == 1 ? "" : "s");
+    return IC_OK;
 }
 
 /* ---- the resolved scenario ----------------------------------------------------------------- */
