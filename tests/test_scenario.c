@@ -235,6 +235,9 @@ int main(void) {
              "\"max\":900}"},
             {"/accelerator=nvidia_h100_sxm", "/accelerator=nvidia_h200_sxm"},
             {"/serving/overlap=yes", "/serving/overlap=no"},
+            {"/serving={\"tensor_parallel\":8}", "/serving={\"mtp\":1}"},
+            {"/workload/classes=[{\"name\":\"long-document\"},{\"name\":\"b\"}]",
+             "/workload/classes=[{\"name\":\"long-document\",\"share\":2}]"},
         };
         for (size_t i = 0; i < sizeof ov / sizeof ov[0]; i++) {
             struct ic_diag created;
@@ -259,7 +262,7 @@ int main(void) {
             free(b);
             ic_diag_free(&created);
         }
-        CHECK(sc->serving.overlap == IC_OVERLAP_NO);
+        CHECK(sc->workload.n_classes == 1 && sc->workload.classes[0].share.a == 2);
         /* A value out of range, and a cross-field rule broken: the loader's messages. */
         const char *badv[] = {"/serving/tensor_parallel=2.5", "/serving/expert_parallel=4096",
                               "/serving/kv_precision=fp4"};
@@ -278,8 +281,12 @@ int main(void) {
             ic_diag_free(&d2);
         }
         /* Not one field of the scenario: unchanged, a reload is needed (or, asked, reported). */
-        const char *other[] = {"/workload/classes/5/share=1", "/serving={}", "/fleet/nope=1",
-                               "/accelerator/tdp_w=500",      "/a~1b=1",     "no-equals"};
+        const char *other[] = {"/workload/classes/5/share=1",
+                               "/workload/classes/0={}",
+                               "/fleet/nope=1",
+                               "/accelerator/tdp_w=500",
+                               "/a~1b=1",
+                               "no-equals"};
         CHECK(load(text, NULL, 0, sc, &d) == IC_OK);
         ic_diag_free(&d);
         memcpy(sc2, sc, sizeof *sc);
@@ -319,6 +326,31 @@ int main(void) {
         CHECK(a && b && strcmp(a, b) == 0);
         free(a);
         free(b);
+        /* Built from sets alone, an element one past the last is appended as --set does. */
+        const char *grown[] = {"/name=t",
+                               "/start=\"2024-03-01T00:00:00+08:00\"",
+                               "/model=llama-3.1-8b",
+                               "/accelerator=nvidia_h100_sxm",
+                               "/fleet/accelerators=64",
+                               "/workload/classes/1/input_tokens/median=9000",
+                               "/workload/classes/-={\"name\":\"third\",\"share\":0.5}"};
+        ic_scenario_defaults(sc);
+        struct ic_load_opts o5 = {.sets = grown, .n_sets = 7};
+        ic_diag_init(&d);
+        CHECK(ic_scenario_override(sc, "t.json", &o5, 0, NULL, &cat, 1, &d, &err) ==
+              IC_ERR_INVALID);
+        CHECK(d.count == 1 && strstr(joined(&d), "class names must differ"));
+        ic_diag_free(&d);
+        const char *named[] = {"/workload/classes/1/name=second"};
+        struct ic_load_opts o6 = {.sets = named, .n_sets = 1};
+        ic_diag_init(&d);
+        CHECK(ic_scenario_override(sc, "t.json", &o6, 0, NULL, &cat, 1, &d, &err) == IC_OK);
+        ic_diag_free(&d);
+        CHECK(sc->workload.n_classes == 3 &&
+              sc->workload.classes[1].input_tokens.median.a == 9000 &&
+              strcmp(sc->workload.classes[2].name, "third") == 0 &&
+              sc->workload.classes[2].share.a == 0.5 &&
+              sc->workload.classes[1].output_tokens.median.a == 250);
         free(text);
     }
     free(sc);

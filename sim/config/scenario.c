@@ -146,11 +146,15 @@ static int parse_numarr_default(const struct ic_param *p, struct ic_numarr *a) {
     return 0;
 }
 
-/* Fill defaults for every row with the same base as `prefix`. */
-static void set_defaults(const char *prefix, const char *eptr, void *base) {
+/* Fill defaults for every row with the same base as `prefix` (and, when `under` is not NULL,
+ * below the object whose pattern it is). */
+static void set_defaults_under(const char *prefix, const char *eptr, void *base,
+                               const char *under) {
+    size_t nu = under ? strlen(under) : 0;
     for (size_t i = 0; i < ic_param_count; i++) {
         const struct ic_param *p = &ic_params[i];
         if (!same_base(p->path, prefix)) continue;
+        if (under && (strncmp(p->path, under, nu) != 0 || p->path[nu] != '/')) continue;
         void *dst = at(base, p->offset);
         char ptr[PTR_MAX];
         concrete(p->path, prefix, eptr, ptr, sizeof ptr);
@@ -183,6 +187,8 @@ static void set_defaults(const char *prefix, const char *eptr, void *base) {
         }
         case IC_T_OBJARR:
             *(int *)dst = 0;
+            /* its elements as a fresh load leaves them: none, zeroed */
+            if (under) memset(at(base, p->offset2), 0, (size_t)p->max_count * p->size);
             break;
         case IC_T_JSONARR:
             *(char *)dst = '\0';
@@ -191,6 +197,10 @@ static void set_defaults(const char *prefix, const char *eptr, void *base) {
             break;
         }
     }
+}
+
+static void set_defaults(const char *prefix, const char *eptr, void *base) {
+    set_defaults_under(prefix, eptr, base, NULL);
 }
 
 /* ---- typed readers ------------------------------------------------------------------------- */
@@ -1313,8 +1323,11 @@ void ic_scenario_defaults(struct ic_scenario *sc) {
  * of it.  With diag, the reason is reported as the loader would (label, origin). */
 static const struct ic_param *resolve_field(struct walker *w, struct ic_scenario *sc,
                                             const char *arg, size_t plen, const char *ptr,
-                                            void **base, struct ic_diag *diag) {
+                                            void **base, char epat[PTR_MAX], char eptr[PTR_MAX],
+                                            char cptr[PTR_MAX], int append, const cJSON *val,
+                                            int *applied, struct ic_diag *diag) {
     char pat[PTR_MAX] = "", done[PTR_MAX] = "";
+    epat[0] = eptr[0] = '\0';
     void *b = sc;
     const struct ic_param *row = NULL;
     int indexed = 0; /* row is an array and the last token indexed it */
@@ -1335,16 +1348,63 @@ static const struct ic_param *resolve_field(struct walker *w, struct ic_scenario
         p += len;
         if (row && row->type == IC_T_OBJARR && !indexed) {
             int idx, n = *(int *)at(b, row->offset);
-            if (!is_index(tok, &idx) || idx >= n) {
+            if (strcmp(tok, "-") == 0) idx = n;
+            /* An element one past the last is appended, as --set does, when asked. */
+            int add = append && (strcmp(tok, "-") == 0 || is_index(tok, &idx)) && idx == n &&
+                      n < row->max_count;
+            if (!add && (!is_index(tok, &idx) || idx >= n)) {
                 if (diag)
                     ic_diag_add(diag,
                                 "--set %.*s: %s has %d elements; \"%s\" is not an index 0..%d",
                                 (int)plen, arg, done, n, tok, n - 1);
                 return NULL;
             }
-            b = at(b, row->offset2 + (size_t)idx * row->size);
+            char ix[16];
+            snprintf(ix, sizeof ix, "%d", idx);
+            void *eb = at(b, row->offset2 + (size_t)idx * row->size);
             ic_pointer_append(pat, sizeof pat, "*");
             indexed = 1;
+            ic_strlcpy(epat, pat, PTR_MAX);
+            ic_strlcpy(eptr, done, PTR_MAX);
+            ic_pointer_append(eptr, PTR_MAX, ix);
+            if (add && append == 1 && !*p) { /* the element itself, to be appended */
+                ic_strlcpy(cptr, eptr, PTR_MAX);
+                return row;
+            }
+            if (add && append == 2) {
+                /* A new element, read as the loader reads the object --set makes: the rest of
+                 * the pointer down to the value (or the value itself, for the element). */
+                set_defaults(epat, eptr, eb);
+                cJSON *obj = *p ? cJSON_CreateObject() : cJSON_Duplicate(val, 1), *node = obj;
+                for (const char *q = p; node && *q == '/';) {
+                    q++;
+                    size_t k = strcspn(q, "/");
+                    char key[PTR_MAX];
+                    snprintf(key, sizeof key, "%.*s", (int)k, q);
+                    q += k;
+                    cJSON *child = *q ? cJSON_CreateObject() : cJSON_Duplicate(val, 1);
+                    if (!child || !cJSON_AddItemToObject(node, key, child)) {
+                        cJSON_Delete(child);
+                        w->diag->nomem = 1;
+                        break;
+                    }
+                    node = child;
+                }
+                if (!obj)
+                    w->diag->nomem = 1;
+                else if (!cJSON_IsObject(obj))
+                    bad_value(w, eptr, obj, "an object");
+                else
+                    walk_object(w, obj, epat, eptr, eb);
+                cJSON_Delete(obj);
+                *(int *)at(b, row->offset) = n + 1;
+                *applied = 1;
+                ic_strlcpy(cptr, eptr, PTR_MAX);
+                return row;
+            }
+            b = eb;
+            ic_pointer_append(done, PTR_MAX, ix);
+            continue;
         } else if (row && row->type != IC_T_OBJ && !indexed) {
             if (diag)
                 ic_diag_add(diag,
@@ -1362,11 +1422,11 @@ static const struct ic_param *resolve_field(struct walker *w, struct ic_scenario
                     for (size_t i = 0; i < ic_param_count && nc < 128; i++)
                         if (is_child_of(ic_params[i].path, pat))
                             cands[nc++] = ic_params[i].path + strlen(pat) + 1;
-                    char dym[200], cptr[PTR_MAX];
+                    char dym[200], kptr[PTR_MAX];
                     ic_did_you_mean(tok, cands, nc, dym, sizeof dym);
-                    ptr_join(cptr, done, tok);
-                    ic_diag_add(diag, "%s: %s: unknown key \"%s\"%s%s", w->label, cptr, tok, dym,
-                                origin(w, cptr));
+                    ptr_join(kptr, done, tok);
+                    ic_diag_add(diag, "%s: %s: unknown key \"%s\"%s%s", w->label, kptr, tok, dym,
+                                origin(w, kptr));
                 }
                 return NULL;
             }
@@ -1376,9 +1436,10 @@ static const struct ic_param *resolve_field(struct walker *w, struct ic_scenario
         }
         ic_pointer_append(done, sizeof done, tok);
     }
-    if (!row || indexed || row->type == IC_T_OBJ || row->type == IC_T_OBJARR) {
+    ic_strlcpy(cptr, done, PTR_MAX);
+    if (!row || indexed) {
         if (diag)
-            ic_diag_add(diag, "--set %.*s: %s holds other fields; set them one by one", (int)plen,
+            ic_diag_add(diag, "--set %.*s: %s: an array element is set field by field", (int)plen,
                         arg, done[0] ? done : "/");
         return NULL;
     }
@@ -1407,18 +1468,31 @@ int ic_scenario_override(struct ic_scenario *sc, const char *label, const struct
             memcpy(ptr, arg, plen);
             ptr[plen] = '\0';
             void *base = NULL;
+            char epat[PTR_MAX], eptr[PTR_MAX], cptr[PTR_MAX];
             struct ic_diag *why = pass == 0 && report_unknown ? diag : NULL;
-            const struct ic_param *row = resolve_field(&w, sc, arg, plen, ptr, &base, why);
-            if (!row) {
-                if (!report_unknown) return IC_SCENARIO_RELOAD;
+            cJSON *val = NULL;
+            if (pass == 1) {
+                val = cJSON_ParseWithOpts(eq + 1, NULL, 1);
+                if (!val) val = cJSON_CreateString(eq + 1); /* not JSON: a string, as --set */
+                if (!val) return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
+            }
+            /* Appending elements only to a scenario built from sets alone: a loaded one may
+             * hold what an earlier set appended already. */
+            int append = report_unknown ? 1 + pass : 0, applied = 0;
+            const struct ic_param *row = resolve_field(&w, sc, arg, plen, ptr, &base, epat, eptr,
+                                                       cptr, append, val, &applied, why);
+            if (!row && !report_unknown) return IC_SCENARIO_RELOAD;
+            if (!row || pass == 0 || applied) {
+                if (applied) check_duplicates(&w, val, cptr);
+                cJSON_Delete(val);
                 continue;
             }
-            if (pass == 0) continue;
-            cJSON *val = cJSON_ParseWithOpts(eq + 1, NULL, 1);
-            if (!val) val = cJSON_CreateString(eq + 1); /* not JSON: a string, as --set */
-            if (!val) return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
-            check_duplicates(&w, val, ptr);
-            read_value(&w, row, val, ptr, base);
+            check_duplicates(&w, val, cptr);
+            /* An object or array is replaced whole: what it does not give is the default. */
+            if (row->type == IC_T_OBJ) set_defaults_under(epat, eptr, base, row->path);
+            if (row->type == IC_T_OBJARR)
+                memset(at(base, row->offset2), 0, (size_t)row->max_count * row->size);
+            read_value(&w, row, val, cptr, base);
             cJSON_Delete(val);
         }
         if (diag->count > before) break;
