@@ -81,7 +81,8 @@ struct extras {
 };
 
 /* The options as "/pointer=VALUE" sets, in order: the fixed fields of the one-class scenario
- * (the first n_fixed), the options, then --set's (which name themselves in messages). */
+ * and the options (the first n_opts, whose messages name the field alone), then --set's (whose
+ * messages say "(from --set)"). */
 #define MAX_SETS 320
 struct sets {
     char *v[MAX_SETS];
