@@ -89,12 +89,14 @@ const char *ic_admission_name(int admission) {
 #define IC_ELEM_INTER_PASSES  3.0
 /* Share of the shorter of (all-to-all, compute) that two-micro-batch overlap hides: the
  * communication kernels take SMs from the compute, so the overlap is partial.  Set by the
- * calibrate row sglang-tbo-prefill-gain (SGLang: two-batch overlap +27-35% in prefill; 1.31 on
- * DeepSeek-V3 prefill at EP32 on H800 with 0.48; 0.5 before the DeepGEMM figures and the
+ * calibrate row sglang-tbo-prefill-gain (SGLang: two-batch overlap +27-35% in prefill; 1.31
+ * taken) on SGLang's own configuration, sglang-h100-prefill-4k (DeepSeek-V3, 4,096-token
+ * prompts, EP32 on 4 x 8 H100, with the EPLB prefill imbalance below): 0.50 (0.48 on DeepSeek's
+ * H800 profile row with the old 1.047 imbalance; 0.5 before the DeepGEMM figures and the
  * per-micro-batch weight reads).  Taken for decode too: DeepSeek's profile-data README says the
  * decode all-to-all holds no SMs, but also that the step waits for it after the computation,
  * and no calibrate row measures the decode overlap (ASSUMPTION: as in prefill). */
-#define IC_TBO_OVERLAP 0.48
+#define IC_TBO_OVERLAP 0.50
 
 /* ---- software profiles -----------------------------------------------------------------------
  *
@@ -132,14 +134,20 @@ const char *ic_admission_name(int admission) {
  *   Other kernels as TensorRT-LLM; overhead as vLLM's (GUESS: the same Python scheduler
  *   design); a2a latency 20 us (DeepEP low-latency kernels: 77-194 us for 128 tokens, of
  *   which a fixed part).
- * amd-rocm-2025 (ROCm 6.x, vLLM/SGLang on MI300X/MI325X): gemm FP8 0.50 and BF16 0.55:
- *   SemiAnalysis "MI300X vs H100 vs H200" GEMM benchmarks (Dec 2024: FP8 ~1.3 of 2.6 PFLOP/s,
- *   BF16 ~0.7 of 1.3); memory 0.80: Chips and Cheese MI300X microbenchmarks (~4.3 of 5.3 TB/s);
- *   attention prefill 0.45 and overheads: GUESS (no calibrate row yet).
- * huawei-cann-2025 (CANN 8 on Ascend 910B/910C): gemm INT8 and BF16 and prefill attention 0.595
+ * amd-rocm-2025 (ROCm 6.x, vLLM/SGLang on MI300X/MI325X): GEMM efficiencies are shares of the
+ *   chip's max-achievable rate (gemm_rate_fraction: AMD's published hipBLASLt MAF, which is the
+ *   datasheet peak at the clock the chip holds under dense matrix work, 0.49 of it on a 750 W
+ *   MI300X in FP8 and 0.58 on a 1,000 W MI325X).  gemm FP8 0.91 of it: mlperf-v5.1-mi325x-offline
+ *   (34,520 tok/s on 8 MI325X; 0.53 of the datasheet peak); BF16 and INT8 as FP8, FP4 0.73
+ *   (GUESS, in the old proportion 0.40 : 0.50).  Until 2026-12 FP8 0.50 and BF16 0.55 of the
+ *   datasheet peak for both chips (SemiAnalysis GEMM benchmarks, Dec 2024), which put the MI300X
+ *   above its own max-achievable rate and the MI325X below it.  memory 0.80: Chips and Cheese
+ *   MI300X microbenchmarks (~4.3 of 5.3 TB/s); attention prefill 0.45 and overheads: GUESS.
+ * huawei-cann-2025 (CANN 8 on Ascend 910B/910C): gemm INT8 and BF16 and prefill attention 0.68
  *   set, as one figure, by cm384-910c-prefill
- *   (6,688 tok/s per 910C prefilling DeepSeek-R1 at INT8; 0.575 before the grouped-GEMM
- *   factor, per-micro-batch weight reads and the EPLB imbalance refit); the rest GUESS.
+ *   (6,688 tok/s per 910C prefilling DeepSeek-R1 at INT8, EP320 with EPLB, so with the EPLB
+ *   prefill imbalance 1.239 of imbalance() below; 0.595 with the old 1.047, 0.575 before the
+ *   grouped-GEMM factor, per-micro-batch weight reads and the first EPLB refit); the rest GUESS.
  * generic-guess: other vendors; every figure a GUESS below the NVIDIA ones. */
 static const struct ic_sw_profile profiles[] = {
     {"nvidia-trtllm-2025",
@@ -183,7 +191,7 @@ static const struct ic_sw_profile profiles[] = {
      "DeepGEMM README (FP8 GEMM, weight streaming); other kernels as nvidia-trtllm-2025, "
      "overhead as nvidia-vllm-2025; DeepEP"},
     {"amd-rocm-2025",
-     {0.55, 0.50, 0.50, 0.40},
+     {0.91, 0.91, 0.91, 0.73},
      0.45,
      0.70,
      0.80,
@@ -194,10 +202,11 @@ static const struct ic_sw_profile profiles[] = {
      0.70,
      0.80,
      0,
-     "SemiAnalysis GEMM benchmarks (Dec 2024); Chips and Cheese; rest GUESS"},
+     "AMD max-achievable FLOPs (hipBLASLt, 2025-02); mlperf-v5.1-mi325x-offline; Chips and "
+     "Cheese; rest GUESS"},
     {"huawei-cann-2025",
-     {0.595, 0.45, 0.595, 0.45},
-     0.595,
+     {0.68, 0.45, 0.68, 0.45},
+     0.68,
      0.65,
      0.75,
      1.0e-4,
@@ -270,6 +279,34 @@ double ic_peak_flops(const struct ic_accelerator *a, int precision) {
         break;
     }
     return isfinite(t) && t > 0 ? t * 1e12 : NAN;
+}
+
+/* The dense GEMM rate a chip sustains at best, as a fraction of its datasheet peak, where the
+ * vendor publishes it: AMD's "Max-Achievable FLOPs" (MAF; rocm.blogs.amd.com, "Measuring
+ * Max-Achievable FLOPs - Part 2", 2025-02-28, hipBLASLt-bench at an optimal shape, normally
+ * distributed data, warm device, cold caches): MI300X 1,273 TFLOP/s FP8 at a median 1,230 MHz
+ * and 708 BF16 at 1,207 MHz, MI325X 1,519 FP8 at 1,464 MHz and 843 BF16 at 1,447 MHz, against
+ * the same 2,614.9 / 1,307.4 TFLOP/s datasheet peaks (at 2,100 MHz).  The gap is the clock: under
+ * dense matrix work the 750 W MI300X slows to 1.23 GHz, the 1,000 W MI325X to 1.46 GHz, so the
+ * MI325X sustains 19% more on the same silicon.  The AMD profile's GEMM efficiencies are shares
+ * of this rate (a software property); the power-limited clock is the chip's.  INT8 and FP4 as
+ * FP8 (GUESS: the same matrix cores and clock); other AMD chips (MI355X) as the MI300X, the
+ * lower of the two (GUESS: no MAF published for them).  Other vendors: 1 (their profiles'
+ * efficiencies are shares of the datasheet peak, fitted on their own rows). */
+static double gemm_rate_fraction(const struct ic_accelerator *a, int precision) {
+    if (strncmp(a->vendor, "AMD", 3) != 0) return 1.0;
+    int bf16 = precision == IC_PREC_BF16;
+    if (strcmp(a->key, "amd_mi325x") == 0) return bf16 ? 843.0 / 1307.4 : 1519.0 / 2614.9;
+    return bf16 ? 708.0 / 1307.4 : 1273.0 / 2614.9;
+}
+
+/* Peak of the GEMMs: the datasheet's, at the rate the chip sustains under dense matrix work.
+ * An efficiency given by hand (prefill_mfu) or the old pair without a profile stays a share of
+ * the datasheet peak, as it always was. */
+static double gemm_peak(const struct ic_accelerator *a, const struct ic_perf_params *p,
+                        int precision) {
+    double f = p->sw.name && !(p->prefill_mfu > 0) ? gemm_rate_fraction(a, precision) : 1.0;
+    return ic_peak_flops(a, precision) * f;
 }
 
 void ic_vendor_efficiency(const struct ic_accelerator *a, double *mfu, double *mbu) {
@@ -480,20 +517,37 @@ static double mtp_tokens(const struct ic_llm *m, const struct ic_perf_params *p)
     return t;
 }
 
-/* Expert-load imbalance: the hottest accelerator's expert work over the mean.  The SGLang
- * large-EP rows (sglang-eplb-*, sglang-ideal-balance-prefill: calibrate) give it: with EPLB the
- * measured prefill is 1.0288 below ideal balance; without a balancer, prefill 1.49 and decode
- * 2.54 times slower than with one.  Read as the hottest rank's factor on the expert GEMMs and
- * the all-to-alls (every rank waits for it at each dispatch and combine), each the factor that
- * gives the measured ratio through the whole step (on deepseek-profile-prefill-ep32's and
- * sglang-h100-decode-9nodes' configurations): 1.047 with EPLB (was read as 1.0288 itself, which
- * gave a whole-step ratio of 1.017-1.023); without one, 1.69 in prefill and 3.30 in decode
- * (1.65 and 3.13 before the DeepGEMM figures and per-micro-batch weight reads). */
+/* Expert-load imbalance: the hottest accelerator's expert work over the mean, read as the
+ * factor on the expert GEMMs and the all-to-alls (every rank waits for the hottest at each
+ * dispatch and combine).  Fitted, through the whole step, on the SGLang large-EP rows
+ * (lmsys.org/blog/2025-05-05-large-scale-ep; all calibrate rows of tests/perf/measurements.json):
+ *   prefill with EPLB 1.239: sglang-ideal-balance-prefill, 59,337 tok/s per node with simulated
+ *     perfect balance over 50,302 with EPLB, both at 4,096-token prompts and 16,384 tokens per
+ *     device on 4 x 8 H100 (1.1796 through the step on sglang-h100-prefill-4k's configuration).
+ *     Until 2026-12 the row paired 59,337 with the 1K run's 57,674 (1.0288): a 4.7% factor that
+ *     was then used in both phases.
+ *   prefill without a balancer 1.973: sglang-eplb-prefill-gain (EPLB 1.49x faster), on the same
+ *     configuration.
+ *   decode without a balancer 3.29: sglang-eplb-decode-gain (2.54x), on
+ *     sglang-h100-decode-9nodes' configuration.
+ *   decode with EPLB 1.047: no row measures it (GUESS: the figure used for both phases before).
+ * Why prefill keeps far more imbalance under EPLB than decode: EPLB places experts for the
+ * long-run mean load, and a step departs from the mean by the noise of its independent routing
+ * units.  A decode step routes one token each of b x ranks independent sequences (256 x 72 =
+ * 18,432 in the 9-node run); a prefill step's 16,384 tokens per device are four 4,096-token
+ * prompts, whose tokens pick correlated experts (one document, one topic): 128 prompts over the
+ * 32 ranks, so the hottest device's share strays further from the mean (the blog: "larger
+ * batches reduce random fluctuations in expert usage").  DeepSeek's own profile simulates
+ * absolutely balanced routing (github.com/deepseek-ai/profile-data): its rows run at 1. */
+#define IC_IMB_EPLB_PREFILL   1.239
+#define IC_IMB_EPLB_DECODE    1.047
+#define IC_IMB_NOEPLB_PREFILL 1.973
+#define IC_IMB_NOEPLB_DECODE  3.29
 static double imbalance(const struct ic_perf_params *p, int decode) {
     if (p->imbalance > 0) return p->imbalance;
     if (p->ep <= 1) return 1.0;
-    if (p->eplb) return 1.047;
-    return decode ? 3.30 : 1.69;
+    if (p->eplb) return decode ? IC_IMB_EPLB_DECODE : IC_IMB_EPLB_PREFILL;
+    return decode ? IC_IMB_NOEPLB_DECODE : IC_IMB_NOEPLB_PREFILL;
 }
 
 /* Grouped (MoE expert) GEMM compute efficiency at m tokens per expert, relative to the same
@@ -551,7 +605,8 @@ double ic_perf_step_ops(const struct ic_llm *m, const struct ic_accelerator *a,
     const double wb = ic_precision_bytes(p->weight_precision);
     const double kvb = m->kv_cache_bytes_per_token_bf16 * ic_precision_bytes(p->kv_precision) / 2;
     const double bw = a->hbm_bandwidth_tbps * 1e12;
-    const double peak = ic_peak_flops(a, p->weight_precision), peak16 = ic_peak_flops(a, 0);
+    const double peak = gemm_peak(a, p, p->weight_precision);
+    const double peak16 = gemm_peak(a, p, IC_PREC_BF16);
     const double peak_attn = ic_peak_flops(a, attn_prec(a, p));
     const double layers = m->layers / pp;
     const double draft = p->mtp > 0 ? (double)p->mtp : 0;
@@ -934,7 +989,7 @@ static int replica(const struct ic_llm *m, const struct ic_accelerator *a,
         double tok =
             ((double)b * (1.0 + (p->mtp > 0 ? (double)p->mtp : 0)) + out->prefill_per_step) /
             (double)dpl / (double)lmax1(p->pp);
-        out->compute_bound = 2.0 * tok / (ic_peak_flops(a, p->weight_precision) * e.gemm) >
+        out->compute_bound = 2.0 * tok / (gemm_peak(a, p, p->weight_precision) * e.gemm) >
                              wb / (a->hbm_bandwidth_tbps * 1e12 * e.mem);
     }
     double decode_only = ic_perf_step(m, a, p, (double)b, ctx, 0, 0, NULL, NULL);

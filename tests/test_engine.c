@@ -1019,6 +1019,121 @@ static void test_replica_without_plan(void) {
     }
 }
 
+/* A prefill/decode fleet with measured unit rates and demand as tokens a day on a step of the
+ * diurnal profile (weights 1 for local hours 0-11, 3 for 12-23: factors 0.5 and 1.5 of the mean;
+ * the hours next to the step interpolate, so they are left out).  By hand: 8.64e9 input tokens
+ * a day at 50% cache hits are 1e5 tok/s on average, 5e4 uncached; 4.32e9 output tokens 5e4 tok/s.
+ * Hours 1-10: prefill 2.5e4 / 1e4 per unit = 2.5 -> 3 units, decode 2.5e4 / 2e4 = 1.25 -> 2;
+ * nodes (3 x 2 + 2 x 4) / 8 = 1.75.  Hours 13-22: 7.5e4 -> 8 prefill units, 3.75 -> 4 decode
+ * units; nodes (8 x 2 + 4 x 4) / 8 = 4.  The provisioned 10 and 5 units are then busy 0.75 each
+ * (0.25 in the morning); each role costs 20 accelerators x $2 x 24 h = $960; revenue 8.64e9 x
+ * (0.5 x $1 + 0.5 x $0.5) / 1e6 + 4.32e9 x $4 / 1e6 = $23,760. */
+static const char *pd_fleet =
+    "{\"name\": \"pd\", \"seed\": 11, \"paths\": 6, \"start\": \"2025-01-01T00:00:00+00:00\",\n"
+    " \"horizon_days\": 1, \"output\": {\"interval_s\": 3600, \"store_paths\": 6},\n"
+    " \"traffic\": {\"tokens_per_day\": {\"input\": 8.64e9, \"cache_hit_share\": 0.5, "
+    "\"output\": 4.32e9},\n"
+    "   \"diurnal\": {\"profile\": \"custom\", \"weights\": [1,1,1,1,1,1,1,1,1,1,1,1,3,3,3,3,3,3,"
+    "3,3,3,3,3,3]}, \"noise\": {\"sigma\": 0}},\n"
+    " \"workload\": {\"classes\": [{\"name\": \"a\", \"input_tokens\": {\"median\": 2000, "
+    "\"sigma\": 0.5}, \"output_tokens\": {\"median\": 300, \"sigma\": 0.5}}]},\n"
+    " \"model\": \"llama-3.1-8b\", \"accelerator\": \"nvidia_h100_sxm\",\n"
+    " \"serving\": {\"disaggregated\": \"yes\", \"prefill_unit\": 2, \"decode_unit\": 4},\n"
+    " \"fleet\": {\"roles\": {\"prefill\": {\"units\": 10, \"measured_tokens_per_s\": 1e4},\n"
+    "   \"decode\": {\"units\": 5, \"measured_tokens_per_s\": 2e4}},\n"
+    "   \"accelerator_hour_usd\": 2, \"failure_rate_per_hour\": 0},\n"
+    " \"economics\": {\"price_input_per_mtok\": 1, \"price_cached_input_per_mtok\": 0.5, "
+    "\"price_output_per_mtok\": 4}}\n";
+
+static void test_pd_fleet(void) {
+    struct run *r = calloc(2, sizeof *r);
+    CHECK(run(pd_fleet, NULL, 0, 1, &r[0]) == 0);
+    const struct ic_results *res = &r[0].res;
+    CHECK(r[0].plan.roles && r[0].plan.n_pools == 2 && res->n_series == IC_SERIES_ALL &&
+          res->n_summary == IC_SUMMARY_ALL);
+    CHECK(r[0].plan.pool[0].unit_accels == 2 && r[0].plan.pool[1].unit_accels == 4);
+    CHECK(r[0].plan.pool[0].unit_tokens_per_s == 1e4 && r[0].plan.pool[1].unit_tokens_per_s == 2e4);
+    for (long p = 0; p < res->store_paths; p++)
+        for (long j = 0; j < 24; j++) {
+            if (j == 0 || j == 11 || j == 12 || j == 23) continue; /* next to the step */
+            int hi = j > 12;
+            CHECK(ic_series_row(res, IC_R_PREFILL_NEEDED, p)[j] == (hi ? 8 : 3));
+            CHECK(ic_series_row(res, IC_R_DECODE_NEEDED, p)[j] == (hi ? 4 : 2));
+            CHECK(ic_series_row(res, IC_R_NODES_NEEDED, p)[j] == (hi ? 4.0f : 1.75f));
+            CHECK_NEAR(ic_series_row(res, IC_R_PREFILL_TOKENS, p)[j], hi ? 7.5e4 : 2.5e4, 0.01);
+            CHECK_NEAR(ic_series_row(res, IC_R_DECODE_TOKENS, p)[j], hi ? 7.5e4 : 2.5e4, 0.02);
+            CHECK_NEAR(ic_series_row(res, IC_R_PREFILL_UTIL, p)[j], hi ? 0.75 : 0.25, 0.01);
+            CHECK_NEAR(ic_series_row(res, IC_R_DECODE_UTIL, p)[j], hi ? 0.75 : 0.25, 0.02);
+            CHECK(ic_series_row(res, IC_R_PREFILL_COST, p)[j] == 40.0f);
+            CHECK(ic_series_row(res, IC_R_DECODE_COST, p)[j] == 40.0f);
+            /* the whole prompt's KV (131,072 bytes a token for llama-3.1-8b in bf16) */
+            CHECK_NEAR(ic_series_row(res, IC_R_KV_TRANSFER, p)[j],
+                       (hi ? 1.5 : 0.5) * 1e5 * 131072 / 1e9, 0.01);
+        }
+    for (long p = 0; p < res->paths; p++) {
+        CHECK(ic_summary_col(res, IC_RM_NODES_PEAK)[p] == 4);
+        CHECK(ic_summary_col(res, IC_RM_NODES_MIN)[p] == 1.75);
+        CHECK(ic_summary_col(res, IC_RM_PREFILL_PEAK)[p] == 8);
+        CHECK(ic_summary_col(res, IC_RM_DECODE_PEAK)[p] == 4);
+        CHECK_NEAR(ic_summary_col(res, IC_RM_PREFILL_COST)[p], 960, 1e-9);
+        CHECK_NEAR(ic_summary_col(res, IC_RM_DECODE_COST)[p], 960, 1e-9);
+        CHECK_NEAR(ic_summary_col(res, IC_M_COST)[p], 1920, 1e-9);
+        CHECK_NEAR(ic_summary_col(res, IC_M_REVENUE)[p], 23760, 0.01);
+        /* A node at $2 x 8: flat for the peak 4 x 24 h x $16; following the curve, 10 hours at
+         * 1.75, 10 at 4 and the four next to the step in between. */
+        CHECK_NEAR(ic_summary_col(res, IC_RM_FLAT_COST)[p], 4 * 24 * 16.0, 1e-12);
+        double follow = ic_summary_col(res, IC_RM_FOLLOW_COST)[p];
+        CHECK(follow >= (10 * 1.75 + 10 * 4 + 4 * 1.75) * 16 - 1e-9 &&
+              follow <= (10 * 1.75 + 10 * 4 + 4 * 4) * 16 + 1e-9);
+        CHECK_NEAR(ic_summary_col(res, IC_RM_NODES_MEAN)[p], follow / 16 / 24, 1e-12);
+        CHECK(ic_summary_col(res, IC_M_OUTAGE)[p] == 0);
+    }
+    /* The same numbers on 3 threads. */
+    CHECK(run(pd_fleet, NULL, 0, 3, &r[1]) == 0);
+    CHECK(memcmp(r[0].res.summary, r[1].res.summary,
+                 (size_t)IC_SUMMARY_ALL * (size_t)res->paths * sizeof(double)) == 0);
+    CHECK(memcmp(r[0].res.bands, r[1].res.bands,
+                 (size_t)IC_SERIES_ALL * (size_t)(res->nq + 1) * (size_t)res->nout *
+                     sizeof(float)) == 0);
+    done(&r[1]);
+    /* Too few decode units: decode is the bottleneck, its queue is the fleet's. */
+    const char *few[] = {"/fleet/roles/decode/units=3"};
+    CHECK(run(pd_fleet, few, 1, 1, &r[1]) == 0);
+    CHECK(ic_series_row(&r[1].res, IC_R_DECODE_BACKLOG, 0)[18] > 0);
+    CHECK(ic_series_row(&r[1].res, IC_R_PREFILL_BACKLOG, 0)[18] == 0);
+    CHECK(ic_series_row(&r[1].res, IC_R_DECODE_NEEDED, 0)[18] == 4); /* needed, not provisioned */
+    CHECK(mean_of(&r[1].res, IC_M_OUTAGE) == 1);
+    done(&r[1]);
+    /* Decode on its own accelerator: its units take the rate the performance model gives the
+     * P/D replica on that accelerator (the same as a fleet all on it), prefill keeps the
+     * H100's, and each role's cost follows its own accelerator's price. */
+    const char *h20[] = {
+        "/fleet/roles/decode/accelerator=nvidia_h20", "/fleet/roles/decode/measured_tokens_per_s=0",
+        "/fleet/roles/prefill/measured_tokens_per_s=0", "/fleet/accelerator_hour_usd=-1"};
+    const char *all_h20[] = {
+        "/accelerator=nvidia_h20", "/fleet/roles/decode/measured_tokens_per_s=0",
+        "/fleet/roles/prefill/measured_tokens_per_s=0", "/fleet/accelerator_hour_usd=-1"};
+    const char *all_h100[] = {"/fleet/roles/decode/measured_tokens_per_s=0",
+                              "/fleet/roles/prefill/measured_tokens_per_s=0",
+                              "/fleet/accelerator_hour_usd=-1"};
+    struct run *m = calloc(3, sizeof *m);
+    CHECK(run(pd_fleet, h20, 4, 1, &m[0]) == 0);
+    CHECK(run(pd_fleet, all_h20, 4, 1, &m[1]) == 0);
+    CHECK(run(pd_fleet, all_h100, 3, 1, &m[2]) == 0);
+    CHECK(strcmp(m[0].plan.pool[1].accel->key, "nvidia_h20") == 0 &&
+          strcmp(m[0].plan.pool[0].accel->key, "nvidia_h100_sxm") == 0);
+    CHECK(m[0].plan.pool[1].unit_tokens_per_s == m[1].plan.pool[1].unit_tokens_per_s);
+    CHECK(m[0].plan.pool[0].unit_tokens_per_s == m[2].plan.pool[0].unit_tokens_per_s);
+    CHECK(m[0].plan.pool[1].unit_tokens_per_s != m[2].plan.pool[1].unit_tokens_per_s);
+    CHECK(m[0].plan.pool[1].capex_per_h == m[1].plan.pool[1].capex_per_h &&
+          m[0].plan.pool[1].capex_per_h != m[2].plan.pool[1].capex_per_h);
+    CHECK(m[0].plan.pool[0].capex_per_h == m[2].plan.pool[0].capex_per_h);
+    for (int i = 0; i < 3; i++) done(&m[i]);
+    free(m);
+    done(&r[0]);
+    free(r);
+}
+
 int main(void) {
     struct ic_error err;
     if (ic_catalog_builtin(&cat, &err)) return 1;
@@ -1041,6 +1156,7 @@ int main(void) {
     test_fitted_growth();
     test_perf_v2_fields();
     test_replica_without_plan();
+    test_pd_fleet();
     ic_catalog_free(&cat);
     return check_report("test_engine");
 }

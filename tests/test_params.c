@@ -47,7 +47,7 @@ static const char *base =
 #define HIST "{\"shape\": \"histogram\", \"edges\": [1, 10], \"weights\": [1]}"
 static const struct {
     const char *key;
-    const char *extra[3];
+    const char *extra[4];
 } companions[] = {
     /* interval_s a multiple of step_s, the horizon at least a step */
     {"/step_s", {"/output/interval_s=86400", "/horizon_days=1"}},
@@ -84,6 +84,14 @@ static const struct {
     /* experts over at most the accelerators of a replica */
     {"/serving/expert_parallel",
      {"/model=\"deepseek-v3\"", "/serving/weight_precision=\"fp8\"", "/serving/attention_dp=4096"}},
+    /* a prefill/decode fleet: disaggregated, a unit of each role, no /fleet/accelerators or
+     * pools */
+    {"/fleet/roles/",
+     {"/serving/disaggregated=\"yes\"",
+      "/fleet/roles={\"prefill\": {\"units\": 1}, \"decode\": {\"units\": 1}}",
+      "/fleet/accelerators=0", "/fleet/pools=[]"}},
+    /* output tokens a day with input tokens a day */
+    {"/traffic/tokens_per_day/", {"/traffic/tokens_per_day/input=1e9"}},
 };
 
 /* Rows (or ENUM choices) that cannot be checked this way, with the reason.  Rows of other types
@@ -148,7 +156,7 @@ static const cJSON *at(const cJSON *root, const char *ptr) {
 static int set_one(const char *path, const char *ptr, const char *value, struct ic_scenario *sc,
                    struct ic_diag *d) {
     static char set[512], key[600];
-    const char *sets[5];
+    const char *sets[6];
     int n = 0;
     snprintf(set, sizeof set, "%s=%s", ptr, value);
     snprintf(key, sizeof key, "%s=%s", path, value);
@@ -157,7 +165,7 @@ static int set_one(const char *path, const char *ptr, const char *value, struct 
         size_t len = strlen(c);
         if (strcmp(c, path) == 0 || strcmp(c, key) == 0 ||
             (c[len - 1] == '/' && strncmp(c, path, len) == 0))
-            for (int k = 0; k < 3 && companions[i].extra[k]; k++)
+            for (int k = 0; k < 4 && companions[i].extra[k]; k++)
                 sets[n++] = companions[i].extra[k];
     }
     sets[n++] = set; /* last: the companions may set whole arrays the row's set goes into */
@@ -199,6 +207,17 @@ static int resolved_number(const cJSON *v, double *out) {
 
 static int checked_rows, bound_checks;
 
+/* Is the row inside an optional block (struct ic_param, optional), which the resolved JSON
+ * leaves out while every member holds its default? */
+static int in_optional_block(const char *path) {
+    for (size_t i = 0; i < ic_param_count; i++) {
+        const struct ic_param *q = &ic_params[i];
+        size_t n = strlen(q->path);
+        if (q->optional && strncmp(path, q->path, n) == 0 && path[n] == '/') return 1;
+    }
+    return 0;
+}
+
 static void check_numeric(const struct ic_param *p, struct ic_scenario *sc,
                           struct ic_scenario *sc2) {
     char ptr[256], val[64], need[400];
@@ -231,6 +250,14 @@ static void check_numeric(const struct ic_param *p, struct ic_scenario *sc,
         CHECK(rc == 0);
         ic_diag_free(&d);
         if (rc != 0) continue;
+        /* the default in an optional block all at its defaults: the block is left out */
+        if (b == p->def && in_optional_block(p->path)) {
+            char *r1 = ic_scenario_resolved_json(sc);
+            CHECK(r1 && load_text(r1, sc2, &d) == IC_OK);
+            ic_diag_free(&d);
+            free(r1);
+            continue;
+        }
         cJSON *v = round_trip(p->path, sc, sc2, ptr);
         double got = NAN;
         if (v && resolved_number(v, &got) != 0)

@@ -75,6 +75,10 @@ def perf_args(row):
               "--disaggregated"]
         if row["model"] == "deepseek-v3":
             a += ["--node-limit", "4"]  # DeepSeek-V3 routes a token to at most 4 nodes
+        if row.get("balanced_routing"):
+            # DeepSeek's profile: "we simulate an absolutely balanced MoE routing strategy for
+            # profiling" (github.com/deepseek-ai/profile-data, README): no expert imbalance.
+            a += ["--imbalance", "1"]
         if mode == "prefill":
             a += ["--max-batched-tokens", str(load.get("tokens_per_device", 16384)),
                   "--max-throughput"]

@@ -21,6 +21,9 @@ done
 plot fan_chart.py "$out/kimi-2024-03.h5" --days 95 102 -o "$out/kimi-2024-03-fan.png"
 plot fan_chart.py "$out/deepseek-r1-2025-01.h5" -o "$out/deepseek-r1-2025-01-fan.png"
 plot fan_chart.py "$out/chatgpt-2022-12.h5" -o "$out/chatgpt-2022-12-fan.png"
+plot fan_chart.py "$out/deepseek-2025-02-27.h5" --series nodes_needed --capacity none \
+    --threshold 278 --no-outage -o "$out/deepseek-2025-02-27-nodes.png" \
+    --title "DeepSeek 2025-02-27: H800 nodes needed each hour (performance model) vs the published 278-node peak"
 
 step "kimi-2024-03: the pre-launch fleet that keeps P(outage) <= 5%"
 "$ic" solve "$src/scenarios/kimi-2024-03.json" --for /fleet/accelerators --max-outage-prob 0.05 \
@@ -51,6 +54,11 @@ c910='{"base":"huawei_ascend_910c","tdp_w":800,"price_usd_est":33000}'
 plot fleet_curve.py "$out/wanka-fleet-sweep.h5" --target 0.01 --log-x -o "$out/wanka-fleet-curve.png"
 plot cost_power.py "$out/wanka-fleet-sweep.h5" --log-x -o "$out/wanka-cost-power.png"
 
+step "deepseek-2025-02-27: the day on DeepSeek's disclosed per-node rates, a flat day"
+"$ic" run "$src/scenarios/deepseek-2025-02-27.json" -q --json -o "$out/deepseek-day-disclosed.h5" \
+    --set /traffic/diurnal/profile=flat \
+    --set /fleet/roles/prefill/measured_tokens_per_s=128834 \
+    --set /fleet/roles/decode/measured_tokens_per_s=266400 | grep -o '"nodes_needed[^,]*'
 step "chatgpt-2022-12: the A100s that keep P(outage) <= 5%"
 "$ic" solve "$src/scenarios/chatgpt-2022-12.json" --for /fleet/accelerators \
     --max-outage-prob 0.05 --step 8 -q

@@ -688,6 +688,16 @@ static int cmd_validate(int argc, char **argv) {
                plan.fit.accels, sc->accelerator.value.key, sc->model.value.key, plan.perf.batch,
                ic_batch_limit_name(plan.perf.limit), plan.perf.requests_per_s,
                plan.perf.tokens_per_s);
+        if (plan.roles)
+            for (int q = 0; q < 2; q++)
+                printf("  %s units: %.0f x %s, %.4g tokens/s each (%s), %.4g req/s each\n",
+                       q ? "decode" : "prefill", plan.pool[q].unit_accels,
+                       sc->accelerator.value.key, plan.pool[q].unit_tokens_per_s,
+                       (q ? sc->fleet.roles.decode.measured_tokens_per_s
+                          : sc->fleet.roles.prefill.measured_tokens_per_s) > 0
+                           ? "measured"
+                           : "performance model",
+                       plan.pool[q].mu * plan.pool[q].rho_slo);
         printf("  %d parameter%s drawn per path\n", plan.n_random, plan.n_random == 1 ? "" : "s");
         if (sc->sweep.n_axes > 0) printf("  a sweep of %ld points, every one valid\n", n_points);
         ic_plan_free(&plan);

@@ -55,6 +55,9 @@ const char *ic_pool_precision_name(int precision) {
 
 #define OBJ(p, d)                                                                                  \
     { .path = p, .type = IC_T_OBJ, .doc = d }
+/* An optional block (see struct ic_param, optional). */
+#define OPTOBJ(p, d)                                                                               \
+    { .path = p, .type = IC_T_OBJ, .doc = d, .optional = 1 }
 #define OBJARR(p, cnt, first, esz, mx, mn, d)                                                      \
     {                                                                                              \
         .path = p, .type = IC_T_OBJARR, .offset = cnt, .offset2 = first, .size = esz,              \
@@ -187,6 +190,18 @@ const struct ic_param ic_params[] = {
      * requests per active user per day.  Calibrate per scenario. */
     DIST("/traffic/requests_per_user_per_day", SC(traffic.requests_per_user_per_day), 10, 0, 1e5,
          "requests/user/day", "requests each daily active user sends per day (default: guess)", 0),
+    OPTOBJ(
+        "/traffic/tokens_per_day",
+        "demand as tokens a day, as operators publish it (input > 0: replaces the growth curve's "
+        "level; the diurnal profile, events and noise shape it, its mean over a day being the "
+        "daily total / 86400; the classes keep the lengths and mix)"),
+    NUM("/traffic/tokens_per_day/input", SC(traffic.tokens_per_day.input), 0, 0, 1e18, "tokens/day",
+        "prompt tokens a day, cache hits included (0: demand from the growth curve)"),
+    NUM("/traffic/tokens_per_day/cache_hit_share", SC(traffic.tokens_per_day.cache_hit_share), -1,
+        -1, 1, "", "share of the prompt tokens that hit the prefix cache (-1: the classes')"),
+    NUM("/traffic/tokens_per_day/output", SC(traffic.tokens_per_day.output), 0, 0, 1e18,
+        "tokens/day",
+        "output tokens a day, reasoning included (0: the classes' output over input ratio)"),
     OBJ("/traffic/funnel", "weekly web visits -> requests (quantity weekly_web_visits)"),
     /* Guess: SimilarWeb counts web visits only; apps and mini-programs are not in them. */
     DIST("/traffic/funnel/channel_multiplier", SC(traffic.funnel.channel_multiplier), 1, 1, 1e3,
@@ -382,7 +397,7 @@ const struct ic_param ic_params[] = {
 
     OBJ("/fleet", "accelerators, failures, cost"),
     IDIST("/fleet/accelerators", SC(fleet.accelerators), 0, 0, 1e8, "accelerators",
-          "accelerators serving the model", 1),
+          "accelerators serving the model (with /fleet/roles: not given, the roles' units)", 1),
     OBJARR("/fleet/outages", SC(fleet.n_outages), SC(fleet.outages), sizeof(struct ic_outage),
            IC_MAX_EVENTS, 0, "windows in which a share of the replicas is out of service"),
     STR("/fleet/outages/*/name", OU(name), SZ(struct ic_outage, name), "", "label", 0),
@@ -439,6 +454,30 @@ const struct ic_param ic_params[] = {
          "as /serving/prefill_mfu (0: vendor default)", 0),
     DIST("/fleet/pools/*/decode_mbu", PO(decode_mbu), 0, 0, 1, "",
          "as /serving/decode_mbu (0: vendor default)", 0),
+    OPTOBJ(
+        "/fleet/roles",
+        "a prefill/decode fleet (with /serving/disaggregated yes): units of each role, unit sizes "
+        "/serving/prefill_unit and /serving/decode_unit; replaces /fleet/accelerators"),
+    OBJ("/fleet/roles/prefill", "the prefill units"),
+    IDIST("/fleet/roles/prefill/units", SC(fleet.roles.prefill.units), 0, 0, 1e6, "units",
+          "prefill units in the fleet", 0),
+    NUM("/fleet/roles/prefill/measured_tokens_per_s", SC(fleet.roles.prefill.measured_tokens_per_s),
+        0, 0, 1e12, "tokens/s",
+        "a prefill unit's measured uncached prompt tokens/s at saturation (your benchmark, or "
+        "infercap calibrate's model); 0: the performance model"),
+    STR("/fleet/roles/prefill/accelerator", SC(fleet.roles.prefill.accelerator),
+        SZ(struct ic_role_spec, accelerator), "",
+        "catalog key of the prefill units' accelerator (\"\": /accelerator)", 0),
+    OBJ("/fleet/roles/decode", "the decode units"),
+    IDIST("/fleet/roles/decode/units", SC(fleet.roles.decode.units), 0, 0, 1e6, "units",
+          "decode units in the fleet", 0),
+    NUM("/fleet/roles/decode/measured_tokens_per_s", SC(fleet.roles.decode.measured_tokens_per_s),
+        0, 0, 1e12, "tokens/s",
+        "a decode unit's measured output tokens/s (reasoning + answer) at the TPOT objective; 0: "
+        "the performance model"),
+    STR("/fleet/roles/decode/accelerator", SC(fleet.roles.decode.accelerator),
+        SZ(struct ic_role_spec, accelerator), "",
+        "catalog key of the decode units' accelerator (\"\": /accelerator)", 0),
     OBJ("/fleet/autoscale", "orders and releases capacity of pool 0 as the load moves"),
     ENUM("/fleet/autoscale/enabled", SC(fleet.autoscale.enabled), IC_NO, ic_yes_nos, "autoscaling"),
     NUM("/fleet/autoscale/target_utilization", SC(fleet.autoscale.target_utilization), 0.7, 0.01,

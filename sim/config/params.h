@@ -43,6 +43,8 @@ struct ic_param {
     int max_count;                       /* IC_T_OBJARR, IC_T_NUMARR */
     int min_count; /* IC_T_OBJARR: minimum elements; IC_T_NUMARR: exact length if > 0 */
     int required;  /* must be given (no default) */
+    int optional;  /* IC_T_OBJ: left out of the resolved JSON while every member has its default
+                      (a block added later: scenarios without it resolve as they always did) */
 };
 
 extern const struct ic_param ic_params[];

@@ -101,6 +101,23 @@ void ic_replica_mix(const struct ic_scenario *sc, double context_cap, ic_dist_va
         ic_tokdist_moments(&t, mult, context_cap, &mix->reason_mean[c], &sq);
         mix->cache_hit[c] = value(fn, ctx, &k->prefix_cache_hit);
     }
+    /* Demand as tokens a day: its cache-hit share replaces the classes', and its output over
+     * input ratio scales every class's reasoning and answer (the classes keep their shape). */
+    const double tin = sc->traffic.tokens_per_day.input, tout = sc->traffic.tokens_per_day.output;
+    if (tin > 0) {
+        double in = 0, dec = 0;
+        for (int c = 0; c < mix->n; c++) {
+            if (sc->traffic.tokens_per_day.cache_hit_share >= 0)
+                mix->cache_hit[c] = sc->traffic.tokens_per_day.cache_hit_share;
+            in += mix->share[c] * mix->in_mean[c];
+            dec += mix->share[c] * (mix->out_mean[c] + mix->reason_mean[c]);
+        }
+        double f = tout > 0 && in > 0 && dec > 0 ? tout / tin * in / dec : 1.0;
+        for (int c = 0; c < mix->n; c++) {
+            mix->out_mean[c] *= f;
+            mix->reason_mean[c] *= f;
+        }
+    }
 }
 
 int ic_replica_autosize(const struct ic_llm *m, const struct ic_accelerator *a,

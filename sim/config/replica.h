@@ -24,7 +24,9 @@ typedef double (*ic_dist_value_fn)(const void *ctx, const struct ic_dist *d);
 void ic_replica_tokdist(const struct ic_token_dist *t, ic_dist_value_fn value, const void *ctx,
                         struct ic_tokdist *out);
 
-/* The request mix of /workload (shares normalised, token moments up to context_cap tokens). */
+/* The request mix of /workload (shares normalised, token moments up to context_cap tokens;
+ * with demand given as /traffic/tokens_per_day, its cache-hit share and its output over input
+ * ratio). */
 void ic_replica_mix(const struct ic_scenario *sc, double context_cap, ic_dist_value_fn value,
                     const void *ctx, struct ic_mix *mix);
 

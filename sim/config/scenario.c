@@ -642,7 +642,10 @@ static void walk_object(struct walker *w, const cJSON *obj, const char *pattern,
         if (cJSON_GetObjectItemCaseSensitive(obj, key)) continue;
         char cptr[PTR_MAX];
         ptr_join(cptr, ptr, key);
-        if (p->required) {
+        /* A prefill/decode fleet is sized by its roles' units, not by /fleet/accelerators. */
+        int by_roles = strcmp(p->path, "/fleet/accelerators") == 0 &&
+                       cJSON_GetObjectItemCaseSensitive(obj, "roles") != NULL;
+        if (p->required && !by_roles) {
             ic_diag_add(w->diag, "%s: %s: missing required %s (%s)", w->label, cptr,
                         ic_param_type_name(p), p->doc);
         } else if (p->type == IC_T_OBJ) {
@@ -1112,6 +1115,78 @@ static void check_request_engine(struct walker *w, const struct ic_scenario *sc)
               sc->request_engine.duration_s, horizon - start);
 }
 
+/* The roles' accelerators: catalog entries by key. */
+static void resolve_role_accelerators(struct walker *w, struct ic_scenario *sc) {
+    struct ic_role_spec *r[2] = {&sc->fleet.roles.prefill, &sc->fleet.roles.decode};
+    const char *name[2] = {"prefill", "decode"};
+    for (int k = 0; k < 2; k++) {
+        if (!r[k]->accelerator[0]) {
+            memset(&r[k]->accel, 0, sizeof r[k]->accel); /* none (after an override too) */
+            continue;
+        }
+        const struct ic_accelerator *a =
+            w->cat ? ic_catalog_accel(w->cat, r[k]->accelerator) : NULL;
+        char ptr[PTR_MAX];
+        snprintf(ptr, sizeof ptr, "/fleet/roles/%s/accelerator", name[k]);
+        if (!a)
+            xdiag(w, ptr, "unknown accelerator \"%s\" (`infercap catalog accelerators` lists them)",
+                  r[k]->accelerator);
+        else
+            r[k]->accel = *a;
+    }
+}
+
+/* A prefill/decode fleet (/fleet/roles) and demand as tokens a day (/traffic/tokens_per_day). */
+static void check_roles(struct walker *w, const struct ic_scenario *sc) {
+    const double in = sc->traffic.tokens_per_day.input, out = sc->traffic.tokens_per_day.output;
+    if (out > 0 && !(in > 0))
+        xdiag(w, "/traffic/tokens_per_day/input",
+              "got 0 with output %g tokens a day, expected the input tokens a day too", out);
+    if (in > 0 && sc->engine == IC_ENG_REQUEST)
+        xdiag(w, "/traffic/tokens_per_day/input",
+              "demand as tokens a day is the aggregate engine's; give the request engine users "
+              "(/traffic/growth) or use /engine aggregate");
+    if (!ic_scenario_has_roles(sc)) return;
+    if (!sc->serving.disaggregated)
+        xdiag(w, "/serving/disaggregated",
+              "got \"no\" with /fleet/roles, expected \"yes\" (a prefill/decode fleet serves "
+              "disaggregated)");
+    if (ic_dist_is_random(&sc->fleet.accelerators) || ic_dist_mean(&sc->fleet.accelerators) != 0)
+        xdiag(w, "/fleet/accelerators",
+              "given with /fleet/roles, expected it left out: the fleet is the roles' units");
+    if (sc->fleet.n_pools > 0)
+        xdiag(w, "/fleet/pools", "given with /fleet/roles, expected one or the other");
+    if (sc->fleet.autoscale.enabled)
+        xdiag(w, "/fleet/autoscale/enabled",
+              "autoscaling a prefill/decode fleet is not modelled; the capacity-needed curve "
+              "(README, \"P/D fleets and capacity needed\") says what a fleet that follows "
+              "the load needs");
+    if (sc->engine == IC_ENG_REQUEST)
+        xdiag(w, "/engine", "the request engine does not model /fleet/roles; use aggregate");
+    const struct ic_role_spec *r[2] = {&sc->fleet.roles.prefill, &sc->fleet.roles.decode};
+    const char *name[2] = {"prefill", "decode"};
+    for (int k = 0; k < 2; k++)
+        if (r[k]->accelerator[0] &&
+            !isfinite(ic_peak_flops(&r[k]->accel, sc->serving.weight_precision))) {
+            char ptr[PTR_MAX];
+            snprintf(ptr, sizeof ptr, "/fleet/roles/%s/accelerator", name[k]);
+            xdiag(w, ptr,
+                  "accelerator \"%s\" has no %s compute; use one that has, or another "
+                  "/serving/weight_precision",
+                  r[k]->accelerator, ic_precision_name(sc->serving.weight_precision));
+        }
+}
+
+int ic_scenario_has_roles(const struct ic_scenario *sc) {
+    const struct ic_dist *p = &sc->fleet.roles.prefill.units, *d = &sc->fleet.roles.decode.units;
+    return ic_dist_is_random(p) || ic_dist_is_random(d) || ic_dist_mean(p) > 0 ||
+           ic_dist_mean(d) > 0;
+}
+
+int ic_scenario_tokens_per_day(const struct ic_scenario *sc) {
+    return sc->traffic.tokens_per_day.input > 0;
+}
+
 static void cross_checks(struct walker *w, const struct ic_scenario *sc) {
     check_sweep(w, sc);
     /* A run that would take days is a mistake more often than a plan: 1e13 path-steps is ten
@@ -1244,6 +1319,7 @@ static void cross_checks(struct walker *w, const struct ic_scenario *sc) {
                   sc->serving.expert_parallel, n,
                   sc->serving.attention_dp > 0 ? " (/serving/attention_dp)" : "");
     }
+    check_roles(w, sc);
     if (sc->serving.software[0] && !ic_sw_profile_find(sc->serving.software)) {
         char names[256] = "";
         size_t used = 0;
@@ -1277,6 +1353,7 @@ int ic_scenario_load_string(const char *text, const char *label, const struct ic
     set_defaults("", "", sc);
     walk_object(&w, root, "", "", sc);
     cJSON_Delete(root);
+    if (diag->count == 0) resolve_role_accelerators(&w, sc);
     if (diag->count == 0) cross_checks(&w, sc);
     if (opts && opts->created)
         for (size_t i = 0; i < created.count; i++)
@@ -1497,6 +1574,7 @@ int ic_scenario_override(struct ic_scenario *sc, const char *label, const struct
         }
         if (diag->count > before) break;
     }
+    if (diag->count == before) resolve_role_accelerators(&w, sc);
     if (diag->count == before) cross_checks(&w, sc);
     if (diag->count > before || diag->nomem)
         return ic_error_set(err, IC_ERR_INVALID, "%s: %zu error%s", label, diag->count,
@@ -1521,6 +1599,39 @@ static cJSON *emit_dist(const struct ic_dist *d) {
     return o;
 }
 
+/* Does every member of the object `pattern` hold its default (numbers, and distributions fixed
+ * at it; members of other types count as set)? */
+static int at_defaults(const char *pattern, const void *base) {
+    for (size_t i = 0; i < ic_param_count; i++) {
+        const struct ic_param *p = &ic_params[i];
+        if (!is_child_of(p->path, pattern)) continue;
+        const void *src = (const char *)base + p->offset;
+        switch (p->type) {
+        case IC_T_OBJ:
+            if (!at_defaults(p->path, base)) return 0;
+            break;
+        case IC_T_NUM:
+            if (*(const double *)src != p->def) return 0;
+            break;
+        case IC_T_INT:
+            if ((double)*(const long long *)src != p->def) return 0;
+            break;
+        case IC_T_DIST:
+        case IC_T_IDIST: {
+            const struct ic_dist *d = src;
+            if (d->kind != IC_DIST_FIXED || d->a != p->def) return 0;
+            break;
+        }
+        case IC_T_STR:
+            if (strcmp(src, p->def_str ? p->def_str : "") != 0) return 0;
+            break;
+        default:
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static void emit_object(const char *pattern, const void *base, cJSON *obj) {
     for (size_t i = 0; i < ic_param_count; i++) {
         const struct ic_param *p = &ic_params[i];
@@ -1530,6 +1641,7 @@ static void emit_object(const char *pattern, const void *base, cJSON *obj) {
         cJSON *v = NULL;
         switch (p->type) {
         case IC_T_OBJ:
+            if (p->optional && at_defaults(p->path, base)) break; /* not in use: left out */
             v = cJSON_CreateObject();
             emit_object(p->path, base, v);
             break;

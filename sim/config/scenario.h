@@ -101,6 +101,15 @@ struct ic_pool {
 
 #define IC_MAX_POOLS 8
 
+/* One role of a prefill/decode fleet (/fleet/roles): how many units, and optionally a unit's
+ * measured rate in place of the performance model's. */
+struct ic_role_spec {
+    struct ic_dist units;
+    double measured_tokens_per_s; /* 0: the performance model */
+    char accelerator[IC_KEY_MAX]; /* catalog key; "": /accelerator */
+    struct ic_accelerator accel;  /* its catalog entry, resolved at load (accelerator given) */
+};
+
 /* One axis of a parameter sweep as written: the field (a JSON Pointer) and its values, given
  * as a JSON array ("values"), or as [lo, hi, n] spaced evenly ("linear") or geometrically
  * ("geom").  sim/config/sweep.h expands the axes into points. */
@@ -194,6 +203,11 @@ struct ic_scenario {
         } churn;
         int n_events;
         struct ic_event events[IC_MAX_EVENTS];
+        struct {
+            double input; /* > 0: demand as tokens a day (replaces the growth curve's level) */
+            double cache_hit_share; /* < 0: the classes' prefix_cache_hit */
+            double output;
+        } tokens_per_day;
     } traffic;
     struct {
         int n_classes;
@@ -255,6 +269,9 @@ struct ic_scenario {
         struct ic_dist routing_share;
         int n_pools;
         struct ic_pool pools[IC_MAX_POOLS - 1];
+        struct {
+            struct ic_role_spec prefill, decode;
+        } roles;
         struct {
             int enabled;
             double target_utilization;
@@ -356,6 +373,11 @@ char *ic_scenario_resolved_json(const struct ic_scenario *sc);
 typedef void (*ic_dist_visitor)(void *ctx, const struct ic_dist *d, const char *pointer,
                                 const char *units);
 void ic_scenario_each_dist(const struct ic_scenario *sc, ic_dist_visitor fn, void *ctx);
+
+/* Does the scenario have a prefill/decode fleet (/fleet/roles with units of either role)? */
+int ic_scenario_has_roles(const struct ic_scenario *sc);
+/* Is demand given as tokens a day (/traffic/tokens_per_day/input > 0)? */
+int ic_scenario_tokens_per_day(const struct ic_scenario *sc);
 
 /* Derived sizes. */
 long ic_scenario_steps(const struct ic_scenario *sc);

@@ -26,6 +26,13 @@
  *      again), repairs after a drawn repair time; cost and energy accrue on every accelerator;
  *   6. autoscaling of pool 0 on the offered load of each evaluation window (models/autoscale.h);
  *      an autoscale floor holds from the start.
+ * A prefill/decode fleet (/fleet/roles) is two pools, its prefill units (pool 0) and its decode
+ * units (pool 1), each failing and costing as a pool of units; a request needs both, so the
+ * fleet serves the smaller of the two pools' rates, and each output interval records the units
+ * of each role its offered load needs (models/capacity.h).  Demand given as tokens a day
+ * (/traffic/tokens_per_day) sets the request rate's level: input tokens a day over the mix's
+ * mean prompt, a constant in place of the growth curve, shaped by the diurnal profile (mean 1
+ * over a day), events and noise; its cache-hit share and output tokens set the mix's.
  * The engine owns the time loop, the random streams and the bookkeeping; the models own the
  * equations (path_advance is the loop of their calls).
  * Series are averaged over each output interval (NaN values, e.g. TTFT with no capacity, are
@@ -35,6 +42,7 @@
 #include "sim/config/replica.h"
 
 #include "models/autoscale.h"
+#include "models/capacity.h"
 #include "models/fleet.h"
 #include "models/queue.h"
 #include "models/traffic.h"
@@ -58,12 +66,18 @@
 #define IC_X_N(e, n, u, l) n,
 #define IC_X_U(e, n, u, l) u,
 #define IC_X_L(e, n, u, l) l,
-const char *const ic_series_names[IC_SERIES_COUNT] = {IC_SERIES_LIST(IC_X_N)};
-const char *const ic_series_units[IC_SERIES_COUNT] = {IC_SERIES_LIST(IC_X_U)};
-const char *const ic_series_long[IC_SERIES_COUNT] = {IC_SERIES_LIST(IC_X_L)};
-const char *const ic_summary_names[IC_SUMMARY_COUNT] = {IC_SUMMARY_LIST(IC_X_N)};
-const char *const ic_summary_units[IC_SUMMARY_COUNT] = {IC_SUMMARY_LIST(IC_X_U)};
-const char *const ic_summary_long[IC_SUMMARY_COUNT] = {IC_SUMMARY_LIST(IC_X_L)};
+const char *const ic_series_names[IC_SERIES_ALL] = {IC_SERIES_LIST(IC_X_N)
+                                                        IC_ROLE_SERIES_LIST(IC_X_N)};
+const char *const ic_series_units[IC_SERIES_ALL] = {IC_SERIES_LIST(IC_X_U)
+                                                        IC_ROLE_SERIES_LIST(IC_X_U)};
+const char *const ic_series_long[IC_SERIES_ALL] = {IC_SERIES_LIST(IC_X_L)
+                                                       IC_ROLE_SERIES_LIST(IC_X_L)};
+const char *const ic_summary_names[IC_SUMMARY_ALL] = {IC_SUMMARY_LIST(IC_X_N)
+                                                          IC_ROLE_SUMMARY_LIST(IC_X_N)};
+const char *const ic_summary_units[IC_SUMMARY_ALL] = {IC_SUMMARY_LIST(IC_X_U)
+                                                          IC_ROLE_SUMMARY_LIST(IC_X_U)};
+const char *const ic_summary_long[IC_SUMMARY_ALL] = {IC_SUMMARY_LIST(IC_X_L)
+                                                         IC_ROLE_SUMMARY_LIST(IC_X_L)};
 #undef IC_X_N
 #undef IC_X_U
 #undef IC_X_L
@@ -135,6 +149,52 @@ void ic_plan_class_tokens(const struct ic_plan *plan, int c, struct ic_tokdist *
 static void make_mix(const struct ic_plan *plan, const double *vals, struct ic_mix *mix) {
     struct path_values pv = {plan, vals};
     ic_replica_mix(plan->sc, plan->context_cap, vals ? path_value : NULL, &pv, mix);
+}
+
+/* Requests a second, on average over a day, of demand given as tokens a day: input tokens over
+ * the mix's mean prompt (0 when demand comes from the growth curve). */
+static double tokens_per_day_rps(const struct ic_plan *plan, const struct ic_mix *mix) {
+    const double tin = plan->sc->traffic.tokens_per_day.input;
+    if (!(tin > 0)) return 0;
+    double in = 0;
+    for (int c = 0; c < mix->n; c++) in += mix->share[c] * mix->in_mean[c];
+    return in > 0 ? tin / in / 86400.0 : 0;
+}
+
+/* A pool's service from the performance model's answer for its replica: requests/s saturated
+ * (mu), the utilisation at which the objectives bind (rho), each class's replica-seconds at that
+ * utilisation (svc_c) and, for a role, a unit's tokens/s.  The one place a pool's rate is
+ * derived (struct ic_pool_plan).  A pool of replicas: the replica's throughput and TTFT load
+ * (models/perf.c).  A role's unit (models/capacity.h): its tokens/s, measured or the model's per
+ * accelerator x the unit's accelerators, over the role's tokens per request (uncached prompt,
+ * or reasoning + answer); prefill is bound by the TTFT objective (the model's load for it),
+ * decode by none beyond the TPOT objective already in its batch. */
+static void pool_service(const struct ic_plan *plan, const struct ic_pool_plan *pl,
+                         const struct ic_perf *perf, const struct ic_mix *mix, double *mu,
+                         double *rho, double *svc_c, double *unit_tok_s) {
+    const struct ic_scenario *sc = plan->sc;
+    if (pl->role < 0) {
+        *mu = perf->requests_per_s_sat;
+        *rho = perf->ttft_rho;
+        for (int c = 0; c < mix->n; c++) svc_c[c] = perf->service_s[c] / perf->ttft_rho;
+        *unit_tok_s = 0;
+        return;
+    }
+    const int pre = pl->role == IC_ROLE_PREFILL;
+    const double measured = pre ? sc->fleet.roles.prefill.measured_tokens_per_s
+                                : sc->fleet.roles.decode.measured_tokens_per_s;
+    const double tok = measured > 0 ? measured
+                                    : pl->unit_accels * (pre ? perf->prefill_tok_s_per_accel
+                                                             : perf->decode_tok_s_per_accel);
+    const double work = pre ? perf->unc_tokens : perf->dec_tokens;
+    *unit_tok_s = tok;
+    *mu = work > 0 ? tok / work : INFINITY;
+    *rho = pre ? perf->ttft_rho : 1.0;
+    for (int c = 0; c < mix->n; c++) {
+        double wc = pre ? mix->in_mean[c] * (1.0 - mix->cache_hit[c])
+                        : mix->out_mean[c] + mix->reason_mean[c];
+        svc_c[c] = tok > 0 && *rho > 0 ? wc / (tok * *rho) : INFINITY;
+    }
 }
 
 /* A pool's replica parameters (sim/config/replica.h, the one mapping from the scenario, which
@@ -265,6 +325,9 @@ int ic_plan_compile_ex(const struct ic_scenario *sc, unsigned flags, struct ic_p
         sc->output.store_paths < sc->paths ? (long)sc->output.store_paths : (long)sc->paths;
     plan->n_classes = sc->workload.n_classes;
     plan->weekly_visits = sc->traffic.growth.quantity == IC_QTY_WEEKLY_WEB_VISITS;
+    plan->roles = ic_scenario_has_roles(sc);
+    plan->n_series = IC_SERIES_COUNT + (plan->roles ? IC_ROLE_SERIES_COUNT : 0);
+    plan->n_summary = IC_SUMMARY_COUNT + (plan->roles ? IC_ROLE_SUMMARY_COUNT : 0);
     ic_scenario_each_dist(sc, collect_input, plan);
     plan_growth(sc, plan);
 
@@ -294,6 +357,7 @@ int ic_plan_compile_ex(const struct ic_scenario *sc, unsigned flags, struct ic_p
     plan->n_pools = 1 + sc->fleet.n_pools;
     for (int k = 0; k < plan->n_pools; k++) {
         struct ic_pool_plan *pl = &plan->pool[k];
+        pl->role = -1;
         if (k == 0) {
             pl->accel = &sc->accelerator.value;
             pl->accelerators = &sc->fleet.accelerators;
@@ -359,13 +423,77 @@ int ic_plan_compile_ex(const struct ic_scenario *sc, unsigned flags, struct ic_p
             ic_plan_free(plan);
             return ic_error_set(err, IC_ERR_INVALID, "/workload: %s", why);
         }
-        if (!(flags & IC_PLAN_ALLOW_NO_CAPACITY) && fleet < (double)pl->fit.accels) {
+        if (!(flags & IC_PLAN_ALLOW_NO_CAPACITY) && !plan->roles &&
+            fleet < (double)pl->fit.accels) {
             ic_plan_free(plan);
             return no_replica_error(sc, k, pl, fleet, err);
         }
         if (ic_replica_check_ttft(sc, a, &pl->perf, err) != IC_OK) {
             ic_plan_free(plan);
             return err->status;
+        }
+    }
+    if (plan->roles) {
+        /* A prefill/decode fleet: its prefill units are pool 0, its decode units pool 1, both
+         * of the replica the model serves with (one unit of each role, models/perf.c). */
+        plan->pool[1] = plan->pool[0];
+        plan->pool[0].role = IC_ROLE_PREFILL;
+        plan->pool[0].units = &sc->fleet.roles.prefill.units;
+        plan->pool[0].unit_accels = (double)plan->pool[0].perf.prefill_accels;
+        plan->pool[1].role = IC_ROLE_DECODE;
+        plan->pool[1].units = &sc->fleet.roles.decode.units;
+        plan->pool[1].unit_accels = (double)plan->pool[0].perf.decode_accels;
+        plan->n_pools = 2;
+        const struct ic_role_spec *rs[2] = {&sc->fleet.roles.prefill, &sc->fleet.roles.decode};
+        for (int q = 0; q < 2; q++) {
+            if (!rs[q]->accelerator[0]) continue;
+            /* A role on its own accelerator: the P/D replica on that accelerator gives the
+             * role's rate per accelerator (the same /serving layout and unit sizes), and the
+             * accelerator its price and power. */
+            struct ic_pool_plan *pl = &plan->pool[q];
+            const struct ic_accelerator *a = &rs[q]->accel;
+            const char *field =
+                q ? "/fleet/roles/decode/accelerator" : "/fleet/roles/prefill/accelerator";
+            pl->accel = a;
+            ic_perf_fit(m, a, pl->weight_precision, sc->serving.memory_utilization,
+                        sc->serving.kv_reserve_fraction, (long)sc->serving.tensor_parallel,
+                        (long)sc->serving.pipeline_parallel,
+                        (long)sc->serving.accelerators_per_node, &pl->fit);
+            struct ic_mix mix;
+            make_mix(plan, NULL, &mix);
+            struct ic_perf_params pp;
+            perf_params(plan, pl, ic_dist_mean(pl->mfu), ic_dist_mean(pl->mbu),
+                        ic_dist_mean(pl->swe), &pp);
+            char why[400] = "";
+            if (!pl->fit.ok && sc->serving.attention_dp <= 0) {
+                ic_plan_free(plan);
+                return ic_error_set(err, IC_ERR_INVALID, "%s: %s", field, pl->fit.why);
+            }
+            if (ic_perf_replica(m, a, &pp, &mix, &pl->perf, why, sizeof why) != 0) {
+                ic_plan_free(plan);
+                return ic_error_set(err, IC_ERR_INVALID, "%s: %s", field, why);
+            }
+            pl->unit_accels = (double)(q ? pl->perf.decode_accels : pl->perf.prefill_accels);
+            pl->allin_per_h = sc->fleet.accelerator_hour_usd;
+            pl->capex_per_h = ic_fleet_capex_per_h(a->price_usd_est, sc->fleet.amortization_years);
+            pl->tdp_kw = a->tdp_w / 1000.0;
+            if (pl->allin_per_h < 0 && (!isfinite(pl->capex_per_h) || !isfinite(pl->tdp_kw))) {
+                ic_plan_free(plan);
+                return ic_error_set(err, IC_ERR_INVALID,
+                                    "%s: accelerator \"%s\" has no price or TDP to derive a cost "
+                                    "from; set /fleet/accelerator_hour_usd",
+                                    field, a->key);
+            }
+        }
+    }
+    {
+        struct ic_mix mix;
+        double svc[IC_MAX_CLASSES];
+        make_mix(plan, NULL, &mix);
+        for (int k = 0; k < plan->n_pools; k++) {
+            struct ic_pool_plan *pl = &plan->pool[k];
+            pool_service(plan, pl, &pl->perf, &mix, &pl->mu, &pl->rho_slo, svc,
+                         &pl->unit_tokens_per_s);
         }
     }
     plan->fit = plan->pool[0].fit;
@@ -389,6 +517,8 @@ int ic_results_alloc(const struct ic_plan *plan, struct ic_results *r, struct ic
     r->nout = plan->nout;
     r->n_inputs = plan->n_inputs;
     r->n_classes = plan->n_classes;
+    r->n_series = plan->n_series;
+    r->n_summary = plan->n_summary;
     r->nq = plan->sc->output.quantiles.n;
     memcpy(r->q, plan->sc->output.quantiles.v, sizeof r->q);
     size_t np = (size_t)r->paths, no = (size_t)r->nout, nc = (size_t)r->n_classes;
@@ -396,11 +526,11 @@ int ic_results_alloc(const struct ic_plan *plan, struct ic_results *r, struct ic
     size_t ns = (size_t)plan->store_paths;
     /* calloc: every byte defined (a checkpoint saves the arrays whole); the pages of what is
      * never written are not touched. */
-    r->series = calloc((size_t)IC_SERIES_COUNT * ns * no + 1, sizeof *r->series);
+    r->series = calloc((size_t)r->n_series * ns * no + 1, sizeof *r->series);
     r->class_arrivals = calloc(nc * ns * no + 1, sizeof *r->class_arrivals);
-    r->summary = calloc((size_t)IC_SUMMARY_COUNT * np + 1, sizeof *r->summary);
+    r->summary = calloc((size_t)r->n_summary * np + 1, sizeof *r->summary);
     r->inputs = calloc(((size_t)r->n_inputs + 1) * np, sizeof *r->inputs);
-    r->bands = calloc((size_t)IC_SERIES_COUNT * nq * no, sizeof *r->bands);
+    r->bands = calloc((size_t)r->n_series * nq * no, sizeof *r->bands);
     r->store_paths = plan->store_paths;
     r->max_actions = (int)plan->sc->fleet.autoscale.max_actions;
     size_t na = (size_t)(r->store_paths * r->max_actions) + 1;
@@ -460,6 +590,10 @@ struct pool_state {
     double util;                           /* busy fraction this step */
     int feasible;
     double full_rps0; /* the initial fleet's replicas x requests/s, every accelerator healthy */
+    double mu_sat, rho_slo; /* pool_service at the path's draws and the base mix */
+    double unit_tok_s;      /* a role's unit: tokens/s */
+    double rate;            /* requests/s of the replicas (units) up this step */
+    double usd_h;           /* cost per hour this step */
 };
 
 /* Autoscaling along a path (pool 0): its actions and the orders still to arrive. */
@@ -481,6 +615,9 @@ struct path_vars {
     struct ic_outage_run orun; /* the outage rule (models/queue.h) */
     double sum_new, sum_ret, sum_served, sum_rej, sum_ab, sum_lost, peak_util, peak_load;
     double hours, cost, energy, revenue;
+    /* A prefill/decode fleet: each role's cost, and the nodes-needed curve's running sums. */
+    double role_cost[2], node_hours, curve_hours, nodes_peak, nodes_min, units_peak[2];
+    double unit_hours[2];
 };
 
 struct path_state {
@@ -493,7 +630,8 @@ struct path_state {
     struct ic_rng rn, ra, rs;
     int by_share;
     struct path_vars v;
-    double tokens_per_req, ttft_lo, rev_per_req; /* ttft_lo: alone */
+    double tokens_per_req, ttft_lo, rev_per_req;    /* ttft_lo: alone */
+    double unc_per_req, dec_per_req, kv_gb_per_req; /* a P/D fleet's work per request */
     double share[IC_MAX_CLASSES], base_share[IC_MAX_CLASSES];
     double tok_c[IC_MAX_CLASSES], rev_c[IC_MAX_CLASSES];
     struct autoscale as;
@@ -560,6 +698,13 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
     for (int i = 0; i < plan->n_inputs; i++)
         if (plan->inputs[i].dist) vals[i] = ic_dist_draw(plan->inputs[i].dist, seed, gp);
     path_growth(plan, seed, (long)gp, vals, &st->g);
+    if (plan->sc->traffic.tokens_per_day.input > 0) {
+        /* Demand as tokens a day: a constant level (conversion below), not the growth curve. */
+        st->g = plan->growth;
+        st->g.model = IC_GROWTH_EXPONENTIAL;
+        st->g.v0 = 1.0;
+        st->g.rate_per_day = 0.0;
+    }
     for (int i = 0; i < plan->n_inputs; i++)
         res->inputs[(size_t)i * (size_t)res->paths + (size_t)p] = vals[i];
     const double sigma = draw(plan, &sc->traffic.noise.sigma, vals);
@@ -569,6 +714,9 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
     /* Requests per second per unit of the growth quantity, and requests per user per day (to
      * count users for churn: one visit a day per user in the visits funnel). */
     st->conversion = plan->weekly_visits ? channel * per_visit / 604800.0 : per_user_day / 86400.0;
+    struct ic_mix mix;
+    make_mix(plan, vals, &mix);
+    if (sc->traffic.tokens_per_day.input > 0) st->conversion = tokens_per_day_rps(plan, &mix);
     st->req_per_user_day = plan->weekly_visits ? per_visit : per_user_day;
     st->visits_per_request = 604800.0 / (channel * per_visit);
     st->p_retry = draw(plan, &sc->traffic.retry.probability, vals);
@@ -583,8 +731,6 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
     st->fp.repair_lognormal = sc->fleet.repair_shape == IC_REPAIR_LOGNORMAL;
     st->fp.repair_sigma = sc->fleet.repair_sigma;
 
-    struct ic_mix mix;
-    make_mix(plan, vals, &mix);
     const double price_in = sc->economics.price_input_per_mtok / 1e6;
     const double price_cached = sc->economics.price_cached_input_per_mtok / 1e6;
     const double price_out = sc->economics.price_output_per_mtok / 1e6;
@@ -601,7 +747,8 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
     for (int k = 0; k < np; k++) {
         const struct ic_pool_plan *pl = &plan->pool[k];
         struct pool_state *s = &st->ps[k];
-        s->fl.accels = draw(plan, pl->accelerators, vals);
+        s->fl.accels = pl->role >= 0 ? draw(plan, pl->units, vals) * pl->unit_accels
+                                     : draw(plan, pl->accelerators, vals);
         /* An autoscale floor above the initial fleet holds from the start: a planner who sets
          * a floor commits to keeping at least that much provisioned (and paying for it), so
          * it is not an action that waits for load to rise, a lead time or a cooldown.  (It
@@ -609,7 +756,7 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
         if (k == 0 && sc->fleet.autoscale.enabled &&
             s->fl.accels < (double)sc->fleet.autoscale.floor)
             s->fl.accels = (double)sc->fleet.autoscale.floor;
-        s->fl.per_replica = (double)pl->fit.accels;
+        s->fl.per_replica = pl->role >= 0 ? pl->unit_accels : (double)pl->fit.accels;
         ic_fleet_resize(&st->fp, &s->fl);
         s->share = draw(plan, pl->share, vals);
         share_sum += s->share;
@@ -626,17 +773,26 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
             perf = &perf_path;
         }
         memcpy(s->ttft_wait, perf->ttft_wait_s, sizeof s->ttft_wait);
-        for (int c = 0; c < nc; c++) {
-            s->svc_c[c] = perf->service_s[c] / perf->ttft_rho;
-            s->ttft1_c[c] = perf->ttft1_c[c];
-        }
-        s->mu = s->feasible ? perf->requests_per_s : 0.0;
+        pool_service(plan, pl, perf, &mix, &s->mu_sat, &s->rho_slo, s->svc_c, &s->unit_tok_s);
+        for (int c = 0; c < nc; c++) s->ttft1_c[c] = perf->ttft1_c[c];
+        s->mu = s->feasible ? s->rho_slo * s->mu_sat : 0.0;
         s->full_rps0 = floor(s->fl.accels / s->fl.per_replica) * s->mu;
         ic_rng_init(&s->fl.rf, seed, gp, IC_STREAM_FAILURES, (uint32_t)k);
         ic_fleet_clocks(&st->fp, &s->fl, 0.0);
     }
     for (int k = 0; k < np; k++) st->ps[k].share = share_sum > 0 ? st->ps[k].share / share_sum : 0;
-    st->by_share = sc->fleet.routing == IC_FLEET_SHARE && np > 1;
+    st->by_share = sc->fleet.routing == IC_FLEET_SHARE && np > 1 && !plan->roles;
+    if (plan->roles) {
+        /* A P/D fleet's work per request at the path's mix: uncached prompt tokens (prefill),
+         * reasoning + answer (decode), and the prompt's KV cache moved between them. */
+        const struct ic_perf *pf = &plan->pool[0].perf;
+        for (int c = 0; c < nc; c++) {
+            st->unc_per_req += mix.share[c] * mix.in_mean[c] * (1.0 - mix.cache_hit[c]);
+            st->dec_per_req += mix.share[c] * (mix.out_mean[c] + mix.reason_mean[c]);
+            st->kv_gb_per_req += mix.share[c] * mix.in_mean[c] * pf->kv_bytes_per_token / 1e9;
+        }
+        st->v.nodes_min = INFINITY;
+    }
     for (int c = 0; c < nc; c++) {
         st->tokens_per_req += st->share[c] * st->tok_c[c];
         st->ttft_lo += st->share[c] * st->ps[0].ttft1_c[c];
@@ -724,6 +880,9 @@ struct step_consts {
     double users_per_base, base_max, base_factor;
     long outage_min_steps, chunk;
     int nc, np, ne, n_out, no_requests;
+    int roles, ns;        /* a prefill/decode fleet; series kept */
+    double unit_usd_h[2]; /* a P/D fleet: a unit of each role's cost per hour at full power */
+    double scaleout_gbps; /* per accelerator */
 };
 
 /* A chunk of steps' demand, ahead of the fleet and the queue. */
@@ -742,8 +901,8 @@ struct step_out {
 
 /* The series' sums over the current output interval. */
 struct series {
-    double acc[IC_SERIES_COUNT], cacc[IC_MAX_CLASSES], scale[IC_SERIES_COUNT];
-    int cnt[IC_SERIES_COUNT];
+    double acc[IC_SERIES_ALL], cacc[IC_MAX_CLASSES], scale[IC_SERIES_ALL];
+    int cnt[IC_SERIES_ALL];
     long in_bin, j;
 };
 
@@ -773,11 +932,21 @@ static inline void step_consts(const struct ic_plan *plan, const struct path_sta
      * counted back from the requests (0 x inf): they are the growth quantity itself, and the
      * visits that follow from requests are none. */
     k->no_requests = !(st->conversion > 0);
+    k->roles = plan->roles;
+    k->scaleout_gbps = sc->serving.scaleout_gbps;
+    k->ns = plan->n_series;
+    for (int q = 0; plan->roles && q < 2; q++) {
+        /* The curve's cost: a unit of each role at full power (all-in, or capex + energy). */
+        const struct ic_pool_plan *pl = &plan->pool[q];
+        double kw = ic_fleet_power_kw(pl->unit_accels, pl->tdp_kw, k->idle, 1.0, k->pue);
+        k->unit_usd_h[q] =
+            ic_fleet_cost_per_h(pl->unit_accels, pl->allin_per_h, pl->capex_per_h, kw, k->kwh_usd);
+    }
 }
 
 static inline void series_init(const struct ic_plan *plan, const struct path_state *st,
                                const struct step_consts *k, long i0, struct series *sr) {
-    for (int s = 0; s < IC_SERIES_COUNT; s++) sr->acc[s] = 0, sr->cnt[s] = 0, sr->scale[s] = 1.0;
+    for (int s = 0; s < IC_SERIES_ALL; s++) sr->acc[s] = 0, sr->cnt[s] = 0, sr->scale[s] = 1.0;
     for (int c = 0; c < k->nc; c++) sr->cacc[c] = 0;
     double *scale = sr->scale;
     scale[IC_S_ACTIVE_USERS] = k->no_requests ? 1.0 : k->users_per_base;
@@ -785,6 +954,7 @@ static inline void series_init(const struct ic_plan *plan, const struct path_sta
     scale[IC_S_ARRIVALS] = scale[IC_S_RETRIES] = scale[IC_S_DEMAND_TOKENS] = k->inv_dt;
     scale[IC_S_SERVED] = scale[IC_S_REJECTED] = scale[IC_S_ABANDONED] = k->inv_dt;
     scale[IC_S_REVENUE_RATE] = k->inv_dt * 3600.0;
+    scale[IC_R_PREFILL_TOKENS] = scale[IC_R_DECODE_TOKENS] = scale[IC_R_KV_TRANSFER] = k->inv_dt;
     sr->in_bin = 0;
     sr->j = i0 / plan->steps_per_out;
 }
@@ -893,6 +1063,7 @@ static inline void serve_step(struct path_state *st, const struct step_consts *k
         provisioned += ps[q].fl.accels;
         replicas += rep;
         double rate = rep * ps[q].mu;
+        ps[q].rate = rate;
         svc_rate += rate;
         if (st->by_share) {
             struct ic_queue_flow fk;
@@ -904,6 +1075,7 @@ static inline void serve_step(struct path_state *st, const struct step_consts *k
             ps[q].util = rate > 0 ? fk.served / (rate * dt) : 0;
         }
     }
+    if (k->roles) svc_rate = fmin(ps[0].rate, ps[1].rate); /* a request needs both roles */
     double capacity = svc_rate * dt;
     if (st->by_share) {
         v->backlog = 0;
@@ -913,6 +1085,9 @@ static inline void serve_step(struct path_state *st, const struct step_consts *k
                       &f);
         double u = capacity > 0 ? f.served / capacity : 0.0;
         for (int q = 0; q < k->np; q++) ps[q].util = u;
+        if (k->roles) /* each role busy in proportion to its own rate */
+            for (int q = 0; q < 2; q++)
+                ps[q].util = ps[q].rate > 0 ? f.served / (ps[q].rate * dt) : 0;
     }
     double inv_cap = capacity > 0 ? 1.0 / capacity : 0.0;
     o->util = f.served * inv_cap;
@@ -927,18 +1102,21 @@ static inline void serve_step(struct path_state *st, const struct step_consts *k
 }
 
 /* 5. economics (models/fleet.h): power follows utilisation; cost is all-in or capex + energy. */
-static inline void economics_step(const struct ic_plan *plan, const struct path_state *st,
+static inline void economics_step(const struct ic_plan *plan, struct path_state *st,
                                   const struct step_consts *k, struct path_vars *v,
                                   struct step_out *o) {
     double kw = 0, usd_h = 0;
     for (int q = 0; q < k->np; q++) {
         const struct ic_pool_plan *pl = &plan->pool[q];
-        const struct pool_state *ps = &st->ps[q];
+        struct pool_state *ps = &st->ps[q];
         double pkw = ic_fleet_power_kw(ps->fl.accels, pl->tdp_kw, k->idle, ps->util, k->pue);
         kw += pkw;
-        usd_h +=
+        ps->usd_h =
             ic_fleet_cost_per_h(ps->fl.accels, pl->allin_per_h, pl->capex_per_h, pkw, k->kwh_usd);
+        usd_h += ps->usd_h;
     }
+    if (k->roles)
+        for (int q = 0; q < 2; q++) v->role_cost[q] += st->ps[q].usd_h * k->dt_h;
     o->kw = kw;
     o->usd_h = usd_h;
     o->rev = o->f.served * st->rev_per_req;
@@ -997,10 +1175,56 @@ static inline void totals_step(struct path_vars *v, double fresh, const struct s
 /* Series: sums over the output interval (NaN values left out of the mean), with the constant
  * factors (per second, users per unit of demand) applied at the end of the interval (scale[]);
  * at its end, the means go to the window's rows. */
+/* A prefill/decode fleet's step: each role's utilisation, cost and work; the queue counts
+ * against the bottleneck role (the one with the smaller rate). */
+static inline void role_series_step(const struct path_state *st, const struct step_consts *k,
+                                    struct series *sr, const struct step_out *o) {
+    double *acc = sr->acc;
+    const struct pool_state *ps = st->ps;
+    acc[IC_R_PREFILL_UTIL] += ps[0].util;
+    acc[IC_R_DECODE_UTIL] += ps[1].util;
+    acc[ps[0].rate <= ps[1].rate ? IC_R_PREFILL_BACKLOG : IC_R_DECODE_BACKLOG] += o->backlog;
+    acc[IC_R_PREFILL_COST] += ps[0].usd_h;
+    acc[IC_R_DECODE_COST] += ps[1].usd_h;
+    acc[IC_R_PREFILL_TOKENS] += o->arrivals * st->unc_per_req;
+    acc[IC_R_DECODE_TOKENS] += o->arrivals * st->dec_per_req;
+    acc[IC_R_KV_TRANSFER] += o->arrivals * st->kv_gb_per_req;
+    /* GB/s over the prefill units' scale-out links (GB/s per accelerator, up ones only). */
+    double link = (ps[0].fl.accels - ps[0].fl.failed) * k->scaleout_gbps;
+    acc[IC_R_KV_LINK_UTIL] += link > 0 ? o->arrivals * k->inv_dt * st->kv_gb_per_req / link : 0;
+}
+
+/* At the end of an output interval: the units of each role its mean offered load (new requests:
+ * a fleet that meets its load has no failures to retry) needs within the objectives
+ * (models/capacity.h), the nodes they make, and the curve's running sums for the summaries. */
+static inline void role_series_end(const struct path_state *st, const struct step_consts *k,
+                                   struct series *sr, struct path_vars *v) {
+    double *acc = sr->acc;
+    const double n = (double)sr->in_bin;
+    const double load = (acc[IC_S_ARRIVALS] - acc[IC_S_RETRIES]) * k->inv_dt / n;
+    const struct pool_state *ps = st->ps;
+    double units[2];
+    for (int q = 0; q < 2; q++) {
+        units[q] = ic_cap_units_needed(load, ps[q].mu_sat, ps[q].rho_slo);
+        if (units[q] > v->units_peak[q]) v->units_peak[q] = units[q];
+        v->unit_hours[q] += units[q] * n * k->dt_h;
+    }
+    double nodes =
+        (units[0] * ps[0].fl.per_replica + units[1] * ps[1].fl.per_replica) / k->per_node;
+    acc[IC_R_PREFILL_NEEDED] = units[0] * n; /* the means below divide by n */
+    acc[IC_R_DECODE_NEEDED] = units[1] * n;
+    acc[IC_R_NODES_NEEDED] = nodes * n;
+    const double hours = n * k->dt_h;
+    v->node_hours += nodes * hours;
+    v->curve_hours += hours;
+    if (nodes > v->nodes_peak) v->nodes_peak = nodes;
+    if (nodes < v->nodes_min) v->nodes_min = nodes;
+}
+
 static inline void series_step(const struct ic_plan *plan, const struct path_state *st,
                                const struct step_consts *k, struct series *sr,
                                const struct demand *d, long si, const struct step_out *o, long i,
-                               const struct window *win) {
+                               const struct window *win, struct path_vars *v) {
     double *acc = sr->acc;
     int *cnt = sr->cnt;
     for (int c = 0; c < k->nc; c++) sr->cacc[c] += d->cls[c][si];
@@ -1029,20 +1253,20 @@ static inline void series_step(const struct ic_plan *plan, const struct path_sta
     acc[IC_S_POWER] += o->kw;
     acc[IC_S_COST_RATE] += o->usd_h;
     acc[IC_S_REVENUE_RATE] += o->rev;
+    if (k->roles) role_series_step(st, k, sr, o);
     sr->in_bin++;
     if (sr->in_bin < plan->steps_per_out && i != plan->nsteps - 1) return;
     const long jj = win ? sr->j - win->j0 : 0, p = st->p;
     acc[IC_S_VISITS_WEEK] = acc[IC_S_ACTIVE_USERS];
-    for (int s = 0; s < IC_SERIES_COUNT; s++) {
+    if (k->roles) role_series_end(st, k, sr, v);
+    for (int s = 0; s < k->ns; s++) {
         int n = (s == IC_S_OFFERED_LOAD || s == IC_S_TTFT) ? cnt[s] : (int)sr->in_bin;
         if (win) wrow(win, s, p)[jj] = n ? (float)(acc[s] * sr->scale[s] / n) : NAN;
         acc[s] = 0;
         cnt[s] = 0;
     }
     for (int c = 0; c < k->nc; c++) {
-        if (win)
-            wrow(win, IC_SERIES_COUNT + c, p)[jj] =
-                (float)(sr->cacc[c] / (k->dt * (double)sr->in_bin));
+        if (win) wrow(win, k->ns + c, p)[jj] = (float)(sr->cacc[c] / (k->dt * (double)sr->in_bin));
         sr->cacc[c] = 0;
     }
     sr->j++;
@@ -1091,7 +1315,7 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
             economics_step(plan, st, &k, &v, &o);
             if (plan->sc->fleet.autoscale.enabled) autoscale_step(plan, st, res, i, t, k.dt, &o);
             totals_step(&v, d.fresh[si], &o);
-            series_step(plan, st, &k, &sr, &d, si, &o, i, win);
+            series_step(plan, st, &k, &sr, &d, si, &o, i, win, &v);
         }
     }
     st->v = v;
@@ -1104,7 +1328,8 @@ static void path_finish(const struct ic_plan *plan, struct path_state *st, struc
     const long p = st->p;
     double full = 0, fails = 0, nfails = 0;
     for (int k = 0; k < np; k++) {
-        full += st->ps[k].full_rps0;
+        /* a P/D fleet serves the smaller of its roles' rates */
+        full = plan->roles && k == 1 ? fmin(full, st->ps[k].full_rps0) : full + st->ps[k].full_rps0;
         fails += st->ps[k].fl.failures;
         nfails += st->ps[k].fl.node_failures;
         ic_fleet_free(&st->ps[k].fl);
@@ -1144,6 +1369,34 @@ static void path_finish(const struct ic_plan *plan, struct path_state *st, struc
     PUT(IC_M_SUSTAINABLE,
         st->conversion > 0 ? full / (st->conversion * plan->diurnal_peak) : INFINITY);
     PUT(IC_M_REPLICA_RPS, st->ps[0].feasible ? plan->pool[0].perf.requests_per_s : 0.0);
+    if (plan->roles) {
+        const struct path_vars *v = &st->v;
+        double follow = NAN, flat = NAN;
+        if (v->curve_hours > 0) {
+            /* Each role's units: following the curve, and flat at the role's own peak. */
+            struct step_consts k;
+            step_consts(plan, st, &k);
+            follow = flat = 0;
+            for (int q = 0; q < 2; q++) {
+                double fq, lq;
+                ic_cap_curve_cost(v->unit_hours[q], v->units_peak[q], v->curve_hours,
+                                  k.unit_usd_h[q], &fq, &lq);
+                follow += fq;
+                flat += lq;
+            }
+        }
+        PUT(IC_RM_NODES_MEAN, v->curve_hours > 0 ? v->node_hours / v->curve_hours : NAN);
+        PUT(IC_RM_NODES_PEAK, v->curve_hours > 0 ? v->nodes_peak : NAN);
+        PUT(IC_RM_NODES_MIN, v->curve_hours > 0 ? v->nodes_min : NAN);
+        PUT(IC_RM_PREFILL_PEAK, v->units_peak[0]);
+        PUT(IC_RM_DECODE_PEAK, v->units_peak[1]);
+        PUT(IC_RM_PREFILL_COST, v->role_cost[0]);
+        PUT(IC_RM_DECODE_COST, v->role_cost[1]);
+        PUT(IC_RM_FOLLOW_COST, follow);
+        PUT(IC_RM_FLAT_COST, flat);
+        PUT(IC_RM_PREFILL_UNIT_RATE, st->ps[0].unit_tok_s);
+        PUT(IC_RM_DECODE_UNIT_RATE, st->ps[1].unit_tok_s);
+    }
 #undef PUT
 }
 
@@ -1201,7 +1454,7 @@ static int window_bands(const struct window *win, long ncols, int row0, int nrow
 long ic_plan_window(const struct ic_plan *plan, long window_outputs) {
     if (window_outputs > 0) return window_outputs < plan->nout ? window_outputs : plan->nout;
     /* A window buffer of at most IC_WINDOW_BYTES. */
-    double per = (double)(IC_SERIES_COUNT + plan->n_classes) * (double)plan->paths * 4.0;
+    double per = (double)(plan->n_series + plan->n_classes) * (double)plan->paths * 4.0;
     double w = floor(IC_WINDOW_BYTES / per);
     if (w < 1) w = 1;
     return w < (double)plan->nout ? (long)w : plan->nout;
@@ -1219,14 +1472,14 @@ double ic_plan_memory_bytes(const struct ic_plan *plan, long window, int threads
     if (threads < 1) threads = ic_default_threads();
     const struct ic_scenario *sc = plan->sc;
     double paths = (double)plan->paths, nout = (double)plan->nout;
-    double rows = IC_SERIES_COUNT + plan->n_classes, nq = sc->output.quantiles.n;
+    double rows = plan->n_series + plan->n_classes, nq = sc->output.quantiles.n;
     double store = (double)plan->store_paths;
     double bytes = 0;
-    bytes += paths * (double)path_state_size(plan);                         /* path states */
-    bytes += rows * paths * (double)window * 4.0;                           /* the window buffer */
-    bytes += paths * (IC_SUMMARY_COUNT * 8.0 + (plan->n_inputs + 1) * 8.0); /* per-path data */
-    bytes += rows * store * nout * 4.0;                                     /* stored series */
-    bytes += rows * nq * nout * 4.0;                                        /* bands */
+    bytes += paths * (double)path_state_size(plan);                        /* path states */
+    bytes += rows * paths * (double)window * 4.0;                          /* the window buffer */
+    bytes += paths * (plan->n_summary * 8.0 + (plan->n_inputs + 1) * 8.0); /* per-path data */
+    bytes += rows * store * nout * 4.0;                                    /* stored series */
+    bytes += rows * nq * nout * 4.0;                                       /* bands */
     bytes += 3.0 * store * (double)sc->fleet.autoscale.max_actions * 8.0;
     bytes += (double)plan->nsteps * 8.0 + nout * 8.0; /* the plan's tables */
     bytes += BAND_TILE * paths * 4.0 * threads;       /* band workspaces: a tile per thread */
@@ -1284,11 +1537,11 @@ static int ckpt_arrays(const struct ic_results *r, void *ptr[9], size_t len[9]) 
     size_t na = ns * (size_t)r->max_actions;
     void *p[9] = {r->series,      r->class_arrivals, r->summary,     r->inputs,      r->bands,
                   r->class_bands, r->action_time,    r->action_size, r->action_ready};
-    size_t l[9] = {(size_t)IC_SERIES_COUNT * ns * no * sizeof(float),
+    size_t l[9] = {(size_t)r->n_series * ns * no * sizeof(float),
                    nc * ns * no * sizeof(float),
-                   (size_t)IC_SUMMARY_COUNT * np * sizeof(double),
+                   (size_t)r->n_summary * np * sizeof(double),
                    (size_t)r->n_inputs * np * sizeof(double),
-                   (size_t)IC_SERIES_COUNT * nq * no * sizeof(float),
+                   (size_t)r->n_series * nq * no * sizeof(float),
                    nc * nq * no * sizeof(float),
                    na * sizeof(double),
                    na * sizeof(double),
@@ -1458,7 +1711,8 @@ int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, st
     const long paths = plan->paths, nout = plan->nout, spo = plan->steps_per_out;
     const int series = !(opts && opts->summaries_only);
     const long w = series ? ic_plan_window(plan, opts ? opts->window_outputs : 0) : plan->nout;
-    const int rows = IC_SERIES_COUNT + plan->n_classes;
+    const int rows = plan->n_series + plan->n_classes;
+    const int nser = plan->n_series;
     const size_t ssize = path_state_size(plan);
     char *states = calloc((size_t)paths ? (size_t)paths : 1, ssize);
     struct window win = {
@@ -1534,13 +1788,11 @@ int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, st
         if (!series) continue;
         for (int row = 0; row < rows; row++)
             for (long p = 0; p < r->store_paths; p++) {
-                float *dst = row < IC_SERIES_COUNT ? ic_series_row(r, row, p)
-                                                   : ic_class_row(r, row - IC_SERIES_COUNT, p);
+                float *dst = row < nser ? ic_series_row(r, row, p) : ic_class_row(r, row - nser, p);
                 memcpy(dst + win.j0, wrow(&win, row, p), (size_t)(j1 - win.j0) * sizeof(float));
             }
-        if (window_bands(&win, j1 - win.j0, 0, IC_SERIES_COUNT, r->nq, r->q, nout, r->bands,
-                         threads) ||
-            window_bands(&win, j1 - win.j0, IC_SERIES_COUNT, plan->n_classes, r->nq, r->q, nout,
+        if (window_bands(&win, j1 - win.j0, 0, nser, r->nq, r->q, nout, r->bands, threads) ||
+            window_bands(&win, j1 - win.j0, nser, plan->n_classes, r->nq, r->q, nout,
                          r->class_bands, threads))
             nomem = 1;
         if (ck && !nomem && j1 < nout && ic_monotonic_s() - last_save >= ck->every_s) {
@@ -1555,11 +1807,11 @@ int ic_engine_run(const struct ic_plan *plan, const struct ic_run_opts *opts, st
         /* What was not reached is unknown, not zero. */
         const size_t nq = (size_t)r->nq, nc = (size_t)plan->n_classes;
         for (long j = reached; j < nout; j++) {
-            for (size_t k = 0; k < (size_t)IC_SERIES_COUNT * nq; k++)
+            for (size_t k = 0; k < (size_t)nser * nq; k++)
                 r->bands[k * (size_t)nout + (size_t)j] = NAN;
             for (size_t k = 0; k < nc * nq; k++) r->class_bands[k * (size_t)nout + (size_t)j] = NAN;
             for (long p = 0; p < r->store_paths; p++) {
-                for (int s = 0; s < IC_SERIES_COUNT; s++) ic_series_row(r, s, p)[j] = NAN;
+                for (int s = 0; s < nser; s++) ic_series_row(r, s, p)[j] = NAN;
                 for (size_t c = 0; c < nc; c++) ic_class_row(r, (int)c, p)[j] = NAN;
             }
         }

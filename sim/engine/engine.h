@@ -50,12 +50,43 @@
     X(IC_S_COST_RATE, "cost_usd_per_h", "USD/h", "fleet cost per hour")                            \
     X(IC_S_REVENUE_RATE, "revenue_usd_per_h", "USD/h", "token revenue per hour of served requests")
 
+/* Series of a prefill/decode fleet (/fleet/roles), kept only when it has roles: they follow
+ * the others (indices from IC_SERIES_COUNT).  The capacity-needed curve (models/capacity.h): for
+ * each output interval, the fewest units of each role that serve its mean offered load (new
+ * requests) within the objectives. */
+#define IC_ROLE_SERIES_LIST(X)                                                                     \
+    X(IC_R_PREFILL_NEEDED, "prefill_units_needed", "units",                                        \
+      "prefill units the interval's offered load needs within the objectives")                     \
+    X(IC_R_DECODE_NEEDED, "decode_units_needed", "units",                                          \
+      "decode units the interval's offered load needs within the objectives")                      \
+    X(IC_R_NODES_NEEDED, "nodes_needed", "nodes",                                                  \
+      "nodes of the units needed: (prefill units x prefill unit + decode units x decode unit) / "  \
+      "accelerators per node")                                                                     \
+    X(IC_R_PREFILL_UTIL, "prefill_utilization", "1", "busy fraction of the prefill units up")      \
+    X(IC_R_DECODE_UTIL, "decode_utilization", "1", "busy fraction of the decode units up")         \
+    X(IC_R_PREFILL_BACKLOG, "prefill_backlog_requests", "requests",                                \
+      "requests waiting while prefill is the bottleneck role (else 0)")                            \
+    X(IC_R_DECODE_BACKLOG, "decode_backlog_requests", "requests",                                  \
+      "requests waiting while decode is the bottleneck role (else 0)")                             \
+    X(IC_R_PREFILL_COST, "prefill_cost_usd_per_h", "USD/h", "cost per hour of the prefill units")  \
+    X(IC_R_DECODE_COST, "decode_cost_usd_per_h", "USD/h", "cost per hour of the decode units")     \
+    X(IC_R_PREFILL_TOKENS, "prefill_tokens_per_s", "tokens/s",                                     \
+      "uncached prompt tokens arriving per second (prefill work)")                                 \
+    X(IC_R_DECODE_TOKENS, "decode_tokens_per_s", "tokens/s",                                       \
+      "reasoning + answer tokens arriving per second (decode work)")                               \
+    X(IC_R_KV_TRANSFER, "kv_transfer_gb_per_s", "GB/s",                                            \
+      "KV cache of the arriving prompts moved from prefill to decode units")                       \
+    X(IC_R_KV_LINK_UTIL, "kv_link_utilization", "1",                                               \
+      "KV transfer over the prefill units' scale-out bandwidth (/serving/scaleout_gbps)")
+
 enum ic_series {
 #define IC_X_SER(e, n, u, l) e,
-    IC_SERIES_LIST(IC_X_SER)
+    IC_SERIES_LIST(IC_X_SER) IC_SERIES_COUNT,
+    IC_R_BEFORE_FIRST_ = IC_SERIES_COUNT - 1,
+    IC_ROLE_SERIES_LIST(IC_X_SER) IC_SERIES_ALL
 #undef IC_X_SER
-        IC_SERIES_COUNT
 };
+#define IC_ROLE_SERIES_COUNT (IC_SERIES_ALL - IC_SERIES_COUNT)
 
 /* Per-path scalars. */
 #define IC_SUMMARY_LIST(X)                                                                         \
@@ -86,23 +117,46 @@ enum ic_series {
     X(IC_M_SCALED_OUT, "scaled_out_accelerators", "accelerators", "accelerators ordered")          \
     X(IC_M_FIRST_ACTION, "first_action_s", "s", "time of the first autoscaling order (NaN: none)") \
     X(IC_M_SUSTAINABLE, "sustainable_demand", "1",                                                 \
-      "growth quantity (users, or weekly visits) the whole fleet serves at the busiest hour")      \
+      "growth quantity (users, or weekly visits; with tokens a day, multiples of the day) the "    \
+      "whole fleet serves at the busiest hour")                                                    \
     X(IC_M_REPLICA_RPS, "replica_requests_per_s", "1/s",                                           \
       "saturated requests/s of one replica at the base mix")
 
+/* Per-path scalars of a prefill/decode fleet (only with /fleet/roles; after the others). */
+#define IC_ROLE_SUMMARY_LIST(X)                                                                    \
+    X(IC_RM_NODES_MEAN, "nodes_needed_mean", "nodes",                                              \
+      "mean of the nodes-needed curve over the horizon (the daily average over a day)")            \
+    X(IC_RM_NODES_PEAK, "nodes_needed_peak", "nodes", "highest output interval of the curve")      \
+    X(IC_RM_NODES_MIN, "nodes_needed_min", "nodes", "lowest output interval of the curve")         \
+    X(IC_RM_PREFILL_PEAK, "prefill_units_needed_peak", "units", "most prefill units needed")       \
+    X(IC_RM_DECODE_PEAK, "decode_units_needed_peak", "units", "most decode units needed")          \
+    X(IC_RM_PREFILL_COST, "prefill_cost_usd", "USD", "cost of the prefill units")                  \
+    X(IC_RM_DECODE_COST, "decode_cost_usd", "USD", "cost of the decode units")                     \
+    X(IC_RM_FOLLOW_COST, "cost_follow_curve_usd", "USD",                                           \
+      "cost of a fleet that follows the nodes-needed curve, interval by interval")                 \
+    X(IC_RM_FLAT_COST, "cost_flat_peak_usd", "USD",                                                \
+      "cost of a flat fleet of each role's peak units over the horizon")                           \
+    X(IC_RM_PREFILL_UNIT_RATE, "prefill_unit_tokens_per_s", "tokens/s",                            \
+      "a prefill unit's uncached prompt tokens/s at saturation (measured or modelled)")            \
+    X(IC_RM_DECODE_UNIT_RATE, "decode_unit_tokens_per_s", "tokens/s",                              \
+      "a decode unit's output tokens/s at saturation (measured or modelled)")
+
 enum ic_summary {
 #define IC_X_SUM(e, n, u, l) e,
-    IC_SUMMARY_LIST(IC_X_SUM)
+    IC_SUMMARY_LIST(IC_X_SUM) IC_SUMMARY_COUNT,
+    IC_RM_BEFORE_FIRST_ = IC_SUMMARY_COUNT - 1,
+    IC_ROLE_SUMMARY_LIST(IC_X_SUM) IC_SUMMARY_ALL
 #undef IC_X_SUM
-        IC_SUMMARY_COUNT
 };
+#define IC_ROLE_SUMMARY_COUNT (IC_SUMMARY_ALL - IC_SUMMARY_COUNT)
 
-extern const char *const ic_series_names[IC_SERIES_COUNT];
-extern const char *const ic_series_units[IC_SERIES_COUNT];
-extern const char *const ic_series_long[IC_SERIES_COUNT];
-extern const char *const ic_summary_names[IC_SUMMARY_COUNT];
-extern const char *const ic_summary_units[IC_SUMMARY_COUNT];
-extern const char *const ic_summary_long[IC_SUMMARY_COUNT];
+/* Names, units and long names of every series and summary, those of roles included. */
+extern const char *const ic_series_names[IC_SERIES_ALL];
+extern const char *const ic_series_units[IC_SERIES_ALL];
+extern const char *const ic_series_long[IC_SERIES_ALL];
+extern const char *const ic_summary_names[IC_SUMMARY_ALL];
+extern const char *const ic_summary_units[IC_SUMMARY_ALL];
+extern const char *const ic_summary_long[IC_SUMMARY_ALL];
 
 #define IC_MAX_INPUTS 512
 
@@ -115,8 +169,17 @@ struct ic_input {
     const char *units; /* from the parameter table */
 };
 
-/* One pool of a (possibly heterogeneous) fleet. */
+/* One pool of a (possibly heterogeneous) fleet, or one role of a prefill/decode fleet. */
 struct ic_pool_plan {
+    int role;                    /* -1: a pool of whole replicas; else enum ic_role (units) */
+    const struct ic_dist *units; /* a role's units (its accelerators: units x unit_accels) */
+    double unit_accels;          /* a role's accelerators per unit */
+    /* The pool's service, at the inputs' means and the base mix: requests/s one replica (or
+     * unit) serves saturated, and the utilisation at which the objectives bind.  Both come
+     * from pool_service() in engine.c, the one place a pool's rate is derived; the fluid queue
+     * serves mu x rho_slo per replica and the capacity-needed curve divides by it. */
+    double mu, rho_slo;
+    double unit_tokens_per_s; /* a role's unit: prefill uncached prompt or decode output tok/s */
     const struct ic_accelerator *accel;
     const struct ic_dist *accelerators, *share, *mfu, *mbu;
     const struct ic_dist *swe; /* /serving/software_efficiency (every pool) */
@@ -157,6 +220,9 @@ struct ic_plan {
     double diurnal_peak; /* the largest diurnal factor */
     long eval_steps;     /* autoscaling: steps per evaluation window */
     int weekly_visits;   /* quantity: weekly web visits (else daily active users) */
+    int roles;           /* a prefill/decode fleet: pool 0 its prefill units, pool 1 decode */
+    int n_series;        /* series kept: IC_SERIES_COUNT, + IC_ROLE_SERIES_COUNT with roles */
+    int n_summary;       /* summaries: IC_SUMMARY_COUNT, + IC_ROLE_SUMMARY_COUNT with roles */
 };
 
 /* Compile a scenario.  Refused (IC_ERR_INVALID, naming the fields): a model that fits no
@@ -199,15 +265,16 @@ struct ic_headline {
 struct ic_results {
     long paths, nout;
     int n_classes;
-    float *series;         /* [series][path][time] */
-    float *class_arrivals; /* [class][path][time]: arrivals per second by request class */
-    float *class_bands;    /* [class][quantile][time] */
-    double *summary;       /* [summary][path] */
-    double *inputs;        /* [input][path]: each path's draw of every distribution field */
+    int n_series, n_summary; /* the plan's: series and summaries kept */
+    float *series;           /* [series][path][time], n_series of them */
+    float *class_arrivals;   /* [class][path][time]: arrivals per second by request class */
+    float *class_bands;      /* [class][quantile][time] */
+    double *summary;         /* [summary][path], n_summary of them */
+    double *inputs;          /* [input][path]: each path's draw of every distribution field */
     int n_inputs;
     int nq;
     double q[IC_NUMARR_MAX];
-    float *bands;    /* [series][quantile][time] */
+    float *bands;    /* [series][quantile][time], n_series of them */
     int max_actions; /* autoscaling: actions recorded per stored path */
     long store_paths;
     double *action_time;  /* [stored_path][action]: when each action was taken (NaN: none) */

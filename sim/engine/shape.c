@@ -12,6 +12,7 @@ void ic_shape_of(const struct ic_plan *plan, struct ic_shape *s) {
     s->nq = plan->sc->output.quantiles.n;
     s->n_classes = plan->n_classes;
     s->n_inputs = plan->n_inputs;
+    s->roles = plan->roles;
 }
 
 /* The inputs written to /inputs: fields drawn at random, and the fitted growth. */
@@ -55,6 +56,10 @@ int ic_shape_compare(const struct ic_plan *a, const struct ic_plan *b, char *buf
                      x->workload.classes[c].name, y->workload.classes[c].name);
             return 1;
         }
+    if (a->roles != b->roles) {
+        snprintf(buf, n, "a prefill/decode fleet (/fleet/roles) in one, not the other");
+        return 1;
+    }
     if (x->fleet.autoscale.max_actions != y->fleet.autoscale.max_actions) {
         snprintf(buf, n, "/fleet/autoscale/max_actions");
         return 1;

@@ -13,6 +13,7 @@
 struct ic_shape {
     long paths, nout, store_paths, max_actions;
     int nq, n_classes, n_inputs;
+    int roles; /* a prefill/decode fleet: its series and summaries */
 };
 void ic_shape_of(const struct ic_plan *plan, struct ic_shape *s);
 /* 0 when equal; otherwise a message saying what differs (e.g. "the output grid (24 vs 48

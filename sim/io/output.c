@@ -242,7 +242,7 @@ static int point_items(const struct ic_plan *plan, struct item *items) {
         if (items) items[n] = it_;                                                                 \
         n++;                                                                                       \
     } while (0)
-    for (int s = 0; s < IC_SERIES_COUNT; s++) {
+    for (int s = 0; s < plan->n_series; s++) {
         if (ns > 0)
             ADD(.group = "series", .f32 = 1, .rank = 2, .dims = {ns, no},
                 .scales = {SC_STORED, SC_TIME}, .units = ic_series_units[s], .offset = RES(series),
@@ -254,7 +254,7 @@ static int point_items(const struct ic_plan *plan, struct item *items) {
     /* Names and long names of the series (filled after, to keep ADD short). */
     if (items) {
         int i = 0;
-        for (int s = 0; s < IC_SERIES_COUNT; s++) {
+        for (int s = 0; s < plan->n_series; s++) {
             int k = ns > 0 ? 2 : 1;
             for (int j = 0; j < k; j++, i++) {
                 ic_strlcpy(items[i].name, ic_series_names[s], sizeof items[i].name);
@@ -279,7 +279,7 @@ static int point_items(const struct ic_plan *plan, struct item *items) {
         ic_strlcpy(items[n - 1].name, cn, sizeof items[n - 1].name);
         ic_strlcpy(items[n - 1].long_name, cl, sizeof items[n - 1].long_name);
     }
-    for (int m = 0; m < IC_SUMMARY_COUNT; m++) {
+    for (int m = 0; m < plan->n_summary; m++) {
         ADD(.group = "summary", .rank = 1, .dims = {np}, .scales = {SC_PATH},
             .units = ic_summary_units[m], .offset = RES(summary), .add = (size_t)m * np);
         if (items) {

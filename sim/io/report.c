@@ -51,6 +51,25 @@ const struct ic_headline_field ic_headline_fields[] = {
 #undef F2
 const int ic_headline_nfields = (int)(sizeof ic_headline_fields / sizeof ic_headline_fields[0]);
 
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of a summary column over paths, NaN left out (NaN when none). */
+static double column_median(const struct ic_results *r, int m) {
+    const double *col = ic_summary_col(r, m);
+    double *v = malloc(((size_t)r->paths + 1) * sizeof *v);
+    if (!v) return NAN;
+    size_t n = 0;
+    for (long p = 0; p < r->paths; p++)
+        if (!isnan(col[p])) v[n++] = col[p];
+    qsort(v, n, sizeof *v, cmp_double);
+    double med = n == 0 ? NAN : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    free(v);
+    return med;
+}
+
 void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
                         struct ic_report *rep) {
     const struct ic_scenario *sc = plan->sc;
@@ -70,12 +89,28 @@ void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
     rep->replica_batch = (double)plan->perf.batch;
     rep->h = r->head;
     rep->weekly_visits = plan->weekly_visits;
+    rep->tokens_per_day = ic_scenario_tokens_per_day(sc);
     rep->path_steps = (double)plan->paths * (double)plan->nsteps;
     rep->threads = r->threads;
     rep->partial = r->partial != 0;
     rep->completed_until_s = !r->partial                      ? sc->horizon_days * 86400.0
                              : r->completed_nout < plan->nout ? plan->time_s[r->completed_nout]
                                                               : sc->horizon_days * 86400.0;
+    if (plan->roles && r->n_summary >= IC_SUMMARY_ALL) {
+        rep->roles = 1;
+        rep->accelerators_mean = 0;
+        for (int q = 0; q < 2; q++) {
+            rep->role_units[q] = ic_dist_mean(plan->pool[q].units);
+            rep->role_unit_accels[q] = plan->pool[q].unit_accels;
+            rep->role_unit_tok_s[q] = plan->pool[q].unit_tokens_per_s;
+            rep->accelerators_mean += rep->role_units[q] * rep->role_unit_accels[q];
+        }
+        rep->nodes_needed_q50[0] = column_median(r, IC_RM_NODES_MEAN);
+        rep->nodes_needed_q50[1] = column_median(r, IC_RM_NODES_PEAK);
+        rep->nodes_needed_q50[2] = column_median(r, IC_RM_NODES_MIN);
+        rep->cost_follow_q50 = column_median(r, IC_RM_FOLLOW_COST);
+        rep->cost_flat_q50 = column_median(r, IC_RM_FLAT_COST);
+    }
 }
 
 /* "PARTIAL: ... to DATE": an interrupted run's figures are not the horizon's. */
@@ -119,11 +154,28 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
                 "(%.4g of %g days), not the whole horizon\n",
                 u, rep->completed_until_s / 86400.0, rep->horizon_days);
     }
-    fprintf(f,
-            "  fleet      %.0f x %s serving %s: %ld per replica, %.2f req/s per replica "
-            "(batch %.0f)\n",
-            rep->accelerators_mean, rep->accelerator, rep->model, rep->accels_per_replica,
-            rep->replica_rps, rep->replica_batch);
+    if (rep->roles)
+        fprintf(f, "  fleet      %.0f x %s serving %s in prefill and decode units\n",
+                rep->accelerators_mean, rep->accelerator, rep->model);
+    else
+        fprintf(f,
+                "  fleet      %.0f x %s serving %s: %ld per replica, %.2f req/s per replica "
+                "(batch %.0f)\n",
+                rep->accelerators_mean, rep->accelerator, rep->model, rep->accels_per_replica,
+                rep->replica_rps, rep->replica_batch);
+    if (rep->roles) {
+        fprintf(
+            f,
+            "  roles      prefill %.4g units of %.0f (%.4g tokens/s each), decode %.4g units of "
+            "%.0f (%.4g tokens/s each)\n",
+            rep->role_units[0], rep->role_unit_accels[0], rep->role_unit_tok_s[0],
+            rep->role_units[1], rep->role_unit_accels[1], rep->role_unit_tok_s[1]);
+        fprintf(f,
+                "  nodes needed  mean %.1f, peak %.0f, minimum %.0f (medians over paths); a fleet "
+                "following the curve $%.4g against $%.4g flat for its peak\n",
+                rep->nodes_needed_q50[0], rep->nodes_needed_q50[1], rep->nodes_needed_q50[2],
+                rep->cost_follow_q50, rep->cost_flat_q50);
+    }
     fprintf(f, "  P(outage)  %.3f  [95%% CI %.3f, %.3f]  (%ld of %ld paths)\n", h->p_outage,
             h->p_lo, h->p_hi, h->outages, h->paths);
     if (h->outages > 0) {
@@ -164,7 +216,9 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
             "  sustainable  %.4g [95%% CI %.4g, %.4g] %s at the busiest hour (median path, whole "
             "fleet healthy)\n",
             h->sustainable_q50, h->sustainable_ci[0], h->sustainable_ci[1],
-            rep->weekly_visits ? "weekly web visits" : "daily active users");
+            rep->tokens_per_day  ? "times the tokens a day"
+            : rep->weekly_visits ? "weekly web visits"
+                                 : "daily active users");
     if (h->actions_mean > 0)
         fprintf(f, "  autoscaling  %.2f +- %.2g actions per path (mean)\n", h->actions_mean,
                 hw(h->actions_ci));
@@ -211,6 +265,22 @@ void *ic_report_json(const struct ic_report *rep) {
     add_num(o, "accelerators_mean", rep->accelerators_mean);
     cJSON_AddNumberToObject(o, "accelerators_per_replica", (double)rep->accels_per_replica);
     add_num(o, "replica_requests_per_s", rep->replica_rps);
+    if (rep->roles) {
+        static const char *const rn[2] = {"prefill", "decode"};
+        cJSON *ro = cJSON_AddObjectToObject(o, "roles");
+        for (int q = 0; ro && q < 2; q++) {
+            cJSON *x = cJSON_AddObjectToObject(ro, rn[q]);
+            if (!x) continue;
+            add_num(x, "units", rep->role_units[q]);
+            add_num(x, "unit_accelerators", rep->role_unit_accels[q]);
+            add_num(x, "unit_tokens_per_s", rep->role_unit_tok_s[q]);
+        }
+        add_num(o, "nodes_needed_mean_p50", rep->nodes_needed_q50[0]);
+        add_num(o, "nodes_needed_peak_p50", rep->nodes_needed_q50[1]);
+        add_num(o, "nodes_needed_min_p50", rep->nodes_needed_q50[2]);
+        add_num(o, "cost_follow_curve_usd_p50", rep->cost_follow_q50);
+        add_num(o, "cost_flat_peak_usd_p50", rep->cost_flat_q50);
+    }
     cJSON_AddNumberToObject(o, "outage_paths", (double)h->outages);
     add_num(o, "outage_probability", h->p_outage);
     cJSON *ci = cJSON_AddArrayToObject(o, "outage_probability_ci95");

@@ -27,6 +27,7 @@ struct ic_report {
     double path_steps;
     int threads;
     int weekly_visits;     /* the growth quantity is weekly web visits */
+    int tokens_per_day;    /* demand is tokens a day (sustainable: multiples of the day) */
     double memory_bytes;   /* the run's estimated peak memory (0: unknown) */
     double peak_rss_bytes; /* its measured peak resident memory (0: unknown) */
     /* An interrupted run: its figures cover the horizon only to completed_until_s (seconds
@@ -35,6 +36,12 @@ struct ic_report {
     double completed_until_s;
     char version[64], git_commit[64], created_utc[40], command_line[1024], file[4096];
     struct ic_headline h;
+    /* A prefill/decode fleet (a run's, not read back by info): each role's units (mean) and
+     * accelerators per unit, and the capacity-needed curve's medians over paths. */
+    int roles;
+    double role_units[2], role_unit_accels[2], role_unit_tok_s[2];
+    double nodes_needed_q50[3]; /* the curve's mean, peak and minimum (medians over paths) */
+    double cost_follow_q50, cost_flat_q50;
 };
 
 /* The headline's figures that are stored under the same key as a number (n = 1) or a pair

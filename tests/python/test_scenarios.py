@@ -149,3 +149,60 @@ def test_ttc_longer_thinking_needs_more_capacity(run_infercap, tmp_path):
                        "--set", "/workload/reasoning_multiplier=%d" % m) as f:
             loads.append(float(np.median(f["summary/peak_offered_load"][()])))
     assert loads[0] < loads[1] < loads[2], loads
+
+
+DEEPSEEK_DAY = os.path.join(SRC, "scenarios", "deepseek-2025-02-27.json")
+
+
+@pytest.fixture(scope="module")
+def deepseek_day(run_infercap, tmp_path_factory):
+    out = tmp_path_factory.mktemp("deepseek-day") / "d.h5"
+    run_infercap(["run", DEEPSEEK_DAY, "--paths", "24", "-o", out, "-q"])
+    with h5py.File(out, "r") as f:
+        yield f
+
+
+def test_deepseek_day_tokens_and_money(deepseek_day):
+    """DeepSeek's day of 2025-02-27 (open-infra-index, day 6): the tokens a day come out as
+    published (608e9 input at 56.3% cache hits, 168e9 output), the flat fleet of its 278-node
+    peak costs 278 x 8 x 24 h x $2, and the revenue at R1's prices is the published $562,027
+    (within the day's noise)."""
+    f = deepseek_day
+    day = 86400.0
+    prefill = f["series/prefill_tokens_per_s"][()].mean(axis=1) * day
+    decode = f["series/decode_tokens_per_s"][()].mean(axis=1) * day
+    assert np.all(abs(prefill / (608e9 * (1 - 0.563)) - 1) < 0.05), prefill
+    assert np.all(abs(decode / 168e9 - 1) < 0.05), decode
+    assert np.allclose(f["summary/cost_usd"][()], 278 * 8 * 24 * 2.0)
+    assert abs(np.median(f["summary/revenue_usd"][()]) / 562027 - 1) < 0.03
+
+
+def test_deepseek_day_nodes_needed(deepseek_day):
+    """The capacity-needed curve by the performance model: its peak within 15% of the published
+    278 nodes, its daily average below the published 226.75 (a fleet needed at the objectives
+    runs busier than DeepSeek's did on the day: scenarios/README.md), and every hour's nodes made
+    of whole units (prefill 4 nodes, decode 18)."""
+    f = deepseek_day
+    mean = np.median(f["summary/nodes_needed_mean"][()])
+    peak = np.median(f["summary/nodes_needed_peak"][()])
+    assert abs(peak / 278 - 1) < 0.15, peak
+    assert 120 < mean < 226.75, mean
+    p = f["series/prefill_units_needed"][()]
+    d = f["series/decode_units_needed"][()]
+    assert np.array_equal(f["series/nodes_needed"][()], (p * 32 + d * 144) / 8)
+    assert np.all(f["summary/cost_follow_curve_usd"][()] < f["summary/cost_flat_peak_usd"][()])
+
+
+def test_deepseek_day_with_its_disclosed_rates(run_infercap, tmp_path):
+    """With DeepSeek's disclosed day-average rates per node as the units' measured rates (73.7k
+    input tokens/s per prefill node, 56.3% of them cache hits, so 4 x 32.2k uncached per unit;
+    14.8k output tokens/s per decode node, 18 x per unit) on a flat day, the day needs the
+    published 226.75-node average, rounded up to whole units (at most one more of each role)."""
+    out = tmp_path / "m.h5"
+    run_infercap(["run", DEEPSEEK_DAY, "--paths", "8", "-o", out, "-q",
+                  "--set", "/traffic/diurnal/profile=flat", "--set", "/traffic/noise/sigma=0",
+                  "--set", "/fleet/roles/prefill/measured_tokens_per_s=128834",
+                  "--set", "/fleet/roles/decode/measured_tokens_per_s=266400"])
+    with h5py.File(out, "r") as f:
+        mean = f["summary/nodes_needed_mean"][()]
+        assert np.all(mean >= 226.75 - 1) and np.all(mean <= 226.75 + 4 + 18), mean
