@@ -45,7 +45,8 @@
  * replica's capacity is rho* x the saturated throughput.  A tighter TPOT objective lowers b; a
  * tighter TTFT objective lowers rho*: throughput falls with either.  The TPOT objective is
  * judged at the tail: on the step that carries tail_chunk more prompt tokens than the mean (a
- * percentile objective sees the steps a prompt chunk lands on).  KV admission: on demand
+ * percentile objective sees the steps a prompt chunk lands on), as far as the token budget
+ * leaves room for them.  KV admission: on demand
  * (vLLM's paged cache: a sequence holds its current context) or reserving prompt + whole
  * output (TensorRT-LLM's default); the KV budget is kv_fraction of what remains after the
  * weights and a runtime reserve.  Maximum-throughput mode drops the latency objectives.
@@ -808,6 +809,14 @@ static double judged_step(const struct ic_llm *m, const struct ic_accelerator *a
                           double tail, double pctx, double unc) {
     double ops[8];
     double t = mean_step(m, a, p, b, ctx, ratio * b, pctx, prompt_chunk(p, b, unc), ops);
+    /* A step carries no more than the token budget (TensorRT-LLM's scheduler fills a step with
+     * context chunks up to max_num_tokens and no further: "Tuning Max Batch Size and Max Num
+     * Tokens", nvidia.github.io/TensorRT-LLM/performance/performance-tuning-guide; vLLM's
+     * max_num_batched_tokens likewise), so the tail's extra chunk is what the budget leaves. */
+    double room =
+        (double)p->max_batched_tokens * (double)lmax1(p->pp) * (double)lmax1(p->attention_dp) -
+        b * (1.0 + (p->mtp > 0 ? (double)p->mtp : 0)) - ratio * b;
+    tail = fmin(tail, fmax(room, 0.0));
     if (tail > 0)
         t += ic_perf_step(m, a, p, b, ctx, ratio * b + tail, pctx, NULL, NULL) -
              ic_perf_step(m, a, p, b, ctx, ratio * b, pctx, NULL, NULL);

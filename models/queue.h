@@ -98,4 +98,17 @@ static inline double ic_queue_ttft(double backlog, double svc_rate, double ttft_
     return backlog / svc_rate + ttft_alone + w[k0] + (w[k0 + 1] - w[k0]) * (xu - (double)k0);
 }
 
+/* Requests of a step served within the objectives: the served share that meets them at the
+ * step's utilisation (good_share, from the pool's service curve, sim/engine/svccurve.h); with a
+ * backlog left, the replicas run saturated and the share is good_sat (the TPOT objective at
+ * full batches), and none when the backlog's wait alone (backlog / service rate) breaks the
+ * TTFT objective (ttft_slo_s 0: none): a step function of the wait, as the fluid backlog has
+ * one wait for all. */
+static inline double ic_queue_good(double served, double good_share, double good_sat,
+                                   double backlog, double svc_rate, double ttft_slo_s) {
+    if (!(backlog > 0)) return served * good_share;
+    if (ttft_slo_s > 0 && svc_rate > 0 && backlog / svc_rate > ttft_slo_s) return 0.0;
+    return served * good_sat;
+}
+
 #endif

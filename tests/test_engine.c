@@ -27,6 +27,9 @@ static int run(const char *text, const char *const *sets, int nsets, int threads
     for (size_t i = 0; i < d.count; i++) fprintf(stderr, "%s\n", d.msgs[i]);
     ic_diag_free(&d);
     if (rc) return rc;
+    /* These tests check the fluid step's equations on the performance model's closed form
+     * (test_service_curve checks the measured curve). */
+    r->sc.service_curve.mode = IC_CURVE_CLOSED_FORM;
     struct ic_run_opts ro = {.threads = threads, .window_outputs = window};
     rc = ic_plan_compile(&r->sc, &r->plan, &err);
     if (!rc) rc = ic_results_alloc(&r->plan, &r->res, &err);
@@ -582,7 +585,7 @@ static void compile_msg(const char *text, const char *const *sets, int nsets, un
     msg[0] = '\0';
     int rc = ic_scenario_load_string(text, "e.json", &o, &cat, &sc, &d, &err);
     ic_diag_free(&d);
-    if (rc == 0) rc = ic_plan_compile_ex(&sc, flags, &plan, &err);
+    if (rc == 0) rc = ic_plan_compile_ex(&sc, flags | IC_PLAN_CLOSED_FORM, &plan, &err);
     if (rc == 0)
         ic_plan_free(&plan);
     else
@@ -824,6 +827,7 @@ static void test_known_probability(void) {
         struct ic_load_opts o = {.sets = big, .n_sets = 1};
         CHECK(ic_scenario_load_string(known, "k.json", &o, &cat, &r.sc, &d, &err) == 0);
         ic_diag_free(&d);
+        r.sc.service_curve.mode = IC_CURVE_CLOSED_FORM;
         CHECK(ic_plan_compile(&r.sc, &r.plan, &err) == 0);
         struct ic_run_opts ro = {.threads = t};
         CHECK(ic_engine_target_ci(&r.plan, 0.06, 50 * t, &ro, NULL, NULL, &got[t - 1], &err) == 0);
@@ -845,6 +849,7 @@ static void test_known_probability(void) {
         struct ic_load_opts o = {.sets = big, .n_sets = 1};
         CHECK(ic_scenario_load_string(known, "k.json", &o, &cat, &r.sc, &d, &err) == 0);
         ic_diag_free(&d);
+        r.sc.service_curve.mode = IC_CURVE_CLOSED_FORM;
         CHECK(ic_plan_compile(&r.sc, &r.plan, &err) == 0);
         struct ic_run_opts ro = {.threads = 2};
         CHECK(ic_engine_target_ci(&r.plan, 0.06, 50, &ro, NULL, NULL, &again, &err) == 0);
@@ -1134,6 +1139,84 @@ static void test_pd_fleet(void) {
     free(r);
 }
 
+/* The measured service curve (sim/engine/svccurve.h): what the plan holds, the cache, and what
+ * the fluid step takes from it. */
+static void test_service_curve(void) {
+    struct run a, b, c;
+    CHECK(run(busy, NULL, 0, 2, &a) == 0); /* closed form (run() sets it) */
+    const struct ic_pool_service *s0 = &a.plan.pool[0].svc;
+    CHECK(s0->mode == IC_CURVE_CLOSED_FORM);
+    CHECK(s0->rps == a.plan.pool[0].perf.requests_per_s && s0->scale == 1.0);
+    CHECK(s0->slo_util == a.plan.pool[0].perf.ttft_rho);
+
+    struct ic_error err = {0};
+    struct ic_plan p1, p2, p3;
+    a.sc.service_curve.mode = IC_CURVE_MEASURED;
+    CHECK(ic_plan_compile(&a.sc, &p1, &err) == 0);
+    const struct ic_pool_service *m = &p1.pool[0].svc;
+    CHECK(m->mode == IC_CURVE_MEASURED);
+    CHECK(m->rps > 0 && m->sat_rps == m->rps);
+    CHECK_NEAR(m->scale, m->rps / p1.pool[0].perf.requests_per_s, 1e-12);
+    CHECK(m->slo_util >= 0 && m->slo_util <= 1);
+    CHECK(m->requests >= 10 * a.sc.service_curve.requests);
+    for (int k = 0; k < IC_CURVE_POINTS; k++) {
+        CHECK(m->good_share[k] >= 0 && m->good_share[k] <= 1);
+        CHECK(m->ttft_p50_s[k] > 0 && m->ttft_p99_s[k] >= m->ttft_p50_s[k]);
+        CHECK(m->tpot_p50_s[k] > 0);
+    }
+    /* the batch fills with the load: TTFT and TPOT grow from 10% to 95% */
+    CHECK(m->ttft_mean_s[IC_CURVE_POINTS - 1] > m->ttft_mean_s[2]);
+    CHECK(m->tpot_p50_s[IC_CURVE_POINTS - 1] > m->tpot_p50_s[2]);
+    CHECK(m->good_sat >= 0 && m->good_sat <= 1);
+    /* The same inputs: from the cache, the same curve; another fleet size too (the curve is
+     * per replica); another mix measures again. */
+    CHECK(ic_plan_compile(&a.sc, &p2, &err) == 0);
+    CHECK(p2.pool[0].svc.measure_s == 0 && p2.pool[0].svc.key == m->key);
+    CHECK(memcmp(p2.pool[0].svc.ttft_p50_s, m->ttft_p50_s, sizeof m->ttft_p50_s) == 0);
+    CHECK(p2.pool[0].svc.rps == m->rps);
+    struct ic_scenario s3 = a.sc;
+    s3.fleet.accelerators.a *= 3;
+    CHECK(ic_plan_compile(&s3, &p3, &err) == 0);
+    CHECK(p3.pool[0].svc.key == m->key && p3.pool[0].svc.measure_s == 0);
+    ic_plan_free(&p3);
+    s3 = a.sc;
+    s3.service_curve.requests = 2000;
+    CHECK(ic_plan_compile(&s3, &p3, &err) == 0);
+    CHECK(p3.pool[0].svc.key != m->key && p3.pool[0].svc.measure_s > 0);
+    ic_plan_free(&p3);
+    /* The closed-form flag whatever the mode. */
+    CHECK(ic_plan_compile_ex(&a.sc, IC_PLAN_CLOSED_FORM, &p3, &err) == 0);
+    CHECK(p3.pool[0].svc.mode == IC_CURVE_CLOSED_FORM);
+    ic_plan_free(&p3);
+
+    /* The engine serves by it: the replica's rate, goodput no more than served. */
+    CHECK(ic_results_alloc(&p1, &b.res, &err) == 0);
+    struct ic_run_opts ro = {.threads = 2};
+    CHECK(ic_engine_run(&p1, &ro, &b.res, &err) == 0);
+    CHECK(ic_results_reduce(&p1, &b.res, &err) == 0);
+    double served = 0, good = 0;
+    for (long p = 0; p < b.res.paths; p++) {
+        CHECK(ic_summary_col(&b.res, IC_M_REPLICA_RPS)[p] == m->rps);
+        double g = ic_summary_col(&b.res, IC_M_GOOD)[p],
+               sv = ic_summary_col(&b.res, IC_M_SERVED)[p];
+        CHECK(g >= 0 && g <= sv * (1 + 1e-12));
+        served += sv;
+        good += g;
+    }
+    CHECK(good > 0 && good < served); /* busy: some steps over capacity */
+    /* Same numbers at another thread count (the curve is measured once, the same). */
+    CHECK(ic_results_alloc(&p2, &c.res, &err) == 0);
+    ro.threads = 1;
+    CHECK(ic_engine_run(&p2, &ro, &c.res, &err) == 0);
+    CHECK(memcmp(c.res.summary, b.res.summary,
+                 sizeof(double) * (size_t)IC_SUMMARY_COUNT * (size_t)b.res.paths) == 0);
+    ic_results_free(&b.res);
+    ic_results_free(&c.res);
+    ic_plan_free(&p1);
+    ic_plan_free(&p2);
+    done(&a);
+}
+
 int main(void) {
     struct ic_error err;
     if (ic_catalog_builtin(&cat, &err)) return 1;
@@ -1157,6 +1240,7 @@ int main(void) {
     test_perf_v2_fields();
     test_replica_without_plan();
     test_pd_fleet();
+    test_service_curve();
     ic_catalog_free(&cat);
     return check_report("test_engine");
 }

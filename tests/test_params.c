@@ -320,6 +320,7 @@ static const struct {
     {&ic_fleet_routings, ic_fleet_routing_name},
     {&ic_routings, ic_routing_name},
     {&ic_engine_kinds, ic_engine_kind_name},
+    {&ic_curve_modes, ic_curve_mode_name},
 };
 
 static void check_enum_tables(void) {

@@ -447,6 +447,41 @@ int main(void) {
         CHECK_NEAR(oa[IC_OP_GEMM], 2 * body70 * 1e9 * 8192 / (0.72 * 1978.9e12), 1e-12);
     }
 
+    /* The TPOT-judged step carries no more than the token budget: the tail chunk is capped at
+     * what the budget leaves beside the step's decode and mean prompt tokens.  Llama-3.1-70B
+     * FP8 on 2 H100, 300-token prompts and answers, a budget of 512 tokens, at most 200
+     * sequences, a 256-token tail.  At batch 200: decode context 300 + 150 = 450, prefix context
+     * 150, prompt tokens per decode token 300/300 = 1, so the mean step carries 200 prompt
+     * tokens, as 300-token chunks (min(300, 512 - 200)) on 2 steps in 3; the budget leaves
+     * 512 - 200 - 200 = 112 tokens for the tail.  (Until 2026-12 the tail was capped at the
+     * budget alone, 256 here: a 656-token step under a 512-token budget.) */
+    {
+        struct ic_perf_params pq = params(2, 1, IC_PREC_FP8);
+        pq.max_batched_tokens = 512;
+        pq.max_batch = 200;
+        pq.tail_chunk = 256;
+        struct ic_mix m300 = chat(300, 300);
+        double s0 = ic_perf_step(l70, h100, &pq, 200, 450, 0, 0, NULL, NULL);
+        double sc = ic_perf_step(l70, h100, &pq, 200, 450, 300, 150, NULL, NULL);
+        double sm = ic_perf_step(l70, h100, &pq, 200, 450, 200, 150, NULL, NULL);
+        double mean = s0 / 3 + 2 * sc / 3;
+        double capped = mean + ic_perf_step(l70, h100, &pq, 200, 450, 312, 150, NULL, NULL) - sm;
+        double old = mean + ic_perf_step(l70, h100, &pq, 200, 450, 456, 150, NULL, NULL) - sm;
+        CHECK(old > capped * 1.1); /* 656 tokens against 512, both compute-bound */
+        struct ic_perf rc;
+        /* Just over the capped step: batch 200, the sequence cap; just under: fewer. */
+        pq.tpot_slo_s = capped * 1.001;
+        CHECK(ic_perf_replica(l70, h100, &pq, &m300, &rc, why, sizeof why) == 0);
+        CHECK(rc.batch == 200 && rc.limit == IC_LIMIT_MAX_BATCH);
+        pq.tpot_slo_s = capped * 0.999;
+        CHECK(ic_perf_replica(l70, h100, &pq, &m300, &rc, why, sizeof why) == 0);
+        CHECK(rc.batch < 200 && rc.limit == IC_LIMIT_SLO);
+        /* Between the capped and the old step: the whole batch only because of the cap. */
+        pq.tpot_slo_s = 0.5 * (capped + old);
+        CHECK(ic_perf_replica(l70, h100, &pq, &m300, &rc, why, sizeof why) == 0);
+        CHECK(rc.batch == 200);
+    }
+
     /* Vendor families and precisions. */
     double mfu, mbu;
     ic_vendor_efficiency(a910, &mfu, &mbu);

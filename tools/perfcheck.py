@@ -11,6 +11,9 @@ expert parallelism, disaggregated units) is listed with what it needs and counte
     tools/perfcheck.py [--infercap build/infercap] [--markdown] [--json]
                        [--max-geomean PCT --min-predicted N]
 
+A row may carry the scheduler settings its submitter ran ("submitted": tensor parallel, max
+batch, max batched tokens, each with its source in "submitted_note"); the model runs at them.
+
 With --max-geomean and --min-predicted (the `perf_check` test: the figures the README states)
 it exits 1 when the check rows' geometric-mean |error| rises above PCT percent or fewer than N
 check rows are predicted: the model may only get better.
@@ -57,6 +60,8 @@ def perf_args(row):
         a += ["--software", software(row)]
     if "tp" in row:
         a += ["--tp", str(row["tp"])]
+    elif "tp" in row.get("submitted", {}):
+        a += ["--tp", str(row["submitted"]["tp"])]
     if "accelerators_per_node" in row:
         a += ["--set", f"/serving/accelerators_per_node={row['accelerators_per_node']}"]
     load = row["load"]
@@ -66,8 +71,13 @@ def perf_args(row):
     elif mode == "offline":
         a += ["--max-batch", "4096", "--max-throughput"]
     elif mode in ("server", "interactive"):
-        a += ["--max-batch", "4096", "--tpot-slo-ms", str(load["tpot_ms"]),
-              "--ttft-slo-s", str(load["ttft_s"])]
+        # The submitted scheduler caps where a source gives them (the row's "submitted"):
+        # sequences per replica and tokens per step.
+        sub = row.get("submitted", {})
+        a += ["--max-batch", str(sub.get("max_batch", 4096)), "--tpot-slo-ms",
+              str(load["tpot_ms"]), "--ttft-slo-s", str(load["ttft_s"])]
+        if "max_batched_tokens" in sub:
+            a += ["--max-batched-tokens", str(sub["max_batched_tokens"])]
     elif mode in ("prefill", "decode") and "attention_dp" in row:
         # MoE served at scale: one unit of the role, attention data-parallel over it and the
         # experts spread over it (DeepSeek, SGLang, Huawei), prefill and decode disaggregated.

@@ -3,6 +3,7 @@
  * interrupted); every feature is a library call that the tests make too. */
 #include "sim/config/catalog_io.h"
 #include "sim/cli/cli_calibrate.h"
+#include "sim/cli/cli_crosscheck.h"
 #include "sim/cli/cli_perf.h"
 #include "sim/cli/cli_solve.h"
 #include "sim/cli/cli_fit.h"
@@ -60,6 +61,7 @@ static const char *usage_main =
     "  solve SCENARIO --for /ptr --max-outage-prob P   smallest fleet with P(outage) <= P\n"
     "  merge PART.h5... -o OUT.h5   the shards of a sweep (run --shard I/N) into one file\n"
     "  replay SCENARIO --trace FILE   a request trace through the request-level engine\n"
+    "  crosscheck SCENARIO   the same steady demand through both engines, side by side\n"
     "\n"
     "  infercap COMMAND --help   options of a command\n"
     "  infercap --version        version and the git commit it was built from\n";
@@ -698,6 +700,10 @@ static int cmd_validate(int argc, char **argv) {
                            ? "measured"
                            : "performance model",
                        plan.pool[q].mu * plan.pool[q].rho_slo);
+        const struct ic_pool_service *svc = &plan.pool[0].svc;
+        printf(
+            "  service curve (%s): %.3g req/s per replica, the objectives met up to %.3g req/s\n",
+            ic_curve_mode_name(svc->mode), svc->rps, svc->slo_util * svc->sat_rps);
         printf("  %d parameter%s drawn per path\n", plan.n_random, plan.n_random == 1 ? "" : "s");
         if (sc->sweep.n_axes > 0) printf("  a sweep of %ld points, every one valid\n", n_points);
         ic_plan_free(&plan);
@@ -1136,8 +1142,10 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "perf") == 0) return ic_cli_perf(sub_argc, sub_argv);
     if (strcmp(cmd, "calibrate") == 0) return ic_cli_calibrate(sub_argc, sub_argv);
     if (strcmp(cmd, "solve") == 0) return ic_cli_solve(sub_argc, sub_argv);
-    static const char *const cmds[] = {"run",  "validate", "params", "catalog", "info",     "fit",
-                                       "perf", "solve",    "merge",  "replay",  "calibrate"};
+    if (strcmp(cmd, "crosscheck") == 0) return ic_cli_crosscheck(sub_argc, sub_argv);
+    static const char *const cmds[] = {"run",   "validate", "params",    "catalog",
+                                       "info",  "fit",      "perf",      "solve",
+                                       "merge", "replay",   "calibrate", "crosscheck"};
     char dym[200];
     ic_did_you_mean(cmd, cmds, sizeof cmds / sizeof cmds[0], dym, sizeof dym);
     fprintf(stderr, "infercap: unknown command \"%s\"%s\n\n%s", cmd, dym, usage_main);

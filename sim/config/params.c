@@ -24,6 +24,10 @@ IC_ENUM_TABLE(ic_repair_shapes, {"exponential", IC_REPAIR_EXPONENTIAL, "memoryle
 IC_ENUM_TABLE(ic_engine_kinds,
               {"aggregate", IC_ENG_AGGREGATE, "fluid load over the whole horizon, many paths"},
               {"request", IC_ENG_REQUEST, "every request of a window, one path"});
+IC_ENUM_TABLE(ic_curve_modes,
+              {"measured", IC_CURVE_MEASURED,
+               "the request engine on the pool's mix at offered loads, cached"},
+              {"closed_form", IC_CURVE_CLOSED_FORM, "the performance model's equations alone"});
 IC_ENUM_TABLE(ic_pool_precisions, {"inherit", IC_POOL_PREC_INHERIT, "/serving's"},
               {"bf16", 1 + IC_PREC_BF16, "bfloat16"}, {"fp8", 1 + IC_PREC_FP8, "8-bit float"},
               {"int8", 1 + IC_PREC_INT8, "8-bit integer"}, {"fp4", 1 + IC_PREC_FP4, "4-bit float"});
@@ -42,6 +46,9 @@ const char *ic_repair_shape_name(int shape) {
 }
 const char *ic_engine_kind_name(int engine) {
     return ic_enum_name(&ic_engine_kinds, engine);
+}
+const char *ic_curve_mode_name(int mode) {
+    return ic_enum_name(&ic_curve_modes, mode);
 }
 const char *ic_pool_precision_name(int precision) {
     return ic_enum_name(&ic_pool_precisions, precision);
@@ -520,6 +527,9 @@ const struct ic_param ic_params[] = {
          "mean patience of a waiting user (exponential; default: guess)", 0),
     NUM("/queue/degraded_failed_fraction", SC(queue.degraded_failed_fraction), 0.05, 0, 1, "",
         "a step is degraded when more than this share of its arrivals fail (default: guess)"),
+    ENUM("/queue/degraded_counts_slo_misses", SC(queue.degraded_slo), IC_NO, ic_yes_nos,
+         "yes: requests served outside the TTFT and TPOT objectives (the goodput series' "
+         "complement) count as failed in the degraded test; no: only rejected and abandoned"),
     NUM("/queue/outage_min_s", SC(queue.outage_min_s), 600, 0, 1e8, "s",
         "an outage is a run of degraded steps at least this long (default: guess)"),
 
@@ -542,6 +552,22 @@ const struct ic_param ic_params[] = {
         "requests", "refuse a window with more requests than this (memory: ~100 bytes each)"),
     NUM("/request_engine/drain_s", SC(request_engine.drain_s), 600, 0, 86400, "s",
         "after the window, time given to requests still running to finish (replay too)"),
+
+    OBJ("/service_curve",
+        "where the aggregate engine's service rate, TTFT and goodput by load come from"),
+    ENUM("/service_curve/mode", SC(service_curve.mode), IC_CURVE_MEASURED, ic_curve_modes,
+         "measured: each pool's curve from the request engine on the scenario's mix (served "
+         "rate, TTFT, TPOT and goodput by load); closed_form: the performance model's "
+         "equations (the rate under the objectives, a Little's-law TTFT)"),
+    /* Guesses sized for speed: 8 replicas route as a fleet does (the least-outstanding
+     * router's gain over a single replica is mostly there at 8), 10000 requests per load point
+     * give the median TTFT to a few percent (the goodput near saturation, where it falls
+     * steeply, to about ten points: README, "Two engines"). */
+    INT("/service_curve/replicas", SC(service_curve.replicas), 8, 1, 1024, "replicas",
+        "measured: replicas of the group the curve is measured on (per replica; independent "
+        "of the fleet's size)"),
+    INT("/service_curve/requests", SC(service_curve.requests), 10000, 100, 1e7, "requests",
+        "measured: requests per offered load"),
 
     OBJARR("/sweep", SC(sweep.n_axes), SC(sweep.axes), sizeof(struct ic_sweep_spec),
            IC_SWEEP_MAX_AXES, 0,

@@ -134,6 +134,8 @@ enum ic_yes_no { IC_NO, IC_YES };
 enum ic_overlap { IC_OVERLAP_AUTO, IC_OVERLAP_NO, IC_OVERLAP_YES };
 enum ic_repair_shape { IC_REPAIR_EXPONENTIAL, IC_REPAIR_LOGNORMAL };
 enum ic_engine_kind { IC_ENG_AGGREGATE, IC_ENG_REQUEST };
+/* Where the aggregate engine's service curve comes from (sim/engine/svccurve.h). */
+enum ic_curve_mode { IC_CURVE_MEASURED, IC_CURVE_CLOSED_FORM };
 /* A pool's precision: 0 inherits /serving's, else enum ic_precision + 1. */
 enum { IC_POOL_PREC_INHERIT = 0 };
 extern const struct ic_enum_table ic_quantities;
@@ -141,12 +143,14 @@ extern const struct ic_enum_table ic_yes_nos;
 extern const struct ic_enum_table ic_overlaps;
 extern const struct ic_enum_table ic_repair_shapes;
 extern const struct ic_enum_table ic_engine_kinds;
+extern const struct ic_enum_table ic_curve_modes;
 extern const struct ic_enum_table ic_pool_precisions;
 const char *ic_quantity_name(int quantity);
 const char *ic_yes_no_name(int yes);
 const char *ic_overlap_name(int overlap);
 const char *ic_repair_shape_name(int shape);
 const char *ic_engine_kind_name(int engine);
+const char *ic_curve_mode_name(int mode);
 const char *ic_pool_precision_name(int precision);
 
 struct ic_scenario {
@@ -293,6 +297,7 @@ struct ic_scenario {
         double max_wait_s;
         struct ic_dist patience_s;
         double degraded_failed_fraction;
+        int degraded_slo; /* enum ic_yes_no: requests served outside the objectives fail too */
         double outage_min_s;
     } queue;
     struct {
@@ -308,6 +313,11 @@ struct ic_scenario {
         long long max_requests;
         double drain_s;
     } request_engine;
+    struct {
+        int mode;           /* enum ic_curve_mode */
+        long long replicas; /* measured: replicas of the group */
+        long long requests; /* measured: requests per load point */
+    } service_curve;
 };
 
 struct ic_catalog;

@@ -3,6 +3,7 @@
 #include "sim/drivers/reqrun.h"
 
 #include "sim/engine/engine.h"
+#include "sim/engine/svccurve.h"
 #include "sim/core/rng.h"
 #include "sim/core/stats.h"
 #include "sim/core/timeutil.h"
@@ -13,55 +14,33 @@
 #include <string.h>
 #include <time.h>
 
-/* The replicas: pool 0's, as many as its accelerators make. */
+/* The replicas: pool 0's, as many as its accelerators make, from the plan's input to the
+ * request engine (sim/engine/svccurve.h).  m and a: the caller's scenario's (it outlives the
+ * plan, which may have been compiled from a copy). */
 static int setup_replicas(const struct ic_scenario *sc, const struct ic_plan *plan,
-                          struct ic_reqrun *rr, struct ic_error *err) {
+                          struct ic_req_input *in, struct ic_reqrun *rr, struct ic_error *err) {
     if (plan->n_pools > 1)
         return ic_error_set(err, IC_ERR_INVALID,
                             "/fleet/pools: the request engine serves one pool (give the fleet "
                             "as /accelerator and /fleet/accelerators)");
-    if (sc->serving.disaggregated)
+    int rc = ic_plan_req_input(plan, 0, in, err);
+    if (rc != IC_OK) return rc;
+    in->rm.m = &sc->model.value;
+    in->rm.a = &sc->accelerator.value;
+    rr->rm = in->rm;
+    if (in->replicas < 1)
         return ic_error_set(err, IC_ERR_INVALID,
-                            "/serving/disaggregated: the request engine models colocated "
-                            "prefill and decode only");
-    /* The request engine schedules a replica as one batch, one token per sequence per
-     * iteration: it would spread one request's prompt over every attention rank, and it would
-     * charge the draft tokens without the tokens they win. */
-    if (sc->serving.attention_dp > 0)
-        return ic_error_set(err, IC_ERR_INVALID,
-                            "/serving/attention_dp: the request engine schedules a replica as one "
-                            "batch, not per attention rank; attention data parallelism is "
-                            "modelled by the aggregate engine only");
-    if (sc->serving.mtp > 0)
-        return ic_error_set(err, IC_ERR_INVALID,
-                            "/serving/mtp: the request engine decodes one token per sequence per "
-                            "iteration; multi-token prediction is modelled by the aggregate "
-                            "engine only");
-    const struct ic_pool_plan *pl = &plan->pool[0];
-    struct ic_replica_model *rm = &rr->rm;
-    /* the caller's scenario outlives the plan (and the copy it was compiled from) */
-    rm->m = &sc->model.value;
-    rm->a = &sc->accelerator.value;
-    ic_plan_perf_params(plan, 0, &rm->pp);
-    rm->kv_tokens = pl->perf.kv_capacity_bytes / pl->perf.kv_bytes_per_token;
-    rm->max_batch = rm->pp.max_batch;
-    rm->max_tokens = rm->pp.max_batched_tokens;
-    rm->capacity_rps = pl->perf.requests_per_s;
-    double accels = ic_dist_mean(&sc->fleet.accelerators);
-    long replicas = (long)floor(accels / (double)pl->fit.accels + 1e-9);
-    if (replicas < 1)
-        return ic_error_set(err, IC_ERR_INVALID,
-                            "/fleet/accelerators: %g accelerators make no replica of %ld", accels,
-                            pl->fit.accels);
-    rr->cfg.replicas = replicas;
-    rr->cfg.routing = sc->request_engine.routing;
-    rr->cfg.max_wait_s = sc->queue.max_wait_s;
+                            "/fleet/accelerators: %g accelerators make no replica of %ld",
+                            ic_dist_mean(&sc->fleet.accelerators), in->accels_per_replica);
+    rr->cfg.replicas = in->replicas;
+    rr->cfg.routing = in->routing;
+    rr->cfg.max_wait_s = in->max_wait_s;
     rr->cfg.interval_s = sc->request_engine.interval_s;
-    rr->cfg.seed = (uint64_t)sc->seed;
-    rr->ttft_slo_s = sc->serving.ttft_slo_s;
-    rr->tpot_slo_s = sc->serving.tpot_slo_ms / 1000.0;
+    rr->cfg.seed = in->seed;
+    rr->ttft_slo_s = in->ttft_slo_s;
+    rr->tpot_slo_s = in->tpot_slo_s;
     rr->offset_s = sc->start.offset_s;
-    rr->accels_per_replica = pl->fit.accels;
+    rr->accels_per_replica = in->accels_per_replica;
     ic_strlcpy(rr->accelerator, sc->accelerator.value.key, sizeof rr->accelerator);
     ic_strlcpy(rr->model, sc->model.value.key, sizeof rr->model);
     return IC_OK;
@@ -71,11 +50,6 @@ static int cmp_arrival(const void *a, const void *b) {
     double x = ((const struct ic_request *)a)->arrival_s;
     double y = ((const struct ic_request *)b)->arrival_s;
     return x < y ? -1 : x > y;
-}
-
-static int32_t tokens(const struct ic_tokdist *d, double scale, double cap, double u, int min) {
-    double x = floor(ic_tokdist_sample(d, scale, cap, u) + 0.5);
-    return x < min ? min : (int32_t)x;
 }
 
 int ic_reqrun_from_scenario(const struct ic_scenario *sc, int threads, struct ic_reqrun *rr,
@@ -108,7 +82,8 @@ int ic_reqrun_from_scenario(const struct ic_scenario *sc, int threads, struct ic
     if (rc == IC_OK) rc = ic_results_alloc(&plan, &res, err);
     struct ic_run_opts ro = {.threads = threads};
     if (rc == IC_OK) rc = ic_engine_run(&plan, &ro, &res, err);
-    if (rc == IC_OK) rc = setup_replicas(sc, &plan, rr, err);
+    struct ic_req_input in;
+    if (rc == IC_OK) rc = setup_replicas(sc, &plan, &in, rr, err);
     /* Count, then draw the requests of the window. */
     const double dt = sc->step_s;
     const int nc = plan.n_classes;
@@ -128,14 +103,9 @@ int ic_reqrun_from_scenario(const struct ic_scenario *sc, int threads, struct ic
         if (!rr->req) rc = ic_error_set(err, IC_ERR_NOMEM, "out of memory for %ld requests", total);
     }
     if (rc == IC_OK) {
-        struct ic_tokdist tin[IC_MAX_CLASSES], tout[IC_MAX_CLASSES], trs[IC_MAX_CLASSES];
-        double rscale[IC_MAX_CLASSES], hit[IC_MAX_CLASSES];
-        for (int c = 0; c < nc; c++) {
-            ic_plan_class_tokens(&plan, c, &tin[c], &tout[c], &trs[c], &rscale[c], &hit[c]);
+        for (int c = 0; c < nc; c++)
             ic_strlcpy(rr->class_names[c], sc->workload.classes[c].name, IC_NAME_MAX);
-        }
         rr->n_classes = nc;
-        const double patience = ic_dist_mean(&sc->queue.patience_s), cap = plan.context_cap;
         struct ic_rng g;
         ic_rng_init(&g, (uint64_t)sc->seed, 0, IC_STREAM_REQUESTS, 1);
         long n = 0;
@@ -147,12 +117,7 @@ int ic_reqrun_from_scenario(const struct ic_scenario *sc, int threads, struct ic
                 for (long i = 0; i < k; i++) {
                     double at = t0 + ic_rng_uniform(&g) * dt;
                     struct ic_request *q = &rr->req[n];
-                    q->cls = c;
-                    q->input = tokens(&tin[c], 1.0, cap, ic_rng_uniform(&g), 1);
-                    q->output = tokens(&tout[c], 1.0, cap, ic_rng_uniform(&g), 1);
-                    q->reasoning = tokens(&trs[c], rscale[c], cap, ic_rng_uniform(&g), 0);
-                    q->cached = (int32_t)floor(hit[c] * (double)q->input);
-                    q->patience_s = patience > 0 ? -log(ic_rng_uniform(&g)) * patience : INFINITY;
+                    ic_req_input_lengths(&in, c, &g, q);
                     if (at < ws || at >= we) continue; /* the step straddles the window's edge */
                     q->arrival_s = at - ws;
                     n++;
@@ -178,21 +143,17 @@ int ic_reqrun_from_scenario(const struct ic_scenario *sc, int threads, struct ic
 int ic_reqrun_from_trace(const struct ic_scenario *sc, const struct ic_trace *t,
                          const char *trace_label, struct ic_reqrun *rr, struct ic_error *err) {
     memset(rr, 0, sizeof *rr);
-    struct ic_scenario *s2 = malloc(sizeof *s2);
-    if (!s2) return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
-    *s2 = *sc;
-    s2->paths = 1;
-    s2->output.store_paths = 0;
-    s2->sweep.n_axes = 0;
+    /* The plan of the scenario as it is: the request engine takes pool 0's input from it. */
     struct ic_plan plan;
-    int rc = ic_plan_compile(s2, &plan, err), have_plan = rc == IC_OK;
-    if (rc == IC_OK) rc = setup_replicas(sc, &plan, rr, err);
+    int rc = ic_plan_compile_ex(sc, IC_PLAN_CLOSED_FORM, &plan, err), have_plan = rc == IC_OK;
+    struct ic_req_input in;
+    if (rc == IC_OK) rc = setup_replicas(sc, &plan, &in, rr, err);
     if (rc == IC_OK) {
         rr->req = calloc((size_t)(t->n > 0 ? t->n : 1), sizeof *rr->req);
         if (!rr->req) rc = ic_error_set(err, IC_ERR_NOMEM, "out of memory for %ld requests", t->n);
     }
     if (rc == IC_OK) {
-        const double patience = ic_dist_mean(&sc->queue.patience_s);
+        const double patience = in.patience_s;
         struct ic_rng g;
         ic_rng_init(&g, (uint64_t)sc->seed, 0, IC_STREAM_REQUESTS, 1);
         for (long i = 0; i < t->n; i++) {
@@ -213,7 +174,6 @@ int ic_reqrun_from_trace(const struct ic_scenario *sc, const struct ic_trace *t,
         snprintf(rr->source, sizeof rr->source, "trace %s", trace_label);
     }
     if (have_plan) ic_plan_free(&plan);
-    free(s2);
     if (rc != IC_OK) ic_reqrun_free(rr);
     rr->cfg.horizon_s = rr->window_s + sc->request_engine.drain_s;
     return rc;

@@ -174,9 +174,12 @@ static void pool_service(const struct ic_plan *plan, const struct ic_pool_plan *
                          double *rho, double *svc_c, double *unit_tok_s) {
     const struct ic_scenario *sc = plan->sc;
     if (pl->role < 0) {
-        *mu = perf->requests_per_s_sat;
+        /* svc.scale: the measured service curve's rate over the closed form's (1 in closed
+         * form), so that the fluid step serves svc.rps per replica at the base mix. */
+        const double scale = pl->svc.scale;
+        *mu = perf->requests_per_s_sat * scale;
         *rho = perf->ttft_rho;
-        for (int c = 0; c < mix->n; c++) svc_c[c] = perf->service_s[c] / perf->ttft_rho;
+        for (int c = 0; c < mix->n; c++) svc_c[c] = perf->service_s[c] / perf->ttft_rho / scale;
         *unit_tok_s = 0;
         return;
     }
@@ -432,6 +435,13 @@ int ic_plan_compile_ex(const struct ic_scenario *sc, unsigned flags, struct ic_p
             ic_plan_free(plan);
             return err->status;
         }
+        /* The service curve the fluid step serves by (sim/engine/svccurve.h). */
+        int mode = flags & IC_PLAN_CLOSED_FORM ? IC_CURVE_CLOSED_FORM : sc->service_curve.mode;
+        int rc = ic_service_curve(plan, k, mode, &pl->svc, err);
+        if (rc != IC_OK) {
+            ic_plan_free(plan);
+            return rc;
+        }
     }
     if (plan->roles) {
         /* A prefill/decode fleet: its prefill units are pool 0, its decode units pool 1, both
@@ -614,6 +624,7 @@ struct path_vars {
     struct ic_growth_walk gw;  /* the growth curve along the steps (models/traffic.h) */
     struct ic_outage_run orun; /* the outage rule (models/queue.h) */
     double sum_new, sum_ret, sum_served, sum_rej, sum_ab, sum_lost, peak_util, peak_load;
+    double sum_good;
     double hours, cost, energy, revenue;
     /* A prefill/decode fleet: each role's cost, and the nodes-needed curve's running sums. */
     double role_cost[2], node_hours, curve_hours, nodes_peak, nodes_min, units_peak[2];
@@ -772,7 +783,16 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
                                           sizeof why) == 0;
             perf = &perf_path;
         }
-        memcpy(s->ttft_wait, perf->ttft_wait_s, sizeof s->ttft_wait);
+        /* The service curve: measured, the TTFT by load is the plan's measured mean beyond the
+         * first token alone; closed form, the path's own.  The rate comes from pool_service(),
+         * which scales a measured pool by the path's closed-form rate over the plan's (a
+         * path's random performance is not measured again). */
+        const struct ic_pool_service *svc = &pl->svc;
+        if (svc->mode == IC_CURVE_MEASURED)
+            for (int j = 0; j < IC_PERF_LOAD_POINTS; j++)
+                s->ttft_wait[j] = svc->ttft_mean_s[j] - pl->perf.ttft1_s;
+        else
+            memcpy(s->ttft_wait, perf->ttft_wait_s, sizeof s->ttft_wait);
         pool_service(plan, pl, perf, &mix, &s->mu_sat, &s->rho_slo, s->svc_c, &s->unit_tok_s);
         for (int c = 0; c < nc; c++) s->ttft1_c[c] = perf->ttft1_c[c];
         s->mu = s->feasible ? s->rho_slo * s->mu_sat : 0.0;
@@ -876,10 +896,11 @@ enum { CHUNK = 256 };
 
 /* A path's constants for a window of steps. */
 struct step_consts {
-    double dt, inv_dt, dt_h, thr, max_wait, pue, idle, kwh_usd, per_node;
+    double dt, inv_dt, dt_h, thr, max_wait, pue, idle, kwh_usd, per_node, ttft_slo;
+    const struct ic_pool_service *svc0; /* pool 0's service curve: goodput by load */
     double users_per_base, base_max, base_factor;
     long outage_min_steps, chunk;
-    int nc, np, ne, n_out, no_requests;
+    int nc, np, ne, n_out, no_requests, degraded_slo;
     int roles, ns;        /* a prefill/decode fleet; series kept */
     double unit_usd_h[2]; /* a P/D fleet: a unit of each role's cost per hour at full power */
     double scaleout_gbps; /* per accelerator */
@@ -897,6 +918,7 @@ struct step_out {
     double arrivals, returned, capacity, svc_rate, backlog, healthy, replicas, provisioned;
     struct ic_queue_flow f;
     double lost, util, load, kw, usd_h, rev;
+    double good; /* served within the objectives (models/queue.h, ic_queue_good) */
 };
 
 /* The series' sums over the current output interval. */
@@ -918,6 +940,9 @@ static inline void step_consts(const struct ic_plan *plan, const struct path_sta
     k->idle = sc->fleet.idle_power_fraction;
     k->kwh_usd = sc->fleet.electricity_usd_per_kwh;
     k->per_node = (double)sc->serving.accelerators_per_node;
+    k->ttft_slo = sc->serving.ttft_slo_s;
+    k->degraded_slo = sc->queue.degraded_slo == IC_YES;
+    k->svc0 = &plan->pool[0].svc;
     k->users_per_base = 86400.0 / st->req_per_user_day;
     /* The request rate at IC_MAX_DEMAND_UNITS (0 when requests per unit are zero). */
     k->base_max = st->conversion > 0 ? IC_MAX_DEMAND_UNITS * st->conversion : 0.0;
@@ -953,6 +978,7 @@ static inline void series_init(const struct ic_plan *plan, const struct path_sta
     scale[IC_S_VISITS_WEEK] = k->no_requests ? 0.0 : st->visits_per_request;
     scale[IC_S_ARRIVALS] = scale[IC_S_RETRIES] = scale[IC_S_DEMAND_TOKENS] = k->inv_dt;
     scale[IC_S_SERVED] = scale[IC_S_REJECTED] = scale[IC_S_ABANDONED] = k->inv_dt;
+    scale[IC_S_GOODPUT] = k->inv_dt;
     scale[IC_S_REVENUE_RATE] = k->inv_dt * 3600.0;
     scale[IC_R_PREFILL_TOKENS] = scale[IC_R_DECODE_TOKENS] = scale[IC_R_KV_TRANSFER] = k->inv_dt;
     sr->in_bin = 0;
@@ -1165,6 +1191,7 @@ static inline void totals_step(struct path_vars *v, double fresh, const struct s
     v->sum_new += fresh;
     v->sum_ret += o->returned;
     v->sum_served += o->f.served;
+    v->sum_good += o->good;
     v->sum_rej += o->f.rejected;
     v->sum_ab += o->f.abandoned;
     v->sum_lost += o->lost;
@@ -1234,6 +1261,7 @@ static inline void series_step(const struct ic_plan *plan, const struct path_sta
     acc[IC_S_DEMAND_TOKENS] += o->arrivals * st->tokens_per_req;
     acc[IC_S_CAPACITY_TOKENS] += o->svc_rate * st->tokens_per_req;
     acc[IC_S_SERVED] += o->f.served;
+    acc[IC_S_GOODPUT] += o->good;
     acc[IC_S_UTILIZATION] += o->util;
     if (o->capacity > 0) {
         acc[IC_S_OFFERED_LOAD] += o->load;
@@ -1302,6 +1330,8 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
             o.returned = ic_retry_return(&v.retry_pool, st->retry_return);
             o.arrivals = d.fresh[si] + o.returned;
             serve_step(st, &k, &v, t, &o);
+            o.good = ic_queue_good(o.f.served, ic_curve_at(k.svc0->good_share, o.util),
+                                   k.svc0->good_sat, o.backlog, o.svc_rate, k.ttft_slo);
             /* A failed request is retried or lost for good; its user leaves with the churn
              * probability (users now = daily requests / requests per user per day). */
             o.lost = ic_retry_fail(&v.retry_pool, st->p_retry, o.f.rejected + o.f.abandoned);
@@ -1309,8 +1339,10 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
                 v.retained =
                     ic_churn_step(v.retained, st->churn_p, o.lost, d.base[si] * k.users_per_base);
             /* 4. outage (models/queue.h) */
+            struct ic_queue_flow fd = o.f;
+            if (k.degraded_slo) fd.rejected += o.f.served - o.good; /* served outside the SLOs */
             ic_outage_step(&v.orun,
-                           d.sat[si] || ic_queue_degraded(&o.f, o.arrivals, o.capacity, k.thr), i,
+                           d.sat[si] || ic_queue_degraded(&fd, o.arrivals, o.capacity, k.thr), i,
                            k.outage_min_steps, k.dt);
             economics_step(plan, st, &k, &v, &o);
             if (plan->sc->fleet.autoscale.enabled) autoscale_step(plan, st, res, i, t, k.dt, &o);
@@ -1348,6 +1380,7 @@ static void path_finish(const struct ic_plan *plan, struct path_state *st, struc
     PUT(IC_M_RETRIED, st->v.sum_ret);
     PUT(IC_M_ARRIVED, st->v.sum_new + st->v.sum_ret);
     PUT(IC_M_SERVED, st->v.sum_served);
+    PUT(IC_M_GOOD, st->v.sum_good);
     PUT(IC_M_REJECTED, st->v.sum_rej);
     PUT(IC_M_ABANDONED, st->v.sum_ab);
     PUT(IC_M_LOST, st->v.sum_lost);
@@ -1368,7 +1401,7 @@ static void path_finish(const struct ic_plan *plan, struct path_state *st, struc
     /* (Any demand is sustainable when users make no requests.) */
     PUT(IC_M_SUSTAINABLE,
         st->conversion > 0 ? full / (st->conversion * plan->diurnal_peak) : INFINITY);
-    PUT(IC_M_REPLICA_RPS, st->ps[0].feasible ? plan->pool[0].perf.requests_per_s : 0.0);
+    PUT(IC_M_REPLICA_RPS, st->ps[0].feasible ? plan->pool[0].svc.rps : 0.0);
     if (plan->roles) {
         const struct path_vars *v = &st->v;
         double follow = NAN, flat = NAN;

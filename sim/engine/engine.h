@@ -16,6 +16,7 @@
 #include "models/perf.h"
 #include "sim/core/rng.h"
 #include "sim/config/scenario.h"
+#include "sim/engine/svccurve.h"
 
 #include <stdint.h>
 
@@ -41,6 +42,9 @@
     X(IC_S_ABANDONED, "abandoned_per_s", "1/s", "waiting requests abandoned per second")           \
     X(IC_S_TTFT, "ttft_s", "s",                                                                    \
       "estimated time to the first answer token: queue wait + prefill + reasoning")                \
+    X(IC_S_GOODPUT, "goodput_per_s", "1/s",                                                        \
+      "requests served within the TTFT and TPOT objectives per second (pool 0's service curve "    \
+      "at the step's utilisation)")                                                                \
     X(IC_S_HEALTHY, "accelerators_healthy", "accelerators", "accelerators not failed")             \
     X(IC_S_PROVISIONED, "accelerators_provisioned", "accelerators",                                \
       "accelerators in service (after autoscaling), failed or not")                                \
@@ -99,6 +103,8 @@ enum ic_series {
     X(IC_M_RETRIED, "requests_retried", "requests", "retries that arrived")                        \
     X(IC_M_ARRIVED, "requests_arrived", "requests", "requests that arrived: new + retries")        \
     X(IC_M_SERVED, "requests_served", "requests", "requests served")                               \
+    X(IC_M_GOOD, "requests_good", "requests",                                                      \
+      "requests served within the TTFT and TPOT objectives (goodput)")                             \
     X(IC_M_REJECTED, "requests_rejected", "requests", "requests rejected by admission control")    \
     X(IC_M_ABANDONED, "requests_abandoned", "requests", "requests abandoned while waiting")        \
     X(IC_M_LOST, "requests_lost", "requests",                                                      \
@@ -120,7 +126,7 @@ enum ic_series {
       "growth quantity (users, or weekly visits; with tokens a day, multiples of the day) the "    \
       "whole fleet serves at the busiest hour")                                                    \
     X(IC_M_REPLICA_RPS, "replica_requests_per_s", "1/s",                                           \
-      "saturated requests/s of one replica at the base mix")
+      "requests/s one replica of pool 0 serves at the base mix (its service curve's rate)")
 
 /* Per-path scalars of a prefill/decode fleet (only with /fleet/roles; after the others). */
 #define IC_ROLE_SUMMARY_LIST(X)                                                                    \
@@ -186,8 +192,13 @@ struct ic_pool_plan {
     int weight_precision, kv_precision;
     struct ic_fit fit;
     struct ic_perf perf; /* at the inputs' means */
-    double allin_per_h;  /* all-in cost per accelerator-hour, or < 0 */
-    double capex_per_h;  /* amortised price per accelerator-hour */
+    /* The one place for what the fluid step serves (sim/engine/svccurve.h): svc.rps, the
+     * requests/s per replica; svc.sat_rps x svc.slo_util, the most per replica that meets the
+     * objectives; TTFT, TPOT and goodput by utilisation.  /service_curve/mode: measured by the
+     * request engine, or the closed form of perf. */
+    struct ic_pool_service svc;
+    double allin_per_h; /* all-in cost per accelerator-hour, or < 0 */
+    double capex_per_h; /* amortised price per accelerator-hour */
     double tdp_kw;
 };
 
@@ -233,6 +244,9 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
 /* The same with flags: IC_PLAN_ALLOW_NO_CAPACITY accepts a fleet that forms no replica (the
  * capacity solver evaluates such candidates: every path is then an outage). */
 #define IC_PLAN_ALLOW_NO_CAPACITY 1u
+/* IC_PLAN_CLOSED_FORM: the closed-form service curve whatever /service_curve/mode says (for
+ * callers that read only the replica, such as replay). */
+#define IC_PLAN_CLOSED_FORM 2u
 int ic_plan_compile_ex(const struct ic_scenario *sc, unsigned flags, struct ic_plan *plan,
                        struct ic_error *err);
 void ic_plan_free(struct ic_plan *plan);

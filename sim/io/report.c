@@ -85,8 +85,9 @@ void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
     rep->step_s = sc->step_s;
     rep->accelerators_mean = ic_dist_mean(&sc->fleet.accelerators);
     rep->accels_per_replica = plan->fit.accels;
-    rep->replica_rps = plan->perf.requests_per_s;
+    rep->replica_rps = plan->pool[0].svc.rps; /* the service curve's (engine.h) */
     rep->replica_batch = (double)plan->perf.batch;
+    rep->measured_curve = plan->pool[0].svc.mode == IC_CURVE_MEASURED;
     rep->h = r->head;
     rep->weekly_visits = plan->weekly_visits;
     rep->tokens_per_day = ic_scenario_tokens_per_day(sc);
@@ -157,6 +158,12 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
     if (rep->roles)
         fprintf(f, "  fleet      %.0f x %s serving %s in prefill and decode units\n",
                 rep->accelerators_mean, rep->accelerator, rep->model);
+    else if (rep->measured_curve)
+        fprintf(f,
+                "  fleet      %.0f x %s serving %s: %ld per replica, %.2f req/s per replica "
+                "(saturated, measured by the request engine)\n",
+                rep->accelerators_mean, rep->accelerator, rep->model, rep->accels_per_replica,
+                rep->replica_rps);
     else
         fprintf(f,
                 "  fleet      %.0f x %s serving %s: %ld per replica, %.2f req/s per replica "

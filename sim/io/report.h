@@ -22,6 +22,7 @@ struct ic_report {
     long accels_per_replica;
     double replica_rps; /* saturated requests/s per replica at mean inputs */
     double replica_batch;
+    int measured_curve; /* the replica's rate is the request engine's (service curve) */
     /* Timing of this run (not stored in the file: results must not depend on it). */
     double engine_s, write_s; /* 0: unknown */
     double path_steps;

@@ -1,0 +1,68 @@
+/* crosscheck.h: the same steady demand through both engines (`infercap crosscheck`).
+ *
+ * For each offered load (a share of the aggregate engine's capacity, replicas x the pool's
+ * service rate, sim/engine/svccurve.h) the requests of a steady window are drawn from pool 0's
+ * mix at the inputs' means (struct ic_req_input), with the scenario's arrival process: per
+ * step of /step_s a count of mean rate x step, times a gamma draw of variance
+ * /traffic/noise/arrival_dispersion when it is set, at uniform times within the step.
+ *   request engine    every request through the replicas (sim/engine/reqsim.h)
+ *   aggregate engine  the same counts per step through the fluid queue (models/queue.h) at the
+ *                     pool's service curve: served, TTFT and TPOT by utilisation, goodput
+ *                     (ic_queue_good), as the engine's serve step takes them
+ * Both are read over the requests that arrived after the first tenth of the window (the warm
+ * up); the request engine gets a quarter of the window more to finish them.  Served rate is
+ * completions per second in the read part of the window; goodput the share of arrivals served
+ * within the TTFT and TPOT objectives; TTFT p50/p99 and TPOT p50 over the requests served
+ * (the aggregate engine's: the curve at each step's utilisation, plus its backlog's wait,
+ * weighted by the served).  With a trace (opts->trace), its requests instead.  Deterministic
+ * for a seed. */
+#ifndef IC_CROSSCHECK_H
+#define IC_CROSSCHECK_H
+
+#include "sim/config/scenario.h"
+#include "sim/core/error.h"
+#include "sim/engine/svccurve.h"
+#include "sim/io/trace.h"
+
+#define IC_XCHECK_MAX_LOADS 32
+
+struct ic_xcheck_opts {
+    int n_loads; /* 0: 0.3, 0.5, 0.7, 0.9, 1.1, 1.3 */
+    double loads[IC_XCHECK_MAX_LOADS];
+    long requests; /* per load (0: 20000) */
+    long replicas; /* 0: the fleet's (pool 0 at its mean size) */
+    /* A trace (may be NULL): its lengths are the mix (the curve is measured on them; no prefix
+     * cache, no reasoning), and its arrivals, time-scaled to each load's rate and repeated end
+     * to end, are the arrival process. */
+    const struct ic_trace *trace;
+    void (*progress)(void *ctx, int done, int total);
+    void *ctx;
+};
+
+/* One engine's figures at one load. */
+struct ic_xcheck_side {
+    double served_rps, good_share, ttft_p50_s, ttft_p99_s, tpot_p50_s;
+};
+
+struct ic_xcheck_row {
+    double load, offered_rps; /* offered: the arrivals per second drawn */
+    long requests;
+    struct ic_xcheck_side agg, req;
+};
+
+struct ic_xcheck {
+    int n;
+    struct ic_xcheck_row row[IC_XCHECK_MAX_LOADS];
+    long replicas;
+    double capacity_rps; /* the aggregate engine's: replicas x svc.rps */
+    struct ic_pool_service svc;
+    struct ic_req_input in;
+    double curve_s;  /* seconds measuring the curve (0: closed form or cached) */
+    double engine_s; /* seconds in the request engine */
+    char accelerator[IC_KEY_MAX], model[IC_KEY_MAX];
+};
+
+int ic_crosscheck(const struct ic_scenario *sc, const struct ic_xcheck_opts *opts,
+                  struct ic_xcheck *x, struct ic_error *err);
+
+#endif

@@ -1,0 +1,438 @@
+/* svccurve.c: the request engine's input from a plan, steady arrivals, and a pool's service
+ * curve (see svccurve.h). */
+#include "sim/engine/svccurve.h"
+
+#include "sim/core/stats.h"
+#include "sim/core/timeutil.h"
+#include "sim/engine/engine.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ic_plan_req_input(const struct ic_plan *plan, int pool, struct ic_req_input *in,
+                      struct ic_error *err) {
+    const struct ic_scenario *sc = plan->sc;
+    memset(in, 0, sizeof *in);
+    if (sc->serving.disaggregated)
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "/serving/disaggregated: the request engine models colocated "
+                            "prefill and decode only");
+    /* The request engine schedules a replica as one batch, one token per sequence per
+     * iteration: it would spread one request's prompt over every attention rank, and it would
+     * charge the draft tokens without the tokens they win. */
+    if (sc->serving.attention_dp > 0)
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "/serving/attention_dp: the request engine schedules a replica as one "
+                            "batch, not per attention rank; attention data parallelism is "
+                            "modelled by the aggregate engine only");
+    if (sc->serving.mtp > 0)
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "/serving/mtp: the request engine decodes one token per sequence per "
+                            "iteration; multi-token prediction is modelled by the aggregate "
+                            "engine only");
+    const struct ic_pool_plan *pl = &plan->pool[pool];
+    struct ic_replica_model *rm = &in->rm;
+    rm->m = &sc->model.value;
+    rm->a = pl->accel;
+    ic_plan_perf_params(plan, pool, &rm->pp);
+    rm->kv_tokens = pl->perf.kv_capacity_bytes / pl->perf.kv_bytes_per_token;
+    rm->max_batch = rm->pp.max_batch;
+    rm->max_tokens = rm->pp.max_batched_tokens;
+    rm->capacity_rps = pl->perf.requests_per_s;
+    in->accels_per_replica = pl->fit.accels;
+    in->replicas = (long)floor(ic_dist_mean(pl->accelerators) / (double)pl->fit.accels + 1e-9);
+    const int nc = plan->n_classes;
+    in->n_classes = nc;
+    double total = 0;
+    for (int c = 0; c < nc; c++) {
+        in->share[c] = ic_dist_mean(&sc->workload.classes[c].share);
+        total += in->share[c];
+        ic_plan_class_tokens(plan, c, &in->in[c], &in->out[c], &in->reason[c], &in->reason_scale[c],
+                             &in->cache_hit[c]);
+    }
+    for (int c = 0; c < nc; c++) in->share[c] = total > 0 ? in->share[c] / total : 1.0 / nc;
+    in->context_cap = plan->context_cap;
+    in->patience_s = ic_dist_mean(&sc->queue.patience_s);
+    in->max_wait_s = sc->queue.max_wait_s;
+    in->routing = sc->request_engine.routing;
+    in->ttft_slo_s = sc->serving.ttft_slo_s;
+    in->tpot_slo_s = sc->serving.tpot_slo_ms / 1000.0;
+    in->step_s = plan->dt;
+    in->dispersion = ic_dist_mean(&sc->traffic.noise.arrival_dispersion);
+    in->seed = (uint64_t)sc->seed;
+    in->latency_s = pl->perf.ttft1_s + pl->perf.dec_tokens * pl->perf.step_s;
+    return IC_OK;
+}
+
+static int32_t tokens(const struct ic_tokdist *d, double scale, double cap, double u, int min) {
+    double x = floor(ic_tokdist_sample(d, scale, cap, u) + 0.5);
+    return x < min ? min : (int32_t)x;
+}
+
+void ic_req_input_lengths(const struct ic_req_input *in, int c, struct ic_rng *g,
+                          struct ic_request *q) {
+    const double cap = in->context_cap;
+    q->cls = c;
+    q->input = tokens(&in->in[c], 1.0, cap, ic_rng_uniform(g), 1);
+    q->output = tokens(&in->out[c], 1.0, cap, ic_rng_uniform(g), 1);
+    q->reasoning = tokens(&in->reason[c], in->reason_scale[c], cap, ic_rng_uniform(g), 0);
+    q->cached = (int32_t)floor(in->cache_hit[c] * (double)q->input);
+    q->patience_s = in->patience_s > 0 ? -log(ic_rng_uniform(g)) * in->patience_s : INFINITY;
+}
+
+void ic_req_input_draw(const struct ic_req_input *in, struct ic_rng *g, struct ic_request *q) {
+    if (in->n_sample > 0) {
+        /* a request of the sample (a trace's lengths) */
+        long i = (long)(ic_rng_uniform(g) * (double)in->n_sample);
+        if (i >= in->n_sample) i = in->n_sample - 1;
+        q->cls = 0;
+        q->input = in->sample_in[i];
+        q->output = in->sample_out[i];
+        q->reasoning = q->cached = 0;
+        q->patience_s = in->patience_s > 0 ? -log(ic_rng_uniform(g)) * in->patience_s : INFINITY;
+        return;
+    }
+    double u = ic_rng_uniform(g), acc = 0;
+    int c = in->n_classes - 1;
+    for (int k = 0; k < in->n_classes; k++) {
+        acc += in->share[k];
+        if (u < acc) {
+            c = k;
+            break;
+        }
+    }
+    ic_req_input_lengths(in, c, g, q);
+}
+
+static int cmp_arrival(const void *a, const void *b) {
+    double x = ((const struct ic_request *)a)->arrival_s;
+    double y = ((const struct ic_request *)b)->arrival_s;
+    return x < y ? -1 : x > y;
+}
+
+int ic_req_input_steady(const struct ic_req_input *in, double rate, double duration_s,
+                        int dispersion, uint64_t stream, struct ic_request **req, long *n,
+                        double **step_counts, long *nsteps, struct ic_error *err) {
+    *req = NULL;
+    *n = 0;
+    if (step_counts) *step_counts = NULL;
+    const double dt = in->step_s > 0 ? in->step_s : duration_s;
+    long ns = (long)ceil(duration_s / dt - 1e-9);
+    if (ns < 1) ns = 1;
+    struct ic_rng g, ga;
+    ic_rng_init(&g, in->seed, 0, IC_STREAM_REQUESTS, (uint32_t)stream);
+    ic_rng_init(&ga, in->seed, 1, IC_STREAM_REQUESTS, (uint32_t)stream);
+    long cap = (long)(rate * duration_s * 1.2) + 64, m = 0;
+    struct ic_request *r = calloc((size_t)cap, sizeof *r);
+    double *cnt = step_counts ? calloc((size_t)ns, sizeof *cnt) : NULL;
+    if (!r || (step_counts && !cnt)) {
+        free(r);
+        free(cnt);
+        return ic_error_set(err, IC_ERR_NOMEM, "out of memory for %ld requests", cap);
+    }
+    for (long j = 0; j < ns; j++) {
+        double t0 = (double)j * dt, len = fmin(dt, duration_s - t0);
+        double mean = rate * len;
+        if (dispersion && in->dispersion > 0)
+            mean *= ic_rng_gamma(&ga, 1.0 / in->dispersion) * in->dispersion;
+        long k = (long)ic_rng_poisson(&ga, mean);
+        if (m + k > cap) {
+            long nc = (m + k) * 2;
+            struct ic_request *r2 = realloc(r, (size_t)nc * sizeof *r);
+            if (!r2) {
+                free(r);
+                free(cnt);
+                return ic_error_set(err, IC_ERR_NOMEM, "out of memory for %ld requests", nc);
+            }
+            memset(r2 + cap, 0, (size_t)(nc - cap) * sizeof *r2);
+            r = r2;
+            cap = nc;
+        }
+        for (long i = 0; i < k; i++) {
+            struct ic_request *q = &r[m + i];
+            q->arrival_s = t0 + ic_rng_uniform(&g) * len;
+            ic_req_input_draw(in, &g, q);
+        }
+        qsort(r + m, (size_t)k, sizeof *r, cmp_arrival);
+        m += k;
+        if (cnt) cnt[j] = (double)k;
+    }
+    *req = r;
+    *n = m;
+    if (step_counts) *step_counts = cnt;
+    if (nsteps) *nsteps = ns;
+    return IC_OK;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+void ic_req_point_stats(const struct ic_req_input *in, const struct ic_request *req, long n,
+                        double warm_s, double window_s, struct ic_req_point *pt) {
+    memset(pt, 0, sizeof *pt);
+    double *tt = malloc((size_t)(n > 0 ? n : 1) * sizeof *tt);
+    double *tp = malloc((size_t)(n > 0 ? n : 1) * sizeof *tp);
+    long arrived = 0, finished = 0, good = 0, nt = 0, np = 0, tpot_ok = 0;
+    double sum_tt = 0;
+    for (long i = 0; i < n; i++) {
+        const struct ic_request *q = &req[i];
+        if (q->status != IC_REQ_SERVED && (q->arrival_s < warm_s || q->arrival_s >= window_s))
+            continue;
+        arrived += q->arrival_s >= warm_s && q->arrival_s < window_s;
+        if (q->status != IC_REQ_SERVED) continue;
+        double ttft = q->first_token_s - q->arrival_s;
+        double tpot = q->output > 1 ? (q->finish_s - q->first_token_s) / (q->output - 1) : 0;
+        if (q->finish_s >= warm_s && q->finish_s < window_s) {
+            /* the rates: what finished in the window */
+            int ok = in->tpot_slo_s <= 0 || tpot <= in->tpot_slo_s;
+            finished++;
+            tpot_ok += ok;
+            good += ok && (in->ttft_slo_s <= 0 || ttft <= in->ttft_slo_s);
+        }
+        if (q->arrival_s < warm_s || q->arrival_s >= window_s) continue;
+        /* the latencies: what arrived in the window */
+        if (tt) tt[nt++] = ttft;
+        sum_tt += ttft;
+        if (tp && q->output > 1) tp[np++] = tpot;
+    }
+    const double span = window_s - warm_s;
+    pt->requests = arrived;
+    pt->offered_rps = span > 0 ? (double)arrived / span : NAN;
+    pt->served_rps = span > 0 ? (double)finished / span : NAN;
+    pt->good_share = arrived > 0 ? (double)good / (double)arrived : NAN;
+    pt->served_good_share = finished > 0 ? (double)good / (double)finished : NAN;
+    pt->tpot_ok_share = finished > 0 ? (double)tpot_ok / (double)finished : NAN;
+    pt->ttft_mean_s = nt > 0 ? sum_tt / (double)nt : NAN;
+    pt->ttft_p50_s = pt->ttft_p99_s = pt->tpot_p50_s = NAN;
+    if (tt && nt > 0) {
+        qsort(tt, (size_t)nt, sizeof *tt, cmp_double);
+        pt->ttft_p50_s = ic_quantile_sorted(tt, (size_t)nt, 0.5);
+        pt->ttft_p99_s = ic_quantile_sorted(tt, (size_t)nt, 0.99);
+    }
+    if (tp && np > 0) {
+        qsort(tp, (size_t)np, sizeof *tp, cmp_double);
+        pt->tpot_p50_s = ic_quantile_sorted(tp, (size_t)np, 0.5);
+    }
+    free(tt);
+    free(tp);
+}
+
+/* ---- the service curve ----------------------------------------------------------------------- */
+
+static void closed_form(const struct ic_perf *perf, struct ic_pool_service *svc) {
+    memset(svc, 0, sizeof *svc);
+    svc->mode = IC_CURVE_CLOSED_FORM;
+    svc->rps = perf->requests_per_s;
+    svc->sat_rps = perf->requests_per_s_sat;
+    svc->slo_util = perf->ttft_rho;
+    svc->scale = 1.0;
+    /* By utilisation of rps (the rate under both objectives), as ttft_wait_s is tabulated.
+     * The closed form has the mean alone: it stands for the median too; it has no tail, and it
+     * counts every request served under capacity as within the objectives. */
+    for (int k = 0; k < IC_CURVE_POINTS; k++) {
+        svc->ttft_mean_s[k] = svc->ttft_p50_s[k] = perf->ttft1_s + perf->ttft_wait_s[k];
+        svc->ttft_p99_s[k] = NAN;
+        svc->tpot_p50_s[k] = perf->step_s;
+        svc->good_share[k] = 1.0;
+    }
+    svc->good_sat = 1.0;
+    svc->tpot_sat_s = perf->step_s;
+}
+
+/* One offered load through a group of replicas: requests/s in total. */
+/* The window holds nreq requests and at least `lats` request latencies (in->latency_s); the
+ * first tenth (at least a fifth of those latencies) warms the replicas up and is not read. */
+static int measure_point(const struct ic_req_input *in, long replicas, double rate, long nreq,
+                         double lats, uint64_t stream, double drain_share, struct ic_req_point *pt,
+                         long *ran, struct ic_error *err) {
+    const double window = fmax((double)nreq / rate, lats * in->latency_s);
+    struct ic_request *req;
+    long n;
+    int rc = ic_req_input_steady(in, rate, window, 0, stream, &req, &n, NULL, NULL, err);
+    if (rc != IC_OK) return rc;
+    *ran += n;
+    struct ic_reqsim_config cfg = {
+        .replicas = replicas,
+        .routing = in->routing,
+        .max_wait_s = in->max_wait_s,
+        .horizon_s = window + drain_share * window,
+        .seed = in->seed ^ stream,
+    };
+    cfg.interval_s = cfg.horizon_s; /* one interval: the replicas' series are not read */
+    struct ic_reqsim_series series;
+    struct ic_reqsim_stats stats;
+    memset(&series, 0, sizeof series);
+    rc = ic_reqsim_run(&cfg, &in->rm, req, n, &series, &stats, err);
+    if (rc == IC_OK)
+        ic_req_point_stats(in, req, n, fmax(0.1 * window, 0.2 * lats * in->latency_s), window, pt);
+    ic_reqsim_series_free(&series);
+    free(req);
+    return rc;
+}
+
+/* The in-process cache of measured curves. */
+#define CACHE_SIZE 64
+static struct {
+    uint64_t key;
+    struct ic_pool_service svc;
+} cache[CACHE_SIZE];
+static int cache_n, cache_next;
+
+static uint64_t curve_key(const struct ic_req_input *in0, long g, long nreq) {
+    struct ic_req_input in = *in0;
+    in.replicas = 0;   /* the group's size, not the fleet's */
+    in.dispersion = 0; /* Poisson within a step: the aggregate engine draws the step's count */
+    in.patience_s = in.patience_s > 0 ? in.patience_s : 0;
+    in.rm.m = NULL; /* hashed by content below */
+    in.rm.a = NULL;
+    in.rm.capacity_rps = 0;              /* follows from the rest */
+    in.sample_in = in.sample_out = NULL; /* hashed by content below */
+    uint64_t h = ic_fnv1a(IC_FNV_INIT, &in, sizeof in);
+    if (in0->n_sample > 0) {
+        h = ic_fnv1a(h, in0->sample_in, (size_t)in0->n_sample * sizeof *in0->sample_in);
+        h = ic_fnv1a(h, in0->sample_out, (size_t)in0->n_sample * sizeof *in0->sample_out);
+    }
+    h = ic_fnv1a(h, in0->rm.m, sizeof *in0->rm.m);
+    h = ic_fnv1a(h, in0->rm.a, sizeof *in0->rm.a);
+    h = ic_fnv1a(h, &g, sizeof g);
+    h = ic_fnv1a(h, &nreq, sizeof nreq);
+    return h;
+}
+
+static int cache_get(uint64_t key, struct ic_pool_service *svc) {
+    int hit = 0;
+#pragma omp critical(ic_svccurve_cache)
+    for (int i = 0; i < cache_n; i++)
+        if (cache[i].key == key) {
+            *svc = cache[i].svc;
+            hit = 1;
+            break;
+        }
+    return hit;
+}
+
+static void cache_put(uint64_t key, const struct ic_pool_service *svc) {
+#pragma omp critical(ic_svccurve_cache)
+    {
+        cache[cache_next].key = key;
+        cache[cache_next].svc = *svc;
+        cache_next = (cache_next + 1) % CACHE_SIZE;
+        if (cache_n < CACHE_SIZE) cache_n++;
+    }
+}
+
+/* The largest utilisation u at which the curve t (increasing) is at most lim, interpolated
+ * between the points (lim <= 0: no limit, 1). */
+static double largest_within(const double *t, double lim) {
+    if (!(lim > 0)) return 1.0;
+    double best = 0.0;
+    for (int k = 0; k < IC_CURVE_POINTS; k++) {
+        double u = (double)k / (IC_CURVE_POINTS - 1);
+        if (t[k] > lim) {
+            if (k > 0 && t[k - 1] <= lim)
+                best = u - (1.0 / (IC_CURVE_POINTS - 1)) * (t[k] - lim) / (t[k] - t[k - 1]);
+            break;
+        }
+        best = u;
+    }
+    return best;
+}
+
+int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_pool_service *svc,
+                     struct ic_error *err) {
+    const struct ic_pool_plan *pl = &plan->pool[pool];
+    closed_form(&pl->perf, svc);
+    if (mode != IC_CURVE_MEASURED) return IC_OK;
+    struct ic_req_input in;
+    struct ic_error e2 = {0};
+    if (ic_plan_req_input(plan, pool, &in, &e2) != IC_OK) {
+        /* What the request engine does not model keeps the closed form (svc->mode says so). */
+        return IC_OK;
+    }
+    if (!(pl->perf.requests_per_s_sat > 0) || !(pl->perf.requests_per_s > 0)) return IC_OK;
+    return ic_service_curve_measure(&in, pl->perf.requests_per_s_sat, pl->perf.requests_per_s,
+                                    (long)plan->sc->service_curve.replicas,
+                                    (long)plan->sc->service_curve.requests, svc, err);
+}
+
+int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_rps,
+                             double closed_rps, long g, long nreq, struct ic_pool_service *svc,
+                             struct ic_error *err) {
+    const struct ic_req_input in = *in0;
+    const uint64_t key = curve_key(&in, g, nreq);
+    struct ic_pool_service m;
+    if (cache_get(key, &m)) {
+        m.measure_s = 0;
+        *svc = m;
+        return IC_OK;
+    }
+    const double t0 = ic_monotonic_s();
+    memset(&m, 0, sizeof m);
+    m.mode = IC_CURVE_MEASURED;
+    m.key = key;
+    /* The saturated rate: the completions per second after the warm up (saturated, a request
+     * takes several times its latency at the operating point: 50 of those, 10 to warm up) at
+     * twice the
+     * performance model's rate, and again at twice the last offered while the replicas kept up
+     * (served 95% or more of it: the closed form can be far below the request engine), with
+     * nobody giving up and nothing rejected (so that the requests served are the mix's, not the
+     * short ones that got through: the aggregate engine applies patience and admission control
+     * to its backlog itself). */
+    struct ic_req_point pt;
+    struct ic_req_input sat_in = in;
+    sat_in.patience_s = 0;
+    sat_in.max_wait_s = 1e12;
+    double offered = 2.0 * closed_sat_rps * (double)g;
+    int rc = IC_OK;
+    for (int it = 0; it < 6; it++, offered *= 2.0) {
+        rc = measure_point(&sat_in, g, offered, nreq, 50, 2, 0.0, &pt, &m.requests, err);
+        if (rc != IC_OK) return rc;
+        if (!(pt.served_rps >= 0.95 * pt.offered_rps)) break;
+    }
+    const double sat = pt.served_rps / (double)g;
+    if (!(sat > 0)) return IC_OK;
+    /* Saturated as a fleet over capacity runs: 15% over the rate just measured, the share of
+     * the served within the TPOT objective and the median TPOT. */
+    rc = measure_point(&sat_in, g, 1.15 * sat * (double)g, nreq, 50, 1, 0.0, &pt, &m.requests, err);
+    if (rc != IC_OK) return rc;
+    m.good_sat = isnan(pt.tpot_ok_share) ? 0.0 : pt.tpot_ok_share;
+    m.tpot_sat_s = pt.tpot_p50_s;
+    m.sat_rps = m.rps = sat;
+    m.scale = sat / closed_rps;
+    /* Offered loads of 10%, 20%, ... 90% of it, and 95% for 100% (at 100% the queue has no
+     * steady state; the aggregate engine adds its backlog's wait itself), the points between
+     * them interpolated (the curves are smooth below saturation; half the requests of
+     * measuring every point). */
+    for (int k = 2; k < IC_CURVE_POINTS; k += 2) {
+        double u = k == IC_CURVE_POINTS - 1 ? 0.95 : (double)k / (IC_CURVE_POINTS - 1);
+        rc = measure_point(&in, g, u * sat * (double)g, nreq, 10, 3 + (uint64_t)k, 0.25, &pt,
+                           &m.requests, err);
+        if (rc != IC_OK) return rc;
+        m.ttft_mean_s[k] = pt.ttft_mean_s;
+        m.ttft_p50_s[k] = pt.ttft_p50_s;
+        m.ttft_p99_s[k] = pt.ttft_p99_s;
+        m.tpot_p50_s[k] = pt.tpot_p50_s;
+        m.good_share[k] = pt.served_good_share;
+    }
+    double *tab[5] = {m.ttft_mean_s, m.ttft_p50_s, m.ttft_p99_s, m.tpot_p50_s, m.good_share};
+    for (int t = 0; t < 5; t++) {
+        double *v = tab[t];
+        /* a load that served nothing in the window (NaN): the next lighter one's */
+        for (int k = 4; k < IC_CURVE_POINTS; k += 2)
+            if (isnan(v[k])) v[k] = v[k - 2];
+        v[0] = v[2]; /* idle: the lightest load measured stands for it */
+        for (int k = 1; k < IC_CURVE_POINTS; k += 2) v[k] = 0.5 * (v[k - 1] + v[k + 1]);
+    }
+    /* The largest utilisation at which the mean TTFT and the median TPOT meet their
+     * objectives, as the closed form defines its operating point (the TPOT objective at the
+     * batch) and ttft_rho (the mean wait, models/perf.c), between the measured points. */
+    m.slo_util = fmin(largest_within(m.ttft_mean_s, in.ttft_slo_s),
+                      largest_within(m.tpot_p50_s, in.tpot_slo_s));
+    m.measure_s = ic_monotonic_s() - t0;
+    cache_put(key, &m);
+    *svc = m;
+    return IC_OK;
+}

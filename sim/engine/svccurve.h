@@ -1,0 +1,141 @@
+/* svccurve.h: what the request engine needs from a compiled plan, and a pool's service curve
+ * measured with it.
+ *
+ * struct ic_req_input is everything the request engine takes about one pool, built from the
+ * plan (no copy of the scenario): the replica (performance parameters, KV cache, scheduler
+ * caps), the request mix at the inputs' means (class shares, token-length distributions,
+ * prefix-cache hits, reasoning), the queue (patience, admission control), the routing, the
+ * objectives and the arrival process (step, over-dispersion).  The request-engine runs from a
+ * scenario or a trace (sim/drivers/reqrun.c), the cross-check (sim/drivers/crosscheck.c) and
+ * the service curve below all start from it.
+ *
+ * The service curve (struct ic_pool_service, one per pool in the plan) is what the aggregate
+ * engine's fluid step takes from the serving model: the service rate per replica, the largest
+ * utilisation of it that meets the objectives, and by utilisation 0..1 the mean, median and
+ * 99th-percentile time to first token, the median time per output token and the share of
+ * requests served within the objectives (goodput).  "closed_form" fills it from the
+ * performance model's equations (models/perf.c: the rate under the TPOT and TTFT objectives,
+ * the Little's-law TTFT table); "measured" (the default, /service_curve/mode) runs the request
+ * engine on a group of /service_curve/replicas replicas on the pool's own mix at offered loads
+ * of 5% to 100% of the saturated rate it measures first, with Poisson arrivals within a step
+ * (the aggregate engine draws the step's count, over-dispersed or not, itself).  The group's
+ * size does not depend on the fleet's, so a capacity search reuses the curve: measured curves
+ * are cached in-process by a hash of what they depend on.  Deterministic: its own random
+ * stream (IC_STREAM_REQUESTS, sub-stream 2) from the scenario's seed. */
+#ifndef IC_SVCCURVE_H
+#define IC_SVCCURVE_H
+
+#include "models/perf.h"
+#include "models/workload.h"
+#include "sim/config/scenario.h"
+#include "sim/core/error.h"
+#include "sim/core/rng.h"
+#include "sim/engine/reqsim.h"
+
+#include <stdint.h>
+
+struct ic_plan;
+
+/* Points of the curve over utilisation u = k / (IC_CURVE_POINTS - 1) of the service rate. */
+#define IC_CURVE_POINTS IC_PERF_LOAD_POINTS
+
+/* enum ic_curve_mode and its names: sim/config/scenario.h */
+
+/* Everything the request engine takes about one pool. */
+struct ic_req_input {
+    struct ic_replica_model rm; /* the replica (rm.capacity_rps: the closed-form rate) */
+    long accels_per_replica;
+    long replicas; /* the pool's, at its (mean) size */
+    int n_classes;
+    double share[IC_MAX_CLASSES]; /* normalised */
+    struct ic_tokdist in[IC_MAX_CLASSES], out[IC_MAX_CLASSES], reason[IC_MAX_CLASSES];
+    double reason_scale[IC_MAX_CLASSES], cache_hit[IC_MAX_CLASSES];
+    double context_cap;            /* tokens */
+    double patience_s;             /* mean (<= 0: none) */
+    double max_wait_s;             /* admission control */
+    int routing;                   /* enum ic_routing */
+    double ttft_slo_s, tpot_slo_s; /* 0: none */
+    double step_s;                 /* the aggregate engine's step */
+    double dispersion;             /* arrival over-dispersion per step (0: Poisson) */
+    double latency_s; /* a request's time in the replica at the operating point, closed form
+                         (TTFT alone + decode tokens x TPOT): what a run must last to be steady */
+    uint64_t seed;
+    /* n_sample > 0: requests are drawn uniformly from these prompt and answer lengths (a
+     * trace's) instead of the classes: no reasoning, nothing cached. */
+    const int32_t *sample_in, *sample_out;
+    long n_sample;
+};
+
+/* The input of pool `pool` of a compiled plan.  Refused (IC_ERR_INVALID, naming the field):
+ * what the request engine does not model (disaggregated serving, attention data parallelism,
+ * multi-token prediction). */
+int ic_plan_req_input(const struct ic_plan *plan, int pool, struct ic_req_input *in,
+                      struct ic_error *err);
+
+/* One request of class c: its lengths, cached prompt and patience (in that order of draws). */
+void ic_req_input_lengths(const struct ic_req_input *in, int c, struct ic_rng *g,
+                          struct ic_request *q);
+/* One request's class (by the shares), then its lengths (its arrival is the caller's). */
+void ic_req_input_draw(const struct ic_req_input *in, struct ic_rng *g, struct ic_request *q);
+
+/* Steady arrivals at `rate` requests/s for `duration_s`: per step of in->step_s a count of mean
+ * rate x step (x a gamma draw of mean 1 and variance in->dispersion when `dispersion`), at
+ * uniform times within the step, each drawn from the mix.  *req is allocated (free()).
+ * step_counts (may be NULL): the count of each step, allocated. */
+int ic_req_input_steady(const struct ic_req_input *in, double rate, double duration_s,
+                        int dispersion, uint64_t stream, struct ic_request **req, long *n,
+                        double **step_counts, long *nsteps, struct ic_error *err);
+
+/* What one run of requests through the request engine gave in [warm_s, window_s): the rates
+ * of the requests that finished in it (served, and good: within the objectives) over the
+ * arrivals in it, and the latencies of those that arrived in it and were served. */
+struct ic_req_point {
+    double offered_rps, served_rps;
+    double good_share;        /* good finished / arrived */
+    double served_good_share; /* good finished / finished */
+    double tpot_ok_share;     /* finished within the TPOT objective / finished */
+    double ttft_mean_s, ttft_p50_s, ttft_p99_s, tpot_p50_s;
+    long requests;
+};
+void ic_req_point_stats(const struct ic_req_input *in, const struct ic_request *req, long n,
+                        double warm_s, double window_s, struct ic_req_point *pt);
+
+/* A pool's service curve (see the top of the file). */
+struct ic_pool_service {
+    int mode;        /* enum ic_curve_mode it was filled by */
+    double rps;      /* requests/s per replica the fluid queue serves */
+    double sat_rps;  /* saturated requests/s per replica */
+    double slo_util; /* largest utilisation of sat_rps at which the mean TTFT and the median
+                        TPOT meet their objectives (closed form: ttft_rho, the TPOT objective
+                        being met at sat_rps by its batch) */
+    double scale;    /* rps / the performance model's requests_per_s (per-path scaling) */
+    double ttft_mean_s[IC_CURVE_POINTS], ttft_p50_s[IC_CURVE_POINTS], ttft_p99_s[IC_CURVE_POINTS];
+    double tpot_p50_s[IC_CURVE_POINTS];
+    double good_share[IC_CURVE_POINTS]; /* of the served, the share within the objectives */
+    double good_sat;   /* saturated (a backlog waits): share of the served within the TPOT
+                          objective (the backlog's wait judges the TTFT, models/queue.h) */
+    double tpot_sat_s; /* saturated: median TPOT */
+    long requests;     /* measured: requests run */
+    double measure_s;  /* measured: seconds it took (0: from the cache) */
+    uint64_t key;      /* measured: the cache key */
+};
+
+/* The curve of pool `pool`: closed form from plan->pool[pool].perf, or measured (cached). */
+int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_pool_service *svc,
+                     struct ic_error *err);
+
+/* The measurement itself, on any input (the crosscheck's trace mix): a group of g replicas,
+ * nreq requests per load; closed_sat_rps and closed_rps, the performance model's rates per
+ * replica, start the probe for saturation and give svc->scale. */
+int ic_service_curve_measure(const struct ic_req_input *in, double closed_sat_rps,
+                             double closed_rps, long g, long nreq, struct ic_pool_service *svc,
+                             struct ic_error *err);
+
+/* Interpolate a curve table at utilisation u (clamped to 0..1). */
+static inline double ic_curve_at(const double *t, double u) {
+    double x = (u < 1.0 ? (u > 0 ? u : 0.0) : 1.0) * (IC_CURVE_POINTS - 1);
+    int k = x >= IC_CURVE_POINTS - 1 ? IC_CURVE_POINTS - 2 : (int)x;
+    return t[k] + (t[k + 1] - t[k]) * (x - (double)k);
+}
+
+#endif
