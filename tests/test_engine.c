@@ -3,6 +3,7 @@
  * outage detection at the extremes of capacity. */
 #include "sim/config/catalog_io.h"
 #include "check.h"
+#include "sim/config/replica.h"
 #include "sim/engine/engine.h"
 #include "models/queue.h"
 #include "sim/core/stats.h"
@@ -959,6 +960,70 @@ static void test_perf_v2_fields(void) {
     done(&b);
 }
 
+/* The plan's replica and the one `infercap perf` builds from the same scenario without a plan
+ * (sim/config/replica.h) are the same replica, bit for bit: one mapping, one sizing rule. */
+static void test_replica_without_plan(void) {
+    const char *text =
+        "{\"name\": \"r\", \"paths\": 2, \"start\": \"2024-01-01T00:00:00Z\", "
+        "\"horizon_days\": 0.1, \"output\": {\"interval_s\": 600},\n"
+        " \"workload\": {\"classes\": [{\"name\": \"a\", \"input_tokens\": {\"median\": 3000}},"
+        " {\"name\": \"b\", \"share\": 0.3, \"reasoning_tokens\": {\"median\": 800}}]},\n"
+        " \"model\": \"llama-3.1-70b\", \"accelerator\": \"nvidia_h100_sxm\",\n"
+        " \"fleet\": {\"accelerators\": 64, \"failure_rate_per_hour\": 0}}";
+    const char *cases[][3] = {
+        {NULL},
+        {"/serving/mtp=1", "/serving/decode_mbu=0.6"},
+        {"/serving/tensor_parallel=8"},
+        {"/model=\"deepseek-v3\"", "/serving/weight_precision=\"fp8\"",
+         "/accelerator=\"nvidia_h200_sxm\""},
+        {"/model=\"deepseek-v3\"", "/serving/attention_dp=64", "/serving/expert_parallel=64"},
+        {"/serving/disaggregated=\"yes\"", "/serving/prefill_unit=8", "/serving/decode_unit=16"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int n = 0;
+        while (n < 3 && cases[i][n]) n++;
+        struct ic_scenario *sc = malloc(sizeof *sc);
+        struct ic_diag d;
+        struct ic_error err = {0};
+        ic_diag_init(&d);
+        struct ic_load_opts o = {.sets = cases[i], .n_sets = n};
+        CHECK(sc && ic_scenario_load_string(text, "r.json", &o, &cat, sc, &d, &err) == IC_OK);
+        ic_diag_free(&d);
+        struct ic_plan plan;
+        CHECK(ic_plan_compile(sc, &plan, &err) == IC_OK);
+        const struct ic_llm *m = &sc->model.value;
+        const struct ic_accelerator *a = &sc->accelerator.value;
+        struct ic_fit fit;
+        ic_perf_fit(m, a, sc->serving.weight_precision, sc->serving.memory_utilization,
+                    sc->serving.kv_reserve_fraction, (long)sc->serving.tensor_parallel,
+                    (long)sc->serving.pipeline_parallel, (long)sc->serving.accelerators_per_node,
+                    &fit);
+        struct ic_mix mix;
+        ic_replica_mix(sc, m->max_context, NULL, NULL, &mix);
+        struct ic_perf r;
+        char why[200];
+        int automatic = sc->serving.attention_dp <= 0 && sc->serving.tensor_parallel == 0;
+        CHECK(ic_replica_build(sc, a, sc->serving.weight_precision, sc->serving.kv_precision,
+                               ic_dist_mean(&sc->serving.prefill_mfu),
+                               ic_dist_mean(&sc->serving.decode_mbu),
+                               ic_dist_mean(&sc->serving.software_efficiency), &mix, automatic, 64,
+                               &fit, &r, why, sizeof why) == 0);
+        CHECK(fit.accels == plan.fit.accels && fit.tp == plan.fit.tp && fit.pp == plan.fit.pp);
+        CHECK(memcmp(&r, &plan.perf, sizeof r) == 0);
+        struct ic_perf_params p1, p2;
+        ic_plan_perf_params(&plan, 0, &p1);
+        ic_replica_params(sc, a, sc->serving.weight_precision, sc->serving.kv_precision, fit.tp,
+                          fit.pp, ic_dist_mean(&sc->serving.prefill_mfu),
+                          ic_dist_mean(&sc->serving.decode_mbu),
+                          ic_dist_mean(&sc->serving.software_efficiency), &p2);
+        CHECK(memcmp(&p1, &p2, sizeof p1) == 0);
+        /* automatic sizing gave the dense model more than the smallest replica */
+        if (i == 0) CHECK(plan.fit.accels > 2);
+        ic_plan_free(&plan);
+        free(sc);
+    }
+}
+
 /* A prefill/decode fleet with measured unit rates and demand as tokens a day on a step of the
  * diurnal profile (weights 1 for local hours 0-11, 3 for 12-23: factors 0.5 and 1.5 of the mean;
  * the hours next to the step interpolate, so they are left out).  By hand: 8.64e9 input tokens
@@ -1173,6 +1238,7 @@ int main(void) {
     test_mix_event();
     test_fitted_growth();
     test_perf_v2_fields();
+    test_replica_without_plan();
     test_pd_fleet();
     test_service_curve();
     ic_catalog_free(&cat);

@@ -223,6 +223,134 @@ int main(void) {
         CHECK(strcmp(sc2->model.value.key, "moonshot-v1-proxy") == 0);
         free(r1);
         free(r2);
+
+        /* Overriding fields of the loaded scenario (ic_scenario_override) gives the scenario
+         * that loading the text with the same sets gives: the same resolved JSON, bit-identical
+         * fields, the same messages; a set that is not one field of it leaves it to a reload. */
+        const char *ov[][2] = {
+            {"/fleet/accelerators=2048", "/fleet/accelerators=300"},
+            {"/serving/tpot_slo_ms=40", "/serving/tpot_slo_ms=33.25"},
+            {"/workload/classes/1/input_tokens/median=700",
+             "/workload/classes/1/input_tokens/median={\"dist\":\"uniform\",\"min\":500,"
+             "\"max\":900}"},
+            {"/accelerator=nvidia_h100_sxm", "/accelerator=nvidia_h200_sxm"},
+            {"/serving/overlap=yes", "/serving/overlap=no"},
+            {"/serving={\"tensor_parallel\":8}", "/serving={\"mtp\":1}"},
+            {"/workload/classes=[{\"name\":\"long-document\"},{\"name\":\"b\"}]",
+             "/workload/classes=[{\"name\":\"long-document\",\"share\":2}]"},
+        };
+        for (size_t i = 0; i < sizeof ov / sizeof ov[0]; i++) {
+            struct ic_diag created;
+            ic_diag_init(&created);
+            struct ic_load_opts o1 = {.sets = &ov[i][0], .n_sets = 1, .created = &created};
+            ic_diag_init(&d);
+            CHECK(ic_scenario_load_string(text, "k.json", &o1, &cat, sc, &d, &err) == IC_OK);
+            ic_diag_free(&d);
+            CHECK(load(text, &ov[i][1], 1, sc2, &d) == IC_OK);
+            ic_diag_free(&d);
+            struct ic_load_opts o2 = {.sets = &ov[i][1], .n_sets = 1};
+            ic_diag_init(&d);
+            CHECK(ic_scenario_override(sc, "k.json", &o2, 0, &created, &cat, 0, &d, &err) == IC_OK);
+            ic_diag_free(&d);
+            char *a = ic_scenario_resolved_json(sc), *b = ic_scenario_resolved_json(sc2);
+            CHECK(a && b && strcmp(a, b) == 0);
+            CHECK(memcmp(&sc->workload, &sc2->workload, sizeof sc->workload) == 0);
+            CHECK(memcmp(&sc->fleet.accelerators, &sc2->fleet.accelerators,
+                         sizeof sc->fleet.accelerators) == 0);
+            CHECK(memcmp(&sc->accelerator, &sc2->accelerator, sizeof sc->accelerator) == 0);
+            free(a);
+            free(b);
+            ic_diag_free(&created);
+        }
+        CHECK(sc->workload.n_classes == 1 && sc->workload.classes[0].share.a == 2);
+        /* A value out of range, and a cross-field rule broken: the loader's messages. */
+        const char *badv[] = {"/serving/tensor_parallel=2.5", "/serving/expert_parallel=4096",
+                              "/serving/kv_precision=fp4"};
+        for (int i = 0; i < 3; i++) {
+            struct ic_diag d2;
+            CHECK(load(text, &badv[i], 1, sc2, &d2) == IC_ERR_INVALID);
+            CHECK(load(text, NULL, 0, sc, &d) == IC_OK);
+            ic_diag_free(&d);
+            struct ic_load_opts o2 = {.sets = &badv[i], .n_sets = 1};
+            ic_diag_init(&d);
+            CHECK(ic_scenario_override(sc, "t.json", &o2, 0, NULL, &cat, 0, &d, &err) ==
+                  IC_ERR_INVALID);
+            CHECK(d.count > 0 && strcmp(joined(&d), joined(&d2)) == 0);
+            CHECK(strstr(joined(&d), "(from --set)") != NULL);
+            ic_diag_free(&d);
+            ic_diag_free(&d2);
+        }
+        /* Not one field of the scenario: unchanged, a reload is needed (or, asked, reported). */
+        const char *other[] = {"/workload/classes/5/share=1",
+                               "/workload/classes/0={}",
+                               "/fleet/nope=1",
+                               "/accelerator/tdp_w=500",
+                               "/a~1b=1",
+                               "no-equals"};
+        CHECK(load(text, NULL, 0, sc, &d) == IC_OK);
+        ic_diag_free(&d);
+        memcpy(sc2, sc, sizeof *sc);
+        for (int i = 0; i < 6; i++) {
+            struct ic_load_opts o2 = {.sets = &other[i], .n_sets = 1};
+            ic_diag_init(&d);
+            CHECK(ic_scenario_override(sc, "t.json", &o2, 0, NULL, &cat, 0, &d, &err) ==
+                  IC_SCENARIO_RELOAD);
+            CHECK(d.count == 0 && memcmp(sc, sc2, sizeof *sc) == 0);
+            CHECK(ic_scenario_override(sc, "t.json", &o2, 0, NULL, &cat, 1, &d, &err) ==
+                  IC_ERR_INVALID);
+            CHECK(d.count == 1);
+            ic_diag_free(&d);
+        }
+        CHECK(load(text, &other[2], 1, sc2, &d) == IC_ERR_INVALID);
+        char want[512];
+        ic_strlcpy(want, joined(&d), sizeof want);
+        ic_diag_free(&d);
+        struct ic_load_opts o3 = {.sets = &other[2], .n_sets = 1};
+        ic_diag_init(&d);
+        ic_scenario_override(sc, "t.json", &o3, 0, NULL, &cat, 1, &d, &err);
+        CHECK(strcmp(joined(&d), want) == 0);
+        ic_diag_free(&d);
+
+        /* The defaults alone, then every field given as a set: the loaded scenario. */
+        const char *every[] = {"/name=t", "/start=\"2024-03-01T00:00:00+08:00\"",
+                               "/model=llama-3.1-8b", "/accelerator=nvidia_h100_sxm",
+                               "/fleet/accelerators=64"};
+        ic_scenario_defaults(sc);
+        struct ic_load_opts o4 = {.sets = every, .n_sets = 5};
+        ic_diag_init(&d);
+        CHECK(ic_scenario_override(sc, "t.json", &o4, 0, NULL, &cat, 1, &d, &err) == IC_OK);
+        ic_diag_free(&d);
+        CHECK(load(minimal, NULL, 0, sc2, &d) == IC_OK);
+        ic_diag_free(&d);
+        char *a = ic_scenario_resolved_json(sc), *b = ic_scenario_resolved_json(sc2);
+        CHECK(a && b && strcmp(a, b) == 0);
+        free(a);
+        free(b);
+        /* Built from sets alone, an element one past the last is appended as --set does. */
+        const char *grown[] = {"/name=t",
+                               "/start=\"2024-03-01T00:00:00+08:00\"",
+                               "/model=llama-3.1-8b",
+                               "/accelerator=nvidia_h100_sxm",
+                               "/fleet/accelerators=64",
+                               "/workload/classes/1/input_tokens/median=9000",
+                               "/workload/classes/-={\"name\":\"third\",\"share\":0.5}"};
+        ic_scenario_defaults(sc);
+        struct ic_load_opts o5 = {.sets = grown, .n_sets = 7};
+        ic_diag_init(&d);
+        CHECK(ic_scenario_override(sc, "t.json", &o5, 0, NULL, &cat, 1, &d, &err) ==
+              IC_ERR_INVALID);
+        CHECK(d.count == 1 && strstr(joined(&d), "class names must differ"));
+        ic_diag_free(&d);
+        const char *named[] = {"/workload/classes/1/name=second"};
+        struct ic_load_opts o6 = {.sets = named, .n_sets = 1};
+        ic_diag_init(&d);
+        CHECK(ic_scenario_override(sc, "t.json", &o6, 0, NULL, &cat, 1, &d, &err) == IC_OK);
+        ic_diag_free(&d);
+        CHECK(sc->workload.n_classes == 3 &&
+              sc->workload.classes[1].input_tokens.median.a == 9000 &&
+              strcmp(sc->workload.classes[2].name, "third") == 0 &&
+              sc->workload.classes[2].share.a == 0.5 &&
+              sc->workload.classes[1].output_tokens.median.a == 250);
         free(text);
     }
     free(sc);

@@ -1,6 +1,6 @@
 /* cli_calibrate.c: `infercap calibrate`, the performance model's efficiencies fitted to the
- * user's own serving benchmarks (calibrate.h).  Like `infercap perf`, it builds a one-class
- * scenario from its options and loads it through the scenario loader (so the model, the
+ * user's own serving benchmarks (calibrate.h).  It builds a one-class scenario text from its
+ * options and loads it through the scenario loader (so the model, the
  * accelerator, the precisions and the replica size are checked and defaulted as a run would),
  * then fits on the replica's parameters and prints the fit, the residual of every measured
  * value and the scenario fragment; -o writes the fragment (atomically: a temporary renamed into
@@ -489,7 +489,8 @@ int ic_cli_calibrate(int argc, char **argv) {
         goto out;
     }
 
-    /* The replica, as `infercap perf` builds it: a one-class scenario through the loader. */
+    /* The replica: a one-class scenario through the loader, compiled into a plan.  (`infercap
+     * perf` now sets its fields without a text or a plan, sim/config/replica.h.) */
     cJSON *root = cJSON_Parse(
         "{\"name\": \"calibrate\", \"paths\": 1, \"horizon_days\": 0.001, \"step_s\": 60, "
         "\"output\": {\"interval_s\": 60, \"store_paths\": 0}, \"start\": "

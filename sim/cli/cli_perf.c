@@ -1,11 +1,13 @@
-/* cli_perf.c: `infercap perf`, the single-replica calculator.  It builds a one-class scenario
- * from its options, loads it through the scenario loader (so every option is checked against
- * the parameter table and every default is the table's), compiles the plan, and prints the
- * replica the performance model (models/perf.c) sees. */
+/* cli_perf.c: `infercap perf`, the single-replica calculator.  Its options are scenario fields
+ * (/serving, the request class): each is set on a scenario of the parameter table's defaults
+ * through the table (ic_scenario_override: every option checked against the table, every
+ * default the table's, the loader's messages), with no scenario text and no plan; the replica
+ * comes from the performance model (models/perf.c) through the mapping the plan uses too
+ * (sim/config/replica.h), and is printed. */
 #include "sim/cli/cli_perf.h"
 
 #include "sim/config/catalog_io.h"
-#include "sim/engine/engine.h"
+#include "sim/config/replica.h"
 #include "sim/config/scenario.h"
 #include "sim/core/util.h"
 
@@ -57,7 +59,8 @@ static const char *usage_perf =
     "  --admission P          KV admission: reserve (prompt + output) or on-demand\n"
     "  --kv-fraction F        share of free memory (after weights, reserve) for the KV cache\n"
     "  --attn-precision P     attention kernels: bf16 (default) or fp8\n"
-    "  --set /ptr=VALUE       any other scenario field (e.g. /serving/decode_mbu=0.6)\n"
+    "  --set /ptr=VALUE       any other scenario field (e.g. /serving/decode_mbu=0.6; /fleet's\n"
+    "                         do not apply to one replica)\n"
     "  --json                 one JSON object on stdout\n"
     "  -h, --help             this help\n"
     "\n"
@@ -70,28 +73,71 @@ static const char *usage_perf =
     "tensor_parallel, --ep: expert_parallel, --disaggregated: disaggregated \"yes\").  The\n"
     "request lengths are the one class of /workload/classes, with sigma 0.\n";
 
-/* What the options say beyond the scenario: the request (for automatic sizing) and whether an
- * option of the performance model v2 was given (see the sizing below). */
+/* What the options say beyond the scenario: the request (for the sizing of `infercap perf`'s
+ * own rule) and whether an option of the performance model v2 was given. */
 struct extras {
     int any;
     double in, out, reason, hit;
 };
 
-static void add_set(cJSON *root, const char *path, cJSON *v) {
-    /* path like "serving/tensor_parallel": create the objects on the way. */
-    char buf[128];
-    ic_strlcpy(buf, path, sizeof buf);
-    cJSON *node = root;
-    char *save = buf, *slash;
-    while ((slash = strchr(save, '/'))) {
-        *slash = '\0';
-        cJSON *child = cJSON_GetObjectItemCaseSensitive(node, save);
-        if (!child) child = cJSON_AddObjectToObject(node, save);
-        node = child;
-        save = slash + 1;
+/* The options as "/pointer=VALUE" sets, in order: the fixed fields of the one-class scenario
+ * and the options (the first n_opts, whose messages name the field alone), then --set's (whose
+ * messages say "(from --set)"). */
+#define MAX_SETS 320
+struct sets {
+    char *v[MAX_SETS];
+    const char *note[MAX_SETS];
+    int n, n_opts, serving; /* serving: an option set a /serving field */
+    int nomem;
+};
+
+/* Add "/pointer=VALUE" (value JSON text), replacing an earlier set of the same pointer (the
+ * last one given wins, as it has always done). */
+static void add_set(struct sets *s, const char *pointer, const char *json, const char *note) {
+    const char *slash = pointer[0] == '/' ? "" : "/";
+    size_t plen = strlen(slash) + strlen(pointer), n = plen + strlen(json) + 2;
+    char *v = malloc(n);
+    if (!v || s->n >= MAX_SETS) {
+        free(v);
+        s->nomem = 1;
+        return;
     }
-    cJSON_DeleteItemFromObjectCaseSensitive(node, save);
-    cJSON_AddItemToObject(node, save, v);
+    snprintf(v, n, "%s%s=%s", slash, pointer, json);
+    for (int i = 0; i < s->n; i++)
+        if (strncmp(s->v[i], v, plen + 1) == 0) {
+            free(s->v[i]);
+            memmove(&s->v[i], &s->v[i + 1], (size_t)(s->n - i - 1) * sizeof s->v[0]);
+            memmove(&s->note[i], &s->note[i + 1], (size_t)(s->n - i - 1) * sizeof s->note[0]);
+            s->n--;
+            if (i < s->n_opts) s->n_opts--;
+            break;
+        }
+    s->v[s->n] = v;
+    s->note[s->n++] = note;
+    if (note) s->n_opts = s->n; /* the options come before every --set */
+    if (note && strncmp(v, "/serving/", 9) == 0) s->serving = 1;
+}
+
+static void add_string(struct sets *s, const char *pointer, const char *value) {
+    cJSON *j = cJSON_CreateString(value);
+    char *text = j ? cJSON_PrintUnformatted(j) : NULL;
+    if (text)
+        add_set(s, pointer, text, "");
+    else
+        s->nomem = 1;
+    free(text);
+    cJSON_Delete(j);
+}
+
+static void add_number(struct sets *s, const char *pointer, double x) {
+    char num[40];
+    snprintf(num, sizeof num, "%.17g", x);
+    add_set(s, pointer, num, "");
+}
+
+static void sets_free(struct sets *s) {
+    for (int i = 0; i < s->n; i++) free(s->v[i]);
+    s->n = 0;
 }
 
 static int number_arg(const char *opt, const char *arg, double *out) {
@@ -106,9 +152,8 @@ static int number_arg(const char *opt, const char *arg, double *out) {
     return 0;
 }
 
-static void print_text(const struct ic_plan *plan, const struct ic_perf *r,
+static void print_text(const struct ic_scenario *sc, const struct ic_perf *r,
                        const struct ic_perf_params *pp) {
-    const struct ic_scenario *sc = plan->sc;
     double mfu, mbu;
     ic_vendor_efficiency(&sc->accelerator.value, &mfu, &mbu);
     double pm = ic_dist_mean(&sc->serving.prefill_mfu), bm = ic_dist_mean(&sc->serving.decode_mbu);
@@ -164,9 +209,8 @@ static void print_text(const struct ic_plan *plan, const struct ic_perf *r,
     if (r->kv_transfer_s > 0) printf("  KV transfer  %.3f s per request\n", r->kv_transfer_s);
 }
 
-static void print_json(const struct ic_plan *plan, const struct ic_perf *r,
+static void print_json(const struct ic_scenario *sc, const struct ic_perf *r,
                        const struct ic_perf_params *pp) {
-    const struct ic_scenario *sc = plan->sc;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "model", sc->model.value.key);
     cJSON_AddStringToObject(o, "accelerator", sc->accelerator.value.key);
@@ -228,6 +272,13 @@ static void print_json(const struct ic_plan *plan, const struct ic_perf *r,
     cJSON_Delete(o);
 }
 
+/* Whether `infercap perf`'s own sizing applies: nothing sets the replica's size, and it has
+ * one pipeline stage. */
+static int automatic_node(const struct ic_scenario *sc, const struct ic_perf_params *pp) {
+    return sc->serving.tensor_parallel == 0 && sc->serving.pipeline_parallel == 0 &&
+           sc->serving.attention_dp <= 0 && pp->pp == 1;
+}
+
 int ic_cli_perf(int argc, char **argv) {
     static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
                                              {"accelerator", required_argument, 0, 'a'},
@@ -263,21 +314,25 @@ int ic_cli_perf(int argc, char **argv) {
                                              {"json", no_argument, 0, 'J'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
-    /* The fleet is a placeholder large enough for any replica (a run refuses a fleet that
-     * cannot form one, and automatic sizing stops at the fleet's size). */
-    cJSON *root =
-        cJSON_Parse("{\"name\": \"perf\", \"paths\": 1, \"horizon_days\": 0.001, "
-                    "\"step_s\": 60, \"output\": {\"interval_s\": 60, \"store_paths\": "
-                    "0}, \"start\": \"2025-01-01T00:00:00Z\", \"fleet\": "
-                    "{\"accelerators\": 1048576}, \"workload\": {\"classes\": [{\"name\": "
-                    "\"request\", \"input_tokens\": {\"sigma\": 0}, \"output_tokens\": "
-                    "{\"sigma\": 0}, \"reasoning_tokens\": {\"sigma\": 0}}]}}");
-    cJSON *cls =
-        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
-                               cJSON_GetObjectItemCaseSensitive(root, "workload"), "classes"),
-                           0);
-    const char *sets[256];
-    int nsets = 0, json = 0, c, rc = 2;
+    /* The one-class scenario `infercap perf` has always described, then the options. */
+    struct sets S = {0};
+    static const char *const fixed[][2] = {
+        {"/name", "\"perf\""},
+        {"/paths", "1"},
+        {"/horizon_days", "0.001"},
+        {"/step_s", "60"},
+        {"/output/interval_s", "60"},
+        {"/output/store_paths", "0"},
+        {"/start", "\"2025-01-01T00:00:00Z\""},
+        {"/workload/classes/0/name", "\"request\""},
+        {"/workload/classes/0/input_tokens/sigma", "0"},
+        {"/workload/classes/0/output_tokens/sigma", "0"},
+        {"/workload/classes/0/reasoning_tokens/sigma", "0"},
+    };
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        add_set(&S, fixed[i][0], fixed[i][1], "");
+    const char *user_sets[256];
+    int nsets = 0, json = 0, c, rc = 2, have_model = 0, have_accel = 0;
     double x = 0;
     struct extras ex = {0};
     ex.in = 1000;
@@ -286,39 +341,41 @@ int ic_cli_perf(int argc, char **argv) {
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'm':
-            add_set(root, "model", cJSON_CreateString(optarg));
+            add_string(&S, "model", optarg);
+            have_model = 1;
             break;
         case 'a':
-            add_set(root, "accelerator", cJSON_CreateString(optarg));
+            add_string(&S, "accelerator", optarg);
+            have_accel = 1;
             break;
         case 'P':
-            add_set(root, "serving/weight_precision", cJSON_CreateString(optarg));
+            add_string(&S, "serving/weight_precision", optarg);
             break;
         case 'K':
-            add_set(root, "serving/kv_precision", cJSON_CreateString(optarg));
+            add_string(&S, "serving/kv_precision", optarg);
             break;
         case 'D':
-            add_set(root, "serving/disaggregated", cJSON_CreateString("yes"));
+            add_string(&S, "serving/disaggregated", "yes");
             break;
         case 'S':
-            if (nsets < 256) sets[nsets++] = optarg;
+            if (nsets < 256) user_sets[nsets++] = optarg;
             break;
         case 1004:
-            add_set(root, "serving/eplb", cJSON_CreateString("no"));
+            add_string(&S, "serving/eplb", "no");
             ex.any = 1;
             break;
         case 1010:
-            add_set(root, "serving/max_throughput", cJSON_CreateString("yes"));
+            add_string(&S, "serving/max_throughput", "yes");
             ex.any = 1;
             break;
         case 1012:
             if (!ic_sw_profile_find(optarg)) {
                 fprintf(stderr, "infercap perf: --software: no profile \"%s\"\n\n%s", optarg,
                         usage_perf);
-                cJSON_Delete(root);
+                sets_free(&S);
                 return 2;
             }
-            add_set(root, "serving/software", cJSON_CreateString(optarg));
+            add_string(&S, "serving/software", optarg);
             ex.any = 1;
             break;
         case 1006:
@@ -334,14 +391,14 @@ int ic_cli_perf(int argc, char **argv) {
                 (c == 1013 && v == IC_ADMIT_PROFILE)) {
                 fprintf(stderr, "infercap perf: %s: got \"%s\", expected %s\n\n%s",
                         argv[optind - 1], optarg, ok, usage_perf);
-                cJSON_Delete(root);
+                sets_free(&S);
                 return 2;
             }
-            add_set(root,
-                    c == 1006   ? "serving/overlap"
-                    : c == 1013 ? "serving/admission"
-                                : "serving/attention_precision",
-                    cJSON_CreateString(optarg));
+            add_string(&S,
+                       c == 1006   ? "serving/overlap"
+                       : c == 1013 ? "serving/admission"
+                                   : "serving/attention_precision",
+                       optarg);
             ex.any = 1;
             break;
         }
@@ -357,15 +414,15 @@ int ic_cli_perf(int argc, char **argv) {
             if (number_arg(argv[optind - 1], optarg, &x) || x < 0) {
                 if (x < 0)
                     fprintf(stderr, "infercap perf: %s must not be negative\n", argv[optind - 1]);
-                cJSON_Delete(root);
+                sets_free(&S);
                 return 2;
             }
             ex.any = 1;
             if (c == 1011) {
-                add_set(root, "serving/max_batched_tokens", cJSON_CreateNumber(x));
+                add_number(&S, "serving/max_batched_tokens", x);
             } else if (c == 1014) {
                 /* 0 has always meant the whole share, the field's default */
-                if (x > 0) add_set(root, "serving/kv_fraction", cJSON_CreateNumber(x));
+                if (x > 0) add_number(&S, "serving/kv_fraction", x);
             } else {
                 const char *field = c == 1001   ? "serving/prefill_unit"
                                     : c == 1002 ? "serving/decode_unit"
@@ -376,7 +433,7 @@ int ic_cli_perf(int argc, char **argv) {
                                                 : "serving/mtp_accept";
                 /* counts are whole (the option has always truncated them) */
                 int whole = c != 1005 && c != 1009;
-                add_set(root, field, cJSON_CreateNumber(whole ? (double)(long)x : x));
+                add_number(&S, field, whole ? (double)(long)x : x);
             }
             break;
         case 'J':
@@ -384,7 +441,7 @@ int ic_cli_perf(int argc, char **argv) {
             break;
         case 'h':
             fputs(usage_perf, stdout);
-            cJSON_Delete(root);
+            sets_free(&S);
             return 0;
         case 't':
         case 'p':
@@ -398,7 +455,7 @@ int ic_cli_perf(int argc, char **argv) {
         case 'B': {
             const char *name = argv[optind - 1];
             if (number_arg(name, optarg, &x)) {
-                cJSON_Delete(root);
+                sets_free(&S);
                 return 2;
             }
             const char *path = c == 't'   ? "serving/tensor_parallel"
@@ -410,7 +467,7 @@ int ic_cli_perf(int argc, char **argv) {
                                           : NULL;
             if (c == 'e') {
                 /* 0 has always meant the default, 1 */
-                if (x > 0) add_set(root, path, cJSON_CreateNumber(x));
+                if (x > 0) add_number(&S, path, x);
                 break;
             }
             if (c == 'i') ex.in = x;
@@ -418,131 +475,165 @@ int ic_cli_perf(int argc, char **argv) {
             if (c == 'r') ex.reason = x;
             if (c == 'c') ex.hit = x;
             if (path) {
-                add_set(root, path, cJSON_CreateNumber(x));
+                add_number(&S, path, x);
             } else if (c == 'c') {
-                cJSON_DeleteItemFromObjectCaseSensitive(cls, "prefix_cache_hit");
-                cJSON_AddNumberToObject(cls, "prefix_cache_hit", x);
+                add_number(&S, "workload/classes/0/prefix_cache_hit", x);
             } else {
-                const char *key = c == 'i'   ? "input_tokens"
-                                  : c == 'o' ? "output_tokens"
-                                             : "reasoning_tokens";
-                cJSON *t = cJSON_GetObjectItemCaseSensitive(cls, key);
-                cJSON_DeleteItemFromObjectCaseSensitive(t, "median");
-                cJSON_AddNumberToObject(t, "median", x);
+                add_number(&S,
+                           c == 'i'   ? "workload/classes/0/input_tokens/median"
+                           : c == 'o' ? "workload/classes/0/output_tokens/median"
+                                      : "workload/classes/0/reasoning_tokens/median",
+                           x);
             }
             break;
         }
         default:
             fprintf(stderr, "\n%s", usage_perf);
-            cJSON_Delete(root);
+            sets_free(&S);
             return 2;
         }
     }
-    if (optind != argc || !cJSON_GetObjectItemCaseSensitive(root, "model") ||
-        !cJSON_GetObjectItemCaseSensitive(root, "accelerator")) {
+    if (optind != argc || !have_model || !have_accel) {
         fprintf(stderr, "infercap perf: %s\n\n%s",
                 optind != argc ? "unexpected argument" : "--model and --accelerator are required",
                 usage_perf);
-        cJSON_Delete(root);
+        sets_free(&S);
         return 2;
     }
-    char *text = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
+    for (int i = 0; i < nsets; i++) {
+        /* --set's own value text, as the loader would take it */
+        const char *eq = strchr(user_sets[i], '=');
+        if (!eq || user_sets[i][0] != '/') { /* malformed: kept as given, for its message */
+            char *v = S.n < MAX_SETS ? malloc(strlen(user_sets[i]) + 1) : NULL;
+            if (v) {
+                strcpy(v, user_sets[i]);
+                S.note[S.n] = NULL;
+                S.v[S.n++] = v;
+            } else {
+                S.nomem = 1;
+            }
+            continue;
+        }
+        char ptr[512];
+        snprintf(ptr, sizeof ptr, "%.*s", (int)(eq - user_sets[i]), user_sets[i]);
+        add_set(&S, ptr, eq + 1, NULL);
+    }
     struct ic_catalog cat;
     struct ic_error err = {0};
     struct ic_scenario *sc = malloc(sizeof *sc);
-    struct ic_diag diag;
+    struct ic_diag diag, created;
     ic_diag_init(&diag);
-    if (!text || !sc || ic_catalog_builtin(&cat, &err)) {
+    ic_diag_init(&created);
+    if (S.nomem || !sc || ic_catalog_builtin(&cat, &err)) {
         fprintf(stderr, "infercap perf: %s\n", err.msg[0] ? err.msg : "out of memory");
-        free(text);
+        sets_free(&S);
         free(sc);
         return 1;
     }
-    struct ic_load_opts opts = {.sets = sets, .n_sets = nsets};
-    int st = ic_scenario_load_string(text, "infercap perf", &opts, &cat, sc, &diag, &err);
-    if (st == IC_OK) {
-        struct ic_plan plan;
-        st = ic_plan_compile(sc, &plan, &err);
-        if (st == IC_OK) {
-            struct ic_perf_params pp;
-            struct ic_perf r = plan.perf;
-            ic_plan_perf_params(&plan, 0, &pp);
-            rc = 0;
-            if (ex.any) {
-                /* The plan has every option, through the scenario (engine.c's perf_params).
-                 * What stays here is how `infercap perf` has sized a replica automatically
-                 * when an option of the performance model v2 is given: from the smallest
-                 * replica that fits, twice the tensor parallelism up to a whole node while it
-                 * raises the throughput per accelerator by 2%.  The plan's sizing (engine.c)
-                 * stops at four times the smallest replica.  Every scenario's stored answers
-                 * rest on the plan's rule and tools/perfcheck.py's figures on this one, so both
-                 * stay and no number moves.  With /serving/attention_dp neither sizes
-                 * automatically: the replica is the attention_dp accelerators. */
-                struct ic_mix mix = {0};
-                mix.n = 1;
-                mix.share[0] = 1;
-                mix.in_mean[0] = ex.in;
-                mix.in_sq_mean[0] = ex.in * ex.in;
-                mix.out_mean[0] = ex.out;
-                mix.reason_mean[0] = ex.reason;
-                mix.cache_hit[0] = ex.hit;
-                int automatic = sc->serving.tensor_parallel == 0 &&
-                                sc->serving.pipeline_parallel == 0 &&
-                                sc->serving.attention_dp <= 0 && pp.pp == 1;
-                struct ic_fit f0;
-                ic_perf_fit(&sc->model.value, &sc->accelerator.value, pp.weight_precision,
-                            sc->serving.memory_utilization, sc->serving.kv_reserve_fraction, 0, 0,
-                            pp.per_node, &f0);
-                if (automatic && f0.ok && f0.pp == 1 && f0.tp < pp.tp) {
-                    struct ic_perf_params p1 = pp;
-                    struct ic_perf r1;
-                    char w1[8];
-                    p1.tp = f0.tp;
-                    if (ic_perf_replica(&sc->model.value, &sc->accelerator.value, &p1, &mix, &r1,
-                                        w1, sizeof w1) == 0) {
-                        r = r1;
-                        pp = p1;
-                        rc = 0;
-                    }
-                }
-                for (long tp = pp.tp * 2; automatic && tp <= pp.per_node; tp *= 2) {
-                    struct ic_perf_params p2 = pp;
-                    struct ic_perf r2;
-                    char w2[8];
-                    p2.tp = tp;
-                    if (ic_perf_replica(&sc->model.value, &sc->accelerator.value, &p2, &mix, &r2,
-                                        w2, sizeof w2) != 0)
-                        continue;
-                    if (rc != 0 || r2.requests_per_s / (double)r2.accels >
-                                       1.02 * r.requests_per_s / (double)r.accels) {
-                        r = r2;
-                        pp = p2;
-                        rc = 0;
-                    }
-                }
-            }
-            if (rc == 0 && plan.fit.why[0] && r.pp > 1) fprintf(stderr, "%s\n", plan.fit.why);
-            if (rc == 0) {
-                if (json)
-                    print_json(&plan, &r, &pp);
-                else
-                    print_text(&plan, &r, &pp);
-            }
-            ic_plan_free(&plan);
-        } else {
-            fprintf(stderr, "infercap perf: %s\n", err.msg);
-            rc = ic_status_exit_code(st);
+    /* The objects a --set creates name it in messages, as when the options were a scenario
+     * text: those the one-class scenario did not hold. */
+    static const char *const held[] = {"/output",
+                                       "/fleet",
+                                       "/workload",
+                                       "/workload/classes",
+                                       "/workload/classes/0",
+                                       "/workload/classes/0/input_tokens",
+                                       "/workload/classes/0/output_tokens",
+                                       "/workload/classes/0/reasoning_tokens"};
+    for (int i = S.n_opts; i < S.n; i++) {
+        const char *v = S.v[i], *eq = strchr(v, '=');
+        for (const char *q = strchr(v + 1, '/'); q && eq && q < eq; q = strchr(q + 1, '/')) {
+            int n = (int)(q - v), known = S.serving && n == 8 && strncmp(v, "/serving", 8) == 0;
+            for (size_t k = 0; k < sizeof held / sizeof held[0] && !known; k++)
+                known = (int)strlen(held[k]) == n && strncmp(v, held[k], (size_t)n) == 0;
+            for (size_t k = 0; k < created.count && !known; k++)
+                known = (int)strlen(created.msgs[k]) == n &&
+                        strncmp(v, created.msgs[k], (size_t)n) == 0;
+            if (!known) ic_diag_add(&created, "%.*s", n, v);
         }
-    } else {
+    }
+    ic_scenario_defaults(sc);
+    const char *set_v[MAX_SETS];
+    for (int i = 0; i < S.n; i++) set_v[i] = S.v[i];
+    struct ic_load_opts opts = {
+        .sets = set_v, .n_sets = S.n, .set_notes = S.note, .n_set_notes = S.n_opts};
+    int st = ic_scenario_override(sc, "infercap perf", &opts, 0, &created, &cat, 1, &diag, &err);
+    const struct ic_llm *m = &sc->model.value;
+    const struct ic_accelerator *a = &sc->accelerator.value;
+    struct ic_fit fit;
+    struct ic_perf r;
+    struct ic_perf_params pp;
+    if (st == IC_OK) {
+        /* The replica as a scenario's plan has it (sim/config/replica.h): the smallest that
+         * fits, its performance at the request, sized automatically unless /serving sets the
+         * size. */
+        ic_perf_fit(m, a, sc->serving.weight_precision, sc->serving.memory_utilization,
+                    sc->serving.kv_reserve_fraction, (long)sc->serving.tensor_parallel,
+                    (long)sc->serving.pipeline_parallel, (long)sc->serving.accelerators_per_node,
+                    &fit);
+        if (!fit.ok)
+            st = ic_error_set(&err, IC_ERR_INVALID, "%s: %s",
+                              sc->serving.tensor_parallel > 0 || sc->serving.pipeline_parallel > 0
+                                  ? "/serving/tensor_parallel, /serving/pipeline_parallel"
+                                  : "/model, /accelerator",
+                              fit.why);
+    }
+    if (st == IC_OK) {
+        struct ic_mix mix;
+        char why[400];
+        const double mfu = ic_dist_mean(&sc->serving.prefill_mfu);
+        const double mbu = ic_dist_mean(&sc->serving.decode_mbu);
+        const double swe = ic_dist_mean(&sc->serving.software_efficiency);
+        ic_replica_mix(sc, m->max_context, NULL, NULL, &mix);
+        int automatic = sc->serving.attention_dp <= 0 && sc->serving.tensor_parallel == 0 &&
+                        sc->serving.pipeline_parallel == 0;
+        if (ic_replica_build(sc, a, sc->serving.weight_precision, sc->serving.kv_precision, mfu,
+                             mbu, swe, &mix, automatic, INFINITY, &fit, &r, why, sizeof why) != 0)
+            st = ic_error_set(&err, IC_ERR_INVALID, "/workload: %s", why);
+        if (st == IC_OK) st = ic_replica_check_ttft(sc, a, &r, &err);
+        if (st == IC_OK)
+            ic_replica_params(sc, a, sc->serving.weight_precision, sc->serving.kv_precision, fit.tp,
+                              fit.pp, mfu, mbu, swe, &pp);
+    }
+    if (st == IC_OK) {
+        rc = 0;
+        if (ex.any && automatic_node(sc, &pp)) {
+            /* How `infercap perf` has sized a replica when an option of the performance model
+             * v2 is given (sim/config/replica.h, ic_replica_autosize_node), at the request the
+             * options give.  The plan's sizing stops at four times the smallest replica.  Every
+             * scenario's stored answers rest on the plan's rule and tools/perfcheck.py's
+             * figures on this one, so both stay and no number moves.  With
+             * /serving/attention_dp neither sizes automatically: the replica is the
+             * attention_dp accelerators. */
+            struct ic_mix mix = {0};
+            mix.n = 1;
+            mix.share[0] = 1;
+            mix.in_mean[0] = ex.in;
+            mix.in_sq_mean[0] = ex.in * ex.in;
+            mix.out_mean[0] = ex.out;
+            mix.reason_mean[0] = ex.reason;
+            mix.cache_hit[0] = ex.hit;
+            rc = ic_replica_autosize_node(m, a, sc->serving.kv_reserve_fraction, &mix, &pp, &r, rc);
+        }
+        if (rc == 0 && fit.why[0] && r.pp > 1) fprintf(stderr, "%s\n", fit.why);
+        if (rc == 0) {
+            if (json)
+                print_json(sc, &r, &pp);
+            else
+                print_text(sc, &r, &pp);
+        }
+    } else if (diag.count) {
         /* Messages name the scenario fields behind the options. */
         for (size_t i = 0; i < diag.count; i++) fprintf(stderr, "%s\n", diag.msgs[i]);
-        if (!diag.count) fprintf(stderr, "infercap perf: %s\n", err.msg);
+        rc = ic_status_exit_code(st);
+    } else {
+        fprintf(stderr, "infercap perf: %s\n", err.msg);
         rc = ic_status_exit_code(st);
     }
     ic_diag_free(&diag);
+    ic_diag_free(&created);
     ic_catalog_free(&cat);
+    sets_free(&S);
     free(sc);
-    free(text);
     return rc;
 }

@@ -146,11 +146,15 @@ static int parse_numarr_default(const struct ic_param *p, struct ic_numarr *a) {
     return 0;
 }
 
-/* Fill defaults for every row with the same base as `prefix`. */
-static void set_defaults(const char *prefix, const char *eptr, void *base) {
+/* Fill defaults for every row with the same base as `prefix` (and, when `under` is not NULL,
+ * below the object whose pattern it is). */
+static void set_defaults_under(const char *prefix, const char *eptr, void *base,
+                               const char *under) {
+    size_t nu = under ? strlen(under) : 0;
     for (size_t i = 0; i < ic_param_count; i++) {
         const struct ic_param *p = &ic_params[i];
         if (!same_base(p->path, prefix)) continue;
+        if (under && (strncmp(p->path, under, nu) != 0 || p->path[nu] != '/')) continue;
         void *dst = at(base, p->offset);
         char ptr[PTR_MAX];
         concrete(p->path, prefix, eptr, ptr, sizeof ptr);
@@ -183,6 +187,8 @@ static void set_defaults(const char *prefix, const char *eptr, void *base) {
         }
         case IC_T_OBJARR:
             *(int *)dst = 0;
+            /* its elements as a fresh load leaves them: none, zeroed */
+            if (under) memset(at(base, p->offset2), 0, (size_t)p->max_count * p->size);
             break;
         case IC_T_JSONARR:
             *(char *)dst = '\0';
@@ -191,6 +197,10 @@ static void set_defaults(const char *prefix, const char *eptr, void *base) {
             break;
         }
     }
+}
+
+static void set_defaults(const char *prefix, const char *eptr, void *base) {
+    set_defaults_under(prefix, eptr, base, NULL);
 }
 
 /* ---- typed readers ------------------------------------------------------------------------- */
@@ -1110,7 +1120,10 @@ static void resolve_role_accelerators(struct walker *w, struct ic_scenario *sc) 
     struct ic_role_spec *r[2] = {&sc->fleet.roles.prefill, &sc->fleet.roles.decode};
     const char *name[2] = {"prefill", "decode"};
     for (int k = 0; k < 2; k++) {
-        if (!r[k]->accelerator[0]) continue;
+        if (!r[k]->accelerator[0]) {
+            memset(&r[k]->accel, 0, sizeof r[k]->accel); /* none (after an override too) */
+            continue;
+        }
         const struct ic_accelerator *a =
             w->cat ? ic_catalog_accel(w->cat, r[k]->accelerator) : NULL;
         char ptr[PTR_MAX];
@@ -1342,6 +1355,9 @@ int ic_scenario_load_string(const char *text, const char *label, const struct ic
     cJSON_Delete(root);
     if (diag->count == 0) resolve_role_accelerators(&w, sc);
     if (diag->count == 0) cross_checks(&w, sc);
+    if (opts && opts->created)
+        for (size_t i = 0; i < created.count; i++)
+            ic_diag_add(opts->created, "%s", created.msgs[i]);
     ic_diag_free(&created);
     if (diag->count || diag->nomem)
         return ic_error_set(err, IC_ERR_INVALID, "%s: %zu error%s", label, diag->count,
@@ -1363,6 +1379,207 @@ int ic_scenario_load(const char *path, const struct ic_load_opts *opts,
     rc = ic_scenario_load_string(text, path, opts, cat, sc, diag, err);
     free(text);
     return rc;
+}
+
+/* ---- overriding fields of a loaded scenario ------------------------------------------------ */
+
+void ic_scenario_defaults(struct ic_scenario *sc) {
+    memset(sc, 0, sizeof *sc);
+    struct ic_diag scratch; /* the required fields it lacks */
+    ic_diag_init(&scratch);
+    struct walker w = {"", &scratch, NULL, NULL, NULL};
+    set_defaults("", "", sc);
+    cJSON *empty = cJSON_CreateObject();
+    walk_object(&w, empty, "", "", sc);
+    cJSON_Delete(empty);
+    ic_diag_free(&scratch);
+}
+
+/* The row of field `ptr` (a concrete pointer) of a loaded scenario and the base its offset is
+ * relative to (the scenario, or the array element holding it); NULL when ptr is not one field
+ * of it.  With diag, the reason is reported as the loader would (label, origin). */
+static const struct ic_param *resolve_field(struct walker *w, struct ic_scenario *sc,
+                                            const char *arg, size_t plen, const char *ptr,
+                                            void **base, char epat[PTR_MAX], char eptr[PTR_MAX],
+                                            char cptr[PTR_MAX], int append, const cJSON *val,
+                                            int *applied, struct ic_diag *diag) {
+    char pat[PTR_MAX] = "", done[PTR_MAX] = "";
+    epat[0] = eptr[0] = '\0';
+    void *b = sc;
+    const struct ic_param *row = NULL;
+    int indexed = 0; /* row is an array and the last token indexed it */
+    const char *p = ptr;
+    if (*p != '/' || strchr(p, '~')) {
+        if (diag)
+            ic_diag_add(diag, "--set %.*s: cannot replace the whole scenario or an escaped key",
+                        (int)plen, arg);
+        return NULL;
+    }
+    while (*p == '/') {
+        p++;
+        size_t len = strcspn(p, "/");
+        char tok[PTR_MAX];
+        if (len >= sizeof tok) return NULL;
+        memcpy(tok, p, len);
+        tok[len] = '\0';
+        p += len;
+        if (row && row->type == IC_T_OBJARR && !indexed) {
+            int idx, n = *(int *)at(b, row->offset);
+            if (strcmp(tok, "-") == 0) idx = n;
+            /* An element one past the last is appended, as --set does, when asked. */
+            int add = append && (strcmp(tok, "-") == 0 || is_index(tok, &idx)) && idx == n &&
+                      n < row->max_count;
+            if (!add && (!is_index(tok, &idx) || idx >= n)) {
+                if (diag)
+                    ic_diag_add(diag,
+                                "--set %.*s: %s has %d elements; \"%s\" is not an index 0..%d",
+                                (int)plen, arg, done, n, tok, n - 1);
+                return NULL;
+            }
+            char ix[16];
+            snprintf(ix, sizeof ix, "%d", idx);
+            void *eb = at(b, row->offset2 + (size_t)idx * row->size);
+            ic_pointer_append(pat, sizeof pat, "*");
+            indexed = 1;
+            ic_strlcpy(epat, pat, PTR_MAX);
+            ic_strlcpy(eptr, done, PTR_MAX);
+            ic_pointer_append(eptr, PTR_MAX, ix);
+            if (add && append == 1 && !*p) { /* the element itself, to be appended */
+                ic_strlcpy(cptr, eptr, PTR_MAX);
+                return row;
+            }
+            if (add && append == 2) {
+                /* A new element, read as the loader reads the object --set makes: the rest of
+                 * the pointer down to the value (or the value itself, for the element). */
+                set_defaults(epat, eptr, eb);
+                cJSON *obj = *p ? cJSON_CreateObject() : cJSON_Duplicate(val, 1), *node = obj;
+                for (const char *q = p; node && *q == '/';) {
+                    q++;
+                    size_t k = strcspn(q, "/");
+                    char key[PTR_MAX];
+                    snprintf(key, sizeof key, "%.*s", (int)k, q);
+                    q += k;
+                    cJSON *child = *q ? cJSON_CreateObject() : cJSON_Duplicate(val, 1);
+                    if (!child || !cJSON_AddItemToObject(node, key, child)) {
+                        cJSON_Delete(child);
+                        w->diag->nomem = 1;
+                        break;
+                    }
+                    node = child;
+                }
+                if (!obj)
+                    w->diag->nomem = 1;
+                else if (!cJSON_IsObject(obj))
+                    bad_value(w, eptr, obj, "an object");
+                else
+                    walk_object(w, obj, epat, eptr, eb);
+                cJSON_Delete(obj);
+                *(int *)at(b, row->offset) = n + 1;
+                *applied = 1;
+                ic_strlcpy(cptr, eptr, PTR_MAX);
+                return row;
+            }
+            b = eb;
+            ic_pointer_append(done, PTR_MAX, ix);
+            continue;
+        } else if (row && row->type != IC_T_OBJ && !indexed) {
+            if (diag)
+                ic_diag_add(diag,
+                            "--set %.*s: %s is not an object or array, so it has no member \"%s\"",
+                            (int)plen, arg, done, tok);
+            return NULL;
+        } else {
+            char cpat[PTR_MAX];
+            ptr_join(cpat, pat, tok);
+            const struct ic_param *r = ic_param_find(cpat);
+            if (!r || r->path[strlen(r->path) - 1] == '*') {
+                if (diag) {
+                    const char *cands[128];
+                    size_t nc = 0;
+                    for (size_t i = 0; i < ic_param_count && nc < 128; i++)
+                        if (is_child_of(ic_params[i].path, pat))
+                            cands[nc++] = ic_params[i].path + strlen(pat) + 1;
+                    char dym[200], kptr[PTR_MAX];
+                    ic_did_you_mean(tok, cands, nc, dym, sizeof dym);
+                    ptr_join(kptr, done, tok);
+                    ic_diag_add(diag, "%s: %s: unknown key \"%s\"%s%s", w->label, kptr, tok, dym,
+                                origin(w, kptr));
+                }
+                return NULL;
+            }
+            row = r;
+            indexed = 0;
+            ic_strlcpy(pat, cpat, sizeof pat);
+        }
+        ic_pointer_append(done, sizeof done, tok);
+    }
+    ic_strlcpy(cptr, done, PTR_MAX);
+    if (!row || indexed) {
+        if (diag)
+            ic_diag_add(diag, "--set %.*s: %s: an array element is set field by field", (int)plen,
+                        arg, done[0] ? done : "/");
+        return NULL;
+    }
+    *base = b;
+    return row;
+}
+
+int ic_scenario_override(struct ic_scenario *sc, const char *label, const struct ic_load_opts *opts,
+                         int first, const struct ic_diag *created, const struct ic_catalog *cat,
+                         int report_unknown, struct ic_diag *diag, struct ic_error *err) {
+    struct walker w = {label, diag, cat, opts, created};
+    const int n = opts ? opts->n_sets : 0;
+    size_t before = diag->count;
+    /* Every set is one field of this scenario, or none is applied. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = first < 0 ? 0 : first; i < n; i++) {
+            const char *arg = opts->sets[i];
+            const char *eq = strchr(arg, '=');
+            if (!eq || arg[0] != '/' || (size_t)(eq - arg) >= PTR_MAX) {
+                if (!report_unknown) return IC_SCENARIO_RELOAD;
+                if (pass == 0) apply_set(NULL, arg, diag, NULL); /* its message */
+                continue;
+            }
+            size_t plen = (size_t)(eq - arg);
+            char ptr[PTR_MAX];
+            memcpy(ptr, arg, plen);
+            ptr[plen] = '\0';
+            void *base = NULL;
+            char epat[PTR_MAX], eptr[PTR_MAX], cptr[PTR_MAX];
+            struct ic_diag *why = pass == 0 && report_unknown ? diag : NULL;
+            cJSON *val = NULL;
+            if (pass == 1) {
+                val = cJSON_ParseWithOpts(eq + 1, NULL, 1);
+                if (!val) val = cJSON_CreateString(eq + 1); /* not JSON: a string, as --set */
+                if (!val) return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
+            }
+            /* Appending elements only to a scenario built from sets alone: a loaded one may
+             * hold what an earlier set appended already. */
+            int append = report_unknown ? 1 + pass : 0, applied = 0;
+            const struct ic_param *row = resolve_field(&w, sc, arg, plen, ptr, &base, epat, eptr,
+                                                       cptr, append, val, &applied, why);
+            if (!row && !report_unknown) return IC_SCENARIO_RELOAD;
+            if (!row || pass == 0 || applied) {
+                if (applied) check_duplicates(&w, val, cptr);
+                cJSON_Delete(val);
+                continue;
+            }
+            check_duplicates(&w, val, cptr);
+            /* An object or array is replaced whole: what it does not give is the default. */
+            if (row->type == IC_T_OBJ) set_defaults_under(epat, eptr, base, row->path);
+            if (row->type == IC_T_OBJARR)
+                memset(at(base, row->offset2), 0, (size_t)row->max_count * row->size);
+            read_value(&w, row, val, cptr, base);
+            cJSON_Delete(val);
+        }
+        if (diag->count > before) break;
+    }
+    if (diag->count == before) resolve_role_accelerators(&w, sc);
+    if (diag->count == before) cross_checks(&w, sc);
+    if (diag->count > before || diag->nomem)
+        return ic_error_set(err, IC_ERR_INVALID, "%s: %zu error%s", label, diag->count,
+                            diag->count == 1 ? "" : "s");
+    return IC_OK;
 }
 
 /* ---- the resolved scenario ----------------------------------------------------------------- */

@@ -335,6 +335,9 @@ struct ic_load_opts {
      * NULL entry, or a set beyond them, is " (from --set)". */
     const char *const *set_notes;
     int n_set_notes;
+    /* When not NULL, receives the containers the sets created (their pointers), which
+     * ic_scenario_override needs to name an override's origin as the load would. */
+    struct ic_diag *created;
 };
 
 /* Load a scenario file, apply the overrides, fill defaults, check every field and the
@@ -349,6 +352,28 @@ int ic_scenario_load(const char *path, const struct ic_load_opts *opts,
 int ic_scenario_load_string(const char *text, const char *label, const struct ic_load_opts *opts,
                             const struct ic_catalog *cat, struct ic_scenario *sc,
                             struct ic_diag *diag, struct ic_error *err);
+
+/* A scenario of the table's defaults alone: what loading "{}" gives (the arrays that have a
+ * minimum length get their default elements), the required fields left empty.  Fields are
+ * then given with ic_scenario_override, without a scenario text. */
+void ic_scenario_defaults(struct ic_scenario *sc);
+
+/* Override fields of a loaded scenario in place, without reading the scenario text again:
+ * opts->sets[first..n_sets-1] ("/pointer=VALUE", as --set), each read into its field through
+ * the parameter table with the loader's own readers and messages, then the cross-field rules
+ * checked again.  opts (every set, the notes, n_point_sets) and `created` (what the load
+ * recorded in opts->created; may be NULL) name each message's origin as the load would.  When
+ * sc was loaded with opts->sets[0..first-1] and loading it with every set succeeds, the result
+ * is the scenario that load gives, bit for bit.
+ * Returns IC_OK; IC_ERR_INVALID (diag holds the messages); or IC_SCENARIO_RELOAD, leaving sc
+ * unchanged, when a set is not one field of the loaded scenario (an object or array, an
+ * element the scenario does not have, an unknown key, an escaped token): only loading the
+ * text again can apply it.  With report_unknown, those are reported into diag instead (as the
+ * loader reports an unknown key) and IC_ERR_INVALID returned. */
+#define IC_SCENARIO_RELOAD (-1)
+int ic_scenario_override(struct ic_scenario *sc, const char *label, const struct ic_load_opts *opts,
+                         int first, const struct ic_diag *created, const struct ic_catalog *cat,
+                         int report_unknown, struct ic_diag *diag, struct ic_error *err);
 
 /* The fully resolved scenario (every field, defaults included, catalog entries expanded) as a
  * JSON string (malloc'd; caller frees).  Loading it again gives an identical scenario. */

@@ -3,8 +3,9 @@
  * A scenario's /sweep block (and `--sweep` options, folded into it by the loader) names axes:
  * a field (JSON Pointer) and its values.  The points of the sweep are the Cartesian product of
  * the axes, numbered in row-major order (the last axis varies fastest).  Point k runs the base
- * scenario with one override per axis, `/pointer=value`, through the same loader as `--set`,
- * so every point is validated like a scenario of its own.  Every point uses the scenario's seed
+ * scenario with one override per axis, `/pointer=value`, through the same readers as `--set`
+ * (point 0 from the text, the others by overriding point 0's fields: ic_scenario_override), so
+ * every point is validated like a scenario of its own.  Every point uses the scenario's seed
  * and so the same random paths (common random numbers: curves over a sweep are smooth and the
  * capacity solver monotone).  Points must give results of the same shape (paths, output grid,
  * request classes, fields drawn per path), since each axis becomes a leading dimension of

@@ -2,7 +2,9 @@
  * for which the estimated outage probability is at or under a target P.
  *
  * A candidate value v is evaluated by loading the scenario with "/field=v" added to the
- * overrides, compiling the plan and running every path (summaries only); P-hat(v) is the
+ * overrides (after the first candidate, by setting the field on the first one's loaded scenario
+ * and checking the cross-field rules again, without reading the text), compiling the plan and
+ * running every path (summaries only); P-hat(v) is the
  * share of paths with an outage, with its Wilson 95% interval.  Every candidate runs the same
  * seed, so path i meets the same demand, surges and failures at every v (common random
  * numbers): a larger fleet can only serve more of the same load, so P-hat is monotone in v up
@@ -197,6 +199,11 @@ struct solver {
     struct cached *cache;
     long n, cap;
     struct ic_scenario *sc; /* workspace for loading */
+    /* The first candidate as loaded from the text, and the containers its overrides created:
+     * later candidates copy it and override the one field (ic_scenario_override). */
+    struct ic_scenario *first;
+    struct ic_diag created;
+    int have_first;
     struct ic_diag *diag;
     struct ic_error *err;
 };
@@ -214,14 +221,29 @@ static const struct ic_solve_eval *cached_eval(const struct solver *s, long k) {
     return NULL;
 }
 
-/* Load the scenario with the problem's overrides plus `extra` (may be NULL). */
+/* Load the scenario with the problem's overrides plus `extra` (may be NULL).  A candidate
+ * (extra) after the first is the first one's scenario with the field set again, without
+ * reading the text (the same scenario, bit for bit); the text is read again only when the
+ * field is not one the scenario holds (an array element it lacks, say). */
 static int load(struct solver *s, const char *extra) {
     const struct ic_solve_problem *pb = s->pb;
     int n = pb->n_sets;
     if (extra) s->sets[n++] = extra;
     struct ic_load_opts o = {
         .sets = s->sets, .n_sets = n, .set_notes = pb->set_notes, .n_set_notes = pb->n_set_notes};
-    return ic_scenario_load_string(pb->text, pb->label, &o, pb->cat, s->sc, s->diag, s->err);
+    if (extra && s->have_first) {
+        memcpy(s->sc, s->first, sizeof *s->sc);
+        int rc = ic_scenario_override(s->sc, pb->label, &o, pb->n_sets, &s->created, pb->cat, 0,
+                                      s->diag, s->err);
+        if (rc != IC_SCENARIO_RELOAD) return rc;
+    }
+    if (extra && !s->have_first && s->first) o.created = &s->created;
+    int rc = ic_scenario_load_string(pb->text, pb->label, &o, pb->cat, s->sc, s->diag, s->err);
+    if (rc == IC_OK && extra && !s->have_first && s->first && !s->created.nomem) {
+        memcpy(s->first, s->sc, sizeof *s->sc);
+        s->have_first = 1;
+    }
+    return rc;
 }
 
 static int evaluate(struct solver *s, long k, const struct ic_solve_eval **out) {
@@ -447,9 +469,12 @@ int ic_solve_run(const struct ic_solve_problem *pb, struct ic_solve_result *res,
         return ic_error_set(err, IC_ERR_USAGE, "too many overrides (at most %d)", MAX_BASE_SETS);
     s.sets = malloc(((size_t)pb->n_sets + 1) * sizeof *s.sets);
     s.sc = malloc(sizeof *s.sc);
+    s.first = malloc(sizeof *s.first); /* without it, every candidate reads the text */
+    ic_diag_init(&s.created);
     if (!s.sets || !s.sc) {
         free(s.sets);
         free(s.sc);
+        free(s.first);
         return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
     }
     for (int i = 0; i < pb->n_sets; i++) s.sets[i] = pb->sets[i];
@@ -546,6 +571,8 @@ int ic_solve_run(const struct ic_solve_problem *pb, struct ic_solve_result *res,
     free(s.cache);
     free(s.sets);
     free(s.sc);
+    free(s.first);
+    ic_diag_free(&s.created);
     return rc;
 }
 

@@ -32,14 +32,24 @@ struct sctx {
     char hash[17];
     struct ic_sweep sw;
     char workdir[4200];
+    /* Point 0 as loaded from the file, and the containers its overrides created: the other
+     * points copy it and set their axes' fields (ic_scenario_override) instead of reading the
+     * file again. */
+    struct ic_scenario *point0;
+    struct ic_diag created;
 };
 
 static void sctx_free(struct sctx *c) {
     ic_sweep_free(&c->sw);
     free(c->resolved);
     free(c->base);
+    free(c->point0);
+    ic_diag_free(&c->created);
     memset(c, 0, sizeof *c);
 }
+
+static int load_point_ex(const struct sctx *c, long k, struct ic_scenario *sc, struct ic_diag *keep,
+                         struct ic_error *err);
 
 static int prepare(const struct ic_sweep_run *run, struct sctx *c, struct ic_error *err) {
     memset(c, 0, sizeof *c);
@@ -60,11 +70,25 @@ static int prepare(const struct ic_sweep_run *run, struct sctx *c, struct ic_err
         ic_hash_text(c->resolved, c->hash);
         snprintf(c->workdir, sizeof c->workdir, "%s.points", run->out_path);
     }
+    /* Point 0 from the file, for the others (without it, or when it does not load, each point
+     * reads the file; point 0's own errors are reported when it is run). */
+    ic_diag_init(&c->created);
+    if (rc == IC_OK && c->sw.n_axes > 0 && (c->point0 = malloc(sizeof *c->point0))) {
+        struct ic_error e = {0};
+        if (load_point_ex(c, 0, c->point0, &c->created, &e) != IC_OK || c->created.nomem) {
+            free(c->point0);
+            c->point0 = NULL;
+        }
+    }
     return rc;
 }
 
-/* Point k's scenario: the base with the point's overrides after the user's. */
-static int load_point(const struct sctx *c, long k, struct ic_scenario *sc, struct ic_error *err) {
+/* Point k's scenario: the base with the point's overrides after the user's.  The file is read
+ * for point 0 (kept in c->point0 when `keep`) and for a point whose override is not one field
+ * of point 0's scenario; the other points are point 0's scenario with their fields set again,
+ * the same scenario bit for bit. */
+static int load_point_ex(const struct sctx *c, long k, struct ic_scenario *sc, struct ic_diag *keep,
+                         struct ic_error *err) {
     const struct ic_load_opts *lo = c->run->load;
     char sets_buf[IC_SWEEP_MAX_AXES][4352];
     const char *sets[MAX_SETS];
@@ -83,7 +107,16 @@ static int load_point(const struct sctx *c, long k, struct ic_scenario *sc, stru
                              .n_set_notes = lo ? lo->n_set_notes : 0};
     struct ic_diag d;
     ic_diag_init(&d);
-    rc = ic_scenario_load(c->run->file, &o, c->run->cat, sc, &d, err);
+    rc = IC_SCENARIO_RELOAD;
+    if (!keep && c->point0 && c->sw.n_axes > 0) {
+        memcpy(sc, c->point0, sizeof *sc);
+        rc = ic_scenario_override(sc, c->run->file, &o, n - c->sw.n_axes, &c->created, c->run->cat,
+                                  0, &d, err);
+    }
+    if (rc == IC_SCENARIO_RELOAD) {
+        o.created = keep;
+        rc = ic_scenario_load(c->run->file, &o, c->run->cat, sc, &d, err);
+    }
     if (rc == IC_ERR_INVALID && d.count) ic_diag_to_error(&d, err);
     ic_diag_free(&d);
     if (rc) {
@@ -92,6 +125,10 @@ static int load_point(const struct sctx *c, long k, struct ic_scenario *sc, stru
         ic_error_prefix(err, "sweep point %ld (%s): ", k, label);
     }
     return rc;
+}
+
+static int load_point(const struct sctx *c, long k, struct ic_scenario *sc, struct ic_error *err) {
+    return load_point_ex(c, k, sc, NULL, err);
 }
 
 /* Every point loads, compiles, and has point 0's shape. */

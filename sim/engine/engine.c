@@ -39,6 +39,8 @@
  * left out of the average). */
 #include "sim/engine/engine.h"
 
+#include "sim/config/replica.h"
+
 #include "models/autoscale.h"
 #include "models/capacity.h"
 #include "models/fleet.h"
@@ -114,18 +116,21 @@ static double value_of(const struct ic_plan *plan, const struct ic_dist *d, cons
     return i >= 0 ? vals[i] : d->a;
 }
 
+/* A path's draws (vals) as sim/config/replica.h's value function. */
+struct path_values {
+    const struct ic_plan *plan;
+    const double *vals;
+};
+
+static double path_value(const void *ctx, const struct ic_dist *d) {
+    const struct path_values *pv = ctx;
+    return value_of(pv->plan, d, pv->vals);
+}
+
 static void make_tokdist(const struct ic_plan *plan, const struct ic_token_dist *t,
                          const double *vals, struct ic_tokdist *out) {
-    memset(out, 0, sizeof *out);
-    out->shape = t->shape;
-    out->median = value_of(plan, &t->median, vals);
-    out->sigma = value_of(plan, &t->sigma, vals);
-    out->tail_weight = value_of(plan, &t->tail_weight, vals);
-    out->tail_xmin = value_of(plan, &t->tail_xmin, vals);
-    out->tail_alpha = value_of(plan, &t->tail_alpha, vals);
-    out->nbins = t->weights.n < IC_HIST_MAX_BINS ? t->weights.n : IC_HIST_MAX_BINS;
-    for (int i = 0; i <= out->nbins && i < t->edges.n; i++) out->edges[i] = t->edges.v[i];
-    for (int i = 0; i < out->nbins; i++) out->weights[i] = t->weights.v[i];
+    struct path_values pv = {plan, vals};
+    ic_replica_tokdist(t, vals ? path_value : NULL, &pv, out);
 }
 
 void ic_plan_class_tokens(const struct ic_plan *plan, int c, struct ic_tokdist *in,
@@ -142,44 +147,8 @@ void ic_plan_class_tokens(const struct ic_plan *plan, int c, struct ic_tokdist *
 
 /* The request mix of a path from its draws (vals), or of the plan from the inputs' means. */
 static void make_mix(const struct ic_plan *plan, const double *vals, struct ic_mix *mix) {
-    const struct ic_scenario *sc = plan->sc;
-    double total = 0, share[IC_MAX_CLASSES];
-    double mult = value_of(plan, &sc->workload.reasoning_multiplier, vals);
-    mix->n = sc->workload.n_classes;
-    for (int c = 0; c < mix->n; c++) {
-        share[c] = value_of(plan, &sc->workload.classes[c].share, vals);
-        total += share[c];
-    }
-    for (int c = 0; c < mix->n; c++) {
-        const struct ic_class *k = &sc->workload.classes[c];
-        struct ic_tokdist t;
-        double sq;
-        mix->share[c] = total > 0 ? share[c] / total : 0;
-        make_tokdist(plan, &k->input_tokens, vals, &t);
-        ic_tokdist_moments(&t, 1.0, plan->context_cap, &mix->in_mean[c], &mix->in_sq_mean[c]);
-        make_tokdist(plan, &k->output_tokens, vals, &t);
-        ic_tokdist_moments(&t, 1.0, plan->context_cap, &mix->out_mean[c], &sq);
-        make_tokdist(plan, &k->reasoning_tokens, vals, &t);
-        ic_tokdist_moments(&t, mult, plan->context_cap, &mix->reason_mean[c], &sq);
-        mix->cache_hit[c] = value_of(plan, &k->prefix_cache_hit, vals);
-    }
-    /* Demand as tokens a day: its cache-hit share replaces the classes', and its output over
-     * input ratio scales every class's reasoning and answer (the classes keep their shape). */
-    const double tin = sc->traffic.tokens_per_day.input, tout = sc->traffic.tokens_per_day.output;
-    if (tin > 0) {
-        double in = 0, dec = 0;
-        for (int c = 0; c < mix->n; c++) {
-            if (sc->traffic.tokens_per_day.cache_hit_share >= 0)
-                mix->cache_hit[c] = sc->traffic.tokens_per_day.cache_hit_share;
-            in += mix->share[c] * mix->in_mean[c];
-            dec += mix->share[c] * (mix->out_mean[c] + mix->reason_mean[c]);
-        }
-        double f = tout > 0 && in > 0 && dec > 0 ? tout / tin * in / dec : 1.0;
-        for (int c = 0; c < mix->n; c++) {
-            mix->out_mean[c] *= f;
-            mix->reason_mean[c] *= f;
-        }
-    }
+    struct path_values pv = {plan, vals};
+    ic_replica_mix(plan->sc, plan->context_cap, vals ? path_value : NULL, &pv, mix);
 }
 
 /* Requests a second, on average over a day, of demand given as tokens a day: input tokens over
@@ -231,65 +200,13 @@ static void pool_service(const struct ic_plan *plan, const struct ic_pool_plan *
     }
 }
 
-/* The one mapping from the scenario to the performance model's parameters (models/perf.h):
- * `infercap perf`, the aggregate engine and the request engine all take a replica's
- * parameters from here.  sw_eff is the path's /serving/software_efficiency (1: none). */
+/* A pool's replica parameters (sim/config/replica.h, the one mapping from the scenario, which
+ * `infercap perf` uses too).  sw_eff is the path's /serving/software_efficiency (1: none). */
 static void perf_params(const struct ic_plan *plan, const struct ic_pool_plan *pl,
                         double prefill_mfu, double decode_mbu, double sw_eff,
                         struct ic_perf_params *pp) {
-    const struct ic_scenario *sc = plan->sc;
-    /* The software profile of the accelerator's vendor family, then the scenario's fields; the
-     * old MFU/MBU pair and a set step overhead override the profile (models/perf.h). */
-    ic_perf_params_defaults(pp, pl->accel);
-    pp->weight_precision = pl->weight_precision;
-    pp->kv_precision = pl->kv_precision;
-    pp->tp = pl->fit.tp;
-    pp->pp = pl->fit.pp;
-    pp->ep = (long)sc->serving.expert_parallel;
-    pp->per_node = (long)sc->serving.accelerators_per_node;
-    pp->scaleout_gbps = sc->serving.scaleout_gbps;
-    pp->memory_utilization = sc->serving.memory_utilization;
-    pp->prefill_mfu = prefill_mfu > 0 ? prefill_mfu : 0;
-    pp->decode_mbu = decode_mbu > 0 ? decode_mbu : 0;
-    pp->step_overhead_s =
-        sc->serving.step_overhead_ms >= 0 ? sc->serving.step_overhead_ms / 1000.0 : -1;
-    pp->tpot_slo_s = sc->serving.tpot_slo_ms / 1000.0;
-    pp->ttft_slo_s = sc->serving.ttft_slo_s;
-    pp->max_batch = (long)sc->serving.max_batch;
-    pp->max_batched_tokens = (long)sc->serving.max_batched_tokens;
-    pp->disaggregated = sc->serving.disaggregated;
-    pp->prefill_fraction = sc->serving.prefill_fraction;
-    /* Version 2.  The scenario loader has checked the profile's name. */
-    const struct ic_sw_profile *sw =
-        sc->serving.software[0] ? ic_sw_profile_find(sc->serving.software) : NULL;
-    if (sw) pp->sw = *sw;
-    if (sw_eff != 1.0 && sw_eff > 0) {
-        for (int i = 0; i < 4; i++) pp->sw.gemm_eff[i] = fmin(1.0, pp->sw.gemm_eff[i] * sw_eff);
-        pp->sw.mem_eff = fmin(1.0, pp->sw.mem_eff * sw_eff);
-    }
-    if (sc->serving.attention_dp > 0) {
-        /* Attention data-parallel over attention_dp accelerators in ranks of tensor_parallel
-         * (as `infercap perf --attention-dp` has always counted them): one pipeline stage,
-         * the replica's size set by the field rather than by the weights. */
-        long tp = sc->serving.tensor_parallel > 0 ? (long)sc->serving.tensor_parallel : 1;
-        long dp = (long)sc->serving.attention_dp / tp;
-        pp->attention_dp = dp > 0 ? dp : 1;
-        pp->tp = tp;
-        pp->pp = 1;
-    }
-    pp->eplb = sc->serving.eplb;
-    if (sc->serving.expert_imbalance > 0) pp->imbalance = sc->serving.expert_imbalance;
-    pp->overlap =
-        sc->serving.overlap == IC_OVERLAP_AUTO ? -1 : sc->serving.overlap == IC_OVERLAP_YES;
-    if (sc->serving.node_limit > 0) pp->node_limit = (long)sc->serving.node_limit;
-    pp->mtp = (long)sc->serving.mtp;
-    if (sc->serving.mtp_accept > 0) pp->mtp_accept = sc->serving.mtp_accept;
-    pp->max_throughput = sc->serving.max_throughput;
-    pp->admission = sc->serving.admission;
-    pp->kv_fraction = sc->serving.kv_fraction;
-    pp->attn_precision = sc->serving.attention_precision;
-    pp->prefill_unit = (long)sc->serving.prefill_unit;
-    pp->decode_unit = (long)sc->serving.decode_unit;
+    ic_replica_params(plan->sc, pl->accel, pl->weight_precision, pl->kv_precision, pl->fit.tp,
+                      pl->fit.pp, prefill_mfu, decode_mbu, sw_eff, pp);
 }
 
 void ic_plan_perf_params(const struct ic_plan *plan, int pool, struct ic_perf_params *pp) {
@@ -497,72 +414,30 @@ int ic_plan_compile_ex(const struct ic_scenario *sc, unsigned flags, struct ic_p
          * about it is random, and otherwise a check that typical paths are feasible. */
         struct ic_mix mix;
         make_mix(plan, NULL, &mix);
-        struct ic_perf_params pp;
-        perf_params(plan, pl, ic_dist_mean(pl->mfu), ic_dist_mean(pl->mbu), ic_dist_mean(pl->swe),
-                    &pp);
         char why[400];
-        int rc = ic_perf_replica(m, a, &pp, &mix, &pl->perf, why, sizeof why);
         /* With attention data parallelism the replica is what /serving/attention_dp says
-         * (perf_params), never sized automatically, as `infercap perf --attention-dp`. */
+         * (sim/config/replica.h), never sized automatically, as `infercap perf --attention-dp`. */
         int automatic =
             sc->serving.attention_dp <= 0 &&
             (k > 0 || (sc->serving.tensor_parallel == 0 && sc->serving.pipeline_parallel == 0));
-        if (automatic) {
-            /* Automatic sizing: from the smallest replica that fits, try twice as many
-             * accelerators while it raises the throughput per accelerator (a replica that is
-             * too small is bound by the TPOT objective or the KV cache), within a node
-             * (pipeline stages only when nothing else fits, issue 14) and while the fleet can
-             * form one. */
-            long per_node = (long)sc->serving.accelerators_per_node;
-            for (long n = pl->fit.accels * 2;
-                 n <= 4 * pl->fit.accels && n <= per_node && (double)n <= fleet; n *= 2) {
-                struct ic_fit f2;
-                ic_perf_fit(m, a, pl->weight_precision, sc->serving.memory_utilization,
-                            sc->serving.kv_reserve_fraction, n < per_node ? n : per_node,
-                            n < per_node ? 1 : n / per_node, per_node, &f2);
-                if (!f2.ok) break;
-                struct ic_pool_plan trial = *pl;
-                trial.fit = f2;
-                struct ic_perf_params p2;
-                struct ic_perf r2;
-                char w2[8];
-                perf_params(plan, &trial, ic_dist_mean(pl->mfu), ic_dist_mean(pl->mbu),
-                            ic_dist_mean(pl->swe), &p2);
-                if (ic_perf_replica(m, a, &p2, &mix, &r2, w2, sizeof w2) != 0) continue;
-                if (rc != 0 || r2.requests_per_s / (double)n >
-                                   1.02 * pl->perf.requests_per_s / (double)pl->fit.accels) {
-                    pl->fit = f2;
-                    pl->perf = r2;
-                    rc = 0;
-                }
-            }
-        }
-        if (rc != 0) {
+        if (ic_replica_build(sc, a, pl->weight_precision, pl->kv_precision, ic_dist_mean(pl->mfu),
+                             ic_dist_mean(pl->mbu), ic_dist_mean(pl->swe), &mix, automatic, fleet,
+                             &pl->fit, &pl->perf, why, sizeof why) != 0) {
             ic_plan_free(plan);
             return ic_error_set(err, IC_ERR_INVALID, "/workload: %s", why);
-        }
-        if (sc->serving.attention_dp > 0 || pl->perf.accels != pl->fit.accels) {
-            /* The replica the model serves with (attention_dp, disaggregated units) is what
-             * the fleet is divided into. */
-            pl->fit.tp = pl->perf.tp;
-            pl->fit.pp = pl->perf.pp;
-            pl->fit.accels = pl->perf.accels;
         }
         if (!(flags & IC_PLAN_ALLOW_NO_CAPACITY) && !plan->roles &&
             fleet < (double)pl->fit.accels) {
             ic_plan_free(plan);
             return no_replica_error(sc, k, pl, fleet, err);
         }
-        if (sc->serving.ttft_slo_s > 0 && pl->perf.ttft_rho <= 0) {
+        if (ic_replica_check_ttft(sc, a, &pl->perf, err) != IC_OK) {
             ic_plan_free(plan);
-            return ic_error_set(err, IC_ERR_INVALID,
-                                "/serving/ttft_slo_s: %g s cannot be met on %s at any load (the "
-                                "mean prompt alone takes %.3g s to the first token)",
-                                sc->serving.ttft_slo_s, a->key, pl->perf.ttft1_s);
+            return err->status;
         }
         /* The service curve the fluid step serves by (sim/engine/svccurve.h). */
         int mode = flags & IC_PLAN_CLOSED_FORM ? IC_CURVE_CLOSED_FORM : sc->service_curve.mode;
-        rc = ic_service_curve(plan, k, mode, &pl->svc, err);
+        int rc = ic_service_curve(plan, k, mode, &pl->svc, err);
         if (rc != IC_OK) {
             ic_plan_free(plan);
             return rc;
