@@ -49,25 +49,6 @@ static const char *usage_crosscheck =
     "example:\n"
     "  infercap crosscheck scenarios/kimi-2024-03.json --replicas 16\n";
 
-/* The trace's format from its name (.jsonl, .json: mooncake) or its header (Azure's names
- * TIMESTAMP; else the plain CSV). */
-static int guess_format(const char *path) {
-    size_t n = strlen(path);
-    if ((n > 6 && strcmp(path + n - 6, ".jsonl") == 0) ||
-        (n > 5 && strcmp(path + n - 5, ".json") == 0))
-        return IC_TRACE_MOONCAKE;
-    FILE *f = fopen(path, "r");
-    char line[4096] = "";
-    if (f) {
-        if (!fgets(line, sizeof line, f)) line[0] = '\0';
-        fclose(f);
-    }
-    for (char *c = line; *c; c++)
-        if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 'a' + 'A');
-    if (line[0] == '{') return IC_TRACE_MOONCAKE;
-    return strstr(line, "TIMESTAMP") ? IC_TRACE_AZURE : IC_TRACE_CSV;
-}
-
 static void progress(void *ctx, int done, int total) {
     (void)ctx;
     fprintf(stderr, "\rcrosscheck: load %d of %d", done, total);
@@ -277,7 +258,7 @@ int ic_cli_crosscheck(int argc, char **argv) {
     struct ic_trace t;
     memset(&t, 0, sizeof t);
     if (trace) {
-        rc = ic_trace_read(trace, format >= 0 ? format : guess_format(trace), 1.0,
+        rc = ic_trace_read(trace, format >= 0 ? format : ic_trace_format_guess(trace), 1.0,
                            sc->request_engine.max_requests, &t, &err);
         xo.trace = &t;
     }

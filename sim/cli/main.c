@@ -924,24 +924,6 @@ static const char *usage_replay =
     "exit status: 0 success, 1 runtime failure, 2 invalid input (the trace's bad rows are\n"
     "named with their line), 3 interrupted (SIGINT or SIGTERM stops at once; no output)\n";
 
-/* The trace format from its name and first line. */
-static int guess_format(const char *path) {
-    size_t n = strlen(path);
-    if ((n > 6 && strcmp(path + n - 6, ".jsonl") == 0) ||
-        (n > 5 && strcmp(path + n - 5, ".json") == 0))
-        return IC_TRACE_MOONCAKE;
-    FILE *f = fopen(path, "r");
-    char line[4096] = "";
-    if (f) {
-        if (!fgets(line, sizeof line, f)) line[0] = '\0';
-        fclose(f);
-    }
-    for (char *c = line; *c; c++)
-        if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 'a' + 'A');
-    if (line[0] == '{') return IC_TRACE_MOONCAKE;
-    return strstr(line, "TIMESTAMP") ? IC_TRACE_AZURE : IC_TRACE_CSV;
-}
-
 static int cmd_replay(int argc, char **argv, const char *cmdline) {
     static const struct option longopts[] = {{"trace", required_argument, 0, 'T'},
                                              {"format", required_argument, 0, 'F'},
@@ -1014,7 +996,7 @@ static int cmd_replay(int argc, char **argv, const char *cmdline) {
     struct ic_scenario *sc;
     int rc = load(file, &la, &cat, &sc);
     if (rc >= 0) return rc;
-    if (format < 0) format = guess_format(trace);
+    if (format < 0) format = ic_trace_format_guess(trace);
     struct ic_error err = {0};
     struct ic_trace t;
     memset(&t, 0, sizeof t);

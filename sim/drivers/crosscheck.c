@@ -96,17 +96,10 @@ static int trace_requests(const struct ic_trace *t, const struct ic_req_input *i
         for (long i = 0; i < t->n; i++) {
             double a = ((double)c * period + t->arrival_s[i] - t->arrival_s[0]) * scale;
             if (a >= window) goto done;
-            if (m == cap) {
-                long nc = 2 * cap;
-                struct ic_request *r2 = realloc(r, (size_t)nc * sizeof *r);
-                if (!r2) {
-                    free(r);
-                    free(cnt);
-                    return ic_error_set(err, IC_ERR_NOMEM, "out of memory for %ld requests", nc);
-                }
-                memset(r2 + cap, 0, (size_t)(nc - cap) * sizeof *r2);
-                r = r2;
-                cap = nc;
+            if (ic_requests_reserve(&r, &cap, m + 1) != 0) {
+                free(r);
+                free(cnt);
+                return ic_error_set(err, IC_ERR_NOMEM, "out of memory for %ld requests", 2 * cap);
             }
             struct ic_request *q = &r[m++];
             q->arrival_s = a;

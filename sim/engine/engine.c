@@ -315,6 +315,16 @@ int ic_plan_compile(const struct ic_scenario *sc, struct ic_plan *plan, struct i
     return ic_plan_compile_ex(sc, 0, plan, err);
 }
 
+/* A pool's cost per accelerator-hour (all-in, or capex from the price and energy from the TDP,
+ * models/fleet.h).  0 when it has neither an all-in price nor the price and TDP to derive one. */
+static int pool_costs(const struct ic_scenario *sc, const struct ic_accelerator *a,
+                      struct ic_pool_plan *pl) {
+    pl->allin_per_h = sc->fleet.accelerator_hour_usd;
+    pl->capex_per_h = ic_fleet_capex_per_h(a->price_usd_est, sc->fleet.amortization_years);
+    pl->tdp_kw = a->tdp_w / 1000.0;
+    return !(pl->allin_per_h < 0 && (!isfinite(pl->capex_per_h) || !isfinite(pl->tdp_kw)));
+}
+
 int ic_plan_compile_ex(const struct ic_scenario *sc, unsigned flags, struct ic_plan *plan,
                        struct ic_error *err) {
     memset(plan, 0, sizeof *plan);
@@ -398,10 +408,7 @@ int ic_plan_compile_ex(const struct ic_scenario *sc, unsigned flags, struct ic_p
                                 pl->fit.why);
         }
         const double fleet = typical_fleet(pl->accelerators);
-        pl->allin_per_h = sc->fleet.accelerator_hour_usd;
-        pl->capex_per_h = ic_fleet_capex_per_h(a->price_usd_est, sc->fleet.amortization_years);
-        pl->tdp_kw = a->tdp_w / 1000.0;
-        if (pl->allin_per_h < 0 && (!isfinite(pl->capex_per_h) || !isfinite(pl->tdp_kw))) {
+        if (!pool_costs(sc, a, pl)) {
             ic_plan_free(plan);
             return ic_error_set(err, IC_ERR_INVALID,
                                 "/fleet/accelerator_hour_usd: accelerator \"%s\" has no %s%s to "
@@ -484,10 +491,7 @@ int ic_plan_compile_ex(const struct ic_scenario *sc, unsigned flags, struct ic_p
                 return ic_error_set(err, IC_ERR_INVALID, "%s: %s", field, why);
             }
             pl->unit_accels = (double)(q ? pl->perf.decode_accels : pl->perf.prefill_accels);
-            pl->allin_per_h = sc->fleet.accelerator_hour_usd;
-            pl->capex_per_h = ic_fleet_capex_per_h(a->price_usd_est, sc->fleet.amortization_years);
-            pl->tdp_kw = a->tdp_w / 1000.0;
-            if (pl->allin_per_h < 0 && (!isfinite(pl->capex_per_h) || !isfinite(pl->tdp_kw))) {
+            if (!pool_costs(sc, a, pl)) {
                 ic_plan_free(plan);
                 return ic_error_set(err, IC_ERR_INVALID,
                                     "%s: accelerator \"%s\" has no price or TDP to derive a cost "

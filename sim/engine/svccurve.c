@@ -137,17 +137,10 @@ int ic_req_input_steady(const struct ic_req_input *in, double rate, double durat
         if (dispersion && in->dispersion > 0)
             mean *= ic_rng_gamma(&ga, 1.0 / in->dispersion) * in->dispersion;
         long k = (long)ic_rng_poisson(&ga, mean);
-        if (m + k > cap) {
-            long nc = (m + k) * 2;
-            struct ic_request *r2 = realloc(r, (size_t)nc * sizeof *r);
-            if (!r2) {
-                free(r);
-                free(cnt);
-                return ic_error_set(err, IC_ERR_NOMEM, "out of memory for %ld requests", nc);
-            }
-            memset(r2 + cap, 0, (size_t)(nc - cap) * sizeof *r2);
-            r = r2;
-            cap = nc;
+        if (ic_requests_reserve(&r, &cap, m + k) != 0) {
+            free(r);
+            free(cnt);
+            return ic_error_set(err, IC_ERR_NOMEM, "out of memory for %ld requests", m + k);
         }
         for (long i = 0; i < k; i++) {
             struct ic_request *q = &r[m + i];
@@ -435,4 +428,16 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
     cache_put(key, &m);
     *svc = m;
     return IC_OK;
+}
+
+int ic_requests_reserve(struct ic_request **r, long *cap, long need) {
+    if (need <= *cap) return 0;
+    long nc = *cap > 0 ? *cap : 1024;
+    while (nc < need) nc *= 2;
+    struct ic_request *r2 = realloc(*r, (size_t)nc * sizeof *r2);
+    if (!r2) return -1;
+    memset(r2 + *cap, 0, (size_t)(nc - *cap) * sizeof *r2);
+    *r = r2;
+    *cap = nc;
+    return 0;
 }

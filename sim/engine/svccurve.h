@@ -138,4 +138,8 @@ static inline double ic_curve_at(const double *t, double u) {
     return t[k] + (t[k + 1] - t[k]) * (x - (double)k);
 }
 
+/* Room for `need` requests in *r, whose capacity is *cap: doubled until it holds them, the new
+ * ones zeroed.  0, or -1 out of memory (*r and *cap unchanged). */
+int ic_requests_reserve(struct ic_request **r, long *cap, long need);
+
 #endif

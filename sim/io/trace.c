@@ -759,3 +759,20 @@ int ic_trace_read(const char *path, int format, double time_scale, long max_requ
     t->n_hashes = b.n_hashes;
     return IC_OK;
 }
+
+int ic_trace_format_guess(const char *path) {
+    size_t n = strlen(path);
+    if ((n > 6 && strcmp(path + n - 6, ".jsonl") == 0) ||
+        (n > 5 && strcmp(path + n - 5, ".json") == 0))
+        return IC_TRACE_MOONCAKE;
+    FILE *f = fopen(path, "r");
+    char line[4096] = "";
+    if (f) {
+        if (!fgets(line, sizeof line, f)) line[0] = '\0';
+        fclose(f);
+    }
+    for (char *c = line; *c; c++)
+        if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 'a' + 'A');
+    if (line[0] == '{') return IC_TRACE_MOONCAKE;
+    return strstr(line, "TIMESTAMP") ? IC_TRACE_AZURE : IC_TRACE_CSV;
+}

@@ -40,6 +40,10 @@ struct ic_trace {
 
 /* "mooncake", "azure" or "csv" -> the format; -1 when unknown. */
 int ic_trace_format_parse(const char *name);
+/* A trace's format from its name (.jsonl, .json: Mooncake) or, failing that, its first line
+ * ("{": Mooncake; Azure's TIMESTAMP column; else the plain CSV).  A file that cannot be read is
+ * taken for the plain CSV; reading it then reports the error. */
+int ic_trace_format_guess(const char *path);
 
 /* Read a trace.  time_scale > 0.  At most max_requests (0: no limit) are read; more is an
  * error naming the limit. */
