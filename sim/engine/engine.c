@@ -1961,6 +1961,21 @@ int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct i
     mean_ci(lo, np, 0, 1, h->lost_mean_ci);
     for (size_t p = 0; p < np; p++) tmp[p] = fresh[p] > 0 ? lo[p] / fresh[p] : 0;
     mean_ci(tmp, np, 0, 1, h->lost_fraction_ci);
+    /* Goodput: the share of each path's served requests that met the TTFT and TPOT objectives
+     * (by the pool's service curve), over the paths that served any. */
+    {
+        const double *good = ic_summary_col(r, IC_M_GOOD), *served = ic_summary_col(r, IC_M_SERVED);
+        size_t m = 0;
+        double sum = 0;
+        for (size_t p = 0; p < np; p++)
+            if (served[p] > 0) {
+                tmp[m] = good[p] / served[p];
+                sum += tmp[m++];
+            }
+        h->good_fraction_mean = m ? sum / (double)m : NAN;
+        h->good_fraction_ci[0] = h->good_fraction_ci[1] = NAN;
+        if (m) mean_ci(tmp, m, 0, 1, h->good_fraction_ci);
+    }
     mean_ci(ic_summary_col(r, IC_M_COST), np, 0, 1, h->cost_mean_ci);
     mean_ci(ic_summary_col(r, IC_M_ACCEL_HOURS), np, 0, 1, h->accel_hours_ci);
     mean_ci(ic_summary_col(r, IC_M_ENERGY), np, 0, 1, h->energy_ci);

@@ -263,6 +263,7 @@ struct ic_headline {
     double cost_q50, cost_ci[2]; /* median cost and its 95% interval */
     double lost_mean, lost_q50, lost_q95;
     double lost_fraction_mean; /* lost / arrived */
+    double good_fraction_mean; /* served within the objectives / served (paths that served) */
     double peak_load_q50, peak_load_q95;
     double cost_mean_usd, accel_hours_mean, energy_mean_mwh;
     double degraded_minutes_mean;
@@ -273,7 +274,7 @@ struct ic_headline {
      * method), medians by order statistics. */
     double lost_mean_ci[2], lost_fraction_ci[2], cost_mean_ci[2], accel_hours_ci[2];
     double energy_ci[2], degraded_minutes_ci[2], revenue_ci[2], margin_ci[2], actions_ci[2];
-    double peak_load_ci[2], sustainable_ci[2];
+    double peak_load_ci[2], sustainable_ci[2], good_fraction_ci[2];
 };
 
 struct ic_results {

@@ -25,6 +25,8 @@ const struct ic_headline_field ic_headline_fields[] = {
     F1("lost_requests_p95", lost_q95),
     F1("lost_fraction_mean", lost_fraction_mean),
     F2("lost_fraction_mean_ci95", lost_fraction_ci),
+    F1("good_fraction_mean", good_fraction_mean),
+    F2("good_fraction_mean_ci95", good_fraction_ci),
     F1("peak_offered_load_p50", peak_load_q50),
     F2("peak_offered_load_p50_ci95", peak_load_ci),
     F1("peak_offered_load_p95", peak_load_q95),
@@ -205,6 +207,11 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
             h->lost_mean, hw(h->lost_mean_ci), 100.0 * h->lost_fraction_mean,
             100.0 * hw(h->lost_fraction_ci), h->lost_q50, h->lost_ci[0], h->lost_ci[1],
             h->lost_q95);
+    if (isfinite(h->good_fraction_mean))
+        fprintf(f,
+                "  goodput    %.2f%% +- %.2f%% of served requests within the TTFT and TPOT "
+                "objectives (mean over paths)\n",
+                100.0 * h->good_fraction_mean, 100.0 * hw(h->good_fraction_ci));
     fprintf(f,
             "  peak offered load  median %.2f [95%% CI %.2f, %.2f], p95 %.2f;  degraded %.0f +- "
             "%.2g min per path (mean)\n",

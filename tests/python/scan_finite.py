@@ -19,6 +19,7 @@ Where NaN or infinity is a meaning rather than a failure, this file is where it 
                                            interval (checked: replicas up is 0 there)
   NaN  /summary attributes first_outage_*  no path has an outage
   NaN  /summary attributes gross_margin*   no revenue
+  NaN  /summary attributes good_fraction_mean*  no path served a request (0 / 0)
   inf  summary/peak_offered_load           demand met no capacity in some step of the path
        (and its /summary quantile attributes)
   inf  summary/sustainable_demand          zero requests per user: any demand is sustainable
@@ -50,7 +51,7 @@ NAN_OK = {
 }
 NAN_WITHOUT_CAPACITY = ("*/ttft_s", "*/offered_load")
 INF_OK = ("summary/peak_offered_load", "summary/sustainable_demand")
-ATTR_NAN_OK = ("first_outage_*", "gross_margin*")
+ATTR_NAN_OK = ("first_outage_*", "gross_margin*", "good_fraction_mean*")
 ATTR_INF_OK = ("peak_offered_load_*", "sustainable_demand_*")
 
 
