@@ -955,9 +955,11 @@ static int read_headline(hid_t fid, const struct ic_output *o, long k, struct ic
             }
         }
         for (int i = 0; rc == IC_OK && i < ic_headline_nfields; i++)
-            rc = ic_h5in_attr_nums((long long)g, ic_headline_fields[i].key, IC_H5IN_REQUIRED,
-                                   (double *)((char *)&rep->h + ic_headline_fields[i].offset),
-                                   ic_headline_fields[i].n, err);
+            rc =
+                ic_h5in_attr_nums((long long)g, ic_headline_fields[i].key,
+                                  ic_headline_fields[i].since ? IC_H5IN_OPTIONAL : IC_H5IN_REQUIRED,
+                                  (double *)((char *)&rep->h + ic_headline_fields[i].offset),
+                                  ic_headline_fields[i].n, err);
         H5Gclose(g);
         return rc == IC_OK ? headline_sane(rep, k, err) : rc;
     }
@@ -980,6 +982,10 @@ static int read_headline(hid_t fid, const struct ic_output *o, long k, struct ic
             const struct ic_headline_field *fd = &ic_headline_fields[i - nh];
             key = fd->key, kind = 0, cnt = fd->n;
             p = (char *)&rep->h + fd->offset;
+            if (fd->since && !ic_h5in_has_link((long long)g, key)) {
+                for (int j = 0; j < cnt; j++) ((double *)p)[j] = (double)NAN;
+                continue; /* a file from before the figure existed */
+            }
         }
         hsize_t dims[1] = {(hsize_t)cnt};
         char kb[64];

@@ -13,9 +13,14 @@
 #include <string.h>
 
 #define F1(key, member)                                                                            \
-    { key, offsetof(struct ic_headline, member), 1 }
+    { key, offsetof(struct ic_headline, member), 1, 0 }
 #define F2(key, member)                                                                            \
-    { key, offsetof(struct ic_headline, member), 2 }
+    { key, offsetof(struct ic_headline, member), 2, 0 }
+/* Figures added after the first result files: read as NaN from a file without them. */
+#define F1_LATER(key, member)                                                                      \
+    { key, offsetof(struct ic_headline, member), 1, 1 }
+#define F2_LATER(key, member)                                                                      \
+    { key, offsetof(struct ic_headline, member), 2, 1 }
 const struct ic_headline_field ic_headline_fields[] = {
     F2("first_outage_s_p50_ci95", first_outage_ci),
     F1("lost_requests_mean", lost_mean),
@@ -25,8 +30,8 @@ const struct ic_headline_field ic_headline_fields[] = {
     F1("lost_requests_p95", lost_q95),
     F1("lost_fraction_mean", lost_fraction_mean),
     F2("lost_fraction_mean_ci95", lost_fraction_ci),
-    F1("good_fraction_mean", good_fraction_mean),
-    F2("good_fraction_mean_ci95", good_fraction_ci),
+    F1_LATER("good_fraction_mean", good_fraction_mean),
+    F2_LATER("good_fraction_mean_ci95", good_fraction_ci),
     F1("peak_offered_load_p50", peak_load_q50),
     F2("peak_offered_load_p50_ci95", peak_load_ci),
     F1("peak_offered_load_p95", peak_load_q95),
@@ -51,6 +56,8 @@ const struct ic_headline_field ic_headline_fields[] = {
 };
 #undef F1
 #undef F2
+#undef F1_LATER
+#undef F2_LATER
 const int ic_headline_nfields = (int)(sizeof ic_headline_fields / sizeof ic_headline_fields[0]);
 
 static int cmp_double(const void *a, const void *b) {

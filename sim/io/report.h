@@ -52,6 +52,7 @@ struct ic_headline_field {
     const char *key;
     size_t offset; /* of the first double in struct ic_headline */
     int n;
+    int since; /* 0: in every result file; 1: added later (goodput), NaN when a file lacks it */
 };
 extern const struct ic_headline_field ic_headline_fields[];
 extern const int ic_headline_nfields;
