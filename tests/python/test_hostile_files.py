@@ -113,6 +113,28 @@ def test_a_fixed_length_string_is_read(run_infercap, single, tmp_path):
     assert "fixed-name:" in p.stdout
 
 
+def test_a_file_from_before_the_goodput_figure_is_read(run_infercap, single, sweep, tmp_path):
+    """Files written before good_fraction_mean existed (a run's /summary attributes, a sweep's
+    /headline datasets) are read: the figure is absent, not an error, and not printed."""
+    x = copy(single, tmp_path)
+    p = run_infercap(["info", x])
+    assert "goodput" in p.stdout
+    with h5py.File(x, "r+") as f:
+        del f["summary"].attrs["good_fraction_mean"]
+        del f["summary"].attrs["good_fraction_mean_ci95"]
+    p = run_infercap(["info", x])
+    assert "P(outage)" in p.stdout and "goodput" not in p.stdout
+    y = copy(sweep, tmp_path, "sweep.h5")
+    with h5py.File(y, "r+") as f:
+        del f["headline/good_fraction_mean"]
+        del f["headline/good_fraction_mean_ci95"]
+    assert "point" in run_infercap(["info", y]).stdout
+    # Only the figures added later are optional: an older one missing is still refused.
+    with h5py.File(x, "r+") as f:
+        del f["summary"].attrs["lost_fraction_mean"]
+    refused(run_infercap, ["info", x], "/summary/@lost_fraction_mean: expected one number")
+
+
 def test_missing_utc_offset_is_refused(run_infercap, single, tmp_path):
     x = copy(single, tmp_path)
     with h5py.File(x, "r+") as f:
