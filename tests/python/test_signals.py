@@ -31,10 +31,22 @@ def leftovers(out):
     return sorted(f for f in os.listdir(d) if f.startswith(base))
 
 
+def wait_running(p, out, timeout=120):
+    """Until the run has compiled its plan and opened its temporary output: the plan's service
+    curve is measured by the request engine first (a fraction of a second, ten times that under
+    the sanitizers), so a fixed sleep from the start may land before the engine runs."""
+    t0 = time.monotonic()
+    while not any(".tmp-" in f for f in leftovers(out)):
+        assert p.poll() is None, "the run ended before it opened its output"
+        assert time.monotonic() - t0 < timeout, "no temporary output after %g s" % timeout
+        time.sleep(0.02)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_signal_writes_a_partial_file(infercap_bin, tmp_path, sig):
     out = tmp_path / "p.h5"
     p = start(infercap_bin, out)
+    wait_running(p, out)
     time.sleep(1.0)
     p.send_signal(sig)
     _, err = p.communicate(timeout=120)
@@ -55,6 +67,7 @@ def test_signal_writes_a_partial_file(infercap_bin, tmp_path, sig):
 def test_second_signal_exits_at_once(infercap_bin, tmp_path):
     out = tmp_path / "q.h5"
     p = start(infercap_bin, out)
+    wait_running(p, out)
     time.sleep(1.0)
     p.send_signal(signal.SIGINT)
     # The second comes while the first still waits for the window's end (about a second): with
@@ -70,6 +83,7 @@ def test_sigkill_leaves_only_a_temporary_that_the_next_run_removes(infercap_bin,
                                                                      tmp_path):
     out = tmp_path / "k.h5"
     p = start(infercap_bin, out)
+    wait_running(p, out)
     time.sleep(1.0)
     p.kill()
     p.wait()
