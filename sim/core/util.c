@@ -359,3 +359,14 @@ void ic_clean_stale_temporaries(const char *path) {
     }
     closedir(d);
 }
+
+void ic_pointer_join(char *out, size_t size, const char *ptr, const char *token) {
+    ic_strlcpy(out, ptr, size);
+    ic_pointer_append(out, size, token);
+}
+
+void ic_pointer_index(char *out, size_t size, const char *ptr, int i) {
+    char t[16];
+    snprintf(t, sizeof t, "%d", i);
+    ic_pointer_join(out, size, ptr, t);
+}

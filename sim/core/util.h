@@ -20,6 +20,9 @@ void ic_did_you_mean(const char *word, const char *const *cands, size_t n, char 
 /* Append the RFC 6901 escaped form of a reference token ("~" -> "~0", "/" -> "~1") to a
  * pointer held in buf (capacity size). */
 void ic_pointer_append(char *buf, size_t size, const char *token);
+/* out = ptr + "/" + token escaped (RFC 6901), or + "/" + the index i; cut to size. */
+void ic_pointer_join(char *out, size_t size, const char *ptr, const char *token);
+void ic_pointer_index(char *out, size_t size, const char *ptr, int i);
 
 /* Copy at most size-1 bytes and terminate. */
 void ic_strlcpy(char *dst, const char *src, size_t size);

@@ -89,15 +89,12 @@ struct reader {
     struct ic_diag *diag;
 };
 
+/* Pointer (or pattern) of a child: ptr + "/" + escaped token, or + "/" + index. */
 static void ptr_join(char out[PTR_MAX], const char *ptr, const char *tok) {
-    ic_strlcpy(out, ptr, PTR_MAX);
-    ic_pointer_append(out, PTR_MAX, tok);
+    ic_pointer_join(out, PTR_MAX, ptr, tok);
 }
-
 static void ptr_index(char out[PTR_MAX], const char *ptr, int i) {
-    char t[16];
-    snprintf(t, sizeof t, "%d", i);
-    ptr_join(out, ptr, t);
+    ic_pointer_index(out, PTR_MAX, ptr, i);
 }
 
 static void bad_value(struct reader *r, const char *ptr, const cJSON *v, const char *expected) {
