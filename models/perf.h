@@ -120,7 +120,6 @@ struct ic_perf_params {
     int admission;           /* enum ic_admission */
     double kv_fraction;      /* share of free memory (after weights and reserve) for KV; 0: 1 */
     double reserve_gb;       /* runtime reserve per accelerator (activations, workspace) */
-    double tail_chunk;       /* prefill tokens the TPOT-judged step carries beyond the mean */
     long prefill_unit;       /* disaggregated: accelerators per prefill unit (0: the replica) */
     long decode_unit;        /* disaggregated: accelerators per decode unit (0: the replica) */
     long node_limit;         /* MoE: most nodes a token's experts span (0: no limit) */
