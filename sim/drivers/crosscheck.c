@@ -157,6 +157,9 @@ int ic_crosscheck(const struct ic_scenario *sc, const struct ic_xcheck_opts *opt
     if (x->replicas < 1)
         return ic_error_set(err, IC_ERR_INVALID, "/fleet/accelerators: the fleet forms no replica");
     x->capacity_rps = (double)x->replicas * x->svc.rps;
+    /* Admission control by the rate the aggregate engine serves at (svccurve.c does the same
+     * when it measures the curve). */
+    if (x->svc.mode == IC_CURVE_MEASURED) x->in.rm.capacity_rps = x->svc.rps;
     if (!(x->capacity_rps > 0))
         return ic_error_set(err, IC_ERR_INVALID, "/workload: the replica serves nothing");
     static const double def[] = {0.3, 0.5, 0.7, 0.9, 1.1, 1.3};

@@ -354,7 +354,7 @@ int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_p
 int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_rps,
                              double closed_rps, long g, long nreq, struct ic_pool_service *svc,
                              struct ic_error *err) {
-    const struct ic_req_input in = *in0;
+    struct ic_req_input in = *in0;
     const uint64_t key = curve_key(&in, g, nreq);
     struct ic_pool_service m;
     if (cache_get(key, &m)) {
@@ -387,14 +387,19 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
     }
     const double sat = pt.served_rps / (double)g;
     if (!(sat > 0)) return IC_OK;
-    /* Saturated as a fleet over capacity runs: 15% over the rate just measured, the share of
-     * the served within the TPOT objective and the median TPOT. */
-    rc = measure_point(&sat_in, g, 1.15 * sat * (double)g, nreq, 50, 1, 0.0, &pt, &m.requests, err);
+    m.sat_rps = m.rps = sat;
+    m.scale = sat / closed_rps;
+    /* Admission control judges a replica's queue by the rate it serves at, the measured one,
+     * as the aggregate engine does (its queue holds max_wait x the measured rate), not by the
+     * closed form's. */
+    in.rm.capacity_rps = sat;
+    /* Saturated as a fleet over capacity runs, under the scenario's own patience and
+     * admission control: 15% over the rate just measured, the share of the served within the
+     * TPOT objective and the median TPOT. */
+    rc = measure_point(&in, g, 1.15 * sat * (double)g, nreq, 50, 1, 0.0, &pt, &m.requests, err);
     if (rc != IC_OK) return rc;
     m.good_sat = isnan(pt.tpot_ok_share) ? 0.0 : pt.tpot_ok_share;
     m.tpot_sat_s = pt.tpot_p50_s;
-    m.sat_rps = m.rps = sat;
-    m.scale = sat / closed_rps;
     /* Offered loads of 10%, 20%, ... 90% of it, and 95% for 100% (at 100% the queue has no
      * steady state; the aggregate engine adds its backlog's wait itself), the points between
      * them interpolated (the curves are smooth below saturation; half the requests of
