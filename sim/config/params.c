@@ -331,8 +331,9 @@ const struct ic_param ic_params[] = {
         "time per step for launches and scheduling; -1: the software profile's, which grows "
         "with the layers (models/perf.c)"),
     NUM("/serving/tpot_slo_ms", SC(serving.tpot_slo_ms), 50, 1, 1e5, "ms",
-        "time-per-output-token objective: the batch is the largest that meets it (default: "
-        "guess, 20 tokens/s)"),
+        "time-per-output-token objective, a request's mean time per token after the first "
+        "(MLPerf LoadGen's and vLLM's TPOT), met by 99% of requests: the batch is the largest "
+        "that meets it (default: guess, 20 tokens/s)"),
     NUM("/serving/ttft_slo_s", SC(serving.ttft_slo_s), 0, 0, 1e5, "s",
         "time-to-first-token objective at load: capacity is the throughput at which it still "
         "holds (0: none)"),
