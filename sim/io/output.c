@@ -340,13 +340,21 @@ struct hfield {
     int n;
     size_t offset; /* in struct ic_report */
     size_t size;   /* strings: capacity */
+    int opt;       /* 0: in every result file; 1: added later (absent: NaN, 0 or ""); 2: a
+                      prefill/decode fleet's only (written with roles, absent otherwise) */
 };
 #define HD(k, m, n_)                                                                               \
-    { k, 0, n_, offsetof(struct ic_report, m), 0 }
+    { k, 0, n_, offsetof(struct ic_report, m), 0, 0 }
 #define HL(k, m)                                                                                   \
-    { k, 1, 1, offsetof(struct ic_report, m), 0 }
+    { k, 1, 1, offsetof(struct ic_report, m), 0, 0 }
 #define HS(k, m)                                                                                   \
-    { k, 2, 1, offsetof(struct ic_report, m), sizeof(((struct ic_report *)0)->m) }
+    { k, 2, 1, offsetof(struct ic_report, m), sizeof(((struct ic_report *)0)->m), 0 }
+#define HD_OPT(k, m, o)                                                                            \
+    { k, 0, 1, offsetof(struct ic_report, m), 0, o }
+#define HL_OPT(k, m, o)                                                                            \
+    { k, 1, 1, offsetof(struct ic_report, m), 0, o }
+#define HS_OPT(k, m, o)                                                                            \
+    { k, 2, 1, offsetof(struct ic_report, m), sizeof(((struct ic_report *)0)->m), o }
 static const struct hfield hfields[] = {
     HD("outage_probability", h.p_outage, 1),
     HD("outage_probability_ci95", h.p_lo, 2), /* p_lo, p_hi: adjacent members */
@@ -359,10 +367,38 @@ static const struct hfield hfields[] = {
     HL("accelerators_per_replica", accels_per_replica),
     HD("replica_requests_per_s", replica_rps, 1),
     HD("replica_batch", replica_batch, 1),
+    /* added later: the service curve (pool 0's), the unit of the sustainable demand */
+    HS_OPT("service_curve_mode", curve_mode, 1),
+    HS_OPT("service_curve_requested_mode", curve_asked, 1),
+    HD_OPT("service_curve_saturated_requests_per_s", curve_sat_rps, 1),
+    HD_OPT("service_curve_slo_utilization", curve_slo_util, 1),
+    HL_OPT("service_curve_replicas", curve_replicas, 1),
+    HL_OPT("service_curve_requests", curve_requests, 1),
+    HL_OPT("demand_tokens_per_day", tokens_per_day, 1),
+    HL_OPT("prefill_decode", roles, 1),
+    /* a prefill/decode fleet's roles and capacity-needed curve */
+    HD_OPT("prefill_units", role_units[0], 2),
+    HD_OPT("decode_units", role_units[1], 2),
+    HD_OPT("prefill_unit_accelerators", role_unit_accels[0], 2),
+    HD_OPT("decode_unit_accelerators", role_unit_accels[1], 2),
+    HD_OPT("prefill_unit_tokens_per_s", role_unit_tok_s[0], 2),
+    HD_OPT("decode_unit_tokens_per_s", role_unit_tok_s[1], 2),
+    HL_OPT("prefill_unit_rate_measured", role_measured[0], 2),
+    HL_OPT("decode_unit_rate_measured", role_measured[1], 2),
+    HS_OPT("prefill_accelerator", role_accel[0], 2),
+    HS_OPT("decode_accelerator", role_accel[1], 2),
+    HD_OPT("nodes_needed_mean_p50", nodes_needed_q50[0], 2),
+    HD_OPT("nodes_needed_peak_p50", nodes_needed_q50[1], 2),
+    HD_OPT("nodes_needed_min_p50", nodes_needed_q50[2], 2),
+    HD_OPT("cost_follow_curve_usd_p50", cost_follow_q50, 2),
+    HD_OPT("cost_flat_peak_usd_p50", cost_flat_q50, 2),
 };
 #undef HD
 #undef HL
 #undef HS
+#undef HD_OPT
+#undef HL_OPT
+#undef HS_OPT
 
 /* The name of a headline figure as a dataset of /headline: strings get a suffix, since a sweep
  * axis over /accelerator or /model takes the plain name as its dimension. */
@@ -386,8 +422,50 @@ static const struct {
     {"model", "1", "model catalog key"},
     {"accelerators_mean", "accelerators", "fleet size (its mean when drawn per path)"},
     {"accelerators_per_replica", "accelerators", "accelerators per model replica"},
-    {"replica_requests_per_s", "1/s", "saturated requests per second of one replica"},
-    {"replica_batch", "sequences", "batch of one replica at its service rate"},
+    {"replica_requests_per_s", "1/s",
+     "requests per second one replica serves (the service curve's, at the inputs' means)"},
+    {"replica_batch", "sequences",
+     "batch of one replica in the performance model's closed form (the operating point only "
+     "when service_curve_mode is closed_form)"},
+    {"service_curve_mode", "1",
+     "how pool 0's service curve was filled: measured (request engine) or closed_form"},
+    {"service_curve_requested_mode", "1", "the scenario's /service_curve/mode"},
+    {"service_curve_saturated_requests_per_s", "1/s",
+     "measured service curve: saturated requests per second of one replica (NaN: closed form)"},
+    {"service_curve_slo_utilization", "1",
+     "measured service curve: largest utilisation meeting the objectives (NaN: closed form)"},
+    {"service_curve_replicas", "replicas",
+     "measured service curve: replicas in the measured group (0: closed form)"},
+    {"service_curve_requests", "requests",
+     "measured service curve: requests the request engine ran (0: closed form)"},
+    {"demand_tokens_per_day", "1",
+     "1 when demand is tokens a day (sustainable demand in multiples of the day), else 0"},
+    {"prefill_decode", "1", "1 for a prefill/decode fleet (/fleet/roles), else 0"},
+    {"prefill_units", "units", "prefill units (their mean when drawn per path)"},
+    {"decode_units", "units", "decode units (their mean when drawn per path)"},
+    {"prefill_unit_accelerators", "accelerators", "accelerators per prefill unit"},
+    {"decode_unit_accelerators", "accelerators", "accelerators per decode unit"},
+    {"prefill_unit_tokens_per_s", "tokens/s", "uncached prompt tokens/s of one prefill unit"},
+    {"decode_unit_tokens_per_s", "tokens/s", "output tokens/s of one decode unit"},
+    {"prefill_unit_rate_measured", "1",
+     "1 when the prefill unit's rate is /fleet/roles/prefill/measured_tokens_per_s, 0: the "
+     "performance model's"},
+    {"decode_unit_rate_measured", "1",
+     "1 when the decode unit's rate is /fleet/roles/decode/measured_tokens_per_s, 0: the "
+     "performance model's"},
+    {"prefill_accelerator", "1", "accelerator catalog key of the prefill units"},
+    {"decode_accelerator", "1", "accelerator catalog key of the decode units"},
+    {"nodes_needed_mean_p50", "nodes",
+     "capacity-needed curve: its mean over the horizon (median over paths of "
+     "/summary/nodes_needed_mean)"},
+    {"nodes_needed_peak_p50", "nodes",
+     "capacity-needed curve: its peak (median over paths of /summary/nodes_needed_peak)"},
+    {"nodes_needed_min_p50", "nodes",
+     "capacity-needed curve: its minimum (median over paths of /summary/nodes_needed_min)"},
+    {"cost_follow_curve_usd_p50", "USD",
+     "cost of a fleet following the capacity-needed curve (median over paths)"},
+    {"cost_flat_peak_usd_p50", "USD",
+     "cost of a flat fleet sized for the curve's peak (median over paths)"},
     {"first_outage_s_p50_ci95", "s", "95% interval of the median first-outage time"},
     {"lost_requests_mean", "requests", "requests lost per path (mean)"},
     {"lost_requests_mean_ci95", "requests", "95% interval of the mean lost requests"},
@@ -439,6 +517,7 @@ static int write_headline_attrs(hid_t g, const struct ic_report *rep) {
     const struct ic_headline *h = &rep->h;
     for (size_t i = 0; i < sizeof hfields / sizeof hfields[0]; i++) {
         const struct hfield *f = &hfields[i];
+        if (f->opt == 2 && !rep->roles) continue;
         const char *p = (const char *)rep + f->offset;
         if (f->kind == 0)
             bad |= attr_doubles(g, f->key, (const double *)p, (hsize_t)f->n);
@@ -662,6 +741,7 @@ int ic_output_begin(struct ic_output *out, const struct ic_plan *plan, const str
             const char *key;
             int kind, cnt;
             if (i < sizeof hfields / sizeof hfields[0]) {
+                if (hfields[i].opt == 2 && !plan->roles) continue;
                 key = hfields[i].key, kind = hfields[i].kind, cnt = hfields[i].n;
             } else {
                 const struct ic_headline_field *fd =
@@ -753,6 +833,7 @@ int ic_output_put(struct ic_output *out, long point, const struct ic_plan *plan,
             const void *p;
             int kind, cnt;
             if (i < nh) {
+                if (hfields[i].opt == 2 && !plan->roles) continue;
                 key = hfields[i].key, kind = hfields[i].kind, cnt = hfields[i].n;
                 p = (const char *)&rep + hfields[i].offset;
             } else {
@@ -942,16 +1023,15 @@ static int read_headline(hid_t fid, const struct ic_output *o, long k, struct ic
         for (size_t i = 0; rc == IC_OK && i < nh; i++) {
             const struct hfield *f = &hfields[i];
             char *p = (char *)rep + f->offset;
+            const int need = f->opt ? IC_H5IN_OPTIONAL : IC_H5IN_REQUIRED;
             if (f->kind == 0) {
-                rc = ic_h5in_attr_nums((long long)g, f->key, IC_H5IN_REQUIRED, (double *)p, f->n,
-                                       err);
+                rc = ic_h5in_attr_nums((long long)g, f->key, need, (double *)p, f->n, err);
             } else if (f->kind == 1) {
                 long long v = 0;
-                rc =
-                    ic_h5in_attr_int((long long)g, f->key, IC_H5IN_REQUIRED, 0, MAX_COUNT, &v, err);
+                rc = ic_h5in_attr_int((long long)g, f->key, need, 0, MAX_COUNT, &v, err);
                 *(long *)p = (long)v;
             } else {
-                rc = ic_h5in_attr_str((long long)g, f->key, IC_H5IN_REQUIRED, p, f->size, err);
+                rc = ic_h5in_attr_str((long long)g, f->key, need, p, f->size, err);
             }
         }
         for (int i = 0; rc == IC_OK && i < ic_headline_nfields; i++)
@@ -978,6 +1058,17 @@ static int read_headline(hid_t fid, const struct ic_output *o, long k, struct ic
             key = hfields[i].key, kind = hfields[i].kind, cnt = hfields[i].n;
             p = (char *)rep + hfields[i].offset;
             size = hfields[i].size;
+            char kb0[64];
+            if (hfields[i].opt && !ic_h5in_has_link((long long)g, dkey(key, kb0, sizeof kb0))) {
+                /* a file from before the figure existed, or not a prefill/decode fleet */
+                if (kind == 0)
+                    for (int j = 0; j < cnt; j++) ((double *)p)[j] = (double)NAN;
+                else if (kind == 1)
+                    *(long *)p = 0;
+                else
+                    p[0] = '\0';
+                continue;
+            }
         } else {
             const struct ic_headline_field *fd = &ic_headline_fields[i - nh];
             key = fd->key, kind = 0, cnt = fd->n;

@@ -96,7 +96,15 @@ void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
     rep->accels_per_replica = plan->fit.accels;
     rep->replica_rps = plan->pool[0].svc.rps; /* the service curve's (engine.h) */
     rep->replica_batch = (double)plan->perf.batch;
-    rep->measured_curve = plan->pool[0].svc.mode == IC_CURVE_MEASURED;
+    const struct ic_pool_service *svc = &plan->pool[0].svc;
+    ic_strlcpy(rep->curve_mode, ic_curve_mode_name(svc->mode), sizeof rep->curve_mode);
+    ic_strlcpy(rep->curve_asked, ic_curve_mode_name(sc->service_curve.mode),
+               sizeof rep->curve_asked);
+    const int measured = svc->mode == IC_CURVE_MEASURED;
+    rep->curve_sat_rps = measured ? svc->sat_rps : NAN;
+    rep->curve_slo_util = measured ? svc->slo_util : NAN;
+    rep->curve_replicas = measured ? (long)sc->service_curve.replicas : 0;
+    rep->curve_requests = measured ? svc->requests : 0;
     rep->h = r->head;
     rep->weekly_visits = plan->weekly_visits;
     rep->tokens_per_day = ic_scenario_tokens_per_day(sc);
@@ -113,6 +121,9 @@ void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
             rep->role_units[q] = ic_dist_mean(plan->pool[q].units);
             rep->role_unit_accels[q] = plan->pool[q].unit_accels;
             rep->role_unit_tok_s[q] = plan->pool[q].unit_tokens_per_s;
+            const struct ic_role_spec *rs = q ? &sc->fleet.roles.decode : &sc->fleet.roles.prefill;
+            rep->role_measured[q] = rs->measured_tokens_per_s > 0;
+            ic_strlcpy(rep->role_accel[q], plan->pool[q].accel->key, sizeof rep->role_accel[q]);
             rep->accelerators_mean += rep->role_units[q] * rep->role_unit_accels[q];
         }
         rep->nodes_needed_q50[0] = column_median(r, IC_RM_NODES_MEAN);
@@ -164,33 +175,62 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
                 "(%.4g of %g days), not the whole horizon\n",
                 u, rep->completed_until_s / 86400.0, rep->horizon_days);
     }
-    if (rep->roles)
-        fprintf(f, "  fleet      %.0f x %s serving %s in prefill and decode units\n",
-                rep->accelerators_mean, rep->accelerator, rep->model);
-    else if (rep->measured_curve)
-        fprintf(f,
-                "  fleet      %.0f x %s serving %s: %ld per replica, %.2f req/s per replica "
-                "(saturated, measured by the request engine)\n",
-                rep->accelerators_mean, rep->accelerator, rep->model, rep->accels_per_replica,
-                rep->replica_rps);
-    else
-        fprintf(f,
-                "  fleet      %.0f x %s serving %s: %ld per replica, %.2f req/s per replica "
-                "(batch %.0f)\n",
-                rep->accelerators_mean, rep->accelerator, rep->model, rep->accels_per_replica,
-                rep->replica_rps, rep->replica_batch);
     if (rep->roles) {
-        fprintf(
-            f,
-            "  roles      prefill %.4g units of %.0f (%.4g tokens/s each), decode %.4g units of "
-            "%.0f (%.4g tokens/s each)\n",
-            rep->role_units[0], rep->role_unit_accels[0], rep->role_unit_tok_s[0],
-            rep->role_units[1], rep->role_unit_accels[1], rep->role_unit_tok_s[1]);
+        /* the roles may run on accelerators of their own: name the fleet's only if both share it */
+        const int one = strcmp(rep->role_accel[0], rep->role_accel[1]) == 0;
+        fprintf(f, "  fleet      %.0f x %s serving %s in prefill and decode units\n",
+                rep->accelerators_mean,
+                !one                    ? "accelerators"
+                : rep->role_accel[0][0] ? rep->role_accel[0]
+                                        : rep->accelerator,
+                rep->model);
+        static const char *const rn[2] = {"prefill", "decode"};
+        fprintf(f, "  roles     ");
+        for (int q = 0; q < 2; q++)
+            fprintf(f, "%s %s %.4g units of %.0f%s%s (%.4g tokens/s each, %s)", q ? "," : "", rn[q],
+                    rep->role_units[q], rep->role_unit_accels[q], one ? "" : " x ",
+                    one ? "" : rep->role_accel[q], rep->role_unit_tok_s[q],
+                    rep->role_measured[q] ? "measured" : "performance model");
+        fprintf(f, "\n");
         fprintf(f,
                 "  nodes needed  mean %.1f, peak %.0f, minimum %.0f (medians over paths); a fleet "
                 "following the curve $%.4g against $%.4g flat for its peak\n",
                 rep->nodes_needed_q50[0], rep->nodes_needed_q50[1], rep->nodes_needed_q50[2],
                 rep->cost_follow_q50, rep->cost_flat_q50);
+    } else {
+        fprintf(f, "  fleet      %.0f x %s serving %s: %ld per replica, %.4g req/s per replica\n",
+                rep->accelerators_mean, rep->accelerator, rep->model, rep->accels_per_replica,
+                rep->replica_rps);
+    }
+    /* The service curve the fluid queue serves by: the closed form's batch is the operating
+     * point only when the curve is the closed form. */
+    if (strcmp(rep->curve_mode, "measured") == 0) {
+        fprintf(f,
+                "  service curve  measured by the request engine (%ld requests on %ld "
+                "replicas): %.4g req/s per replica saturated, objectives met up to %.3g of it; "
+                "closed-form batch %.0f not used\n",
+                rep->curve_requests, rep->curve_replicas, rep->curve_sat_rps, rep->curve_slo_util,
+                rep->replica_batch);
+    } else if (strcmp(rep->curve_mode, "closed_form") == 0) {
+        const char *why = strcmp(rep->curve_asked, "measured") == 0
+                              ? "; measured was asked for, but the request engine cannot measure "
+                                "this fleet"
+                              : "";
+        if (rep->roles)
+            fprintf(f,
+                    "  service curve  closed form of the performance model for latencies and "
+                    "goodput by load (each role serves at its units' tokens/s)%s\n",
+                    why);
+        else
+            fprintf(f,
+                    "  service curve  closed form of the performance model: batch %.0f per "
+                    "replica%s\n",
+                    rep->replica_batch, why);
+    } else {
+        fprintf(f,
+                "  service curve  not recorded in this file (closed-form batch %.0f per replica, "
+                "the operating point only if the curve was the closed form)\n",
+                rep->replica_batch);
     }
     fprintf(f, "  P(outage)  %.3f  [95%% CI %.3f, %.3f]  (%ld of %ld paths)\n", h->p_outage,
             h->p_lo, h->p_hi, h->outages, h->paths);
@@ -286,6 +326,24 @@ void *ic_report_json(const struct ic_report *rep) {
     add_num(o, "accelerators_mean", rep->accelerators_mean);
     cJSON_AddNumberToObject(o, "accelerators_per_replica", (double)rep->accels_per_replica);
     add_num(o, "replica_requests_per_s", rep->replica_rps);
+    cJSON *sv = cJSON_AddObjectToObject(o, "service_curve");
+    if (sv) {
+        if (rep->curve_mode[0])
+            cJSON_AddStringToObject(sv, "mode", rep->curve_mode);
+        else
+            cJSON_AddNullToObject(sv, "mode"); /* a file from before it was recorded */
+        if (rep->curve_asked[0])
+            cJSON_AddStringToObject(sv, "requested_mode", rep->curve_asked);
+        else
+            cJSON_AddNullToObject(sv, "requested_mode");
+        add_num(sv, "requests_per_s", rep->replica_rps);
+        add_num(sv, "saturated_requests_per_s", rep->curve_sat_rps);
+        add_num(sv, "slo_utilization", rep->curve_slo_util);
+        cJSON_AddNumberToObject(sv, "replicas", (double)rep->curve_replicas);
+        cJSON_AddNumberToObject(sv, "requests", (double)rep->curve_requests);
+        /* the closed form's batch, the operating point only when mode is closed_form */
+        add_num(sv, "closed_form_batch", rep->replica_batch);
+    }
     if (rep->roles) {
         static const char *const rn[2] = {"prefill", "decode"};
         cJSON *ro = cJSON_AddObjectToObject(o, "roles");
@@ -295,6 +353,10 @@ void *ic_report_json(const struct ic_report *rep) {
             add_num(x, "units", rep->role_units[q]);
             add_num(x, "unit_accelerators", rep->role_unit_accels[q]);
             add_num(x, "unit_tokens_per_s", rep->role_unit_tok_s[q]);
+            cJSON_AddStringToObject(x, "unit_rate",
+                                    rep->role_measured[q] ? "measured" : "performance_model");
+            cJSON_AddStringToObject(x, "accelerator",
+                                    rep->role_accel[q][0] ? rep->role_accel[q] : rep->accelerator);
         }
         add_num(o, "nodes_needed_mean_p50", rep->nodes_needed_q50[0]);
         add_num(o, "nodes_needed_peak_p50", rep->nodes_needed_q50[1]);
@@ -317,6 +379,11 @@ void *ic_report_json(const struct ic_report *rep) {
     } else {
         cJSON_AddNullToObject(o, "first_outage_p50");
     }
+    /* the unit of sustainable_demand_p50 (below) */
+    cJSON_AddStringToObject(o, "sustainable_demand_units",
+                            rep->tokens_per_day  ? "multiples of the tokens a day"
+                            : rep->weekly_visits ? "weekly web visits"
+                                                 : "daily active users");
     for (int i = 0; i < ic_headline_nfields; i++) {
         const struct ic_headline_field *fd = &ic_headline_fields[i];
         const double *v = (const double *)((const char *)h + fd->offset);
