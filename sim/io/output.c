@@ -370,6 +370,7 @@ static const struct hfield hfields[] = {
     /* added later: the service curve (pool 0's), the unit of the sustainable demand */
     HS_OPT("service_curve_mode", curve_mode, 1),
     HS_OPT("service_curve_requested_mode", curve_asked, 1),
+    HS_OPT("service_curve_closed_form_reason", curve_why, 1),
     HD_OPT("service_curve_saturated_requests_per_s", curve_sat_rps, 1),
     HD_OPT("service_curve_slo_utilization", curve_slo_util, 1),
     HL_OPT("service_curve_replicas", curve_replicas, 1),
@@ -430,6 +431,8 @@ static const struct {
     {"service_curve_mode", "1",
      "how pool 0's service curve was filled: measured (request engine) or closed_form"},
     {"service_curve_requested_mode", "1", "the scenario's /service_curve/mode"},
+    {"service_curve_closed_form_reason", "1",
+     "why the closed form was used when measured was asked for (\"\": not so, or not known)"},
     {"service_curve_saturated_requests_per_s", "1/s",
      "measured service curve: saturated requests per second of one replica (NaN: closed form)"},
     {"service_curve_slo_utilization", "1",

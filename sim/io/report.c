@@ -2,6 +2,7 @@
 #include "sim/io/report.h"
 
 #include "sim/engine/reqresult.h"
+#include "sim/engine/svccurve.h"
 
 #include "sim/core/timeutil.h"
 #include "sim/core/util.h"
@@ -105,6 +106,13 @@ void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
     rep->curve_slo_util = measured ? svc->slo_util : NAN;
     rep->curve_replicas = measured ? (long)sc->service_curve.replicas : 0;
     rep->curve_requests = measured ? svc->requests : 0;
+    if (!measured && sc->service_curve.mode == IC_CURVE_MEASURED) {
+        /* what the request engine refused (svccurve.h: it keeps the closed form then) */
+        struct ic_req_input in;
+        struct ic_error e = {0};
+        if (ic_plan_req_input(plan, 0, &in, &e) != IC_OK)
+            ic_strlcpy(rep->curve_why, e.msg, sizeof rep->curve_why);
+    }
     rep->h = r->head;
     rep->weekly_visits = plan->weekly_visits;
     rep->tokens_per_day = ic_scenario_tokens_per_day(sc);
@@ -212,10 +220,11 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
                 rep->curve_requests, rep->curve_replicas, rep->curve_sat_rps, rep->curve_slo_util,
                 rep->replica_batch);
     } else if (strcmp(rep->curve_mode, "closed_form") == 0) {
-        const char *why = strcmp(rep->curve_asked, "measured") == 0
-                              ? "; measured was asked for, but the request engine cannot measure "
-                                "this fleet"
-                              : "";
+        char why[400] = "";
+        if (strcmp(rep->curve_asked, "measured") == 0)
+            snprintf(why, sizeof why, "; measured was asked for but not possible (%s)",
+                     rep->curve_why[0] ? rep->curve_why
+                                       : "the request engine gave no saturated rate");
         if (rep->roles)
             fprintf(f,
                     "  service curve  closed form of the performance model for latencies and "
@@ -336,6 +345,7 @@ void *ic_report_json(const struct ic_report *rep) {
             cJSON_AddStringToObject(sv, "requested_mode", rep->curve_asked);
         else
             cJSON_AddNullToObject(sv, "requested_mode");
+        if (rep->curve_why[0]) cJSON_AddStringToObject(sv, "closed_form_reason", rep->curve_why);
         add_num(sv, "requests_per_s", rep->replica_rps);
         add_num(sv, "saturated_requests_per_s", rep->curve_sat_rps);
         add_num(sv, "slo_utilization", rep->curve_slo_util);

@@ -29,6 +29,7 @@ struct ic_report {
      * utilisation of it meeting the objectives, the replicas of the measured group and the
      * requests run (0 and NaN in closed form). */
     char curve_mode[24], curve_asked[24];
+    char curve_why[256]; /* measured asked for, closed form used: why ("" when not known) */
     double curve_sat_rps, curve_slo_util;
     long curve_replicas, curve_requests;
     /* Timing of this run (not stored in the file: results must not depend on it). */

@@ -168,12 +168,17 @@ def test_a_pd_fleet_says_its_curve_is_not_measured(run_infercap, pd_run):
     if a["service_curve_mode"] == "closed_form":
         assert "closed form" in line
         if a["service_curve_requested_mode"] == "measured":
-            assert "measured was asked for" in line
+            assert "measured was asked for but not possible" in line
+            why = a["service_curve_closed_form_reason"]
+            assert why and why in line
+            j = json.loads(run_infercap(["info", out, "--json"]).stdout)["service_curve"]
+            assert j["closed_form_reason"] == why
     else:
         assert "measured by the request engine" in line
 
 
 NEW_SINGLE = ["service_curve_mode", "service_curve_requested_mode",
+              "service_curve_closed_form_reason",
               "service_curve_saturated_requests_per_s", "service_curve_slo_utilization",
               "service_curve_replicas", "service_curve_requests", "demand_tokens_per_day",
               "prefill_decode", "prefill_units", "decode_units", "prefill_unit_accelerators",
