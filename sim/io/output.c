@@ -449,7 +449,8 @@ static const struct {
     {"prefill_unit_accelerators", "accelerators", "accelerators per prefill unit"},
     {"decode_unit_accelerators", "accelerators", "accelerators per decode unit"},
     {"prefill_unit_tokens_per_s", "tokens/s", "uncached prompt tokens/s of one prefill unit"},
-    {"decode_unit_tokens_per_s", "tokens/s", "output tokens/s of one decode unit"},
+    {"decode_unit_tokens_per_s", "tokens/s",
+     "generated (reasoning + answer) tokens/s of one decode unit"},
     {"prefill_unit_rate_measured", "1",
      "1 when the prefill unit's rate is /fleet/roles/prefill/measured_tokens_per_s, 0: the "
      "performance model's"},
@@ -1380,6 +1381,8 @@ int ic_output_info_open(long long file, const char *path, int json, void *out,
             done[k] = (signed char)(d == 1);
             n_done += d == 1;
         }
+        /* A prefill/decode fleet's sweep: its nodes-needed columns. */
+        const int pd_sweep = ic_h5in_has_link(file, "headline/nodes_needed_peak_p50");
         /* One object with the provenance and the sweep (no headline of its own: the figures
          * are per point), or a text table. */
         cJSON *root = NULL, *pts = NULL;
@@ -1421,8 +1424,9 @@ int ic_output_info_open(long long file, const char *path, int json, void *out,
                 for (long i = 0; i < fs.n[a]; i++) fprintf(f, " %s", fs.label[a][i]);
                 fprintf(f, "\n");
             }
-            fprintf(f, "  %-40s %7s  %-17s %6s  %-16s %11s\n", "point", "P(out)", "95% CI", "paths",
-                    "first outage p50", "cost/path");
+            fprintf(f, "  %-40s %7s  %-17s %6s  %-16s  %13s  %s\n", "point", "P(out)", "95% CI",
+                    "paths", "first outage p50", "cost/path USD",
+                    pd_sweep ? "curve        nodes needed p50 (mean, peak)" : "service curve");
         }
         for (long k = 0; rc == IC_OK && k < lay.n_points; k++) {
             char label[512] = "";
@@ -1454,8 +1458,13 @@ int ic_output_info_open(long long file, const char *path, int json, void *out,
                 t[16] = '\0';
                 t[10] = ' ';
             }
-            fprintf(f, "  %-40s %7.3f  [%.3f, %.3f]  %6ld  %-16s %11.4g\n", label, pr.h.p_outage,
-                    pr.h.p_lo, pr.h.p_hi, pr.h.paths, t, pr.h.cost_mean_usd);
+            const char *cm = pr.curve_mode[0] ? pr.curve_mode : "not recorded";
+            fprintf(f, "  %-40s %7.3f  [%.3f, %.3f]  %6ld  %-16s  %13.4g  %s", label, pr.h.p_outage,
+                    pr.h.p_lo, pr.h.p_hi, pr.h.paths, t, pr.h.cost_mean_usd, cm);
+            if (pd_sweep)
+                fprintf(f, "%*s%.1f, %.0f", 13 - (int)strlen(cm), "", pr.nodes_needed_q50[0],
+                        pr.nodes_needed_q50[1]);
+            fprintf(f, "\n");
         }
         if (rc != IC_OK) ic_h5in_prefix(err, path);
         if (rc == IC_OK && json) {

@@ -195,9 +195,10 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
         static const char *const rn[2] = {"prefill", "decode"};
         fprintf(f, "  roles     ");
         for (int q = 0; q < 2; q++)
-            fprintf(f, "%s %s %.4g units of %.0f%s%s (%.4g tokens/s each, %s)", q ? "," : "", rn[q],
-                    rep->role_units[q], rep->role_unit_accels[q], one ? "" : " x ",
+            fprintf(f, "%s %s %.4g units of %.0f%s%s (%.4g %s tokens/s each, %s)", q ? "," : "",
+                    rn[q], rep->role_units[q], rep->role_unit_accels[q], one ? "" : " x ",
                     one ? "" : rep->role_accel[q], rep->role_unit_tok_s[q],
+                    q ? "generated" : "uncached prompt",
                     rep->role_measured[q] ? "measured" : "performance model");
         fprintf(f, "\n");
         fprintf(f,
