@@ -525,9 +525,12 @@ void ic_reqrun_print(FILE *f, const struct ic_reqrun *rr, int json) {
                  rr->tpot_slo_s * 1000);
     else
         snprintf(slo, sizeof slo, "TPOT <= %g ms", rr->tpot_slo_s * 1000);
-    fprintf(f, "  throughput %.4g req/s; goodput %.4g req/s (%.1f%% [95%% CI %.1f, %.1f] %s)\n",
+    /* good_fraction is over every request of the window (reqresult.h), not over the served */
+    fprintf(f,
+            "  throughput %.4g req/s; goodput %.4g req/s (%.1f%% [95%% CI %.1f, %.1f] of all %ld "
+            "requests, served within %s)\n",
             h->throughput_rps, h->goodput_rps, 100 * h->good_fraction, 100 * h->good_lo,
-            100 * h->good_hi, slo);
+            100 * h->good_hi, h->requests, slo);
     print_latency(f, "TTFT", &h->ttft, 1, "s");
     print_latency(f, "TPOT", &h->tpot, 1000, "ms");
     print_latency(f, "E2E", &h->e2e, 1, "s");

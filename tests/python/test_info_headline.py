@@ -231,6 +231,15 @@ def test_a_pd_sweep_and_its_merge_keep_the_roles(run_infercap, tmp_path):
             assert p["roles"]["decode"]["units"] == [9, 10][k] == du[k]
             assert p["nodes_needed_peak_p50"] == nn[k]
             assert p["service_curve"]["mode"] == mode[k].decode()
+    text = run_infercap(["info", whole]).stdout
+    assert "nodes needed p50 (mean, peak)" in text and "cost/path USD" in text
+    with h5py.File(whole, "r") as f:
+        mean = f["headline/nodes_needed_mean_p50"][()]
+        peak = f["headline/nodes_needed_peak_p50"][()]
+        mode = f["headline/service_curve_mode"][()]
+    for k, units in enumerate([9, 10]):
+        line = next(ln for ln in text.splitlines() if ln.strip().startswith(f"units={units} "))
+        assert line.endswith(f"{mode[k].decode()}  {mean[k]:.1f}, {peak[k]:.0f}"), line
     # a sweep from before: the datasets absent, the points still read
     y = copy(whole, tmp_path, "old.h5")
     with h5py.File(y, "r+") as f:
