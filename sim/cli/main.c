@@ -125,7 +125,14 @@ static const char *usage_catalog =
 static const char *usage_info =
     "usage: infercap info OUT.h5 [--json]\n"
     "\n"
-    "Print the headline figures and provenance stored in a result file.\n";
+    "Print the headline figures and provenance stored in a result file: the lines `infercap\n"
+    "run` printed (a P/D fleet's roles and nodes needed, the service curve and whether it was\n"
+    "measured), read from the file, not recomputed; a sweep's table of points; a request-\n"
+    "engine run's headline.  Files from older versions lack some lines, never fail for it.\n"
+    "\n"
+    "options:\n"
+    "      --json   one JSON object on stdout (the keys of `run --json`)\n"
+    "  -h, --help   this help\n";
 
 /* ---- shared helpers ------------------------------------------------------------------------ */
 
