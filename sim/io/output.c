@@ -516,6 +516,114 @@ static void headline_meta(const char *key, const char **units, const char **long
         }
 }
 
+/* ---- each pool's service curve: /service_curve/<name> [axes..., pool] ---------------------- */
+
+struct pfield {
+    const char *name;
+    int kind; /* 0: double, 1: long, 2: string */
+    size_t offset, size;
+    const char *units, *long_name;
+};
+#define PD_(n, m, u, l)                                                                            \
+    { n, 0, offsetof(struct ic_report_pool, m), 0, u, l }
+#define PL_(n, m, u, l)                                                                            \
+    { n, 1, offsetof(struct ic_report_pool, m), 0, u, l }
+#define PS_(n, m, l)                                                                               \
+    { n, 2, offsetof(struct ic_report_pool, m), sizeof(((struct ic_report_pool *)0)->m), "1", l }
+static const struct pfield pfields[] = {
+    PS_("mode", mode,
+        "how the pool's service curve was filled: measured (by the request engine) or "
+        "closed_form (the performance model)"),
+    PS_("accelerator", accelerator, "the pool's accelerator catalog key"),
+    PD_("accelerators", accelerators, "accelerators", "accelerators in the pool (their mean)"),
+    PD_("requests_per_s", rps, "1/s", "requests per second one replica serves (the fluid queue's)"),
+    PD_("saturated_requests_per_s", sat_rps, "1/s",
+        "measured: saturated requests per second of one replica (NaN: closed form)"),
+    PD_("slo_utilization", slo_util, "1",
+        "measured: largest utilisation of the saturated rate meeting the objectives (NaN: closed "
+        "form)"),
+    PD_("closed_form_batch", batch, "sequences",
+        "the performance model's closed-form batch of one replica (the operating point only when "
+        "mode is closed_form)"),
+    PL_("replicas", replicas, "replicas",
+        "measured: replicas of the measured group (0: closed form)"),
+    PL_("requests", requests, "requests",
+        "measured: requests the request engine ran (0: closed form)"),
+};
+#undef PD_
+#undef PL_
+#undef PS_
+#define NPF ((int)(sizeof pfields / sizeof pfields[0]))
+
+/* The group, its pool scale and its datasets (empty), attached to the sweep's axes. */
+static int pools_create(hid_t fid, const struct ic_output *out, const hid_t *axis, int n) {
+    hid_t g = H5Gcreate2(fid, "service_curve", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0) return 1;
+    int bad = 0;
+    hid_t ps = make_scale(g, "pool", NULL, (hsize_t)n, "1",
+                          "index of a pool of the fleet (0: /accelerator; a prefill/decode "
+                          "fleet: 0 its prefill units, 1 its decode units)");
+    bad |= ps < 0;
+    for (int i = 0; !bad && i < NPF; i++) {
+        const struct pfield *pf = &pfields[i];
+        hsize_t dims[1] = {(hsize_t)n};
+        hid_t t = pf->kind == 2 ? vlen_string_type() : -1;
+        hid_t d = nd_create(g, pf->name,
+                            pf->kind == 2   ? t
+                            : pf->kind == 1 ? H5T_STD_I64LE
+                                            : H5T_IEEE_F64LE,
+                            out, 1, dims);
+        if (t >= 0) H5Tclose(t);
+        bad |= d < 0 || describe(d, pf->units, pf->long_name);
+        for (int a = 0; d >= 0 && a < out->n_axes; a++)
+            bad |= H5DSattach_scale(d, axis[a], (unsigned)a) < 0;
+        if (d >= 0) bad |= H5DSattach_scale(d, ps, (unsigned)out->n_axes) < 0;
+        if (d >= 0) H5Dclose(d);
+    }
+    if (ps >= 0) H5Dclose(ps);
+    H5Gclose(g);
+    return bad;
+}
+
+/* Point k's pools (out->n_pools of them; a point with fewer writes NaN, 0 and ""). */
+static int pools_put(hid_t fid, const struct ic_output *out, long k, const struct ic_report *rep,
+                     int *oom) {
+    const int n = out->n_pools;
+    if (n <= 0) return 0;
+    hid_t g = H5Gopen2(fid, "service_curve", H5P_DEFAULT);
+    if (g < 0) return 1;
+    int bad = 0;
+    for (int i = 0; !bad && i < NPF; i++) {
+        const struct pfield *pf = &pfields[i];
+        double dv[IC_MAX_POOLS];
+        long long lv[IC_MAX_POOLS];
+        const char *sv[IC_MAX_POOLS];
+        for (int q = 0; q < n; q++) {
+            const int have = q < rep->n_pools;
+            const char *p = (const char *)&rep->pool[q] + pf->offset;
+            dv[q] = have && pf->kind == 0 ? *(const double *)p : (double)NAN;
+            lv[q] = have && pf->kind == 1 ? (long long)*(const long *)p : 0;
+            sv[q] = have && pf->kind == 2 ? p : "";
+        }
+        hsize_t dims[1] = {(hsize_t)n};
+        hid_t d = H5Dopen2(g, pf->name, H5P_DEFAULT);
+        hid_t t = pf->kind == 2 ? vlen_string_type() : -1;
+        bad |= d < 0 || failed(nd_write(d,
+                                        pf->kind == 2   ? t
+                                        : pf->kind == 1 ? H5T_NATIVE_LLONG
+                                                        : H5T_NATIVE_DOUBLE,
+                                        out, k, 1, dims,
+                                        pf->kind == 2   ? (const void *)sv
+                                        : pf->kind == 1 ? (const void *)lv
+                                                        : (const void *)dv),
+                               oom);
+        if (t >= 0) H5Tclose(t);
+        if (d >= 0) H5Dclose(d);
+    }
+    H5Gclose(g);
+    return bad;
+}
+
 static int write_headline_attrs(hid_t g, const struct ic_report *rep) {
     int bad = 0;
     const struct ic_headline *h = &rep->h;
@@ -734,6 +842,8 @@ int ic_output_begin(struct ic_output *out, const struct ic_plan *plan, const str
         if (gid >= 0) H5Gclose(gid);
     }
     free(items);
+    out->n_pools = plan->n_pools < IC_MAX_POOLS ? plan->n_pools : IC_MAX_POOLS;
+    if (!bad && out->n_pools > 0) bad |= pools_create(fid, out, axis, out->n_pools);
 
     /* A sweep's headline: one dataset per figure over the sweep's dimensions, and which points
      * are written. */
@@ -824,6 +934,7 @@ int ic_output_put(struct ic_output *out, long point, const struct ic_plan *plan,
         rep = *given;
     else
         ic_report_from_run(plan, res, &rep);
+    if (!bad) bad |= pools_put(fid, out, point, &rep, &oom);
     if (!bad && out->n_axes == 0) {
         hid_t g = H5Gopen2(fid, "summary", H5P_DEFAULT);
         bad |= g < 0 || write_headline_attrs(g, &rep);
@@ -1010,6 +1121,69 @@ static int headline_sane(const struct ic_report *rep, long k, struct ic_error *e
     return IC_OK;
 }
 
+/* Point k's pools from /service_curve (none in a file from before it existed). */
+static int pools_get(hid_t fid, const struct ic_output *o, long k, struct ic_report *rep,
+                     struct ic_error *err) {
+    rep->n_pools = 0;
+    if (!ic_h5in_has_link((long long)fid, "service_curve/pool")) return IC_OK;
+    long long did = -1;
+    unsigned long long got[1] = {0};
+    int rc = ic_h5in_dset_open((long long)fid, "service_curve/pool", IC_H5IN_INTEGER, 1, NULL,
+                               IC_MAX_POOLS, &did, got, err);
+    if (rc != IC_OK) return rc;
+    ic_h5in_dset_close(did);
+    if (got[0] < 1)
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "/service_curve/pool: expected 1 to %d pools, found none",
+                            IC_MAX_POOLS);
+    const int n = (int)got[0];
+    hid_t g = H5Gopen2(fid, "service_curve", H5P_DEFAULT);
+    if (g < 0)
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "/service_curve: expected a group, found another "
+                            "object");
+    for (int i = 0; rc == IC_OK && i < NPF; i++) {
+        const struct pfield *pf = &pfields[i];
+        hsize_t dims[1] = {(hsize_t)n};
+        hid_t d = -1;
+        rc = nd_open_checked(g, pf->name,
+                             pf->kind == 0   ? IC_H5IN_NUMBER
+                             : pf->kind == 1 ? IC_H5IN_INTEGER
+                                             : IC_H5IN_STRING,
+                             o, 1, dims, &d, err);
+        if (rc != IC_OK) break;
+        double dv[IC_MAX_POOLS];
+        long long lv[IC_MAX_POOLS];
+        if (pf->kind == 0)
+            rc = nd_read_checked(d, IC_H5IN_MEM_DOUBLE, o, k, 1, dims, dv, err);
+        else if (pf->kind == 1)
+            rc = nd_read_checked(d, IC_H5IN_MEM_LLONG, o, k, 1, dims, lv, err);
+        for (int q = 0; rc == IC_OK && q < n; q++) {
+            char *p = (char *)&rep->pool[q] + pf->offset;
+            if (pf->kind == 0) {
+                *(double *)p = dv[q];
+            } else if (pf->kind == 1) {
+                if (lv[q] < 0 || lv[q] > MAX_COUNT)
+                    rc = ic_error_set(err, IC_ERR_INVALID,
+                                      "/service_curve/%s: expected a count, found %lld", pf->name,
+                                      lv[q]);
+                *(long *)p = (long)lv[q];
+            } else {
+                hsize_t idx[IC_SWEEP_MAX_AXES];
+                unsigned long long at[IC_SWEEP_MAX_AXES + 1];
+                point_index(o, k, idx);
+                for (int a = 0; a < o->n_axes; a++) at[a] = idx[a];
+                at[o->n_axes] = (unsigned long long)q;
+                rc = ic_h5in_read_string_at((long long)d, o->n_axes + 1, at, p, pf->size, err);
+            }
+        }
+        H5Dclose(d);
+    }
+    H5Gclose(g);
+    if (rc == IC_OK) rep->n_pools = n;
+    return rc;
+}
+
 /* The headline of point k: from the attributes of /summary (a file without a sweep) or from
  * /headline at the point. */
 static int read_headline(hid_t fid, const struct ic_output *o, long k, struct ic_report *rep,
@@ -1045,6 +1219,7 @@ static int read_headline(hid_t fid, const struct ic_output *o, long k, struct ic
                                   (double *)((char *)&rep->h + ic_headline_fields[i].offset),
                                   ic_headline_fields[i].n, err);
         H5Gclose(g);
+        if (rc == IC_OK) rc = pools_get(fid, o, k, rep, err);
         return rc == IC_OK ? headline_sane(rep, k, err) : rc;
     }
     if (!ic_h5in_has_link((long long)fid, "headline"))
@@ -1111,6 +1286,7 @@ static int read_headline(hid_t fid, const struct ic_output *o, long k, struct ic
         H5Dclose(d);
     }
     H5Gclose(g);
+    if (rc == IC_OK) rc = pools_get(fid, o, k, rep, err);
     return rc == IC_OK ? headline_sane(rep, k, err) : rc;
 }
 

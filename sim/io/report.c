@@ -106,6 +106,23 @@ void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
     rep->curve_slo_util = measured ? svc->slo_util : NAN;
     rep->curve_replicas = measured ? (long)sc->service_curve.replicas : 0;
     rep->curve_requests = measured ? svc->requests : 0;
+    rep->n_pools = plan->n_pools;
+    for (int k = 0; k < plan->n_pools && k < IC_MAX_POOLS; k++) {
+        const struct ic_pool_plan *pl = &plan->pool[k];
+        struct ic_report_pool *rp = &rep->pool[k];
+        const int m = pl->svc.mode == IC_CURVE_MEASURED;
+        ic_strlcpy(rp->mode, ic_curve_mode_name(pl->svc.mode), sizeof rp->mode);
+        ic_strlcpy(rp->accelerator, pl->accel ? pl->accel->key : "", sizeof rp->accelerator);
+        rp->accelerators = pl->role >= 0      ? ic_dist_mean(pl->units) * pl->unit_accels
+                           : pl->accelerators ? ic_dist_mean(pl->accelerators)
+                                              : NAN;
+        rp->rps = pl->svc.rps;
+        rp->sat_rps = m ? pl->svc.sat_rps : NAN;
+        rp->slo_util = m ? pl->svc.slo_util : NAN;
+        rp->batch = (double)pl->perf.batch;
+        rp->replicas = m ? (long)sc->service_curve.replicas : 0;
+        rp->requests = m ? pl->svc.requests : 0;
+    }
     if (!measured && sc->service_curve.mode == IC_CURVE_MEASURED) {
         /* what the request engine refused (svccurve.h: it keeps the closed form then) */
         struct ic_req_input in;
@@ -242,6 +259,21 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
                 "the operating point only if the curve was the closed form)\n",
                 rep->replica_batch);
     }
+    /* A fleet of several pools (/fleet/pools): each further pool's curve. */
+    for (int k = 1; !rep->roles && k < rep->n_pools && k < IC_MAX_POOLS; k++) {
+        const struct ic_report_pool *p = &rep->pool[k];
+        if (strcmp(p->mode, "measured") == 0)
+            fprintf(f,
+                    "  pool %d     %.0f x %s: %.4g req/s per replica, service curve measured (%ld "
+                    "requests on %ld replicas; closed-form batch %.0f not used)\n",
+                    k, p->accelerators, p->accelerator, p->rps, p->requests, p->replicas, p->batch);
+        else
+            fprintf(f,
+                    "  pool %d     %.0f x %s: %.4g req/s per replica, service curve %s (batch %.0f "
+                    "per replica)\n",
+                    k, p->accelerators, p->accelerator, p->rps,
+                    p->mode[0] ? p->mode : "not recorded", p->batch);
+    }
     fprintf(f, "  P(outage)  %.3f  [95%% CI %.3f, %.3f]  (%ld of %ld paths)\n", h->p_outage,
             h->p_lo, h->p_hi, h->outages, h->paths);
     if (h->outages > 0) {
@@ -354,6 +386,23 @@ void *ic_report_json(const struct ic_report *rep) {
         cJSON_AddNumberToObject(sv, "requests", (double)rep->curve_requests);
         /* the closed form's batch, the operating point only when mode is closed_form */
         add_num(sv, "closed_form_batch", rep->replica_batch);
+        /* every pool's (/service_curve in the file; pool 0 is the above) */
+        cJSON *pa = rep->n_pools > 0 ? cJSON_AddArrayToObject(sv, "pools") : NULL;
+        for (int k = 0; pa && k < rep->n_pools && k < IC_MAX_POOLS; k++) {
+            const struct ic_report_pool *p = &rep->pool[k];
+            cJSON *x = cJSON_CreateObject();
+            if (!x) break;
+            cJSON_AddStringToObject(x, "mode", p->mode);
+            cJSON_AddStringToObject(x, "accelerator", p->accelerator);
+            add_num(x, "accelerators", p->accelerators);
+            add_num(x, "requests_per_s", p->rps);
+            add_num(x, "saturated_requests_per_s", p->sat_rps);
+            add_num(x, "slo_utilization", p->slo_util);
+            add_num(x, "closed_form_batch", p->batch);
+            cJSON_AddNumberToObject(x, "replicas", (double)p->replicas);
+            cJSON_AddNumberToObject(x, "requests", (double)p->requests);
+            cJSON_AddItemToArray(pa, x);
+        }
     }
     if (rep->roles) {
         static const char *const rn[2] = {"prefill", "decode"};

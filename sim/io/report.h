@@ -32,6 +32,15 @@ struct ic_report {
     char curve_why[256]; /* measured asked for, closed form used: why ("" when not known) */
     double curve_sat_rps, curve_slo_util;
     long curve_replicas, curve_requests;
+    /* Every pool's service curve (pool 0 is the one above; a P/D fleet's pools are its
+     * prefill and decode units), stored as /service_curve/<name> [axes..., pool]. */
+    int n_pools;
+    struct ic_report_pool {
+        char mode[24], accelerator[IC_KEY_MAX];
+        double accelerators;                  /* in the pool (mean) */
+        double rps, sat_rps, slo_util, batch; /* sat_rps, slo_util: NaN in closed form */
+        long replicas, requests;              /* 0 in closed form */
+    } pool[IC_MAX_POOLS];
     /* Timing of this run (not stored in the file: results must not depend on it). */
     double engine_s, write_s; /* 0: unknown */
     double path_steps;

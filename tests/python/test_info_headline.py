@@ -248,3 +248,47 @@ def test_a_pd_sweep_and_its_merge_keep_the_roles(run_infercap, tmp_path):
                 del f["headline"][k]
     j = json.loads(run_infercap(["info", y, "--json"]).stdout)
     assert all("roles" not in p and p["service_curve"]["mode"] is None for p in j["points"])
+
+
+def test_every_pools_curve_is_in_the_file_and_on_both_screens(run_infercap, tmp_path):
+    out = tmp_path / "pools.h5"
+    p = run_infercap(["run", SMALL, "-o", out, *SHORT, "--set",
+                      '/fleet/pools=[{"accelerator": "nvidia_h20", "accelerators": 64}]'])
+    with h5py.File(out, "r") as f:
+        g = f["service_curve"]
+        assert g["mode"].dims[0][0].name == "/service_curve/pool"
+        assert g["requests_per_s"].attrs["units"] == "1/s"
+        sc = {k: g[k][()] for k in g if k != "pool"}
+        a = dict(f["summary"].attrs)
+    assert len(sc["mode"]) == 2
+    assert [m.decode() for m in sc["accelerator"]] == ["nvidia_h100_sxm", "nvidia_h20"]
+    assert sc["accelerators"][1] == 64
+    # pool 0 is the headline's
+    assert sc["mode"][0].decode() == a["service_curve_mode"]
+    assert sc["requests_per_s"][0] == a["replica_requests_per_s"]
+    assert sc["requests"][0] == a["service_curve_requests"]
+    assert sc["closed_form_batch"][0] == a["replica_batch"]
+    j = json.loads(run_infercap(["info", out, "--json"]).stdout)["service_curve"]["pools"]
+    for k, q in enumerate(j):
+        assert q["mode"] == sc["mode"][k].decode()
+        assert q["requests_per_s"] == sc["requests_per_s"][k]
+        assert q["requests"] == sc["requests"][k] and q["replicas"] == sc["replicas"][k]
+    text = run_infercap(["info", out]).stdout
+    line = next(ln for ln in text.splitlines() if ln.startswith("  pool 1 "))
+    assert f"64 x nvidia_h20: {sc['requests_per_s'][1]:.4g} req/s per replica" in line
+    assert sc["mode"][1].decode() in line
+    assert line in p.stdout  # the run printed the same line
+    # a file from before /service_curve: read, no pool lines
+    x = copy(out, tmp_path, "old.h5")
+    with h5py.File(x, "r+") as f:
+        del f["service_curve"]
+    text = run_infercap(["info", x]).stdout
+    assert "P(outage)" in text and "  pool 1 " not in text
+    assert "pools" not in json.loads(run_infercap(["info", x, "--json"]).stdout)["service_curve"]
+    # a damaged one is refused, naming the object
+    y = copy(out, tmp_path, "bad.h5")
+    with h5py.File(y, "r+") as f:
+        del f["service_curve/requests"]
+        f["service_curve/requests"] = np.array([1.5, 2.5])
+    p = run_infercap(["info", y], check=False)
+    assert p.returncode == 2 and "/service_curve/requests" in p.stderr
