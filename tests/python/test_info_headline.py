@@ -292,3 +292,12 @@ def test_every_pools_curve_is_in_the_file_and_on_both_screens(run_infercap, tmp_
         f["service_curve/requests"] = np.array([1.5, 2.5])
     p = run_infercap(["info", y], check=False)
     assert p.returncode == 2 and "/service_curve/requests" in p.stderr
+
+
+def test_solve_says_a_refused_candidate_came_from_for(run_infercap):
+    """A candidate the scenario refuses is the solver's --for value, not a --set."""
+    p = run_infercap(["solve", PD, "--for", "/fleet/accelerators", "--max-outage-prob", "0.1",
+                      "--paths", "4", "-q"], check=False)
+    assert p.returncode == 2
+    assert "/fleet/accelerators" in p.stderr and "(from --for)" in p.stderr, p.stderr
+    assert "(from --set)" not in p.stderr
