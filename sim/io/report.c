@@ -203,9 +203,9 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
     if (rep->roles) {
         /* the roles may run on accelerators of their own: name the fleet's only if both share it */
         const int one = strcmp(rep->role_accel[0], rep->role_accel[1]) == 0;
-        fprintf(f, "  fleet      %.0f x %s serving %s in prefill and decode units\n",
-                rep->accelerators_mean,
-                !one                    ? "accelerators"
+        fprintf(f, "  fleet      %.0f %s%s serving %s in prefill and decode units\n",
+                rep->accelerators_mean, one ? "x " : "accelerators",
+                !one                    ? ""
                 : rep->role_accel[0][0] ? rep->role_accel[0]
                                         : rep->accelerator,
                 rep->model);

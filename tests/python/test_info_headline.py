@@ -301,3 +301,17 @@ def test_solve_says_a_refused_candidate_came_from_for(run_infercap):
     assert p.returncode == 2
     assert "/fleet/accelerators" in p.stderr and "(from --for)" in p.stderr, p.stderr
     assert "(from --set)" not in p.stderr
+
+
+def test_roles_on_accelerators_of_their_own_are_named(run_infercap, tmp_path):
+    out = tmp_path / "pd2.h5"
+    p = run_infercap(["run", PD, "-o", out, "--paths", "4",
+                      "--set", "/fleet/roles/decode/accelerator=nvidia_h200_sxm"])
+    with h5py.File(out, "r") as f:
+        a = dict(f["summary"].attrs)
+    assert a["prefill_accelerator"] == "nvidia_h800_sxm"
+    assert a["decode_accelerator"] == "nvidia_h200_sxm"
+    text = run_infercap(["info", out]).stdout
+    assert f"fleet      {a['accelerators_mean']:.0f} accelerators serving" in text
+    assert "units of 32 x nvidia_h800_sxm" in text and "units of 144 x nvidia_h200_sxm" in text
+    assert headline_lines(p.stdout, RUN_ONLY) == headline_lines(text, INFO_ONLY)[1:]
