@@ -491,7 +491,8 @@ static const struct {
     {"gross_margin", "1", "gross margin (mean; NaN without revenue)"},
     {"gross_margin_ci95", "1", "95% interval of the gross margin"},
     {"sustainable_demand_p50", "1",
-     "growth quantity the healthy fleet serves at the busiest hour (median path)"},
+     "growth quantity (/@growth_quantity; multiples of the day's tokens when "
+     "demand_tokens_per_day is 1) the healthy fleet serves at the busiest hour (median path)"},
     {"sustainable_demand_p50_ci95", "1", "95% interval of the median sustainable demand"},
     {"autoscale_actions_mean", "actions", "autoscaling actions per path (mean)"},
     {"autoscale_actions_mean_ci95", "actions", "95% interval of the mean autoscaling actions"},
