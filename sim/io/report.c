@@ -382,8 +382,9 @@ void *ic_report_json(const struct ic_report *rep) {
         add_num(sv, "requests_per_s", rep->replica_rps);
         add_num(sv, "saturated_requests_per_s", rep->curve_sat_rps);
         add_num(sv, "slo_utilization", rep->curve_slo_util);
-        cJSON_AddNumberToObject(sv, "replicas", (double)rep->curve_replicas);
-        cJSON_AddNumberToObject(sv, "requests", (double)rep->curve_requests);
+        /* unknown (null) in a file from before the curve was recorded */
+        add_num(sv, "replicas", rep->curve_mode[0] ? (double)rep->curve_replicas : NAN);
+        add_num(sv, "requests", rep->curve_mode[0] ? (double)rep->curve_requests : NAN);
         /* the closed form's batch, the operating point only when mode is closed_form */
         add_num(sv, "closed_form_batch", rep->replica_batch);
         /* every pool's (/service_curve in the file; pool 0 is the above) */

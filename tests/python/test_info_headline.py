@@ -203,6 +203,7 @@ def test_a_file_from_before_the_roles_and_curve_were_stored_is_read(run_infercap
     assert "service curve  not recorded in this file" in text
     j = json.loads(run_infercap(["info", x, "--json"]).stdout)
     assert "roles" not in j and j["service_curve"]["mode"] is None
+    assert j["service_curve"]["requests"] is None and j["service_curve"]["replicas"] is None
     # an older figure missing is still refused
     with h5py.File(x, "r+") as f:
         del f["summary"].attrs["replica_batch"]
