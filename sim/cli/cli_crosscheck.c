@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_SETS 256
 
@@ -68,8 +69,10 @@ static void print_table(const struct ic_xcheck *x) {
     if (x->svc.mode == IC_CURVE_MEASURED)
         printf(": %ld requests in %.2f s", x->svc.requests, x->curve_s);
     printf("); SLO utilisation %.3f\n", x->svc.slo_util);
-    printf("  objectives: TTFT %s%.3g s, TPOT %s%.3g ms\n", x->in.ttft_slo_s > 0 ? "" : "none ",
-           x->in.ttft_slo_s, x->in.tpot_slo_s > 0 ? "" : "none ", x->in.tpot_slo_s * 1000.0);
+    char ttft[32] = "none", tpot[32] = "none";
+    if (x->in.ttft_slo_s > 0) snprintf(ttft, sizeof ttft, "%.3g s", x->in.ttft_slo_s);
+    if (x->in.tpot_slo_s > 0) snprintf(tpot, sizeof tpot, "%.3g ms", x->in.tpot_slo_s * 1000.0);
+    printf("  objectives: TTFT %s, TPOT %s\n", ttft, tpot);
     printf("\n%5s %9s | %9s %9s %6s | %6s %6s %5s | %8s %8s %6s | %8s %8s | %7s %7s\n", "load",
            "offered", "served A", "served R", "diff", "good A", "good R", "pts", "TTFT50 A",
            "TTFT50 R", "diff", "TTFT99 A", "TTFT99 R", "TPOT50A", "TPOT50R");
@@ -254,7 +257,7 @@ int ic_cli_crosscheck(int argc, char **argv) {
         return ic_status_exit_code(rc);
     }
     ic_diag_free(&diag);
-    if (!quiet && !json) xo.progress = progress;
+    if (!quiet && !json && isatty(STDERR_FILENO)) xo.progress = progress; /* \r: a terminal's */
     struct ic_trace t;
     memset(&t, 0, sizeof t);
     if (trace) {

@@ -9,6 +9,7 @@
 #include "sim/cli/cli_solve.h"
 #include "sim/cli/cli_fit.h"
 #include "sim/engine/engine.h"
+#include "sim/engine/svccurve.h"
 #include "sim/io/h5in.h"
 #include "sim/io/output.h"
 #include "sim/config/params.h"
@@ -124,7 +125,14 @@ static const char *usage_catalog =
 static const char *usage_info =
     "usage: infercap info OUT.h5 [--json]\n"
     "\n"
-    "Print the headline figures and provenance stored in a result file.\n";
+    "Print the headline figures and provenance stored in a result file: the lines `infercap\n"
+    "run` printed (a P/D fleet's roles and nodes needed, the service curve and whether it was\n"
+    "measured), read from the file, not recomputed; a sweep's table of points; a request-\n"
+    "engine run's headline.  Files from older versions lack some lines, never fail for it.\n"
+    "\n"
+    "options:\n"
+    "      --json   one JSON object on stdout (the keys of `run --json`)\n"
+    "  -h, --help   this help\n";
 
 /* ---- shared helpers ------------------------------------------------------------------------ */
 
@@ -680,24 +688,32 @@ static int cmd_validate(int argc, char **argv) {
     if (rc == IC_OK) {
         printf("%s: valid: scenario \"%s\", %lld paths x %ld steps of %g s, %ld output times\n",
                file, sc->name, sc->paths, plan.nsteps, sc->step_s, plan.nout);
-        printf("  replica: %ld x %s for %s, batch %ld (%s), %.3g req/s, %.4g tokens/s\n",
-               plan.fit.accels, sc->accelerator.value.key, sc->model.value.key, plan.perf.batch,
-               ic_batch_limit_name(plan.perf.limit), plan.perf.requests_per_s,
+        const struct ic_pool_service *svc = &plan.pool[0].svc;
+        /* the closed form's batch and rate are the operating point only when the curve is */
+        printf("  replica: %ld x %s for %s; closed form%s: batch %ld (%s), %.3g req/s, %.4g "
+               "tokens/s\n",
+               plan.fit.accels, sc->accelerator.value.key, sc->model.value.key,
+               svc->mode == IC_CURVE_MEASURED ? " (not used: the service curve is measured)" : "",
+               plan.perf.batch, ic_batch_limit_name(plan.perf.limit), plan.perf.requests_per_s,
                plan.perf.tokens_per_s);
         if (plan.roles)
             for (int q = 0; q < 2; q++)
-                printf("  %s units: %.0f x %s, %.4g tokens/s each (%s), %.4g req/s each\n",
-                       q ? "decode" : "prefill", plan.pool[q].unit_accels,
-                       sc->accelerator.value.key, plan.pool[q].unit_tokens_per_s,
+                printf("  %s units: %.0f x %s, %.4g %s tokens/s each (%s), %.4g req/s each\n",
+                       q ? "decode" : "prefill", plan.pool[q].unit_accels, plan.pool[q].accel->key,
+                       plan.pool[q].unit_tokens_per_s, q ? "generated" : "uncached prompt",
                        (q ? sc->fleet.roles.decode.measured_tokens_per_s
                           : sc->fleet.roles.prefill.measured_tokens_per_s) > 0
                            ? "measured"
                            : "performance model",
                        plan.pool[q].mu * plan.pool[q].rho_slo);
-        const struct ic_pool_service *svc = &plan.pool[0].svc;
         printf(
             "  service curve (%s): %.3g req/s per replica, the objectives met up to %.3g req/s\n",
             ic_curve_mode_name(svc->mode), svc->rps, svc->slo_util * svc->sat_rps);
+        struct ic_req_input rin;
+        struct ic_error why = {0};
+        if (svc->mode != IC_CURVE_MEASURED && sc->service_curve.mode == IC_CURVE_MEASURED &&
+            ic_plan_req_input(&plan, 0, &rin, &why) != IC_OK)
+            printf("    measured was asked for but not possible (%s)\n", why.msg);
         printf("  %d parameter%s drawn per path\n", plan.n_random, plan.n_random == 1 ? "" : "s");
         if (sc->sweep.n_axes > 0) printf("  a sweep of %ld points, every one valid\n", n_points);
         ic_plan_free(&plan);

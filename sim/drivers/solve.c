@@ -194,7 +194,8 @@ struct cached {
 struct solver {
     const struct ic_solve_problem *pb;
     struct grid g;
-    const char **sets; /* the problem's overrides, then the candidate's */
+    const char **sets;  /* the problem's overrides, then the candidate's */
+    const char **notes; /* where each came from in messages: the candidate's " (from --for)" */
     char cand[600];
     struct cached *cache;
     long n, cap;
@@ -229,8 +230,10 @@ static int load(struct solver *s, const char *extra) {
     const struct ic_solve_problem *pb = s->pb;
     int n = pb->n_sets;
     if (extra) s->sets[n++] = extra;
-    struct ic_load_opts o = {
-        .sets = s->sets, .n_sets = n, .set_notes = pb->set_notes, .n_set_notes = pb->n_set_notes};
+    struct ic_load_opts o = {.sets = s->sets,
+                             .n_sets = n,
+                             .set_notes = extra ? s->notes : pb->set_notes,
+                             .n_set_notes = extra ? n : pb->n_set_notes};
     if (extra && s->have_first) {
         memcpy(s->sc, s->first, sizeof *s->sc);
         int rc = ic_scenario_override(s->sc, pb->label, &o, pb->n_sets, &s->created, pb->cat, 0,
@@ -468,16 +471,22 @@ int ic_solve_run(const struct ic_solve_problem *pb, struct ic_solve_result *res,
     if (pb->n_sets < 0 || pb->n_sets > MAX_BASE_SETS)
         return ic_error_set(err, IC_ERR_USAGE, "too many overrides (at most %d)", MAX_BASE_SETS);
     s.sets = malloc(((size_t)pb->n_sets + 1) * sizeof *s.sets);
+    s.notes = malloc(((size_t)pb->n_sets + 1) * sizeof *s.notes);
     s.sc = malloc(sizeof *s.sc);
     s.first = malloc(sizeof *s.first); /* without it, every candidate reads the text */
     ic_diag_init(&s.created);
-    if (!s.sets || !s.sc) {
+    if (!s.sets || !s.notes || !s.sc) {
         free(s.sets);
+        free(s.notes);
         free(s.sc);
         free(s.first);
         return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
     }
-    for (int i = 0; i < pb->n_sets; i++) s.sets[i] = pb->sets[i];
+    for (int i = 0; i < pb->n_sets; i++) {
+        s.sets[i] = pb->sets[i];
+        s.notes[i] = i < pb->n_set_notes ? pb->set_notes[i] : NULL;
+    }
+    s.notes[pb->n_sets] = " (from --for)";
     res->integer = s.g.integer;
     res->lo = s.g.lo;
     res->step = s.g.step;
@@ -570,6 +579,7 @@ int ic_solve_run(const struct ic_solve_problem *pb, struct ic_solve_result *res,
     res->evaluations = s.n;
     free(s.cache);
     free(s.sets);
+    free(s.notes);
     free(s.sc);
     free(s.first);
     ic_diag_free(&s.created);

@@ -340,13 +340,21 @@ struct hfield {
     int n;
     size_t offset; /* in struct ic_report */
     size_t size;   /* strings: capacity */
+    int opt;       /* 0: in every result file; 1: added later (absent: NaN, 0 or ""); 2: a
+                      prefill/decode fleet's only (written with roles, absent otherwise) */
 };
 #define HD(k, m, n_)                                                                               \
-    { k, 0, n_, offsetof(struct ic_report, m), 0 }
+    { k, 0, n_, offsetof(struct ic_report, m), 0, 0 }
 #define HL(k, m)                                                                                   \
-    { k, 1, 1, offsetof(struct ic_report, m), 0 }
+    { k, 1, 1, offsetof(struct ic_report, m), 0, 0 }
 #define HS(k, m)                                                                                   \
-    { k, 2, 1, offsetof(struct ic_report, m), sizeof(((struct ic_report *)0)->m) }
+    { k, 2, 1, offsetof(struct ic_report, m), sizeof(((struct ic_report *)0)->m), 0 }
+#define HD_OPT(k, m, o)                                                                            \
+    { k, 0, 1, offsetof(struct ic_report, m), 0, o }
+#define HL_OPT(k, m, o)                                                                            \
+    { k, 1, 1, offsetof(struct ic_report, m), 0, o }
+#define HS_OPT(k, m, o)                                                                            \
+    { k, 2, 1, offsetof(struct ic_report, m), sizeof(((struct ic_report *)0)->m), o }
 static const struct hfield hfields[] = {
     HD("outage_probability", h.p_outage, 1),
     HD("outage_probability_ci95", h.p_lo, 2), /* p_lo, p_hi: adjacent members */
@@ -359,10 +367,39 @@ static const struct hfield hfields[] = {
     HL("accelerators_per_replica", accels_per_replica),
     HD("replica_requests_per_s", replica_rps, 1),
     HD("replica_batch", replica_batch, 1),
+    /* added later: the service curve (pool 0's), the unit of the sustainable demand */
+    HS_OPT("service_curve_mode", curve_mode, 1),
+    HS_OPT("service_curve_requested_mode", curve_asked, 1),
+    HS_OPT("service_curve_closed_form_reason", curve_why, 1),
+    HD_OPT("service_curve_saturated_requests_per_s", curve_sat_rps, 1),
+    HD_OPT("service_curve_slo_utilization", curve_slo_util, 1),
+    HL_OPT("service_curve_replicas", curve_replicas, 1),
+    HL_OPT("service_curve_requests", curve_requests, 1),
+    HL_OPT("demand_tokens_per_day", tokens_per_day, 1),
+    HL_OPT("prefill_decode", roles, 1),
+    /* a prefill/decode fleet's roles and capacity-needed curve */
+    HD_OPT("prefill_units", role_units[0], 2),
+    HD_OPT("decode_units", role_units[1], 2),
+    HD_OPT("prefill_unit_accelerators", role_unit_accels[0], 2),
+    HD_OPT("decode_unit_accelerators", role_unit_accels[1], 2),
+    HD_OPT("prefill_unit_tokens_per_s", role_unit_tok_s[0], 2),
+    HD_OPT("decode_unit_tokens_per_s", role_unit_tok_s[1], 2),
+    HL_OPT("prefill_unit_rate_measured", role_measured[0], 2),
+    HL_OPT("decode_unit_rate_measured", role_measured[1], 2),
+    HS_OPT("prefill_accelerator", role_accel[0], 2),
+    HS_OPT("decode_accelerator", role_accel[1], 2),
+    HD_OPT("nodes_needed_mean_p50", nodes_needed_q50[0], 2),
+    HD_OPT("nodes_needed_peak_p50", nodes_needed_q50[1], 2),
+    HD_OPT("nodes_needed_min_p50", nodes_needed_q50[2], 2),
+    HD_OPT("cost_follow_curve_usd_p50", cost_follow_q50, 2),
+    HD_OPT("cost_flat_peak_usd_p50", cost_flat_q50, 2),
 };
 #undef HD
 #undef HL
 #undef HS
+#undef HD_OPT
+#undef HL_OPT
+#undef HS_OPT
 
 /* The name of a headline figure as a dataset of /headline: strings get a suffix, since a sweep
  * axis over /accelerator or /model takes the plain name as its dimension. */
@@ -386,8 +423,53 @@ static const struct {
     {"model", "1", "model catalog key"},
     {"accelerators_mean", "accelerators", "fleet size (its mean when drawn per path)"},
     {"accelerators_per_replica", "accelerators", "accelerators per model replica"},
-    {"replica_requests_per_s", "1/s", "saturated requests per second of one replica"},
-    {"replica_batch", "sequences", "batch of one replica at its service rate"},
+    {"replica_requests_per_s", "1/s",
+     "requests per second one replica serves (the service curve's, at the inputs' means)"},
+    {"replica_batch", "sequences",
+     "batch of one replica in the performance model's closed form (the operating point only "
+     "when service_curve_mode is closed_form)"},
+    {"service_curve_mode", "1",
+     "how pool 0's service curve was filled: measured (request engine) or closed_form"},
+    {"service_curve_requested_mode", "1", "the scenario's /service_curve/mode"},
+    {"service_curve_closed_form_reason", "1",
+     "why the closed form was used when measured was asked for (\"\": not so, or not known)"},
+    {"service_curve_saturated_requests_per_s", "1/s",
+     "measured service curve: saturated requests per second of one replica (NaN: closed form)"},
+    {"service_curve_slo_utilization", "1",
+     "measured service curve: largest utilisation meeting the objectives (NaN: closed form)"},
+    {"service_curve_replicas", "replicas",
+     "measured service curve: replicas in the measured group (0: closed form)"},
+    {"service_curve_requests", "requests",
+     "measured service curve: requests the request engine ran (0: closed form)"},
+    {"demand_tokens_per_day", "1",
+     "1 when demand is tokens a day (sustainable demand in multiples of the day), else 0"},
+    {"prefill_decode", "1", "1 for a prefill/decode fleet (/fleet/roles), else 0"},
+    {"prefill_units", "units", "prefill units (their mean when drawn per path)"},
+    {"decode_units", "units", "decode units (their mean when drawn per path)"},
+    {"prefill_unit_accelerators", "accelerators", "accelerators per prefill unit"},
+    {"decode_unit_accelerators", "accelerators", "accelerators per decode unit"},
+    {"prefill_unit_tokens_per_s", "tokens/s", "uncached prompt tokens/s of one prefill unit"},
+    {"decode_unit_tokens_per_s", "tokens/s",
+     "generated (reasoning + answer) tokens/s of one decode unit"},
+    {"prefill_unit_rate_measured", "1",
+     "1 when the prefill unit's rate is /fleet/roles/prefill/measured_tokens_per_s, 0: the "
+     "performance model's"},
+    {"decode_unit_rate_measured", "1",
+     "1 when the decode unit's rate is /fleet/roles/decode/measured_tokens_per_s, 0: the "
+     "performance model's"},
+    {"prefill_accelerator", "1", "accelerator catalog key of the prefill units"},
+    {"decode_accelerator", "1", "accelerator catalog key of the decode units"},
+    {"nodes_needed_mean_p50", "nodes",
+     "capacity-needed curve: its mean over the horizon (median over paths of "
+     "/summary/nodes_needed_mean)"},
+    {"nodes_needed_peak_p50", "nodes",
+     "capacity-needed curve: its peak (median over paths of /summary/nodes_needed_peak)"},
+    {"nodes_needed_min_p50", "nodes",
+     "capacity-needed curve: its minimum (median over paths of /summary/nodes_needed_min)"},
+    {"cost_follow_curve_usd_p50", "USD",
+     "cost of a fleet following the capacity-needed curve (median over paths)"},
+    {"cost_flat_peak_usd_p50", "USD",
+     "cost of a flat fleet sized for the curve's peak (median over paths)"},
     {"first_outage_s_p50_ci95", "s", "95% interval of the median first-outage time"},
     {"lost_requests_mean", "requests", "requests lost per path (mean)"},
     {"lost_requests_mean_ci95", "requests", "95% interval of the mean lost requests"},
@@ -409,7 +491,8 @@ static const struct {
     {"gross_margin", "1", "gross margin (mean; NaN without revenue)"},
     {"gross_margin_ci95", "1", "95% interval of the gross margin"},
     {"sustainable_demand_p50", "1",
-     "growth quantity the healthy fleet serves at the busiest hour (median path)"},
+     "growth quantity (/@growth_quantity; multiples of the day's tokens when "
+     "demand_tokens_per_day is 1) the healthy fleet serves at the busiest hour (median path)"},
     {"sustainable_demand_p50_ci95", "1", "95% interval of the median sustainable demand"},
     {"autoscale_actions_mean", "actions", "autoscaling actions per path (mean)"},
     {"autoscale_actions_mean_ci95", "actions", "95% interval of the mean autoscaling actions"},
@@ -434,11 +517,120 @@ static void headline_meta(const char *key, const char **units, const char **long
         }
 }
 
+/* ---- each pool's service curve: /service_curve/<name> [axes..., pool] ---------------------- */
+
+struct pfield {
+    const char *name;
+    int kind; /* 0: double, 1: long, 2: string */
+    size_t offset, size;
+    const char *units, *long_name;
+};
+#define PD_(n, m, u, l)                                                                            \
+    { n, 0, offsetof(struct ic_report_pool, m), 0, u, l }
+#define PL_(n, m, u, l)                                                                            \
+    { n, 1, offsetof(struct ic_report_pool, m), 0, u, l }
+#define PS_(n, m, l)                                                                               \
+    { n, 2, offsetof(struct ic_report_pool, m), sizeof(((struct ic_report_pool *)0)->m), "1", l }
+static const struct pfield pfields[] = {
+    PS_("mode", mode,
+        "how the pool's service curve was filled: measured (by the request engine) or "
+        "closed_form (the performance model)"),
+    PS_("accelerator", accelerator, "the pool's accelerator catalog key"),
+    PD_("accelerators", accelerators, "accelerators", "accelerators in the pool (their mean)"),
+    PD_("requests_per_s", rps, "1/s", "requests per second one replica serves (the fluid queue's)"),
+    PD_("saturated_requests_per_s", sat_rps, "1/s",
+        "measured: saturated requests per second of one replica (NaN: closed form)"),
+    PD_("slo_utilization", slo_util, "1",
+        "measured: largest utilisation of the saturated rate meeting the objectives (NaN: closed "
+        "form)"),
+    PD_("closed_form_batch", batch, "sequences",
+        "the performance model's closed-form batch of one replica (the operating point only when "
+        "mode is closed_form)"),
+    PL_("replicas", replicas, "replicas",
+        "measured: replicas of the measured group (0: closed form)"),
+    PL_("requests", requests, "requests",
+        "measured: requests the request engine ran (0: closed form)"),
+};
+#undef PD_
+#undef PL_
+#undef PS_
+#define NPF ((int)(sizeof pfields / sizeof pfields[0]))
+
+/* The group, its pool scale and its datasets (empty), attached to the sweep's axes. */
+static int pools_create(hid_t fid, const struct ic_output *out, const hid_t *axis, int n) {
+    hid_t g = H5Gcreate2(fid, "service_curve", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0) return 1;
+    int bad = 0;
+    hid_t ps = make_scale(g, "pool", NULL, (hsize_t)n, "1",
+                          "index of a pool of the fleet (0: /accelerator; a prefill/decode "
+                          "fleet: 0 its prefill units, 1 its decode units)");
+    bad |= ps < 0;
+    for (int i = 0; !bad && i < NPF; i++) {
+        const struct pfield *pf = &pfields[i];
+        hsize_t dims[1] = {(hsize_t)n};
+        hid_t t = pf->kind == 2 ? vlen_string_type() : -1;
+        hid_t d = nd_create(g, pf->name,
+                            pf->kind == 2   ? t
+                            : pf->kind == 1 ? H5T_STD_I64LE
+                                            : H5T_IEEE_F64LE,
+                            out, 1, dims);
+        if (t >= 0) H5Tclose(t);
+        bad |= d < 0 || describe(d, pf->units, pf->long_name);
+        for (int a = 0; d >= 0 && a < out->n_axes; a++)
+            bad |= H5DSattach_scale(d, axis[a], (unsigned)a) < 0;
+        if (d >= 0) bad |= H5DSattach_scale(d, ps, (unsigned)out->n_axes) < 0;
+        if (d >= 0) H5Dclose(d);
+    }
+    if (ps >= 0) H5Dclose(ps);
+    H5Gclose(g);
+    return bad;
+}
+
+/* Point k's pools (out->n_pools of them; a point with fewer writes NaN, 0 and ""). */
+static int pools_put(hid_t fid, const struct ic_output *out, long k, const struct ic_report *rep,
+                     int *oom) {
+    const int n = out->n_pools;
+    if (n <= 0) return 0;
+    hid_t g = H5Gopen2(fid, "service_curve", H5P_DEFAULT);
+    if (g < 0) return 1;
+    int bad = 0;
+    for (int i = 0; !bad && i < NPF; i++) {
+        const struct pfield *pf = &pfields[i];
+        double dv[IC_MAX_POOLS];
+        long long lv[IC_MAX_POOLS];
+        const char *sv[IC_MAX_POOLS];
+        for (int q = 0; q < n; q++) {
+            const int have = q < rep->n_pools;
+            const char *p = (const char *)&rep->pool[q] + pf->offset;
+            dv[q] = have && pf->kind == 0 ? *(const double *)p : (double)NAN;
+            lv[q] = have && pf->kind == 1 ? (long long)*(const long *)p : 0;
+            sv[q] = have && pf->kind == 2 ? p : "";
+        }
+        hsize_t dims[1] = {(hsize_t)n};
+        hid_t d = H5Dopen2(g, pf->name, H5P_DEFAULT);
+        hid_t t = pf->kind == 2 ? vlen_string_type() : -1;
+        bad |= d < 0 || failed(nd_write(d,
+                                        pf->kind == 2   ? t
+                                        : pf->kind == 1 ? H5T_NATIVE_LLONG
+                                                        : H5T_NATIVE_DOUBLE,
+                                        out, k, 1, dims,
+                                        pf->kind == 2   ? (const void *)sv
+                                        : pf->kind == 1 ? (const void *)lv
+                                                        : (const void *)dv),
+                               oom);
+        if (t >= 0) H5Tclose(t);
+        if (d >= 0) H5Dclose(d);
+    }
+    H5Gclose(g);
+    return bad;
+}
+
 static int write_headline_attrs(hid_t g, const struct ic_report *rep) {
     int bad = 0;
     const struct ic_headline *h = &rep->h;
     for (size_t i = 0; i < sizeof hfields / sizeof hfields[0]; i++) {
         const struct hfield *f = &hfields[i];
+        if (f->opt == 2 && !rep->roles) continue;
         const char *p = (const char *)rep + f->offset;
         if (f->kind == 0)
             bad |= attr_doubles(g, f->key, (const double *)p, (hsize_t)f->n);
@@ -651,6 +843,8 @@ int ic_output_begin(struct ic_output *out, const struct ic_plan *plan, const str
         if (gid >= 0) H5Gclose(gid);
     }
     free(items);
+    out->n_pools = plan->n_pools < IC_MAX_POOLS ? plan->n_pools : IC_MAX_POOLS;
+    if (!bad && out->n_pools > 0) bad |= pools_create(fid, out, axis, out->n_pools);
 
     /* A sweep's headline: one dataset per figure over the sweep's dimensions, and which points
      * are written. */
@@ -662,6 +856,7 @@ int ic_output_begin(struct ic_output *out, const struct ic_plan *plan, const str
             const char *key;
             int kind, cnt;
             if (i < sizeof hfields / sizeof hfields[0]) {
+                if (hfields[i].opt == 2 && !plan->roles) continue;
                 key = hfields[i].key, kind = hfields[i].kind, cnt = hfields[i].n;
             } else {
                 const struct ic_headline_field *fd =
@@ -740,6 +935,7 @@ int ic_output_put(struct ic_output *out, long point, const struct ic_plan *plan,
         rep = *given;
     else
         ic_report_from_run(plan, res, &rep);
+    if (!bad) bad |= pools_put(fid, out, point, &rep, &oom);
     if (!bad && out->n_axes == 0) {
         hid_t g = H5Gopen2(fid, "summary", H5P_DEFAULT);
         bad |= g < 0 || write_headline_attrs(g, &rep);
@@ -753,6 +949,7 @@ int ic_output_put(struct ic_output *out, long point, const struct ic_plan *plan,
             const void *p;
             int kind, cnt;
             if (i < nh) {
+                if (hfields[i].opt == 2 && !plan->roles) continue;
                 key = hfields[i].key, kind = hfields[i].kind, cnt = hfields[i].n;
                 p = (const char *)&rep + hfields[i].offset;
             } else {
@@ -925,6 +1122,69 @@ static int headline_sane(const struct ic_report *rep, long k, struct ic_error *e
     return IC_OK;
 }
 
+/* Point k's pools from /service_curve (none in a file from before it existed). */
+static int pools_get(hid_t fid, const struct ic_output *o, long k, struct ic_report *rep,
+                     struct ic_error *err) {
+    rep->n_pools = 0;
+    if (!ic_h5in_has_link((long long)fid, "service_curve/pool")) return IC_OK;
+    long long did = -1;
+    unsigned long long got[1] = {0};
+    int rc = ic_h5in_dset_open((long long)fid, "service_curve/pool", IC_H5IN_INTEGER, 1, NULL,
+                               IC_MAX_POOLS, &did, got, err);
+    if (rc != IC_OK) return rc;
+    ic_h5in_dset_close(did);
+    if (got[0] < 1)
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "/service_curve/pool: expected 1 to %d pools, found none",
+                            IC_MAX_POOLS);
+    const int n = (int)got[0];
+    hid_t g = H5Gopen2(fid, "service_curve", H5P_DEFAULT);
+    if (g < 0)
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "/service_curve: expected a group, found another "
+                            "object");
+    for (int i = 0; rc == IC_OK && i < NPF; i++) {
+        const struct pfield *pf = &pfields[i];
+        hsize_t dims[1] = {(hsize_t)n};
+        hid_t d = -1;
+        rc = nd_open_checked(g, pf->name,
+                             pf->kind == 0   ? IC_H5IN_NUMBER
+                             : pf->kind == 1 ? IC_H5IN_INTEGER
+                                             : IC_H5IN_STRING,
+                             o, 1, dims, &d, err);
+        if (rc != IC_OK) break;
+        double dv[IC_MAX_POOLS];
+        long long lv[IC_MAX_POOLS];
+        if (pf->kind == 0)
+            rc = nd_read_checked(d, IC_H5IN_MEM_DOUBLE, o, k, 1, dims, dv, err);
+        else if (pf->kind == 1)
+            rc = nd_read_checked(d, IC_H5IN_MEM_LLONG, o, k, 1, dims, lv, err);
+        for (int q = 0; rc == IC_OK && q < n; q++) {
+            char *p = (char *)&rep->pool[q] + pf->offset;
+            if (pf->kind == 0) {
+                *(double *)p = dv[q];
+            } else if (pf->kind == 1) {
+                if (lv[q] < 0 || lv[q] > MAX_COUNT)
+                    rc = ic_error_set(err, IC_ERR_INVALID,
+                                      "/service_curve/%s: expected a count, found %lld", pf->name,
+                                      lv[q]);
+                *(long *)p = (long)lv[q];
+            } else {
+                hsize_t idx[IC_SWEEP_MAX_AXES];
+                unsigned long long at[IC_SWEEP_MAX_AXES + 1];
+                point_index(o, k, idx);
+                for (int a = 0; a < o->n_axes; a++) at[a] = idx[a];
+                at[o->n_axes] = (unsigned long long)q;
+                rc = ic_h5in_read_string_at((long long)d, o->n_axes + 1, at, p, pf->size, err);
+            }
+        }
+        H5Dclose(d);
+    }
+    H5Gclose(g);
+    if (rc == IC_OK) rep->n_pools = n;
+    return rc;
+}
+
 /* The headline of point k: from the attributes of /summary (a file without a sweep) or from
  * /headline at the point. */
 static int read_headline(hid_t fid, const struct ic_output *o, long k, struct ic_report *rep,
@@ -942,16 +1202,15 @@ static int read_headline(hid_t fid, const struct ic_output *o, long k, struct ic
         for (size_t i = 0; rc == IC_OK && i < nh; i++) {
             const struct hfield *f = &hfields[i];
             char *p = (char *)rep + f->offset;
+            const int need = f->opt ? IC_H5IN_OPTIONAL : IC_H5IN_REQUIRED;
             if (f->kind == 0) {
-                rc = ic_h5in_attr_nums((long long)g, f->key, IC_H5IN_REQUIRED, (double *)p, f->n,
-                                       err);
+                rc = ic_h5in_attr_nums((long long)g, f->key, need, (double *)p, f->n, err);
             } else if (f->kind == 1) {
                 long long v = 0;
-                rc =
-                    ic_h5in_attr_int((long long)g, f->key, IC_H5IN_REQUIRED, 0, MAX_COUNT, &v, err);
+                rc = ic_h5in_attr_int((long long)g, f->key, need, 0, MAX_COUNT, &v, err);
                 *(long *)p = (long)v;
             } else {
-                rc = ic_h5in_attr_str((long long)g, f->key, IC_H5IN_REQUIRED, p, f->size, err);
+                rc = ic_h5in_attr_str((long long)g, f->key, need, p, f->size, err);
             }
         }
         for (int i = 0; rc == IC_OK && i < ic_headline_nfields; i++)
@@ -961,6 +1220,7 @@ static int read_headline(hid_t fid, const struct ic_output *o, long k, struct ic
                                   (double *)((char *)&rep->h + ic_headline_fields[i].offset),
                                   ic_headline_fields[i].n, err);
         H5Gclose(g);
+        if (rc == IC_OK) rc = pools_get(fid, o, k, rep, err);
         return rc == IC_OK ? headline_sane(rep, k, err) : rc;
     }
     if (!ic_h5in_has_link((long long)fid, "headline"))
@@ -978,6 +1238,17 @@ static int read_headline(hid_t fid, const struct ic_output *o, long k, struct ic
             key = hfields[i].key, kind = hfields[i].kind, cnt = hfields[i].n;
             p = (char *)rep + hfields[i].offset;
             size = hfields[i].size;
+            char kb0[64];
+            if (hfields[i].opt && !ic_h5in_has_link((long long)g, dkey(key, kb0, sizeof kb0))) {
+                /* a file from before the figure existed, or not a prefill/decode fleet */
+                if (kind == 0)
+                    for (int j = 0; j < cnt; j++) ((double *)p)[j] = (double)NAN;
+                else if (kind == 1)
+                    *(long *)p = 0;
+                else
+                    p[0] = '\0';
+                continue;
+            }
         } else {
             const struct ic_headline_field *fd = &ic_headline_fields[i - nh];
             key = fd->key, kind = 0, cnt = fd->n;
@@ -1016,6 +1287,7 @@ static int read_headline(hid_t fid, const struct ic_output *o, long k, struct ic
         H5Dclose(d);
     }
     H5Gclose(g);
+    if (rc == IC_OK) rc = pools_get(fid, o, k, rep, err);
     return rc == IC_OK ? headline_sane(rep, k, err) : rc;
 }
 
@@ -1286,6 +1558,8 @@ int ic_output_info_open(long long file, const char *path, int json, void *out,
             done[k] = (signed char)(d == 1);
             n_done += d == 1;
         }
+        /* A prefill/decode fleet's sweep: its nodes-needed columns. */
+        const int pd_sweep = ic_h5in_has_link(file, "headline/nodes_needed_peak_p50");
         /* One object with the provenance and the sweep (no headline of its own: the figures
          * are per point), or a text table. */
         cJSON *root = NULL, *pts = NULL;
@@ -1327,8 +1601,9 @@ int ic_output_info_open(long long file, const char *path, int json, void *out,
                 for (long i = 0; i < fs.n[a]; i++) fprintf(f, " %s", fs.label[a][i]);
                 fprintf(f, "\n");
             }
-            fprintf(f, "  %-40s %7s  %-17s %6s  %-16s %11s\n", "point", "P(out)", "95% CI", "paths",
-                    "first outage p50", "cost/path");
+            fprintf(f, "  %-40s %7s  %-17s %6s  %-16s  %13s  %s\n", "point", "P(out)", "95% CI",
+                    "paths", "first outage p50", "cost/path USD",
+                    pd_sweep ? "curve        nodes needed p50 (mean, peak)" : "service curve");
         }
         for (long k = 0; rc == IC_OK && k < lay.n_points; k++) {
             char label[512] = "";
@@ -1360,8 +1635,13 @@ int ic_output_info_open(long long file, const char *path, int json, void *out,
                 t[16] = '\0';
                 t[10] = ' ';
             }
-            fprintf(f, "  %-40s %7.3f  [%.3f, %.3f]  %6ld  %-16s %11.4g\n", label, pr.h.p_outage,
-                    pr.h.p_lo, pr.h.p_hi, pr.h.paths, t, pr.h.cost_mean_usd);
+            const char *cm = pr.curve_mode[0] ? pr.curve_mode : "not recorded";
+            fprintf(f, "  %-40s %7.3f  [%.3f, %.3f]  %6ld  %-16s  %13.4g  %s", label, pr.h.p_outage,
+                    pr.h.p_lo, pr.h.p_hi, pr.h.paths, t, pr.h.cost_mean_usd, cm);
+            if (pd_sweep)
+                fprintf(f, "%*s%.1f, %.0f", 13 - (int)strlen(cm), "", pr.nodes_needed_q50[0],
+                        pr.nodes_needed_q50[1]);
+            fprintf(f, "\n");
         }
         if (rc != IC_OK) ic_h5in_prefix(err, path);
         if (rc == IC_OK && json) {

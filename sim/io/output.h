@@ -17,6 +17,9 @@
  *   /inputs/<name>    [axes..., path] float64, each path's draw of every parameter given as a
  *                     distribution (attribute `pointer` names the field)
  *   /autoscale/<name> [axes..., stored_path, action] the autoscaler's actions
+ *   /service_curve/<name> [axes..., pool] each pool's service curve: mode (measured or
+ *                     closed_form), accelerator, requests_per_s, saturated_requests_per_s,
+ *                     slo_utilization, closed_form_batch, replicas and requests measured
  * Every dataset has `units` and `long_name`.  Datasets are chunked (a point's slice at a time)
  * and compressed (shuffle + deflate); points not written read as NaN.  The file is written
  * under a temporary name in the same directory and renamed over OUT.h5 only when complete, so
@@ -44,6 +47,7 @@ struct ic_output {
     int n_axes;
     long lead[8];
     long n_points;
+    int n_pools; /* pools of /service_curve (set by ic_output_begin) */
 };
 
 /* What a result file says about where it came from. */

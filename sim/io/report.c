@@ -2,6 +2,7 @@
 #include "sim/io/report.h"
 
 #include "sim/engine/reqresult.h"
+#include "sim/engine/svccurve.h"
 
 #include "sim/core/timeutil.h"
 #include "sim/core/util.h"
@@ -96,7 +97,39 @@ void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
     rep->accels_per_replica = plan->fit.accels;
     rep->replica_rps = plan->pool[0].svc.rps; /* the service curve's (engine.h) */
     rep->replica_batch = (double)plan->perf.batch;
-    rep->measured_curve = plan->pool[0].svc.mode == IC_CURVE_MEASURED;
+    const struct ic_pool_service *svc = &plan->pool[0].svc;
+    ic_strlcpy(rep->curve_mode, ic_curve_mode_name(svc->mode), sizeof rep->curve_mode);
+    ic_strlcpy(rep->curve_asked, ic_curve_mode_name(sc->service_curve.mode),
+               sizeof rep->curve_asked);
+    const int measured = svc->mode == IC_CURVE_MEASURED;
+    rep->curve_sat_rps = measured ? svc->sat_rps : NAN;
+    rep->curve_slo_util = measured ? svc->slo_util : NAN;
+    rep->curve_replicas = measured ? (long)sc->service_curve.replicas : 0;
+    rep->curve_requests = measured ? svc->requests : 0;
+    rep->n_pools = plan->n_pools;
+    for (int k = 0; k < plan->n_pools && k < IC_MAX_POOLS; k++) {
+        const struct ic_pool_plan *pl = &plan->pool[k];
+        struct ic_report_pool *rp = &rep->pool[k];
+        const int m = pl->svc.mode == IC_CURVE_MEASURED;
+        ic_strlcpy(rp->mode, ic_curve_mode_name(pl->svc.mode), sizeof rp->mode);
+        ic_strlcpy(rp->accelerator, pl->accel ? pl->accel->key : "", sizeof rp->accelerator);
+        rp->accelerators = pl->role >= 0      ? ic_dist_mean(pl->units) * pl->unit_accels
+                           : pl->accelerators ? ic_dist_mean(pl->accelerators)
+                                              : NAN;
+        rp->rps = pl->svc.rps;
+        rp->sat_rps = m ? pl->svc.sat_rps : NAN;
+        rp->slo_util = m ? pl->svc.slo_util : NAN;
+        rp->batch = (double)pl->perf.batch;
+        rp->replicas = m ? (long)sc->service_curve.replicas : 0;
+        rp->requests = m ? pl->svc.requests : 0;
+    }
+    if (!measured && sc->service_curve.mode == IC_CURVE_MEASURED) {
+        /* what the request engine refused (svccurve.h: it keeps the closed form then) */
+        struct ic_req_input in;
+        struct ic_error e = {0};
+        if (ic_plan_req_input(plan, 0, &in, &e) != IC_OK)
+            ic_strlcpy(rep->curve_why, e.msg, sizeof rep->curve_why);
+    }
     rep->h = r->head;
     rep->weekly_visits = plan->weekly_visits;
     rep->tokens_per_day = ic_scenario_tokens_per_day(sc);
@@ -113,6 +146,9 @@ void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
             rep->role_units[q] = ic_dist_mean(plan->pool[q].units);
             rep->role_unit_accels[q] = plan->pool[q].unit_accels;
             rep->role_unit_tok_s[q] = plan->pool[q].unit_tokens_per_s;
+            const struct ic_role_spec *rs = q ? &sc->fleet.roles.decode : &sc->fleet.roles.prefill;
+            rep->role_measured[q] = rs->measured_tokens_per_s > 0;
+            ic_strlcpy(rep->role_accel[q], plan->pool[q].accel->key, sizeof rep->role_accel[q]);
             rep->accelerators_mean += rep->role_units[q] * rep->role_unit_accels[q];
         }
         rep->nodes_needed_q50[0] = column_median(r, IC_RM_NODES_MEAN);
@@ -164,33 +200,79 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
                 "(%.4g of %g days), not the whole horizon\n",
                 u, rep->completed_until_s / 86400.0, rep->horizon_days);
     }
-    if (rep->roles)
-        fprintf(f, "  fleet      %.0f x %s serving %s in prefill and decode units\n",
-                rep->accelerators_mean, rep->accelerator, rep->model);
-    else if (rep->measured_curve)
-        fprintf(f,
-                "  fleet      %.0f x %s serving %s: %ld per replica, %.2f req/s per replica "
-                "(saturated, measured by the request engine)\n",
-                rep->accelerators_mean, rep->accelerator, rep->model, rep->accels_per_replica,
-                rep->replica_rps);
-    else
-        fprintf(f,
-                "  fleet      %.0f x %s serving %s: %ld per replica, %.2f req/s per replica "
-                "(batch %.0f)\n",
-                rep->accelerators_mean, rep->accelerator, rep->model, rep->accels_per_replica,
-                rep->replica_rps, rep->replica_batch);
     if (rep->roles) {
-        fprintf(
-            f,
-            "  roles      prefill %.4g units of %.0f (%.4g tokens/s each), decode %.4g units of "
-            "%.0f (%.4g tokens/s each)\n",
-            rep->role_units[0], rep->role_unit_accels[0], rep->role_unit_tok_s[0],
-            rep->role_units[1], rep->role_unit_accels[1], rep->role_unit_tok_s[1]);
+        /* the roles may run on accelerators of their own: name the fleet's only if both share it */
+        const int one = strcmp(rep->role_accel[0], rep->role_accel[1]) == 0;
+        fprintf(f, "  fleet      %.0f %s%s serving %s in prefill and decode units\n",
+                rep->accelerators_mean, one ? "x " : "accelerators",
+                !one                    ? ""
+                : rep->role_accel[0][0] ? rep->role_accel[0]
+                                        : rep->accelerator,
+                rep->model);
+        static const char *const rn[2] = {"prefill", "decode"};
+        fprintf(f, "  roles     ");
+        for (int q = 0; q < 2; q++)
+            fprintf(f, "%s %s %.4g units of %.0f%s%s (%.4g %s tokens/s each, %s)", q ? "," : "",
+                    rn[q], rep->role_units[q], rep->role_unit_accels[q], one ? "" : " x ",
+                    one ? "" : rep->role_accel[q], rep->role_unit_tok_s[q],
+                    q ? "generated" : "uncached prompt",
+                    rep->role_measured[q] ? "measured" : "performance model");
+        fprintf(f, "\n");
         fprintf(f,
                 "  nodes needed  mean %.1f, peak %.0f, minimum %.0f (medians over paths); a fleet "
                 "following the curve $%.4g against $%.4g flat for its peak\n",
                 rep->nodes_needed_q50[0], rep->nodes_needed_q50[1], rep->nodes_needed_q50[2],
                 rep->cost_follow_q50, rep->cost_flat_q50);
+    } else {
+        fprintf(f, "  fleet      %.0f x %s serving %s: %ld per replica, %.4g req/s per replica\n",
+                rep->accelerators_mean, rep->accelerator, rep->model, rep->accels_per_replica,
+                rep->replica_rps);
+    }
+    /* The service curve the fluid queue serves by: the closed form's batch is the operating
+     * point only when the curve is the closed form. */
+    if (strcmp(rep->curve_mode, "measured") == 0) {
+        fprintf(f,
+                "  service curve  measured by the request engine (%ld requests on %ld "
+                "replicas): %.4g req/s per replica saturated, objectives met up to %.3g of it; "
+                "closed-form batch %.0f not used\n",
+                rep->curve_requests, rep->curve_replicas, rep->curve_sat_rps, rep->curve_slo_util,
+                rep->replica_batch);
+    } else if (strcmp(rep->curve_mode, "closed_form") == 0) {
+        char why[400] = "";
+        if (strcmp(rep->curve_asked, "measured") == 0)
+            snprintf(why, sizeof why, "; measured was asked for but not possible (%s)",
+                     rep->curve_why[0] ? rep->curve_why
+                                       : "the request engine gave no saturated rate");
+        if (rep->roles)
+            fprintf(f,
+                    "  service curve  closed form of the performance model for latencies and "
+                    "goodput by load (each role serves at its units' tokens/s)%s\n",
+                    why);
+        else
+            fprintf(f,
+                    "  service curve  closed form of the performance model: batch %.0f per "
+                    "replica%s\n",
+                    rep->replica_batch, why);
+    } else {
+        fprintf(f,
+                "  service curve  not recorded in this file (closed-form batch %.0f per replica, "
+                "the operating point only if the curve was the closed form)\n",
+                rep->replica_batch);
+    }
+    /* A fleet of several pools (/fleet/pools): each further pool's curve. */
+    for (int k = 1; !rep->roles && k < rep->n_pools && k < IC_MAX_POOLS; k++) {
+        const struct ic_report_pool *p = &rep->pool[k];
+        if (strcmp(p->mode, "measured") == 0)
+            fprintf(f,
+                    "  pool %d     %.0f x %s: %.4g req/s per replica, service curve measured (%ld "
+                    "requests on %ld replicas; closed-form batch %.0f not used)\n",
+                    k, p->accelerators, p->accelerator, p->rps, p->requests, p->replicas, p->batch);
+        else
+            fprintf(f,
+                    "  pool %d     %.0f x %s: %.4g req/s per replica, service curve %s (batch %.0f "
+                    "per replica)\n",
+                    k, p->accelerators, p->accelerator, p->rps,
+                    p->mode[0] ? p->mode : "not recorded", p->batch);
     }
     fprintf(f, "  P(outage)  %.3f  [95%% CI %.3f, %.3f]  (%ld of %ld paths)\n", h->p_outage,
             h->p_lo, h->p_hi, h->outages, h->paths);
@@ -286,6 +368,43 @@ void *ic_report_json(const struct ic_report *rep) {
     add_num(o, "accelerators_mean", rep->accelerators_mean);
     cJSON_AddNumberToObject(o, "accelerators_per_replica", (double)rep->accels_per_replica);
     add_num(o, "replica_requests_per_s", rep->replica_rps);
+    cJSON *sv = cJSON_AddObjectToObject(o, "service_curve");
+    if (sv) {
+        if (rep->curve_mode[0])
+            cJSON_AddStringToObject(sv, "mode", rep->curve_mode);
+        else
+            cJSON_AddNullToObject(sv, "mode"); /* a file from before it was recorded */
+        if (rep->curve_asked[0])
+            cJSON_AddStringToObject(sv, "requested_mode", rep->curve_asked);
+        else
+            cJSON_AddNullToObject(sv, "requested_mode");
+        if (rep->curve_why[0]) cJSON_AddStringToObject(sv, "closed_form_reason", rep->curve_why);
+        add_num(sv, "requests_per_s", rep->replica_rps);
+        add_num(sv, "saturated_requests_per_s", rep->curve_sat_rps);
+        add_num(sv, "slo_utilization", rep->curve_slo_util);
+        /* unknown (null) in a file from before the curve was recorded */
+        add_num(sv, "replicas", rep->curve_mode[0] ? (double)rep->curve_replicas : NAN);
+        add_num(sv, "requests", rep->curve_mode[0] ? (double)rep->curve_requests : NAN);
+        /* the closed form's batch, the operating point only when mode is closed_form */
+        add_num(sv, "closed_form_batch", rep->replica_batch);
+        /* every pool's (/service_curve in the file; pool 0 is the above) */
+        cJSON *pa = rep->n_pools > 0 ? cJSON_AddArrayToObject(sv, "pools") : NULL;
+        for (int k = 0; pa && k < rep->n_pools && k < IC_MAX_POOLS; k++) {
+            const struct ic_report_pool *p = &rep->pool[k];
+            cJSON *x = cJSON_CreateObject();
+            if (!x) break;
+            cJSON_AddStringToObject(x, "mode", p->mode);
+            cJSON_AddStringToObject(x, "accelerator", p->accelerator);
+            add_num(x, "accelerators", p->accelerators);
+            add_num(x, "requests_per_s", p->rps);
+            add_num(x, "saturated_requests_per_s", p->sat_rps);
+            add_num(x, "slo_utilization", p->slo_util);
+            add_num(x, "closed_form_batch", p->batch);
+            cJSON_AddNumberToObject(x, "replicas", (double)p->replicas);
+            cJSON_AddNumberToObject(x, "requests", (double)p->requests);
+            cJSON_AddItemToArray(pa, x);
+        }
+    }
     if (rep->roles) {
         static const char *const rn[2] = {"prefill", "decode"};
         cJSON *ro = cJSON_AddObjectToObject(o, "roles");
@@ -295,6 +414,10 @@ void *ic_report_json(const struct ic_report *rep) {
             add_num(x, "units", rep->role_units[q]);
             add_num(x, "unit_accelerators", rep->role_unit_accels[q]);
             add_num(x, "unit_tokens_per_s", rep->role_unit_tok_s[q]);
+            cJSON_AddStringToObject(x, "unit_rate",
+                                    rep->role_measured[q] ? "measured" : "performance_model");
+            cJSON_AddStringToObject(x, "accelerator",
+                                    rep->role_accel[q][0] ? rep->role_accel[q] : rep->accelerator);
         }
         add_num(o, "nodes_needed_mean_p50", rep->nodes_needed_q50[0]);
         add_num(o, "nodes_needed_peak_p50", rep->nodes_needed_q50[1]);
@@ -317,6 +440,11 @@ void *ic_report_json(const struct ic_report *rep) {
     } else {
         cJSON_AddNullToObject(o, "first_outage_p50");
     }
+    /* the unit of sustainable_demand_p50 (below) */
+    cJSON_AddStringToObject(o, "sustainable_demand_units",
+                            rep->tokens_per_day  ? "multiples of the tokens a day"
+                            : rep->weekly_visits ? "weekly web visits"
+                                                 : "daily active users");
     for (int i = 0; i < ic_headline_nfields; i++) {
         const struct ic_headline_field *fd = &ic_headline_fields[i];
         const double *v = (const double *)((const char *)h + fd->offset);
@@ -447,9 +575,12 @@ void ic_reqrun_print(FILE *f, const struct ic_reqrun *rr, int json) {
                  rr->tpot_slo_s * 1000);
     else
         snprintf(slo, sizeof slo, "TPOT <= %g ms", rr->tpot_slo_s * 1000);
-    fprintf(f, "  throughput %.4g req/s; goodput %.4g req/s (%.1f%% [95%% CI %.1f, %.1f] %s)\n",
+    /* good_fraction is over every request of the window (reqresult.h), not over the served */
+    fprintf(f,
+            "  throughput %.4g req/s; goodput %.4g req/s (%.1f%% [95%% CI %.1f, %.1f] of all %ld "
+            "requests, served within %s)\n",
             h->throughput_rps, h->goodput_rps, 100 * h->good_fraction, 100 * h->good_lo,
-            100 * h->good_hi, slo);
+            100 * h->good_hi, h->requests, slo);
     print_latency(f, "TTFT", &h->ttft, 1, "s");
     print_latency(f, "TPOT", &h->tpot, 1000, "ms");
     print_latency(f, "E2E", &h->e2e, 1, "s");

@@ -20,15 +20,33 @@ struct ic_report {
     double horizon_days, step_s;
     double accelerators_mean; /* fleet size (mean when it is a distribution) */
     long accels_per_replica;
-    double replica_rps; /* saturated requests/s per replica at mean inputs */
-    double replica_batch;
-    int measured_curve; /* the replica's rate is the request engine's (service curve) */
+    double replica_rps;   /* requests/s per replica the fluid queue serves, at mean inputs */
+    double replica_batch; /* the performance model's closed-form batch of one replica: the
+                             operating point only when the service curve is the closed form */
+    /* Pool 0's service curve (sim/engine/svccurve.h): the mode it was filled by ("measured",
+     * "closed_form"; "" in a file from before it was recorded), the mode the scenario asked for,
+     * and what a measured curve measured: the saturated requests/s per replica, the largest
+     * utilisation of it meeting the objectives, the replicas of the measured group and the
+     * requests run (0 and NaN in closed form). */
+    char curve_mode[24], curve_asked[24];
+    char curve_why[256]; /* measured asked for, closed form used: why ("" when not known) */
+    double curve_sat_rps, curve_slo_util;
+    long curve_replicas, curve_requests;
+    /* Every pool's service curve (pool 0 is the one above; a P/D fleet's pools are its
+     * prefill and decode units), stored as /service_curve/<name> [axes..., pool]. */
+    int n_pools;
+    struct ic_report_pool {
+        char mode[24], accelerator[IC_KEY_MAX];
+        double accelerators;                  /* in the pool (mean) */
+        double rps, sat_rps, slo_util, batch; /* sat_rps, slo_util: NaN in closed form */
+        long replicas, requests;              /* 0 in closed form */
+    } pool[IC_MAX_POOLS];
     /* Timing of this run (not stored in the file: results must not depend on it). */
     double engine_s, write_s; /* 0: unknown */
     double path_steps;
     int threads;
     int weekly_visits;     /* the growth quantity is weekly web visits */
-    int tokens_per_day;    /* demand is tokens a day (sustainable: multiples of the day) */
+    long tokens_per_day;   /* demand is tokens a day (sustainable: multiples of the day) */
     double memory_bytes;   /* the run's estimated peak memory (0: unknown) */
     double peak_rss_bytes; /* its measured peak resident memory (0: unknown) */
     /* An interrupted run: its figures cover the horizon only to completed_until_s (seconds
@@ -37,10 +55,14 @@ struct ic_report {
     double completed_until_s;
     char version[64], git_commit[64], created_utc[40], command_line[1024], file[4096];
     struct ic_headline h;
-    /* A prefill/decode fleet (a run's, not read back by info): each role's units (mean) and
-     * accelerators per unit, and the capacity-needed curve's medians over paths. */
-    int roles;
+    /* A prefill/decode fleet (stored in the result file, read back by info): each role's
+     * units (mean), accelerators per unit, tokens/s per unit and whether that rate is the
+     * scenario's measured_tokens_per_s (else the performance model's), its accelerator, and the
+     * capacity-needed curve's medians over paths. */
+    long roles;
     double role_units[2], role_unit_accels[2], role_unit_tok_s[2];
+    long role_measured[2];
+    char role_accel[2][IC_KEY_MAX];
     double nodes_needed_q50[3]; /* the curve's mean, peak and minimum (medians over paths) */
     double cost_follow_q50, cost_flat_q50;
 };

@@ -20,6 +20,10 @@ Where NaN or infinity is a meaning rather than a failure, this file is where it 
   NaN  /summary attributes first_outage_*  no path has an outage
   NaN  /summary attributes gross_margin*   no revenue
   NaN  /summary attributes good_fraction_mean*  no path served a request (0 / 0)
+  NaN  service_curve/saturated_requests_per_s, slo_utilization, and the /summary attributes
+       (a sweep's /headline datasets) service_curve_saturated_requests_per_s and _slo_utilization
+                                           the curve is the closed form: nothing was measured
+                                           (checked: mode / service_curve_mode is closed_form)
   inf  summary/peak_offered_load           demand met no capacity in some step of the path
        (and its /summary quantile attributes)
   inf  summary/sustainable_demand          zero requests per user: any demand is sustainable
@@ -53,6 +57,13 @@ NAN_WITHOUT_CAPACITY = ("*/ttft_s", "*/offered_load")
 INF_OK = ("summary/peak_offered_load", "summary/sustainable_demand")
 ATTR_NAN_OK = ("first_outage_*", "gross_margin*", "good_fraction_mean*")
 ATTR_INF_OK = ("peak_offered_load_*", "sustainable_demand_*")
+CURVE_NAN_ATTRS = ("service_curve_saturated_requests_per_s", "service_curve_slo_utilization")
+CURVE_NAN_DATASETS = {  # dataset: the dataset of its mode
+    "service_curve/saturated_requests_per_s": "service_curve/mode",
+    "service_curve/slo_utilization": "service_curve/mode",
+    "headline/service_curve_saturated_requests_per_s": "headline/service_curve_mode",
+    "headline/service_curve_slo_utilization": "headline/service_curve_mode",
+}
 
 
 def matches(name, patterns):
@@ -68,7 +79,9 @@ def scan(path):
                 a = np.asarray(val)
                 if a.dtype.kind != "f":
                     continue
-                if np.isnan(a).any() and not matches(key, ATTR_NAN_OK):
+                closed = key in CURVE_NAN_ATTRS and \
+                    obj.attrs.get("service_curve_mode") == "closed_form"
+                if np.isnan(a).any() and not matches(key, ATTR_NAN_OK) and not closed:
                     bad.append(f"{name}@{key}: NaN")
                 if np.isinf(a).any() and not matches(key, ATTR_INF_OK):
                     bad.append(f"{name}@{key}: inf")
@@ -80,6 +93,11 @@ def scan(path):
                 bad.append(f"{name}: {inf.sum()} inf")
             if not nan.any() or matches(name, NAN_OK):
                 return
+            if name in CURVE_NAN_DATASETS:
+                # Only for pools (points of a sweep) whose curve is the closed form.
+                mode = f[CURVE_NAN_DATASETS[name]][()].astype(str)
+                if (mode[nan] == "closed_form").all():
+                    return
             if matches(name, NAN_WITHOUT_CAPACITY):
                 # Only where no replica served through the interval (every path, for bands).
                 group = name.split("/")[0]
