@@ -328,11 +328,59 @@ static void test_series_and_routing(void) {
     free(rq);
 }
 
+/* One request alone, n answer tokens: the iterations it takes and its time per output token. */
+static void alone(const struct ic_replica_model *rm, int32_t input, int32_t output, double *tpot,
+                  double *ttft, double *iterations) {
+    struct ic_request q;
+    memset(&q, 0, sizeof q);
+    q.input = input;
+    q.output = output;
+    q.patience_s = INFINITY;
+    struct ic_reqsim_config cfg = {.replicas = 1,
+                                   .routing = IC_ROUTE_ROUND_ROBIN,
+                                   .max_wait_s = 1e9,
+                                   .horizon_s = 1e6,
+                                   .interval_s = 1e6,
+                                   .seed = 1};
+    struct ic_reqsim_series ser;
+    struct ic_reqsim_stats st;
+    struct ic_error err = {0};
+    CHECK(ic_reqsim_run(&cfg, rm, &q, 1, &ser, &st, &err) == IC_OK);
+    CHECK(q.status == IC_REQ_SERVED);
+    *tpot = (q.finish_s - q.first_token_s) / (output - 1);
+    *ttft = q.first_token_s - q.arrival_s;
+    *iterations = st.iterations;
+    ic_reqsim_series_free(&ser);
+}
+
+/* Multi-token prediction: at acceptance k (tokens per step) and the same step cost, a sequence
+ * decodes in ceil((n - 1) / k) iterations after its first token, and its TPOT is the step / k. */
+static void test_mtp(void) {
+    struct ic_replica_model rm = model("llama-3.1-8b", "nvidia_h100_sxm", 400000, 64, 2048);
+    double tpot1, ttft1, it1;
+    alone(&rm, 500, 1001, &tpot1, &ttft1, &it1);
+    CHECK(it1 == 1 + 1000); /* the prefill iteration (first token), then 1000 */
+    const double ks[] = {1.85, 2.0, 2.7};
+    for (int i = 0; i < 3; i++) {
+        struct ic_replica_model mk = rm;
+        mk.tokens_per_step = ks[i];
+        double tpot, ttft, it;
+        alone(&mk, 500, 1001, &tpot, &ttft, &it);
+        CHECK(it == 1 + ceil(1000 / ks[i]));
+        CHECK_NEAR(ttft, ttft1, 1e-12); /* the prefill is the same */
+        /* the step grows with the context only (k times faster per iteration): within 1% */
+        CHECK_NEAR(tpot1 / tpot, 1000.0 / ceil(1000 / ks[i]), 0.01);
+        fprintf(stderr, "  mtp: %.2f tokens per step: %.0f iterations, TPOT %.3f ms (%.3f ms)\n",
+                ks[i], it, 1e3 * tpot, 1e3 * tpot1);
+    }
+}
+
 int main(void) {
     struct ic_error err;
     if (ic_catalog_builtin(&cat, &err)) return 1;
     test_against_reference();
     test_series_and_routing();
+    test_mtp();
     ic_catalog_free(&cat);
     return check_report("test_reqsim");
 }

@@ -110,7 +110,15 @@ struct sim {
     long nout;
     struct ic_reqsim_stats *stats;
     int nomem;
+    double tps;  /* answer tokens per sequence per iteration (multi-token prediction; 1: none) */
+    double dtok; /* budget tokens per decoding sequence per iteration: 1 + drafts */
 };
+
+/* Iterations that produce `tokens` more tokens of a sequence. */
+static long iters(const struct sim *s, double tokens) {
+    if (s->tps == 1.0) return (long)ceil(tokens - 1e-9);
+    return (long)ceil(tokens / s->tps - 1e-9);
+}
 
 /* ---- small containers ---------------------------------------------------------------------- */
 
@@ -355,8 +363,8 @@ static void seg_coefficients(const struct sim *s, struct replica *r) {
     double b = r->b;
     double t0 =
         ic_perf_step(rm->m, rm->a, &rm->pp, b, b > 0 ? r->S / b : 0, r->P, r->q0, &mem0, &cmp0);
-    ic_perf_step(rm->m, rm->a, &rm->pp, b, b > 0 ? (r->S + b) / b : 0, r->P, r->q0 + r->P, &mem1,
-                 &cmp1);
+    ic_perf_step(rm->m, rm->a, &rm->pp, b, b > 0 ? (r->S + b * s->tps) / b : 0, r->P, r->q0 + r->P,
+                 &mem1, &cmp1);
     r->M0 = mem0;
     r->M1 = mem1 - mem0;
     r->C0 = cmp0;
@@ -434,14 +442,14 @@ static void start_decode(struct sim *s, long ri, int32_t qi, long it, double t) 
     r->S += (double)q->input + st->gen; /* its context: the prompt and every token so far */
     r->U += 1;
     /* the first answer token: now, or after the reasoning tokens */
-    long left_reason = (long)q->reasoning - (long)st->gen;
+    double left_reason = (double)q->reasoning - st->gen;
     if (isnan(q->first_token_s)) {
         if (left_reason < 0)
             q->first_token_s = t;
         else
-            dh_push(s, r, (struct dev){it + left_reason + 1, qi, st->stamp, EV_REASONED});
+            dh_push(s, r, (struct dev){it + iters(s, left_reason + 1), qi, st->stamp, EV_REASONED});
     }
-    dh_push(s, r, (struct dev){it + (total - (long)st->gen), qi, st->stamp, EV_FINISH});
+    dh_push(s, r, (struct dev){it + iters(s, (double)total - st->gen), qi, st->stamp, EV_FINISH});
 }
 
 /* Waiting requests whose patience ran out by time t leave. */
@@ -468,7 +476,7 @@ static int can_admit(const struct sim *s, const struct replica *r, int32_t qi) {
     const struct rstate *st = &s->rs[qi];
     /* its prompt, and room for the next iteration's decode tokens of everyone running */
     return r->b + (double)r->n_prefill < (double)s->rm->max_batch &&
-           r->U + st->in_eff + r->b + 1 <= s->rm->kv_tokens;
+           r->U + st->in_eff + r->b * s->tps + 1 <= s->rm->kv_tokens;
 }
 
 /* The prompt tokens a replica's prefix cache holds for request qi (replay), and remember its
@@ -544,7 +552,7 @@ static int preempt_one(struct sim *s, long ri, long it, double t) {
         struct ic_request *q = &s->req[qi];
         if (tag_stamp(e) != st->stamp) continue; /* preempted since: a stale entry */
         if (st->state == ST_DECODE) {
-            double gen = st->gen + (double)(it - st->dstart);
+            double gen = st->gen + (double)(it - st->dstart) * s->tps;
             double ctx = (double)q->input + gen;
             r->b -= 1;
             r->S -= ctx;
@@ -577,15 +585,15 @@ static void advance(struct sim *s, long ri, long j, double t) {
     if (j > 0) {
         accumulate(s, s->acc_busy, ri, r->t0, t, 1.0, 1.0);
         double kv = s->rm->kv_tokens;
-        accumulate(s, s->acc_kv, ri, r->t0, t, r->U / kv, (r->U + (double)j * r->b) / kv);
+        accumulate(s, s->acc_kv, ri, r->t0, t, r->U / kv, (r->U + (double)j * r->b * s->tps) / kv);
         s->stats->iterations += (double)j;
         s->stats->segments += 1;
-        s->stats->decode_tokens += (double)j * r->b;
+        s->stats->decode_tokens += (double)j * r->b * s->tps;
         s->stats->prefill_tokens += (double)j * r->P;
         s->stats->busy_s += t - r->t0;
     }
-    r->S += (double)j * r->b;
-    r->U += (double)j * r->b;
+    r->S += (double)j * r->b * s->tps;
+    r->U += (double)j * r->b * s->tps;
     long it = r->i0 + j;
     /* prefill: j chunks of P tokens, first come first served */
     double tokens = (double)j * r->P;
@@ -621,7 +629,7 @@ static void advance(struct sim *s, long ri, long j, double t) {
             if (isnan(q->first_token_s)) q->first_token_s = t;
             continue;
         }
-        double ctx = (double)q->input + st->gen + (double)(it - st->dstart);
+        double ctx = (double)q->input + st->gen + (double)(it - st->dstart) * s->tps;
         r->b -= 1;
         r->S -= ctx;
         r->U -= ctx;
@@ -662,7 +670,8 @@ static void plan(struct sim *s, long ri, double t) {
         purge_abandoned(s, ri, t);
         admit(s, ri, t);
         /* the next iteration needs b more KV tokens: preempt until they fit */
-        if (r->b > 0 && r->U + r->b > rm->kv_tokens && preempt_one(s, ri, r->i0, t)) continue;
+        if (r->b > 0 && r->U + r->b * s->tps > rm->kv_tokens && preempt_one(s, ri, r->i0, t))
+            continue;
         break;
     }
     double B = (double)rm->max_tokens;
@@ -676,10 +685,11 @@ static void plan(struct sim *s, long ri, double t) {
         dq_pop_front(&r->prefill);
     }
     double head_rem = 0;
-    if (r->prefill.n > 0 && B - r->b >= 1) {
+    const double room = B - r->b * s->dtok; /* the budget the decode tokens leave */
+    if (r->prefill.n > 0 && room >= 1) {
         int32_t h = tag_req(dq_front(&r->prefill));
         head_rem = s->rs[h].rem;
-        r->P = B - r->b < r->prefill_rem ? B - r->b : r->prefill_rem;
+        r->P = room < r->prefill_rem ? room : r->prefill_rem;
         /* prefix context of the head's next chunk: what of its prompt is done, mid-chunk */
         r->q0 = s->rs[h].in_eff - head_rem + 0.5 * r->P;
     }
@@ -703,7 +713,7 @@ static void plan(struct sim *s, long ri, double t) {
         if (r->prefill_rem < (double)d * r->P && d > 1 && d - 1 < k) k = d - 1;
     }
     if (r->b > 0) {
-        long d = (long)floor((rm->kv_tokens - r->U) / r->b);
+        long d = (long)floor((rm->kv_tokens - r->U) / (r->b * s->tps));
         if (d < 1) d = 1;
         if (d < k) k = d;
     }
@@ -837,6 +847,8 @@ int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_mo
     s.n = n;
     s.R = cfg->replicas;
     s.stats = stats;
+    s.tps = rm->tokens_per_step > 1 ? rm->tokens_per_step : 1.0;
+    s.dtok = 1.0 + (rm->pp.mtp > 0 ? (double)rm->pp.mtp : 0.0);
     s.nout = (long)ceil(cfg->horizon_s / cfg->interval_s - 1e-9);
     if (s.nout < 1) s.nout = 1;
     size_t nr = (size_t)s.R, ns = nr * (size_t)s.nout;

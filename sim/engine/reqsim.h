@@ -62,6 +62,12 @@ struct ic_replica_model {
     long max_batch;      /* running sequences */
     long max_tokens;     /* tokens per iteration (decode + prefill chunk) */
     double capacity_rps; /* the replica's requests/s (admission control's service rate) */
+    /* Multi-token prediction: answer tokens each decoding sequence gains per iteration, the
+     * mean accepted (1 + the accepted drafts, models/perf.c mtp_tokens); 0 or 1: one.  The
+     * iteration's cost with pp.mtp draft tokens per sequence is the step's (ic_perf_step), and
+     * a sequence takes 1 + pp.mtp tokens of the budget.  Deterministic: a sequence needing n
+     * tokens decodes for ceil(n / tokens_per_step) iterations (the expected acceptance). */
+    double tokens_per_step;
 };
 
 struct ic_reqsim_config {

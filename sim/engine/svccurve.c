@@ -18,19 +18,13 @@ int ic_plan_req_input(const struct ic_plan *plan, int pool, struct ic_req_input 
         return ic_error_set(err, IC_ERR_INVALID,
                             "/serving/disaggregated: the request engine models colocated "
                             "prefill and decode only");
-    /* The request engine schedules a replica as one batch, one token per sequence per
-     * iteration: it would spread one request's prompt over every attention rank, and it would
-     * charge the draft tokens without the tokens they win. */
+    /* The request engine schedules a replica as one batch: it would spread one request's
+     * prompt over every attention rank. */
     if (sc->serving.attention_dp > 0)
         return ic_error_set(err, IC_ERR_INVALID,
                             "/serving/attention_dp: the request engine schedules a replica as one "
                             "batch, not per attention rank; attention data parallelism is "
                             "modelled by the aggregate engine only");
-    if (sc->serving.mtp > 0)
-        return ic_error_set(err, IC_ERR_INVALID,
-                            "/serving/mtp: the request engine decodes one token per sequence per "
-                            "iteration; multi-token prediction is modelled by the aggregate "
-                            "engine only");
     const struct ic_pool_plan *pl = &plan->pool[pool];
     struct ic_replica_model *rm = &in->rm;
     rm->m = &sc->model.value;
@@ -40,6 +34,8 @@ int ic_plan_req_input(const struct ic_plan *plan, int pool, struct ic_req_input 
     rm->max_batch = rm->pp.max_batch;
     rm->max_tokens = rm->pp.max_batched_tokens;
     rm->capacity_rps = pl->perf.requests_per_s;
+    /* multi-token prediction: the accepted tokens per step (models/perf.c, mtp_tokens) */
+    rm->tokens_per_step = pl->perf.tokens_per_step_seq;
     in->accels_per_replica = pl->fit.accels;
     in->replicas = (long)floor(ic_dist_mean(pl->accelerators) / (double)pl->fit.accels + 1e-9);
     const int nc = plan->n_classes;
