@@ -375,12 +375,82 @@ static void test_mtp(void) {
     }
 }
 
+/* Attention data parallelism: the caps are each rank's, so two ranks admit twice the sequences
+ * of one; a prompt runs on one rank (its chunks at a rank's budget), so alone it takes as long
+ * as on one rank of the same step; a prompt larger than a rank's KV cache is refused. */
+static void test_attention_dp(void) {
+    struct ic_replica_model rm = model("llama-3.1-8b", "nvidia_h100_sxm", 400000, 4, 512);
+    const long n = 20;
+    long admitted[3] = {0};
+    for (int ranks = 1; ranks <= 2; ranks++) {
+        struct ic_replica_model mr = rm;
+        mr.ranks = ranks;
+        struct ic_request rq[20];
+        memset(rq, 0, sizeof rq);
+        for (long i = 0; i < n; i++) {
+            rq[i].input = 100;
+            rq[i].output = 2000;
+            rq[i].patience_s = INFINITY;
+        }
+        struct ic_reqsim_config cfg = {.replicas = 1,
+                                       .routing = IC_ROUTE_ROUND_ROBIN,
+                                       .max_wait_s = 1e9,
+                                       .horizon_s = 1e6,
+                                       .interval_s = 1e6,
+                                       .seed = 1};
+        struct ic_reqsim_series ser;
+        struct ic_reqsim_stats st;
+        struct ic_error err = {0};
+        CHECK(ic_reqsim_run(&cfg, &mr, rq, n, &ser, &st, &err) == IC_OK);
+        /* running together: admitted before the first finishes */
+        double first = INFINITY;
+        for (long i = 0; i < n; i++) first = fmin(first, rq[i].finish_s);
+        for (long i = 0; i < n; i++) {
+            admitted[ranks] += rq[i].admit_s < first;
+            CHECK(rq[i].status == IC_REQ_SERVED);
+        }
+        ic_reqsim_series_free(&ser);
+    }
+    CHECK(admitted[1] == 4);
+    CHECK(admitted[2] == 2 * admitted[1]);
+    /* a lone 1,500-token prompt at a 512-token budget: three chunks, one rank's either way */
+    double tpot1, ttft1, it1, tpot2, ttft2, it2;
+    alone(&rm, 1500, 10, &tpot1, &ttft1, &it1);
+    struct ic_replica_model m2 = rm;
+    m2.ranks = 2;
+    alone(&m2, 1500, 10, &tpot2, &ttft2, &it2);
+    CHECK(it1 == 3 + 9 && it2 == it1);
+    CHECK_NEAR(ttft2, ttft1, 1e-12);
+    /* a prompt the pool of two ranks would hold but one rank does not: refused */
+    m2.kv_tokens = 1000;
+    struct ic_request q;
+    memset(&q, 0, sizeof q);
+    q.input = 1500;
+    q.output = 10;
+    q.patience_s = INFINITY;
+    struct ic_reqsim_config cfg = {.replicas = 1,
+                                   .routing = IC_ROUTE_ROUND_ROBIN,
+                                   .max_wait_s = 1e9,
+                                   .horizon_s = 1e6,
+                                   .interval_s = 1e6,
+                                   .seed = 1};
+    struct ic_reqsim_series ser;
+    struct ic_reqsim_stats st;
+    struct ic_error err = {0};
+    CHECK(ic_reqsim_run(&cfg, &m2, &q, 1, &ser, &st, &err) == IC_OK);
+    CHECK(q.status == IC_REQ_REJECTED);
+    ic_reqsim_series_free(&ser);
+    fprintf(stderr, "  attention dp: admitted at once %ld (1 rank), %ld (2 ranks)\n", admitted[1],
+            admitted[2]);
+}
+
 int main(void) {
     struct ic_error err;
     if (ic_catalog_builtin(&cat, &err)) return 1;
     test_against_reference();
     test_series_and_routing();
     test_mtp();
+    test_attention_dp();
     ic_catalog_free(&cat);
     return check_report("test_reqsim");
 }

@@ -68,6 +68,7 @@ struct replica {
     double t_end;   /* t0 + T(k) */
     double b, S, U; /* decoding sequences, their context, KV tokens in use at t0 */
     double P, q0;   /* prefill tokens per iteration, prefix context of the first chunk */
+    double c;       /* the busiest rank's prefill chunk (attention data parallelism; else P) */
     double M0, M1, C0, C1, K;
     /* queues */
     struct deque waiting, prefill;
@@ -110,8 +111,11 @@ struct sim {
     long nout;
     struct ic_reqsim_stats *stats;
     int nomem;
-    double tps;  /* answer tokens per sequence per iteration (multi-token prediction; 1: none) */
-    double dtok; /* budget tokens per decoding sequence per iteration: 1 + drafts */
+    double tps;   /* answer tokens per sequence per iteration (multi-token prediction; 1: none) */
+    double dtok;  /* budget tokens per decoding sequence per iteration: 1 + drafts */
+    double ranks; /* attention data-parallel ranks pooled (1: none) */
+    double kv, maxb; /* the replica's KV tokens and running sequences: a rank's x ranks */
+    double dpp;      /* the ranks the performance parameters describe (pp.attention_dp) */
 };
 
 /* Iterations that produce `tokens` more tokens of a sequence. */
@@ -360,10 +364,12 @@ static double seg_time(const struct replica *r, double j) {
 static void seg_coefficients(const struct sim *s, struct replica *r) {
     const struct ic_replica_model *rm = s->rm;
     double mem0, cmp0, mem1, cmp1;
-    double b = r->b;
+    /* the step of the performance parameters' replica (dpp ranks) at this replica's load per
+     * rank: its batch per rank, the busiest rank's chunk on every rank */
+    double b = r->b, bc = s->ranks == s->dpp ? b : b * s->dpp / s->ranks, pc = r->c * s->dpp;
     double t0 =
-        ic_perf_step(rm->m, rm->a, &rm->pp, b, b > 0 ? r->S / b : 0, r->P, r->q0, &mem0, &cmp0);
-    ic_perf_step(rm->m, rm->a, &rm->pp, b, b > 0 ? (r->S + b * s->tps) / b : 0, r->P, r->q0 + r->P,
+        ic_perf_step(rm->m, rm->a, &rm->pp, bc, b > 0 ? r->S / b : 0, pc, r->q0, &mem0, &cmp0);
+    ic_perf_step(rm->m, rm->a, &rm->pp, bc, b > 0 ? (r->S + b * s->tps) / b : 0, pc, r->q0 + r->c,
                  &mem1, &cmp1);
     r->M0 = mem0;
     r->M1 = mem1 - mem0;
@@ -475,8 +481,9 @@ static void purge_abandoned(struct sim *s, long ri, double t) {
 static int can_admit(const struct sim *s, const struct replica *r, int32_t qi) {
     const struct rstate *st = &s->rs[qi];
     /* its prompt, and room for the next iteration's decode tokens of everyone running */
-    return r->b + (double)r->n_prefill < (double)s->rm->max_batch &&
-           r->U + st->in_eff + r->b * s->tps + 1 <= s->rm->kv_tokens;
+    return r->b + (double)r->n_prefill < s->maxb &&
+           r->U + st->in_eff + r->b * s->tps + 1 <= s->kv &&
+           st->in_eff + 1 <= s->rm->kv_tokens; /* and on one rank */
 }
 
 /* The prompt tokens a replica's prefix cache holds for request qi (replay), and remember its
@@ -584,7 +591,7 @@ static void advance(struct sim *s, long ri, long j, double t) {
     accumulate_counts(s, ri, t);
     if (j > 0) {
         accumulate(s, s->acc_busy, ri, r->t0, t, 1.0, 1.0);
-        double kv = s->rm->kv_tokens;
+        double kv = s->kv;
         accumulate(s, s->acc_kv, ri, r->t0, t, r->U / kv, (r->U + (double)j * r->b * s->tps) / kv);
         s->stats->iterations += (double)j;
         s->stats->segments += 1;
@@ -670,12 +677,12 @@ static void plan(struct sim *s, long ri, double t) {
         purge_abandoned(s, ri, t);
         admit(s, ri, t);
         /* the next iteration needs b more KV tokens: preempt until they fit */
-        if (r->b > 0 && r->U + r->b * s->tps > rm->kv_tokens && preempt_one(s, ri, r->i0, t))
-            continue;
+        if (r->b > 0 && r->U + r->b * s->tps > s->kv && preempt_one(s, ri, r->i0, t)) continue;
         break;
     }
     double B = (double)rm->max_tokens;
     r->P = 0;
+    r->c = 0;
     r->q0 = 0;
     /* drop stale entries at the front of the prefill FIFO */
     while (r->prefill.n > 0) {
@@ -685,13 +692,19 @@ static void plan(struct sim *s, long ri, double t) {
         dq_pop_front(&r->prefill);
     }
     double head_rem = 0;
-    const double room = B - r->b * s->dtok; /* the budget the decode tokens leave */
+    /* the budget a rank's decode tokens leave it */
+    const double room = B - r->b * s->dtok / s->ranks;
     if (r->prefill.n > 0 && room >= 1) {
         int32_t h = tag_req(dq_front(&r->prefill));
         head_rem = s->rs[h].rem;
-        r->P = room < r->prefill_rem ? room : r->prefill_rem;
+        /* a prompt on one rank: as many chunks at once as ranks with a prompt (first come
+         * first served over the queue at their sum) */
+        double lanes = s->ranks < (double)r->n_prefill ? s->ranks : (double)r->n_prefill;
+        if (lanes < 1) lanes = 1;
+        r->c = room < r->prefill_rem / lanes ? room : r->prefill_rem / lanes;
+        r->P = s->ranks == 1 ? r->c : r->c * lanes;
         /* prefix context of the head's next chunk: what of its prompt is done, mid-chunk */
-        r->q0 = s->rs[h].in_eff - head_rem + 0.5 * r->P;
+        r->q0 = s->rs[h].in_eff - head_rem + 0.5 * r->c;
     }
     if (r->b <= 0 && r->P <= 0) {
         r->k = 0;
@@ -713,7 +726,7 @@ static void plan(struct sim *s, long ri, double t) {
         if (r->prefill_rem < (double)d * r->P && d > 1 && d - 1 < k) k = d - 1;
     }
     if (r->b > 0) {
-        long d = (long)floor((rm->kv_tokens - r->U) / (r->b * s->tps));
+        long d = (long)floor((s->kv - r->U) / (r->b * s->tps));
         if (d < 1) d = 1;
         if (d < k) k = d;
     }
@@ -849,6 +862,10 @@ int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_mo
     s.stats = stats;
     s.tps = rm->tokens_per_step > 1 ? rm->tokens_per_step : 1.0;
     s.dtok = 1.0 + (rm->pp.mtp > 0 ? (double)rm->pp.mtp : 0.0);
+    s.ranks = rm->ranks > 0 ? rm->ranks : 1.0;
+    s.dpp = rm->pp.attention_dp > 1 ? (double)rm->pp.attention_dp : 1.0;
+    s.kv = rm->kv_tokens * s.ranks;
+    s.maxb = (double)rm->max_batch * s.ranks;
     s.nout = (long)ceil(cfg->horizon_s / cfg->interval_s - 1e-9);
     if (s.nout < 1) s.nout = 1;
     size_t nr = (size_t)s.R, ns = nr * (size_t)s.nout;

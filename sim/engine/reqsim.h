@@ -68,6 +68,19 @@ struct ic_replica_model {
      * a sequence takes 1 + pp.mtp tokens of the budget.  Deterministic: a sequence needing n
      * tokens decodes for ceil(n / tokens_per_step) iterations (the expected acceptance). */
     double tokens_per_step;
+    /* Attention data parallelism (DeepSeek-style: each attention rank holds its own sequences
+     * and KV cache, experts spread over the replica): ranks > 1 makes kv_tokens, max_batch and
+     * max_tokens each rank's, as models/perf.c takes the scheduler's caps per attention rank.
+     * The ranks are pooled: the replica's sequences are balanced over them (new requests go to
+     * the least-loaded rank, so the ranks' batches stay within a sequence of each other), so a
+     * replica of r ranks holds r times the sequences and KV of one.  Prompts are not pooled: a
+     * prompt is pushed through on one rank, so at most min(ranks, prompts in prefill) chunks of
+     * up to a rank's budget run at once, and the step is the performance model's for the whole
+     * replica (the MoE layers synchronise every rank each step) at the busiest rank's chunk on
+     * every rank, as models/perf.c prices a lone prompt (prefill_alone).  Not modelled: the
+     * step's excess from unequal ranks (a sequence or a chunk more on one rank).  0 or 1: one
+     * rank, the replica as one batch.  May be fractional (a role's share of a replica). */
+    double ranks;
 };
 
 struct ic_reqsim_config {

@@ -18,13 +18,6 @@ int ic_plan_req_input(const struct ic_plan *plan, int pool, struct ic_req_input 
         return ic_error_set(err, IC_ERR_INVALID,
                             "/serving/disaggregated: the request engine models colocated "
                             "prefill and decode only");
-    /* The request engine schedules a replica as one batch: it would spread one request's
-     * prompt over every attention rank. */
-    if (sc->serving.attention_dp > 0)
-        return ic_error_set(err, IC_ERR_INVALID,
-                            "/serving/attention_dp: the request engine schedules a replica as one "
-                            "batch, not per attention rank; attention data parallelism is "
-                            "modelled by the aggregate engine only");
     const struct ic_pool_plan *pl = &plan->pool[pool];
     struct ic_replica_model *rm = &in->rm;
     rm->m = &sc->model.value;
@@ -36,6 +29,10 @@ int ic_plan_req_input(const struct ic_plan *plan, int pool, struct ic_req_input 
     rm->capacity_rps = pl->perf.requests_per_s;
     /* multi-token prediction: the accepted tokens per step (models/perf.c, mtp_tokens) */
     rm->tokens_per_step = pl->perf.tokens_per_step_seq;
+    /* attention data parallelism: the caps are each rank's (models/perf.c), the KV cache the
+     * replica's over its ranks */
+    rm->ranks = (double)(rm->pp.attention_dp > 1 ? rm->pp.attention_dp : 1);
+    rm->kv_tokens /= rm->ranks;
     in->accels_per_replica = pl->fit.accels;
     in->replicas = (long)floor(ic_dist_mean(pl->accelerators) / (double)pl->fit.accels + 1e-9);
     const int nc = plan->n_classes;
