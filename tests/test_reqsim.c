@@ -444,6 +444,69 @@ static void test_attention_dp(void) {
             admitted[2]);
 }
 
+/* Prefill/decode disaggregation.  A lone request: TTFT = its prefill step on the prefill unit
+ * + the KV transfer + the decode unit's first iteration (the prompt's last token), by hand.  A
+ * load: arrivals only on the prefill units, every prompt token prefilled once (its uncached
+ * part on a prefill unit, its last token on a decode unit), every decode token once. */
+static void test_disaggregated(void) {
+    struct ic_replica_model rm = model("llama-3.1-8b", "nvidia_h100_sxm", 400000, 64, 2048);
+    rm.disaggregated = 1;
+    rm.prefill_units = rm.decode_units = 1;
+    rm.kv_transfer_s_per_token = 1e-4;
+    rm.decode = (struct ic_unit_model){rm.pp, rm.kv_tokens, rm.max_batch, rm.max_tokens, 1};
+    double tpot, ttft, it;
+    alone(&rm, 1000, 10, &tpot, &ttft, &it);
+    const double pre = ic_perf_step(rm.m, rm.a, &rm.pp, 0, 0, 1000, 500, NULL, NULL);
+    const double first = ic_perf_step(rm.m, rm.a, &rm.pp, 0, 0, 1, 999.5, NULL, NULL);
+    CHECK_NEAR(ttft, pre + 1000 * 1e-4 + first, 1e-12);
+    CHECK(it == 1 + 1 + 9); /* prefill, the decode unit's first token, nine more */
+    fprintf(stderr, "  disaggregated: TTFT %.4f s = prefill %.4f + transfer 0.1 + first %.4f\n",
+            ttft, pre, first);
+    /* units of 10 replicas at 30% prefill */
+    struct ic_replica_model m3 = rm;
+    m3.prefill_units = 0.3;
+    m3.decode_units = 0.7;
+    long np, nd;
+    CHECK(ic_reqsim_units(&m3, 10, &np, &nd) == 10 && np == 3 && nd == 7);
+    CHECK(ic_reqsim_units(&m3, 1, &np, &nd) == 2 && np == 1 && nd == 1);
+    /* a load through 3 + 7 units */
+    long n = 3000;
+    struct ic_request *rq = workload(n, 20, 7, 0);
+    double uncached = 0, decode = 0;
+    for (long i = 0; i < n; i++) {
+        rq[i].patience_s = INFINITY;
+        uncached += rq[i].input - rq[i].cached;
+        decode += rq[i].reasoning + rq[i].output - 1;
+    }
+    struct ic_reqsim_config cfg = {.replicas = 10,
+                                   .routing = IC_ROUTE_LEAST_OUTSTANDING,
+                                   .max_wait_s = 1e9,
+                                   .horizon_s = rq[n - 1].arrival_s + 3600,
+                                   .interval_s = 60,
+                                   .seed = 5};
+    struct ic_reqsim_series ser;
+    struct ic_reqsim_stats st;
+    struct ic_error err = {0};
+    CHECK(ic_reqsim_run(&cfg, &m3, rq, n, &ser, &st, &err) == IC_OK);
+    long served = 0, on_prefill = 0;
+    for (long i = 0; i < n; i++) {
+        served += rq[i].status == IC_REQ_SERVED;
+        on_prefill += rq[i].replica >= 0 && rq[i].replica < 3;
+        CHECK(rq[i].first_token_s >= rq[i].admit_s + rq[i].input * 1e-4);
+    }
+    CHECK(served == n && on_prefill == n && st.preemptions == 0);
+    CHECK(ser.replicas == 10);
+    CHECK_NEAR(st.prefill_tokens, uncached + (double)n, 1e-9);
+    CHECK_NEAR(st.decode_tokens, decode, 1e-9);
+    double busy[2] = {0, 0};
+    for (long r = 0; r < 10; r++)
+        for (long j = 0; j < ser.nout; j++) busy[r >= 3] += ser.busy[r * ser.nout + j];
+    fprintf(stderr, "  disaggregated: %ld served; busy prefill %.3f, decode %.3f\n", served,
+            busy[0] / (3.0 * (double)ser.nout), busy[1] / (7.0 * (double)ser.nout));
+    ic_reqsim_series_free(&ser);
+    free(rq);
+}
+
 int main(void) {
     struct ic_error err;
     if (ic_catalog_builtin(&cat, &err)) return 1;
@@ -451,6 +514,7 @@ int main(void) {
     test_series_and_routing();
     test_mtp();
     test_attention_dp();
+    test_disaggregated();
     ic_catalog_free(&cat);
     return check_report("test_reqsim");
 }
