@@ -418,7 +418,8 @@ int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_p
     struct ic_req_input in;
     struct ic_error e2 = {0};
     if (ic_plan_req_input(plan, pool, &in, &e2) != IC_OK) {
-        /* What the request engine does not model keeps the closed form (svc->mode says so). */
+        /* A pool the request engine cannot take (a role's unit that holds no sequence) keeps
+         * the closed form (svc->mode says so). */
         return IC_OK;
     }
     if (!(pl->perf.requests_per_s_sat > 0) || !(pl->perf.requests_per_s > 0)) return IC_OK;
@@ -427,21 +428,15 @@ int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_p
                                     (long)plan->sc->service_curve.requests, svc, err);
 }
 
-#define IC_CURVE_RANKS 2.0
-
-/* The share of its ranks a replica is measured at (1: all; see ic_service_curve_measure). */
-static double rank_scale(const struct ic_replica_model *rm) {
-    double big = rm->ranks, small = rm->ranks > 1 ? rm->ranks : 1;
-    if (rm->disaggregated && rm->prefill_units == 1 && rm->decode_units == 1) {
-        big = fmax(rm->ranks, rm->decode.ranks);
+/* The share of its ranks a replica of attention ranks is measured at, so that its smaller role
+ * has g ranks (1: all; see ic_service_curve_measure). */
+static double rank_scale(const struct ic_replica_model *rm, long g) {
+    double small = rm->ranks;
+    if (rm->disaggregated && rm->prefill_units == 1 && rm->decode_units == 1)
         small = fmin(rm->ranks, rm->decode.ranks);
-    } else if (rm->disaggregated) {
+    else if (rm->disaggregated)
         return 1; /* whole replicas in each role */
-    }
-    if (!(big > IC_CURVE_RANKS)) return 1;
-    double k = IC_CURVE_RANKS / big;
-    if (small * k < 1) k = 1 / small;
-    return k < 1 ? k : 1;
+    return small > (double)g ? (double)g / small : 1.0;
 }
 
 /* A disaggregated group: g to 3g replicas, the size whose whole prefill and decode units are
@@ -465,14 +460,16 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
                              double closed_rps, long g0, long nreq, struct ic_pool_service *svc,
                              struct ic_error *err) {
     struct ic_req_input in = *in0;
-    const long g = pd_group(&in.rm, g0);
+    long g = pd_group(&in.rm, g0);
     /* Attention data parallelism: the ranks are pooled and every step is the replica's at its
      * load per rank (sim/engine/reqsim.h), so a replica of fewer ranks serves the same per
-     * rank, with the same latencies, at its share of the rate: the curve is measured on
-     * replicas of at most IC_CURVE_RANKS ranks (a role at least one) and scaled back up.  A
-     * DeepSeek replica of 176 ranks holds some 20,000 sequences: its steady state would take
-     * millions of requests per load. */
-    const double rk = rank_scale(&in.rm);
+     * rank, with the same latencies, at its share of the rate.  A DeepSeek replica of 176 ranks
+     * holds some 20,000 sequences: its steady state would take millions of requests per load.
+     * So one replica is measured, at the share of its ranks that leaves its smaller role (the
+     * prefill) g ranks (the group's size in ranks: prompts queue over as many lanes as g
+     * replicas of one rank would give), and its rates scaled back up. */
+    const double rk = rank_scale(&in.rm, g);
+    if (rk < 1) g = 1;
     in.rm.ranks *= rk;
     in.rm.decode.ranks *= rk;
     in.rm.capacity_rps *= rk;
