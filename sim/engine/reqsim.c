@@ -494,17 +494,18 @@ static void transfer(struct sim *s, long ri, int32_t qi, double t) {
     st->state = ST_TRANSFER;
     st->stamp++; /* its entries on the prefill unit are stale */
     double at = t + st->in_eff * s->rm->kv_transfer_s_per_token;
-    if (grow((void **)&s->xt, &s->xcap, s->xn + 1, sizeof *s->xt) != 0) {
-        s->nomem = 1;
-        return;
+    if (s->xn == s->xcap) {
+        long cap = s->xcap ? 2 * s->xcap : 64;
+        double *nt = realloc(s->xt, (size_t)cap * sizeof *nt);
+        if (nt) s->xt = nt;
+        int32_t *nr = nt ? realloc(s->xr, (size_t)cap * sizeof *nr) : NULL;
+        if (!nr) {
+            s->nomem = 1;
+            return;
+        }
+        s->xr = nr;
+        s->xcap = cap;
     }
-    long cap = s->xcap;
-    int32_t *nr = realloc(s->xr, (size_t)cap * sizeof *nr);
-    if (!nr) {
-        s->nomem = 1;
-        return;
-    }
-    s->xr = nr;
     /* a min-heap by (time, request) */
     long i = s->xn++;
     while (i > 0) {
