@@ -1170,3 +1170,7 @@ const char *ic_batch_limit_name(int limit) {
         return "TPOT SLO infeasible at batch 1";
     }
 }
+
+void ic_perf_unit_params(const struct ic_perf_params *p, long n, struct ic_perf_params *unit) {
+    *unit = unit_params(p, n);
+}

@@ -210,4 +210,9 @@ int ic_perf_replica(const struct ic_llm *m, const struct ic_accelerator *a,
 
 const char *ic_batch_limit_name(int limit);
 
+/* The parameters of a disaggregated role's unit of n accelerators (0: the replica's own), as
+ * ic_perf_replica takes them: attention data-parallel over what tensor and pipeline parallelism
+ * leave, experts over the unit when they were spread. */
+void ic_perf_unit_params(const struct ic_perf_params *p, long n, struct ic_perf_params *unit);
+
 #endif

@@ -328,11 +328,193 @@ static void test_series_and_routing(void) {
     free(rq);
 }
 
+/* One request alone, n answer tokens: the iterations it takes and its time per output token. */
+static void alone(const struct ic_replica_model *rm, int32_t input, int32_t output, double *tpot,
+                  double *ttft, double *iterations) {
+    struct ic_request q;
+    memset(&q, 0, sizeof q);
+    q.input = input;
+    q.output = output;
+    q.patience_s = INFINITY;
+    struct ic_reqsim_config cfg = {.replicas = 1,
+                                   .routing = IC_ROUTE_ROUND_ROBIN,
+                                   .max_wait_s = 1e9,
+                                   .horizon_s = 1e6,
+                                   .interval_s = 1e6,
+                                   .seed = 1};
+    struct ic_reqsim_series ser;
+    struct ic_reqsim_stats st;
+    struct ic_error err = {0};
+    CHECK(ic_reqsim_run(&cfg, rm, &q, 1, &ser, &st, &err) == IC_OK);
+    CHECK(q.status == IC_REQ_SERVED);
+    *tpot = (q.finish_s - q.first_token_s) / (output - 1);
+    *ttft = q.first_token_s - q.arrival_s;
+    *iterations = st.iterations;
+    ic_reqsim_series_free(&ser);
+}
+
+/* Multi-token prediction: at acceptance k (tokens per step) and the same step cost, a sequence
+ * decodes in ceil((n - 1) / k) iterations after its first token, and its TPOT is the step / k. */
+static void test_mtp(void) {
+    struct ic_replica_model rm = model("llama-3.1-8b", "nvidia_h100_sxm", 400000, 64, 2048);
+    double tpot1, ttft1, it1;
+    alone(&rm, 500, 1001, &tpot1, &ttft1, &it1);
+    CHECK(it1 == 1 + 1000); /* the prefill iteration (first token), then 1000 */
+    const double ks[] = {1.85, 2.0, 2.7};
+    for (int i = 0; i < 3; i++) {
+        struct ic_replica_model mk = rm;
+        mk.tokens_per_step = ks[i];
+        double tpot, ttft, it;
+        alone(&mk, 500, 1001, &tpot, &ttft, &it);
+        CHECK(it == 1 + ceil(1000 / ks[i]));
+        CHECK_NEAR(ttft, ttft1, 1e-12); /* the prefill is the same */
+        /* the step grows with the context only (k times faster per iteration): within 1% */
+        CHECK_NEAR(tpot1 / tpot, 1000.0 / ceil(1000 / ks[i]), 0.01);
+        fprintf(stderr, "  mtp: %.2f tokens per step: %.0f iterations, TPOT %.3f ms (%.3f ms)\n",
+                ks[i], it, 1e3 * tpot, 1e3 * tpot1);
+    }
+}
+
+/* Attention data parallelism: the caps are each rank's, so two ranks admit twice the sequences
+ * of one; a prompt runs on one rank (its chunks at a rank's budget), so alone it takes as long
+ * as on one rank of the same step; a prompt larger than a rank's KV cache is refused. */
+static void test_attention_dp(void) {
+    struct ic_replica_model rm = model("llama-3.1-8b", "nvidia_h100_sxm", 400000, 4, 512);
+    const long n = 20;
+    long admitted[3] = {0};
+    for (int ranks = 1; ranks <= 2; ranks++) {
+        struct ic_replica_model mr = rm;
+        mr.ranks = ranks;
+        struct ic_request rq[20];
+        memset(rq, 0, sizeof rq);
+        for (long i = 0; i < n; i++) {
+            rq[i].input = 100;
+            rq[i].output = 2000;
+            rq[i].patience_s = INFINITY;
+        }
+        struct ic_reqsim_config cfg = {.replicas = 1,
+                                       .routing = IC_ROUTE_ROUND_ROBIN,
+                                       .max_wait_s = 1e9,
+                                       .horizon_s = 1e6,
+                                       .interval_s = 1e6,
+                                       .seed = 1};
+        struct ic_reqsim_series ser;
+        struct ic_reqsim_stats st;
+        struct ic_error err = {0};
+        CHECK(ic_reqsim_run(&cfg, &mr, rq, n, &ser, &st, &err) == IC_OK);
+        /* running together: admitted before the first finishes */
+        double first = INFINITY;
+        for (long i = 0; i < n; i++) first = fmin(first, rq[i].finish_s);
+        for (long i = 0; i < n; i++) {
+            admitted[ranks] += rq[i].admit_s < first;
+            CHECK(rq[i].status == IC_REQ_SERVED);
+        }
+        ic_reqsim_series_free(&ser);
+    }
+    CHECK(admitted[1] == 4);
+    CHECK(admitted[2] == 2 * admitted[1]);
+    /* a lone 1,500-token prompt at a 512-token budget: three chunks, one rank's either way */
+    double tpot1, ttft1, it1, tpot2, ttft2, it2;
+    alone(&rm, 1500, 10, &tpot1, &ttft1, &it1);
+    struct ic_replica_model m2 = rm;
+    m2.ranks = 2;
+    alone(&m2, 1500, 10, &tpot2, &ttft2, &it2);
+    CHECK(it1 == 3 + 9 && it2 == it1);
+    CHECK_NEAR(ttft2, ttft1, 1e-12);
+    /* a prompt the pool of two ranks would hold but one rank does not: refused */
+    m2.kv_tokens = 1000;
+    struct ic_request q;
+    memset(&q, 0, sizeof q);
+    q.input = 1500;
+    q.output = 10;
+    q.patience_s = INFINITY;
+    struct ic_reqsim_config cfg = {.replicas = 1,
+                                   .routing = IC_ROUTE_ROUND_ROBIN,
+                                   .max_wait_s = 1e9,
+                                   .horizon_s = 1e6,
+                                   .interval_s = 1e6,
+                                   .seed = 1};
+    struct ic_reqsim_series ser;
+    struct ic_reqsim_stats st;
+    struct ic_error err = {0};
+    CHECK(ic_reqsim_run(&cfg, &m2, &q, 1, &ser, &st, &err) == IC_OK);
+    CHECK(q.status == IC_REQ_REJECTED);
+    ic_reqsim_series_free(&ser);
+    fprintf(stderr, "  attention dp: admitted at once %ld (1 rank), %ld (2 ranks)\n", admitted[1],
+            admitted[2]);
+}
+
+/* Prefill/decode disaggregation.  A lone request: TTFT = its prefill step on the prefill unit
+ * + the KV transfer + the decode unit's first iteration (the prompt's last token), by hand.  A
+ * load: arrivals only on the prefill units, every prompt token prefilled once (its uncached
+ * part on a prefill unit, its last token on a decode unit), every decode token once. */
+static void test_disaggregated(void) {
+    struct ic_replica_model rm = model("llama-3.1-8b", "nvidia_h100_sxm", 400000, 64, 2048);
+    rm.disaggregated = 1;
+    rm.prefill_units = rm.decode_units = 1;
+    rm.kv_transfer_s_per_token = 1e-4;
+    rm.decode = (struct ic_unit_model){rm.pp, rm.kv_tokens, rm.max_batch, rm.max_tokens, 1};
+    double tpot, ttft, it;
+    alone(&rm, 1000, 10, &tpot, &ttft, &it);
+    const double pre = ic_perf_step(rm.m, rm.a, &rm.pp, 0, 0, 1000, 500, NULL, NULL);
+    const double first = ic_perf_step(rm.m, rm.a, &rm.pp, 0, 0, 1, 999.5, NULL, NULL);
+    CHECK_NEAR(ttft, pre + 1000 * 1e-4 + first, 1e-12);
+    CHECK(it == 1 + 1 + 9); /* prefill, the decode unit's first token, nine more */
+    fprintf(stderr, "  disaggregated: TTFT %.4f s = prefill %.4f + transfer 0.1 + first %.4f\n",
+            ttft, pre, first);
+    /* units of 10 replicas at 30% prefill */
+    struct ic_replica_model m3 = rm;
+    m3.prefill_units = 0.3;
+    m3.decode_units = 0.7;
+    long np, nd;
+    CHECK(ic_reqsim_units(&m3, 10, &np, &nd) == 10 && np == 3 && nd == 7);
+    CHECK(ic_reqsim_units(&m3, 1, &np, &nd) == 2 && np == 1 && nd == 1);
+    /* a load through 3 + 7 units */
+    long n = 3000;
+    struct ic_request *rq = workload(n, 20, 7, 0);
+    double uncached = 0, decode = 0;
+    for (long i = 0; i < n; i++) {
+        rq[i].patience_s = INFINITY;
+        uncached += rq[i].input - rq[i].cached;
+        decode += rq[i].reasoning + rq[i].output - 1;
+    }
+    struct ic_reqsim_config cfg = {.replicas = 10,
+                                   .routing = IC_ROUTE_LEAST_OUTSTANDING,
+                                   .max_wait_s = 1e9,
+                                   .horizon_s = rq[n - 1].arrival_s + 3600,
+                                   .interval_s = 60,
+                                   .seed = 5};
+    struct ic_reqsim_series ser;
+    struct ic_reqsim_stats st;
+    struct ic_error err = {0};
+    CHECK(ic_reqsim_run(&cfg, &m3, rq, n, &ser, &st, &err) == IC_OK);
+    long served = 0, on_prefill = 0;
+    for (long i = 0; i < n; i++) {
+        served += rq[i].status == IC_REQ_SERVED;
+        on_prefill += rq[i].replica >= 0 && rq[i].replica < 3;
+        CHECK(rq[i].first_token_s >= rq[i].admit_s + rq[i].input * 1e-4);
+    }
+    CHECK(served == n && on_prefill == n && st.preemptions == 0);
+    CHECK(ser.replicas == 10);
+    CHECK_NEAR(st.prefill_tokens, uncached + (double)n, 1e-9);
+    CHECK_NEAR(st.decode_tokens, decode, 1e-9);
+    double busy[2] = {0, 0};
+    for (long r = 0; r < 10; r++)
+        for (long j = 0; j < ser.nout; j++) busy[r >= 3] += ser.busy[r * ser.nout + j];
+    fprintf(stderr, "  disaggregated: %ld served; busy prefill %.3f, decode %.3f\n", served,
+            busy[0] / (3.0 * (double)ser.nout), busy[1] / (7.0 * (double)ser.nout));
+    ic_reqsim_series_free(&ser);
+    free(rq);
+}
+
 int main(void) {
     struct ic_error err;
     if (ic_catalog_builtin(&cat, &err)) return 1;
     test_against_reference();
     test_series_and_routing();
+    test_mtp();
+    test_attention_dp();
+    test_disaggregated();
     ic_catalog_free(&cat);
     return check_report("test_reqsim");
 }

@@ -14,7 +14,14 @@
  * communication and overhead (ic_perf_step), and the time of the first j iterations is a sum
  * of at most two arithmetic series.  k ends at the first of: a decoding sequence's event, the
  * head prefill request's last chunk, the KV cache filling, an arrival that can be admitted at
- * the next iteration boundary, the end of the window. */
+ * the next iteration boundary, the end of the window.  (Context grows by b x the accepted tokens
+ * per step with multi-token prediction; with attention ranks, the step is priced at the load
+ * per rank, sim/engine/reqsim.h.)
+ *
+ * Disaggregated: the replicas are units, prefill units first; a prompt finished on one is a
+ * transfer in flight (a min-heap by arrival time at the decode side, a third kind of event
+ * beside arrivals and segment ends), then a waiting request of the decode unit with the fewest
+ * outstanding requests, admitted with one prompt token left to push (the first token). */
 #include "sim/engine/reqsim.h"
 
 #include "sim/core/rng.h"
@@ -25,7 +32,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { ST_WAITING, ST_PREFILL, ST_DECODE, ST_DONE };
+enum { ST_WAITING, ST_PREFILL, ST_DECODE, ST_DONE, ST_TRANSFER };
+enum { ROLE_BOTH, ROLE_PREFILL, ROLE_DECODE };
+
+/* What one kind of replica (or a disaggregated unit) serves with. */
+struct unit {
+    const struct ic_perf_params *pp;
+    double kv_rank;  /* a rank's KV tokens (a prompt must fit one rank) */
+    double kv, maxb; /* the replica's KV tokens and running sequences: a rank's x ranks */
+    double B;        /* a rank's token budget per iteration */
+    double ranks;    /* attention data-parallel ranks pooled (1: none) */
+    double dpp;      /* the ranks the performance parameters describe (pp->attention_dp) */
+    int role;
+};
 enum { EV_REASONED, EV_FINISH };
 
 /* Per-request engine state (beside the caller's struct ic_request). */
@@ -36,7 +55,8 @@ struct rstate {
     double gen;    /* tokens generated (reasoning + answer) at the start of decoding */
     long dstart;   /* the iteration decoding started */
     int32_t state;
-    int32_t stamp; /* bumped on preemption: older heap entries are stale */
+    int32_t stamp;   /* bumped on preemption: older heap entries are stale */
+    int32_t handoff; /* disaggregated: its prompt's KV came from a prefill unit */
 };
 
 struct dev {
@@ -61,6 +81,7 @@ static int32_t tag_stamp(int64_t x) {
 }
 
 struct replica {
+    const struct unit *u;
     /* the segment in progress */
     double t0;      /* its start (an iteration boundary) */
     long i0;        /* the iteration count at its start */
@@ -68,6 +89,7 @@ struct replica {
     double t_end;   /* t0 + T(k) */
     double b, S, U; /* decoding sequences, their context, KV tokens in use at t0 */
     double P, q0;   /* prefill tokens per iteration, prefix context of the first chunk */
+    double c;       /* the busiest rank's prefill chunk (attention data parallelism; else P) */
     double M0, M1, C0, C1, K;
     /* queues */
     struct deque waiting, prefill;
@@ -110,7 +132,22 @@ struct sim {
     long nout;
     struct ic_reqsim_stats *stats;
     int nomem;
+    double tps;  /* answer tokens per sequence per iteration (multi-token prediction; 1: none) */
+    double dtok; /* budget tokens per decoding sequence per iteration: 1 + drafts */
+    struct unit unit[2]; /* colocated or prefill; decode */
+    long Ra;             /* replicas arrivals are routed over (the first Ra) */
+    double arrival_rps;  /* admission control's service rate of one of them */
+    /* disaggregated: KV transfers in flight, a min-heap by time */
+    double *xt;
+    int32_t *xr;
+    long xn, xcap;
 };
+
+/* Iterations that produce `tokens` more tokens of a sequence. */
+static long iters(const struct sim *s, double tokens) {
+    if (s->tps == 1.0) return (long)ceil(tokens - 1e-9);
+    return (long)ceil(tokens / s->tps - 1e-9);
+}
 
 /* ---- small containers ---------------------------------------------------------------------- */
 
@@ -246,9 +283,9 @@ static int oh_less(const struct sim *s, long a, long b) {
            (s->outstanding[a] == s->outstanding[b] && a < b);
 }
 
-static void heap_fix(struct sim *s, long *h, long *pos, long i,
+static void heap_fix(struct sim *s, long *h, long *pos, long n, long i,
                      int (*less)(const struct sim *, long, long)) {
-    long n = s->R, x = h[i];
+    long x = h[i];
     while (i > 0 && less(s, x, h[(i - 1) / 2])) {
         h[i] = h[(i - 1) / 2];
         pos[h[i]] = i;
@@ -269,8 +306,8 @@ static void heap_fix(struct sim *s, long *h, long *pos, long i,
 
 static void set_outstanding(struct sim *s, long r, long delta) {
     s->outstanding[r] += delta;
-    if (s->cfg->routing == IC_ROUTE_LEAST_OUTSTANDING)
-        heap_fix(s, s->oh, s->oh_pos, s->oh_pos[r], oh_less);
+    if (s->cfg->routing == IC_ROUTE_LEAST_OUTSTANDING && r < s->Ra)
+        heap_fix(s, s->oh, s->oh_pos, s->Ra, s->oh_pos[r], oh_less);
 }
 
 /* ---- prefix cache (replay) ------------------------------------------------------------------ */
@@ -352,11 +389,14 @@ static double seg_time(const struct replica *r, double j) {
 static void seg_coefficients(const struct sim *s, struct replica *r) {
     const struct ic_replica_model *rm = s->rm;
     double mem0, cmp0, mem1, cmp1;
-    double b = r->b;
+    /* the step of the performance parameters' replica (dpp ranks) at this replica's load per
+     * rank: its batch per rank, the busiest rank's chunk on every rank */
+    const struct unit *u = r->u;
+    double b = r->b, bc = u->ranks == u->dpp ? b : b * u->dpp / u->ranks, pc = r->c * u->dpp;
     double t0 =
-        ic_perf_step(rm->m, rm->a, &rm->pp, b, b > 0 ? r->S / b : 0, r->P, r->q0, &mem0, &cmp0);
-    ic_perf_step(rm->m, rm->a, &rm->pp, b, b > 0 ? (r->S + b) / b : 0, r->P, r->q0 + r->P, &mem1,
-                 &cmp1);
+        ic_perf_step(rm->m, rm->a, u->pp, bc, b > 0 ? r->S / b : 0, pc, r->q0, &mem0, &cmp0);
+    ic_perf_step(rm->m, rm->a, u->pp, bc, b > 0 ? (r->S + b * s->tps) / b : 0, pc, r->q0 + r->c,
+                 &mem1, &cmp1);
     r->M0 = mem0;
     r->M1 = mem1 - mem0;
     r->C0 = cmp0;
@@ -434,14 +474,70 @@ static void start_decode(struct sim *s, long ri, int32_t qi, long it, double t) 
     r->S += (double)q->input + st->gen; /* its context: the prompt and every token so far */
     r->U += 1;
     /* the first answer token: now, or after the reasoning tokens */
-    long left_reason = (long)q->reasoning - (long)st->gen;
+    double left_reason = (double)q->reasoning - st->gen;
     if (isnan(q->first_token_s)) {
         if (left_reason < 0)
             q->first_token_s = t;
         else
-            dh_push(s, r, (struct dev){it + left_reason + 1, qi, st->stamp, EV_REASONED});
+            dh_push(s, r, (struct dev){it + iters(s, left_reason + 1), qi, st->stamp, EV_REASONED});
     }
-    dh_push(s, r, (struct dev){it + (total - (long)st->gen), qi, st->stamp, EV_FINISH});
+    dh_push(s, r, (struct dev){it + iters(s, (double)total - st->gen), qi, st->stamp, EV_FINISH});
+}
+
+/* Disaggregated: a prompt done on prefill unit ri at time t leaves it; its KV cache (the whole
+ * context) reaches a decode unit after the transfer. */
+static void transfer(struct sim *s, long ri, int32_t qi, double t) {
+    struct replica *r = &s->rep[ri];
+    struct rstate *st = &s->rs[qi];
+    r->U -= st->in_eff;
+    set_outstanding(s, ri, -1);
+    st->state = ST_TRANSFER;
+    st->stamp++; /* its entries on the prefill unit are stale */
+    double at = t + st->in_eff * s->rm->kv_transfer_s_per_token;
+    if (s->xn == s->xcap) {
+        long cap = s->xcap ? 2 * s->xcap : 64;
+        double *nt = realloc(s->xt, (size_t)cap * sizeof *nt);
+        if (nt) s->xt = nt;
+        int32_t *nr = nt ? realloc(s->xr, (size_t)cap * sizeof *nr) : NULL;
+        if (!nr) {
+            s->nomem = 1;
+            return;
+        }
+        s->xr = nr;
+        s->xcap = cap;
+    }
+    /* a min-heap by (time, request) */
+    long i = s->xn++;
+    while (i > 0) {
+        long p = (i - 1) / 2;
+        if (s->xt[p] < at || (s->xt[p] == at && s->xr[p] < qi)) break;
+        s->xt[i] = s->xt[p];
+        s->xr[i] = s->xr[p];
+        i = p;
+    }
+    s->xt[i] = at;
+    s->xr[i] = qi;
+}
+
+static void transfer_pop(struct sim *s) {
+    double t = s->xt[--s->xn];
+    int32_t q = s->xr[s->xn];
+    long i = 0, n = s->xn;
+    for (;;) {
+        long c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n &&
+            (s->xt[c + 1] < s->xt[c] || (s->xt[c + 1] == s->xt[c] && s->xr[c + 1] < s->xr[c])))
+            c++;
+        if (t < s->xt[c] || (t == s->xt[c] && q < s->xr[c])) break;
+        s->xt[i] = s->xt[c];
+        s->xr[i] = s->xr[c];
+        i = c;
+    }
+    if (n > 0) {
+        s->xt[i] = t;
+        s->xr[i] = q;
+    }
 }
 
 /* Waiting requests whose patience ran out by time t leave. */
@@ -467,8 +563,9 @@ static void purge_abandoned(struct sim *s, long ri, double t) {
 static int can_admit(const struct sim *s, const struct replica *r, int32_t qi) {
     const struct rstate *st = &s->rs[qi];
     /* its prompt, and room for the next iteration's decode tokens of everyone running */
-    return r->b + (double)r->n_prefill < (double)s->rm->max_batch &&
-           r->U + st->in_eff + r->b + 1 <= s->rm->kv_tokens;
+    return r->b + (double)r->n_prefill < r->u->maxb &&
+           r->U + st->in_eff + r->b * s->tps + 1 <= r->u->kv &&
+           st->in_eff + 1 <= r->u->kv_rank; /* and on one rank */
 }
 
 /* The prompt tokens a replica's prefix cache holds for request qi (replay), and remember its
@@ -501,7 +598,7 @@ static void admit(struct sim *s, long ri, double t) {
         }
         if (!can_admit(s, r, qi)) {
             /* a prompt larger than the whole cache can never run */
-            if (r->b + (double)r->n_prefill == 0 && st->in_eff + 1 > s->rm->kv_tokens) {
+            if (r->b + (double)r->n_prefill == 0 && st->in_eff + 1 > r->u->kv_rank) {
                 dq_pop_front(&r->waiting);
                 accumulate_counts(s, ri, t);
                 q->status = IC_REQ_REJECTED;
@@ -516,7 +613,11 @@ static void admit(struct sim *s, long ri, double t) {
         dq_pop_front(&r->waiting);
         accumulate_counts(s, ri, t);
         r->n_waiting--;
-        if (isnan(q->admit_s)) {
+        if (st->handoff) {
+            /* from a prefill unit: the last prompt token makes the first token */
+            st->rem = 1;
+            st->handoff = 0;
+        } else if (isnan(q->admit_s)) {
             q->admit_s = t;
             double hit = prefix_hit(s, r, qi);
             q->cache_hit_tokens = (int32_t)hit;
@@ -544,7 +645,7 @@ static int preempt_one(struct sim *s, long ri, long it, double t) {
         struct ic_request *q = &s->req[qi];
         if (tag_stamp(e) != st->stamp) continue; /* preempted since: a stale entry */
         if (st->state == ST_DECODE) {
-            double gen = st->gen + (double)(it - st->dstart);
+            double gen = st->gen + (double)(it - st->dstart) * s->tps;
             double ctx = (double)q->input + gen;
             r->b -= 1;
             r->S -= ctx;
@@ -576,16 +677,16 @@ static void advance(struct sim *s, long ri, long j, double t) {
     accumulate_counts(s, ri, t);
     if (j > 0) {
         accumulate(s, s->acc_busy, ri, r->t0, t, 1.0, 1.0);
-        double kv = s->rm->kv_tokens;
-        accumulate(s, s->acc_kv, ri, r->t0, t, r->U / kv, (r->U + (double)j * r->b) / kv);
+        double kv = r->u->kv;
+        accumulate(s, s->acc_kv, ri, r->t0, t, r->U / kv, (r->U + (double)j * r->b * s->tps) / kv);
         s->stats->iterations += (double)j;
         s->stats->segments += 1;
-        s->stats->decode_tokens += (double)j * r->b;
+        s->stats->decode_tokens += (double)j * r->b * s->tps;
         s->stats->prefill_tokens += (double)j * r->P;
         s->stats->busy_s += t - r->t0;
     }
-    r->S += (double)j * r->b;
-    r->U += (double)j * r->b;
+    r->S += (double)j * r->b * s->tps;
+    r->U += (double)j * r->b * s->tps;
     long it = r->i0 + j;
     /* prefill: j chunks of P tokens, first come first served */
     double tokens = (double)j * r->P;
@@ -604,7 +705,10 @@ static void advance(struct sim *s, long ri, long j, double t) {
         if (st->rem <= 1e-9) {
             dq_pop_front(&r->prefill);
             r->n_prefill--;
-            start_decode(s, ri, qi, it, t);
+            if (r->u->role == ROLE_PREFILL)
+                transfer(s, ri, qi, t);
+            else
+                start_decode(s, ri, qi, it, t);
         }
     }
     if (r->prefill_rem < 1e-9) r->prefill_rem = 0;
@@ -621,7 +725,7 @@ static void advance(struct sim *s, long ri, long j, double t) {
             if (isnan(q->first_token_s)) q->first_token_s = t;
             continue;
         }
-        double ctx = (double)q->input + st->gen + (double)(it - st->dstart);
+        double ctx = (double)q->input + st->gen + (double)(it - st->dstart) * s->tps;
         r->b -= 1;
         r->S -= ctx;
         r->U -= ctx;
@@ -656,17 +760,18 @@ static void truncate_at(struct replica *r, double ta) {
 /* Plan the next segment of replica ri, which stands at an iteration boundary at time t. */
 static void plan(struct sim *s, long ri, double t) {
     struct replica *r = &s->rep[ri];
-    const struct ic_replica_model *rm = s->rm;
     r->pending_admit = 0;
     for (;;) {
         purge_abandoned(s, ri, t);
         admit(s, ri, t);
         /* the next iteration needs b more KV tokens: preempt until they fit */
-        if (r->b > 0 && r->U + r->b > rm->kv_tokens && preempt_one(s, ri, r->i0, t)) continue;
+        if (r->b > 0 && r->U + r->b * s->tps > r->u->kv && preempt_one(s, ri, r->i0, t)) continue;
         break;
     }
-    double B = (double)rm->max_tokens;
+    const struct unit *u = r->u;
+    double B = u->B;
     r->P = 0;
+    r->c = 0;
     r->q0 = 0;
     /* drop stale entries at the front of the prefill FIFO */
     while (r->prefill.n > 0) {
@@ -676,12 +781,19 @@ static void plan(struct sim *s, long ri, double t) {
         dq_pop_front(&r->prefill);
     }
     double head_rem = 0;
-    if (r->prefill.n > 0 && B - r->b >= 1) {
+    /* the budget a rank's decode tokens leave it */
+    const double room = B - r->b * s->dtok / u->ranks;
+    if (r->prefill.n > 0 && room >= 1) {
         int32_t h = tag_req(dq_front(&r->prefill));
         head_rem = s->rs[h].rem;
-        r->P = B - r->b < r->prefill_rem ? B - r->b : r->prefill_rem;
+        /* a prompt on one rank: as many chunks at once as ranks with a prompt (first come
+         * first served over the queue at their sum) */
+        double lanes = u->ranks < (double)r->n_prefill ? u->ranks : (double)r->n_prefill;
+        if (lanes < 1) lanes = 1;
+        r->c = room < r->prefill_rem / lanes ? room : r->prefill_rem / lanes;
+        r->P = u->ranks == 1 ? r->c : r->c * lanes;
         /* prefix context of the head's next chunk: what of its prompt is done, mid-chunk */
-        r->q0 = s->rs[h].in_eff - head_rem + 0.5 * r->P;
+        r->q0 = s->rs[h].in_eff - head_rem + 0.5 * r->c;
     }
     if (r->b <= 0 && r->P <= 0) {
         r->k = 0;
@@ -703,7 +815,7 @@ static void plan(struct sim *s, long ri, double t) {
         if (r->prefill_rem < (double)d * r->P && d > 1 && d - 1 < k) k = d - 1;
     }
     if (r->b > 0) {
-        long d = (long)floor((rm->kv_tokens - r->U) / r->b);
+        long d = (long)floor((u->kv - r->U) / (r->b * s->tps));
         if (d < 1) d = 1;
         if (d < k) k = d;
     }
@@ -750,7 +862,7 @@ static void interrupt(struct sim *s, long ri, double ta) {
 /* ---- the run -------------------------------------------------------------------------------- */
 
 static long route(struct sim *s) {
-    const long R = s->R;
+    const long R = s->Ra;
     switch (s->cfg->routing) {
     case IC_ROUTE_LEAST_OUTSTANDING:
         return s->oh[0];
@@ -815,6 +927,34 @@ static void sim_free(struct sim *s) {
     free(s->acc_kv);
     free(s->acc_run);
     free(s->acc_wait);
+    free(s->xt);
+    free(s->xr);
+}
+
+long ic_reqsim_units(const struct ic_replica_model *rm, long replicas, long *prefill,
+                     long *decode) {
+    if (!rm->disaggregated) {
+        *prefill = replicas;
+        *decode = 0;
+        return replicas;
+    }
+    double p = floor((double)replicas * rm->prefill_units + 0.5);
+    double d = floor((double)replicas * rm->decode_units + 0.5);
+    *prefill = p >= 1 ? (long)fmin(p, 1e9) : 1;
+    *decode = d >= 1 ? (long)fmin(d, 1e9) : 1;
+    return *prefill + *decode;
+}
+
+static void unit_init(struct unit *u, const struct ic_perf_params *pp, double kv_rank,
+                      long max_batch, long max_tokens, double ranks, int role) {
+    u->pp = pp;
+    u->ranks = ranks > 0 ? ranks : 1.0;
+    u->dpp = pp->attention_dp > 1 ? (double)pp->attention_dp : 1.0;
+    u->kv_rank = kv_rank;
+    u->kv = kv_rank * u->ranks;
+    u->maxb = (double)max_batch * u->ranks;
+    u->B = (double)max_tokens;
+    u->role = role;
 }
 
 int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_model *rm,
@@ -829,14 +969,33 @@ int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_mo
                             "the replica has no room: KV cache %g tokens, batch %ld, token "
                             "budget %ld",
                             rm->kv_tokens, rm->max_batch, rm->max_tokens);
+    if (rm->disaggregated &&
+        (!(rm->decode.kv_tokens >= 1) || rm->decode.max_batch < 1 || rm->decode.max_tokens < 1 ||
+         !(rm->prefill_units > 0) || !(rm->decode_units > 0)))
+        return ic_error_set(err, IC_ERR_INVALID,
+                            "the decode unit has no room: KV cache %g tokens, batch %ld, token "
+                            "budget %ld, %g prefill and %g decode units per replica",
+                            rm->decode.kv_tokens, rm->decode.max_batch, rm->decode.max_tokens,
+                            rm->prefill_units, rm->decode_units);
     struct sim s;
     memset(&s, 0, sizeof s);
     s.cfg = cfg;
     s.rm = rm;
     s.req = req;
     s.n = n;
-    s.R = cfg->replicas;
+    long np, nd;
+    s.R = ic_reqsim_units(rm, cfg->replicas, &np, &nd);
+    s.Ra = np;
     s.stats = stats;
+    s.tps = rm->tokens_per_step > 1 ? rm->tokens_per_step : 1.0;
+    s.dtok = 1.0 + (rm->pp.mtp > 0 ? (double)rm->pp.mtp : 0.0);
+    unit_init(&s.unit[0], &rm->pp, rm->kv_tokens, rm->max_batch, rm->max_tokens, rm->ranks,
+              rm->disaggregated ? ROLE_PREFILL : ROLE_BOTH);
+    unit_init(&s.unit[1], &rm->decode.pp, rm->decode.kv_tokens, rm->decode.max_batch,
+              rm->decode.max_tokens, rm->decode.ranks, ROLE_DECODE);
+    /* admission control: a prefill unit's share of the replicas' rate */
+    s.arrival_rps = rm->disaggregated ? rm->capacity_rps * (double)cfg->replicas / (double)np
+                                      : rm->capacity_rps;
     s.nout = (long)ceil(cfg->horizon_s / cfg->interval_s - 1e-9);
     if (s.nout < 1) s.nout = 1;
     size_t nr = (size_t)s.R, ns = nr * (size_t)s.nout;
@@ -858,6 +1017,7 @@ int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_mo
                             s.R);
     }
     for (long i = 0; i < s.R; i++) {
+        s.rep[i].u = &s.unit[i < s.Ra ? 0 : 1];
         s.rep[i].t_end = INFINITY;
         s.eh[i] = s.oh[i] = i;
         s.eh_pos[i] = s.oh_pos[i] = i;
@@ -880,9 +1040,35 @@ int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_mo
         long ri = s.eh[0];
         double te = s.rep[ri].t_end;
         double ta = next < n ? req[next].arrival_s : INFINITY;
+        double tx = s.xn > 0 ? s.xt[0] : INFINITY;
         if (ta > cfg->horizon_s) ta = INFINITY;
         if (te > cfg->horizon_s) te = INFINITY;
-        if (ta == INFINITY && te == INFINITY) break;
+        if (tx > cfg->horizon_s) tx = INFINITY;
+        if (ta == INFINITY && te == INFINITY && tx == INFINITY) break;
+        if (tx <= ta && tx <= te) {
+            /* a KV transfer lands: the decode unit with the fewest requests takes it */
+            int32_t qi = s.xr[0];
+            transfer_pop(&s);
+            long r = s.Ra;
+            for (long i = s.Ra + 1; i < s.R; i++)
+                if (s.outstanding[i] < s.outstanding[r]) r = i;
+            struct replica *rp = &s.rep[r];
+            s.rs[qi].state = ST_WAITING;
+            s.rs[qi].handoff = 1;
+            accumulate_counts(&s, r, tx);
+            if (dq_push_back(&rp->waiting, tag(qi, 0)) != 0) s.nomem = 1;
+            rp->n_waiting++;
+            set_outstanding(&s, r, +1);
+            if (rp->t_end == INFINITY) {
+                rp->t0 = tx;
+                plan(&s, r, tx);
+                heap_fix(&s, s.eh, s.eh_pos, s.R, s.eh_pos[r], eh_less);
+            } else if (rp->n_waiting == 1 && can_admit(&s, rp, qi)) {
+                interrupt(&s, r, tx);
+                heap_fix(&s, s.eh, s.eh_pos, s.R, s.eh_pos[r], eh_less);
+            }
+            continue;
+        }
         if (ta <= te) {
             /* an arrival: route it, admission control, and wake or interrupt the replica */
             struct ic_request *q = &req[next];
@@ -890,7 +1076,7 @@ int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_mo
             struct replica *rp = &s.rep[r];
             q->replica = (int32_t)r;
             purge_abandoned(&s, r, ta);
-            double wait = (double)rp->n_waiting / rm->capacity_rps;
+            double wait = (double)rp->n_waiting / s.arrival_rps;
             if (wait > cfg->max_wait_s) {
                 q->status = IC_REQ_REJECTED;
                 q->finish_s = ta;
@@ -905,10 +1091,10 @@ int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_mo
                     /* idle: it starts at once */
                     rp->t0 = ta;
                     plan(&s, r, ta);
-                    heap_fix(&s, s.eh, s.eh_pos, s.eh_pos[r], eh_less);
+                    heap_fix(&s, s.eh, s.eh_pos, s.R, s.eh_pos[r], eh_less);
                 } else if (rp->n_waiting == 1 && can_admit(&s, rp, (int32_t)next)) {
                     interrupt(&s, r, ta);
-                    heap_fix(&s, s.eh, s.eh_pos, s.eh_pos[r], eh_less);
+                    heap_fix(&s, s.eh, s.eh_pos, s.R, s.eh_pos[r], eh_less);
                 }
             }
             next++;
@@ -918,7 +1104,7 @@ int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_mo
         struct replica *rp = &s.rep[ri];
         advance(&s, ri, rp->k, te);
         plan(&s, ri, te);
-        heap_fix(&s, s.eh, s.eh_pos, s.eh_pos[ri], eh_less);
+        heap_fix(&s, s.eh, s.eh_pos, s.R, s.eh_pos[ri], eh_less);
     }
     /* the window ends: the time series to its end */
     for (long i = 0; i < s.R; i++) {

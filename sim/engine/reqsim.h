@@ -3,7 +3,8 @@
  * Requests arrive, are routed to replicas and are served with iteration-level continuous
  * batching as vLLM and SGLang do (Yu et al., "Orca", OSDI 2022; Kwon et al., "vLLM: Efficient
  * Memory Management for LLM Serving with PagedAttention", SOSP 2023; Agrawal et al.,
- * "Sarathi-Serve", OSDI 2024): every iteration decodes one token of each running sequence and
+ * "Sarathi-Serve", OSDI 2024): every iteration decodes one token of each running sequence (the
+ * accepted tokens per step with multi-token prediction) and
  * pushes prompt chunks through prefill up to a token budget (chunked prefill, first come first
  * served); a request is admitted when the running sequences are fewer than the cap and the KV
  * cache holds its prompt; when the cache runs out a running sequence is preempted (the most
@@ -19,6 +20,9 @@
  * context grows by one token per sequence per iteration), so the engine jumps over a whole run
  * of iterations at once in closed form: the work per request is O(log n) whatever its length,
  * and the work per iteration does not grow with the batch.
+ *
+ * Multi-token prediction, attention data parallelism and prefill/decode disaggregation: see
+ * struct ic_replica_model.
  *
  * Times are seconds from the start of the window; every draw is a function of the seed. */
 #ifndef IC_REQSIM_H
@@ -53,6 +57,16 @@ struct ic_request {
     int32_t cache_hit_tokens; /* prefix-cache tokens skipped (fixed cached, or from hashes) */
 };
 
+/* A disaggregated replica's decode unit (its own parallel layout, caps and cache; the fields
+ * as in struct ic_replica_model). */
+struct ic_unit_model {
+    struct ic_perf_params pp;
+    double kv_tokens; /* a rank's */
+    long max_batch;   /* a rank's */
+    long max_tokens;  /* a rank's */
+    double ranks;
+};
+
 /* A replica's serving parameters (every replica alike). */
 struct ic_replica_model {
     const struct ic_llm *m;
@@ -62,7 +76,47 @@ struct ic_replica_model {
     long max_batch;      /* running sequences */
     long max_tokens;     /* tokens per iteration (decode + prefill chunk) */
     double capacity_rps; /* the replica's requests/s (admission control's service rate) */
+    /* Multi-token prediction: answer tokens each decoding sequence gains per iteration, the
+     * mean accepted (1 + the accepted drafts, models/perf.c mtp_tokens); 0 or 1: one.  The
+     * iteration's cost with pp.mtp draft tokens per sequence is the step's (ic_perf_step), and
+     * a sequence takes 1 + pp.mtp tokens of the budget.  Deterministic: a sequence needing n
+     * tokens decodes for ceil(n / tokens_per_step) iterations (the expected acceptance). */
+    double tokens_per_step;
+    /* Attention data parallelism (DeepSeek-style: each attention rank holds its own sequences
+     * and KV cache, experts spread over the replica): ranks > 1 makes kv_tokens, max_batch and
+     * max_tokens each rank's, as models/perf.c takes the scheduler's caps per attention rank.
+     * The ranks are pooled: the replica's sequences are balanced over them (new requests go to
+     * the least-loaded rank, so the ranks' batches stay within a sequence of each other), so a
+     * replica of r ranks holds r times the sequences and KV of one.  Prompts are not pooled: a
+     * prompt is pushed through on one rank, so at most min(ranks, prompts in prefill) chunks of
+     * up to a rank's budget run at once, and the step is the performance model's for the whole
+     * replica (the MoE layers synchronise every rank each step) at the busiest rank's chunk on
+     * every rank, as models/perf.c prices a lone prompt (prefill_alone).  Not modelled: the
+     * step's excess from unequal ranks (a sequence or a chunk more on one rank).  0 or 1: one
+     * rank, the replica as one batch.  May be fractional (a role's share of a replica). */
+    double ranks;
+    /* Prefill/decode disaggregation (DistServe, Splitwise; models/perf.c): disaggregated 1
+     * makes the fields above a prefill unit's, which only prefills (steps of prompt chunks up to
+     * its token budget, no decoding), and `decode` the decode unit's, which only decodes.  A
+     * replica is prefill_units of the one and decode_units of the other (one each for
+     * /serving/prefill_unit and decode_unit; else the replica's own layout in each role, in the
+     * closed form's balanced split f and 1 - f); a run of R replicas has round(R x
+     * prefill_units) prefill units (at least one) and round(R x decode_units) decode units, the
+     * prefill units first, then the decode units (the series' replicas).  Arrivals are routed
+     * over the prefill units; a prompt done there moves its KV cache (its whole context) to the
+     * decode unit with the fewest requests, in kv_transfer_s_per_token x its tokens, and the
+     * decode unit's first iteration with it makes the first token (TTFT = queue + prefill +
+     * transfer + a decode step, as the closed form's).  A request preempted on a decode unit
+     * recomputes there. */
+    int disaggregated;
+    double prefill_units, decode_units; /* per replica */
+    double kv_transfer_s_per_token;
+    struct ic_unit_model decode;
 };
+
+/* Prefill and decode units of a run of `replicas` replicas (disaggregated; else the replicas
+ * and 0).  Returns all units. */
+long ic_reqsim_units(const struct ic_replica_model *rm, long replicas, long *prefill, long *decode);
 
 struct ic_reqsim_config {
     long replicas;

@@ -10,27 +10,71 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A role's unit of the replica: its parameters (models/perf.c's), its ranks and its KV cache
+ * per rank (the performance model's for the unit: the cache does not depend on the mix). */
+static int role_unit(const struct ic_replica_model *rm, long accels, struct ic_perf_params *pp,
+                     double *ranks, double *kv_rank, struct ic_error *err) {
+    ic_perf_unit_params(&rm->pp, accels, pp);
+    *ranks = (double)(pp->attention_dp > 1 ? pp->attention_dp : 1);
+    struct ic_mix one = {.n = 1, .share = {1}, .in_mean = {1}, .in_sq_mean = {1}, .out_mean = {1}};
+    struct ic_perf perf;
+    char why[256];
+    if (ic_perf_replica(rm->m, rm->a, pp, &one, &perf, why, sizeof why) != 0)
+        return ic_error_set(err, IC_ERR_INVALID, "/serving/disaggregated: a unit of %ld: %s",
+                            accels, why);
+    *kv_rank = perf.kv_capacity_bytes / perf.kv_bytes_per_token / *ranks;
+    return IC_OK;
+}
+
+/* Prefill/decode disaggregation (sim/engine/reqsim.h): the fields of rm become the prefill
+ * unit's, rm->decode the decode unit's, as models/perf.c sizes them: with /serving/prefill_unit
+ * or decode_unit a replica is one unit of each; else each role runs the replica's own layout
+ * and a replica is the closed form's split of it, f to prefill (/serving/prefill_fraction, or
+ * balanced: f = mu_d / (mu_p + mu_d) of the roles' requests/s per accelerator). */
+static int disaggregated(const struct ic_pool_plan *pl, struct ic_replica_model *rm,
+                         struct ic_error *err) {
+    const struct ic_perf *perf = &pl->perf;
+    const struct ic_perf_params p = rm->pp;
+    rm->disaggregated = 1;
+    int rc = role_unit(rm, p.prefill_unit, &rm->pp, &rm->ranks, &rm->kv_tokens, err);
+    if (rc == IC_OK)
+        rc = role_unit(rm, p.decode_unit, &rm->decode.pp, &rm->decode.ranks, &rm->decode.kv_tokens,
+                       err);
+    if (rc != IC_OK) return rc;
+    rm->decode.max_batch = rm->max_batch;
+    rm->decode.max_tokens = rm->max_tokens;
+    if (p.prefill_unit > 0 || p.decode_unit > 0) {
+        rm->prefill_units = rm->decode_units = 1;
+    } else {
+        double mu_p = perf->prefill_tok_s_per_accel / fmax(perf->unc_tokens, 1e-9);
+        double mu_d = perf->decode_tok_s_per_accel / fmax(perf->dec_tokens, 1e-9);
+        double f = p.prefill_fraction > 0 ? p.prefill_fraction : mu_d / (mu_p + mu_d);
+        if (!(f > 0 && f < 1)) f = 0.5;
+        if (f * rm->ranks >= 1 && (1 - f) * rm->ranks >= 1) {
+            /* attention ranks: a replica is f of its ranks prefilling and the rest decoding
+             * (each at the replica's step for its load per rank) */
+            rm->prefill_units = rm->decode_units = 1;
+            rm->decode.ranks = (1 - f) * rm->ranks;
+            rm->ranks *= f;
+        } else {
+            /* whole replicas in each role, f of them prefilling */
+            rm->prefill_units = f;
+            rm->decode_units = 1.0 - f;
+        }
+    }
+    /* the prompt's KV over the scale-out network, as models/perf.c's kv_transfer_s: the
+     * replica's accelerators each sending their share */
+    double n = (double)((p.tp > 1 ? p.tp : 1) * (p.pp > 1 ? p.pp : 1) *
+                        (p.attention_dp > 1 ? p.attention_dp : 1));
+    rm->kv_transfer_s_per_token =
+        p.scaleout_gbps > 0 ? perf->kv_bytes_per_token / (p.scaleout_gbps * 1e9 * n) : 0.0;
+    return IC_OK;
+}
+
 int ic_plan_req_input(const struct ic_plan *plan, int pool, struct ic_req_input *in,
                       struct ic_error *err) {
     const struct ic_scenario *sc = plan->sc;
     memset(in, 0, sizeof *in);
-    if (sc->serving.disaggregated)
-        return ic_error_set(err, IC_ERR_INVALID,
-                            "/serving/disaggregated: the request engine models colocated "
-                            "prefill and decode only");
-    /* The request engine schedules a replica as one batch, one token per sequence per
-     * iteration: it would spread one request's prompt over every attention rank, and it would
-     * charge the draft tokens without the tokens they win. */
-    if (sc->serving.attention_dp > 0)
-        return ic_error_set(err, IC_ERR_INVALID,
-                            "/serving/attention_dp: the request engine schedules a replica as one "
-                            "batch, not per attention rank; attention data parallelism is "
-                            "modelled by the aggregate engine only");
-    if (sc->serving.mtp > 0)
-        return ic_error_set(err, IC_ERR_INVALID,
-                            "/serving/mtp: the request engine decodes one token per sequence per "
-                            "iteration; multi-token prediction is modelled by the aggregate "
-                            "engine only");
     const struct ic_pool_plan *pl = &plan->pool[pool];
     struct ic_replica_model *rm = &in->rm;
     rm->m = &sc->model.value;
@@ -40,6 +84,16 @@ int ic_plan_req_input(const struct ic_plan *plan, int pool, struct ic_req_input 
     rm->max_batch = rm->pp.max_batch;
     rm->max_tokens = rm->pp.max_batched_tokens;
     rm->capacity_rps = pl->perf.requests_per_s;
+    /* multi-token prediction: the accepted tokens per step (models/perf.c, mtp_tokens) */
+    rm->tokens_per_step = pl->perf.tokens_per_step_seq;
+    /* attention data parallelism: the caps are each rank's (models/perf.c), the KV cache the
+     * replica's over its ranks */
+    rm->ranks = (double)(rm->pp.attention_dp > 1 ? rm->pp.attention_dp : 1);
+    rm->kv_tokens /= rm->ranks;
+    if (sc->serving.disaggregated) {
+        int rc = disaggregated(pl, rm, err);
+        if (rc != IC_OK) return rc;
+    }
     in->accels_per_replica = pl->fit.accels;
     in->replicas = (long)floor(ic_dist_mean(pl->accelerators) / (double)pl->fit.accels + 1e-9);
     const int nc = plan->n_classes;
@@ -53,6 +107,27 @@ int ic_plan_req_input(const struct ic_plan *plan, int pool, struct ic_req_input 
     }
     for (int c = 0; c < nc; c++) in->share[c] = total > 0 ? in->share[c] / total : 1.0 / nc;
     in->context_cap = plan->context_cap;
+    /* Demand as tokens a day: its cache-hit share replaces the classes', and its output over
+     * input ratio scales every class's reasoning and answer, as in the performance model's mix
+     * (sim/config/replica.c, ic_replica_mix). */
+    const double tin = sc->traffic.tokens_per_day.input, tout = sc->traffic.tokens_per_day.output;
+    if (tin > 0) {
+        double inm = 0, dec = 0, m1, o1, r1, sq;
+        for (int c = 0; c < nc; c++) {
+            if (sc->traffic.tokens_per_day.cache_hit_share >= 0)
+                in->cache_hit[c] = sc->traffic.tokens_per_day.cache_hit_share;
+            ic_tokdist_moments(&in->in[c], 1.0, in->context_cap, &m1, &sq);
+            ic_tokdist_moments(&in->out[c], 1.0, in->context_cap, &o1, &sq);
+            ic_tokdist_moments(&in->reason[c], in->reason_scale[c], in->context_cap, &r1, &sq);
+            inm += in->share[c] * m1;
+            dec += in->share[c] * (o1 + r1);
+        }
+        double f = tout > 0 && inm > 0 && dec > 0 ? tout / tin * inm / dec : 1.0;
+        for (int c = 0; c < nc; c++) {
+            in->out_scale[c] = f;
+            in->reason_scale[c] *= f;
+        }
+    }
     in->patience_s = ic_dist_mean(&sc->queue.patience_s);
     in->max_wait_s = sc->queue.max_wait_s;
     in->routing = sc->request_engine.routing;
@@ -75,7 +150,8 @@ void ic_req_input_lengths(const struct ic_req_input *in, int c, struct ic_rng *g
     const double cap = in->context_cap;
     q->cls = c;
     q->input = tokens(&in->in[c], 1.0, cap, ic_rng_uniform(g), 1);
-    q->output = tokens(&in->out[c], 1.0, cap, ic_rng_uniform(g), 1);
+    q->output = tokens(&in->out[c], in->out_scale[c] > 0 ? in->out_scale[c] : 1.0, cap,
+                       ic_rng_uniform(g), 1);
     q->reasoning = tokens(&in->reason[c], in->reason_scale[c], cap, ic_rng_uniform(g), 0);
     q->cached = (int32_t)floor(in->cache_hit[c] * (double)q->input);
     q->patience_s = in->patience_s > 0 ? -log(ic_rng_uniform(g)) * in->patience_s : INFINITY;
@@ -342,7 +418,8 @@ int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_p
     struct ic_req_input in;
     struct ic_error e2 = {0};
     if (ic_plan_req_input(plan, pool, &in, &e2) != IC_OK) {
-        /* What the request engine does not model keeps the closed form (svc->mode says so). */
+        /* A pool the request engine cannot take (a role's unit that holds no sequence) keeps
+         * the closed form (svc->mode says so). */
         return IC_OK;
     }
     if (!(pl->perf.requests_per_s_sat > 0) || !(pl->perf.requests_per_s > 0)) return IC_OK;
@@ -351,10 +428,53 @@ int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_p
                                     (long)plan->sc->service_curve.requests, svc, err);
 }
 
+/* The share of its ranks a replica of attention ranks is measured at, so that its smaller role
+ * has g ranks (1: all; see ic_service_curve_measure). */
+static double rank_scale(const struct ic_replica_model *rm, long g) {
+    double small = rm->ranks;
+    if (rm->disaggregated && rm->prefill_units == 1 && rm->decode_units == 1)
+        small = fmin(rm->ranks, rm->decode.ranks);
+    else if (rm->disaggregated)
+        return 1; /* whole replicas in each role */
+    return small > (double)g ? (double)g / small : 1.0;
+}
+
+/* A disaggregated group: g to 3g replicas, the size whose whole prefill and decode units are
+ * nearest the replicas' shares of each (a group short of one role measures the rounding, not
+ * the replica). */
+static long pd_group(const struct ic_replica_model *rm, long g) {
+    if (!rm->disaggregated) return g;
+    long best = g;
+    double best_err = INFINITY;
+    for (long k = g; k <= 3 * g; k++) {
+        long np, nd;
+        ic_reqsim_units(rm, k, &np, &nd);
+        double e = fmax(fabs((double)np / ((double)k * rm->prefill_units) - 1.0),
+                        fabs((double)nd / ((double)k * rm->decode_units) - 1.0));
+        if (e < best_err - 0.005) best_err = e, best = k;
+    }
+    return best;
+}
+
 int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_rps,
-                             double closed_rps, long g, long nreq, struct ic_pool_service *svc,
+                             double closed_rps, long g0, long nreq, struct ic_pool_service *svc,
                              struct ic_error *err) {
     struct ic_req_input in = *in0;
+    long g = pd_group(&in.rm, g0);
+    /* Attention data parallelism: the ranks are pooled and every step is the replica's at its
+     * load per rank (sim/engine/reqsim.h), so a replica of fewer ranks serves the same per
+     * rank, with the same latencies, at its share of the rate.  A DeepSeek replica of 176 ranks
+     * holds some 20,000 sequences: its steady state would take millions of requests per load.
+     * So one replica is measured, at the share of its ranks that leaves its smaller role (the
+     * prefill) g ranks (the group's size in ranks: prompts queue over as many lanes as g
+     * replicas of one rank would give), and its rates scaled back up. */
+    const double rk = rank_scale(&in.rm, g);
+    if (rk < 1) g = 1;
+    in.rm.ranks *= rk;
+    in.rm.decode.ranks *= rk;
+    in.rm.capacity_rps *= rk;
+    closed_sat_rps *= rk;
+    closed_rps *= rk;
     const uint64_t key = curve_key(&in, g, nreq);
     struct ic_pool_service m;
     if (cache_get(key, &m)) {
@@ -379,15 +499,19 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
     sat_in.patience_s = 0;
     sat_in.max_wait_s = 1e12;
     double offered = 2.0 * closed_sat_rps * (double)g;
+    /* a replica of thousands of sequences (attention data parallelism) fills within a couple
+     * of latencies: 15 of them, 3 to warm up */
+    const double sat_lats = rk < 1 ? 15 : 50;
     int rc = IC_OK;
     for (int it = 0; it < 6; it++, offered *= 2.0) {
-        rc = measure_point(&sat_in, g, offered, nreq, 50, 2, 0.0, &pt, &m.requests, err);
+        rc = measure_point(&sat_in, g, offered, nreq, sat_lats, 2, 0.0, &pt, &m.requests, err);
         if (rc != IC_OK) return rc;
         if (!(pt.served_rps >= 0.95 * pt.offered_rps)) break;
     }
     const double sat = pt.served_rps / (double)g;
     if (!(sat > 0)) return IC_OK;
-    m.sat_rps = m.rps = sat;
+    const double sat_full = sat / rk; /* the whole replica's */
+    m.sat_rps = m.rps = sat_full;
     m.scale = sat / closed_rps;
     /* Admission control judges a replica's queue by the rate it serves at, the measured one,
      * as the aggregate engine does (its queue holds max_wait x the measured rate), not by the
@@ -396,7 +520,8 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
     /* Saturated as a fleet over capacity runs, under the scenario's own patience and
      * admission control: 15% over the rate just measured, the share of the served within the
      * TPOT objective and the median TPOT. */
-    rc = measure_point(&in, g, 1.15 * sat * (double)g, nreq, 50, 1, 0.0, &pt, &m.requests, err);
+    rc = measure_point(&in, g, 1.15 * sat * (double)g, nreq, sat_lats, 1, 0.0, &pt, &m.requests,
+                       err);
     if (rc != IC_OK) return rc;
     m.good_sat = isnan(pt.tpot_ok_share) ? 0.0 : pt.tpot_ok_share;
     m.tpot_sat_s = pt.tpot_p50_s;

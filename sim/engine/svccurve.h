@@ -20,7 +20,11 @@
  * of 5% to 100% of the saturated rate it measures first, with Poisson arrivals within a step
  * (the aggregate engine draws the step's count, over-dispersed or not, itself).  The group's
  * size does not depend on the fleet's, so a capacity search reuses the curve: measured curves
- * are cached in-process by a hash of what they depend on.  Deterministic: its own random
+ * are cached in-process by a hash of what they depend on.  Multi-token prediction, attention
+ * data parallelism and disaggregated units are the request engine's (sim/engine/reqsim.h); a
+ * replica of attention ranks is measured at a few of its ranks and its rates scaled up (see
+ * ic_service_curve_measure), and a disaggregated replica of whole replicas per role on the
+ * group nearest its balanced split.  Deterministic: its own random
  * stream (IC_STREAM_REQUESTS, sub-stream 2) from the scenario's seed. */
 #ifndef IC_SVCCURVE_H
 #define IC_SVCCURVE_H
@@ -50,13 +54,14 @@ struct ic_req_input {
     double share[IC_MAX_CLASSES]; /* normalised */
     struct ic_tokdist in[IC_MAX_CLASSES], out[IC_MAX_CLASSES], reason[IC_MAX_CLASSES];
     double reason_scale[IC_MAX_CLASSES], cache_hit[IC_MAX_CLASSES];
-    double context_cap;            /* tokens */
-    double patience_s;             /* mean (<= 0: none) */
-    double max_wait_s;             /* admission control */
-    int routing;                   /* enum ic_routing */
-    double ttft_slo_s, tpot_slo_s; /* 0: none */
-    double step_s;                 /* the aggregate engine's step */
-    double dispersion;             /* arrival over-dispersion per step (0: Poisson) */
+    double out_scale[IC_MAX_CLASSES]; /* answer lengths' scale (0: 1) */
+    double context_cap;               /* tokens */
+    double patience_s;                /* mean (<= 0: none) */
+    double max_wait_s;                /* admission control */
+    int routing;                      /* enum ic_routing */
+    double ttft_slo_s, tpot_slo_s;    /* 0: none */
+    double step_s;                    /* the aggregate engine's step */
+    double dispersion;                /* arrival over-dispersion per step (0: Poisson) */
     double latency_s; /* a request's time in the replica at the operating point, closed form
                          (TTFT alone + decode tokens x TPOT): what a run must last to be steady */
     uint64_t seed;
@@ -66,9 +71,10 @@ struct ic_req_input {
     long n_sample;
 };
 
-/* The input of pool `pool` of a compiled plan.  Refused (IC_ERR_INVALID, naming the field):
- * what the request engine does not model (disaggregated serving, attention data parallelism,
- * multi-token prediction). */
+/* The input of pool `pool` of a compiled plan: multi-token prediction, attention data
+ * parallelism and disaggregated units as sim/engine/reqsim.h models them (a role's unit is the
+ * performance model's, its KV cache ic_perf_replica's for the unit).  Demand as tokens a day
+ * sets the mix's cache hits and answer lengths as the performance model's mix does. */
 int ic_plan_req_input(const struct ic_plan *plan, int pool, struct ic_req_input *in,
                       struct ic_error *err);
 
