@@ -60,6 +60,7 @@ int ic_plan_req_input(const struct ic_plan *plan, int pool, struct ic_req_input 
     in->tpot_slo_s = sc->serving.tpot_slo_ms / 1000.0;
     in->step_s = plan->dt;
     in->dispersion = ic_dist_mean(&sc->traffic.noise.arrival_dispersion);
+    in->interarrival_cv = sc->traffic.noise.interarrival_cv;
     in->seed = (uint64_t)sc->seed;
     in->latency_s = pl->perf.ttft1_s + pl->perf.dec_tokens * pl->perf.step_s;
     return IC_OK;
@@ -111,6 +112,43 @@ static int cmp_arrival(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+int ic_renewal_arrivals(double cv, const double *mean, long nsteps, double dt, double duration_s,
+                        struct ic_rng *g, double **t, long *n) {
+    *t = NULL;
+    *n = 0;
+    double total = 0;
+    for (long j = 0; j < nsteps; j++) total += mean[j] > 0 ? mean[j] : 0;
+    long cap = (long)(total * 1.2) + 64, m = 0;
+    double *a = malloc((size_t)cap * sizeof *a);
+    if (!a) return -1;
+    const double shape = 1.0 / (cv * cv), scale = cv * cv; /* mean 1 */
+    /* s: the next arrival in expected arrivals from the start; base: those before step j */
+    double s = ic_rng_uniform(g) * ic_rng_gamma(g, shape + 1.0) * scale, base = 0;
+    for (long j = 0; j < nsteps; j++) {
+        const double mj = mean[j] > 0 ? mean[j] : 0;
+        const double t0 = (double)j * dt, len = fmin(dt, duration_s - t0);
+        if (!(len > 0)) break;
+        while (s < base + mj) {
+            if (m == cap) {
+                double *a2 = realloc(a, (size_t)(2 * cap) * sizeof *a2);
+                if (!a2) {
+                    free(a);
+                    return -1;
+                }
+                a = a2;
+                cap *= 2;
+            }
+            double x = t0 + (s - base) / mj * len;
+            a[m++] = x < t0 + len ? x : t0 + len * (1.0 - 1e-12);
+            s += ic_rng_gamma(g, shape) * scale;
+        }
+        base += mj;
+    }
+    *t = a;
+    *n = m;
+    return 0;
+}
+
 int ic_req_input_steady(const struct ic_req_input *in, double rate, double duration_s,
                         int dispersion, uint64_t stream, struct ic_request **req, long *n,
                         double **step_counts, long *nsteps, struct ic_error *err) {
@@ -130,6 +168,44 @@ int ic_req_input_steady(const struct ic_req_input *in, double rate, double durat
         free(r);
         free(cnt);
         return ic_error_set(err, IC_ERR_NOMEM, "out of memory for %ld requests", cap);
+    }
+    if (fabs(in->interarrival_cv - 1.0) > 1e-12 && in->interarrival_cv > 0) {
+        /* A gamma renewal process within the steps (the step means drawn as below) */
+        double *mean = calloc((size_t)ns, sizeof *mean), *at = NULL;
+        long na = 0;
+        int bad = !mean;
+        for (long j = 0; !bad && j < ns; j++) {
+            double t0 = (double)j * dt, len = fmin(dt, duration_s - t0);
+            mean[j] = rate * len;
+            if (dispersion && in->dispersion > 0)
+                mean[j] *= ic_rng_gamma(&ga, 1.0 / in->dispersion) * in->dispersion;
+        }
+        struct ic_rng gr;
+        ic_rng_init(&gr, in->seed, 2, IC_STREAM_REQUESTS, (uint32_t)stream);
+        if (!bad)
+            bad = ic_renewal_arrivals(in->interarrival_cv, mean, ns, dt, duration_s, &gr, &at,
+                                      &na) != 0;
+        free(mean);
+        if (!bad) bad = ic_requests_reserve(&r, &cap, na) != 0;
+        if (bad) {
+            free(at);
+            free(r);
+            free(cnt);
+            return ic_error_set(err, IC_ERR_NOMEM, "out of memory for %ld requests", na);
+        }
+        for (long i = 0; i < na; i++) {
+            struct ic_request *q = &r[i];
+            q->arrival_s = at[i];
+            ic_req_input_draw(in, &g, q);
+            long j = (long)(at[i] / dt);
+            if (cnt) cnt[j < ns ? j : ns - 1] += 1;
+        }
+        free(at);
+        *req = r;
+        *n = na;
+        if (step_counts) *step_counts = cnt;
+        if (nsteps) *nsteps = ns;
+        return IC_OK;
     }
     for (long j = 0; j < ns; j++) {
         double t0 = (double)j * dt, len = fmin(dt, duration_s - t0);
@@ -277,7 +353,8 @@ static int cache_n, cache_next;
 static uint64_t curve_key(const struct ic_req_input *in0, long g, long nreq) {
     struct ic_req_input in = *in0;
     in.replicas = 0;   /* the group's size, not the fleet's */
-    in.dispersion = 0; /* Poisson within a step: the aggregate engine draws the step's count */
+    in.dispersion = 0; /* the aggregate engine draws the step's count itself; the burstiness
+                          within a step (in.interarrival_cv) is the curve's and is hashed */
     in.patience_s = in.patience_s > 0 ? in.patience_s : 0;
     in.rm.m = NULL; /* hashed by content below */
     in.rm.a = NULL;
