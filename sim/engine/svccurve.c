@@ -311,35 +311,63 @@ static void closed_form(const struct ic_perf *perf, struct ic_pool_service *svc)
     svc->tpot_sat_s = perf->step_s;
 }
 
-/* One offered load through a group of replicas: requests/s in total. */
-/* The window holds nreq requests and at least `lats` request latencies (in->latency_s); the
- * first tenth (at least a fifth of those latencies) warms the replicas up and is not read. */
+/* Whether a run settled: the completions per second of the two halves of its read window agree
+ * within 3%, or within four standard deviations of the difference of two counts of half the
+ * requests each (2 / sqrt(n) relative), whichever is wider.  A run  of long requests (reasoning,
+ * test-time compute) whose replicas are still filling up serves less in its first half. */
+int ic_req_settled(const struct ic_req_input *in, const struct ic_request *req, long n,
+                   double warm_s, double window_s) {
+    struct ic_req_point a, b;
+    const double mid = 0.5 * (warm_s + window_s);
+    ic_req_point_stats(in, req, n, warm_s, mid, &a);
+    ic_req_point_stats(in, req, n, mid, window_s, &b);
+    const long k = a.requests + b.requests;
+    if (k < 2 || !(a.served_rps + b.served_rps > 0)) return 1;
+    const double tol = fmax(0.03, 4.0 * 2.0 / sqrt((double)k));
+    return fabs(a.served_rps - b.served_rps) <= tol * 0.5 * (a.served_rps + b.served_rps);
+}
+
+/* One offered load through a group of replicas: requests/s in total.  The window holds nreq
+ * requests and at least `lats` request latencies (in->latency_s); the first tenth (at least a
+ * fifth of those latencies) warms the replicas up and is not read.  Below saturation
+ * (drain_share > 0: the replicas get time to finish), until the run settles (ic_req_settled)
+ * the window doubles, to at most IC_CURVE_POINT_MAX x nreq requests a point
+ * and while the curve has run fewer than IC_CURVE_MAX x nreq in all (*ran): requests, not
+ * seconds, so that the curve is the same on any machine. */
 static int measure_point(const struct ic_req_input *in, long replicas, double rate, long nreq,
                          double lats, uint64_t stream, double drain_share, struct ic_req_point *pt,
                          long *ran, struct ic_error *err) {
-    const double window = fmax((double)nreq / rate, lats * in->latency_s);
-    struct ic_request *req;
-    long n;
-    int rc = ic_req_input_steady(in, rate, window, 0, stream, &req, &n, NULL, NULL, err);
-    if (rc != IC_OK) return rc;
-    *ran += n;
-    struct ic_reqsim_config cfg = {
-        .replicas = replicas,
-        .routing = in->routing,
-        .max_wait_s = in->max_wait_s,
-        .horizon_s = window + drain_share * window,
-        .seed = in->seed ^ stream,
-    };
-    cfg.interval_s = cfg.horizon_s; /* one interval: the replicas' series are not read */
-    struct ic_reqsim_series series;
-    struct ic_reqsim_stats stats;
-    memset(&series, 0, sizeof series);
-    rc = ic_reqsim_run(&cfg, &in->rm, req, n, &series, &stats, err);
-    if (rc == IC_OK)
-        ic_req_point_stats(in, req, n, fmax(0.1 * window, 0.2 * lats * in->latency_s), window, pt);
-    ic_reqsim_series_free(&series);
-    free(req);
-    return rc;
+    double window = fmax((double)nreq / rate, lats * in->latency_s);
+    for (;;) {
+        struct ic_request *req;
+        long n;
+        int rc = ic_req_input_steady(in, rate, window, 0, stream, &req, &n, NULL, NULL, err);
+        if (rc != IC_OK) return rc;
+        *ran += n;
+        struct ic_reqsim_config cfg = {
+            .replicas = replicas,
+            .routing = in->routing,
+            .max_wait_s = in->max_wait_s,
+            .horizon_s = window + drain_share * window,
+            .seed = in->seed ^ stream,
+        };
+        cfg.interval_s = cfg.horizon_s; /* one interval: the replicas' series are not read */
+        struct ic_reqsim_series series;
+        struct ic_reqsim_stats stats;
+        memset(&series, 0, sizeof series);
+        rc = ic_reqsim_run(&cfg, &in->rm, req, n, &series, &stats, err);
+        const double warm = fmax(0.1 * window, 0.2 * lats * in->latency_s);
+        int again = 0;
+        if (rc == IC_OK) {
+            ic_req_point_stats(in, req, n, warm, window, pt);
+            again = drain_share > 0 && !ic_req_settled(in, req, n, warm, window) &&
+                    2 * n <= IC_CURVE_POINT_MAX * nreq && *ran + 2 * n <= IC_CURVE_MAX * nreq;
+        }
+        ic_reqsim_series_free(&series);
+        free(req);
+        if (rc != IC_OK || !again) return rc;
+        window *= 2.0;
+    }
 }
 
 /* The in-process cache of measured curves. */
@@ -432,6 +460,9 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
                              double closed_rps, long g, long nreq, struct ic_pool_service *svc,
                              struct ic_error *err) {
     struct ic_req_input in = *in0;
+    /* The saturated probe is not doubled: without patience its backlog grows with the window,
+     * and a longer run serves less (KV pressure of the waiting long prompts), not the rate of
+     * a fleet whose queue is bounded by patience and admission control. */
     const uint64_t key = curve_key(&in, g, nreq);
     struct ic_pool_service m;
     if (cache_get(key, &m)) {

@@ -40,6 +40,11 @@ struct ic_plan;
 
 /* Points of the curve over utilisation u = k / (IC_CURVE_POINTS - 1) of the service rate. */
 #define IC_CURVE_POINTS IC_PERF_LOAD_POINTS
+/* A run of the curve doubles until it settles (ic_req_settled), to at most IC_CURVE_POINT_MAX x
+ * /service_curve/requests requests, and the curve to IC_CURVE_MAX x that in all: the budget of a
+ * plan compile, in requests so that the curve does not depend on the machine. */
+#define IC_CURVE_POINT_MAX 32
+#define IC_CURVE_MAX       100
 
 /* enum ic_curve_mode and its names: sim/config/scenario.h */
 
@@ -113,6 +118,11 @@ struct ic_req_point {
 };
 void ic_req_point_stats(const struct ic_req_input *in, const struct ic_request *req, long n,
                         double warm_s, double window_s, struct ic_req_point *pt);
+
+/* Whether a run of requests settled over [warm_s, window_s): the completions per second of the
+ * window's two halves agree within 3% or four standard deviations of two counts' difference. */
+int ic_req_settled(const struct ic_req_input *in, const struct ic_request *req, long n,
+                   double warm_s, double window_s);
 
 /* A pool's service curve (see the top of the file). */
 struct ic_pool_service {
