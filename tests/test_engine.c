@@ -1190,9 +1190,26 @@ static void test_service_curve(void) {
     s3.traffic.noise.interarrival_cv = 3.0;
     CHECK(ic_plan_compile(&s3, &p3, &err) == 0);
     CHECK(p3.pool[0].svc.key != m->key && p3.pool[0].svc.measure_s > 0);
-    const int half = (IC_CURVE_POINTS - 1) / 2;
-    CHECK(p3.pool[0].svc.ttft_mean_s[half] > 1.2 * m->ttft_mean_s[half]);
     ic_plan_free(&p3);
+    /* on a group of the same size, the bursts queue: the median TTFT is longer */
+    struct ic_plan p4;
+    s3.service_curve.replicas = 16;
+    CHECK(ic_plan_compile(&s3, &p3, &err) == 0);
+    s3.traffic.noise.interarrival_cv = 1.0;
+    CHECK(ic_plan_compile(&s3, &p4, &err) == 0);
+    const int k90 = (IC_CURVE_POINTS - 1) * 9 / 10; /* at 90% utilisation: 1.30 times */
+    CHECK(p3.pool[0].svc.ttft_p50_s[k90] > 1.15 * p4.pool[0].svc.ttft_p50_s[k90]);
+    ic_plan_free(&p3);
+    ic_plan_free(&p4);
+    /* bursty, the group follows the fleet (bursts queue less on more replicas) */
+    s3 = a.sc;
+    s3.traffic.noise.interarrival_cv = 3.0;
+    CHECK(ic_plan_compile(&s3, &p3, &err) == 0);
+    s3.fleet.accelerators.a *= 3;
+    CHECK(ic_plan_compile(&s3, &p4, &err) == 0);
+    CHECK(p3.pool[0].svc.key != p4.pool[0].svc.key && p4.pool[0].svc.measure_s > 0);
+    ic_plan_free(&p3);
+    ic_plan_free(&p4);
     /* The closed-form flag whatever the mode. */
     CHECK(ic_plan_compile_ex(&a.sc, IC_PLAN_CLOSED_FORM, &p3, &err) == 0);
     CHECK(p3.pool[0].svc.mode == IC_CURVE_CLOSED_FORM);

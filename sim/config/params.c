@@ -575,9 +575,11 @@ const struct ic_param ic_params[] = {
      * steeply, to about ten points: README, "Two engines"). */
     INT("/service_curve/replicas", SC(service_curve.replicas), 8, 1, 1024, "replicas",
         "measured: replicas of the group the curve is measured on (per replica; independent "
-        "of the fleet's size)"),
+        "of the fleet's size, except with /traffic/noise/interarrival_cv other than 1: then "
+        "the pool's replicas, at least this many and at most 64)"),
     INT("/service_curve/requests", SC(service_curve.requests), 10000, 100, 1e7, "requests",
-        "measured: requests per offered load"),
+        "measured: requests per offered load (a run doubles until it settles, to 32 times "
+        "this a load and 100 times in all)"),
 
     OBJARR("/sweep", SC(sweep.n_axes), SC(sweep.axes), sizeof(struct ic_sweep_spec),
            IC_SWEEP_MAX_AXES, 0,

@@ -451,8 +451,14 @@ int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_p
         return IC_OK;
     }
     if (!(pl->perf.requests_per_s_sat > 0) || !(pl->perf.requests_per_s > 0)) return IC_OK;
-    return ic_service_curve_measure(&in, pl->perf.requests_per_s_sat, pl->perf.requests_per_s,
-                                    (long)plan->sc->service_curve.replicas,
+    long g = (long)plan->sc->service_curve.replicas;
+    /* Bursts within a step queue less on more replicas (the burst spreads over them), so with
+     * them the group is the pool's own replicas, at least /service_curve/replicas and at most
+     * IC_CURVE_BURSTY_GROUP: on the long-context mix (tests/crosscheck) a curve measured on 8
+     * replicas put TTFT p50 38-56% above a 16-replica fleet's, one on 16 within 8-18%. */
+    if (fabs(in.interarrival_cv - 1.0) > 1e-12 && in.replicas > g)
+        g = in.replicas < IC_CURVE_BURSTY_GROUP ? in.replicas : IC_CURVE_BURSTY_GROUP;
+    return ic_service_curve_measure(&in, pl->perf.requests_per_s_sat, pl->perf.requests_per_s, g,
                                     (long)plan->sc->service_curve.requests, svc, err);
 }
 

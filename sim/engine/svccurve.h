@@ -43,8 +43,11 @@ struct ic_plan;
 /* A run of the curve doubles until it settles (ic_req_settled), to at most IC_CURVE_POINT_MAX x
  * /service_curve/requests requests, and the curve to IC_CURVE_MAX x that in all: the budget of a
  * plan compile, in requests so that the curve does not depend on the machine. */
-#define IC_CURVE_POINT_MAX 32
-#define IC_CURVE_MAX       100
+/* With bursts within a step (interarrival_cv != 1) the curve's group is the pool's replicas, up
+ * to this many (ic_service_curve). */
+#define IC_CURVE_BURSTY_GROUP 64
+#define IC_CURVE_POINT_MAX    32
+#define IC_CURVE_MAX          100
 
 /* enum ic_curve_mode and its names: sim/config/scenario.h */
 
