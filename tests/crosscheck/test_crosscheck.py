@@ -113,6 +113,27 @@ def main():
                      "bursty request engine's: the check would not tell them apart")
     print(f"bursty: TTFT p50 of a Poisson curve off by up to {worst_poisson:.0f}%")
 
+    # The request engine's window of a scenario arrives by the same process: about as many
+    # requests, and they wait longer in the queue.
+    def window_run(cv):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = subprocess.run(
+                [a.infercap, "run", f"{a.root}/scenarios/kimi-2024-03.json", "--set",
+                 "/engine=request", "--set",
+                 "/request_engine/window_start=2024-03-18T20:00:00+08:00", "--set",
+                 "/request_engine/duration_s=600", "--set", f"/traffic/noise/interarrival_cv={cv}",
+                 "-o", os.path.join(tmp, "r.h5")],
+                check=True, capture_output=True, text=True).stdout
+        n = int(out.split("requests", 1)[1].split(":", 1)[0])
+        queue_mean = float(out.split("queue  mean", 1)[1].split("s;", 1)[0])
+        return n, queue_mean
+    n1, q1 = window_run(1)
+    n3, q3 = window_run(3)
+    if abs(n3 / n1 - 1) > 0.1 or not q3 > 1.2 * q1:
+        fails.append(f"request engine window: interarrival_cv 3 gave {n3} requests waiting "
+                     f"{q3} s on average, Poisson {n1} waiting {q1} s")
+    print(f"request engine window: mean queue wait {q1:.4g} s Poisson, {q3:.4g} s cv 3")
+
     # --trace: a Mooncake-format trace of the long-context mix (drawn here: lognormal body, Pareto
     # tail, arrivals in bursty minutes).  Its lengths are the mix and its arrivals, scaled, the
     # process: the curve is measured on them, and the served rate agrees up to 90%.
