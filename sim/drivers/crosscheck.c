@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The most requests a load's run may double to, over --requests. */
+/* The most requests a load's run may double to, over its first run's. */
 #define IC_XCHECK_MAX_FACTOR 16
 
 struct wv {
@@ -176,6 +176,7 @@ int ic_crosscheck(const struct ic_scenario *sc, const struct ic_xcheck_opts *opt
          * latencies) warms the replicas up */
         const double rate = r->load * x->capacity_rps;
         double window = fmax((double)nreq / rate, 20.0 * in->latency_s);
+        long first_n = 0; /* the first run's requests (20 latencies may hold more than nreq) */
     again:;
         const double warm = fmax(0.1 * window, 2.0 * in->latency_s);
         struct ic_request *req;
@@ -203,10 +204,13 @@ int ic_crosscheck(const struct ic_scenario *sc, const struct ic_xcheck_opts *opt
         rc = ic_reqsim_run(&cfg, &in->rm, req, n, &series, &stats, err);
         x->engine_s += ic_monotonic_s() - t0;
         /* Until the request engine's run settles (ic_req_settled: long requests fill the
-         * replicas slowly), the window doubles, to at most IC_XCHECK_MAX_FACTOR x nreq; not
+         * replicas slowly), the window doubles, to at most IC_XCHECK_MAX_FACTOR x the first
+         * run's requests; not
          * with arrivals over-dispersed per step, whose halves differ by the steps' draws. */
         if (rc == IC_OK && !t && !(in->dispersion > 0) &&
-            !ic_req_settled(in, req, n, warm, window) && 2 * n <= IC_XCHECK_MAX_FACTOR * nreq) {
+            !ic_req_settled(in, req, n, warm, window) &&
+            2 * n <= IC_XCHECK_MAX_FACTOR * (first_n > 0 ? first_n : n)) {
+            if (first_n == 0) first_n = n;
             ic_reqsim_series_free(&series);
             free(req);
             free(counts);
