@@ -1184,6 +1184,32 @@ static void test_service_curve(void) {
     CHECK(ic_plan_compile(&s3, &p3, &err) == 0);
     CHECK(p3.pool[0].svc.key != m->key && p3.pool[0].svc.measure_s > 0);
     ic_plan_free(&p3);
+    /* Bursts within a step are the curve's: another key, measured again, and the requests
+     * queue longer at the same utilisation. */
+    s3 = a.sc;
+    s3.traffic.noise.interarrival_cv = 3.0;
+    CHECK(ic_plan_compile(&s3, &p3, &err) == 0);
+    CHECK(p3.pool[0].svc.key != m->key && p3.pool[0].svc.measure_s > 0);
+    ic_plan_free(&p3);
+    /* on a group of the same size, the bursts queue: the median TTFT is longer */
+    struct ic_plan p4;
+    s3.service_curve.replicas = 16;
+    CHECK(ic_plan_compile(&s3, &p3, &err) == 0);
+    s3.traffic.noise.interarrival_cv = 1.0;
+    CHECK(ic_plan_compile(&s3, &p4, &err) == 0);
+    const int k90 = (IC_CURVE_POINTS - 1) * 9 / 10; /* at 90% utilisation: 1.30 times */
+    CHECK(p3.pool[0].svc.ttft_p50_s[k90] > 1.15 * p4.pool[0].svc.ttft_p50_s[k90]);
+    ic_plan_free(&p3);
+    ic_plan_free(&p4);
+    /* bursty, the group follows the fleet (bursts queue less on more replicas) */
+    s3 = a.sc;
+    s3.traffic.noise.interarrival_cv = 3.0;
+    CHECK(ic_plan_compile(&s3, &p3, &err) == 0);
+    s3.fleet.accelerators.a *= 3;
+    CHECK(ic_plan_compile(&s3, &p4, &err) == 0);
+    CHECK(p3.pool[0].svc.key != p4.pool[0].svc.key && p4.pool[0].svc.measure_s > 0);
+    ic_plan_free(&p3);
+    ic_plan_free(&p4);
     /* The closed-form flag whatever the mode. */
     CHECK(ic_plan_compile_ex(&a.sc, IC_PLAN_CLOSED_FORM, &p3, &err) == 0);
     CHECK(p3.pool[0].svc.mode == IC_CURVE_CLOSED_FORM);
@@ -1217,6 +1243,52 @@ static void test_service_curve(void) {
     done(&a);
 }
 
+/* The gamma renewal process of ic_renewal_arrivals: as many arrivals as the steps' means, the
+ * inter-arrival times' coefficient of variation the one asked for (1: Poisson), and in a step
+ * of twice the mean, twice the arrivals; ascending, deterministic for a stream. */
+static void test_renewal_arrivals(void) {
+    enum { NS = 400 };
+    double mean[NS];
+    for (int j = 0; j < NS; j++) mean[j] = j % 2 ? 200.0 : 100.0; /* 60,000 expected */
+    const double cvs[] = {1.0, 0.5, 3.0};
+    for (int c = 0; c < 3; c++) {
+        struct ic_rng g, g2;
+        ic_rng_init(&g, 7, 2, IC_STREAM_REQUESTS, 5);
+        g2 = g;
+        double *t = NULL, *t2 = NULL;
+        long n = 0, n2 = 0;
+        CHECK(ic_renewal_arrivals(cvs[c], mean, NS, 60.0, 60.0 * NS, &g, &t, &n) == 0);
+        CHECK(ic_renewal_arrivals(cvs[c], mean, NS, 60.0, 60.0 * NS, &g2, &t2, &n2) == 0);
+        CHECK(n == n2 && memcmp(t, t2, (size_t)n * sizeof *t) == 0);
+        /* the count: sd about cv sqrt(60000) */
+        CHECK(fabs((double)n - 60000.0) < 5.0 * cvs[c] * sqrt(60000.0));
+        long odd = 0, ordered = 1;
+        for (long i = 0; i < n; i++) {
+            odd += ((long)(t[i] / 60.0)) % 2;
+            if (i > 0 && t[i] < t[i - 1]) ordered = 0;
+        }
+        CHECK(ordered && t[0] >= 0 && t[n - 1] < 60.0 * NS);
+        CHECK_NEAR((double)odd / (double)(n - odd), 2.0, 0.1);
+        /* the gaps in expected arrivals (the process's own time): mean 1, the CV asked for */
+        double s1 = 0, s2 = 0, prev = 0;
+        for (long i = 0; i < n; i++) {
+            long j = (long)(t[i] / 60.0);
+            double lam = 150.0 * (double)(j - j % 2) + (j % 2 ? 100.0 : 0.0) +
+                         mean[j] * (t[i] / 60.0 - (double)j);
+            if (i > 0) {
+                s1 += lam - prev;
+                s2 += (lam - prev) * (lam - prev);
+            }
+            prev = lam;
+        }
+        double mu = s1 / (double)(n - 1), cv = sqrt(s2 / (double)(n - 1) - mu * mu) / mu;
+        CHECK_NEAR(mu, 1.0, 0.05);
+        CHECK_NEAR(cv, cvs[c], 0.1);
+        free(t);
+        free(t2);
+    }
+}
+
 int main(void) {
     struct ic_error err;
     if (ic_catalog_builtin(&cat, &err)) return 1;
@@ -1241,6 +1313,7 @@ int main(void) {
     test_replica_without_plan();
     test_pd_fleet();
     test_service_curve();
+    test_renewal_arrivals();
     ic_catalog_free(&cat);
     return check_report("test_engine");
 }

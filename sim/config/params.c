@@ -237,6 +237,15 @@ const struct ic_param ic_params[] = {
          "over-dispersion d of arrivals: negative binomial with variance mean + d mean^2 "
          "(0: Poisson)",
          0),
+    /* Within a step, arrivals form a gamma renewal process: inter-arrival times of mean 1/rate
+     * and coefficient of variation cv (shape 1/cv^2).  BurstGPT (Wang et al., "BurstGPT: A
+     * Real-World Workload Dataset to Optimize LLM Serving Systems", arXiv:2401.17644) fits gamma
+     * inter-arrival times to Azure OpenAI ChatGPT and GPT-4 traces and finds them burstier than
+     * Poisson (cv > 1).  Default 1: Poisson, as before. */
+    NUM("/traffic/noise/interarrival_cv", SC(traffic.noise.interarrival_cv), 1, 0.1, 20, "",
+        "burstiness within a step: coefficient of variation of the inter-arrival times, a gamma "
+        "renewal process (1: Poisson; > 1: bursts; < 1: more regular). The request engine's "
+        "arrivals and the service curve the aggregate engine serves by are drawn with it"),
     OBJ("/traffic/retry", "failed requests that come back"),
     DIST("/traffic/retry/probability", SC(traffic.retry.probability), 0, 0, 1, "",
          "chance that a rejected or abandoned request is retried", 0),
@@ -566,9 +575,11 @@ const struct ic_param ic_params[] = {
      * steeply, to about ten points: README, "Two engines"). */
     INT("/service_curve/replicas", SC(service_curve.replicas), 8, 1, 1024, "replicas",
         "measured: replicas of the group the curve is measured on (per replica; independent "
-        "of the fleet's size)"),
+        "of the fleet's size, except with /traffic/noise/interarrival_cv other than 1: then "
+        "the pool's replicas, at least this many and at most 64)"),
     INT("/service_curve/requests", SC(service_curve.requests), 10000, 100, 1e7, "requests",
-        "measured: requests per offered load"),
+        "measured: requests per offered load (a run doubles until it settles, to 32 times "
+        "this a load and 100 times in all)"),
 
     OBJARR("/sweep", SC(sweep.n_axes), SC(sweep.axes), sizeof(struct ic_sweep_spec),
            IC_SWEEP_MAX_AXES, 0,

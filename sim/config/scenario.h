@@ -197,6 +197,7 @@ struct ic_scenario {
             struct ic_dist sigma;
             struct ic_dist corr_time_s;
             struct ic_dist arrival_dispersion;
+            double interarrival_cv; /* within a step: gamma renewal; 1: Poisson */
         } noise;
         struct {
             struct ic_dist probability;

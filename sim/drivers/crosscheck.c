@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The most requests a load's run may double to, over its first run's. */
+#define IC_XCHECK_MAX_FACTOR 16
+
 struct wv {
     double v, w;
 };
@@ -172,7 +175,9 @@ int ic_crosscheck(const struct ic_scenario *sc, const struct ic_xcheck_opts *opt
         /* nreq requests and at least 20 request latencies; the first tenth (at least two
          * latencies) warms the replicas up */
         const double rate = r->load * x->capacity_rps;
-        const double window = fmax((double)nreq / rate, 20.0 * in->latency_s);
+        double window = fmax((double)nreq / rate, 20.0 * in->latency_s);
+        long first_n = 0; /* the first run's requests (20 latencies may hold more than nreq) */
+    again:;
         const double warm = fmax(0.1 * window, 2.0 * in->latency_s);
         struct ic_request *req;
         double *counts;
@@ -198,6 +203,20 @@ int ic_crosscheck(const struct ic_scenario *sc, const struct ic_xcheck_opts *opt
         double t0 = ic_monotonic_s();
         rc = ic_reqsim_run(&cfg, &in->rm, req, n, &series, &stats, err);
         x->engine_s += ic_monotonic_s() - t0;
+        /* Until the request engine's run settles (ic_req_settled: long requests fill the
+         * replicas slowly), the window doubles, to at most IC_XCHECK_MAX_FACTOR x the first
+         * run's requests; not
+         * with arrivals over-dispersed per step, whose halves differ by the steps' draws. */
+        if (rc == IC_OK && !t && !(in->dispersion > 0) &&
+            !ic_req_settled(in, req, n, warm, window) &&
+            2 * n <= IC_XCHECK_MAX_FACTOR * (first_n > 0 ? first_n : n)) {
+            if (first_n == 0) first_n = n;
+            ic_reqsim_series_free(&series);
+            free(req);
+            free(counts);
+            window *= 2.0;
+            goto again;
+        }
         if (rc == IC_OK) {
             struct ic_req_point pt;
             ic_req_point_stats(in, req, n, warm, window, &pt);

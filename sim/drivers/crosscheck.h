@@ -4,7 +4,9 @@
  * service rate, sim/engine/svccurve.h) the requests of a steady window are drawn from pool 0's
  * mix at the inputs' means (struct ic_req_input), with the scenario's arrival process: per
  * step of /step_s a count of mean rate x step, times a gamma draw of variance
- * /traffic/noise/arrival_dispersion when it is set, at uniform times within the step.
+ * /traffic/noise/arrival_dispersion when it is set, at uniform times within the step, or with
+ * /traffic/noise/interarrival_cv other than 1 a gamma renewal process at the steps' rates
+ * (ic_req_input_steady).
  *   request engine    every request through the replicas (sim/engine/reqsim.h)
  *   aggregate engine  the same counts per step through the fluid queue (models/queue.h) at the
  *                     pool's service curve: served, TTFT and TPOT by utilisation, goodput

@@ -52,6 +52,56 @@ static int cmp_arrival(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/* The window's requests when arrivals within a step are a gamma renewal process
+ * (/traffic/noise/interarrival_cv != 1): the process at the steps' rates (path 0's, all
+ * classes), each request's class by its step's class rates.  rr->req grows as needed (the
+ * count is random, not the rounded rates). */
+static int bursty_window(const struct ic_plan *plan, const struct ic_results *res,
+                         const struct ic_req_input *in, long j0, long j1, double ws, double we,
+                         struct ic_rng *g, long cap, struct ic_reqrun *rr, long *n,
+                         struct ic_error *err) {
+    const double dt = plan->dt;
+    const int nc = plan->n_classes;
+    const long ns = j1 > j0 ? j1 - j0 : 0;
+    double *mean = calloc((size_t)(ns > 0 ? ns : 1), sizeof *mean), *at = NULL;
+    long na = 0, m = 0; /* cap: what rr->req holds */
+    if (!mean) return ic_error_set(err, IC_ERR_NOMEM, "out of memory");
+    for (long j = 0; j < ns; j++)
+        for (int c = 0; c < nc; c++) mean[j] += ic_class_row(res, c, 0)[j0 + j] * dt;
+    struct ic_rng gr;
+    ic_rng_init(&gr, (uint64_t)plan->sc->seed, 2, IC_STREAM_REQUESTS, 1);
+    int bad =
+        ic_renewal_arrivals(in->interarrival_cv, mean, ns, dt, (double)ns * dt, &gr, &at, &na) != 0;
+    free(mean);
+    for (long i = 0; !bad && i < na; i++) {
+        const double a = (double)j0 * dt + at[i];
+        if (a < ws || a >= we) continue;
+        const long j = j0 + (long)(at[i] / dt);
+        double tot = 0, acc = 0;
+        for (int c = 0; c < nc; c++) tot += ic_class_row(res, c, 0)[j < j1 ? j : j1 - 1];
+        const double u = ic_rng_uniform(g) * tot;
+        int cls = nc - 1;
+        for (int c = 0; c < nc; c++) {
+            acc += ic_class_row(res, c, 0)[j < j1 ? j : j1 - 1];
+            if (u < acc) {
+                cls = c;
+                break;
+            }
+        }
+        if (ic_requests_reserve(&rr->req, &cap, m + 1) != 0) {
+            bad = 1;
+            break;
+        }
+        struct ic_request *q = &rr->req[m++];
+        ic_req_input_lengths(in, cls, g, q);
+        q->arrival_s = a - ws;
+    }
+    free(at);
+    *n = m;
+    if (bad) return ic_error_set(err, IC_ERR_NOMEM, "out of memory for %ld requests", na);
+    return IC_OK;
+}
+
 int ic_reqrun_from_scenario(const struct ic_scenario *sc, int threads, struct ic_reqrun *rr,
                             struct ic_error *err) {
     memset(rr, 0, sizeof *rr);
@@ -109,7 +159,10 @@ int ic_reqrun_from_scenario(const struct ic_scenario *sc, int threads, struct ic
         struct ic_rng g;
         ic_rng_init(&g, (uint64_t)sc->seed, 0, IC_STREAM_REQUESTS, 1);
         long n = 0;
-        for (long j = j0; j < j1; j++) {
+        if (fabs(in.interarrival_cv - 1.0) > 1e-12)
+            rc = bursty_window(&plan, &res, &in, j0, j1, ws, we, &g, total > 0 ? total : 1, rr, &n,
+                               err);
+        for (long j = j0; rc == IC_OK && fabs(in.interarrival_cv - 1.0) <= 1e-12 && j < j1; j++) {
             double t0 = (double)j * dt;
             long first = n;
             for (int c = 0; c < nc; c++) {

@@ -135,6 +135,7 @@ int ic_plan_req_input(const struct ic_plan *plan, int pool, struct ic_req_input 
     in->tpot_slo_s = sc->serving.tpot_slo_ms / 1000.0;
     in->step_s = plan->dt;
     in->dispersion = ic_dist_mean(&sc->traffic.noise.arrival_dispersion);
+    in->interarrival_cv = sc->traffic.noise.interarrival_cv;
     in->seed = (uint64_t)sc->seed;
     in->latency_s = pl->perf.ttft1_s + pl->perf.dec_tokens * pl->perf.step_s;
     return IC_OK;
@@ -187,6 +188,43 @@ static int cmp_arrival(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+int ic_renewal_arrivals(double cv, const double *mean, long nsteps, double dt, double duration_s,
+                        struct ic_rng *g, double **t, long *n) {
+    *t = NULL;
+    *n = 0;
+    double total = 0;
+    for (long j = 0; j < nsteps; j++) total += mean[j] > 0 ? mean[j] : 0;
+    long cap = (long)(total * 1.2) + 64, m = 0;
+    double *a = malloc((size_t)cap * sizeof *a);
+    if (!a) return -1;
+    const double shape = 1.0 / (cv * cv), scale = cv * cv; /* mean 1 */
+    /* s: the next arrival in expected arrivals from the start; base: those before step j */
+    double s = ic_rng_uniform(g) * ic_rng_gamma(g, shape + 1.0) * scale, base = 0;
+    for (long j = 0; j < nsteps; j++) {
+        const double mj = mean[j] > 0 ? mean[j] : 0;
+        const double t0 = (double)j * dt, len = fmin(dt, duration_s - t0);
+        if (!(len > 0)) break;
+        while (s < base + mj) {
+            if (m == cap) {
+                double *a2 = realloc(a, (size_t)(2 * cap) * sizeof *a2);
+                if (!a2) {
+                    free(a);
+                    return -1;
+                }
+                a = a2;
+                cap *= 2;
+            }
+            double x = t0 + (s - base) / mj * len;
+            a[m++] = x < t0 + len ? x : t0 + len * (1.0 - 1e-12);
+            s += ic_rng_gamma(g, shape) * scale;
+        }
+        base += mj;
+    }
+    *t = a;
+    *n = m;
+    return 0;
+}
+
 int ic_req_input_steady(const struct ic_req_input *in, double rate, double duration_s,
                         int dispersion, uint64_t stream, struct ic_request **req, long *n,
                         double **step_counts, long *nsteps, struct ic_error *err) {
@@ -206,6 +244,44 @@ int ic_req_input_steady(const struct ic_req_input *in, double rate, double durat
         free(r);
         free(cnt);
         return ic_error_set(err, IC_ERR_NOMEM, "out of memory for %ld requests", cap);
+    }
+    if (fabs(in->interarrival_cv - 1.0) > 1e-12 && in->interarrival_cv > 0) {
+        /* A gamma renewal process within the steps (the step means drawn as below) */
+        double *mean = calloc((size_t)ns, sizeof *mean), *at = NULL;
+        long na = 0;
+        int bad = !mean;
+        for (long j = 0; !bad && j < ns; j++) {
+            double t0 = (double)j * dt, len = fmin(dt, duration_s - t0);
+            mean[j] = rate * len;
+            if (dispersion && in->dispersion > 0)
+                mean[j] *= ic_rng_gamma(&ga, 1.0 / in->dispersion) * in->dispersion;
+        }
+        struct ic_rng gr;
+        ic_rng_init(&gr, in->seed, 2, IC_STREAM_REQUESTS, (uint32_t)stream);
+        if (!bad)
+            bad = ic_renewal_arrivals(in->interarrival_cv, mean, ns, dt, duration_s, &gr, &at,
+                                      &na) != 0;
+        free(mean);
+        if (!bad) bad = ic_requests_reserve(&r, &cap, na) != 0;
+        if (bad) {
+            free(at);
+            free(r);
+            free(cnt);
+            return ic_error_set(err, IC_ERR_NOMEM, "out of memory for %ld requests", na);
+        }
+        for (long i = 0; i < na; i++) {
+            struct ic_request *q = &r[i];
+            q->arrival_s = at[i];
+            ic_req_input_draw(in, &g, q);
+            long j = (long)(at[i] / dt);
+            if (cnt) cnt[j < ns ? j : ns - 1] += 1;
+        }
+        free(at);
+        *req = r;
+        *n = na;
+        if (step_counts) *step_counts = cnt;
+        if (nsteps) *nsteps = ns;
+        return IC_OK;
     }
     for (long j = 0; j < ns; j++) {
         double t0 = (double)j * dt, len = fmin(dt, duration_s - t0);
@@ -311,35 +387,63 @@ static void closed_form(const struct ic_perf *perf, struct ic_pool_service *svc)
     svc->tpot_sat_s = perf->step_s;
 }
 
-/* One offered load through a group of replicas: requests/s in total. */
-/* The window holds nreq requests and at least `lats` request latencies (in->latency_s); the
- * first tenth (at least a fifth of those latencies) warms the replicas up and is not read. */
+/* Whether a run settled: the completions per second of the two halves of its read window agree
+ * within 3%, or within four standard deviations of the difference of two counts of half the
+ * requests each (2 / sqrt(n) relative), whichever is wider.  A run  of long requests (reasoning,
+ * test-time compute) whose replicas are still filling up serves less in its first half. */
+int ic_req_settled(const struct ic_req_input *in, const struct ic_request *req, long n,
+                   double warm_s, double window_s) {
+    struct ic_req_point a, b;
+    const double mid = 0.5 * (warm_s + window_s);
+    ic_req_point_stats(in, req, n, warm_s, mid, &a);
+    ic_req_point_stats(in, req, n, mid, window_s, &b);
+    const long k = a.requests + b.requests;
+    if (k < 2 || !(a.served_rps + b.served_rps > 0)) return 1;
+    const double tol = fmax(0.03, 4.0 * 2.0 / sqrt((double)k));
+    return fabs(a.served_rps - b.served_rps) <= tol * 0.5 * (a.served_rps + b.served_rps);
+}
+
+/* One offered load through a group of replicas: requests/s in total.  The window holds nreq
+ * requests and at least `lats` request latencies (in->latency_s); the first tenth (at least a
+ * fifth of those latencies) warms the replicas up and is not read.  Below saturation
+ * (drain_share > 0: the replicas get time to finish), until the run settles (ic_req_settled)
+ * the window doubles, to at most IC_CURVE_POINT_MAX x nreq requests a point
+ * and while the curve has run fewer than IC_CURVE_MAX x nreq in all (*ran): requests, not
+ * seconds, so that the curve is the same on any machine. */
 static int measure_point(const struct ic_req_input *in, long replicas, double rate, long nreq,
                          double lats, uint64_t stream, double drain_share, struct ic_req_point *pt,
                          long *ran, struct ic_error *err) {
-    const double window = fmax((double)nreq / rate, lats * in->latency_s);
-    struct ic_request *req;
-    long n;
-    int rc = ic_req_input_steady(in, rate, window, 0, stream, &req, &n, NULL, NULL, err);
-    if (rc != IC_OK) return rc;
-    *ran += n;
-    struct ic_reqsim_config cfg = {
-        .replicas = replicas,
-        .routing = in->routing,
-        .max_wait_s = in->max_wait_s,
-        .horizon_s = window + drain_share * window,
-        .seed = in->seed ^ stream,
-    };
-    cfg.interval_s = cfg.horizon_s; /* one interval: the replicas' series are not read */
-    struct ic_reqsim_series series;
-    struct ic_reqsim_stats stats;
-    memset(&series, 0, sizeof series);
-    rc = ic_reqsim_run(&cfg, &in->rm, req, n, &series, &stats, err);
-    if (rc == IC_OK)
-        ic_req_point_stats(in, req, n, fmax(0.1 * window, 0.2 * lats * in->latency_s), window, pt);
-    ic_reqsim_series_free(&series);
-    free(req);
-    return rc;
+    double window = fmax((double)nreq / rate, lats * in->latency_s);
+    for (;;) {
+        struct ic_request *req;
+        long n;
+        int rc = ic_req_input_steady(in, rate, window, 0, stream, &req, &n, NULL, NULL, err);
+        if (rc != IC_OK) return rc;
+        *ran += n;
+        struct ic_reqsim_config cfg = {
+            .replicas = replicas,
+            .routing = in->routing,
+            .max_wait_s = in->max_wait_s,
+            .horizon_s = window + drain_share * window,
+            .seed = in->seed ^ stream,
+        };
+        cfg.interval_s = cfg.horizon_s; /* one interval: the replicas' series are not read */
+        struct ic_reqsim_series series;
+        struct ic_reqsim_stats stats;
+        memset(&series, 0, sizeof series);
+        rc = ic_reqsim_run(&cfg, &in->rm, req, n, &series, &stats, err);
+        const double warm = fmax(0.1 * window, 0.2 * lats * in->latency_s);
+        int again = 0;
+        if (rc == IC_OK) {
+            ic_req_point_stats(in, req, n, warm, window, pt);
+            again = drain_share > 0 && !ic_req_settled(in, req, n, warm, window) &&
+                    2 * n <= IC_CURVE_POINT_MAX * nreq && *ran + 2 * n <= IC_CURVE_MAX * nreq;
+        }
+        ic_reqsim_series_free(&series);
+        free(req);
+        if (rc != IC_OK || !again) return rc;
+        window *= 2.0;
+    }
 }
 
 /* The in-process cache of measured curves. */
@@ -353,7 +457,8 @@ static int cache_n, cache_next;
 static uint64_t curve_key(const struct ic_req_input *in0, long g, long nreq) {
     struct ic_req_input in = *in0;
     in.replicas = 0;   /* the group's size, not the fleet's */
-    in.dispersion = 0; /* Poisson within a step: the aggregate engine draws the step's count */
+    in.dispersion = 0; /* the aggregate engine draws the step's count itself; the burstiness
+                          within a step (in.interarrival_cv) is the curve's and is hashed */
     in.patience_s = in.patience_s > 0 ? in.patience_s : 0;
     in.rm.m = NULL; /* hashed by content below */
     in.rm.a = NULL;
@@ -423,8 +528,14 @@ int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_p
         return IC_OK;
     }
     if (!(pl->perf.requests_per_s_sat > 0) || !(pl->perf.requests_per_s > 0)) return IC_OK;
-    return ic_service_curve_measure(&in, pl->perf.requests_per_s_sat, pl->perf.requests_per_s,
-                                    (long)plan->sc->service_curve.replicas,
+    long g = (long)plan->sc->service_curve.replicas;
+    /* Bursts within a step queue less on more replicas (the burst spreads over them), so with
+     * them the group is the pool's own replicas, at least /service_curve/replicas and at most
+     * IC_CURVE_BURSTY_GROUP: on the long-context mix (tests/crosscheck) a curve measured on 8
+     * replicas put TTFT p50 38-56% above a 16-replica fleet's, one on 16 within 8-18%. */
+    if (fabs(in.interarrival_cv - 1.0) > 1e-12 && in.replicas > g)
+        g = in.replicas < IC_CURVE_BURSTY_GROUP ? in.replicas : IC_CURVE_BURSTY_GROUP;
+    return ic_service_curve_measure(&in, pl->perf.requests_per_s_sat, pl->perf.requests_per_s, g,
                                     (long)plan->sc->service_curve.requests, svc, err);
 }
 
@@ -475,6 +586,9 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
     in.rm.capacity_rps *= rk;
     closed_sat_rps *= rk;
     closed_rps *= rk;
+    /* The saturated probe is not doubled: without patience its backlog grows with the window,
+     * and a longer run serves less (KV pressure of the waiting long prompts), not the rate of
+     * a fleet whose queue is bounded by patience and admission control. */
     const uint64_t key = curve_key(&in, g, nreq);
     struct ic_pool_service m;
     if (cache_get(key, &m)) {

@@ -17,8 +17,10 @@
  * performance model's equations (models/perf.c: the rate under the TPOT and TTFT objectives,
  * the Little's-law TTFT table); "measured" (the default, /service_curve/mode) runs the request
  * engine on a group of /service_curve/replicas replicas on the pool's own mix at offered loads
- * of 5% to 100% of the saturated rate it measures first, with Poisson arrivals within a step
- * (the aggregate engine draws the step's count, over-dispersed or not, itself).  The group's
+ * of 5% to 100% of the saturated rate it measures first, with the scenario's arrivals within
+ * a step (/traffic/noise/interarrival_cv: Poisson, or a gamma renewal process whose bursts
+ * queue requests inside the step; the aggregate engine draws the step's count, over-dispersed
+ * or not, itself).  The group's
  * size does not depend on the fleet's, so a capacity search reuses the curve: measured curves
  * are cached in-process by a hash of what they depend on.  Multi-token prediction, attention
  * data parallelism and disaggregated units are the request engine's (sim/engine/reqsim.h); a
@@ -42,6 +44,14 @@ struct ic_plan;
 
 /* Points of the curve over utilisation u = k / (IC_CURVE_POINTS - 1) of the service rate. */
 #define IC_CURVE_POINTS IC_PERF_LOAD_POINTS
+/* A run of the curve doubles until it settles (ic_req_settled), to at most IC_CURVE_POINT_MAX x
+ * /service_curve/requests requests, and the curve to IC_CURVE_MAX x that in all: the budget of a
+ * plan compile, in requests so that the curve does not depend on the machine. */
+/* With bursts within a step (interarrival_cv != 1) the curve's group is the pool's replicas, up
+ * to this many (ic_service_curve). */
+#define IC_CURVE_BURSTY_GROUP 64
+#define IC_CURVE_POINT_MAX    32
+#define IC_CURVE_MAX          100
 
 /* enum ic_curve_mode and its names: sim/config/scenario.h */
 
@@ -62,6 +72,7 @@ struct ic_req_input {
     double ttft_slo_s, tpot_slo_s;    /* 0: none */
     double step_s;                    /* the aggregate engine's step */
     double dispersion;                /* arrival over-dispersion per step (0: Poisson) */
+    double interarrival_cv;           /* within a step: gamma renewal (1: Poisson) */
     double latency_s; /* a request's time in the replica at the operating point, closed form
                          (TTFT alone + decode tokens x TPOT): what a run must last to be steady */
     uint64_t seed;
@@ -84,13 +95,24 @@ void ic_req_input_lengths(const struct ic_req_input *in, int c, struct ic_rng *g
 /* One request's class (by the shares), then its lengths (its arrival is the caller's). */
 void ic_req_input_draw(const struct ic_req_input *in, struct ic_rng *g, struct ic_request *q);
 
-/* Steady arrivals at `rate` requests/s for `duration_s`: per step of in->step_s a count of mean
- * rate x step (x a gamma draw of mean 1 and variance in->dispersion when `dispersion`), at
- * uniform times within the step, each drawn from the mix.  *req is allocated (free()).
- * step_counts (may be NULL): the count of each step, allocated. */
+/* Steady arrivals at `rate` requests/s for `duration_s`: per step of in->step_s a mean of
+ * rate x step (x a gamma draw of mean 1 and variance in->dispersion when `dispersion`); with
+ * in->interarrival_cv 1 a Poisson count at uniform times within the step, otherwise the gamma
+ * renewal process of ic_renewal_arrivals at those step means; each request drawn from the mix.
+ * *req is allocated (free()).  step_counts (may be NULL): the count of each step, allocated. */
 int ic_req_input_steady(const struct ic_req_input *in, double rate, double duration_s,
                         int dispersion, uint64_t stream, struct ic_request **req, long *n,
                         double **step_counts, long *nsteps, struct ic_error *err);
+
+/* Arrival times of a stationary gamma renewal process whose inter-arrival times have
+ * coefficient of variation cv (shape 1/cv^2), time-changed so that step j, [j dt, (j+1) dt)
+ * cut at duration_s, expects mean[j] arrivals (its rate mean[j] / the step's length): the
+ * process runs in units of expected arrivals, so a burst may cross a step's edge.  The first
+ * arrival is at the forward recurrence time (a uniform share of a length-biased interval,
+ * Gamma(shape + 1)), so the process is stationary from the start.  Ascending; *t allocated
+ * (free()); draws from g alone.  0, or -1 out of memory. */
+int ic_renewal_arrivals(double cv, const double *mean, long nsteps, double dt, double duration_s,
+                        struct ic_rng *g, double **t, long *n);
 
 /* What one run of requests through the request engine gave in [warm_s, window_s): the rates
  * of the requests that finished in it (served, and good: within the objectives) over the
@@ -105,6 +127,11 @@ struct ic_req_point {
 };
 void ic_req_point_stats(const struct ic_req_input *in, const struct ic_request *req, long n,
                         double warm_s, double window_s, struct ic_req_point *pt);
+
+/* Whether a run of requests settled over [warm_s, window_s): the completions per second of the
+ * window's two halves agree within 3% or four standard deviations of two counts' difference. */
+int ic_req_settled(const struct ic_req_input *in, const struct ic_request *req, long n,
+                   double warm_s, double window_s);
 
 /* A pool's service curve (see the top of the file). */
 struct ic_pool_service {
