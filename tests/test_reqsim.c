@@ -328,14 +328,10 @@ static void test_series_and_routing(void) {
     free(rq);
 }
 
-/* One request alone, n answer tokens: the iterations it takes and its time per output token. */
-static void alone(const struct ic_replica_model *rm, int32_t input, int32_t output, double *tpot,
-                  double *ttft, double *iterations) {
-    struct ic_request q;
-    memset(&q, 0, sizeof q);
-    q.input = input;
-    q.output = output;
-    q.patience_s = INFINITY;
+/* Requests through one replica, nothing rejected for waiting, nobody giving up early enough to
+ * matter: the status of the run; *iterations the batch iterations it took. */
+static int one_replica(const struct ic_replica_model *rm, struct ic_request *q, long n,
+                       double *iterations) {
     struct ic_reqsim_config cfg = {.replicas = 1,
                                    .routing = IC_ROUTE_ROUND_ROBIN,
                                    .max_wait_s = 1e9,
@@ -344,13 +340,27 @@ static void alone(const struct ic_replica_model *rm, int32_t input, int32_t outp
                                    .seed = 1};
     struct ic_reqsim_series ser;
     struct ic_reqsim_stats st;
+    memset(&ser, 0, sizeof ser);
+    memset(&st, 0, sizeof st);
     struct ic_error err = {0};
-    CHECK(ic_reqsim_run(&cfg, rm, &q, 1, &ser, &st, &err) == IC_OK);
+    int rc = ic_reqsim_run(&cfg, rm, q, n, &ser, &st, &err);
+    if (iterations) *iterations = st.iterations;
+    ic_reqsim_series_free(&ser);
+    return rc;
+}
+
+/* One request alone, n answer tokens: the iterations it takes and its time per output token. */
+static void alone(const struct ic_replica_model *rm, int32_t input, int32_t output, double *tpot,
+                  double *ttft, double *iterations) {
+    struct ic_request q;
+    memset(&q, 0, sizeof q);
+    q.input = input;
+    q.output = output;
+    q.patience_s = INFINITY;
+    CHECK(one_replica(rm, &q, 1, iterations) == IC_OK);
     CHECK(q.status == IC_REQ_SERVED);
     *tpot = (q.finish_s - q.first_token_s) / (output - 1);
     *ttft = q.first_token_s - q.arrival_s;
-    *iterations = st.iterations;
-    ic_reqsim_series_free(&ser);
 }
 
 /* Multi-token prediction: at acceptance k (tokens per step) and the same step cost, a sequence
@@ -392,16 +402,7 @@ static void test_attention_dp(void) {
             rq[i].output = 2000;
             rq[i].patience_s = INFINITY;
         }
-        struct ic_reqsim_config cfg = {.replicas = 1,
-                                       .routing = IC_ROUTE_ROUND_ROBIN,
-                                       .max_wait_s = 1e9,
-                                       .horizon_s = 1e6,
-                                       .interval_s = 1e6,
-                                       .seed = 1};
-        struct ic_reqsim_series ser;
-        struct ic_reqsim_stats st;
-        struct ic_error err = {0};
-        CHECK(ic_reqsim_run(&cfg, &mr, rq, n, &ser, &st, &err) == IC_OK);
+        CHECK(one_replica(&mr, rq, n, NULL) == IC_OK);
         /* running together: admitted before the first finishes */
         double first = INFINITY;
         for (long i = 0; i < n; i++) first = fmin(first, rq[i].finish_s);
@@ -409,7 +410,6 @@ static void test_attention_dp(void) {
             admitted[ranks] += rq[i].admit_s < first;
             CHECK(rq[i].status == IC_REQ_SERVED);
         }
-        ic_reqsim_series_free(&ser);
     }
     CHECK(admitted[1] == 4);
     CHECK(admitted[2] == 2 * admitted[1]);
@@ -428,18 +428,8 @@ static void test_attention_dp(void) {
     q.input = 1500;
     q.output = 10;
     q.patience_s = INFINITY;
-    struct ic_reqsim_config cfg = {.replicas = 1,
-                                   .routing = IC_ROUTE_ROUND_ROBIN,
-                                   .max_wait_s = 1e9,
-                                   .horizon_s = 1e6,
-                                   .interval_s = 1e6,
-                                   .seed = 1};
-    struct ic_reqsim_series ser;
-    struct ic_reqsim_stats st;
-    struct ic_error err = {0};
-    CHECK(ic_reqsim_run(&cfg, &m2, &q, 1, &ser, &st, &err) == IC_OK);
+    CHECK(one_replica(&m2, &q, 1, NULL) == IC_OK);
     CHECK(q.status == IC_REQ_REJECTED);
-    ic_reqsim_series_free(&ser);
     fprintf(stderr, "  attention dp: admitted at once %ld (1 rank), %ld (2 ranks)\n", admitted[1],
             admitted[2]);
 }
