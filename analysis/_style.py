@@ -398,7 +398,7 @@ def cli(main):
     sys.exit(rc or 0)
 
 
-# Units of the headline figures (a sweep's /headline datasets all say "1").
+# Units of the headline figures for plot labels, by name.
 HEADLINE_UNITS = [
     ("outage_probability", "1"),
     ("outage_paths", "paths"),
@@ -412,7 +412,7 @@ HEADLINE_UNITS = [
     ("accelerator_hours", "h"),
     ("energy_mwh", "MWh"),
     ("degraded_minutes", "min"),
-    ("sustainable_demand", "users or weekly visits"),
+    ("sustainable_demand", "the growth quantity (users, weekly visits, or times the tokens a day)"),
     ("autoscale_actions", "actions"),
     ("accelerators_mean", "accelerators"),
     ("accelerators_per_replica", "accelerators"),
