@@ -484,6 +484,31 @@ static void test_reduce_infinite(void) {
     free(r.summary);
 }
 
+/* The intervals of means are cut at the quantity's bounds: degraded minutes of a mostly healthy
+ * set of paths (one of 8 degraded) had a normal interval reaching below 0; a goodput of paths
+ * near 1 reached above 1.  By hand: mean 60/8 = 7.5, sample variance (52.5^2 + 7 x 7.5^2) / 7 =
+ * 450, standard error sqrt(450/8) = 7.5 = 60/8; the normal interval 7.5 -/+ 14.7, cut to
+ * [0, 22.2]. */
+static void test_reduce_bounds(void) {
+    struct ic_results r;
+    memset(&r, 0, sizeof r);
+    r.paths = 8;
+    r.summary = calloc((size_t)IC_SUMMARY_COUNT * 8, sizeof *r.summary);
+    for (int p = 0; p < 8; p++) {
+        ic_summary_col(&r, IC_M_DEGRADED_MIN)[p] = p == 3 ? 60 : 0;
+        ic_summary_col(&r, IC_M_SERVED)[p] = 100;
+        ic_summary_col(&r, IC_M_GOOD)[p] = p == 5 ? 90 : 100;
+    }
+    struct ic_error err = {0};
+    CHECK(ic_results_reduce(NULL, &r, &err) == 0);
+    CHECK(r.head.degraded_minutes_mean == 7.5);
+    CHECK(r.head.degraded_minutes_ci[0] == 0);
+    CHECK(fabs(r.head.degraded_minutes_ci[1] - (7.5 + 1.959963984540054 * 60.0 / 8.0)) < 1e-9);
+    CHECK(r.head.good_fraction_ci[1] == 1 && r.head.good_fraction_ci[0] < 0.99);
+    CHECK(r.head.good_fraction_ci[0] > 0.9);
+    free(r.summary);
+}
+
 /* Demand that overflows (2/day for 365 days is e^730: infinite in a double; 10^4x events
  * stacked) saturates at 10^13 users and is an overload on every path, never NaN load that the
  * outage rule does not see (P(outage) was 0). */
@@ -1295,6 +1320,7 @@ int main(void) {
     test_failures();
     test_failures_counted_once();
     test_reduce_infinite();
+    test_reduce_bounds();
     test_demand_overflow();
     test_zero_requests_per_user();
     test_no_replica();

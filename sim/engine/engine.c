@@ -1913,6 +1913,14 @@ static void mean_ci(const double *x, size_t n, double shift, double scale, doubl
     ci[1] = shift + scale * (m + hw);
 }
 
+/* The normal interval of a mean cut at the bounds of the quantity (a count, a cost or a share
+ * cannot be below 0 nor a share above 1): with most paths at 0 (degraded minutes of a healthy
+ * fleet) the normal interval reaches below 0, where the mean cannot lie. */
+static void mean_ci_in(const double *x, size_t n, double lo, double hi, double ci[2]) {
+    mean_ci(x, n, 0, 1, ci);
+    for (int k = 0; k < 2; k++) ci[k] = ci[k] < lo ? lo : ci[k] > hi ? hi : ci[k];
+}
+
 /* A summary column sorted into tmp (NaNs removed); the number of values, or 0 (no quantile)
  * when NaN does not mean "none" for it and the column holds one. */
 static size_t sorted_col(const double *col, size_t np, double *tmp, int nan_is_none) {
@@ -1958,9 +1966,9 @@ int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct i
     h->revenue_mean_usd = rev / n;
     h->margin_mean = rev > 0 ? (rev - cost) / rev : NAN;
     h->actions_mean = act / n;
-    mean_ci(lo, np, 0, 1, h->lost_mean_ci);
+    mean_ci_in(lo, np, 0, INFINITY, h->lost_mean_ci);
     for (size_t p = 0; p < np; p++) tmp[p] = fresh[p] > 0 ? lo[p] / fresh[p] : 0;
-    mean_ci(tmp, np, 0, 1, h->lost_fraction_ci);
+    mean_ci_in(tmp, np, 0, 1, h->lost_fraction_ci);
     /* Goodput: the share of each path's served requests that met the TTFT and TPOT objectives
      * (by the pool's service curve), over the paths that served any. */
     {
@@ -1974,14 +1982,14 @@ int ic_results_reduce(const struct ic_plan *plan, struct ic_results *r, struct i
             }
         h->good_fraction_mean = m ? sum / (double)m : NAN;
         h->good_fraction_ci[0] = h->good_fraction_ci[1] = NAN;
-        if (m) mean_ci(tmp, m, 0, 1, h->good_fraction_ci);
+        if (m) mean_ci_in(tmp, m, 0, 1, h->good_fraction_ci);
     }
-    mean_ci(ic_summary_col(r, IC_M_COST), np, 0, 1, h->cost_mean_ci);
-    mean_ci(ic_summary_col(r, IC_M_ACCEL_HOURS), np, 0, 1, h->accel_hours_ci);
-    mean_ci(ic_summary_col(r, IC_M_ENERGY), np, 0, 1, h->energy_ci);
-    mean_ci(ic_summary_col(r, IC_M_DEGRADED_MIN), np, 0, 1, h->degraded_minutes_ci);
-    mean_ci(ic_summary_col(r, IC_M_REVENUE), np, 0, 1, h->revenue_ci);
-    mean_ci(ic_summary_col(r, IC_M_ACTIONS), np, 0, 1, h->actions_ci);
+    mean_ci_in(ic_summary_col(r, IC_M_COST), np, 0, INFINITY, h->cost_mean_ci);
+    mean_ci_in(ic_summary_col(r, IC_M_ACCEL_HOURS), np, 0, INFINITY, h->accel_hours_ci);
+    mean_ci_in(ic_summary_col(r, IC_M_ENERGY), np, 0, INFINITY, h->energy_ci);
+    mean_ci_in(ic_summary_col(r, IC_M_DEGRADED_MIN), np, 0, INFINITY, h->degraded_minutes_ci);
+    mean_ci_in(ic_summary_col(r, IC_M_REVENUE), np, 0, INFINITY, h->revenue_ci);
+    mean_ci_in(ic_summary_col(r, IC_M_ACTIONS), np, 0, INFINITY, h->actions_ci);
     h->margin_ci[0] = h->margin_ci[1] = NAN;
     if (rev > 0) {
         /* margin = 1 - C/R, a ratio of means; delta method: the standard error of C/R is that
