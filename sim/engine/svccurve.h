@@ -119,7 +119,7 @@ int ic_renewal_arrivals(double cv, const double *mean, long nsteps, double dt, d
  * arrivals in it, and the latencies of those that arrived in it and were served. */
 struct ic_req_point {
     double offered_rps, served_rps;
-    double good_share;        /* good finished / arrived */
+    double good_share;        /* min(1, finished / arrived) x good / finished */
     double served_good_share; /* good finished / finished */
     double tpot_ok_share;     /* finished within the TPOT objective / finished */
     double ttft_mean_s, ttft_p50_s, ttft_p99_s, tpot_p50_s;
