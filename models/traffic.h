@@ -207,6 +207,39 @@ static inline double ic_churn_step(double retained, double churn_p, double lost,
     return retained * fmax(0.0, 1.0 - churn_p * lost / users);
 }
 
+/* A step's arrival count from a stationary renewal process whose gaps have coefficient of
+ * variation cv (/traffic/noise/interarrival_cv: the gamma renewal process of the request engine
+ * and of the measured service curve, sim/engine/svccurve.h).  The count N in a window of
+ * length t has mean lambda t and, for t much longer than the mean gap, variance
+ * Var N ~ cv^2 lambda t (D. R. Cox, "Renewal Theory", Methuen 1962: N_t is asymptotically
+ * normal of mean t / mu and variance sigma^2 t / mu^3 for gaps of mean mu and variance sigma^2).
+ * The aggregate engine draws each step's count with that variance, given the step's mean m (after
+ * the over-dispersion's common gamma factor, so the count's variance is cv^2 E[m] + d E[m]^2
+ * over both, as the request engine's arrivals: svccurve.c, ic_req_input_steady):
+ *   cv > 1  a Poisson count of mean m G, G gamma of mean 1 and shape m / (cv^2 - 1): a negative
+ *           binomial of variance m + m^2 (cv^2 - 1) / m = cv^2 m, the classes' Poisson counts
+ *           mixed by the one factor (ic_renewal_mix_shape);
+ *   cv < 1  under-dispersed: the normal of mean m and variance cv^2 m, cut at 0 and rounded to a
+ *           whole count at random (up with the probability of its fraction, so the mean is
+ *           kept; the rounding adds f (1 - f) <= 1/4 to the variance, f the fraction), the total
+ *           of the classes, shared by their shares (ic_renewal_count_under).
+ * A step with m well under one expected gap falls outside the asymptotics (the count is then 0
+ * or 1 whatever cv is), as does the correlation of neighbouring steps' counts (bounded, where
+ * the variance grows with m): both matter only at a few requests a step.  The rounding and the
+ * normal for cv < 1 are a choice (a binomial would do as well), not fitted. */
+static inline double ic_renewal_mix_shape(double m, double cv) {
+    return m / (cv * cv - 1.0);
+}
+
+/* cv < 1: the count of mean m from a standard normal z and a uniform u in (0, 1). */
+static inline double ic_renewal_count_under(double m, double cv, double z, double u) {
+    if (!(m > 0)) return 0.0;
+    double x = m + cv * sqrt(m) * z;
+    if (!(x > 0)) return 0.0;
+    double f = floor(x);
+    return f + (u < x - f ? 1.0 : 0.0);
+}
+
 /* Exact discretisation of dx = -x/tau dt + sigma sqrt(2/tau) dW (stationary sd sigma):
  * x' = phi x + innov_sd Z with phi = e^{-dt/tau}, innov_sd = sigma sqrt(1 - phi^2) (Z drawn by the
  * caller, ic_ou_step). */

@@ -245,7 +245,8 @@ const struct ic_param ic_params[] = {
     NUM("/traffic/noise/interarrival_cv", SC(traffic.noise.interarrival_cv), 1, 0.1, 20, "",
         "burstiness within a step: coefficient of variation of the inter-arrival times, a gamma "
         "renewal process (1: Poisson; > 1: bursts; < 1: more regular). The request engine's "
-        "arrivals and the service curve the aggregate engine serves by are drawn with it"),
+        "arrivals and the service curve the aggregate engine serves by are drawn with it, and "
+        "the aggregate engine's count per step has its variance, cv^2 x the mean"),
     OBJ("/traffic/retry", "failed requests that come back"),
     DIST("/traffic/retry/probability", SC(traffic.retry.probability), 0, 0, 1, "",
          "chance that a rejected or abandoned request is retried", 0),

@@ -10,7 +10,9 @@
  *      of users not yet driven away by failures; the request rate is base(t) x diurnal(t).
  *      Arrivals of class c ~ Poisson(rate x share_c(t) x dt), with a gamma-distributed common
  *      factor of mean 1 and variance d when arrivals are over-dispersed (a negative binomial,
- *      variance mean + d mean^2); share_c(t) moves with events that change the mix.  Retries
+ *      variance mean + d mean^2), and with the variance of a renewal process of gaps of
+ *      coefficient of variation cv (/traffic/noise/interarrival_cv) given the step's mean,
+ *      cv^2 x the mean; share_c(t) moves with events that change the mix.  Retries
  *      of earlier failures return from a pool at rate 1/delay.  Demand saturates at 10^13
  *      units of the growth quantity (IC_MAX_DEMAND_UNITS), and a saturated step is degraded:
  *      an overflow is an overload, never NaN.  (models/traffic.h)
@@ -640,6 +642,7 @@ struct path_state {
     struct ic_growth g;
     double conversion, req_per_user_day, visits_per_request;
     double p_retry, retry_return, abandon_prob, churn_p, disp;
+    double cv; /* /traffic/noise/interarrival_cv: the renewal variance of a step's count */
     struct ic_fleet_params fp; /* the failure process (models/fleet.h) */
     double phi, innov, mean_fix;
     struct ic_rng rn, ra, rs;
@@ -739,6 +742,9 @@ static void path_init(const struct ic_plan *plan, long p, struct ic_results *res
     st->abandon_prob = 1.0 - exp(-dt / draw(plan, &sc->queue.patience_s, vals));
     st->churn_p = draw(plan, &sc->traffic.churn.probability, vals);
     st->disp = draw(plan, &sc->traffic.noise.arrival_dispersion, vals);
+    st->cv = fabs(sc->traffic.noise.interarrival_cv - 1.0) > 1e-12
+                 ? sc->traffic.noise.interarrival_cv
+                 : 1.0;
     st->fp.per_node = (double)sc->serving.accelerators_per_node;
     st->fp.failure_rate_per_hour = sc->fleet.failure_rate_per_hour;
     st->fp.node_failure_rate_per_hour = sc->fleet.node_failure_rate_per_hour;
@@ -1035,17 +1041,28 @@ static inline void demand_step(const struct ic_plan *plan, struct path_state *st
             fmin(gval * ef * exp(v->x + st->mean_fix) * v->retained, IC_MAX_DEMAND_UNITS);
     double lambda = base * plan->diurnal[i] * k->dt;
     if (st->disp > 0) lambda *= ic_rng_gamma(&st->ra, 1.0 / st->disp) * st->disp;
-    /* the classes' means now, their counts for the whole chunk (chunk_arrivals) */
+    /* The renewal process's variance, cv^2 x the mean (models/traffic.h): over-dispersed by a
+     * common gamma factor of the classes' means, or under-dispersed, the count itself. */
+    if (st->cv > 1.0 && lambda > 0) {
+        const double a = ic_renewal_mix_shape(lambda, st->cv);
+        lambda *= ic_rng_gamma(&st->ra, a) / a;
+    } else if (st->cv < 1.0) {
+        const double z = ic_rng_normal_zig(&st->ra, &plan->zig);
+        lambda = ic_renewal_count_under(lambda, st->cv, z, ic_rng_uniform(&st->ra));
+    }
+    /* the classes' means now, their counts for the whole chunk (chunk_arrivals; with cv < 1
+     * the counts already, the total's shares) */
     for (int c = 0; c < k->nc; c++) d->cls[c][si] = k->nc == 1 ? lambda : lambda * st->share[c];
     d->base[si] = base;
     v->x = ic_ou_step(v->x, st->phi, st->innov, ic_rng_normal_zig(&st->rn, &plan->zig));
     ic_growth_walk_next(&st->g, &v->gw);
 }
 
-/* Arrivals: Poisson counts of the chunk's means, class by class. */
+/* Arrivals: Poisson counts of the chunk's means, class by class (not with an under-dispersed
+ * renewal process, whose counts demand_step drew). */
 static inline void chunk_arrivals(const struct ic_plan *plan, const struct path_state *st,
                                   const struct step_consts *k, struct demand *d, long c0, int n) {
-    for (int c = 0; c < k->nc; c++) {
+    for (int c = 0; c < k->nc && !(st->cv < 1.0); c++) {
         /* class c's counts: positions = steps of sub-stream c + 1 of the arrivals stream */
         struct ic_rng rc;
         ic_rng_init(&rc, (uint64_t)plan->sc->seed, (uint64_t)(plan->path0 + st->p),
