@@ -68,8 +68,14 @@ static void print_table(const struct ic_xcheck *x) {
            x->in.accels_per_replica, x->accelerator, x->model, ic_routing_name(x->in.routing));
     printf("  aggregate capacity %.4g req/s (%.4g per replica, %s service curve", x->capacity_rps,
            x->svc.rps, ic_curve_mode_name(x->svc.mode));
-    if (x->svc.mode == IC_CURVE_MEASURED)
-        printf(": %ld requests in %.2f s", x->svc.requests, x->curve_s);
+    if (x->svc.mode == IC_CURVE_MEASURED) {
+        const char *cache = ic_curve_cache_phrase(&x->svc);
+        if (x->svc.source == IC_CURVE_SRC_DISK)
+            printf(": %ld requests, %s", x->svc.requests, cache);
+        else
+            printf(": %ld requests in %.2f s%s%s", x->svc.requests, x->curve_s,
+                   cache[0] ? "; " : "", cache);
+    }
     printf("); SLO utilisation %.3f\n", x->svc.slo_util);
     char ttft[32] = "none", tpot[32] = "none";
     if (x->in.ttft_slo_s > 0) snprintf(ttft, sizeof ttft, "%.3g s", x->in.ttft_slo_s);
@@ -126,6 +132,7 @@ static void print_json(const struct ic_xcheck *x) {
     add_num(c, "slo_util", x->svc.slo_util);
     cJSON_AddNumberToObject(c, "requests", (double)x->svc.requests);
     cJSON_AddNumberToObject(c, "measure_s", x->curve_s);
+    cJSON_AddBoolToObject(c, "from_cache", x->svc.source == IC_CURVE_SRC_DISK);
     add_num(o, "ttft_slo_s", x->in.ttft_slo_s);
     add_num(o, "tpot_slo_s", x->in.tpot_slo_s);
     cJSON_AddNumberToObject(o, "request_engine_s", x->engine_s);

@@ -4,6 +4,7 @@
 #include "sim/config/catalog_io.h"
 #include "sim/core/version.h"
 #include "sim/cli/cli_calibrate.h"
+#include "sim/cli/cli_common.h"
 #include "sim/cli/cli_crosscheck.h"
 #include "sim/cli/cli_perf.h"
 #include "sim/cli/cli_solve.h"
@@ -59,7 +60,11 @@ static const char *usage_main =
     "  crosscheck SCENARIO   the same steady demand through both engines, side by side\n"
     "\n"
     "  infercap COMMAND --help   options of a command\n"
-    "  infercap --version        version and the git commit it was built from\n";
+    "  infercap --version        version and the git commit it was built from\n"
+    "\n"
+    "Measured service curves are cached on disk across runs, in $INFERCAP_CACHE_DIR, else\n"
+    "$XDG_CACHE_HOME/infercap, else ~/.cache/infercap; INFERCAP_CACHE_DIR=off, or --no-cache\n"
+    "anywhere on a command line, turns it off.\n";
 
 static const char *usage_run =
     "usage: infercap run SCENARIO [options]\n"
@@ -706,9 +711,11 @@ static int cmd_validate(int argc, char **argv) {
                            ? "measured"
                            : "performance model",
                        plan.pool[q].mu * plan.pool[q].rho_slo);
-        printf(
-            "  service curve (%s): %.3g req/s per replica, the objectives met up to %.3g req/s\n",
-            ic_curve_mode_name(svc->mode), svc->rps, svc->slo_util * svc->sat_rps);
+        const char *cache = ic_curve_cache_phrase(svc);
+        printf("  service curve (%s%s%s): %.3g req/s per replica, the objectives met up to %.3g "
+               "req/s\n",
+               ic_curve_mode_name(svc->mode), cache[0] ? ", " : "", cache, svc->rps,
+               svc->slo_util * svc->sat_rps);
         struct ic_req_input rin;
         struct ic_error why = {0};
         if (svc->mode != IC_CURVE_MEASURED && sc->service_curve.mode == IC_CURVE_MEASURED &&
@@ -1096,6 +1103,11 @@ int main(int argc, char **argv) {
         return 1;
     }
 
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return 2;
+    }
+    ic_cli_curve_cache(&argc, argv);
     if (argc < 2) {
         fputs(usage_main, stderr);
         return 2;

@@ -9,11 +9,13 @@
  * place and skipped when met (lazy deletion, with a per-request stamp).
  *
  * A segment is a run of k iterations of fixed composition: b decode tokens and P prefill
- * tokens each.  Iteration i has context S + i b and prefill prefix context q0 + i P, so its
+ * tokens each.  Iteration i has context S + i b and prefill attention context q0 + i P, so its
  * memory time and compute time are affine in i; its step is their maximum plus the fixed
  * communication and overhead (ic_perf_step), and the time of the first j iterations is a sum
  * of at most two arithmetic series.  k ends at the first of: a decoding sequence's event, the
- * head prefill request's last chunk, the KV cache filling, an arrival that can be admitted at
+ * head prefill request's last whole chunk (a chunk that finishes it and reaches into the next
+ * prompts is a segment of one iteration, each prompt's piece priced over its own prefix:
+ * chunk_context), the KV cache filling, an arrival that can be admitted at
  * the next iteration boundary, the end of the window.  (Context grows by b x the accepted tokens
  * per step with multi-token prediction; with attention ranks, the step is priced at the load
  * per rank, sim/engine/reqsim.h.)
@@ -88,7 +90,8 @@ struct replica {
     long k;         /* its iterations */
     double t_end;   /* t0 + T(k) */
     double b, S, U; /* decoding sequences, their context, KV tokens in use at t0 */
-    double P, q0;   /* prefill tokens per iteration, prefix context of the first chunk */
+    double P;       /* prefill tokens per iteration */
+    double q0, dq;  /* their mean attention context in the first iteration, its growth per one */
     double c;       /* the busiest rank's prefill chunk (attention data parallelism; else P) */
     double M0, M1, C0, C1, K;
     /* queues */
@@ -395,7 +398,7 @@ static void seg_coefficients(const struct sim *s, struct replica *r) {
     double b = r->b, bc = u->ranks == u->dpp ? b : b * u->dpp / u->ranks, pc = r->c * u->dpp;
     double t0 =
         ic_perf_step(rm->m, rm->a, u->pp, bc, b > 0 ? r->S / b : 0, pc, r->q0, &mem0, &cmp0);
-    ic_perf_step(rm->m, rm->a, u->pp, bc, b > 0 ? (r->S + b * s->tps) / b : 0, pc, r->q0 + r->c,
+    ic_perf_step(rm->m, rm->a, u->pp, bc, b > 0 ? (r->S + b * s->tps) / b : 0, pc, r->q0 + r->dq,
                  &mem1, &cmp1);
     r->M0 = mem0;
     r->M1 = mem1 - mem0;
@@ -757,6 +760,30 @@ static void truncate_at(struct replica *r, double ta) {
     }
 }
 
+/* The mean attention context per token of the next iteration's P prefill tokens, which are
+ * taken first come first served from the prefill FIFO: a prompt's piece of c tokens after a
+ * prefix of p (its cached and already prefilled tokens) attends causally over p + c/2 tokens on
+ * average, its attention FLOPs proportional to c (p + c/2) (Dao et al., "FlashAttention",
+ * NeurIPS 2022, arXiv:2205.14135: causal attention of a chunk against its prefix; models/perf.c
+ * prices prefill attention as prefill tokens x pctx), so a chunk that spans several prompts
+ * pays their pieces' sum, each over its own prefix, not the head's prefix plus half the chunk.
+ * With attention ranks the ranks are pooled (reqsim.h): the mean over the tokens of all of
+ * them.  O(pieces): the prompts the chunk reaches, which it mostly finishes. */
+static double chunk_context(const struct sim *s, const struct replica *r, double P) {
+    const struct deque *d = &r->prefill;
+    double left = P, sum = 0;
+    for (long k = 0; k < d->n && left > 0; k++) {
+        int64_t e = d->v[(d->head + k) % d->cap];
+        const struct rstate *st = &s->rs[tag_req(e)];
+        if (st->state != ST_PREFILL || tag_stamp(e) != st->stamp) continue; /* stale */
+        double c = left < st->rem ? left : st->rem, p = st->in_eff - st->rem;
+        if (k == 0 && c >= P) return p + 0.5 * P; /* within the head's prompt */
+        sum += c * (p + 0.5 * c);
+        left -= c;
+    }
+    return P - left > 0 ? sum / (P - left) : 0;
+}
+
 /* Plan the next segment of replica ri, which stands at an iteration boundary at time t. */
 static void plan(struct sim *s, long ri, double t) {
     struct replica *r = &s->rep[ri];
@@ -773,6 +800,7 @@ static void plan(struct sim *s, long ri, double t) {
     r->P = 0;
     r->c = 0;
     r->q0 = 0;
+    r->dq = 0;
     /* drop stale entries at the front of the prefill FIFO */
     while (r->prefill.n > 0) {
         int64_t e = dq_front(&r->prefill);
@@ -792,8 +820,10 @@ static void plan(struct sim *s, long ri, double t) {
         if (lanes < 1) lanes = 1;
         r->c = room < r->prefill_rem / lanes ? room : r->prefill_rem / lanes;
         r->P = u->ranks == 1 ? r->c : r->c * lanes;
-        /* prefix context of the head's next chunk: what of its prompt is done, mid-chunk */
-        r->q0 = s->rs[h].in_eff - head_rem + 0.5 * r->c;
+        /* attention context of the next chunk, each prompt's piece over its own prefix; while
+         * the chunks are the head's alone it grows by a chunk an iteration */
+        r->q0 = chunk_context(s, r, r->P);
+        r->dq = r->P;
     }
     if (r->b <= 0 && r->P <= 0) {
         r->k = 0;
@@ -807,12 +837,12 @@ static void plan(struct sim *s, long ri, double t) {
         if (d < k) k = d;
     }
     if (r->P > 0) {
-        long d = (long)ceil(head_rem / r->P - 1e-12);
+        /* the chunks wholly within the head's prompt; the one that finishes it with pieces of
+         * the next prompts (priced by chunk_context), or a last, shorter one as the queue
+         * empties, is its own segment of one iteration */
+        long d = (long)floor(head_rem / r->P + 1e-12);
         if (d < 1) d = 1;
         if (d < k) k = d;
-        /* the queue empties within the head's chunks: a last, shorter chunk is its own
-         * segment */
-        if (r->prefill_rem < (double)d * r->P && d > 1 && d - 1 < k) k = d - 1;
     }
     if (r->b > 0) {
         long d = (long)floor((u->kv - r->U) / (r->b * s->tps));

@@ -4,11 +4,18 @@
 
 #include "sim/core/stats.h"
 #include "sim/core/timeutil.h"
+#include "sim/core/version.h"
 #include "sim/engine/engine.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* A role's unit of the replica: its parameters (models/perf.c's), its ranks and its KV cache
  * per rank (the performance model's for the unit: the cache does not depend on the mix). */
@@ -460,7 +467,10 @@ static struct {
 } cache[CACHE_SIZE];
 static int cache_n, cache_next;
 
-static uint64_t curve_key(const struct ic_req_input *in0, long g, long nreq) {
+/* What a curve depends on, fed to a hash in pieces. */
+typedef void (*feed_fn)(void *h, const void *data, size_t n);
+
+static void key_material(const struct ic_req_input *in0, long g, long nreq, feed_fn feed, void *h) {
     struct ic_req_input in = *in0;
     in.replicas = 0;   /* the group's size, not the fleet's */
     in.dispersion = 0; /* the aggregate engine draws the step's count itself; the burstiness
@@ -470,15 +480,30 @@ static uint64_t curve_key(const struct ic_req_input *in0, long g, long nreq) {
     in.rm.a = NULL;
     in.rm.capacity_rps = 0;              /* follows from the rest */
     in.sample_in = in.sample_out = NULL; /* hashed by content below */
-    uint64_t h = ic_fnv1a(IC_FNV_INIT, &in, sizeof in);
+    /* the software profiles' names and sources: by content, not address */
+    in.rm.pp.sw.name = in.rm.pp.sw.source = NULL;
+    in.rm.decode.pp.sw.name = in.rm.decode.pp.sw.source = NULL;
+    feed(h, &in, sizeof in);
+    const char *text[4] = {in0->rm.pp.sw.name, in0->rm.pp.sw.source, in0->rm.decode.pp.sw.name,
+                           in0->rm.decode.pp.sw.source};
+    for (int i = 0; i < 4; i++) feed(h, text[i] ? text[i] : "", text[i] ? strlen(text[i]) + 1 : 1);
     if (in0->n_sample > 0) {
-        h = ic_fnv1a(h, in0->sample_in, (size_t)in0->n_sample * sizeof *in0->sample_in);
-        h = ic_fnv1a(h, in0->sample_out, (size_t)in0->n_sample * sizeof *in0->sample_out);
+        feed(h, in0->sample_in, (size_t)in0->n_sample * sizeof *in0->sample_in);
+        feed(h, in0->sample_out, (size_t)in0->n_sample * sizeof *in0->sample_out);
     }
-    h = ic_fnv1a(h, in0->rm.m, sizeof *in0->rm.m);
-    h = ic_fnv1a(h, in0->rm.a, sizeof *in0->rm.a);
-    h = ic_fnv1a(h, &g, sizeof g);
-    h = ic_fnv1a(h, &nreq, sizeof nreq);
+    feed(h, in0->rm.m, sizeof *in0->rm.m);
+    feed(h, in0->rm.a, sizeof *in0->rm.a);
+    feed(h, &g, sizeof g);
+    feed(h, &nreq, sizeof nreq);
+}
+
+static void feed64(void *h, const void *data, size_t n) {
+    *(uint64_t *)h = ic_fnv1a(*(uint64_t *)h, data, n);
+}
+
+static uint64_t curve_key(const struct ic_req_input *in, long g, long nreq) {
+    uint64_t h = IC_FNV_INIT;
+    key_material(in, g, nreq, feed64, &h);
     return h;
 }
 
@@ -501,6 +526,265 @@ static void cache_put(uint64_t key, const struct ic_pool_service *svc) {
         cache[cache_next].svc = *svc;
         cache_next = (cache_next + 1) % CACHE_SIZE;
         if (cache_n < CACHE_SIZE) cache_n++;
+    }
+}
+
+/* ---- The on-disk cache of measured curves (svccurve.h) ------------------------------------- */
+
+/* The file format's version: bump it when the curve's fields or their meaning change. */
+#define DISK_FORMAT "infercap service curve 1"
+
+static char disk_dir[3072]; /* "": off */
+static int disk_build = 0;  /* 0: not yet identified, 1: identified, -1: cannot be */
+static uint64_t disk_build_hi, disk_build_lo;
+static unsigned long disk_seq; /* temporary files of this process */
+
+/* FNV-1a, 128 bits (Fowler, Noll, Vo; the IETF draft draft-eastlake-fnv: offset basis
+ * 0x6c62272e07bb014262b821756295c58d, prime 2^88 + 2^8 + 0x3b), with two 64-bit halves. */
+struct h128 {
+    uint64_t hi, lo;
+};
+static void feed128(void *hv, const void *data, size_t n) {
+    struct h128 *h = hv;
+    const unsigned char *b = data;
+    uint64_t hi = h->hi, lo = h->lo;
+    for (size_t i = 0; i < n; i++) {
+        lo ^= b[i];
+        /* (hi, lo) x (2^88 + 0x13b) mod 2^128 */
+        uint64_t t = (lo & 0xffffffffu) * 0x13bu, u = (lo >> 32) * 0x13bu;
+        uint64_t nlo = t + (u << 32);
+        hi = hi * 0x13bu + (u >> 32) + (nlo < t) + (lo << 24);
+        lo = nlo;
+    }
+    h->hi = hi;
+    h->lo = lo;
+}
+static struct h128 h128_init(void) {
+    return (struct h128){0x6c62272e07bb0142ULL, 0x62b821756295c58dULL};
+}
+
+int ic_curve_cache_set_dir(const char *dir) {
+    disk_dir[0] = '\0';
+    if (!dir || !dir[0]) return 0;
+    if (strlen(dir) + 64 >= sizeof disk_dir) return -1;
+    memcpy(disk_dir, dir, strlen(dir) + 1);
+    return 0;
+}
+
+const char *ic_curve_cache_dir(void) {
+    return disk_dir[0] ? disk_dir : NULL;
+}
+
+/* The build, as what the curve's numbers depend on besides the key: the version and git
+ * commit; for a commit with changes beside it, or none known, the executable's bytes too
+ * (Linux's /proc/self/exe; elsewhere such a build does not use the cache). */
+static int identify_build(void) {
+    struct h128 h = h128_init();
+    feed128(&h, DISK_FORMAT, strlen(DISK_FORMAT));
+    feed128(&h, IC_VERSION, strlen(IC_VERSION) + 1);
+    feed128(&h, ic_git_commit, strlen(ic_git_commit) + 1);
+    if (strcmp(ic_git_commit, "unknown") == 0 || strstr(ic_git_commit, "-dirty")) {
+        FILE *f = fopen("/proc/self/exe", "rb");
+        if (!f) return -1;
+        unsigned char buf[1 << 16];
+        size_t k;
+        while ((k = fread(buf, 1, sizeof buf, f)) > 0) feed128(&h, buf, k);
+        int bad = ferror(f);
+        fclose(f);
+        if (bad) return -1;
+    }
+    disk_build_hi = h.hi;
+    disk_build_lo = h.lo;
+    return 1;
+}
+
+/* The path of the curve's file and its key (32 hex digits); 0, or -1 when the cache is off. */
+static int disk_path(const struct ic_req_input *in, long g, long nreq, char *path, size_t n,
+                     char key[33]) {
+    if (!disk_dir[0]) return -1;
+    int build;
+#pragma omp critical(ic_svccurve_cache)
+    {
+        if (disk_build == 0) disk_build = identify_build();
+        build = disk_build;
+    }
+    if (build < 0) return -1;
+    struct h128 h = h128_init();
+    uint64_t b[2] = {disk_build_hi, disk_build_lo};
+    feed128(&h, b, sizeof b);
+    key_material(in, g, nreq, feed128, &h);
+    snprintf(key, 33, "%016" PRIx64 "%016" PRIx64, h.hi, h.lo);
+    int w = snprintf(path, n, "%s/curve-%s.txt", disk_dir, key);
+    return w > 0 && (size_t)w < n ? 0 : -1;
+}
+
+/* The numbers of a curve, in the file's order. */
+#define DISK_SCALARS 6
+#define DISK_TABLES  5
+static void disk_fields(struct ic_pool_service *m, double *sc[DISK_SCALARS],
+                        double *tab[DISK_TABLES]) {
+    double *s[DISK_SCALARS] = {&m->rps,   &m->sat_rps,  &m->slo_util,
+                               &m->scale, &m->good_sat, &m->tpot_sat_s};
+    double *t[DISK_TABLES] = {m->ttft_mean_s, m->ttft_p50_s, m->ttft_p99_s, m->tpot_p50_s,
+                              m->good_share};
+    memcpy(sc, s, sizeof s);
+    memcpy(tab, t, sizeof t);
+}
+static const char *const disk_scalar_names[DISK_SCALARS] = {"rps",   "sat_rps",  "slo_util",
+                                                            "scale", "good_sat", "tpot_sat_s"};
+static const char *const disk_table_names[DISK_TABLES] = {"ttft_mean_s", "ttft_p50_s", "ttft_p99_s",
+                                                          "tpot_p50_s", "good_share"};
+
+static uint64_t dbits(double x) {
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+static double bitsd(uint64_t u) {
+    double x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* A line of a cache file, added to the hash its check line holds. */
+static char *read_line(char *line, int n, FILE *f, struct h128 *sum) {
+    if (!fgets(line, n, f)) return NULL;
+    feed128(sum, line, strlen(line));
+    return line;
+}
+
+/* Read the curve of key from path into *m: 1 read, 0 no file, -1 a file that is not a whole
+ * curve of this key (ignored). */
+static int disk_read(const char *path, const char *key, struct ic_pool_service *m) {
+    FILE *f = fopen(path, "r");
+    if (!f) return errno == ENOENT ? 0 : -1;
+    char line[1024], want[128];
+    int ok = 1;
+    struct h128 sum = h128_init();
+    memset(m, 0, sizeof *m);
+    double *sc[DISK_SCALARS], *tab[DISK_TABLES];
+    disk_fields(m, sc, tab);
+    ok = ok && read_line(line, sizeof line, f, &sum) && strcmp(line, DISK_FORMAT "\n") == 0;
+    snprintf(want, sizeof want, "key %s\n", key);
+    ok = ok && read_line(line, sizeof line, f, &sum) && strcmp(line, want) == 0;
+    for (int i = 0; ok && i < DISK_SCALARS; i++) {
+        char name[32];
+        uint64_t u;
+        int end = 0;
+        ok = read_line(line, sizeof line, f, &sum) &&
+             sscanf(line, "%31s %" SCNx64 "%n", name, &u, &end) == 2 &&
+             strcmp(name, disk_scalar_names[i]) == 0 && line[end] == '\n';
+        if (ok) *sc[i] = bitsd(u);
+    }
+    for (int i = 0; ok && i < DISK_TABLES; i++) {
+        char name[32];
+        int pos = 0;
+        ok = read_line(line, sizeof line, f, &sum) && sscanf(line, "%31s%n", name, &pos) == 1 &&
+             strcmp(name, disk_table_names[i]) == 0;
+        for (int k = 0; ok && k < IC_CURVE_POINTS; k++) {
+            uint64_t u;
+            int end = 0;
+            ok = sscanf(line + pos, " %" SCNx64 "%n", &u, &end) == 1;
+            pos += end;
+            if (ok) tab[i][k] = bitsd(u);
+        }
+        ok = ok && line[pos] == '\n';
+    }
+    long req = -1;
+    uint64_t key64 = 0;
+    ok = ok && read_line(line, sizeof line, f, &sum) && sscanf(line, "requests %ld", &req) == 1 &&
+         req >= 0;
+    ok = ok && read_line(line, sizeof line, f, &sum) && sscanf(line, "key64 %" SCNx64, &key64) == 1;
+    /* the check: the hash of every line above, so a changed number is caught too */
+    snprintf(want, sizeof want, "check %016" PRIx64 "%016" PRIx64 "\n", sum.hi, sum.lo);
+    ok = ok && fgets(line, sizeof line, f) && strcmp(line, want) == 0;
+    ok = ok && fgets(line, sizeof line, f) && strcmp(line, "end\n") == 0 &&
+         !fgets(line, sizeof line, f) && !ferror(f);
+    fclose(f);
+    if (!ok) return -1;
+    m->requests = req;
+    m->key = key64;
+    m->mode = IC_CURVE_MEASURED;
+    return 1;
+}
+
+/* mkdir -p: 0, or -1. */
+static int make_dirs(const char *dir) {
+    char p[sizeof disk_dir];
+    size_t n = strlen(dir);
+    if (n >= sizeof p) return -1;
+    memcpy(p, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (p[i] != '/' && p[i] != '\0') continue;
+        char c = p[i];
+        p[i] = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) return -1;
+        p[i] = c;
+    }
+    return 0;
+}
+
+/* Write the curve to path: a temporary file in the same directory, renamed over it (atomic:
+ * a concurrent reader sees the old file, the new one or none).  0, or -1. */
+static int disk_write(const char *path, const char *key, const struct ic_pool_service *m0) {
+    if (make_dirs(disk_dir) != 0) return -1;
+    unsigned long seq;
+#pragma omp critical(ic_svccurve_cache)
+    seq = disk_seq++;
+    char tmp[sizeof disk_dir + 128];
+    snprintf(tmp, sizeof tmp, "%s/.curve-%s.%ld.%lu.tmp", disk_dir, key, (long)getpid(), seq);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    if (fd < 0) return -1;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+        return -1;
+    }
+    struct ic_pool_service m = *m0;
+    double *sc[DISK_SCALARS], *tab[DISK_TABLES];
+    disk_fields(&m, sc, tab);
+    char buf[4096];
+    size_t n = 0;
+#define PUT(...) n += (size_t)snprintf(buf + n, n < sizeof buf ? sizeof buf - n : 0, __VA_ARGS__)
+    PUT("%s\nkey %s\n", DISK_FORMAT, key);
+    for (int i = 0; i < DISK_SCALARS; i++)
+        PUT("%s %016" PRIx64 "\n", disk_scalar_names[i], dbits(*sc[i]));
+    for (int i = 0; i < DISK_TABLES; i++) {
+        PUT("%s", disk_table_names[i]);
+        for (int k = 0; k < IC_CURVE_POINTS; k++) PUT(" %016" PRIx64, dbits(tab[i][k]));
+        PUT("\n");
+    }
+    PUT("requests %ld\nkey64 %016" PRIx64 "\n", m.requests, m.key);
+    struct h128 sum = h128_init();
+    if (n < sizeof buf) feed128(&sum, buf, n);
+    PUT("check %016" PRIx64 "%016" PRIx64 "\nend\n", sum.hi, sum.lo);
+#undef PUT
+    int bad = n >= sizeof buf || fwrite(buf, 1, n, f) != n;
+    bad |= ferror(f);
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+const char *ic_curve_cache_phrase(const struct ic_pool_service *svc) {
+    if (svc->mode != IC_CURVE_MEASURED) return "";
+    switch (svc->disk) {
+    case IC_CURVE_DISK_HIT:
+        return "read from the curve cache";
+    case IC_CURVE_DISK_STORED:
+        return "measured and stored in the curve cache";
+    case IC_CURVE_DISK_BAD:
+        return "measured: a damaged or foreign curve-cache file was ignored and replaced";
+    case IC_CURVE_DISK_UNWRITTEN:
+        return "measured: the curve cache could not be written";
+    case IC_CURVE_DISK_SEEN:
+        return svc->source == IC_CURVE_SRC_DISK ? "read from the curve cache" : "";
+    default:
+        return "";
     }
 }
 
@@ -599,13 +883,30 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
     struct ic_pool_service m;
     if (cache_get(key, &m)) {
         m.measure_s = 0;
+        if (m.source == IC_CURVE_SRC_MEASURED) m.source = IC_CURVE_SRC_MEMORY;
+        if (m.disk != IC_CURVE_DISK_OFF) m.disk = IC_CURVE_DISK_SEEN;
         *svc = m;
         return IC_OK;
+    }
+    /* the on-disk cache: the curve as another process measured it */
+    char path[sizeof disk_dir + 64], dkey[33];
+    int disk = IC_CURVE_DISK_OFF;
+    if (disk_path(&in, g, nreq, path, sizeof path, dkey) == 0) {
+        int r = disk_read(path, dkey, &m);
+        if (r == 1 && m.key == key) {
+            m.source = IC_CURVE_SRC_DISK;
+            m.disk = IC_CURVE_DISK_HIT;
+            cache_put(key, &m);
+            *svc = m;
+            return IC_OK;
+        }
+        disk = r == 0 ? IC_CURVE_DISK_STORED : IC_CURVE_DISK_BAD;
     }
     const double t0 = ic_monotonic_s();
     memset(&m, 0, sizeof m);
     m.mode = IC_CURVE_MEASURED;
     m.key = key;
+    m.source = IC_CURVE_SRC_MEASURED;
     /* The saturated rate: the completions per second after the warm up (saturated, a request
      * takes several times its latency at the operating point: 50 of those, 10 to warm up) at
      * twice the
@@ -675,6 +976,8 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
     m.slo_util = fmin(largest_within(m.ttft_mean_s, in.ttft_slo_s),
                       largest_within(m.tpot_p50_s, in.tpot_slo_s));
     m.measure_s = ic_monotonic_s() - t0;
+    if (disk != IC_CURVE_DISK_OFF)
+        m.disk = disk_write(path, dkey, &m) == 0 ? disk : IC_CURVE_DISK_UNWRITTEN;
     cache_put(key, &m);
     *svc = m;
     return IC_OK;

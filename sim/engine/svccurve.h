@@ -22,7 +22,8 @@
  * queue requests inside the step; the aggregate engine draws the step's count, over-dispersed
  * or not, itself).  The group's
  * size does not depend on the fleet's, so a capacity search reuses the curve: measured curves
- * are cached in-process by a hash of what they depend on.  Multi-token prediction, attention
+ * are cached in-process by a hash of what they depend on, and on disk across processes when a
+ * cache directory is set (ic_curve_cache_set_dir).  Multi-token prediction, attention
  * data parallelism and disaggregated units are the request engine's (sim/engine/reqsim.h); a
  * replica of attention ranks is measured at a few of its ranks and its rates scaled up (see
  * ic_service_curve_measure), and a disaggregated replica of whole replicas per role on the
@@ -151,7 +152,47 @@ struct ic_pool_service {
     long requests;     /* measured: requests run */
     double measure_s;  /* measured: seconds it took (0: from the cache) */
     uint64_t key;      /* measured: the cache key */
+    int source;        /* measured: enum ic_curve_source, where this process got it */
+    int disk;          /* measured: enum ic_curve_disk, what the on-disk cache did */
 };
+
+/* Where a measured curve came from in this process (not stored in result files: a curve from
+ * either cache is bit for bit the one measured). */
+enum ic_curve_source {
+    IC_CURVE_SRC_NONE,     /* closed form */
+    IC_CURVE_SRC_MEASURED, /* measured now */
+    IC_CURVE_SRC_MEMORY,   /* the in-process cache (measured earlier by this process) */
+    IC_CURVE_SRC_DISK      /* the on-disk cache */
+};
+/* What the on-disk cache did for a measured curve. */
+enum ic_curve_disk {
+    IC_CURVE_DISK_OFF,       /* no cache directory (or a build it cannot identify) */
+    IC_CURVE_DISK_HIT,       /* read from it */
+    IC_CURVE_DISK_STORED,    /* not there: measured and stored */
+    IC_CURVE_DISK_BAD,       /* a file there was unreadable or not this curve's: ignored,
+                                measured, and replaced */
+    IC_CURVE_DISK_UNWRITTEN, /* measured, but the file could not be written */
+    IC_CURVE_DISK_SEEN       /* from the in-process cache: the disk not consulted again */
+};
+
+/* The on-disk cache of measured curves: a directory (created when first written) holding one
+ * small text file per curve, named by a 128-bit hash of what the curve depends on (the
+ * request engine's input, the group and request counts, the file format's version and the
+ * build: version and git commit, and for a build from a modified tree or an unknown commit
+ * the executable's bytes), holding that hash again and every number of the curve as the hex
+ * of its bits, so that a curve read back is the one measured, bit for bit.  Written to a
+ * temporary file and renamed, so a concurrent process reads a whole file or none; a file that
+ * cannot be read, or is not this curve's, is ignored and the curve measured (a run never fails
+ * for the cache).  Process-wide: set before any parallel region.  NULL or "" turns it off (the
+ * default; the CLI sets it from INFERCAP_CACHE_DIR, XDG_CACHE_HOME or HOME).  0, or -1 when
+ * the path is too long (the cache is then off). */
+int ic_curve_cache_set_dir(const char *dir);
+/* The directory in use, or NULL when off. */
+const char *ic_curve_cache_dir(void);
+/* A phrase for what the caches did for svc ("" when it was measured with no disk cache), for
+ * the CLI's headline: "read from the curve cache", "measured and stored in the curve cache",
+ * "measured; the curve cache file could not be written", ... */
+const char *ic_curve_cache_phrase(const struct ic_pool_service *svc);
 
 /* The curve of pool `pool`: closed form from plan->pool[pool].perf, or measured (cached). */
 int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_pool_service *svc,

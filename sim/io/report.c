@@ -106,6 +106,7 @@ void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
     rep->curve_slo_util = measured ? svc->slo_util : NAN;
     rep->curve_replicas = measured ? (long)sc->service_curve.replicas : 0;
     rep->curve_requests = measured ? svc->requests : 0;
+    ic_strlcpy(rep->curve_cache, ic_curve_cache_phrase(svc), sizeof rep->curve_cache);
     rep->n_pools = plan->n_pools;
     for (int k = 0; k < plan->n_pools && k < IC_MAX_POOLS; k++) {
         const struct ic_pool_plan *pl = &plan->pool[k];
@@ -233,10 +234,10 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
     if (strcmp(rep->curve_mode, "measured") == 0) {
         fprintf(f,
                 "  service curve  measured by the request engine (%ld requests on %ld "
-                "replicas): %.4g req/s per replica saturated, objectives met up to %.3g of it; "
-                "closed-form batch %.0f not used\n",
-                rep->curve_requests, rep->curve_replicas, rep->curve_sat_rps, rep->curve_slo_util,
-                rep->replica_batch);
+                "replicas%s%s): %.4g req/s per replica saturated, objectives met up to %.3g of "
+                "it; closed-form batch %.0f not used\n",
+                rep->curve_requests, rep->curve_replicas, rep->curve_cache[0] ? "; " : "",
+                rep->curve_cache, rep->curve_sat_rps, rep->curve_slo_util, rep->replica_batch);
     } else if (strcmp(rep->curve_mode, "closed_form") == 0) {
         char why[400] = "";
         if (strcmp(rep->curve_asked, "measured") == 0)

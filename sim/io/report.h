@@ -32,6 +32,9 @@ struct ic_report {
     char curve_why[256]; /* measured asked for, closed form used: why ("" when not known) */
     double curve_sat_rps, curve_slo_util;
     long curve_replicas, curve_requests;
+    /* What the curve caches did in this run (ic_curve_cache_phrase; "" in a file: not stored,
+     * a curve from the cache being the one measured) */
+    char curve_cache[96];
     /* Every pool's service curve (pool 0 is the one above; a P/D fleet's pools are its
      * prefill and decode units), stored as /service_curve/<name> [axes..., pool]. */
     int n_pools;

@@ -17,6 +17,10 @@ import time
 
 import pytest
 
+# Hermetic: no run here reads or writes the user's cache of measured service curves (CTest sets
+# this too; test_curve_cache.py gives its runs directories of their own).
+os.environ["INFERCAP_CACHE_DIR"] = "off"
+
 DATA_DIR = pathlib.Path(__file__).resolve().parent / "data"
 SMALL_SCENARIO = DATA_DIR / "small.json"
 
