@@ -550,14 +550,11 @@ static double rank_scale(const struct ic_replica_model *rm, long g) {
     return small > (double)g ? (double)g / small : 1.0;
 }
 
-/* A disaggregated group: g to 3g replicas, the size whose whole prefill and decode units are
- * nearest the replicas' shares of each (a group short of one role measures the rounding, not
- * the replica). */
-static long pd_group(const struct ic_replica_model *rm, long g) {
-    if (!rm->disaggregated) return g;
-    long best = g;
+long ic_pd_replicas(const struct ic_replica_model *rm, long lo, long hi) {
+    if (!rm->disaggregated) return lo;
+    long best = lo;
     double best_err = INFINITY;
-    for (long k = g; k <= 3 * g; k++) {
+    for (long k = lo; k <= hi; k++) {
         long np, nd;
         ic_reqsim_units(rm, k, &np, &nd);
         double e = fmax(fabs((double)np / ((double)k * rm->prefill_units) - 1.0),
@@ -565,6 +562,13 @@ static long pd_group(const struct ic_replica_model *rm, long g) {
         if (e < best_err - 0.005) best_err = e, best = k;
     }
     return best;
+}
+
+/* A disaggregated group: g to 3g replicas, the size whose whole prefill and decode units are
+ * nearest the replicas' shares of each (a group short of one role measures the rounding, not
+ * the replica). */
+static long pd_group(const struct ic_replica_model *rm, long g) {
+    return ic_pd_replicas(rm, g, 3 * g);
 }
 
 int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_rps,

@@ -94,23 +94,30 @@ def main():
     # 10 points at 70% and under; TTFT p50 within 25% there on Wanka only: DeepSeek's mix is
     # chat beside reasoning (the first answer token after 1,200 reasoning tokens), so its median
     # TTFT lies in the gap between the two and swings by a factor of two with the mix of a window
-    # (README, "Two engines").  Over capacity the disaggregated request engine has no
-    # back-pressure from a full decode role to the prefill role: its decode queue builds
-    # through the window (Wanka at 110-130%: TTFT 80-130 s, served 11-12% under the curve's
-    # rate), so served is checked up to 90% only on these.
-    for scenario, extra, ttft in (("scenarios/wanka-h100-vs-ascend910b.json",
-                                   ["--replicas", "16"], True),
-                                  ("scenarios/deepseek-r1-2025-01.json", ["--replicas", "1"], False)):
+    # (README, "Two engines").  Over capacity the prefill units take a prompt only while the
+    # decode role has room for it (back-pressure, sim/engine/reqsim.c), so the queue waits at
+    # the front door under patience and admission control, and served is checked at 110% and
+    # 130% too (Wanka's 16 replicas run as 18, whole units nearest the roles' shares).  DeepSeek
+    # at 110% is not: one replica of 176 ranks fills for longer than the window, and its
+    # request engine serves some 6% over the curve's rate there (README).
+    for scenario, extra, ttft, served_to in (("scenarios/wanka-h100-vs-ascend910b.json",
+                                              ["--replicas", "16"], True, (1.1, 1.3)),
+                                             ("scenarios/deepseek-r1-2025-01.json",
+                                              ["--replicas", "1"], False, (1.3,))):
         x, _ = run(a.infercap, a.root, scenario, extra, "measured")
         x2, _ = run(a.infercap, a.root, scenario, extra, "measured")
         if x["loads"] != x2["loads"]:
             fails.append(f"{scenario}: not the same numbers run to run")
         if x["service_curve"]["mode"] != "measured":
             fails.append(f"{scenario}: the curve was not measured: {x['service_curve']}")
+        if not (x["replicas_requested"] <= x["replicas"] <= 2 * x["replicas_requested"]
+                and x["prefill_units"] >= 1 and x["decode_units"] >= 1):
+            fails.append(f"{scenario}: replicas {x['replicas_requested']} -> {x['replicas']}, "
+                         f"units {x['prefill_units']} + {x['decode_units']}")
         for r in x["loads"]:
             d, L = r["difference"], r["load"]
             where = f"{scenario} at {L:.0%}"
-            if L <= 0.9 and abs(d["served_pct"]) > 5:
+            if (L <= 0.9 or L in served_to) and abs(d["served_pct"]) > 5:
                 fails.append(f"{where}: served rate differs by {d['served_pct']:+.1f}% (> 5%)")
             if L <= 0.7 and abs(d["goodput_points"]) > 10:
                 fails.append(f"{where}: goodput differs by {d['goodput_points']:+.1f} points")
