@@ -88,22 +88,18 @@ def main():
               f"{x['service_curve']['requests']} requests in "
               f"{x['service_curve']['measure_s']:.2f} s")
     # Multi-token prediction, attention data parallelism and disaggregation (issue 16): Wanka's
-    # disaggregated Qwen 72B (whole replicas per role) on 16 replicas, and DeepSeek R1's one
-    # replica of 176 attention ranks (MTP, expert parallel, disaggregated; its curve measured at
-    # a few ranks and scaled up).  Served within 5% below saturation and at 130%, goodput within
-    # 10 points at 70% and under; TTFT p50 within 25% there on Wanka only: DeepSeek's mix is
-    # chat beside reasoning (the first answer token after 1,200 reasoning tokens), so its median
-    # TTFT lies in the gap between the two and swings by a factor of two with the mix of a window
-    # (README, "Two engines").  Over capacity the prefill units take a prompt only while the
-    # decode role has room for it (back-pressure, sim/engine/reqsim.c), so the queue waits at
-    # the front door under patience and admission control, and served is checked at 110% and
-    # 130% too (Wanka's 16 replicas run as 18, whole units nearest the roles' shares).  DeepSeek
-    # at 110% is not: one replica of 176 ranks fills for longer than the window, and its
-    # request engine serves some 6% over the curve's rate there (README).
-    for scenario, extra, ttft, served_to in (("scenarios/wanka-h100-vs-ascend910b.json",
-                                              ["--replicas", "16"], True, (1.1, 1.3)),
-                                             ("scenarios/deepseek-r1-2025-01.json",
-                                              ["--replicas", "1"], False, (1.3,))):
+    # disaggregated Qwen 72B (whole replicas per role) on 16 replicas (run as 18, whole units
+    # nearest the roles' shares), DeepSeek R1's one replica of 176 attention ranks and
+    # DeepSeek's day of February 2025 (MTP, expert parallel, disaggregated; their curves
+    # measured on the whole replica, the prefill ranks being the prompts' queue's lanes).
+    # Served within 5% at every load: over capacity the prefill units take a prompt only while
+    # the decode role has room for it (back-pressure, sim/engine/reqsim.c), so the queue waits
+    # at the front door under patience and admission control.  Goodput within 10 points and
+    # TTFT p50 within 25% at 70% and under.  (Over capacity goodput is not checked here: the
+    # fluid backlog's one wait against the request engine's spread, README, "Two engines".)
+    for scenario, extra in (("scenarios/wanka-h100-vs-ascend910b.json", ["--replicas", "16"]),
+                            ("scenarios/deepseek-r1-2025-01.json", ["--replicas", "1"]),
+                            ("scenarios/deepseek-2025-02-27.json", ["--replicas", "1"])):
         x, _ = run(a.infercap, a.root, scenario, extra, "measured")
         x2, _ = run(a.infercap, a.root, scenario, extra, "measured")
         if x["loads"] != x2["loads"]:
@@ -117,11 +113,11 @@ def main():
         for r in x["loads"]:
             d, L = r["difference"], r["load"]
             where = f"{scenario} at {L:.0%}"
-            if (L <= 0.9 or L in served_to) and abs(d["served_pct"]) > 5:
+            if abs(d["served_pct"]) > 5:
                 fails.append(f"{where}: served rate differs by {d['served_pct']:+.1f}% (> 5%)")
             if L <= 0.7 and abs(d["goodput_points"]) > 10:
                 fails.append(f"{where}: goodput differs by {d['goodput_points']:+.1f} points")
-            if ttft and L <= 0.7 and abs(d["ttft_p50_pct"]) > 25:
+            if L <= 0.7 and abs(d["ttft_p50_pct"]) > 25:
                 fails.append(f"{where}: TTFT p50 differs by {d['ttft_p50_pct']:+.1f}% (> 25%)")
         print(f"{scenario}: capacity {x['capacity_rps']:.4g} req/s, curve "
               f"{x['service_curve']['requests']} requests in "
