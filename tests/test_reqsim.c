@@ -551,6 +551,66 @@ static void test_chunk_of_prompts(void) {
             1e3 * chunk, 1e3 * head);
 }
 
+/* Back-pressure from the decode role to the prefill role (DistServe, Mooncake; reqsim.c): a
+ * decode unit with room for two sequences, and three 1,000-token prompts at once.  The first
+ * is prefilled alone (admitted at 0), the second in the next step (admitted at the end of the
+ * first's), both then decode; the third is not prefilled until the first finishes and frees a
+ * slot: admitted then, prefilled alone, its KV transferred, and its first token on the decode
+ * unit (idle again by then, the second having finished), by hand.  With patience shorter than
+ * that wait it leaves at the front door, and no prefill work is spent on it. */
+static void test_back_pressure(void) {
+    struct ic_replica_model rm = model("llama-3.1-8b", "nvidia_h100_sxm", 400000, 64, 2048);
+    rm.disaggregated = 1;
+    rm.prefill_units = rm.decode_units = 1;
+    rm.kv_transfer_s_per_token = 1e-4;
+    rm.decode = (struct ic_unit_model){rm.pp, rm.kv_tokens, 2, rm.max_tokens, 1};
+    const double pre = ic_perf_step(rm.m, rm.a, &rm.pp, 0, 0, 1000, 500, NULL, NULL);
+    const double first = ic_perf_step(rm.m, rm.a, &rm.pp, 0, 0, 1, 999.5, NULL, NULL);
+    for (int patient = 1; patient >= 0; patient--) {
+        struct ic_request q[3];
+        memset(q, 0, sizeof q);
+        for (int i = 0; i < 3; i++) {
+            q[i].input = 1000;
+            q[i].output = 10;
+            q[i].patience_s = INFINITY;
+        }
+        if (!patient) q[2].patience_s = 0.15;
+        struct ic_reqsim_config cfg = {.replicas = 1,
+                                       .routing = IC_ROUTE_ROUND_ROBIN,
+                                       .max_wait_s = 1e9,
+                                       .horizon_s = 1e6,
+                                       .interval_s = 1e6,
+                                       .seed = 1};
+        struct ic_reqsim_series ser;
+        struct ic_reqsim_stats st;
+        memset(&ser, 0, sizeof ser);
+        struct ic_error err = {0};
+        CHECK(ic_reqsim_run(&cfg, &rm, q, 3, &ser, &st, &err) == IC_OK);
+        ic_reqsim_series_free(&ser);
+        CHECK(q[0].status == IC_REQ_SERVED && q[1].status == IC_REQ_SERVED);
+        CHECK(q[0].admit_s == 0);
+        CHECK_NEAR(q[1].admit_s, pre, 1e-12);
+        CHECK_NEAR(q[0].first_token_s, pre + 0.1 + first, 1e-12);
+        const double f0 = q[0].finish_s;
+        CHECK(q[1].finish_s > f0 && f0 > 0.15);
+        if (patient) {
+            CHECK(q[2].status == IC_REQ_SERVED);
+            CHECK(q[2].admit_s == f0); /* not before a decode slot frees */
+            CHECK(q[1].finish_s < f0 + pre + 0.1);
+            CHECK_NEAR(q[2].first_token_s, f0 + pre + 0.1 + first, 1e-12);
+            CHECK_NEAR(st.prefill_tokens, 3000 + 3, 1e-9);
+            fprintf(stderr,
+                    "  back-pressure: third prompt admitted at %.4f s (first finish), TTFT "
+                    "%.4f s = %.4f + prefill %.4f + transfer 0.1 + first %.4f\n",
+                    q[2].admit_s, q[2].first_token_s, f0, pre, first);
+        } else {
+            CHECK(q[2].status == IC_REQ_ABANDONED && isnan(q[2].admit_s));
+            CHECK_NEAR(q[2].finish_s, 0.15, 1e-12);
+            CHECK_NEAR(st.prefill_tokens, 2000 + 2, 1e-9); /* none spent on it */
+        }
+    }
+}
+
 int main(void) {
     struct ic_error err;
     if (ic_catalog_builtin(&cat, &err)) return 1;
@@ -560,6 +620,7 @@ int main(void) {
     test_attention_dp();
     test_disaggregated();
     test_chunk_of_prompts();
+    test_back_pressure();
     ic_catalog_free(&cat);
     return check_report("test_reqsim");
 }

@@ -36,7 +36,9 @@ static const char *usage_crosscheck =
     "                           0.3,0.5,0.7,0.9,1.1,1.3)\n"
     "      --requests N         requests per load (default 20000; at least 20 request\n"
     "                           latencies, doubled until the run settles, to 16 times)\n"
-    "      --replicas R         replicas (default: the fleet's, /fleet/accelerators)\n"
+    "      --replicas R         replicas (default: the fleet's, /fleet/accelerators; a\n"
+    "                           disaggregated pool of whole replicas per role: rounded up,\n"
+    "                           to at most 2R, to whole units nearest the replica's shares)\n"
     "      --trace FILE         a request trace instead of the scenario's mix and arrivals: its\n"
     "                           prompt and answer lengths are the mix (the curve is measured on\n"
     "                           them; no prefix cache), its arrivals, scaled in time to each\n"
@@ -66,6 +68,12 @@ static double pct(double a, double b) {
 static void print_table(const struct ic_xcheck *x) {
     printf("crosscheck: %ld replicas of %ld x %s serving %s, %s routing\n", x->replicas,
            x->in.accels_per_replica, x->accelerator, x->model, ic_routing_name(x->in.routing));
+    if (x->decode_units > 0)
+        printf("  disaggregated: %ld prefill and %ld decode units%s\n", x->prefill_units,
+               x->decode_units,
+               x->replicas != x->replicas_requested
+                   ? " (replicas rounded up to whole units nearest the replica's shares)"
+                   : "");
     printf("  aggregate capacity %.4g req/s (%.4g per replica, %s service curve", x->capacity_rps,
            x->svc.rps, ic_curve_mode_name(x->svc.mode));
     if (x->svc.mode == IC_CURVE_MEASURED) {
@@ -124,6 +132,9 @@ static void print_json(const struct ic_xcheck *x) {
     cJSON_AddStringToObject(o, "accelerator", x->accelerator);
     cJSON_AddStringToObject(o, "model", x->model);
     cJSON_AddNumberToObject(o, "replicas", (double)x->replicas);
+    cJSON_AddNumberToObject(o, "replicas_requested", (double)x->replicas_requested);
+    cJSON_AddNumberToObject(o, "prefill_units", (double)x->prefill_units);
+    cJSON_AddNumberToObject(o, "decode_units", (double)x->decode_units);
     cJSON_AddNumberToObject(o, "capacity_rps", x->capacity_rps);
     cJSON *c = cJSON_AddObjectToObject(o, "service_curve");
     cJSON_AddStringToObject(c, "mode", ic_curve_mode_name(x->svc.mode));

@@ -55,8 +55,11 @@ struct ic_xcheck_row {
 struct ic_xcheck {
     int n;
     struct ic_xcheck_row row[IC_XCHECK_MAX_LOADS];
-    long replicas;
-    double capacity_rps; /* the aggregate engine's: replicas x svc.rps */
+    long replicas;           /* run (disaggregated: rounded to whole units, ic_pd_replicas) */
+    long replicas_requested; /* asked for */
+    long prefill_units, decode_units; /* disaggregated: the request engine's units (else the
+                                         replicas and 0) */
+    double capacity_rps;              /* the aggregate engine's: replicas x svc.rps */
     struct ic_pool_service svc;
     struct ic_req_input in;
     double curve_s;  /* seconds measuring the curve (0: closed form or cached) */

@@ -23,7 +23,25 @@
  * Disaggregated: the replicas are units, prefill units first; a prompt finished on one is a
  * transfer in flight (a min-heap by arrival time at the decode side, a third kind of event
  * beside arrivals and segment ends), then a waiting request of the decode unit with the fewest
- * outstanding requests, admitted with one prompt token left to push (the first token). */
+ * outstanding requests, admitted with one prompt token left to push (the first token).
+ *
+ * Back-pressure from the decode role to the prefill role: a prefill unit admits a new prompt
+ * only while the decode role has room for it, so over capacity the queue waits at the front
+ * door (patience and admission control act there) and no prefill work is spent on a request
+ * the decode side cannot take.  Room: the decode units' KV tokens in use (and the next
+ * iteration's), as of each one's last iteration boundary, plus the KV of every prompt
+ * committed to the role and not yet admitted by a decode unit (in prefill, in transfer, or
+ * waiting at a decode unit), plus this prompt, within the role's KV tokens; and the running
+ * and committed sequences within its batch caps.  An idle decode role with nothing committed
+ * takes any prompt; the prompts go to the decode role in the order they arrived (one queue at
+ * the front door).  After DistServe (Zhong et al., OSDI 2024, arXiv:2401.09670, section 4.3,
+ * "combat burstiness": the decode instance pulls a prompt's KV from the prefill instance when
+ * it has room, the prefill instance's memory the buffer, so a full decode side stops the
+ * prefill side) and Mooncake's early rejection (Qin et al., arXiv:2407.00079, section 7:
+ * admission judged by the decode side's load too, so that no prefill is spent on a request the
+ * decode side cannot take).  The buffer here is the decode role's free KV, no more: a guess,
+ * tighter than DistServe's (prefill units' memory, not modelled), and what keeps the wait at
+ * the front door where patience acts. */
 #include "sim/engine/reqsim.h"
 
 #include "sim/core/rng.h"
@@ -113,6 +131,10 @@ struct replica {
     /* series */
     double acc_t;
     int pending_admit; /* an arrival may be admitted at the next iteration boundary */
+    /* disaggregated */
+    int blocked;        /* prefill unit: its front prompt waits for room on the decode role */
+    double d_used, d_b; /* decode unit: its KV tokens in use (and the next iteration's) and
+                           sequences, as last added to the role's sums */
 };
 
 struct sim {
@@ -144,6 +166,12 @@ struct sim {
     double *xt;
     int32_t *xr;
     long xn, xcap;
+    /* disaggregated back-pressure: the decode role's KV tokens and batch, what its units use
+     * (sums of each unit's d_used, d_b), and the prompts committed to it and not yet admitted
+     * by a decode unit (count, KV tokens); prefill units blocked on it */
+    double d_kv, d_maxb, d_used, d_b, pend_tok;
+    long pend_n, n_blocked;
+    const struct replica *waking; /* the prefill unit wake_blocked plans */
 };
 
 /* Iterations that produce `tokens` more tokens of a sequence. */
@@ -562,13 +590,41 @@ static void purge_abandoned(struct sim *s, long ri, double t) {
     }
 }
 
-/* Can the front waiting request be admitted now? */
-static int can_admit(const struct sim *s, const struct replica *r, int32_t qi) {
+/* Does the front waiting request fit the replica (or unit) now? */
+static int fits(const struct sim *s, const struct replica *r, int32_t qi) {
     const struct rstate *st = &s->rs[qi];
     /* its prompt, and room for the next iteration's decode tokens of everyone running */
     return r->b + (double)r->n_prefill < r->u->maxb &&
            r->U + st->in_eff + r->b * s->tps + 1 <= r->u->kv &&
            st->in_eff + 1 <= r->u->kv_rank; /* and on one rank */
+}
+
+/* Disaggregated back-pressure (the rule and its sources at the top): has the decode role room
+ * for request qi's prompt? */
+static int decode_room(const struct sim *s, int32_t qi) {
+    if (s->pend_n == 0 && s->d_b < 0.5) return 1; /* an idle decode role takes any prompt */
+    return s->d_b + (double)s->pend_n < s->d_maxb &&
+           s->d_used + s->pend_tok + s->rs[qi].in_eff + 1 <= s->d_kv;
+}
+
+/* Can the front waiting request be admitted now?  (A prefill unit: while prefill units are
+ * blocked on the decode role, only the one woken for it, wake_blocked, so that prompts go to
+ * the decode role in the order they arrived, as from one queue at the front door.) */
+static int can_admit(const struct sim *s, const struct replica *r, int32_t qi) {
+    return fits(s, r, qi) && (r->u->role != ROLE_PREFILL ||
+                              ((s->n_blocked == 0 || r == s->waking) && decode_room(s, qi)));
+}
+
+static void set_blocked(struct sim *s, struct replica *r, int v) {
+    if (r->blocked != v) s->n_blocked += v ? 1 : -1;
+    r->blocked = v;
+}
+
+/* A prompt committed to the decode role (+1) or admitted by a decode unit (-1). */
+static void commit(struct sim *s, double tokens, int sign) {
+    s->pend_n += sign;
+    s->pend_tok += sign * tokens;
+    if (s->pend_n == 0) s->pend_tok = 0; /* no rounding left over */
 }
 
 /* The prompt tokens a replica's prefix cache holds for request qi (replay), and remember its
@@ -591,6 +647,7 @@ static double prefix_hit(struct sim *s, struct replica *r, int32_t qi) {
 
 static void admit(struct sim *s, long ri, double t) {
     struct replica *r = &s->rep[ri];
+    if (r->u->role == ROLE_PREFILL) set_blocked(s, r, 0);
     while (r->waiting.n > 0) {
         int32_t qi = tag_req(dq_front(&r->waiting));
         struct ic_request *q = &s->req[qi];
@@ -602,6 +659,7 @@ static void admit(struct sim *s, long ri, double t) {
         if (!can_admit(s, r, qi)) {
             /* a prompt larger than the whole cache can never run */
             if (r->b + (double)r->n_prefill == 0 && st->in_eff + 1 > r->u->kv_rank) {
+                if (r->u->role == ROLE_DECODE) commit(s, st->in_eff, -1);
                 dq_pop_front(&r->waiting);
                 accumulate_counts(s, ri, t);
                 q->status = IC_REQ_REJECTED;
@@ -611,11 +669,16 @@ static void admit(struct sim *s, long ri, double t) {
                 set_outstanding(s, ri, -1);
                 continue;
             }
+            if (r->u->role == ROLE_PREFILL && fits(s, r, qi)) set_blocked(s, r, 1);
             break;
         }
         dq_pop_front(&r->waiting);
         accumulate_counts(s, ri, t);
         r->n_waiting--;
+        if (r->u->role == ROLE_PREFILL)
+            commit(s, st->in_eff, +1);
+        else if (r->u->role == ROLE_DECODE)
+            commit(s, st->in_eff, -1);
         if (st->handoff) {
             /* from a prefill unit: the last prompt token makes the first token */
             st->rem = 1;
@@ -663,6 +726,7 @@ static int preempt_one(struct sim *s, long ri, long it, double t) {
             continue; /* finished: a stale entry */
         }
         accumulate_counts(s, ri, t);
+        if (r->u->role == ROLE_DECODE) commit(s, st->in_eff, +1); /* it waits there again */
         st->state = ST_WAITING;
         st->stamp++;
         q->preemptions++;
@@ -795,6 +859,15 @@ static void plan(struct sim *s, long ri, double t) {
         if (r->b > 0 && r->U + r->b * s->tps > r->u->kv && preempt_one(s, ri, r->i0, t)) continue;
         break;
     }
+    if (r->u->role == ROLE_DECODE) {
+        /* the decode role's use as of this boundary (back-pressure): its sequences, those
+         * pushing their last prompt token included */
+        const double used = r->U + r->b * s->tps, seqs = r->b + (double)r->n_prefill;
+        s->d_used += used - r->d_used;
+        s->d_b += seqs - r->d_b;
+        r->d_used = used;
+        r->d_b = seqs;
+    }
     const struct unit *u = r->u;
     double B = u->B;
     r->P = 0;
@@ -887,6 +960,41 @@ static void interrupt(struct sim *s, long ri, double ta) {
     if (r->pending_admit) return;
     truncate_at(r, ta);
     r->pending_admit = 1;
+}
+
+/* Disaggregated back-pressure: room on the decode role (its units' use fell at time t) goes to
+ * the idle prefill units blocked on it, the one whose front prompt arrived first first, as one
+ * queue at the front door would (a busy blocked unit admits at its next iteration boundary). */
+static void wake_blocked(struct sim *s, double t) {
+    while (s->n_blocked > 0) {
+        long best = -1;
+        double first = INFINITY;
+        for (long i = 0; i < s->Ra; i++) {
+            struct replica *r = &s->rep[i];
+            if (!r->blocked || r->t_end != INFINITY) continue;
+            purge_abandoned(s, i, t);
+            while (r->waiting.n > 0) { /* drop the abandoned at the front */
+                int32_t h = tag_req(dq_front(&r->waiting));
+                if (s->rs[h].state == ST_WAITING && s->req[h].status == IC_REQ_UNFINISHED) break;
+                dq_pop_front(&r->waiting);
+            }
+            if (r->waiting.n == 0) {
+                set_blocked(s, r, 0);
+                continue;
+            }
+            double a = s->req[tag_req(dq_front(&r->waiting))].arrival_s;
+            if (a < first) first = a, best = i;
+        }
+        if (best < 0 || !decode_room(s, tag_req(dq_front(&s->rep[best].waiting)))) return;
+        struct replica *r = &s->rep[best];
+        const long before = s->pend_n;
+        r->t0 = t;
+        s->waking = r;
+        plan(s, best, t);
+        s->waking = NULL;
+        heap_fix(s, s->eh, s->eh_pos, s->R, s->eh_pos[best], eh_less);
+        if (s->pend_n == before) return; /* nothing admitted */
+    }
 }
 
 /* ---- the run -------------------------------------------------------------------------------- */
@@ -1026,6 +1134,8 @@ int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_mo
     /* admission control: a prefill unit's share of the replicas' rate */
     s.arrival_rps = rm->disaggregated ? rm->capacity_rps * (double)cfg->replicas / (double)np
                                       : rm->capacity_rps;
+    s.d_kv = (double)nd * s.unit[1].kv;
+    s.d_maxb = (double)nd * s.unit[1].maxb;
     s.nout = (long)ceil(cfg->horizon_s / cfg->interval_s - 1e-9);
     if (s.nout < 1) s.nout = 1;
     size_t nr = (size_t)s.R, ns = nr * (size_t)s.nout;
@@ -1093,6 +1203,7 @@ int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_mo
                 rp->t0 = tx;
                 plan(&s, r, tx);
                 heap_fix(&s, s.eh, s.eh_pos, s.R, s.eh_pos[r], eh_less);
+                if (s.n_blocked > 0) wake_blocked(&s, tx);
             } else if (rp->n_waiting == 1 && can_admit(&s, rp, qi)) {
                 interrupt(&s, r, tx);
                 heap_fix(&s, s.eh, s.eh_pos, s.R, s.eh_pos[r], eh_less);
@@ -1135,6 +1246,7 @@ int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_mo
         advance(&s, ri, rp->k, te);
         plan(&s, ri, te);
         heap_fix(&s, s.eh, s.eh_pos, s.R, s.eh_pos[ri], eh_less);
+        if (rp->u->role == ROLE_DECODE && s.n_blocked > 0) wake_blocked(&s, te);
     }
     /* the window ends: the time series to its end */
     for (long i = 0; i < s.R; i++) {

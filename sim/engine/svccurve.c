@@ -829,25 +829,38 @@ int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_p
                                     (long)plan->sc->service_curve.requests, svc, err);
 }
 
+/* The prefill lanes (ranks of the smaller role) a replica of attention ranks is measured with,
+ * at the least.  A prompt is pushed through on one rank, so the ranks are the prefill queue's
+ * servers, and a queue of fewer servers at the same utilisation waits longer (Erlang C).
+ * Measured on DeepSeek R1's replica (40 prefill ranks) against the request engine on the whole
+ * replica, TTFT p50 0.89-0.95 s at 30-90% load (`infercap crosscheck
+ * scenarios/deepseek-r1-2025-01.json --replicas 1`, this constant varied): the curve at 8 lanes
+ * (the old rule, /service_curve/replicas) 2.0-2.6 s, at 16 1.2-1.7 s, at 32 1.0-1.2 s, at all
+ * 40 0.93-1.02 s (1.6 M requests a curve, 2.8 s here, against 0.3 M and 0.5 s at 8).  48: the
+ * ready DeepSeek replicas (40 and 32 prefill ranks) whole; a guess beyond them. */
+#define RANK_LANES 48.0
+
 /* The share of its ranks a replica of attention ranks is measured at, so that its smaller role
- * has g ranks (1: all; see ic_service_curve_measure). */
-static double rank_scale(const struct ic_replica_model *rm, long g) {
+ * has max(g, RANK_LANES) ranks, or all of them (1); *one: whether the replica is measured
+ * alone (its smaller role has more than g ranks; see ic_service_curve_measure). */
+static double rank_scale(const struct ic_replica_model *rm, long g, int *one) {
+    *one = 0;
     double small = rm->ranks;
     if (rm->disaggregated && rm->prefill_units == 1 && rm->decode_units == 1)
         small = fmin(rm->ranks, rm->decode.ranks);
     else if (rm->disaggregated)
         return 1; /* whole replicas in each role */
-    return small > (double)g ? (double)g / small : 1.0;
+    if (!(small > (double)g)) return 1.0;
+    *one = 1;
+    const double lanes = fmax((double)g, RANK_LANES);
+    return small > lanes ? lanes / small : 1.0;
 }
 
-/* A disaggregated group: g to 3g replicas, the size whose whole prefill and decode units are
- * nearest the replicas' shares of each (a group short of one role measures the rounding, not
- * the replica). */
-static long pd_group(const struct ic_replica_model *rm, long g) {
-    if (!rm->disaggregated) return g;
-    long best = g;
+long ic_pd_replicas(const struct ic_replica_model *rm, long lo, long hi) {
+    if (!rm->disaggregated) return lo;
+    long best = lo;
     double best_err = INFINITY;
-    for (long k = g; k <= 3 * g; k++) {
+    for (long k = lo; k <= hi; k++) {
         long np, nd;
         ic_reqsim_units(rm, k, &np, &nd);
         double e = fmax(fabs((double)np / ((double)k * rm->prefill_units) - 1.0),
@@ -855,6 +868,13 @@ static long pd_group(const struct ic_replica_model *rm, long g) {
         if (e < best_err - 0.005) best_err = e, best = k;
     }
     return best;
+}
+
+/* A disaggregated group: g to 3g replicas, the size whose whole prefill and decode units are
+ * nearest the replicas' shares of each (a group short of one role measures the rounding, not
+ * the replica). */
+static long pd_group(const struct ic_replica_model *rm, long g) {
+    return ic_pd_replicas(rm, g, 3 * g);
 }
 
 int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_rps,
@@ -867,10 +887,11 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
      * rank, with the same latencies, at its share of the rate.  A DeepSeek replica of 176 ranks
      * holds some 20,000 sequences: its steady state would take millions of requests per load.
      * So one replica is measured, at the share of its ranks that leaves its smaller role (the
-     * prefill) g ranks (the group's size in ranks: prompts queue over as many lanes as g
-     * replicas of one rank would give), and its rates scaled back up. */
-    const double rk = rank_scale(&in.rm, g);
-    if (rk < 1) g = 1;
+     * prefill) at least RANK_LANES ranks (prompts queue over its ranks as lanes, and fewer
+     * lanes overstate the queue) or all of them, and its rates scaled back up. */
+    int one;
+    const double rk = rank_scale(&in.rm, g, &one);
+    if (one) g = 1;
     in.rm.ranks *= rk;
     in.rm.decode.ranks *= rk;
     in.rm.capacity_rps *= rk;
@@ -922,7 +943,7 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
     double offered = 2.0 * closed_sat_rps * (double)g;
     /* a replica of thousands of sequences (attention data parallelism) fills within a couple
      * of latencies: 15 of them, 3 to warm up */
-    const double sat_lats = rk < 1 ? 15 : 50;
+    const double sat_lats = one ? 15 : 50;
     int rc = IC_OK;
     for (int it = 0; it < 6; it++, offered *= 2.0) {
         rc = measure_point(&sat_in, g, offered, nreq, sat_lats, 2, 0.0, &pt, &m.requests, err);

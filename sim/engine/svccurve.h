@@ -201,6 +201,12 @@ int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_p
 /* The measurement itself, on any input (the crosscheck's trace mix): a group of g replicas,
  * nreq requests per load; closed_sat_rps and closed_rps, the performance model's rates per
  * replica, start the probe for saturation and give svc->scale. */
+/* Disaggregated (rm->disaggregated): the replica count from lo to hi whose whole prefill and
+ * decode units (ic_reqsim_units) are nearest the replicas' shares of each, the smallest of
+ * those within half a percent of the best; else lo.  A run of units short of one role's share
+ * serves that role's shortfall less than its replicas x the replica's rate. */
+long ic_pd_replicas(const struct ic_replica_model *rm, long lo, long hi);
+
 int ic_service_curve_measure(const struct ic_req_input *in, double closed_sat_rps,
                              double closed_rps, long g, long nreq, struct ic_pool_service *svc,
                              struct ic_error *err);

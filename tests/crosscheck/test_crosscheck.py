@@ -91,33 +91,36 @@ def main():
               f"{x['service_curve']['requests']} requests in "
               f"{x['service_curve']['measure_s']:.2f} s")
     # Multi-token prediction, attention data parallelism and disaggregation (issue 16): Wanka's
-    # disaggregated Qwen 72B (whole replicas per role) on 16 replicas, and DeepSeek R1's one
-    # replica of 176 attention ranks (MTP, expert parallel, disaggregated; its curve measured at
-    # a few ranks and scaled up).  Served within 5% below saturation and at 130%, goodput within
-    # 10 points at 70% and under; TTFT p50 within 25% there on Wanka only: DeepSeek's mix is
-    # chat beside reasoning (the first answer token after 1,200 reasoning tokens), so its median
-    # TTFT lies in the gap between the two and swings by a factor of two with the mix of a window
-    # (README, "Two engines").  Over capacity the disaggregated request engine has no
-    # back-pressure from a full decode role to the prefill role: its decode queue builds
-    # through the window (Wanka at 110-130%: TTFT 80-130 s, served 11-12% under the curve's
-    # rate), so served is checked up to 90% only on these.
-    for scenario, extra, ttft in (("scenarios/wanka-h100-vs-ascend910b.json",
-                                   ["--replicas", "16"], True),
-                                  ("scenarios/deepseek-r1-2025-01.json", ["--replicas", "1"], False)):
+    # disaggregated Qwen 72B (whole replicas per role) on 16 replicas (run as 18, whole units
+    # nearest the roles' shares), DeepSeek R1's one replica of 176 attention ranks and
+    # DeepSeek's day of February 2025 (MTP, expert parallel, disaggregated; their curves
+    # measured on the whole replica, the prefill ranks being the prompts' queue's lanes).
+    # Served within 5% at every load: over capacity the prefill units take a prompt only while
+    # the decode role has room for it (back-pressure, sim/engine/reqsim.c), so the queue waits
+    # at the front door under patience and admission control.  Goodput within 10 points and
+    # TTFT p50 within 25% at 70% and under.  (Over capacity goodput is not checked here: the
+    # fluid backlog's one wait against the request engine's spread, README, "Two engines".)
+    for scenario, extra in (("scenarios/wanka-h100-vs-ascend910b.json", ["--replicas", "16"]),
+                            ("scenarios/deepseek-r1-2025-01.json", ["--replicas", "1"]),
+                            ("scenarios/deepseek-2025-02-27.json", ["--replicas", "1"])):
         x, _ = run(a.infercap, a.root, scenario, extra, "measured")
         x2, _ = run(a.infercap, a.root, scenario, extra, "measured")
         if x["loads"] != x2["loads"]:
             fails.append(f"{scenario}: not the same numbers run to run")
         if x["service_curve"]["mode"] != "measured":
             fails.append(f"{scenario}: the curve was not measured: {x['service_curve']}")
+        if not (x["replicas_requested"] <= x["replicas"] <= 2 * x["replicas_requested"]
+                and x["prefill_units"] >= 1 and x["decode_units"] >= 1):
+            fails.append(f"{scenario}: replicas {x['replicas_requested']} -> {x['replicas']}, "
+                         f"units {x['prefill_units']} + {x['decode_units']}")
         for r in x["loads"]:
             d, L = r["difference"], r["load"]
             where = f"{scenario} at {L:.0%}"
-            if L <= 0.9 and abs(d["served_pct"]) > 5:
+            if abs(d["served_pct"]) > 5:
                 fails.append(f"{where}: served rate differs by {d['served_pct']:+.1f}% (> 5%)")
             if L <= 0.7 and abs(d["goodput_points"]) > 10:
                 fails.append(f"{where}: goodput differs by {d['goodput_points']:+.1f} points")
-            if ttft and L <= 0.7 and abs(d["ttft_p50_pct"]) > 25:
+            if L <= 0.7 and abs(d["ttft_p50_pct"]) > 25:
                 fails.append(f"{where}: TTFT p50 differs by {d['ttft_p50_pct']:+.1f}% (> 25%)")
         print(f"{scenario}: capacity {x['capacity_rps']:.4g} req/s, curve "
               f"{x['service_curve']['requests']} requests in "
