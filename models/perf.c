@@ -599,6 +599,12 @@ static double lowlat_net_eff(double ep) {
 double ic_perf_step_ops(const struct ic_llm *m, const struct ic_accelerator *a,
                         const struct ic_perf_params *p, double b, double ctx, double pf,
                         double pctx, double ops[8]) {
+    return ic_perf_step_ranks_ops(m, a, p, b, ctx, pf, pctx, NULL, ops);
+}
+
+double ic_perf_step_ranks_ops(const struct ic_llm *m, const struct ic_accelerator *a,
+                              const struct ic_perf_params *p, double b, double ctx, double pf,
+                              double pctx, const struct ic_rank_load *busy, double ops[8]) {
     struct eff e;
     effs(p, &e);
     const long tpl = lmax1(p->tp), ppl = lmax1(p->pp), dpl = lmax1(p->attention_dp);
@@ -612,9 +618,15 @@ double ic_perf_step_ops(const struct ic_llm *m, const struct ic_accelerator *a,
     const double peak_attn = ic_peak_flops(a, attn_prec(a, p));
     const double layers = m->layers / pp;
     const double draft = p->mtp > 0 ? (double)p->mtp : 0;
-    /* One micro-batch of one attention rank: b sequences each verifying 1 + draft tokens. */
-    const double bm = b / dp / pp, dtok = bm * (1.0 + draft), pm = pf / dp / pp;
+    /* One micro-batch of one attention rank: b sequences each verifying 1 + draft tokens.
+     * With the ranks unequal (busy), the rank-local operators (attention, dense GEMMs, LM
+     * head, elementwise, the all-to-all's send) are the busiest rank's, which every rank waits
+     * for at each MoE layer's all-to-all; the routed experts take the whole replica's tokens. */
+    const double bm = (busy ? busy->b : b / dp) / pp, dtok = bm * (1.0 + draft);
+    const double pm = (busy ? busy->pf : pf / dp) / pp;
     const double tok = dtok + pm;
+    const double tok_all = busy ? (b / dp * (1.0 + draft) + pf / dp) / pp : tok; /* mean */
+    if (busy) ctx = busy->ctx, pctx = busy->pctx;
     double fixed_b, routed_b;
     moe_split(m, &fixed_b, &routed_b);
     for (int i = 0; i < 8; i++) ops[i] = 0;
@@ -624,7 +636,7 @@ double ic_perf_step_ops(const struct ic_llm *m, const struct ic_accelerator *a,
      * micro-batches), and an expert sees half the step's tokens at a time. */
     const int overlap = p->overlap >= 0 ? p->overlap : (dpl > 1 && ep > 1);
     const double nmb = overlap ? 2.0 : 1.0;
-    if (!(tok > 0)) {
+    if (!(tok > 0) && !(tok_all > 0)) {
         ops[IC_OP_OVERHEAD] = e.ovh_step + e.ovh_layer * m->layers;
         return ops[IC_OP_OVERHEAD];
     }
@@ -649,7 +661,7 @@ double ic_perf_step_ops(const struct ic_llm *m, const struct ic_accelerator *a,
     if (routed_b > 0) {
         double E = m->num_routed_experts, k = m->experts_per_token;
         double shards = ep > 1 ? (double)ep : tp;
-        double gtok = ep > 1 ? tok * dp * tp : tok; /* tokens reaching the expert group */
+        double gtok = ep > 1 ? tok_all * dp * tp : tok; /* tokens reaching the expert group */
         double imb = imbalance(p, pm < dtok);
         double per_expert = gtok * k / E; /* tokens per expert */
         /* Per micro-batch: the share of experts touched and the tokens each one's GEMM sees. */
@@ -762,6 +774,18 @@ double ic_perf_step(const struct ic_llm *m, const struct ic_accelerator *a,
                     double *mem_out, double *cmp_out) {
     double ops[8];
     double t = ic_perf_step_ops(m, a, p, b, ctx, pf, pctx, ops);
+    double body = t - ops[IC_OP_COMM] - ops[IC_OP_OVERHEAD];
+    if (mem_out) *mem_out = body;
+    if (cmp_out) *cmp_out = body;
+    return t;
+}
+
+double ic_perf_step_ranks(const struct ic_llm *m, const struct ic_accelerator *a,
+                          const struct ic_perf_params *p, double b, double ctx, double pf,
+                          double pctx, const struct ic_rank_load *busy, double *mem_out,
+                          double *cmp_out) {
+    double ops[8];
+    double t = ic_perf_step_ranks_ops(m, a, p, b, ctx, pf, pctx, busy, ops);
     double body = t - ops[IC_OP_COMM] - ops[IC_OP_OVERHEAD];
     if (mem_out) *mem_out = body;
     if (cmp_out) *cmp_out = body;

@@ -195,6 +195,23 @@ double ic_perf_step_ops(const struct ic_llm *m, const struct ic_accelerator *a,
                         const struct ic_perf_params *p, double batch, double ctx, double prefill,
                         double pctx, double ops[8]);
 
+/* Attention data parallelism with unequal ranks: the busiest attention rank's load (its
+ * decoding sequences, their mean context, its prefill tokens and their mean prefix context).
+ * The step's rank-local operators are priced at it, the routed experts at the whole step's
+ * tokens (every rank waits for the busiest at each MoE layer's all-to-all).  NULL: the load
+ * spread evenly over the ranks, as ic_perf_step_ops. */
+struct ic_rank_load {
+    double b, ctx, pf, pctx;
+};
+double ic_perf_step_ranks_ops(const struct ic_llm *m, const struct ic_accelerator *a,
+                              const struct ic_perf_params *p, double batch, double ctx,
+                              double prefill, double pctx, const struct ic_rank_load *busy,
+                              double ops[8]);
+double ic_perf_step_ranks(const struct ic_llm *m, const struct ic_accelerator *a,
+                          const struct ic_perf_params *p, double batch, double ctx, double prefill,
+                          double pctx, const struct ic_rank_load *busy, double *mem_s,
+                          double *cmp_s);
+
 /* Time of one step decoding `batch` sequences at mean context `ctx` while pushing `prefill`
  * prompt tokens at mean prefix context `pctx` through prefill.  Extra outputs (may be NULL):
  * the memory and compute terms. */

@@ -325,6 +325,22 @@ int main(void) {
     double ops2[8];
     ic_perf_step_ops(dsv3, h800, &pe2, 64, 0, 0, 0, ops2);
     CHECK_NEAR(ops2[IC_OP_EXPERT], 1.5 * ops[IC_OP_EXPERT], 1e-12);
+    /* Unequal ranks (struct ic_rank_load): the busiest rank's 12 of the 64 sequences at twice
+     * the context make its rank-local operators: attention reads 12 x 4,000 tokens where the
+     * even spread reads 8 x 2,000 (3x), the all-to-all sends 12 tokens' experts, not 8 (1.5x,
+     * latencies apart); the routed experts still see all 64 tokens.  The even spread given as
+     * the busiest rank is the step without one. */
+    {
+        double o0[8], o1[8], o2[8];
+        ic_perf_step_ops(dsv3, h800, &pe2, 64, 2000, 0, 0, o0);
+        struct ic_rank_load even = {8, 2000, 0, 0}, busy = {12, 4000, 0, 0};
+        ic_perf_step_ranks_ops(dsv3, h800, &pe2, 64, 2000, 0, 0, &even, o1);
+        ic_perf_step_ranks_ops(dsv3, h800, &pe2, 64, 2000, 0, 0, &busy, o2);
+        for (int i = 0; i < 8; i++) CHECK_NEAR(o1[i], o0[i], 1e-12);
+        CHECK_NEAR(o2[IC_OP_ATTN_DECODE], 3 * o0[IC_OP_ATTN_DECODE], 1e-12);
+        CHECK_NEAR(o2[IC_OP_EXPERT], o0[IC_OP_EXPERT], 1e-12);
+        CHECK_NEAR(o2[IC_OP_COMM] - 58 * 2 * 6e-6, 1.5 * (o0[IC_OP_COMM] - 58 * 2 * 6e-6), 1e-9);
+    }
     pe2.imbalance = 1;
     pe2.overlap = 1;
     ic_perf_step_ops(dsv3, h800, &pe2, 64, 0, 0, 0, ops2);

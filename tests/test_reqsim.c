@@ -611,6 +611,65 @@ static void test_back_pressure(void) {
     }
 }
 
+/* Attention ranks placed one by one (sim/engine/reqsim.h).  Three equal requests at once on two
+ * ranks: the least-KV rule puts two on rank 0 and one on rank 1, and every decode step waits
+ * for rank 0's two sequences: on a dense model (no routed experts, every operator rank-local)
+ * the TPOT is that of two sequences on one rank, where pooling the ranks would price 1.5 per
+ * rank; a fourth request, on rank 1, leaves the steps as they were.  And a prompt the pool
+ * has room for but neither rank: it waits for the first to finish. */
+static void test_rank_placement(void) {
+    struct ic_replica_model rm = model("llama-3.1-8b", "nvidia_h100_sxm", 400000, 4, 512);
+    double tpot[5];
+    for (int n = 1; n <= 4; n++) {
+        struct ic_replica_model mr = rm;
+        mr.ranks = n >= 3 ? 2 : 1; /* 1, 2 requests on one rank; 3, 4 on two */
+        /* request 0 takes the first iteration alone (one token, then gone), so that the n
+         * arriving with it are admitted together at its end */
+        struct ic_request rq[5];
+        memset(rq, 0, sizeof rq);
+        for (int i = 0; i <= n; i++) {
+            rq[i].input = 100;
+            rq[i].output = i ? 500 : 1;
+            rq[i].patience_s = INFINITY;
+        }
+        CHECK(one_replica(&mr, rq, n + 1, NULL) == IC_OK);
+        for (int i = 0; i <= n; i++) CHECK(rq[i].status == IC_REQ_SERVED);
+        /* they decode side by side, from the same iteration */
+        for (int i = 2; i <= n; i++) CHECK_NEAR(rq[i].finish_s, rq[1].finish_s, 1e-12);
+        tpot[n] = (rq[1].finish_s - rq[1].first_token_s) / (rq[1].output - 1);
+    }
+    CHECK(close_enough(tpot[3], tpot[2])); /* the busiest rank's two sequences */
+    CHECK(close_enough(tpot[4], tpot[3])); /* rank 1's second changes nothing */
+    CHECK(tpot[3] > tpot[1] * (1 + 1e-6)); /* not the pool's 1.5 a rank */
+    fprintf(stderr, "  rank placement: TPOT %.4f ms (1 on a rank), %.4f (2), %.4f (3 on 2 ranks)\n",
+            1e3 * tpot[1], 1e3 * tpot[2], 1e3 * tpot[3]);
+    /* ranks of 1,000 KV tokens: 600-token prompts on rank 0 and rank 1, then a 500-token one
+     * (1,700 of the pool's 2,000) fits neither rank and waits for a finish */
+    struct ic_replica_model m2 = rm;
+    m2.ranks = 2;
+    m2.kv_tokens = 1000;
+    struct ic_request q[3];
+    memset(q, 0, sizeof q);
+    const int32_t in[3] = {600, 600, 500}, out[3] = {50, 80, 10};
+    for (int i = 0; i < 3; i++) {
+        q[i].input = in[i];
+        q[i].output = out[i];
+        q[i].patience_s = INFINITY;
+    }
+    CHECK(one_replica(&m2, q, 3, NULL) == IC_OK);
+    for (int i = 0; i < 3; i++) CHECK(q[i].status == IC_REQ_SERVED);
+    CHECK(q[0].admit_s == 0 && q[1].admit_s < q[0].finish_s); /* one on each rank */
+    CHECK_NEAR(q[2].admit_s, q[0].finish_s, 1e-12);           /* rank 0 frees first */
+    /* a 900-token prompt alone fits one rank */
+    struct ic_request one;
+    memset(&one, 0, sizeof one);
+    one.input = 900;
+    one.output = 10;
+    one.patience_s = INFINITY;
+    CHECK(one_replica(&m2, &one, 1, NULL) == IC_OK);
+    CHECK(one.status == IC_REQ_SERVED);
+}
+
 int main(void) {
     struct ic_error err;
     if (ic_catalog_builtin(&cat, &err)) return 1;
@@ -618,6 +677,7 @@ int main(void) {
     test_series_and_routing();
     test_mtp();
     test_attention_dp();
+    test_rank_placement();
     test_disaggregated();
     test_chunk_of_prompts();
     test_back_pressure();

@@ -17,8 +17,10 @@
  * prompts is a segment of one iteration, each prompt's piece priced over its own prefix:
  * chunk_context), the KV cache filling, an arrival that can be admitted at
  * the next iteration boundary, the end of the window.  (Context grows by b x the accepted tokens
- * per step with multi-token prediction; with attention ranks, the step is priced at the load
- * per rank, sim/engine/reqsim.h.)
+ * per step with multi-token prediction; with attention ranks each request sits on one rank
+ * and the step is priced at the busiest rank's load, sim/engine/reqsim.h, and k also ends
+ * before another rank's decode context passes the busiest's.)  Per event O(log n), and O(ranks)
+ * with attention ranks (placement, the busiest rank, the ranks' growth per segment).
  *
  * Disaggregated: the replicas are units, prefill units first; a prompt finished on one is a
  * transfer in flight (a min-heap by arrival time at the decode side, a third kind of event
@@ -58,11 +60,13 @@ enum { ROLE_BOTH, ROLE_PREFILL, ROLE_DECODE };
 /* What one kind of replica (or a disaggregated unit) serves with. */
 struct unit {
     const struct ic_perf_params *pp;
-    double kv_rank;  /* a rank's KV tokens (a prompt must fit one rank) */
-    double kv, maxb; /* the replica's KV tokens and running sequences: a rank's x ranks */
-    double B;        /* a rank's token budget per iteration */
-    double ranks;    /* attention data-parallel ranks pooled (1: none) */
-    double dpp;      /* the ranks the performance parameters describe (pp->attention_dp) */
+    double kv_rank;   /* a rank's KV tokens (a prompt must fit one rank) */
+    double kv, maxb;  /* the replica's KV tokens and running sequences: a rank's x ranks */
+    double B;         /* a rank's token budget per iteration */
+    double ranks;     /* attention data-parallel ranks (1: none) */
+    double dpp;       /* the ranks the performance parameters describe (pp->attention_dp) */
+    long nr;          /* the ranks requests are placed on: ranks rounded (at least 1) */
+    double maxb_rank; /* a rank's running sequences */
     int role;
 };
 enum { EV_REASONED, EV_FINISH };
@@ -77,6 +81,7 @@ struct rstate {
     int32_t state;
     int32_t stamp;   /* bumped on preemption: older heap entries are stale */
     int32_t handoff; /* disaggregated: its prompt's KV came from a prefill unit */
+    int32_t rank;    /* attention data parallelism: the rank it runs on */
 };
 
 struct dev {
@@ -112,6 +117,11 @@ struct replica {
     double q0, dq;  /* their mean attention context in the first iteration, its growth per one */
     double c;       /* the busiest rank's prefill chunk (attention data parallelism; else P) */
     double M0, M1, C0, C1, K;
+    /* attention data parallelism (u->nr > 1): each rank's decoding sequences, their context,
+     * its KV tokens in use and its running sequences (prefill and decode), as of t0; the rank
+     * the segment's step is priced at (the busiest by decode attention) */
+    double *rk_b, *rk_S, *rk_U, *rk_n;
+    long busiest;
     /* queues */
     struct deque waiting, prefill;
     long n_waiting;     /* waiting and not abandoned */
@@ -424,10 +434,28 @@ static void seg_coefficients(const struct sim *s, struct replica *r) {
      * rank: its batch per rank, the busiest rank's chunk on every rank */
     const struct unit *u = r->u;
     double b = r->b, bc = u->ranks == u->dpp ? b : b * u->dpp / u->ranks, pc = r->c * u->dpp;
-    double t0 =
-        ic_perf_step(rm->m, rm->a, u->pp, bc, b > 0 ? r->S / b : 0, pc, r->q0, &mem0, &cmp0);
-    ic_perf_step(rm->m, rm->a, u->pp, bc, b > 0 ? (r->S + b * s->tps) / b : 0, pc, r->q0 + r->dq,
-                 &mem1, &cmp1);
+    double t0;
+    if (r->rk_b) {
+        /* ranks placed one by one: the rank-local operators at the busiest rank's load (its
+         * sequences and context, and a prompt chunk if any rank has one: a guess that the
+         * busiest carries one), the routed experts at the whole replica's tokens
+         * (models/perf.c, struct ic_rank_load): every rank waits for the busiest at each MoE
+         * layer's all-to-all (TensorRT-LLM's attention-DP balance note: "the iteration time is
+         * dominated by the slowest rank"; DeepSeek's inference system overview, Day 6, balances
+         * the core-attention work across its ranks for this reason) */
+        const double bm = r->rk_b[r->busiest], Sm = r->rk_S[r->busiest];
+        const double pt = r->P * u->dpp / u->ranks; /* the replica's prompt tokens */
+        struct ic_rank_load l0 = {bm, bm > 0 ? Sm / bm : 0, r->c, r->q0};
+        struct ic_rank_load l1 = {bm, bm > 0 ? (Sm + bm * s->tps) / bm : 0, r->c, r->q0 + r->dq};
+        t0 = ic_perf_step_ranks(rm->m, rm->a, u->pp, bc, b > 0 ? r->S / b : 0, pt, r->q0, &l0,
+                                &mem0, &cmp0);
+        ic_perf_step_ranks(rm->m, rm->a, u->pp, bc, b > 0 ? (r->S + b * s->tps) / b : 0, pt,
+                           r->q0 + r->dq, &l1, &mem1, &cmp1);
+    } else {
+        t0 = ic_perf_step(rm->m, rm->a, u->pp, bc, b > 0 ? r->S / b : 0, pc, r->q0, &mem0, &cmp0);
+        ic_perf_step(rm->m, rm->a, u->pp, bc, b > 0 ? (r->S + b * s->tps) / b : 0, pc,
+                     r->q0 + r->dq, &mem1, &cmp1);
+    }
     r->M0 = mem0;
     r->M1 = mem1 - mem0;
     r->C0 = cmp0;
@@ -467,6 +495,43 @@ static void accumulate_counts(struct sim *s, long ri, double t) {
     }
 }
 
+/* ---- attention ranks ------------------------------------------------------------------------ */
+
+/* A request's share of its rank's load changes (attention data parallelism; nothing with one
+ * rank, where the replica's sums are the rank's). */
+static void rk_add(struct replica *r, int32_t rank, double db, double dS, double dU, double dn) {
+    if (!r->rk_b) return;
+    r->rk_b[rank] += db;
+    r->rk_S[rank] += dS;
+    r->rk_U[rank] += dU;
+    r->rk_n[rank] += dn;
+    if (r->rk_n[rank] < 0.5) r->rk_b[rank] = r->rk_S[rank] = r->rk_U[rank] = r->rk_n[rank] = 0;
+}
+
+/* The rank a request needing `need` KV tokens is placed on: of the ranks with room for it (a
+ * sequence under the rank's cap, its prompt and the next iteration's decode tokens in the
+ * rank's cache), the one with the fewest KV tokens in use, then the fewest sequences, then the
+ * lowest index; -1: none.  DeepSeek's decode load balancer balances the KV cache use (the
+ * core-attention work) and the request count across its data-parallel ranks (DeepSeek-V3/R1
+ * inference system overview, github.com/deepseek-ai/open-infra-index, Day 6); SGLang's DP
+ * controller dispatches round robin by default, or to the shortest queue (SGLang v0.4,
+ * --load-balance-method).  Least KV in use at admission is a guess at the effect of such a
+ * balancer, with the rank chosen when the replica admits the request.  O(ranks). */
+static long pick_rank(const struct sim *s, const struct replica *r, double need) {
+    const struct unit *u = r->u;
+    if (!r->rk_b) return 0;
+    long best = -1;
+    for (long k = 0; k < u->nr; k++) {
+        if (!(r->rk_n[k] < u->maxb_rank) ||
+            !(r->rk_U[k] + need + r->rk_b[k] * s->tps + 1 <= u->kv_rank))
+            continue;
+        if (best < 0 || r->rk_U[k] < r->rk_U[best] ||
+            (r->rk_U[k] == r->rk_U[best] && r->rk_n[k] < r->rk_n[best]))
+            best = k;
+    }
+    return best;
+}
+
 /* ---- events --------------------------------------------------------------------------------- */
 
 static long decode_total(const struct ic_request *q) {
@@ -496,6 +561,7 @@ static void start_decode(struct sim *s, long ri, int32_t qi, long it, double t) 
         q->status = IC_REQ_SERVED;
         st->state = ST_DONE;
         r->U -= st->in_eff;
+        rk_add(r, st->rank, 0, 0, -st->in_eff, -1);
         set_outstanding(s, ri, -1);
         return;
     }
@@ -504,6 +570,7 @@ static void start_decode(struct sim *s, long ri, int32_t qi, long it, double t) 
     r->b += 1;
     r->S += (double)q->input + st->gen; /* its context: the prompt and every token so far */
     r->U += 1;
+    rk_add(r, st->rank, 1, (double)q->input + st->gen, 1, 0);
     /* the first answer token: now, or after the reasoning tokens */
     double left_reason = (double)q->reasoning - st->gen;
     if (isnan(q->first_token_s)) {
@@ -521,6 +588,7 @@ static void transfer(struct sim *s, long ri, int32_t qi, double t) {
     struct replica *r = &s->rep[ri];
     struct rstate *st = &s->rs[qi];
     r->U -= st->in_eff;
+    rk_add(r, st->rank, 0, 0, -st->in_eff, -1);
     set_outstanding(s, ri, -1);
     st->state = ST_TRANSFER;
     st->stamp++; /* its entries on the prefill unit are stale */
@@ -590,13 +658,20 @@ static void purge_abandoned(struct sim *s, long ri, double t) {
     }
 }
 
-/* Does the front waiting request fit the replica (or unit) now? */
-static int fits(const struct sim *s, const struct replica *r, int32_t qi) {
+/* Does the front waiting request fit the replica (or unit) now?  *rank: the rank it goes to. */
+static int fits_on(const struct sim *s, const struct replica *r, int32_t qi, long *rank) {
     const struct rstate *st = &s->rs[qi];
     /* its prompt, and room for the next iteration's decode tokens of everyone running */
+    *rank = -1;
     return r->b + (double)r->n_prefill < r->u->maxb &&
            r->U + st->in_eff + r->b * s->tps + 1 <= r->u->kv &&
-           st->in_eff + 1 <= r->u->kv_rank; /* and on one rank */
+           st->in_eff + 1 <= r->u->kv_rank &&          /* and on one rank */
+           (*rank = pick_rank(s, r, st->in_eff)) >= 0; /* with room on one */
+}
+
+static int fits(const struct sim *s, const struct replica *r, int32_t qi) {
+    long rank;
+    return fits_on(s, r, qi, &rank);
 }
 
 /* Disaggregated back-pressure (the rule and its sources at the top): has the decode role room
@@ -610,9 +685,16 @@ static int decode_room(const struct sim *s, int32_t qi) {
 /* Can the front waiting request be admitted now?  (A prefill unit: while prefill units are
  * blocked on the decode role, only the one woken for it, wake_blocked, so that prompts go to
  * the decode role in the order they arrived, as from one queue at the front door.) */
+static int can_admit_on(const struct sim *s, const struct replica *r, int32_t qi, long *rank) {
+    *rank = -1;
+    return (r->u->role != ROLE_PREFILL ||
+            ((s->n_blocked == 0 || r == s->waking) && decode_room(s, qi))) &&
+           fits_on(s, r, qi, rank);
+}
+
 static int can_admit(const struct sim *s, const struct replica *r, int32_t qi) {
-    return fits(s, r, qi) && (r->u->role != ROLE_PREFILL ||
-                              ((s->n_blocked == 0 || r == s->waking) && decode_room(s, qi)));
+    long rank;
+    return can_admit_on(s, r, qi, &rank);
 }
 
 static void set_blocked(struct sim *s, struct replica *r, int v) {
@@ -656,7 +738,8 @@ static void admit(struct sim *s, long ri, double t) {
             dq_pop_front(&r->waiting); /* abandoned while waiting */
             continue;
         }
-        if (!can_admit(s, r, qi)) {
+        long rank;
+        if (!can_admit_on(s, r, qi, &rank)) {
             /* a prompt larger than the whole cache can never run */
             if (r->b + (double)r->n_prefill == 0 && st->in_eff + 1 > r->u->kv_rank) {
                 if (r->u->role == ROLE_DECODE) commit(s, st->in_eff, -1);
@@ -694,6 +777,8 @@ static void admit(struct sim *s, long ri, double t) {
         if (st->rem < 1) st->rem = 1; /* the last prompt token makes the first answer token */
         st->state = ST_PREFILL;
         r->U += st->in_eff;
+        st->rank = (int32_t)rank;
+        rk_add(r, st->rank, 0, 0, st->in_eff, 1);
         if (dq_push_back(&r->prefill, tag(qi, st->stamp)) != 0) s->nomem = 1;
         r->n_prefill++;
         r->prefill_rem += st->rem;
@@ -701,7 +786,9 @@ static void admit(struct sim *s, long ri, double t) {
     }
 }
 
-/* Preempt the most recently admitted running request (it recomputes later). */
+/* Preempt the most recently admitted running request (it recomputes later).  With attention
+ * ranks, the replica's pool decides (a rank whose sequences outgrow its own cache is not
+ * preempted: reqsim.h). */
 static int preempt_one(struct sim *s, long ri, long it, double t) {
     struct replica *r = &s->rep[ri];
     while (r->stack_n > 0) {
@@ -710,20 +797,21 @@ static int preempt_one(struct sim *s, long ri, long it, double t) {
         struct rstate *st = &s->rs[qi];
         struct ic_request *q = &s->req[qi];
         if (tag_stamp(e) != st->stamp) continue; /* preempted since: a stale entry */
+        if (st->state != ST_DECODE && st->state != ST_PREFILL) continue; /* finished: stale */
         if (st->state == ST_DECODE) {
             double gen = st->gen + (double)(it - st->dstart) * s->tps;
             double ctx = (double)q->input + gen;
             r->b -= 1;
             r->S -= ctx;
             r->U -= ctx;
+            rk_add(r, st->rank, -1, -ctx, -ctx, -1);
             st->in_eff = (double)q->input + gen; /* the prompt and what it said so far */
             st->gen = gen;
-        } else if (st->state == ST_PREFILL) {
+        } else {
             r->U -= st->in_eff;
             r->prefill_rem -= st->rem;
             r->n_prefill--;
-        } else {
-            continue; /* finished: a stale entry */
+            rk_add(r, st->rank, 0, 0, -st->in_eff, -1);
         }
         accumulate_counts(s, ri, t);
         if (r->u->role == ROLE_DECODE) commit(s, st->in_eff, +1); /* it waits there again */
@@ -754,6 +842,11 @@ static void advance(struct sim *s, long ri, long j, double t) {
     }
     r->S += (double)j * r->b * s->tps;
     r->U += (double)j * r->b * s->tps;
+    if (r->rk_b)
+        for (long k = 0; k < r->u->nr; k++) {
+            r->rk_S[k] += (double)j * r->rk_b[k] * s->tps;
+            r->rk_U[k] += (double)j * r->rk_b[k] * s->tps;
+        }
     long it = r->i0 + j;
     /* prefill: j chunks of P tokens, first come first served */
     double tokens = (double)j * r->P;
@@ -796,6 +889,7 @@ static void advance(struct sim *s, long ri, long j, double t) {
         r->b -= 1;
         r->S -= ctx;
         r->U -= ctx;
+        rk_add(r, st->rank, -1, -ctx, -ctx, -1);
         if (isnan(q->first_token_s)) q->first_token_s = t;
         q->finish_s = t;
         q->status = IC_REQ_SERVED;
@@ -831,8 +925,8 @@ static void truncate_at(struct replica *r, double ta) {
  * NeurIPS 2022, arXiv:2205.14135: causal attention of a chunk against its prefix; models/perf.c
  * prices prefill attention as prefill tokens x pctx), so a chunk that spans several prompts
  * pays their pieces' sum, each over its own prefix, not the head's prefix plus half the chunk.
- * With attention ranks the ranks are pooled (reqsim.h): the mean over the tokens of all of
- * them.  O(pieces): the prompts the chunk reaches, which it mostly finishes. */
+ * With attention ranks the prefill queue is the replica's (reqsim.h): the mean over the tokens
+ * of all of its lanes.  O(pieces): the prompts the chunk reaches, which it mostly finishes. */
 static double chunk_context(const struct sim *s, const struct replica *r, double P) {
     const struct deque *d = &r->prefill;
     double left = P, sum = 0;
@@ -921,6 +1015,26 @@ static void plan(struct sim *s, long ri, double t) {
         long d = (long)floor((u->kv - r->U) / (r->b * s->tps));
         if (d < 1) d = 1;
         if (d < k) k = d;
+    }
+    if (r->rk_b) {
+        /* attention ranks: the busiest rank by decode attention
+         * (its context, which the attention's memory and FLOPs both follow), the segment
+         * ending before another, with more sequences, overtakes it (the step is priced at the
+         * busiest, seg_coefficients) */
+        long m = 0;
+        for (long q = 1; q < u->nr; q++)
+            if (r->rk_S[q] > r->rk_S[m] || (r->rk_S[q] == r->rk_S[m] && r->rk_b[q] > r->rk_b[m]))
+                m = q;
+        r->busiest = m;
+        for (long q = 0; q < u->nr; q++) {
+            if (!(r->rk_b[q] > 0)) continue;
+            if (r->rk_b[q] > r->rk_b[m]) {
+                /* rank q passes m after iteration (S_m - S_q) / ((b_q - b_m) tps) */
+                double x = (r->rk_S[m] - r->rk_S[q]) / ((r->rk_b[q] - r->rk_b[m]) * s->tps);
+                long dx = x < 1e15 ? (long)floor(x) + 1 : LONG_MAX;
+                if (dx < k) k = dx;
+            }
+        }
     }
     if (k == LONG_MAX) k = 1;
     seg_coefficients(s, r);
@@ -1053,6 +1167,7 @@ static void sim_free(struct sim *s) {
         free(r->dl_t);
         free(r->dl_r);
         free(r->pc);
+        free(r->rk_b);
     }
     free(s->rep);
     free(s->rs);
@@ -1091,6 +1206,8 @@ static void unit_init(struct unit *u, const struct ic_perf_params *pp, double kv
     u->kv_rank = kv_rank;
     u->kv = kv_rank * u->ranks;
     u->maxb = (double)max_batch * u->ranks;
+    u->nr = u->ranks >= 1.5 ? (long)floor(u->ranks + 0.5) : 1;
+    u->maxb_rank = (double)max_batch;
     u->B = (double)max_tokens;
     u->role = role;
 }
@@ -1159,6 +1276,15 @@ int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_mo
     for (long i = 0; i < s.R; i++) {
         s.rep[i].u = &s.unit[i < s.Ra ? 0 : 1];
         s.rep[i].t_end = INFINITY;
+        const long nrk = s.rep[i].u->nr;
+        if (nrk > 1) {
+            double *v = calloc((size_t)(4 * nrk), sizeof *v);
+            if (!v) s.nomem = 1;
+            s.rep[i].rk_b = v;
+            s.rep[i].rk_S = v ? v + nrk : NULL;
+            s.rep[i].rk_U = v ? v + 2 * nrk : NULL;
+            s.rep[i].rk_n = v ? v + 3 * nrk : NULL;
+        }
         s.eh[i] = s.oh[i] = i;
         s.eh_pos[i] = s.oh_pos[i] = i;
     }

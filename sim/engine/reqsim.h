@@ -85,15 +85,25 @@ struct ic_replica_model {
     /* Attention data parallelism (DeepSeek-style: each attention rank holds its own sequences
      * and KV cache, experts spread over the replica): ranks > 1 makes kv_tokens, max_batch and
      * max_tokens each rank's, as models/perf.c takes the scheduler's caps per attention rank.
-     * The ranks are pooled: the replica's sequences are balanced over them (new requests go to
-     * the least-loaded rank, so the ranks' batches stay within a sequence of each other), so a
-     * replica of r ranks holds r times the sequences and KV of one.  Prompts are not pooled: a
-     * prompt is pushed through on one rank, so at most min(ranks, prompts in prefill) chunks of
-     * up to a rank's budget run at once, and the step is the performance model's for the whole
-     * replica (the MoE layers synchronise every rank each step) at the busiest rank's chunk on
-     * every rank, as models/perf.c prices a lone prompt (prefill_alone).  Not modelled: the
-     * step's excess from unequal ranks (a sequence or a chunk more on one rank).  0 or 1: one
-     * rank, the replica as one batch.  May be fractional (a role's share of a replica). */
+     * Each admitted request is placed on one rank (round(ranks) of them), the one with the
+     * fewest KV tokens in use among those with room for its prompt, the next iteration's
+     * decode tokens and a sequence under the rank's cap (sim/engine/reqsim.c, pick_rank:
+     * DeepSeek's decode load balancer balances KV use across its ranks; a guess at its
+     * effect), and its KV and sequence are counted there until it finishes, is preempted or
+     * moves to a decode unit; a prompt no rank has room for waits.  The step is the
+     * performance model's for the whole replica (the MoE all-to-alls synchronise every rank
+     * each step) with its rank-local operators (attention, dense GEMMs, LM head, the
+     * all-to-all's send) at the busiest rank's load, the one with the most decode context
+     * (attention's memory and FLOPs follow it), and the routed experts at the replica's
+     * tokens (models/perf.h, struct ic_rank_load).  Prompts: a prompt is pushed through on its
+     * rank, at most min(ranks, prompts in prefill) chunks of up to a rank's budget at once (the
+     * prefill queue is the replica's, served over the ranks as lanes), and the busiest rank is
+     * taken to carry the largest chunk (a guess: the prefill's lanes are not tied to ranks).
+     * Not modelled: a rank whose sequences outgrow its own cache is not preempted (the
+     * replica's pool is, as one cache); the prompt budget left by each rank's own decode tokens
+     * (the mean rank's).  0 or 1: one rank, the replica as one batch, exactly as before ranks
+     * were placed.  May be fractional (a role's share of a replica): the pool's caps are ranks
+     * x a rank's, the placement over the nearest whole number of ranks. */
     double ranks;
     /* Prefill/decode disaggregation (DistServe, Splitwise; models/perf.c): disaggregated 1
      * makes the fields above a prefill unit's, which only prefills (steps of prompt chunks up to
