@@ -22,15 +22,14 @@ import sys
 import tempfile
 
 # (scenario, options, the TTFT p50 limit at 70% load and under, percent).  The long-context
-# mix with over-dispersed steps misses the issue's 25% at 70% (-25.6%: about 17 one-minute
-# steps a load, the difference moving from -50% to +58% with the seed, and about -20% at a
-# million requests: the aggregate's median of its steps' medians does not see the pooled
-# median rise into the upper half of the other steps' distributions when close to half the
-# requests meet a backlog; README, "Two engines", "Over-dispersed steps"); 30% guards it
-# against getting worse.
+# mix with over-dispersed steps used to miss the issue's 25% at 70% (-25.6%, then -16.8%: the
+# aggregate's median of its steps' medians did not see the pooled median rise into the upper
+# half of the other steps' distributions when close to half the requests meet a backlog); the
+# aggregate side's TTFT is now the quantile of the mixture of its steps' measured distributions
+# (+9.5%; README, "Two engines", "Over-dispersed steps").
 CASES = [
     ("scenarios/kimi-2024-03.json", ["--replicas", "8"], 25),
-    ("tests/crosscheck/longctx-bursty.json", [], 30),  # its fleet: 16 replicas
+    ("tests/crosscheck/longctx-bursty.json", [], 25),  # its fleet: 16 replicas
 ]
 
 
