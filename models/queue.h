@@ -103,7 +103,8 @@ static inline double ic_queue_ttft(double backlog, double svc_rate, double ttft_
  * backlog left, the replicas run saturated and the share is good_sat (the TPOT objective at
  * full batches), and none when the backlog's wait alone (backlog / service rate) breaks the
  * TTFT objective (ttft_slo_s 0: none): a step function of the wait, as the fluid backlog has
- * one wait for all. */
+ * one wait for all.  The closed form's; a measured service curve has the request engine's
+ * spread of the TTFT in a backlog instead (sim/engine/svccurve.h, ic_curve_good). */
 static inline double ic_queue_good(double served, double good_share, double good_sat,
                                    double backlog, double svc_rate, double ttft_slo_s) {
     if (!(backlog > 0)) return served * good_share;

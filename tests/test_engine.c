@@ -1193,6 +1193,42 @@ static void test_service_curve(void) {
     CHECK(m->ttft_mean_s[IC_CURVE_POINTS - 1] > m->ttft_mean_s[2]);
     CHECK(m->tpot_p50_s[IC_CURVE_POINTS - 1] > m->tpot_p50_s[2]);
     CHECK(m->good_sat >= 0 && m->good_sat <= 1);
+    /* The TTFT's distribution: ascending by level at every load, its median the curve's p50
+     * (the 10th level is 0.50), its 0.99 level the p99; the backlog's wait ratio and rest
+     * measured (busy has patience: a backlog over capacity) and ascending. */
+    CHECK(ic_ttft_q_level(10) == 0.5 && ic_ttft_q_level(IC_TTFT_QN - 1) == 0.99);
+    for (int k = 0; k < IC_CURVE_POINTS; k++) {
+        CHECK_NEAR(m->ttft_q_s[10][k], m->ttft_p50_s[k], 1e-9 * m->ttft_p50_s[k]);
+        CHECK_NEAR(m->ttft_q_s[IC_TTFT_QN - 1][k], m->ttft_p99_s[k], 1e-9 * m->ttft_p99_s[k]);
+        for (int l = 1; l < IC_TTFT_QN; l++) CHECK(m->ttft_q_s[l][k] >= m->ttft_q_s[l - 1][k]);
+    }
+    CHECK(m->wait_rest_q[IC_TTFT_QN - 1] > 0);
+    for (int l = 1; l < IC_TTFT_QN; l++) {
+        CHECK(m->wait_ratio_q[l] >= m->wait_ratio_q[l - 1] && m->wait_ratio_q[0] >= 0);
+        CHECK(m->wait_rest_q[l] >= m->wait_rest_q[l - 1] && m->wait_rest_q[0] >= 0);
+    }
+    /* A step's goodput with a backlog: the share of the TPOT-good within the TTFT objective
+     * falls as the wait grows (all of them with no wait, none with a wait of many times the
+     * objective), and the closed form's step function is kept. */
+    {
+        const double slo = 2.0 * m->wait_rest_q[IC_TTFT_QN - 1] + 1.0, rate = 10.0;
+        double g0 = ic_curve_good(m, 100, 1.0, 1e-9, rate, slo);
+        double g1 = ic_curve_good(m, 100, 1.0, 0.5 * slo * rate, rate, slo);
+        double g2 = ic_curve_good(m, 100, 1.0, 1e6 * slo * rate, rate, slo);
+        CHECK_NEAR(g0, 100 * m->good_sat, 1e-9);
+        CHECK(g1 <= g0 && g2 <= g1 && g2 < 0.05 * 100);
+        CHECK(ic_curve_good(s0, 100, 1.0, 2.0 * slo * rate, rate, slo) == 0.0);
+        CHECK(ic_curve_good(s0, 100, 1.0, 0.5 * slo * rate, rate, slo) == 100 * s0->good_sat);
+        double q[IC_TTFT_QN];
+        CHECK(ic_curve_backlog_q(s0, 1.0, q) == -1 && ic_curve_ttft_q(s0, 0.5, q) == -1);
+        CHECK(ic_curve_ttft_q(m, 0.5, q) == 0);
+        /* the levels back, strictly between the first and last; all at and over the last */
+        for (int l = 1; l < IC_TTFT_QN - 1; l++)
+            if (q[l] > q[l - 1] && q[l + 1] > q[l])
+                CHECK_NEAR(ic_ttft_q_cdf(q, 1.0, 0.0, q[l]), ic_ttft_q_level(l), 1e-9);
+        CHECK(ic_ttft_q_cdf(q, 1.0, 0.0, q[IC_TTFT_QN - 1]) == 1.0);
+        CHECK(ic_ttft_q_cdf(q, 1.0, 0.0, 0.5 * q[0]) == 0.0);
+    }
     /* The same inputs: from the cache, the same curve; another fleet size too (the curve is
      * per replica); another mix measures again. */
     CHECK(ic_plan_compile(&a.sc, &p2, &err) == 0);

@@ -7,6 +7,7 @@
 #include "sim/engine/engine.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,19 +34,55 @@ static double wquantile(struct wv *a, long n, double p) {
     return a[n - 1].v;
 }
 
-/* The aggregate engine's serve step over the step counts, one queue over the replicas.  Its
- * TTFT quantiles: over the served, each step's p50 (p99) at its utilisation plus its backlog's
- * wait, the served-weighted median of the steps' p50 (and 99th percentile of their p99). */
+/* One step of the aggregate side's TTFT mixture: its served weight and its TTFT quantiles at
+ * the levels ic_ttft_q_level(). */
+struct mix_step {
+    double w;
+    const double *q;
+};
+/* The p-quantile over all requests of a mixture of steps: the x at which the served-weighted
+ * sum of the steps' shares at or under x (ic_ttft_q_cdf) reaches p (bisection; every step's
+ * distribution is continuous and increasing between its first and last level). */
+static double mix_quantile(const struct mix_step *m, long n, double p) {
+    double lo = INFINITY, hi = -INFINITY, tot = 0;
+    for (long j = 0; j < n; j++) {
+        lo = fmin(lo, m[j].q[0]);
+        hi = fmax(hi, m[j].q[IC_TTFT_QN - 1]);
+        tot += m[j].w;
+    }
+    if (!(tot > 0) || !(hi >= lo)) return NAN;
+    for (int it = 0; it < 100 && hi - lo > 1e-9 * fmax(1.0, hi); it++) {
+        double x = 0.5 * (lo + hi), acc = 0;
+        for (long j = 0; j < n; j++) acc += m[j].w * ic_ttft_q_cdf(m[j].q, 1.0, 0.0, x);
+        if (acc >= p * tot)
+            hi = x;
+        else
+            lo = x;
+    }
+    return hi;
+}
+
+/* The aggregate engine's serve step over the step counts, one queue over the replicas, its
+ * goodput as the engine's (sim/engine/svccurve.h, ic_curve_good).  Its TTFT quantiles, over
+ * all the requests served: with a measured curve, the quantiles of the mixture over the steps
+ * of each step's distribution (weighted by its served): below capacity the curve's at the
+ * step's utilisation, with a backlog left the step's wait times the measured ratio to it
+ * (wait_ratio_q); with the closed form (no distribution), the served-weighted median of the
+ * steps' p50 (and 99th percentile of their p99), each plus its backlog's wait. */
 static void aggregate_side(const struct ic_xcheck *x, const struct ic_req_input *in,
                            const double *counts, long nsteps, double window, double warm,
                            struct ic_xcheck_side *s) {
     const struct ic_pool_service *svc = &x->svc;
     const double rate = x->capacity_rps, dt = in->step_s > 0 ? in->step_s : window;
     double backlog = 0, served = 0, good = 0, arrived = 0, w = 0, tpot = 0;
-    struct wv *q50 = malloc((size_t)(nsteps > 0 ? nsteps : 1) * sizeof *q50);
-    struct wv *q99 = malloc((size_t)(nsteps > 0 ? nsteps : 1) * sizeof *q99);
+    const size_t ns = (size_t)(nsteps > 0 ? nsteps : 1);
+    struct wv *q50 = malloc(ns * sizeof *q50);
+    struct wv *q99 = malloc(ns * sizeof *q99);
+    struct mix_step *mx = malloc(ns * sizeof *mx);
+    double *qs = malloc(ns * IC_TTFT_QN * sizeof *qs);
+    int mixture = 1;
     long nq = 0;
-    for (long j = 0; q50 && q99 && j < nsteps; j++) {
+    for (long j = 0; q50 && q99 && mx && qs && j < nsteps; j++) {
         double t0 = (double)j * dt, len = fmin(dt, window - t0);
         if (!(len > 0)) break;
         double abandon = in->patience_s > 0 ? 1.0 - exp(-len / in->patience_s) : 0.0;
@@ -58,21 +95,33 @@ static void aggregate_side(const struct ic_xcheck *x, const struct ic_req_input 
         double wait = rate > 0 ? backlog / rate : 0.0;
         served += part * f.served;
         arrived += part * counts[j];
-        good += part * ic_queue_good(f.served, ic_curve_at(svc->good_share, util), svc->good_sat,
-                                     backlog, rate, in->ttft_slo_s);
+        good += part * ic_curve_good(svc, f.served, util, backlog, rate, in->ttft_slo_s);
         double wt = part * f.served;
         w += wt;
+        double *q = qs + nq * IC_TTFT_QN;
+        if (mixture &&
+            (wait > 0 ? ic_curve_backlog_q(svc, wait, q) : ic_curve_ttft_q(svc, util, q)) == 0)
+            mx[nq] = (struct mix_step){wt, q};
+        else
+            mixture = 0;
         q50[nq] = (struct wv){wait + ic_curve_at(svc->ttft_p50_s, util), wt};
         q99[nq++] = (struct wv){wait + ic_curve_at(svc->ttft_p99_s, util), wt};
         tpot += wt * (backlog > 0 ? svc->tpot_sat_s : ic_curve_at(svc->tpot_p50_s, util));
     }
     s->served_rps = served / (window - warm);
     s->good_share = arrived > 0 ? good / arrived : NAN;
-    s->ttft_p50_s = q50 ? wquantile(q50, nq, 0.5) : NAN;
-    s->ttft_p99_s = q99 ? wquantile(q99, nq, 0.99) : NAN;
+    if (mixture && mx && qs) {
+        s->ttft_p50_s = mix_quantile(mx, nq, 0.5);
+        s->ttft_p99_s = mix_quantile(mx, nq, 0.99);
+    } else {
+        s->ttft_p50_s = q50 ? wquantile(q50, nq, 0.5) : NAN;
+        s->ttft_p99_s = q99 ? wquantile(q99, nq, 0.99) : NAN;
+    }
     s->tpot_p50_s = w > 0 ? tpot / w : NAN;
     free(q50);
     free(q99);
+    free(mx);
+    free(qs);
 }
 
 /* A trace's requests at `rate`: its arrival times scaled by its own rate over `rate` (its

@@ -1351,8 +1351,7 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
             o.returned = ic_retry_return(&v.retry_pool, st->retry_return);
             o.arrivals = d.fresh[si] + o.returned;
             serve_step(st, &k, &v, t, &o);
-            o.good = ic_queue_good(o.f.served, ic_curve_at(k.svc0->good_share, o.util),
-                                   k.svc0->good_sat, o.backlog, o.svc_rate, k.ttft_slo);
+            o.good = ic_curve_good(k.svc0, o.f.served, o.util, o.backlog, o.svc_rate, k.ttft_slo);
             /* A failed request is retried or lost for good; its user leaves with the churn
              * probability (users now = daily requests / requests per user per day). */
             o.lost = ic_retry_fail(&v.retry_pool, st->p_retry, o.f.rejected + o.f.abandoned);

@@ -369,6 +369,8 @@ void ic_req_point_stats(const struct ic_req_input *in, const struct ic_request *
         qsort(tt, (size_t)nt, sizeof *tt, cmp_double);
         pt->ttft_p50_s = ic_quantile_sorted(tt, (size_t)nt, 0.5);
         pt->ttft_p99_s = ic_quantile_sorted(tt, (size_t)nt, 0.99);
+        for (int l = 0; l < IC_TTFT_QN; l++)
+            pt->ttft_q_s[l] = ic_quantile_sorted(tt, (size_t)nt, ic_ttft_q_level(l));
     }
     if (tp && np > 0) {
         qsort(tp, (size_t)np, sizeof *tp, cmp_double);
@@ -423,14 +425,66 @@ int ic_req_settled(const struct ic_req_input *in, const struct ic_request *req, 
  * the window doubles, to at most IC_CURVE_POINT_MAX x nreq requests a point
  * and while the curve has run fewer than IC_CURVE_MAX x nreq in all (*ran): requests, not
  * seconds, so that the curve is the same on any machine. */
+/* Over capacity: the TTFT of the served requests split into their wait for admission to a
+ * replica (admit - arrival) and the rest (first token - admit), and the quantiles (levels
+ * ic_ttft_q_level) of the wait over their step's fluid wait, the backlog at the step's end over
+ * svc_rate as the aggregate engine's step has it (sim/drivers/crosscheck.c, aggregate_side;
+ * the engine's serve step), on the run's own step counts under its patience and admission
+ * control (ratio[]), and of the rest (rest[]); over the requests that arrived in [warm_s,
+ * window_s) in steps that left a backlog.  Both left 0 when none did. */
+static void wait_ratio_quantiles(const struct ic_req_input *in, const struct ic_request *req,
+                                 long n, const double *counts, long nsteps, double svc_rate,
+                                 double warm_s, double window_s, double *ratio, double *rest) {
+    const double dt = in->step_s > 0 ? in->step_s : window_s;
+    double *wait = malloc((size_t)(nsteps > 0 ? nsteps : 1) * sizeof *wait);
+    double *r = malloc((size_t)(n > 0 ? n : 1) * sizeof *r);
+    double *v = malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
+    double backlog = 0;
+    long m = 0;
+    for (long j = 0; wait && j < nsteps; j++) {
+        double len = fmin(dt, window_s - (double)j * dt);
+        if (!(len > 0)) len = dt; /* the drain after the window: not read */
+        double abandon = in->patience_s > 0 ? 1.0 - exp(-len / in->patience_s) : 0.0;
+        struct ic_queue_flow f;
+        ic_queue_step(&backlog, counts[j], svc_rate * len, in->max_wait_s * svc_rate, abandon, &f);
+        wait[j] = backlog / svc_rate;
+    }
+    for (long i = 0; wait && r && v && i < n; i++) {
+        const struct ic_request *x = &req[i];
+        if (x->status != IC_REQ_SERVED || x->arrival_s < warm_s || x->arrival_s >= window_s)
+            continue;
+        long j = (long)(x->arrival_s / dt);
+        if (j >= nsteps) j = nsteps - 1;
+        if (!(wait[j] > 0)) continue;
+        r[m] = (x->admit_s - x->arrival_s) / wait[j];
+        v[m++] = x->first_token_s - x->admit_s;
+    }
+    if (m > 0) {
+        qsort(r, (size_t)m, sizeof *r, cmp_double);
+        qsort(v, (size_t)m, sizeof *v, cmp_double);
+        for (int l = 0; l < IC_TTFT_QN; l++) {
+            ratio[l] = ic_quantile_sorted(r, (size_t)m, ic_ttft_q_level(l));
+            rest[l] = ic_quantile_sorted(v, (size_t)m, ic_ttft_q_level(l));
+        }
+    }
+    free(wait);
+    free(r);
+    free(v);
+}
+
+/* wait_ratio (may be NULL): wait_ratio_quantiles() of the run at the service rate
+ * wait_rate (requests/s of the group). */
 static int measure_point(const struct ic_req_input *in, long replicas, double rate, long nreq,
                          double lats, uint64_t stream, double drain_share, struct ic_req_point *pt,
-                         long *ran, struct ic_error *err) {
+                         long *ran, double wait_rate, double *wait_ratio, double *wait_rest,
+                         struct ic_error *err) {
     double window = fmax((double)nreq / rate, lats * in->latency_s);
     for (;;) {
         struct ic_request *req;
-        long n;
-        int rc = ic_req_input_steady(in, rate, window, 0, stream, &req, &n, NULL, NULL, err);
+        long n, nsteps = 0;
+        double *counts = NULL;
+        int rc = ic_req_input_steady(in, rate, window, 0, stream, &req, &n,
+                                     wait_ratio ? &counts : NULL, wait_ratio ? &nsteps : NULL, err);
         if (rc != IC_OK) return rc;
         *ran += n;
         struct ic_reqsim_config cfg = {
@@ -449,11 +503,15 @@ static int measure_point(const struct ic_req_input *in, long replicas, double ra
         int again = 0;
         if (rc == IC_OK) {
             ic_req_point_stats(in, req, n, warm, window, pt);
+            if (wait_ratio)
+                wait_ratio_quantiles(in, req, n, counts, nsteps, wait_rate, warm, window,
+                                     wait_ratio, wait_rest);
             again = drain_share > 0 && !ic_req_settled(in, req, n, warm, window) &&
                     2 * n <= IC_CURVE_POINT_MAX * nreq && *ran + 2 * n <= IC_CURVE_MAX * nreq;
         }
         ic_reqsim_series_free(&series);
         free(req);
+        free(counts);
         if (rc != IC_OK || !again) return rc;
         window *= 2.0;
     }
@@ -532,7 +590,7 @@ static void cache_put(uint64_t key, const struct ic_pool_service *svc) {
 /* ---- The on-disk cache of measured curves (svccurve.h) ------------------------------------- */
 
 /* The file format's version: bump it when the curve's fields or their meaning change. */
-#define DISK_FORMAT "infercap service curve 1"
+#define DISK_FORMAT "infercap service curve 2"
 
 static char disk_dir[3072]; /* "": off */
 static int disk_build = 0;  /* 0: not yet identified, 1: identified, -1: cannot be */
@@ -620,20 +678,26 @@ static int disk_path(const struct ic_req_input *in, long g, long nreq, char *pat
 
 /* The numbers of a curve, in the file's order. */
 #define DISK_SCALARS 6
-#define DISK_TABLES  5
+#define DISK_TABLES  (7 + IC_TTFT_QN)
+_Static_assert(IC_TTFT_QN == IC_CURVE_POINTS, "wait_ratio_q is stored as a table");
 static void disk_fields(struct ic_pool_service *m, double *sc[DISK_SCALARS],
                         double *tab[DISK_TABLES]) {
     double *s[DISK_SCALARS] = {&m->rps,   &m->sat_rps,  &m->slo_util,
                                &m->scale, &m->good_sat, &m->tpot_sat_s};
-    double *t[DISK_TABLES] = {m->ttft_mean_s, m->ttft_p50_s, m->ttft_p99_s, m->tpot_p50_s,
-                              m->good_share};
+    double *t[7] = {m->ttft_mean_s, m->ttft_p50_s,   m->ttft_p99_s, m->tpot_p50_s,
+                    m->good_share,  m->wait_ratio_q, m->wait_rest_q};
     memcpy(sc, s, sizeof s);
     memcpy(tab, t, sizeof t);
+    for (int l = 0; l < IC_TTFT_QN; l++) tab[7 + l] = m->ttft_q_s[l];
 }
 static const char *const disk_scalar_names[DISK_SCALARS] = {"rps",   "sat_rps",  "slo_util",
                                                             "scale", "good_sat", "tpot_sat_s"};
-static const char *const disk_table_names[DISK_TABLES] = {"ttft_mean_s", "ttft_p50_s", "ttft_p99_s",
-                                                          "tpot_p50_s", "good_share"};
+static const char *const disk_table_names[DISK_TABLES] = {
+    "ttft_mean_s", "ttft_p50_s", "ttft_p99_s", "tpot_p50_s", "good_share", "wait_ratio_q",
+    "wait_rest_q", "ttft_q00",   "ttft_q01",   "ttft_q02",   "ttft_q03",   "ttft_q04",
+    "ttft_q05",    "ttft_q06",   "ttft_q07",   "ttft_q08",   "ttft_q09",   "ttft_q10",
+    "ttft_q11",    "ttft_q12",   "ttft_q13",   "ttft_q14",   "ttft_q15",   "ttft_q16",
+    "ttft_q17",    "ttft_q18",   "ttft_q19",   "ttft_q20"};
 
 static uint64_t dbits(double x) {
     uint64_t u;
@@ -744,7 +808,7 @@ static int disk_write(const char *path, const char *key, const struct ic_pool_se
     struct ic_pool_service m = *m0;
     double *sc[DISK_SCALARS], *tab[DISK_TABLES];
     disk_fields(&m, sc, tab);
-    char buf[4096];
+    char buf[16384];
     size_t n = 0;
 #define PUT(...) n += (size_t)snprintf(buf + n, n < sizeof buf ? sizeof buf - n : 0, __VA_ARGS__)
     PUT("%s\nkey %s\n", DISK_FORMAT, key);
@@ -948,7 +1012,8 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
     const double sat_lats = one ? 15 : 50;
     int rc = IC_OK;
     for (int it = 0; it < 6; it++, offered *= 2.0) {
-        rc = measure_point(&sat_in, g, offered, nreq, sat_lats, 2, 0.0, &pt, &m.requests, err);
+        rc = measure_point(&sat_in, g, offered, nreq, sat_lats, 2, 0.0, &pt, &m.requests, 0, NULL,
+                           NULL, err);
         if (rc != IC_OK) return rc;
         if (!(pt.served_rps >= 0.95 * pt.offered_rps)) break;
     }
@@ -965,7 +1030,7 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
      * admission control: 15% over the rate just measured, the share of the served within the
      * TPOT objective and the median TPOT. */
     rc = measure_point(&in, g, 1.15 * sat * (double)g, nreq, sat_lats, 1, 0.0, &pt, &m.requests,
-                       err);
+                       sat * (double)g, m.wait_ratio_q, m.wait_rest_q, err);
     if (rc != IC_OK) return rc;
     m.good_sat = isnan(pt.tpot_ok_share) ? 0.0 : pt.tpot_ok_share;
     m.tpot_sat_s = pt.tpot_p50_s;
@@ -976,16 +1041,19 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
     for (int k = 2; k < IC_CURVE_POINTS; k += 2) {
         double u = k == IC_CURVE_POINTS - 1 ? 0.95 : (double)k / (IC_CURVE_POINTS - 1);
         rc = measure_point(&in, g, u * sat * (double)g, nreq, 10, 3 + (uint64_t)k, 0.25, &pt,
-                           &m.requests, err);
+                           &m.requests, 0, NULL, NULL, err);
         if (rc != IC_OK) return rc;
         m.ttft_mean_s[k] = pt.ttft_mean_s;
         m.ttft_p50_s[k] = pt.ttft_p50_s;
         m.ttft_p99_s[k] = pt.ttft_p99_s;
         m.tpot_p50_s[k] = pt.tpot_p50_s;
         m.good_share[k] = pt.served_good_share;
+        for (int l = 0; l < IC_TTFT_QN; l++) m.ttft_q_s[l][k] = pt.ttft_q_s[l];
     }
-    double *tab[5] = {m.ttft_mean_s, m.ttft_p50_s, m.ttft_p99_s, m.tpot_p50_s, m.good_share};
-    for (int t = 0; t < 5; t++) {
+    double *tab[5 + IC_TTFT_QN] = {m.ttft_mean_s, m.ttft_p50_s, m.ttft_p99_s, m.tpot_p50_s,
+                                   m.good_share};
+    for (int l = 0; l < IC_TTFT_QN; l++) tab[5 + l] = m.ttft_q_s[l];
+    for (int t = 0; t < 5 + IC_TTFT_QN; t++) {
         double *v = tab[t];
         /* a load that served nothing in the window (NaN): the next lighter one's */
         for (int k = 4; k < IC_CURVE_POINTS; k += 2)

@@ -22,15 +22,16 @@ import sys
 import tempfile
 
 # (scenario, options, the TTFT p50 limit at 70% load and under, percent).  The long-context
-# mix with over-dispersed steps misses the issue's 25% at 70% (-25.6%: about 17 one-minute
-# steps a load, the difference moving from -50% to +58% with the seed, and about -20% at a
-# million requests: the aggregate's median of its steps' medians does not see the pooled
-# median rise into the upper half of the other steps' distributions when close to half the
-# requests meet a backlog; README, "Two engines", "Over-dispersed steps"); 30% guards it
-# against getting worse.
+# mix with over-dispersed steps used to miss the issue's 25% at 70% (-25.6%, then -16.8%: the
+# aggregate's median of its steps' medians did not see the pooled median rise into the upper
+# half of the other steps' distributions when close to half the requests meet a backlog); the
+# aggregate side's TTFT is now the quantile of the mixture of its steps' measured distributions
+# (+9.5% here; at a million requests a load +14% to +36% over six seeds, the curve's own bias
+# for this fleet and its steady state at over-dispersed steps: README, "Two engines",
+# "Over-dispersed steps").
 CASES = [
     ("scenarios/kimi-2024-03.json", ["--replicas", "8"], 25),
-    ("tests/crosscheck/longctx-bursty.json", [], 30),  # its fleet: 16 replicas
+    ("tests/crosscheck/longctx-bursty.json", [], 25),  # its fleet: 16 replicas
 ]
 
 
@@ -98,8 +99,9 @@ def main():
     # Served within 5% at every load: over capacity the prefill units take a prompt only while
     # the decode role has room for it (back-pressure, sim/engine/reqsim.c), so the queue waits
     # at the front door under patience and admission control.  Goodput within 10 points and
-    # TTFT p50 within 25% at 70% and under.  (Over capacity goodput is not checked here: the
-    # fluid backlog's one wait against the request engine's spread, README, "Two engines".)
+    # TTFT p50 within 25% at 70% and under.  (Over capacity goodput is not checked here: at
+    # 20,000 requests a load Wanka's request engine is still building its queue, its goodput at
+    # 110% moving from 37% to 64% with the stream; README, "Two engines".)
     for scenario, extra in (("scenarios/wanka-h100-vs-ascend910b.json", ["--replicas", "16"]),
                             ("scenarios/deepseek-r1-2025-01.json", ["--replicas", "1"]),
                             ("scenarios/deepseek-2025-02-27.json", ["--replicas", "1"])):
