@@ -349,9 +349,9 @@ static void test_series_and_routing(void) {
 }
 
 /* Requests through one replica, nothing rejected for waiting, nobody giving up early enough to
- * matter: the status of the run; *iterations the batch iterations it took. */
-static int one_replica(const struct ic_replica_model *rm, struct ic_request *q, long n,
-                       double *iterations) {
+ * matter: the status of the run; *stats (if not NULL) the run's counts. */
+static int one_replica_stats(const struct ic_replica_model *rm, struct ic_request *q, long n,
+                             struct ic_reqsim_stats *stats) {
     struct ic_reqsim_config cfg = {.replicas = 1,
                                    .routing = IC_ROUTE_ROUND_ROBIN,
                                    .max_wait_s = 1e9,
@@ -364,8 +364,17 @@ static int one_replica(const struct ic_replica_model *rm, struct ic_request *q, 
     memset(&st, 0, sizeof st);
     struct ic_error err = {0};
     int rc = ic_reqsim_run(&cfg, rm, q, n, &ser, &st, &err);
-    if (iterations) *iterations = st.iterations;
+    if (stats) *stats = st;
     ic_reqsim_series_free(&ser);
+    return rc;
+}
+
+/* The same; *iterations (if not NULL) the batch iterations it took. */
+static int one_replica(const struct ic_replica_model *rm, struct ic_request *q, long n,
+                       double *iterations) {
+    struct ic_reqsim_stats st;
+    int rc = one_replica_stats(rm, q, n, &st);
+    if (iterations) *iterations = st.iterations;
     return rc;
 }
 
@@ -575,18 +584,8 @@ static void test_back_pressure(void) {
             q[i].patience_s = INFINITY;
         }
         if (!patient) q[2].patience_s = 0.15;
-        struct ic_reqsim_config cfg = {.replicas = 1,
-                                       .routing = IC_ROUTE_ROUND_ROBIN,
-                                       .max_wait_s = 1e9,
-                                       .horizon_s = 1e6,
-                                       .interval_s = 1e6,
-                                       .seed = 1};
-        struct ic_reqsim_series ser;
         struct ic_reqsim_stats st;
-        memset(&ser, 0, sizeof ser);
-        struct ic_error err = {0};
-        CHECK(ic_reqsim_run(&cfg, &rm, q, 3, &ser, &st, &err) == IC_OK);
-        ic_reqsim_series_free(&ser);
+        CHECK(one_replica_stats(&rm, q, 3, &st) == IC_OK);
         CHECK(q[0].status == IC_REQ_SERVED && q[1].status == IC_REQ_SERVED);
         CHECK(q[0].admit_s == 0);
         CHECK_NEAR(q[1].admit_s, pre, 1e-12);
