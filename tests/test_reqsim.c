@@ -369,6 +369,16 @@ static int one_replica_stats(const struct ic_replica_model *rm, struct ic_reques
     return rc;
 }
 
+/* A request arriving at 0 that waits as long as it takes. */
+static struct ic_request patient_request(int32_t input, int32_t output) {
+    struct ic_request q;
+    memset(&q, 0, sizeof q);
+    q.input = input;
+    q.output = output;
+    q.patience_s = INFINITY;
+    return q;
+}
+
 /* The same; *iterations (if not NULL) the batch iterations it took. */
 static int one_replica(const struct ic_replica_model *rm, struct ic_request *q, long n,
                        double *iterations) {
@@ -452,11 +462,7 @@ static void test_attention_dp(void) {
     CHECK_NEAR(ttft2, ttft1, 1e-12);
     /* a prompt the pool of two ranks would hold but one rank does not: refused */
     m2.kv_tokens = 1000;
-    struct ic_request q;
-    memset(&q, 0, sizeof q);
-    q.input = 1500;
-    q.output = 10;
-    q.patience_s = INFINITY;
+    struct ic_request q = patient_request(1500, 10);
     CHECK(one_replica(&m2, &q, 1, NULL) == IC_OK);
     CHECK(q.status == IC_REQ_REJECTED);
     fprintf(stderr, "  attention dp: admitted at once %ld (1 rank), %ld (2 ranks)\n", admitted[1],
@@ -660,11 +666,7 @@ static void test_rank_placement(void) {
     CHECK(q[0].admit_s == 0 && q[1].admit_s < q[0].finish_s); /* one on each rank */
     CHECK_NEAR(q[2].admit_s, q[0].finish_s, 1e-12);           /* rank 0 frees first */
     /* a 900-token prompt alone fits one rank */
-    struct ic_request one;
-    memset(&one, 0, sizeof one);
-    one.input = 900;
-    one.output = 10;
-    one.patience_s = INFINITY;
+    struct ic_request one = patient_request(900, 10);
     CHECK(one_replica(&m2, &one, 1, NULL) == IC_OK);
     CHECK(one.status == IC_REQ_SERVED);
 }
