@@ -47,7 +47,7 @@ bench: build
 asan: deps
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DIC_WERROR=ON -DIC_SANITIZE=ON >/dev/null
 	@cmake --build build-asan -j $(JOBS)
-	ctest --test-dir build-asan --output-on-failure -j $(JOBS)
+	INFERCAP_TEST_TIMEOUT_SCALE=5 ctest --test-dir build-asan --output-on-failure -j $(JOBS)
 
 # valgrind memcheck on small runs of each engine, a sweep and a replay.
 memcheck: build
