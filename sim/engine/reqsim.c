@@ -268,19 +268,25 @@ static void dh_pop(struct replica *r) {
     if (n > 0) r->heap[i] = last;
 }
 
+/* A heap of times and requests in two arrays: twice its capacity (first when empty); 0, or -1
+ * out of memory (the heap as it was). */
+static int heap_grow(double **t, int32_t **r, long *cap, long first) {
+    long c = *cap ? 2 * *cap : first;
+    double *nt = realloc(*t, (size_t)c * sizeof *nt);
+    if (!nt) return -1;
+    *t = nt;
+    int32_t *nr = realloc(*r, (size_t)c * sizeof *nr);
+    if (!nr) return -1;
+    *r = nr;
+    *cap = c;
+    return 0;
+}
+
 /* deadline heap (min by time) */
 static void dl_push(struct sim *s, struct replica *r, double t, int32_t q) {
-    if (r->dl_n == r->dl_cap) {
-        long cap = r->dl_cap ? 2 * r->dl_cap : 16;
-        double *nt = realloc(r->dl_t, (size_t)cap * sizeof *nt);
-        if (nt) r->dl_t = nt;
-        int32_t *nr = nt ? realloc(r->dl_r, (size_t)cap * sizeof *nr) : NULL;
-        if (!nr) {
-            s->nomem = 1;
-            return;
-        }
-        r->dl_r = nr;
-        r->dl_cap = cap;
+    if (r->dl_n == r->dl_cap && heap_grow(&r->dl_t, &r->dl_r, &r->dl_cap, 16)) {
+        s->nomem = 1;
+        return;
     }
     long i = r->dl_n++;
     while (i > 0) {
@@ -593,17 +599,9 @@ static void transfer(struct sim *s, long ri, int32_t qi, double t) {
     st->state = ST_TRANSFER;
     st->stamp++; /* its entries on the prefill unit are stale */
     double at = t + st->in_eff * s->rm->kv_transfer_s_per_token;
-    if (s->xn == s->xcap) {
-        long cap = s->xcap ? 2 * s->xcap : 64;
-        double *nt = realloc(s->xt, (size_t)cap * sizeof *nt);
-        if (nt) s->xt = nt;
-        int32_t *nr = nt ? realloc(s->xr, (size_t)cap * sizeof *nr) : NULL;
-        if (!nr) {
-            s->nomem = 1;
-            return;
-        }
-        s->xr = nr;
-        s->xcap = cap;
+    if (s->xn == s->xcap && heap_grow(&s->xt, &s->xr, &s->xcap, 64)) {
+        s->nomem = 1;
+        return;
     }
     /* a min-heap by (time, request) */
     long i = s->xn++;
