@@ -35,7 +35,11 @@ static const char *usage_crosscheck =
     "      --loads L1,L2,...    offered loads, shares of capacity (default\n"
     "                           0.3,0.5,0.7,0.9,1.1,1.3)\n"
     "      --requests N         requests per load (default 20000; at least 20 request\n"
-    "                           latencies, doubled until the run settles, to 16 times)\n"
+    "                           latencies, doubled until the request engine's run settles,\n"
+    "                           to 16 times: the completions per second and the goodput of\n"
+    "                           its read window's halves agree, the goodput within 5 points;\n"
+    "                           a run that does not, or whose queue over capacity never\n"
+    "                           reaches its bound, is named under the table)\n"
     "      --replicas R         replicas (default: the fleet's, /fleet/accelerators; a\n"
     "                           disaggregated pool of whole replicas per role: rounded up,\n"
     "                           to at most 2R, to whole units nearest the replica's shares)\n"
@@ -108,6 +112,39 @@ static void print_table(const struct ic_xcheck *x) {
     printf("\n  A: aggregate engine, R: request engine; diff: A against R; %.2f s in the request "
            "engine\n",
            x->engine_s);
+    int unchecked = 0;
+    for (int i = 0; i < x->n; i++) {
+        const struct ic_xcheck_row *r = &x->row[i];
+        if (r->settle == IC_XCHECK_CAPPED)
+            printf("  %.0f%%: the request engine's run did not settle in %ld requests (16 times "
+                   "the first run's): its halves' completions or goodput still differ; its "
+                   "figures are the window's, not a steady state's\n",
+                   100 * r->load, r->requests_run);
+        else if (r->settle == IC_XCHECK_UNBOUNDED)
+            printf("  %.0f%%: over capacity the queue would fill to its bound (patience %.3g s, "
+                   "admission control %.3g s) in %.3g s, beyond the run: it grows through the "
+                   "window and never settles; the request engine's goodput and TTFT are the "
+                   "window's\n",
+                   100 * r->load, x->in.patience_s, x->in.max_wait_s, r->queue_fill_s);
+        unchecked |= r->settle == IC_XCHECK_UNCHECKED;
+    }
+    if (unchecked)
+        printf("  the request engine's runs are not doubled to settle: with %s the halves of a "
+               "window differ by design\n",
+               x->in.dispersion > 0 ? "over-dispersed steps" : "a trace's arrivals");
+}
+
+static const char *settle_name(int s) {
+    switch (s) {
+    case IC_XCHECK_SETTLED:
+        return "yes";
+    case IC_XCHECK_CAPPED:
+        return "capped";
+    case IC_XCHECK_UNBOUNDED:
+        return "unbounded";
+    default:
+        return "unchecked";
+    }
 }
 
 static void add_num(cJSON *o, const char *k, double v) {
@@ -154,6 +191,9 @@ static void print_json(const struct ic_xcheck *x) {
         add_num(e, "load", r->load);
         add_num(e, "offered_rps", r->offered_rps);
         cJSON_AddNumberToObject(e, "requests", (double)r->requests);
+        cJSON_AddNumberToObject(e, "requests_run", (double)r->requests_run);
+        cJSON_AddStringToObject(e, "settled", settle_name(r->settle));
+        add_num(e, "queue_fill_s", r->queue_fill_s);
         cJSON_AddItemToObject(e, "aggregate", side_json(&r->agg));
         cJSON_AddItemToObject(e, "request", side_json(&r->req));
         cJSON *d = cJSON_AddObjectToObject(e, "difference");

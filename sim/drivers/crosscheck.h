@@ -12,7 +12,12 @@
  *                     pool's service curve: served, TTFT and TPOT by utilisation, goodput
  *                     (ic_queue_good), as the engine's serve step takes them
  * Both are read over the requests that arrived after the first tenth of the window (the warm
- * up); the request engine gets a quarter of the window more to finish them.  Served rate is
+ * up); the request engine gets a quarter of the window more to finish them.  The window
+ * doubles, to at most 16 times the first run's requests, until the request engine's run
+ * settles: the completions per second and the goodput shares of its read window's halves
+ * agree (row.settle says whether they did, and why not: a queue over capacity without
+ * patience or admission control in reach grows through any run; with over-dispersed steps or
+ * a trace the halves differ by design and the window is not doubled).  Served rate is
  * completions per second in the read part of the window; goodput the share of arrivals served
  * within the TTFT and TPOT objectives; TTFT p50/p99 and TPOT p50 over the requests served
  * (the aggregate engine's: the curve at each step's utilisation, plus its backlog's wait,
@@ -46,9 +51,26 @@ struct ic_xcheck_side {
     double served_rps, good_share, ttft_p50_s, ttft_p99_s, tpot_p50_s;
 };
 
+/* Whether a load's request-engine run settled (crosscheck.c): the completions per second and
+ * the goodput shares of its read window's two halves agree, its window doubling to at most 16
+ * times the first run's requests. */
+enum ic_xcheck_settle {
+    IC_XCHECK_SETTLED,   /* both agree */
+    IC_XCHECK_CAPPED,    /* they did not at 16 times: the window's figures, not a steady state's */
+    IC_XCHECK_UNBOUNDED, /* over capacity with a queue whose bound (patience, admission control)
+                            it does not reach in 16 times the window: it grows through the run
+                            and never settles; the completions' rule alone */
+    IC_XCHECK_UNCHECKED, /* over-dispersed steps or a trace: the halves differ by design, not
+                            doubled */
+};
+
 struct ic_xcheck_row {
     double load, offered_rps; /* offered: the arrivals per second drawn */
-    long requests;
+    long requests;            /* read (arrived in the read window) */
+    long requests_run;        /* in the request engine's last run (doubled until settled) */
+    int settle;               /* enum ic_xcheck_settle */
+    double queue_fill_s;      /* over capacity: the fluid queue's time to fill to its bound, min(
+                                 patience, max_wait x capacity / excess); 0 at or under capacity */
     struct ic_xcheck_side agg, req;
 };
 

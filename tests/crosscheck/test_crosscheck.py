@@ -3,14 +3,17 @@
 curve (/service_curve/mode measured): the same steady demand through both engines agrees
 
   served rate      within 5% at every load (30% to 130% of the aggregate capacity)
-  goodput          within 10 points away from the cliff: at 70% and under, and at 110% and over
+  goodput          within 10 points at every load
   TTFT p50         within 25% well below saturation (70% and under)
 
 on a ready scenario (Kimi, March 2024: a chat and long-document mix) and on a long-context bursty
 mix like Kimi's production traffic (tests/crosscheck/longctx-bursty.json, after the Mooncake
 trace).  Near saturation (80-90%) the goodput falls steeply with the load (the TPOT objective is
-met by a shrinking share as the batch fills) and differs between seeds by tens of points in
-either engine: README, "Two engines".  Also: the closed form (the aggregate engine without the
+met by a shrinking share as the batch fills): a single run of 20,000 requests there moved by
+tens of points with the seed; the request engine's run now doubles until its halves agree on
+goodput too (sim/drivers/crosscheck.c), and Kimi at 90% is within 10 points on eight seeds
+(-2.3 to +8.4; the +8.4 on the scenario's seed is its curve's saturated probe, 10,000
+requests, reading the rate 4% high: README, "Two engines").  Also: the closed form (the aggregate engine without the
 curve) misses the request engine's served rate by more than the targets on the same runs (the
 check can fail), the table and --json agree, and the output is the same run to run."""
 import argparse
@@ -65,8 +68,11 @@ def main():
                 fails.append(f"{where}: {r['requests']} requests read")
             if abs(d["served_pct"]) > 5:
                 fails.append(f"{where}: served rate differs by {d['served_pct']:+.1f}% (> 5%)")
-            if (L <= 0.7 or L >= 1.1) and abs(d["goodput_points"]) > 10:
+            if abs(d["goodput_points"]) > 10:
                 fails.append(f"{where}: goodput differs by {d['goodput_points']:+.1f} points")
+            if r["settled"] not in ("yes", "unchecked"):
+                fails.append(f"{where}: the request engine's run did not settle "
+                             f"({r['settled']}, {r['requests_run']} requests)")
             if L <= 0.7 and abs(d["ttft_p50_pct"]) > ttft_limit:
                 fails.append(f"{where}: TTFT p50 differs by {d['ttft_p50_pct']:+.1f}% "
                              f"(> {ttft_limit}%)")
@@ -98,16 +104,23 @@ def main():
     # measured on the whole replica, the prefill ranks being the prompts' queue's lanes).
     # Served within 5% at every load: over capacity the prefill units take a prompt only while
     # the decode role has room for it (back-pressure, sim/engine/reqsim.c), so the queue waits
-    # at the front door under patience and admission control.  Goodput within 10 points and
-    # TTFT p50 within 25% at 70% and under.  (Over capacity goodput is not checked here: at
-    # 20,000 requests a load Wanka's request engine is still building its queue, its goodput at
-    # 110% moving from 37% to 64% with the stream; README, "Two engines".)
+    # at the front door under patience and admission control.  Goodput within 10 points at
+    # every load (Wanka at 110%: 15, below), TTFT p50 within 25% at 70% and under.  Over
+    # capacity Wanka's request engine builds its queue for some seven one-minute steps (its
+    # decode units start empty); its run doubles until the goodput of its read window's halves
+    # agrees too (sim/drivers/crosscheck.c, good_settled): at 20,000 requests its goodput at
+    # 110% was 64.1% against the aggregate's 17.9%, settled 7.6% against 18.1%.
     for scenario, extra in (("scenarios/wanka-h100-vs-ascend910b.json", ["--replicas", "16"]),
                             ("scenarios/deepseek-r1-2025-01.json", ["--replicas", "1"]),
                             ("scenarios/deepseek-2025-02-27.json", ["--replicas", "1"])):
         x, _ = run(a.infercap, a.root, scenario, extra, "measured")
-        x2, _ = run(a.infercap, a.root, scenario, extra, "measured")
-        if x["loads"] != x2["loads"]:
+        # The same numbers run to run: all the loads on Wanka; on the DeepSeek replicas, whose
+        # runs over capacity double to a million requests and more, the first load (its
+        # requests are the same stream whatever loads follow).
+        wanka = scenario.startswith("scenarios/wanka")
+        x2, _ = run(a.infercap, a.root, scenario, extra + ([] if wanka else ["--loads", "0.3"]),
+                    "measured")
+        if x["loads"][:len(x2["loads"])] != x2["loads"]:
             fails.append(f"{scenario}: not the same numbers run to run")
         if x["service_curve"]["mode"] != "measured":
             fails.append(f"{scenario}: the curve was not measured: {x['service_curve']}")
@@ -120,13 +133,44 @@ def main():
             where = f"{scenario} at {L:.0%}"
             if abs(d["served_pct"]) > 5:
                 fails.append(f"{where}: served rate differs by {d['served_pct']:+.1f}% (> 5%)")
-            if L <= 0.7 and abs(d["goodput_points"]) > 10:
-                fails.append(f"{where}: goodput differs by {d['goodput_points']:+.1f} points")
+            # Wanka at 110%, settled (155,000 requests here): the aggregate 18.1% against
+            # 7.6%; on the same stream at 311,000 17.4% against 9.1%, at 1.28 million 17.1%
+            # against 11.0%; over eight streams -2.0 to +10.5 points: a bias of about 6 points
+            # (the aggregate takes a served request's queue wait and the rest of its TTFT as
+            # comonotone; on Wanka they go together: README, "Two engines") and swings of about
+            # 4; held to 15 points there (unsettled it was 46 apart).
+            lim = 15 if wanka and L == 1.1 else 10
+            if abs(d["goodput_points"]) > lim:
+                fails.append(f"{where}: goodput differs by {d['goodput_points']:+.1f} points "
+                             f"(> {lim})")
+            if r["settled"] != "yes":
+                fails.append(f"{where}: the request engine's run did not settle "
+                             f"({r['settled']}, {r['requests_run']} requests)")
             if L <= 0.7 and abs(d["ttft_p50_pct"]) > 25:
                 fails.append(f"{where}: TTFT p50 differs by {d['ttft_p50_pct']:+.1f}% (> 25%)")
+        if wanka:
+            # the queue-building case the goodput rule is for: its run at 110% doubled
+            r = next(r for r in x["loads"] if r["load"] == 1.1)
+            if not r["requests_run"] >= 4 * 20000:
+                fails.append(f"{scenario} at 110%: the request engine ran {r['requests_run']} "
+                             "requests; its queue builds for minutes (expected doubling)")
         print(f"{scenario}: capacity {x['capacity_rps']:.4g} req/s, curve "
               f"{x['service_curve']['requests']} requests in "
               f"{x['service_curve']['measure_s']:.2f} s")
+
+    # Without patience or admission control (tests/python/data/steady.json: both 1e7 s) the
+    # queue over capacity grows through any run: the row says so instead of doubling to the cap
+    # on goodput; under capacity it settles.
+    x, text = run(a.infercap, a.root, "tests/python/data/steady.json", ["--loads", "0.7,1.1"],
+                  "measured")
+    st = [(r["settled"], r["queue_fill_s"]) for r in x["loads"]]
+    if st[0] != ("yes", 0) or st[1][0] != "unbounded" or not st[1][1] >= 1e6:
+        fails.append(f"steady.json: settled {st} at 70% and 110% (expected yes, unbounded)")
+    t = subprocess.run([a.infercap, "crosscheck", f"{a.root}/tests/python/data/steady.json",
+                        "--loads", "0.7,1.1", "-q"], check=True, capture_output=True,
+                       text=True).stdout
+    if "110%: over capacity the queue" not in t or "70%: " in t.split("request engine\n", 1)[1]:
+        fails.append("steady.json: the table does not say which run has no steady state:\n" + t)
 
     # Bursts within a step (/traffic/noise/interarrival_cv 4: gamma inter-arrival times, a guess
     # for a bursty service; BurstGPT, arXiv:2401.17644, fits gamma inter-arrivals burstier than
@@ -149,7 +193,7 @@ def main():
         where = f"bursty (interarrival_cv 4) at {L:.0%}"
         if abs(d["served_pct"]) > 5:
             fails.append(f"{where}: served rate differs by {d['served_pct']:+.1f}% (> 5%)")
-        if (L <= 0.7 or L >= 1.1) and abs(d["goodput_points"]) > 10:
+        if abs(d["goodput_points"]) > 10:
             fails.append(f"{where}: goodput differs by {d['goodput_points']:+.1f} points")
         if L <= 0.7:
             if abs(d["ttft_p50_pct"]) > 25:
