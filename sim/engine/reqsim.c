@@ -614,16 +614,27 @@ static int rank_takes(const struct sim *s, const struct replica *r, long k, doub
 static long pick_rank(const struct sim *s, const struct replica *r, int32_t qi) {
     const struct unit *u = r->u;
     if (!r->rk_b) return 0;
-    const double need = s->rs[qi].in_eff, full = u->policy ? need + own_tokens(s, u, qi) : 0;
+    const double need = s->rs[qi].in_eff, tps = s->tps, kv = u->kv_rank, mb = u->maxb_rank;
+    const double *const rn = r->rk_n, *const rU = r->rk_U, *const rb = r->rk_b;
     long best = -1;
+    if (u->policy) {
+        /* rank_takes at j = 0, its expression term for term (a hot loop) */
+        const double full = need + own_tokens(s, u, qi);
+        const int empty_takes = need + 1 <= kv;
+        const double *const rr = r->rk_ratio, *const rC = r->rk_C, *const rX = r->rk_X;
+        for (long k = 0; k < u->nr; k++) {
+            const double n = rn[k];
+            if (!(n < mb) ||
+                (n < 0.5 ? !empty_takes
+                         : !(rU[k] + rb[k] * tps + rr[k] * rC[k] + rX[k] + full - kv < 0)))
+                continue;
+            if (best < 0 || rU[k] < rU[best] || (rU[k] == rU[best] && n < rn[best])) best = k;
+        }
+        return best;
+    }
     for (long k = 0; k < u->nr; k++) {
-        if (u->policy ? !rank_takes(s, r, k, 0, need, full)
-                      : !(r->rk_n[k] < u->maxb_rank) ||
-                            !(r->rk_U[k] + need + r->rk_b[k] * s->tps + 1 <= u->kv_rank))
-            continue;
-        if (best < 0 || r->rk_U[k] < r->rk_U[best] ||
-            (r->rk_U[k] == r->rk_U[best] && r->rk_n[k] < r->rk_n[best]))
-            best = k;
+        if (!(rn[k] < mb) || !(rU[k] + need + rb[k] * tps + 1 <= kv)) continue;
+        if (best < 0 || rU[k] < rU[best] || (rU[k] == rU[best] && rn[k] < rn[best])) best = k;
     }
     return best;
 }
@@ -1101,9 +1112,9 @@ static void advance(struct sim *s, long ri, long j, double t) {
             /* the rank policy: the remaining tokens under the clip fall; the ratio decays by a
              * step each iteration the rank decodes, but the first after a retraction (SGLang's
              * update_running_batch: max(ratio - decay, min)) */
-            r->rk_C[k] -= (double)j * r->rk_nt[k] * s->tps;
+            if (r->rk_nt[k] > 0) r->rk_C[k] -= (double)j * r->rk_nt[k] * s->tps;
             const double nd = (double)j - r->rk_retr[k];
-            if (r->rk_b[k] > 0 && nd > 0)
+            if (r->rk_b[k] > 0 && nd > 0 && r->rk_ratio[k] != r->u->ratio_min)
                 r->rk_ratio[k] = fmax(r->rk_ratio[k] - nd * r->u->ratio_decay, r->u->ratio_min);
             r->rk_retr[k] = 0;
         }
@@ -1301,13 +1312,12 @@ static void plan(struct sim *s, long ri, double t) {
             if (r->rk_S[q] > r->rk_S[m] || (r->rk_S[q] == r->rk_S[m] && r->rk_b[q] > r->rk_b[m]))
                 m = q;
         r->busiest = m;
+        long fill = -1; /* the rank policy: the rank whose own KV cache fills first */
         for (long q = 0; q < u->nr; q++) {
             if (!(r->rk_b[q] > 0)) continue;
-            if (u->policy) { /* the rank's own KV cache filling */
-                long d = (long)floor((u->kv_rank - r->rk_U[q]) / (r->rk_b[q] * s->tps));
-                if (d < 1) d = 1;
-                if (d < k) k = d;
-            }
+            if (u->policy && (fill < 0 || (u->kv_rank - r->rk_U[q]) * r->rk_b[fill] <
+                                              (u->kv_rank - r->rk_U[fill]) * r->rk_b[q]))
+                fill = q;
             if (r->rk_b[q] > r->rk_b[m]) {
                 /* rank q is the busiest from iteration x = (S_m - S_q) / ((b_q - b_m) tps) on
                  * (at x they tie, and it has more sequences; ceil, not floor + 1: a tie at a
@@ -1318,6 +1328,11 @@ static void plan(struct sim *s, long ri, double t) {
                 if (dx < 1) dx = 1;
                 if (dx < k) k = dx;
             }
+        }
+        if (fill >= 0) {
+            long d = (long)floor((u->kv_rank - r->rk_U[fill]) / (r->rk_b[fill] * s->tps));
+            if (d < 1) d = 1;
+            if (d < k) k = d;
         }
     }
     if (k == LONG_MAX) k = 1;
