@@ -337,6 +337,16 @@ void ic_perf_params_defaults(struct ic_perf_params *p, const struct ic_accelerat
     p->overlap = -1;
     p->admission = IC_ADMIT_PROFILE;
     p->kv_fraction = 1.0;
+    /* SGLang's scheduler constants (python/sglang/global_config.py: SGLANG_INIT_NEW_TOKEN_RATIO
+     * 0.7, SGLANG_MIN_NEW_TOKEN_RATIO_FACTOR 0.14 of it, SGLANG_NEW_TOKEN_RATIO_DECAY_STEPS 600,
+     * retract_decode_steps 20; managers/schedule_policy.py: CLIP_MAX_NEW_TOKENS_ESTIMATION
+     * 4096; SGLang v0.4, the release DeepSeek's R1 serving recipes of early 2025 name), at
+     * schedule_conservativeness 1 (its default). */
+    p->ratio_init = 0.7;
+    p->ratio_min = 0.7 * 0.14;
+    p->ratio_decay_steps = 600;
+    p->retract_steps = 20;
+    p->clip_tokens = 4096;
     /* GUESS: activations and workspace of a serving process, beside weights and KV. */
     p->reserve_gb = 2.0;
 }

@@ -123,6 +123,14 @@ struct ic_perf_params {
     long prefill_unit;       /* disaggregated: accelerators per prefill unit (0: the replica) */
     long decode_unit;        /* disaggregated: accelerators per decode unit (0: the replica) */
     long node_limit;         /* MoE: most nodes a token's experts span (0: no limit) */
+    /* The request engine's KV admission on attention data-parallel ranks (SGLang's scheduler,
+     * sim/engine/reqsim.h; the performance model does not use them): a rank admits a prompt
+     * while its KV holds the running sequences' KV plus new_token_ratio x their remaining
+     * output tokens (each at most clip_tokens) plus the prompt and its own output; the ratio
+     * starts at ratio_init, falls by (ratio_init - ratio_min) / ratio_decay_steps a decode step
+     * to ratio_min, and is raised after a rank retracts sequences to free retract_steps decode
+     * steps of its growth. */
+    double ratio_init, ratio_min, ratio_decay_steps, retract_steps, clip_tokens;
 };
 
 /* Fill every field with its default for accelerator a (profile by vendor family). */

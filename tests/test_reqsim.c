@@ -229,6 +229,282 @@ static void reference(const struct ic_reqsim_config *cfg, const struct ic_replic
     free(rr);
 }
 
+/* ---- the reference with attention ranks and SGLang's KV policy --------------------------- */
+
+/* One replica of rm->ranks attention ranks (pp.attention_dp the same), one iteration at a time,
+ * as sim/engine/reqsim.h describes them: each prompt placed on the rank with the least KV in
+ * use among those whose reservation takes it (the running sequences' KV and the step's decode
+ * tokens, the ratio x their clipped remaining output, the prompts admitted in the same round in
+ * full, the prompt and its own clipped output: under the rank's KV; an empty rank takes any
+ * prompt it holds); every rank whose next decode tokens do not fit retracts its decoding
+ * sequences with the fewest tokens generated (then the longest prompt, then the last admitted),
+ * at least one and never the last, until its free KV holds retract_steps tokens for each of the
+ * rest, to the back of the queue, and sets its ratio to (their generated + retract_steps each)
+ * / their total; the ratio decays each iteration the rank decodes (not the one after it
+ * retracts) and starts over when the replica idles; the prompts in one FIFO over the ranks as
+ * lanes; each step priced at the busiest rank. */
+struct rk_req {
+    int state;
+    double in_eff, rem, gen; /* gen: generated when decoding started (or so far, waiting) */
+    long order, dstart, rank;
+};
+
+static long rk_iters(double tps, double tokens) {
+    if (tps == 1.0) return (long)ceil(tokens - 1e-9);
+    return (long)ceil(tokens / tps - 1e-9);
+}
+
+struct rk_sort {
+    double gen, input;
+    long order, q;
+};
+static int rk_sort_cmp(const void *pa, const void *pb) {
+    const struct rk_sort *a = pa, *b = pb;
+    if (a->gen != b->gen) return a->gen < b->gen ? -1 : 1;
+    if (a->input != b->input) return a->input > b->input ? -1 : 1;
+    return a->order > b->order ? -1 : a->order < b->order;
+}
+
+static void reference_ranks(const struct ic_reqsim_config *cfg, const struct ic_replica_model *rm,
+                            struct ic_request *rq, long n) {
+    const long nr = (long)rm->ranks;
+    const double kvr = rm->kv_tokens, tps = rm->tokens_per_step > 1 ? rm->tokens_per_step : 1;
+    const double dtok = 1.0 + (double)rm->pp.mtp, clip = rm->pp.clip_tokens;
+    const double rmin = rm->pp.ratio_min, steps = rm->pp.retract_steps;
+    const double decay = (rm->pp.ratio_init - rmin) / rm->pp.ratio_decay_steps;
+    struct rk_req *rr = calloc((size_t)n, sizeof *rr);
+    struct rk_sort *cs = malloc((size_t)n * sizeof *cs);
+    double *U = calloc((size_t)nr, sizeof *U), *C = calloc((size_t)nr, sizeof *C);
+    double *X = calloc((size_t)nr, sizeof *X), *bk = calloc((size_t)nr, sizeof *bk);
+    double *Sk = calloc((size_t)nr, sizeof *Sk), *nk = calloc((size_t)nr, sizeof *nk);
+    double *ratio = malloc((size_t)nr * sizeof *ratio);
+    int *retr = calloc((size_t)nr, sizeof *retr);
+    for (long k = 0; k < nr; k++) ratio[k] = rm->pp.ratio_init;
+    for (long i = 0; i < n; i++) {
+        rq[i].admit_s = rq[i].first_token_s = rq[i].finish_s = NAN;
+        rq[i].status = IC_REQ_UNFINISHED;
+        rq[i].preemptions = 0;
+        rq[i].replica = 0;
+        rr[i].in_eff = rq[i].input;
+    }
+    long wcap = 4 * n + 16, *wq = malloc((size_t)wcap * sizeof *wq), wh = 0, wn = 0; /* a queue */
+    long order = 0, next = 0, it = 0;
+    double t = 0;
+    for (;;) {
+        while (next < n && rq[next].arrival_s <= t) {
+            if (rq[next].arrival_s <= cfg->horizon_s) {
+                long live = 0;
+                for (long k = 0; k < wn; k++) {
+                    long q = wq[wh + k];
+                    live += rr[q].state == W && rq[q].status == IC_REQ_UNFINISHED &&
+                            (isnan(rq[q].admit_s)
+                                 ? rq[q].arrival_s + rq[q].patience_s > rq[next].arrival_s
+                                 : 1);
+                }
+                if ((double)live / rm->capacity_rps > cfg->max_wait_s) {
+                    rq[next].status = IC_REQ_REJECTED;
+                    rr[next].state = DONE;
+                } else {
+                    wq[wh + wn++] = next;
+                }
+            }
+            next++;
+        }
+        for (long k = 0; k < wn; k++) {
+            long q = wq[wh + k];
+            if (rr[q].state == W && isnan(rq[q].admit_s) &&
+                rq[q].arrival_s + rq[q].patience_s <= t) {
+                rq[q].status = IC_REQ_ABANDONED;
+                rr[q].state = DONE;
+            }
+        }
+        /* each rank's load as of this boundary */
+        double b = 0, S = 0, running = 0;
+        for (long k = 0; k < nr; k++) U[k] = C[k] = X[k] = bk[k] = Sk[k] = nk[k] = 0;
+        for (long q = 0; q < n; q++) {
+            const double total = (double)rq[q].reasoning + rq[q].output;
+            const long k = rr[q].rank;
+            if (rr[q].state == DC) {
+                const double g = rr[q].gen + (double)(it - rr[q].dstart) * tps;
+                const double ctx = rq[q].input + g;
+                b++, S += ctx, bk[k]++, Sk[k] += ctx, U[k] += ctx, nk[k]++;
+                C[k] += fmin(total - g, clip);
+            } else if (rr[q].state == PF) {
+                U[k] += rr[q].in_eff, nk[k]++;
+                C[k] += fmin(total - rr[q].gen, clip);
+            }
+            running += rr[q].state == DC || rr[q].state == PF;
+        }
+        /* admission, first come first served, one round */
+        while (wn > 0) {
+            long q = wq[wh];
+            if (rr[q].state != W || rq[q].status != IC_REQ_UNFINISHED) {
+                wh++, wn--;
+                continue;
+            }
+            const double in = rr[q].in_eff;
+            const double own = fmin((double)rq[q].reasoning + rq[q].output - rr[q].gen, clip);
+            if (running == 0 && in + 1 > kvr) {
+                wh++, wn--;
+                rq[q].status = IC_REQ_REJECTED;
+                rr[q].state = DONE;
+                continue;
+            }
+            long best = -1;
+            if (running < (double)rm->max_batch * (double)nr && in + 1 <= kvr)
+                for (long k = 0; k < nr; k++) {
+                    if (!(nk[k] < (double)rm->max_batch)) continue;
+                    if (nk[k] < 0.5 ? !(in + 1 <= kvr)
+                                    : !(U[k] + 0 * bk[k] * tps + bk[k] * tps +
+                                            ratio[k] * (C[k] - 0 * tps) + X[k] + (in + own) - kvr <
+                                        0))
+                        continue;
+                    if (best < 0 || U[k] < U[best] || (U[k] == U[best] && nk[k] < nk[best]))
+                        best = k;
+                }
+            if (best < 0) break;
+            wh++, wn--;
+            if (isnan(rq[q].admit_s)) rq[q].admit_s = t;
+            rr[q].rem = rr[q].in_eff - rq[q].cached;
+            if (rr[q].rem < 1) rr[q].rem = 1;
+            rr[q].state = PF;
+            rr[q].order = order++;
+            rr[q].rank = best;
+            U[best] += in, nk[best]++, C[best] += own, X[best] += (1 - ratio[best]) * own;
+            running++;
+        }
+        /* retraction, rank by rank */
+        for (long k = 0; k < nr; k++) {
+            retr[k] = 0;
+            if (!(bk[k] > 0 && U[k] + bk[k] * tps > kvr)) continue;
+            retr[k] = 1;
+            long m = 0;
+            for (long q = 0; q < n; q++)
+                if (rr[q].state == DC && rr[q].rank == k)
+                    cs[m++] = (struct rk_sort){rr[q].gen + (double)(it - rr[q].dstart) * tps,
+                                               rq[q].input, rr[q].order, q};
+            qsort(cs, (size_t)m, sizeof *cs, rk_sort_cmp);
+            long i = 0;
+            for (int first = 1; first || kvr - U[k] < (double)(m - i) * steps; first = 0) {
+                if (m - i <= 1) break;
+                long v = cs[i++].q;
+                double g = rr[v].gen + (double)(it - rr[v].dstart) * tps, ctx = rq[v].input + g;
+                b--, S -= ctx, bk[k]--, Sk[k] -= ctx, U[k] -= ctx, nk[k]--, running--;
+                rr[v].in_eff = ctx, rr[v].gen = g, rr[v].state = W;
+                rq[v].preemptions++;
+                if (wh + wn == wcap) wq = realloc(wq, (size_t)(wcap *= 2) * sizeof *wq);
+                wq[wh + wn++] = v;
+            }
+            while (i < m && U[k] + bk[k] * tps > kvr) {
+                long v = cs[i++].q;
+                double g = rr[v].gen + (double)(it - rr[v].dstart) * tps, ctx = rq[v].input + g;
+                b--, S -= ctx, bk[k]--, Sk[k] -= ctx, U[k] -= ctx, nk[k]--, running--;
+                rr[v].in_eff = ctx, rr[v].gen = g, rr[v].state = W;
+                rq[v].preemptions++;
+                if (wh + wn == wcap) wq = realloc(wq, (size_t)(wcap *= 2) * sizeof *wq);
+                wq[wh + wn++] = v;
+            }
+            double gs = 0, ts = 0;
+            for (long c = i; c < m; c++) {
+                gs += cs[c].gen;
+                ts += (double)rq[cs[c].q].reasoning + rq[cs[c].q].output;
+            }
+            if (i < m && ts > 0) ratio[k] = fmin(1.0, (gs + steps * (double)(m - i)) / ts);
+        }
+        /* the prefill chunk over the ranks as lanes, FCFS in admission order */
+        double prem = 0, npf = 0, P = 0, c = 0, pctx = 0;
+        for (long q = 0; q < n; q++)
+            if (rr[q].state == PF) prem += rr[q].rem, npf++;
+        const double room = (double)rm->max_tokens - b * dtok / (double)nr;
+        if (npf > 0 && room >= 1) {
+            double lanes = (double)nr < npf ? (double)nr : npf;
+            c = room < prem / lanes ? room : prem / lanes;
+            P = c * lanes;
+            double left = P, sum = 0;
+            long after = -1, head = -1;
+            for (long q = 0; q < n; q++)
+                if (rr[q].state == PF && (head < 0 || rr[q].order < rr[head].order)) head = q;
+            while (left > 0) {
+                long h = -1;
+                for (long q = 0; q < n; q++)
+                    if (rr[q].state == PF && rr[q].order > after &&
+                        (h < 0 || rr[q].order < rr[h].order))
+                        h = q;
+                if (h < 0) break;
+                double cc = left < rr[h].rem ? left : rr[h].rem, p = rr[h].in_eff - rr[h].rem;
+                if (h == head && cc >= P) {
+                    pctx = p + 0.5 * P;
+                    break;
+                }
+                sum += cc * (p + 0.5 * cc);
+                left -= cc;
+                after = rr[h].order;
+                pctx = sum / (P - left);
+            }
+        }
+        if (b == 0 && P == 0) {
+            for (long k = 0; k < nr; k++) ratio[k] = rm->pp.ratio_init;
+            if (next >= n || rq[next].arrival_s > cfg->horizon_s) break;
+            if (rq[next].arrival_s > t) t = rq[next].arrival_s;
+            continue;
+        }
+        long m = 0;
+        for (long k = 1; k < nr; k++)
+            if (Sk[k] > Sk[m] || (Sk[k] == Sk[m] && bk[k] > bk[m])) m = k;
+        struct ic_rank_load l = {bk[m], bk[m] > 0 ? Sk[m] / bk[m] : 0, c, pctx};
+        double step = ic_perf_step_ranks(rm->m, rm->a, &rm->pp, b, b > 0 ? S / b : 0, P, pctx, &l,
+                                         NULL, NULL);
+        if (t + step > cfg->horizon_s) break;
+        t += step;
+        it++;
+        for (long k = 0; k < nr; k++)
+            if (bk[k] > 0 && !retr[k]) ratio[k] = fmax(ratio[k] - decay, rmin);
+        /* decode: the first answer token and the last at their iterations */
+        for (long q = 0; q < n; q++) {
+            if (rr[q].state != DC) continue;
+            const double total = (double)rq[q].reasoning + rq[q].output;
+            const double lr = (double)rq[q].reasoning - rr[q].gen;
+            if (isnan(rq[q].first_token_s) && lr >= 0 && it == rr[q].dstart + rk_iters(tps, lr + 1))
+                rq[q].first_token_s = t;
+            if (it == rr[q].dstart + rk_iters(tps, total - rr[q].gen)) {
+                rq[q].finish_s = t;
+                rq[q].status = IC_REQ_SERVED;
+                rr[q].state = DONE;
+            }
+        }
+        /* prefill: the chunk in admission order; a finished prompt makes a token */
+        double tok = P;
+        while (tok > 0) {
+            long h = -1;
+            for (long q = 0; q < n; q++)
+                if (rr[q].state == PF && (h < 0 || rr[q].order < rr[h].order)) h = q;
+            if (h < 0) break;
+            double use = tok < rr[h].rem ? tok : rr[h].rem;
+            rr[h].rem -= use;
+            tok -= use;
+            if (rr[h].rem <= 1e-9) {
+                rr[h].gen += 1;
+                const double total = (double)rq[h].reasoning + rq[h].output;
+                if (rr[h].gen >= total) {
+                    if (isnan(rq[h].first_token_s)) rq[h].first_token_s = t;
+                    rq[h].finish_s = t;
+                    rq[h].status = IC_REQ_SERVED;
+                    rr[h].state = DONE;
+                } else {
+                    rr[h].state = DC;
+                    rr[h].dstart = it;
+                    if (isnan(rq[h].first_token_s) && (double)rq[h].reasoning - rr[h].gen < 0)
+                        rq[h].first_token_s = t;
+                }
+            }
+        }
+    }
+    free(wq);
+    free(rr);
+    free(cs);
+    free(U), free(C), free(X), free(bk), free(Sk), free(nk), free(ratio), free(retr);
+}
+
 /* ---- random workloads ------------------------------------------------------------------- */
 
 static struct ic_request *workload(long n, double rate, uint64_t seed, int long_prompts) {
@@ -306,6 +582,78 @@ static void test_against_reference(void) {
     compare("heavy", 600, 12, 400000, 48, 1024, 2, 1e9, 0);
     compare("small cache", 400, 8, 20000, 64, 2048, 1, 1e9, 1);
     compare("admission control", 500, 30, 200000, 16, 512, 1, 4, 0);
+}
+
+/* The engine against reference_ranks: one replica of `ranks` attention ranks of kv_rank KV
+ * tokens each, SGLang's KV policy with the given constants. */
+static void compare_ranks(const char *what, long n, double rate, double kv_rank, long max_batch,
+                          long max_tokens, long ranks, double tps, double ratio_init,
+                          double decay_steps, double clip, double retract_steps, double max_wait) {
+    struct ic_replica_model rm =
+        model("llama-3.1-8b", "nvidia_h100_sxm", kv_rank, max_batch, max_tokens);
+    rm.ranks = (double)ranks;
+    rm.pp.attention_dp = ranks;
+    rm.tokens_per_step = tps;
+    rm.pp.ratio_init = ratio_init;
+    rm.pp.ratio_min = 0.14 * ratio_init;
+    rm.pp.ratio_decay_steps = decay_steps;
+    rm.pp.clip_tokens = clip;
+    rm.pp.retract_steps = retract_steps;
+    struct ic_reqsim_config cfg = {.replicas = 1,
+                                   .routing = IC_ROUTE_ROUND_ROBIN,
+                                   .max_wait_s = max_wait,
+                                   .horizon_s = 1e9,
+                                   .interval_s = 60,
+                                   .seed = 3};
+    struct ic_request *a = workload(n, rate, 13, 0);
+    struct ic_request *b = malloc((size_t)n * sizeof *b);
+    memcpy(b, a, (size_t)n * sizeof *b);
+    cfg.horizon_s = a[n - 1].arrival_s + 3600;
+    struct ic_reqsim_series ser;
+    struct ic_reqsim_stats st;
+    struct ic_error err = {0};
+    CHECK(ic_reqsim_run(&cfg, &rm, a, n, &ser, &st, &err) == IC_OK);
+    reference_ranks(&cfg, &rm, b, n);
+    long bad = 0, served = 0, pre = 0, aband = 0, rej = 0;
+    for (long i = 0; i < n; i++) {
+        int ok = a[i].status == b[i].status && close_enough(a[i].admit_s, b[i].admit_s) &&
+                 close_enough(a[i].first_token_s, b[i].first_token_s) &&
+                 (a[i].status != IC_REQ_SERVED || close_enough(a[i].finish_s, b[i].finish_s)) &&
+                 a[i].preemptions == b[i].preemptions;
+        if (!ok && bad++ < 3)
+            fprintf(stderr,
+                    "  %s: request %ld: status %d/%d admit %.9g/%.9g first %.9g/%.9g finish "
+                    "%.9g/%.9g preempted %d/%d\n",
+                    what, i, a[i].status, b[i].status, a[i].admit_s, b[i].admit_s,
+                    a[i].first_token_s, b[i].first_token_s, a[i].finish_s, b[i].finish_s,
+                    a[i].preemptions, b[i].preemptions);
+        served += a[i].status == IC_REQ_SERVED;
+        pre += a[i].preemptions;
+        aband += a[i].status == IC_REQ_ABANDONED;
+        rej += a[i].status == IC_REQ_REJECTED;
+    }
+    fprintf(stderr,
+            "  %s: %ld requests, %ld served, %ld rejected, %ld abandoned, %ld preemptions; "
+            "%.0f iterations in %.0f segments; %ld differ\n",
+            what, n, served, rej, aband, pre, st.iterations, st.segments, bad);
+    CHECK(bad == 0);
+    CHECK(pre == st.preemptions);
+    ic_reqsim_series_free(&ser);
+    free(a);
+    free(b);
+}
+
+static void test_ranks_against_reference(void) {
+    /* light: the ratio decays between arrivals and starts over when idle; heavy: queues and
+     * a blocked prompt admitted mid-run as the ratio decays; small caches: retractions (a
+     * short decay so the ratio reaches its minimum, a clip under the outputs); multi-token
+     * prediction; admission control */
+    compare_ranks("ranks light", 300, 1, 40000, 64, 2048, 4, 1, 0.7, 600, 4096, 20, 1e9);
+    compare_ranks("ranks heavy", 600, 14, 12000, 48, 1024, 4, 1, 0.7, 600, 4096, 20, 1e9);
+    compare_ranks("ranks retract", 500, 30, 2500, 64, 2048, 3, 1, 0.7, 50, 150, 20, 1e9);
+    compare_ranks("ranks retract mtp", 500, 30, 2500, 64, 2048, 3, 1.8, 0.5, 80, 120, 5, 1e9);
+    compare_ranks("ranks no reserve", 400, 30, 2500, 64, 2048, 4, 1, 0, 1, 1, 0, 1e9);
+    compare_ranks("ranks admission control", 500, 30, 8000, 16, 512, 2, 1, 0.7, 600, 4096, 20, 4);
 }
 
 static void test_series_and_routing(void) {
@@ -671,14 +1019,67 @@ static void test_rank_placement(void) {
     CHECK(one.status == IC_REQ_SERVED);
 }
 
+/* SGLang's reservation on attention ranks, by hand.  Two ranks of 4,000 KV tokens, the ratio
+ * fixed at 0.5 (initial = minimum), the clip above every output.  A (prompt 1,500, output
+ * 800), B (200, 3,000) and C (300, n) arrive together.  A goes to rank 0 (both empty, the lower
+ * index).  B on rank 0 would need 1,500 + 800 (A's output, in full in its own round) + 200 +
+ * 3,000 > 4,000: rank 1 (empty) takes it.  C on rank 1 in that round: 200 + 3,000 (B's output
+ * in full) + 300 + n >= 4,000 (at the ratio, 200 + 1,500 + 300 + n, it would fit for n <
+ * 2,000): it waits.  After the first iteration (A and B decoding, g tokens each) rank 1 holds
+ * 200 + g, the step's 1 and 0.5 x (3,000 - g) to come: C fits while 0.5 g + n - 1,999 < 0, so
+ * at n = 1,998 when g = 1, the end of the first iteration (A's first token), and at n = 1,999
+ * never (B's growth, one token an iteration, outruns its reservation's fall, half a token);
+ * nor does rank 0 (0.5 g + n - 1,799 >= 0): C waits until A finishes and rank 0 is empty.
+ * vLLM's rule on one cache (the prompt and the step's tokens) admits it at once. */
+static void test_rank_reservation(void) {
+    struct ic_replica_model rm = model("llama-3.1-8b", "nvidia_h100_sxm", 4000, 64, 2048);
+    rm.ranks = 2;
+    rm.pp.attention_dp = 2;
+    rm.pp.ratio_init = rm.pp.ratio_min = 0.5;
+    rm.pp.ratio_decay_steps = 600;
+    rm.pp.retract_steps = 20;
+    rm.pp.clip_tokens = 4096;
+    for (int32_t n = 1998; n <= 1999; n++) {
+        /* Z takes the first iteration alone (one token, then gone): A, B and C, arriving
+         * during it, meet one round at its end */
+        struct ic_request q[4] = {patient_request(100, 1), patient_request(1500, 800),
+                                  patient_request(200, 3000), patient_request(300, n)};
+        for (int i = 1; i < 4; i++) q[i].arrival_s = 1e-4;
+        CHECK(one_replica(&rm, q, 4, NULL) == IC_OK);
+        for (int i = 0; i < 4; i++) CHECK(q[i].status == IC_REQ_SERVED);
+        const double t1 = q[0].finish_s;
+        CHECK(t1 > 1e-4 && q[1].admit_s == t1 && q[2].admit_s == t1);
+        CHECK(q[1].first_token_s > t1 && q[1].first_token_s == q[2].first_token_s);
+        if (n == 1998)
+            CHECK(q[3].admit_s == q[1].first_token_s);
+        else
+            CHECK(q[3].admit_s == q[1].finish_s);
+        fprintf(stderr,
+                "  rank reservation: C of %d output tokens admitted at %.4f s (A's first token "
+                "%.4f s, its finish %.4f s)\n",
+                n, q[3].admit_s, q[1].first_token_s, q[1].finish_s);
+    }
+    struct ic_replica_model pooled = rm;
+    pooled.ranks = 1;
+    pooled.pp.attention_dp = 1;
+    pooled.kv_tokens = 8000;
+    struct ic_request q[4] = {patient_request(100, 1), patient_request(1500, 800),
+                              patient_request(200, 3000), patient_request(300, 1999)};
+    for (int i = 1; i < 4; i++) q[i].arrival_s = 1e-4;
+    CHECK(one_replica(&pooled, q, 4, NULL) == IC_OK);
+    CHECK(q[3].admit_s == q[0].finish_s);
+}
+
 int main(void) {
     struct ic_error err;
     if (ic_catalog_builtin(&cat, &err)) return 1;
     test_against_reference();
+    test_ranks_against_reference();
     test_series_and_routing();
     test_mtp();
     test_attention_dp();
     test_rank_placement();
+    test_rank_reservation();
     test_disaggregated();
     test_chunk_of_prompts();
     test_back_pressure();

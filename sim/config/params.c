@@ -412,6 +412,30 @@ const struct ic_param ic_params[] = {
         "and one decode unit"),
     INT("/serving/decode_unit", SC(serving.decode_unit), 0, 0, 65536, "accelerators",
         "disaggregated: accelerators per decode unit (0: the replica)"),
+    /* SGLang's scheduler (v0.4; python/sglang/global_config.py, srt/managers/schedule_policy.py,
+     * schedule_batch.py ScheduleBatch.retract_decode, scheduler.py update_running_batch), which
+     * the request engine follows on attention data-parallel ranks (sim/engine/reqsim.h); the
+     * defaults are its own at schedule_conservativeness 1. */
+    NUM("/serving/new_token_ratio_init", SC(serving.new_token_ratio_init), 0.7, 0, 1, "",
+        "attention ranks: a rank admits a prompt while its KV holds the running sequences' KV, "
+        "this share of their remaining output tokens, and the prompt with its own output; the "
+        "share it starts at, and returns to when the replica idles (SGLang "
+        "SGLANG_INIT_NEW_TOKEN_RATIO 0.7)"),
+    NUM("/serving/new_token_ratio_min", SC(serving.new_token_ratio_min), 0.098, 0, 1, "",
+        "attention ranks: the share the ratio falls to, by an equal step each decode step "
+        "(SGLang: 0.14 x the initial 0.7)"),
+    NUM("/serving/new_token_ratio_decay_steps", SC(serving.new_token_ratio_decay_steps), 600, 1,
+        1e9, "steps",
+        "attention ranks: decode steps from the initial ratio to the minimum (SGLang "
+        "SGLANG_NEW_TOKEN_RATIO_DECAY_STEPS 600)"),
+    NUM("/serving/retract_decode_steps", SC(serving.retract_decode_steps), 20, 0, 1e6, "steps",
+        "attention ranks: a rank out of KV retracts (preempts, to recompute) its sequences with "
+        "the fewest tokens generated until its free KV holds this many decode steps of the rest, "
+        "and sets its ratio to their generated plus these steps' tokens over their total "
+        "(SGLang retract_decode_steps 20)"),
+    NUM("/serving/clip_max_new_tokens", SC(serving.clip_max_new_tokens), 4096, 1, 1e9, "tokens",
+        "attention ranks: a sequence's remaining output counted in the reservation at most this "
+        "(SGLang CLIP_MAX_NEW_TOKENS_ESTIMATION 4096)"),
 
     OBJ("/fleet", "accelerators, failures, cost"),
     IDIST("/fleet/accelerators", SC(fleet.accelerators), 0, 0, 1e8, "accelerators",

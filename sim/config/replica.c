@@ -59,6 +59,11 @@ void ic_replica_params(const struct ic_scenario *sc, const struct ic_accelerator
     p->attn_precision = sc->serving.attention_precision;
     p->prefill_unit = (long)sc->serving.prefill_unit;
     p->decode_unit = (long)sc->serving.decode_unit;
+    p->ratio_init = sc->serving.new_token_ratio_init;
+    p->ratio_min = sc->serving.new_token_ratio_min;
+    p->ratio_decay_steps = sc->serving.new_token_ratio_decay_steps;
+    p->retract_steps = sc->serving.retract_decode_steps;
+    p->clip_tokens = sc->serving.clip_max_new_tokens;
 }
 
 static double value(ic_dist_value_fn fn, const void *ctx, const struct ic_dist *d) {

@@ -255,6 +255,9 @@ struct ic_scenario {
         int attention_precision;             /* enum ic_precision: bf16 or fp8 */
         int max_throughput;                  /* 0 no, 1 yes */
         long long prefill_unit, decode_unit; /* 0: the replica */
+        /* the request engine's KV admission on attention ranks (models/perf.h) */
+        double new_token_ratio_init, new_token_ratio_min, new_token_ratio_decay_steps;
+        double retract_decode_steps, clip_max_new_tokens;
     } serving;
     struct {
         struct ic_dist accelerators;

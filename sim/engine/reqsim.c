@@ -15,8 +15,10 @@
  * of at most two arithmetic series.  k ends at the first of: a decoding sequence's event, the
  * head prefill request's last whole chunk (a chunk that finishes it and reaches into the next
  * prompts is a segment of one iteration, each prompt's piece priced over its own prefix:
- * chunk_context), the KV cache filling, an arrival that can be admitted at
- * the next iteration boundary, the end of the window.  (Context grows by b x the accepted tokens
+ * chunk_context), the KV cache filling (each rank's, with attention ranks that decode), an
+ * arrival that can be admitted at the next iteration boundary (with attention ranks that
+ * decode, the first boundary at which a rank's reservation takes the waiting head: it falls as
+ * the ratio decays, first_fit), the end of the window.  (Context grows by b x the accepted tokens
  * per step with multi-token prediction; with attention ranks each request sits on one rank
  * and the step is priced at the busiest rank's load, sim/engine/reqsim.h, and k also ends
  * before another rank's decode context passes the busiest's.)  Per event O(log n), and O(ranks)
@@ -68,8 +70,12 @@ struct unit {
     long nr;          /* the ranks requests are placed on: ranks rounded (at least 1) */
     double maxb_rank; /* a rank's running sequences */
     int role;
+    /* attention ranks that decode: each rank admits and retracts as SGLang's scheduler does
+     * (reqsim.h); its constants (models/perf.h) */
+    int policy;
+    double ratio_init, ratio_min, ratio_decay, retract_steps, clip;
 };
-enum { EV_REASONED, EV_FINISH };
+enum { EV_REASONED, EV_FINISH, EV_CLIP };
 
 /* Per-request engine state (beside the caller's struct ic_request). */
 struct rstate {
@@ -82,6 +88,8 @@ struct rstate {
     int32_t stamp;   /* bumped on preemption: older heap entries are stale */
     int32_t handoff; /* disaggregated: its prompt's KV came from a prefill unit */
     int32_t rank;    /* attention data parallelism: the rank it runs on */
+    int32_t tail;    /* rank policy, decoding: its remaining output is under the clip (counted
+                        in full, falling a token a token), not the clip */
 };
 
 struct dev {
@@ -122,6 +130,14 @@ struct replica {
      * the segment's step is priced at (the busiest by decode attention) */
     double *rk_b, *rk_S, *rk_U, *rk_n;
     long busiest;
+    /* the rank policy (u->policy), each rank's, as of t0: its running sequences' remaining
+     * output tokens, each clipped (rk_C), the decoding ones under the clip (rk_nt, their sum
+     * falling by rk_nt x the tokens per step an iteration), its new_token_ratio, the rest of
+     * the reservation of the prompts admitted in this round (SGLang counts them in full until
+     * the next round), and whether it retracted at t0 (its ratio is then not decayed by the
+     * segment's first iteration) */
+    double *rk_C, *rk_nt, *rk_ratio, *rk_X, *rk_retr;
+    int x_dirty;
     /* queues */
     struct deque waiting, prefill;
     long n_waiting;     /* waiting and not abandoned */
@@ -182,6 +198,18 @@ struct sim {
     double d_kv, d_maxb, d_used, d_b, pend_tok;
     long pend_n, n_blocked;
     const struct replica *waking; /* the prefill unit wake_blocked plans */
+    /* the rank policy's retraction candidates (scratch) */
+    struct cand *cand;
+    long cand_cap;
+};
+
+/* A sequence a rank may retract: SGLang's order (ScheduleBatch.retract_decode: the fewest
+ * tokens generated first, then the longest prompt, then the last admitted). */
+struct cand {
+    double gen, input;
+    long pos; /* in the replica's admission stack */
+    int32_t req;
+    int32_t rank;
 };
 
 /* Iterations that produce `tokens` more tokens of a sequence. */
@@ -511,7 +539,66 @@ static void rk_add(struct replica *r, int32_t rank, double db, double dS, double
     r->rk_S[rank] += dS;
     r->rk_U[rank] += dU;
     r->rk_n[rank] += dn;
-    if (r->rk_n[rank] < 0.5) r->rk_b[rank] = r->rk_S[rank] = r->rk_U[rank] = r->rk_n[rank] = 0;
+    if (r->rk_n[rank] < 0.5) {
+        r->rk_b[rank] = r->rk_S[rank] = r->rk_U[rank] = r->rk_n[rank] = 0;
+        if (r->rk_C) r->rk_C[rank] = r->rk_nt[rank] = 0;
+    }
+}
+
+/* The rank policy: a running sequence's share of its rank's remaining output tokens changes. */
+static void rk_res(struct replica *r, int32_t rank, double dC, double dnt) {
+    if (!r->rk_C) return;
+    r->rk_C[rank] += dC;
+    r->rk_nt[rank] += dnt;
+    if (r->rk_n[rank] < 0.5) r->rk_C[rank] = r->rk_nt[rank] = 0;
+}
+
+static long decode_total(const struct ic_request *q) {
+    return (long)q->reasoning + (long)q->output;
+}
+
+/* The rank policy: request qi's remaining output tokens as its rank's reservation counts them
+ * while it waits or prefills (clipped: SGLang's min(max_new_tokens - generated, 4096)). */
+static double own_tokens(const struct sim *s, const struct unit *u, int32_t qi) {
+    const double rem = (double)decode_total(&s->req[qi]) - s->rs[qi].gen;
+    return rem < u->clip ? rem : u->clip;
+}
+
+/* The same, decoding, at iteration it: the clip, or (under it) what is left. */
+static double decode_tokens_left(const struct sim *s, int32_t qi, long it) {
+    const struct rstate *st = &s->rs[qi];
+    return (double)decode_total(&s->req[qi]) - (st->gen + (double)(it - st->dstart) * s->tps);
+}
+
+/* The rank policy (reqsim.h): rank k's reservation after j more iterations of the segment
+ * (its composition fixed) with a request of `need` tokens (its prompt and its own clipped
+ * output) placed on it, less the rank's KV: it admits the request while this is negative
+ * (SGLang's PrefillAdder: a request of extend + clipped max_new tokens is refused when they
+ * reach the budget left, rem_total_tokens, after the running requests' clipped remaining
+ * tokens x new_token_ratio; the step's decode tokens taken first, as with its mixed chunks).
+ * j = 0: now, with the prompts admitted in this round counted in full. */
+static double rank_slack(const struct sim *s, const struct replica *r, long k, double j,
+                         double need) {
+    const struct unit *u = r->u;
+    const double B = r->rk_b[k] * s->tps, D = r->rk_nt[k] * s->tps;
+    double rho = r->rk_ratio[k];
+    if (j > 0 && r->rk_b[k] > 0) {
+        const double nd = j - r->rk_retr[k];
+        if (nd > 0) rho = fmax(rho - nd * u->ratio_decay, u->ratio_min);
+    }
+    return r->rk_U[k] + j * B + B + rho * (r->rk_C[k] - j * D) + (j > 0 ? 0 : r->rk_X[k]) + need -
+           u->kv_rank;
+}
+
+/* May rank k take a request of prompt `in` (and `need` with its own clipped output) after j
+ * more iterations?  An empty rank takes any prompt it holds (SGLang would refuse a prompt whose
+ * clipped output does not fit an idle pool, forever: a guard, not its behaviour). */
+static int rank_takes(const struct sim *s, const struct replica *r, long k, double j, double in,
+                      double need) {
+    const struct unit *u = r->u;
+    if (!(r->rk_n[k] < u->maxb_rank)) return 0;
+    if (r->rk_n[k] < 0.5) return in + 1 <= u->kv_rank;
+    return rank_slack(s, r, k, j, need) < 0;
 }
 
 /* The rank a request needing `need` KV tokens is placed on: of the ranks with room for it (a
@@ -522,29 +609,114 @@ static void rk_add(struct replica *r, int32_t rank, double db, double dS, double
  * inference system overview, github.com/deepseek-ai/open-infra-index, Day 6); SGLang's DP
  * controller dispatches round robin by default, or to the shortest queue (SGLang v0.4,
  * --load-balance-method).  Least KV in use at admission is a guess at the effect of such a
- * balancer, with the rank chosen when the replica admits the request.  O(ranks). */
-static long pick_rank(const struct sim *s, const struct replica *r, double need) {
+ * balancer, with the rank chosen when the replica admits the request.  With the rank policy
+ * (reqsim.h) room is its reservation's (rank_takes).  O(ranks). */
+static long pick_rank(const struct sim *s, const struct replica *r, int32_t qi) {
     const struct unit *u = r->u;
     if (!r->rk_b) return 0;
+    const double need = s->rs[qi].in_eff, tps = s->tps, kv = u->kv_rank, mb = u->maxb_rank;
+    const double *const rn = r->rk_n, *const rU = r->rk_U, *const rb = r->rk_b;
     long best = -1;
+    if (u->policy) {
+        /* rank_takes at j = 0, its expression term for term (a hot loop) */
+        const double full = need + own_tokens(s, u, qi);
+        const int empty_takes = need + 1 <= kv;
+        const double *const rr = r->rk_ratio, *const rC = r->rk_C, *const rX = r->rk_X;
+        for (long k = 0; k < u->nr; k++) {
+            const double n = rn[k];
+            if (!(n < mb) ||
+                (n < 0.5 ? !empty_takes
+                         : !(rU[k] + rb[k] * tps + rr[k] * rC[k] + rX[k] + full - kv < 0)))
+                continue;
+            if (best < 0 || rU[k] < rU[best] || (rU[k] == rU[best] && n < rn[best])) best = k;
+        }
+        return best;
+    }
     for (long k = 0; k < u->nr; k++) {
-        if (!(r->rk_n[k] < u->maxb_rank) ||
-            !(r->rk_U[k] + need + r->rk_b[k] * s->tps + 1 <= u->kv_rank))
-            continue;
-        if (best < 0 || r->rk_U[k] < r->rk_U[best] ||
-            (r->rk_U[k] == r->rk_U[best] && r->rk_n[k] < r->rk_n[best]))
-            best = k;
+        if (!(rn[k] < mb) || !(rU[k] + need + rb[k] * tps + 1 <= kv)) continue;
+        if (best < 0 || rU[k] < rU[best] || (rU[k] == rU[best] && rn[k] < rn[best])) best = k;
+    }
+    return best;
+}
+
+/* The first iteration boundary j in [lo, hi] of the segment (its composition fixed) at which
+ * some rank takes request qi (rank_takes), or LONG_MAX.  A rank's reservation after j
+ * iterations is quadratic in j while its ratio decays (its KV grows by B = b x tokens per step
+ * an iteration, its remaining tokens fall by D = the decoding under the clip x tokens per step,
+ * its ratio by the decay) and then linear, never falling (B >= ratio x D): the first j of each
+ * piece from its roots, checked by rank_takes itself.  O(ranks). */
+static long first_fit(const struct sim *s, const struct replica *r, int32_t qi, long lo, long hi) {
+    const struct unit *u = r->u;
+    const struct rstate *st = &s->rs[qi];
+    if (lo > hi || !(r->b + (double)r->n_prefill < u->maxb) || !(st->in_eff + 1 <= u->kv_rank))
+        return LONG_MAX;
+    const double in = st->in_eff, need = in + own_tokens(s, u, qi);
+    long best = LONG_MAX;
+    for (long k = 0; k < u->nr && best > lo; k++) {
+        if (!(r->rk_n[k] < u->maxb_rank)) continue;
+        const long top = hi < best - 1 ? hi : best - 1;
+        if (rank_takes(s, r, k, (double)lo, in, need)) {
+            best = lo;
+            break;
+        }
+        if (!(r->rk_b[k] > 0) || r->rk_n[k] < 0.5) continue; /* the same at every j */
+        const double B = r->rk_b[k] * s->tps, D = r->rk_nt[k] * s->tps, C = r->rk_C[k];
+        const double dl = u->ratio_decay;
+        /* ratio(j) = max(rp - dl j, ratio_min) */
+        const double rp = r->rk_ratio[k] + r->rk_retr[k] * dl;
+        const double j1 = dl > 0 ? floor((rp - u->ratio_min) / dl) : 1e18; /* quadratic to here */
+        const double a0 = r->rk_U[k] + B + need - u->kv_rank;
+        long found = LONG_MAX;
+        if ((double)lo <= j1) {
+            /* the quadratic piece: its first root x (the reservation under the KV after it) */
+            const double c2 = dl * D, c1 = B - rp * D - dl * C, c0 = a0 + rp * C;
+            double x = NAN;
+            if (c2 > 0) {
+                const double disc = c1 * c1 - 4 * c2 * c0;
+                if (disc > 0) {
+                    const double qq = -0.5 * (c1 + copysign(sqrt(disc), c1));
+                    x = fmin(qq / c2, qq != 0 ? c0 / qq : qq / c2);
+                }
+            } else if (c1 < 0) {
+                x = -c0 / c1;
+            }
+            if (x <= j1 && x < (double)top) {
+                long j = x < (double)lo ? lo : (long)floor(x) + 1;
+                if (j > lo && rank_takes(s, r, k, (double)(j - 1), in, need)) j--; /* rounding */
+                for (int tries = 0; tries < 3 && j <= top; tries++, j++)
+                    if (rank_takes(s, r, k, (double)j, in, need)) {
+                        found = j;
+                        break;
+                    }
+            }
+        }
+        if (found == LONG_MAX && j1 + 1 <= (double)top) {
+            /* the linear piece never falls: its first iteration or none */
+            const long j = j1 + 1 > (double)lo ? (long)(j1 + 1) : lo;
+            if (rank_takes(s, r, k, (double)j, in, need)) found = j;
+        }
+        if (found < best) best = found;
     }
     return best;
 }
 
 /* ---- events --------------------------------------------------------------------------------- */
 
-static long decode_total(const struct ic_request *q) {
-    return (long)q->reasoning + (long)q->output;
+/* Is the stack entry e still a running request (not finished, preempted or moved since)? */
+static int stack_live(const struct sim *s, int64_t e) {
+    const struct rstate *st = &s->rs[tag_req(e)];
+    return tag_stamp(e) == st->stamp && (st->state == ST_DECODE || st->state == ST_PREFILL);
 }
 
 static void stack_push(struct sim *s, struct replica *r, int32_t q) {
+    /* drop the entries of requests no longer running, in order, when they are half the stack
+     * (amortised O(1); the running ones keep their order, so LIFO preemption is unchanged) */
+    if (r->stack_n >= 64 && (double)r->stack_n >= 2.0 * (r->b + (double)r->n_prefill)) {
+        long w = 0;
+        for (long i = 0; i < r->stack_n; i++)
+            if (stack_live(s, r->stack[i])) r->stack[w++] = r->stack[i];
+        r->stack_n = w;
+    }
     if (grow((void **)&r->stack, &r->stack_cap, r->stack_n + 1, sizeof *r->stack) != 0) {
         s->nomem = 1;
         return;
@@ -559,8 +731,10 @@ static void start_decode(struct sim *s, long ri, int32_t qi, long it, double t) 
     struct ic_request *q = &s->req[qi];
     struct rstate *st = &s->rs[qi];
     long total = decode_total(q);
+    const double waited = r->rk_C ? own_tokens(s, r->u, qi) : 0; /* its reservation so far */
     st->gen += 1;
     if (st->gen >= (double)total) {
+        rk_res(r, st->rank, -waited, 0);
         /* one token in all: done */
         if (isnan(q->first_token_s)) q->first_token_s = t;
         q->finish_s = t;
@@ -577,6 +751,14 @@ static void start_decode(struct sim *s, long ri, int32_t qi, long it, double t) 
     r->S += (double)q->input + st->gen; /* its context: the prompt and every token so far */
     r->U += 1;
     rk_add(r, st->rank, 1, (double)q->input + st->gen, 1, 0);
+    if (r->rk_C) {
+        /* the rank policy: its remaining output, clipped, then (under the clip) falling */
+        const double left = (double)total - st->gen;
+        st->tail = left <= r->u->clip;
+        rk_res(r, st->rank, (st->tail ? left : r->u->clip) - waited, st->tail);
+        if (!st->tail)
+            dh_push(s, r, (struct dev){it + iters(s, left - r->u->clip), qi, st->stamp, EV_CLIP});
+    }
     /* the first answer token: now, or after the reasoning tokens */
     double left_reason = (double)q->reasoning - st->gen;
     if (isnan(q->first_token_s)) {
@@ -661,10 +843,13 @@ static int fits_on(const struct sim *s, const struct replica *r, int32_t qi, lon
     const struct rstate *st = &s->rs[qi];
     /* its prompt, and room for the next iteration's decode tokens of everyone running */
     *rank = -1;
+    if (r->u->policy) /* each rank's reservation (rank_takes) */
+        return r->b + (double)r->n_prefill < r->u->maxb && st->in_eff + 1 <= r->u->kv_rank &&
+               (*rank = pick_rank(s, r, qi)) >= 0;
     return r->b + (double)r->n_prefill < r->u->maxb &&
            r->U + st->in_eff + r->b * s->tps + 1 <= r->u->kv &&
-           st->in_eff + 1 <= r->u->kv_rank &&          /* and on one rank */
-           (*rank = pick_rank(s, r, st->in_eff)) >= 0; /* with room on one */
+           st->in_eff + 1 <= r->u->kv_rank &&  /* and on one rank */
+           (*rank = pick_rank(s, r, qi)) >= 0; /* with room on one */
 }
 
 static int fits(const struct sim *s, const struct replica *r, int32_t qi) {
@@ -728,6 +913,10 @@ static double prefix_hit(struct sim *s, struct replica *r, int32_t qi) {
 static void admit(struct sim *s, long ri, double t) {
     struct replica *r = &s->rep[ri];
     if (r->u->role == ROLE_PREFILL) set_blocked(s, r, 0);
+    if (r->x_dirty) { /* a new round: last round's prompts count at the ratio now */
+        memset(r->rk_X, 0, (size_t)r->u->nr * sizeof *r->rk_X);
+        r->x_dirty = 0;
+    }
     while (r->waiting.n > 0) {
         int32_t qi = tag_req(dq_front(&r->waiting));
         struct ic_request *q = &s->req[qi];
@@ -777,6 +966,13 @@ static void admit(struct sim *s, long ri, double t) {
         r->U += st->in_eff;
         st->rank = (int32_t)rank;
         rk_add(r, st->rank, 0, 0, st->in_eff, 1);
+        if (r->rk_C) {
+            /* the rank policy: its remaining output joins the rank's, in full for this round */
+            const double own = own_tokens(s, r->u, qi);
+            rk_res(r, st->rank, own, 0);
+            r->rk_X[rank] += (1 - r->rk_ratio[rank]) * own;
+            r->x_dirty = 1;
+        }
         if (dq_push_back(&r->prefill, tag(qi, st->stamp)) != 0) s->nomem = 1;
         r->n_prefill++;
         r->prefill_rem += st->rem;
@@ -784,44 +980,112 @@ static void admit(struct sim *s, long ri, double t) {
     }
 }
 
-/* Preempt the most recently admitted running request (it recomputes later).  With attention
- * ranks, the replica's pool decides (a rank whose sequences outgrow its own cache is not
- * preempted: reqsim.h). */
+/* Preempt running request qi at iteration boundary it (time t): it waits again, at the front
+ * of the queue (vLLM) or its back (SGLang's retraction), and later recomputes its prompt and
+ * what it had generated. */
+static void preempt(struct sim *s, long ri, int32_t qi, long it, double t, int back) {
+    struct replica *r = &s->rep[ri];
+    struct rstate *st = &s->rs[qi];
+    struct ic_request *q = &s->req[qi];
+    if (st->state == ST_DECODE) {
+        double gen = st->gen + (double)(it - st->dstart) * s->tps;
+        double ctx = (double)q->input + gen;
+        if (r->rk_C)
+            rk_res(r, st->rank, -(st->tail ? decode_tokens_left(s, qi, it) : r->u->clip),
+                   -st->tail);
+        r->b -= 1;
+        r->S -= ctx;
+        r->U -= ctx;
+        rk_add(r, st->rank, -1, -ctx, -ctx, -1);
+        st->in_eff = (double)q->input + gen; /* the prompt and what it said so far */
+        st->gen = gen;
+    } else {
+        if (r->rk_C) rk_res(r, st->rank, -own_tokens(s, r->u, qi), 0);
+        r->U -= st->in_eff;
+        r->prefill_rem -= st->rem;
+        r->n_prefill--;
+        rk_add(r, st->rank, 0, 0, -st->in_eff, -1);
+    }
+    accumulate_counts(s, ri, t);
+    if (r->u->role == ROLE_DECODE) commit(s, st->in_eff, +1); /* it waits there again */
+    st->state = ST_WAITING;
+    st->stamp++;
+    q->preemptions++;
+    r->n_waiting++;
+    if ((back ? dq_push_back : dq_push_front)(&r->waiting, tag(qi, st->stamp)) != 0) s->nomem = 1;
+    s->stats->preemptions++;
+}
+
+/* Preempt the most recently admitted running request (vLLM's v0 scheduler). */
 static int preempt_one(struct sim *s, long ri, long it, double t) {
     struct replica *r = &s->rep[ri];
     while (r->stack_n > 0) {
         int64_t e = r->stack[--r->stack_n];
-        int32_t qi = tag_req(e);
-        struct rstate *st = &s->rs[qi];
-        struct ic_request *q = &s->req[qi];
-        if (tag_stamp(e) != st->stamp) continue; /* preempted since: a stale entry */
-        if (st->state != ST_DECODE && st->state != ST_PREFILL) continue; /* finished: stale */
-        if (st->state == ST_DECODE) {
-            double gen = st->gen + (double)(it - st->dstart) * s->tps;
-            double ctx = (double)q->input + gen;
-            r->b -= 1;
-            r->S -= ctx;
-            r->U -= ctx;
-            rk_add(r, st->rank, -1, -ctx, -ctx, -1);
-            st->in_eff = (double)q->input + gen; /* the prompt and what it said so far */
-            st->gen = gen;
-        } else {
-            r->U -= st->in_eff;
-            r->prefill_rem -= st->rem;
-            r->n_prefill--;
-            rk_add(r, st->rank, 0, 0, -st->in_eff, -1);
-        }
-        accumulate_counts(s, ri, t);
-        if (r->u->role == ROLE_DECODE) commit(s, st->in_eff, +1); /* it waits there again */
-        st->state = ST_WAITING;
-        st->stamp++;
-        q->preemptions++;
-        r->n_waiting++;
-        if (dq_push_front(&r->waiting, tag(qi, st->stamp)) != 0) s->nomem = 1;
-        s->stats->preemptions++;
+        if (!stack_live(s, e)) continue; /* finished or preempted since: a stale entry */
+        preempt(s, ri, tag_req(e), it, t, 0);
         return 1;
     }
     return 0;
+}
+
+static int cand_cmp(const void *pa, const void *pb) {
+    const struct cand *a = pa, *b = pb;
+    if (a->rank != b->rank) return a->rank < b->rank ? -1 : 1;
+    if (a->gen != b->gen) return a->gen < b->gen ? -1 : 1;
+    if (a->input != b->input) return a->input > b->input ? -1 : 1;
+    return a->pos > b->pos ? -1 : a->pos < b->pos;
+}
+
+/* The rank policy (reqsim.h): every rank whose decoding sequences' next tokens do not fit its
+ * KV retracts as SGLang's ScheduleBatch.retract_decode does (v0.4): its decoding sequences in
+ * the order of struct cand, at least one and never the last, until its free KV holds
+ * retract_steps tokens for each of the rest, each to the back of the queue to recompute
+ * (Scheduler.update_running_batch: waiting_queue.extend); then its ratio is their generated
+ * tokens plus retract_steps each over their total (SGLang: over their max_new_tokens, which
+ * the engine takes to be the request's length), at most 1, and its next iteration does not
+ * decay it.  (Should a last sequence still not fit, it goes too.)  O(running log running). */
+static void retract_ranks(struct sim *s, long ri, double t) {
+    struct replica *r = &s->rep[ri];
+    const struct unit *u = r->u;
+    const long it = r->i0;
+    int any = 0;
+    for (long k = 0; k < u->nr; k++)
+        if (r->rk_b[k] > 0 && r->rk_U[k] + r->rk_b[k] * s->tps > u->kv_rank)
+            r->rk_retr[k] = 1, any = 1;
+    if (!any) return;
+    long n = 0;
+    for (long i = 0; i < r->stack_n; i++) {
+        const int64_t e = r->stack[i];
+        const int32_t qi = tag_req(e);
+        const struct rstate *st = &s->rs[qi];
+        if (!stack_live(s, e) || st->state != ST_DECODE || !(r->rk_retr[st->rank] > 0)) continue;
+        if (grow((void **)&s->cand, &s->cand_cap, n + 1, sizeof *s->cand) != 0) {
+            s->nomem = 1;
+            return;
+        }
+        s->cand[n++] = (struct cand){st->gen + (double)(it - st->dstart) * s->tps,
+                                     (double)s->req[qi].input, i, qi, st->rank};
+    }
+    qsort(s->cand, (size_t)n, sizeof *s->cand, cand_cmp);
+    for (long a = 0, b; a < n; a = b) {
+        const int32_t k = s->cand[a].rank;
+        for (b = a; b < n && s->cand[b].rank == k; b++) {
+        }
+        long i = a;
+        do {
+            if (b - i <= 1) break;
+            preempt(s, ri, s->cand[i++].req, it, t, 1);
+        } while (u->kv_rank - r->rk_U[k] < (double)(b - i) * u->retract_steps);
+        while (i < b && r->rk_U[k] + r->rk_b[k] * s->tps > u->kv_rank)
+            preempt(s, ri, s->cand[i++].req, it, t, 1);
+        double gen = 0, total = 0;
+        for (long c = i; c < b; c++) {
+            gen += s->cand[c].gen;
+            total += (double)decode_total(&s->req[s->cand[c].req]);
+        }
+        if (i < b && total > 0)
+            r->rk_ratio[k] = fmin(1.0, (gen + u->retract_steps * (double)(b - i)) / total);
+    }
 }
 
 /* The end of a segment's first j iterations (time t): apply what they did. */
@@ -844,6 +1108,15 @@ static void advance(struct sim *s, long ri, long j, double t) {
         for (long k = 0; k < r->u->nr; k++) {
             r->rk_S[k] += (double)j * r->rk_b[k] * s->tps;
             r->rk_U[k] += (double)j * r->rk_b[k] * s->tps;
+            if (!r->rk_C || j < 1) continue;
+            /* the rank policy: the remaining tokens under the clip fall; the ratio decays by a
+             * step each iteration the rank decodes, but the first after a retraction (SGLang's
+             * update_running_batch: max(ratio - decay, min)) */
+            if (r->rk_nt[k] > 0) r->rk_C[k] -= (double)j * r->rk_nt[k] * s->tps;
+            const double nd = (double)j - r->rk_retr[k];
+            if (r->rk_b[k] > 0 && nd > 0 && r->rk_ratio[k] != r->u->ratio_min)
+                r->rk_ratio[k] = fmax(r->rk_ratio[k] - nd * r->u->ratio_decay, r->u->ratio_min);
+            r->rk_retr[k] = 0;
         }
     long it = r->i0 + j;
     /* prefill: j chunks of P tokens, first come first served */
@@ -883,6 +1156,14 @@ static void advance(struct sim *s, long ri, long j, double t) {
             if (isnan(q->first_token_s)) q->first_token_s = t;
             continue;
         }
+        if (e.kind == EV_CLIP) { /* its remaining output is under the clip from now */
+            rk_res(r, st->rank, decode_tokens_left(s, e.req, it) - r->u->clip, 1);
+            st->tail = 1;
+            continue;
+        }
+        if (r->rk_C)
+            rk_res(r, st->rank, -(st->tail ? decode_tokens_left(s, e.req, it) : r->u->clip),
+                   -st->tail);
         double ctx = (double)q->input + st->gen + (double)(it - st->dstart) * s->tps;
         r->b -= 1;
         r->S -= ctx;
@@ -947,6 +1228,11 @@ static void plan(struct sim *s, long ri, double t) {
     for (;;) {
         purge_abandoned(s, ri, t);
         admit(s, ri, t);
+        if (r->u->policy) {
+            /* each rank retracts its own (SGLang admits, then checks the decode's memory) */
+            retract_ranks(s, ri, t);
+            break;
+        }
         /* the next iteration needs b more KV tokens: preempt until they fit */
         if (r->b > 0 && r->U + r->b * s->tps > r->u->kv && preempt_one(s, ri, r->i0, t)) continue;
         break;
@@ -993,6 +1279,8 @@ static void plan(struct sim *s, long ri, double t) {
     if (r->b <= 0 && r->P <= 0) {
         r->k = 0;
         r->t_end = INFINITY; /* idle until an arrival */
+        if (u->policy)       /* SGLang's idle scheduler starts its ratio over */
+            for (long q = 0; q < u->nr; q++) r->rk_ratio[q] = u->ratio_init, r->rk_retr[q] = 0;
         return;
     }
     long k = LONG_MAX;
@@ -1009,7 +1297,7 @@ static void plan(struct sim *s, long ri, double t) {
         if (d < 1) d = 1;
         if (d < k) k = d;
     }
-    if (r->b > 0) {
+    if (r->b > 0 && !u->policy) {
         long d = (long)floor((u->kv - r->U) / (r->b * s->tps));
         if (d < 1) d = 1;
         if (d < k) k = d;
@@ -1024,17 +1312,43 @@ static void plan(struct sim *s, long ri, double t) {
             if (r->rk_S[q] > r->rk_S[m] || (r->rk_S[q] == r->rk_S[m] && r->rk_b[q] > r->rk_b[m]))
                 m = q;
         r->busiest = m;
+        long fill = -1; /* the rank policy: the rank whose own KV cache fills first */
         for (long q = 0; q < u->nr; q++) {
             if (!(r->rk_b[q] > 0)) continue;
+            if (u->policy && (fill < 0 || (u->kv_rank - r->rk_U[q]) * r->rk_b[fill] <
+                                              (u->kv_rank - r->rk_U[fill]) * r->rk_b[q]))
+                fill = q;
             if (r->rk_b[q] > r->rk_b[m]) {
-                /* rank q passes m after iteration (S_m - S_q) / ((b_q - b_m) tps) */
+                /* rank q is the busiest from iteration x = (S_m - S_q) / ((b_q - b_m) tps) on
+                 * (at x they tie, and it has more sequences; ceil, not floor + 1: a tie at a
+                 * whole x was priced at m; less a rounding's margin: an early end is only a
+                 * segment more) */
                 double x = (r->rk_S[m] - r->rk_S[q]) / ((r->rk_b[q] - r->rk_b[m]) * s->tps);
-                long dx = x < 1e15 ? (long)floor(x) + 1 : LONG_MAX;
+                long dx = x < 1e15 ? (long)ceil(x - 1e-9) : LONG_MAX;
+                if (dx < 1) dx = 1;
                 if (dx < k) k = dx;
             }
         }
+        if (fill >= 0) {
+            long d = (long)floor((u->kv_rank - r->rk_U[fill]) / (r->rk_b[fill] * s->tps));
+            if (d < 1) d = 1;
+            if (d < k) k = d;
+        }
     }
     if (k == LONG_MAX) k = 1;
+    if (u->policy) {
+        /* a waiting prompt no rank takes now: the first iteration one does (its reservation
+         * falls as the ratio decays) */
+        while (r->waiting.n > 0) {
+            int32_t h = tag_req(dq_front(&r->waiting));
+            if (s->rs[h].state == ST_WAITING && s->req[h].status == IC_REQ_UNFINISHED) break;
+            dq_pop_front(&r->waiting);
+        }
+        if (r->waiting.n > 0) {
+            long d = first_fit(s, r, tag_req(dq_front(&r->waiting)), 1, k);
+            if (d < k) k = d;
+        }
+    }
     seg_coefficients(s, r);
     /* the end of the window */
     double left = s->cfg->horizon_s - t;
@@ -1072,6 +1386,43 @@ static void interrupt(struct sim *s, long ri, double ta) {
     if (r->pending_admit) return;
     truncate_at(r, ta);
     r->pending_admit = 1;
+}
+
+/* The rank policy: request qi arrived at time ta at the empty queue of busy replica ri: end
+ * its segment at the first iteration boundary at or after ta at which a rank takes it
+ * (first_fit), if one in the segment does. */
+static void interrupt_fit(struct sim *s, long ri, int32_t qi, double ta) {
+    struct replica *r = &s->rep[ri];
+    if (r->pending_admit || r->k < 1) return;
+    long lo = 0, hi = r->k; /* T(lo) < ta - t0 <= T(hi) */
+    const double dt = ta - r->t0;
+    while (hi - lo > 1) {
+        long mid = lo + (hi - lo) / 2;
+        if (seg_time(r, (double)mid) < dt)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const long j = first_fit(s, r, qi, hi, r->k);
+    if (j > r->k) return;
+    if (j < r->k) {
+        r->k = j;
+        r->t_end = r->t0 + seg_time(r, (double)j);
+    }
+    r->pending_admit = 1;
+}
+
+/* An arrival (or a prompt handed over) at time ta joins replica ri's queue, which it heads:
+ * end the segment where it may be admitted. */
+static void wake_for(struct sim *s, long ri, int32_t qi, double ta) {
+    struct replica *r = &s->rep[ri];
+    if (r->u->policy)
+        interrupt_fit(s, ri, qi, ta);
+    else if (can_admit(s, r, qi))
+        interrupt(s, ri, ta);
+    else
+        return;
+    heap_fix(s, s->eh, s->eh_pos, s->R, s->eh_pos[ri], eh_less);
 }
 
 /* Disaggregated back-pressure: room on the decode role (its units' use fell at time t) goes to
@@ -1180,6 +1531,7 @@ static void sim_free(struct sim *s) {
     free(s->acc_wait);
     free(s->xt);
     free(s->xr);
+    free(s->cand);
 }
 
 long ic_reqsim_units(const struct ic_replica_model *rm, long replicas, long *prefill,
@@ -1208,6 +1560,14 @@ static void unit_init(struct unit *u, const struct ic_perf_params *pp, double kv
     u->maxb_rank = (double)max_batch;
     u->B = (double)max_tokens;
     u->role = role;
+    /* the rank policy: attention ranks that decode (a prefill unit's sequences do not grow) */
+    u->policy = u->nr > 1 && role != ROLE_PREFILL;
+    u->ratio_init = pp->ratio_init;
+    u->ratio_min = pp->ratio_min;
+    u->ratio_decay =
+        pp->ratio_decay_steps > 0 ? (pp->ratio_init - pp->ratio_min) / pp->ratio_decay_steps : 0;
+    u->retract_steps = pp->retract_steps;
+    u->clip = pp->clip_tokens > 0 ? pp->clip_tokens : INFINITY;
 }
 
 int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_model *rm,
@@ -1276,12 +1636,21 @@ int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_mo
         s.rep[i].t_end = INFINITY;
         const long nrk = s.rep[i].u->nr;
         if (nrk > 1) {
-            double *v = calloc((size_t)(4 * nrk), sizeof *v);
+            const int pol = s.rep[i].u->policy;
+            double *v = calloc((size_t)((pol ? 9 : 4) * nrk), sizeof *v);
             if (!v) s.nomem = 1;
             s.rep[i].rk_b = v;
             s.rep[i].rk_S = v ? v + nrk : NULL;
             s.rep[i].rk_U = v ? v + 2 * nrk : NULL;
             s.rep[i].rk_n = v ? v + 3 * nrk : NULL;
+            if (v && pol) {
+                s.rep[i].rk_C = v + 4 * nrk;
+                s.rep[i].rk_nt = v + 5 * nrk;
+                s.rep[i].rk_ratio = v + 6 * nrk;
+                s.rep[i].rk_X = v + 7 * nrk;
+                s.rep[i].rk_retr = v + 8 * nrk;
+                for (long k = 0; k < nrk; k++) s.rep[i].rk_ratio[k] = s.rep[i].u->ratio_init;
+            }
         }
         s.eh[i] = s.oh[i] = i;
         s.eh_pos[i] = s.oh_pos[i] = i;
@@ -1328,9 +1697,8 @@ int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_mo
                 plan(&s, r, tx);
                 heap_fix(&s, s.eh, s.eh_pos, s.R, s.eh_pos[r], eh_less);
                 if (s.n_blocked > 0) wake_blocked(&s, tx);
-            } else if (rp->n_waiting == 1 && can_admit(&s, rp, qi)) {
-                interrupt(&s, r, tx);
-                heap_fix(&s, s.eh, s.eh_pos, s.R, s.eh_pos[r], eh_less);
+            } else if (rp->n_waiting == 1) {
+                wake_for(&s, r, qi, tx);
             }
             continue;
         }
@@ -1357,9 +1725,8 @@ int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_mo
                     rp->t0 = ta;
                     plan(&s, r, ta);
                     heap_fix(&s, s.eh, s.eh_pos, s.R, s.eh_pos[r], eh_less);
-                } else if (rp->n_waiting == 1 && can_admit(&s, rp, (int32_t)next)) {
-                    interrupt(&s, r, ta);
-                    heap_fix(&s, s.eh, s.eh_pos, s.R, s.eh_pos[r], eh_less);
+                } else if (rp->n_waiting == 1) {
+                    wake_for(&s, r, (int32_t)next, ta);
                 }
             }
             next++;

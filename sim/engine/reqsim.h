@@ -99,9 +99,27 @@ struct ic_replica_model {
      * rank, at most min(ranks, prompts in prefill) chunks of up to a rank's budget at once (the
      * prefill queue is the replica's, served over the ranks as lanes), and the busiest rank is
      * taken to carry the largest chunk (a guess: the prefill's lanes are not tied to ranks).
-     * Not modelled: a rank whose sequences outgrow its own cache is not preempted (the
-     * replica's pool is, as one cache); the prompt budget left by each rank's own decode tokens
-     * (the mean rank's).  0 or 1: one rank, the replica as one batch, exactly as before ranks
+     * KV on ranks that decode (a replica, a decode unit; a prefill unit's sequences do not
+     * grow) follows SGLang's scheduler (v0.4, the engine DeepSeek's ranks are served with in
+     * the open: srt/managers/schedule_policy.py PrefillAdder, schedule_batch.py
+     * ScheduleBatch.retract_decode, scheduler.py update_running_batch; its constants
+     * python/sglang/global_config.py), each rank its own scheduler: a rank takes a prompt while
+     * its running sequences' KV, the step's decode tokens, new_token_ratio x their remaining
+     * output tokens (each at most clip_tokens, 4,096), the prompt and its own remaining output
+     * (clipped, in full, as are those of the prompts admitted in the same round) stay under its
+     * KV (an empty rank takes any prompt it holds), placed by least KV in use among the ranks
+     * that take it; its ratio starts at 0.7, falls by (0.7 - 0.098) / 600 each step it decodes
+     * to 0.098, and starts over when the replica idles; a rank whose next decode tokens do not
+     * fit retracts its decoding sequences with the fewest tokens generated (then the longest
+     * prompt, the last admitted) to the back of the queue, to recompute, at least one and never
+     * the last, until its free KV holds 20 tokens for each of the rest, and sets its ratio to
+     * (their generated + 20 each) / their total tokens, which its next step does not decay
+     * (models/perf.h, struct ic_perf_params: ratio_init ... clip_tokens; /serving/
+     * new_token_ratio_init ... clip_max_new_tokens).  The remaining output is the request's
+     * own (SGLang knows only its max_new_tokens, usually larger: a request's length is the
+     * engine's to know, and the ratio's to discount).  Plain replicas keep vLLM's v0 rule
+     * (above).  Not modelled: the prompt budget left by each rank's own decode tokens (the
+     * mean rank's).  0 or 1: one rank, the replica as one batch, exactly as before ranks
      * were placed.  May be fractional (a role's share of a replica): the pool's caps are ranks
      * x a rank's, the placement over the nearest whole number of ranks. */
     double ranks;
