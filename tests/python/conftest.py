@@ -8,18 +8,32 @@ session and the tests read the file it writes.
 Run by hand:  INFERCAP=/path/to/infercap /usr/bin/python3 -m pytest -q tests/python
 """
 
+import atexit
 import dataclasses
 import json
 import os
 import pathlib
+import shutil
 import subprocess
+import tempfile
 import time
 
 import pytest
 
-# Hermetic: no run here reads or writes the user's cache of measured service curves (CTest sets
-# this too; test_curve_cache.py gives its runs directories of their own).
-os.environ["INFERCAP_CACHE_DIR"] = "off"
+# Hermetic: no run here reads or writes the user's cache of measured service curves.  The runs
+# of a test session share a cache of their own, so that each distinct curve is measured once a
+# session, not once a run (DeepSeek's day measures a whole replica of 176 attention ranks, a
+# million requests and more): CTest gives every test of its session one directory
+# (INFERCAP_TEST_CACHE_DIR, emptied before the first test and removed after the last:
+# tests/CMakeLists.txt); run by hand, the session makes a temporary one and removes it at exit.
+# A curve read from the cache is the measured one bit for bit (test_curve_cache.py, whose runs
+# have directories of their own); a run that must measure its own curve passes --no-cache.
+# INFERCAP_TEST_CACHE_DIR=off: no cache, every run measures its curves.
+SESSION_CURVE_CACHE = os.environ.get("INFERCAP_TEST_CACHE_DIR", "")
+if not SESSION_CURVE_CACHE:
+    SESSION_CURVE_CACHE = tempfile.mkdtemp(prefix="infercap-test-curves-")
+    atexit.register(shutil.rmtree, SESSION_CURVE_CACHE, ignore_errors=True)
+os.environ["INFERCAP_CACHE_DIR"] = SESSION_CURVE_CACHE
 
 DATA_DIR = pathlib.Path(__file__).resolve().parent / "data"
 SMALL_SCENARIO = DATA_DIR / "small.json"

@@ -5,7 +5,8 @@ numbers, bit for bit; a damaged cache file is ignored (the curve measured again,
 replaced); a cache that cannot be written never fails a run; INFERCAP_CACHE_DIR=off and
 --no-cache turn it off; without INFERCAP_CACHE_DIR the directory is $XDG_CACHE_HOME/infercap,
 else $HOME/.cache/infercap.  Every run here has its own temporary directories (the suite's
-environment sets INFERCAP_CACHE_DIR=off: no test reads or writes the user's cache).
+other runs share a cache of the test session's, conftest.py: no test reads or writes the user's
+cache).
 """
 
 import os

@@ -31,7 +31,9 @@ def mpirun(infercap_bin, ranks, args, timeout=300):
         # LeakSanitizer cannot run under the MPI launcher (and Open MPI's own allocations are
         # not ours); the serial tests check infercap's leaks.
         env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
-    argv = ["mpirun", "-n", str(ranks), "--oversubscribe", infercap_bin, *map(str, args)]
+    # --no-cache: the ranks measure their service curves, not read the session's (conftest.py)
+    argv = ["mpirun", "-n", str(ranks), "--oversubscribe", infercap_bin, *map(str, args),
+            "--no-cache"]
     p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env)
     assert p.returncode == 0, f"{' '.join(argv)}: {p.returncode}\n{p.stdout}\n{p.stderr}"
     return p
