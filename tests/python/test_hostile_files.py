@@ -19,6 +19,7 @@ import h5py
 import numpy as np
 import pytest
 
+from conftest import RUN_TIMEOUT_S
 from h5compare import assert_same_results
 
 DATA = pathlib.Path(__file__).resolve().parent / "data"
@@ -288,7 +289,7 @@ def killed_sweep(infercap_bin, tmp_path):
     args = ["run", str(SWEEP), "-o", str(out), "-q", "--threads", "1", "--set", "/paths=400"]
     proc = subprocess.Popen([infercap_bin, *args], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
+    deadline = time.time() + 2 * RUN_TIMEOUT_S
     while time.time() < deadline and proc.poll() is None:
         if len(list(work.glob("point-*.h5"))) >= 3:
             break
@@ -343,7 +344,7 @@ def test_a_second_resume_is_refused_while_the_first_holds_the_folder(infercap_bi
     with open(work / "lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         p = subprocess.run([infercap_bin, *args, "--resume"], capture_output=True, text=True,
-                           timeout=120)
+                           timeout=2 * RUN_TIMEOUT_S)
         assert p.returncode == 2, p.stderr
         assert "in use by another infercap run" in p.stderr and str(work) in p.stderr, p.stderr
         assert sorted(os.listdir(tmp_path)) == before  # nothing stray
@@ -406,7 +407,7 @@ def test_the_report_of_a_stopped_run_says_partial(infercap_bin, tmp_path, json_o
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.0)
     p.send_signal(signal.SIGINT)
-    so, se = p.communicate(timeout=120)
+    so, se = p.communicate(timeout=2 * RUN_TIMEOUT_S)
     assert p.returncode == 3, se
     if json_out:
         j = json.loads(so)
