@@ -418,13 +418,19 @@ int ic_req_settled(const struct ic_req_input *in, const struct ic_request *req, 
     return fabs(a.served_rps - b.served_rps) <= tol * 0.5 * (a.served_rps + b.served_rps);
 }
 
-/* One offered load through a group of replicas: requests/s in total.  The window holds nreq
- * requests and at least `lats` request latencies (in->latency_s); the first tenth (at least a
- * fifth of those latencies) warms the replicas up and is not read.  Below saturation
- * (drain_share > 0: the replicas get time to finish), until the run settles (ic_req_settled)
- * the window doubles, to at most IC_CURVE_POINT_MAX x nreq requests a point
- * and while the curve has run fewer than IC_CURVE_MAX x nreq in all (*ran): requests, not
- * seconds, so that the curve is the same on any machine. */
+int ic_req_good_settled(const struct ic_req_input *in, const struct ic_request *req, long n,
+                        double warm_s, double window_s) {
+    struct ic_req_point a, b;
+    const double mid = 0.5 * (warm_s + window_s);
+    ic_req_point_stats(in, req, n, warm_s, mid, &a);
+    ic_req_point_stats(in, req, n, mid, window_s, &b);
+    if (a.requests < 1 || b.requests < 1 || isnan(a.good_share) || isnan(b.good_share)) return 1;
+    const double na = (double)a.requests, nb = (double)b.requests;
+    const double p = (a.good_share * na + b.good_share * nb) / (na + nb);
+    const double sd = sqrt(fmax(p * (1 - p), 0.0) * (1 / na + 1 / nb));
+    return fabs(a.good_share - b.good_share) <= fmax(0.05, 4 * sd);
+}
+
 int ic_backlog_table(const double *ratio, const double *rest, long m,
                      double q[IC_TTFT_QN][IC_WAIT_POINTS]) {
     if (m < 1) return 0;
@@ -481,12 +487,20 @@ static void backlog_quantiles(const struct ic_req_input *in, const struct ic_req
     free(v);
 }
 
+/* One offered load through a group of replicas: requests/s in total.  The window holds nreq
+ * requests and at least `lats` request latencies (in->latency_s); the first tenth (at least a
+ * fifth of those latencies) warms the replicas up and is not read; with drain_share > 0 the
+ * replicas get that share of the window more to finish.  Until the run settles, the window
+ * doubles: settle 1, its completions per second (ic_req_settled); 2, its goodput too
+ * (ic_req_good_settled); 0, never; to at most IC_CURVE_POINT_MAX x nreq requests a point
+ * and while the curve has run fewer than IC_CURVE_MAX x nreq in all (*ran): requests, not
+ * seconds, so that the curve is the same on any machine. */
 /* backlog (may be NULL): backlog_quantiles() of the run at the service rate wait_rate
  * (requests/s of the group). */
 static int measure_point(const struct ic_req_input *in, long replicas, double rate, long nreq,
-                         double lats, uint64_t stream, double drain_share, struct ic_req_point *pt,
-                         long *ran, double wait_rate, double (*backlog)[IC_WAIT_POINTS],
-                         struct ic_error *err) {
+                         double lats, uint64_t stream, double drain_share, int settle,
+                         struct ic_req_point *pt, long *ran, double wait_rate,
+                         double (*backlog)[IC_WAIT_POINTS], struct ic_error *err) {
     double window = fmax((double)nreq / rate, lats * in->latency_s);
     for (;;) {
         struct ic_request *req;
@@ -514,7 +528,9 @@ static int measure_point(const struct ic_req_input *in, long replicas, double ra
             ic_req_point_stats(in, req, n, warm, window, pt);
             if (backlog)
                 backlog_quantiles(in, req, n, counts, nsteps, wait_rate, warm, window, backlog);
-            again = drain_share > 0 && !ic_req_settled(in, req, n, warm, window) &&
+            again = settle > 0 &&
+                    !(ic_req_settled(in, req, n, warm, window) &&
+                      (settle < 2 || ic_req_good_settled(in, req, n, warm, window))) &&
                     2 * n <= IC_CURVE_POINT_MAX * nreq && *ran + 2 * n <= IC_CURVE_MAX * nreq;
         }
         ic_reqsim_series_free(&series);
@@ -1026,8 +1042,8 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
     const double sat_lats = one ? 15 : 50;
     int rc = IC_OK;
     for (int it = 0; it < 6; it++, offered *= 2.0) {
-        rc = measure_point(&sat_in, g, offered, nreq, sat_lats, 2, 0.0, &pt, &m.requests, 0, NULL,
-                           err);
+        rc = measure_point(&sat_in, g, offered, nreq, sat_lats, 2, 0.0, 1, &pt, &m.requests, 0,
+                           NULL, err);
         if (rc != IC_OK) return rc;
         if (!(pt.served_rps >= 0.95 * pt.offered_rps)) break;
     }
@@ -1043,7 +1059,7 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
     /* Saturated as a fleet over capacity runs, under the scenario's own patience and
      * admission control: 15% over the rate just measured, the share of the served within the
      * TPOT objective and the median TPOT. */
-    rc = measure_point(&in, g, 1.15 * sat * (double)g, nreq, sat_lats, 1, 0.0, &pt, &m.requests,
+    rc = measure_point(&in, g, 1.15 * sat * (double)g, nreq, sat_lats, 1, 0.0, 0, &pt, &m.requests,
                        sat * (double)g, m.backlog_q_s, err);
     if (rc != IC_OK) return rc;
     m.good_sat = isnan(pt.tpot_ok_share) ? 0.0 : pt.tpot_ok_share;
@@ -1054,7 +1070,7 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
      * measuring every point). */
     for (int k = 2; k < IC_CURVE_POINTS; k += 2) {
         double u = k == IC_CURVE_POINTS - 1 ? 0.95 : (double)k / (IC_CURVE_POINTS - 1);
-        rc = measure_point(&in, g, u * sat * (double)g, nreq, 10, 3 + (uint64_t)k, 0.25, &pt,
+        rc = measure_point(&in, g, u * sat * (double)g, nreq, 10, 3 + (uint64_t)k, 0.25, 2, &pt,
                            &m.requests, 0, NULL, err);
         if (rc != IC_OK) return rc;
         m.ttft_mean_s[k] = pt.ttft_mean_s;

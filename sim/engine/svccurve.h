@@ -150,6 +150,19 @@ void ic_req_point_stats(const struct ic_req_input *in, const struct ic_request *
 int ic_req_settled(const struct ic_req_input *in, const struct ic_request *req, long n,
                    double warm_s, double window_s);
 
+/* Whether the goodput shares (served within the objectives over the arrivals) of the two
+ * halves of [warm_s, window_s) agree: within 5 points (half the cross-check's target of 10:
+ * the whole window's share is then within about 2.5 points of its later half's), or four
+ * standard deviations of the difference of two binomial shares of the halves' arrivals,
+ * whichever is wider.  Near the knee a run's goodput relaxes more slowly than its completions
+ * (Kimi's curve at 90% of its rate), and over capacity a queue under patience or admission
+ * control builds for minutes while the completions already agree (Wanka's P/D fleet at 110%:
+ * its decode units start empty and serve up to 12% over their steady rate).  The binomial
+ * term takes no account of the queue's own slow swings near the knee, which the 5 points
+ * cover. */
+int ic_req_good_settled(const struct ic_req_input *in, const struct ic_request *req, long n,
+                        double warm_s, double window_s);
+
 /* A pool's service curve (see the top of the file). */
 struct ic_pool_service {
     int mode;        /* enum ic_curve_mode it was filled by */
