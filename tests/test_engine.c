@@ -1202,16 +1202,19 @@ static void test_service_curve(void) {
         CHECK_NEAR(m->ttft_q_s[IC_TTFT_QN - 1][k], m->ttft_p99_s[k], 1e-9 * m->ttft_p99_s[k]);
         for (int l = 1; l < IC_TTFT_QN; l++) CHECK(m->ttft_q_s[l][k] >= m->ttft_q_s[l - 1][k]);
     }
-    CHECK(m->wait_rest_q[IC_TTFT_QN - 1] > 0);
-    for (int l = 1; l < IC_TTFT_QN; l++) {
-        CHECK(m->wait_ratio_q[l] >= m->wait_ratio_q[l - 1] && m->wait_ratio_q[0] >= 0);
-        CHECK(m->wait_rest_q[l] >= m->wait_rest_q[l - 1] && m->wait_rest_q[0] >= 0);
-    }
+    /* the backlog's table: ascending by level at every wait, and by wait at every level (a
+     * request's wait over the fluid wait is not negative), the TTFT at no wait the rest's */
+    CHECK(m->backlog_q_s[IC_TTFT_QN - 1][0] > 0 && m->backlog_q_s[0][0] >= 0);
+    for (int k = 0; k < IC_WAIT_POINTS; k++)
+        for (int l = 1; l < IC_TTFT_QN; l++) {
+            CHECK(m->backlog_q_s[l][k] >= m->backlog_q_s[l - 1][k]);
+            if (k > 0) CHECK(m->backlog_q_s[l][k] >= m->backlog_q_s[l][k - 1]);
+        }
     /* A step's goodput with a backlog: the share of the TPOT-good within the TTFT objective
      * falls as the wait grows (all of them with no wait, none with a wait of many times the
      * objective), and the closed form's step function is kept. */
     {
-        const double slo = 2.0 * m->wait_rest_q[IC_TTFT_QN - 1] + 1.0, rate = 10.0;
+        const double slo = 2.0 * m->backlog_q_s[IC_TTFT_QN - 1][0] + 1.0, rate = 10.0;
         double g0 = ic_curve_good(m, 100, 1.0, 1e-9, rate, slo);
         double g1 = ic_curve_good(m, 100, 1.0, 0.5 * slo * rate, rate, slo);
         double g2 = ic_curve_good(m, 100, 1.0, 1e6 * slo * rate, rate, slo);
@@ -1435,6 +1438,42 @@ static void test_step_count_variance(void) {
     free(cnt);
 }
 
+/* The backlog's table from pairs, by hand: three requests whose waits over the fluid wait are
+ * 0, 1 and 2 and whose rest of the TTFT is 2.56, 1.28 and 0 s (the shortest wait with the
+ * longest rest).  At the table's wait of 1.28 s (k = 8: 10 ms x 2^7) all three take 2.56 s, so
+ * every quantile is 2.56 (taken quantile by quantile, comonotone, the median would be the same
+ * but the 1% level 0.051 s and the 99% 5.07 s); at 2.56 s (k = 9) they take 2.56, 3.84 and
+ * 5.12 s: the median 3.84, the 99% 3.84 + 0.98 x 1.28 (ic_quantile_sorted's linear rule); at
+ * 0 the rest's own.  Between the waits, linear: at 1.92 s the median 3.2 s, which three
+ * requests at 1.92 s take exactly (2.56, 3.2, 3.84). */
+static void test_backlog_table(void) {
+    const double r[3] = {0, 1, 2}, v[3] = {2.56, 1.28, 0};
+    static struct ic_pool_service m;
+    memset(&m, 0, sizeof m);
+    m.mode = IC_CURVE_MEASURED;
+    CHECK(ic_backlog_wait_s(8) == 1.28 && ic_backlog_wait_s(9) == 2.56);
+    CHECK(ic_backlog_table(r, v, 3, m.backlog_q_s) == 0);
+    for (int l = 0; l < IC_TTFT_QN; l++) CHECK_NEAR(m.backlog_q_s[l][8], 2.56, 1e-12);
+    CHECK_NEAR(m.backlog_q_s[10][9], 3.84, 1e-12);
+    CHECK_NEAR(m.backlog_q_s[IC_TTFT_QN - 1][9], 3.84 + 0.98 * 1.28, 1e-12);
+    CHECK_NEAR(m.backlog_q_s[10][0], 1.28, 1e-12);
+    double q[IC_TTFT_QN];
+    CHECK(ic_curve_backlog_q(&m, 1.92, q) == 0);
+    CHECK_NEAR(q[10], 3.2, 1e-12);
+    CHECK_NEAR(q[0], 0.5 * (2.56 + 2.56 + 0.02 * 1.28), 1e-12);
+    /* past the last wait: on the line through the last two (slope: the median ratio, 1) */
+    const double wl = ic_backlog_wait_s(IC_WAIT_POINTS - 1);
+    CHECK(ic_curve_backlog_q(&m, 2 * wl, q) == 0);
+    CHECK_NEAR(q[10], 2 * wl + 1.28, 1e-9 * wl);
+    /* all within an objective of 2.6 s at 1.28 s (the comonotone sum: 51% of them) */
+    CHECK(ic_curve_backlog_q(&m, 1.28, q) == 0);
+    CHECK(ic_ttft_q_cdf(q, 1.0, 0.0, 2.6) == 1.0);
+    /* no pairs: the table is left as it was; no table: none */
+    CHECK(ic_backlog_table(r, v, 0, m.backlog_q_s) == 0 && m.backlog_q_s[10][9] == 3.84);
+    memset(m.backlog_q_s, 0, sizeof m.backlog_q_s);
+    CHECK(ic_curve_backlog_q(&m, 1.0, q) == -1);
+}
+
 int main(void) {
     struct ic_error err;
     if (ic_catalog_builtin(&cat, &err)) return 1;
@@ -1460,6 +1499,7 @@ int main(void) {
     test_replica_without_plan();
     test_pd_fleet();
     test_service_curve();
+    test_backlog_table();
     test_renewal_arrivals();
     test_step_count_variance();
     ic_catalog_free(&cat);

@@ -13,34 +13,6 @@
 
 /* The most requests a load's run may double to, over its first run's. */
 #define IC_XCHECK_MAX_FACTOR 16
-/* The halves of a settled run's read window agree on goodput within this share (5 points,
- * half the cross-check's target of 10: the whole window's share is then within about 2.5
- * points of its later half's), or four standard deviations of the difference of two binomial
- * shares of the halves' arrivals, whichever is wider. */
-#define IC_XCHECK_GOOD_TOL 0.05
-
-/* Whether the goodput shares (served within the objectives over the arrivals) of the two
- * halves of [warm_s, window_s) agree (IC_XCHECK_GOOD_TOL).  Over capacity a queue under
- * patience or admission control fills to its bound and stays there, and the share of a run
- * whose queue is still building falls from its first half to its second (Wanka's
- * disaggregated fleet at 110%: its decode units start empty and serve up to 12% over their
- * steady rate for minutes, and the queue builds over some seven one-minute steps, while the
- * completions per second of the halves, ic_req_settled, already agree).  The binomial term
- * takes no account of the queue's own slow swings near the knee, which the 5 points cover
- * (Wanka at 110%, settled, moves by about 4 points from stream to stream). */
-static int good_settled(const struct ic_req_input *in, const struct ic_request *req, long n,
-                        double warm_s, double window_s) {
-    struct ic_req_point a, b;
-    const double mid = 0.5 * (warm_s + window_s);
-    ic_req_point_stats(in, req, n, warm_s, mid, &a);
-    ic_req_point_stats(in, req, n, mid, window_s, &b);
-    if (a.requests < 1 || b.requests < 1 || isnan(a.good_share) || isnan(b.good_share)) return 1;
-    const double na = (double)a.requests, nb = (double)b.requests;
-    const double p = (a.good_share * na + b.good_share * nb) / (na + nb);
-    const double sd = sqrt(fmax(p * (1 - p), 0.0) * (1 / na + 1 / nb));
-    return fabs(a.good_share - b.good_share) <= fmax(IC_XCHECK_GOOD_TOL, 4 * sd);
-}
-
 /* Over capacity, the time the fluid queue takes to fill to its bound, which patience (the
  * backlog where abandonment, backlog / patience per second, takes the excess) or admission
  * control (max_wait x the rate) sets, whichever is smaller: min(patience, max_wait x rate /
@@ -313,14 +285,15 @@ int ic_crosscheck(const struct ic_scenario *sc, const struct ic_xcheck_opts *opt
         /* Until the request engine's run settles, the window doubles, to at most
          * IC_XCHECK_MAX_FACTOR x the first run's requests: the completions per second of its
          * read window's halves agree (ic_req_settled: long requests fill the replicas
-         * slowly), and so do their goodput shares (good_settled: a queue over capacity
+         * slowly), and so do their goodput shares (ic_req_good_settled: a queue over capacity
          * builds for minutes) unless the queue's bound is out of reach (above); not with
          * arrivals over-dispersed per step, or a trace's, whose halves differ by the steps'
          * draws.  A run that reaches the cap unsettled says so (IC_XCHECK_CAPPED). */
         int settled = 1;
         if (rc == IC_OK && r->settle != IC_XCHECK_UNCHECKED)
-            settled = ic_req_settled(in, req, n, warm, window) &&
-                      (r->settle == IC_XCHECK_UNBOUNDED || good_settled(in, req, n, warm, window));
+            settled =
+                ic_req_settled(in, req, n, warm, window) &&
+                (r->settle == IC_XCHECK_UNBOUNDED || ic_req_good_settled(in, req, n, warm, window));
         const int room = 2 * n <= IC_XCHECK_MAX_FACTOR * (first_n > 0 ? first_n : n);
         if (!settled && !room) r->settle = IC_XCHECK_CAPPED;
         if (!settled && room) {

@@ -418,23 +418,45 @@ int ic_req_settled(const struct ic_req_input *in, const struct ic_request *req, 
     return fabs(a.served_rps - b.served_rps) <= tol * 0.5 * (a.served_rps + b.served_rps);
 }
 
-/* One offered load through a group of replicas: requests/s in total.  The window holds nreq
- * requests and at least `lats` request latencies (in->latency_s); the first tenth (at least a
- * fifth of those latencies) warms the replicas up and is not read.  Below saturation
- * (drain_share > 0: the replicas get time to finish), until the run settles (ic_req_settled)
- * the window doubles, to at most IC_CURVE_POINT_MAX x nreq requests a point
- * and while the curve has run fewer than IC_CURVE_MAX x nreq in all (*ran): requests, not
- * seconds, so that the curve is the same on any machine. */
+int ic_req_good_settled(const struct ic_req_input *in, const struct ic_request *req, long n,
+                        double warm_s, double window_s) {
+    struct ic_req_point a, b;
+    const double mid = 0.5 * (warm_s + window_s);
+    ic_req_point_stats(in, req, n, warm_s, mid, &a);
+    ic_req_point_stats(in, req, n, mid, window_s, &b);
+    if (a.requests < 1 || b.requests < 1 || isnan(a.good_share) || isnan(b.good_share)) return 1;
+    const double na = (double)a.requests, nb = (double)b.requests;
+    const double p = (a.good_share * na + b.good_share * nb) / (na + nb);
+    const double sd = sqrt(fmax(p * (1 - p), 0.0) * (1 / na + 1 / nb));
+    return fabs(a.good_share - b.good_share) <= fmax(0.05, 4 * sd);
+}
+
+int ic_backlog_table(const double *ratio, const double *rest, long m,
+                     double q[IC_TTFT_QN][IC_WAIT_POINTS]) {
+    if (m < 1) return 0;
+    double *x = malloc((size_t)m * sizeof *x);
+    if (!x) return -1;
+    for (int k = 0; k < IC_WAIT_POINTS; k++) {
+        const double w = ic_backlog_wait_s(k);
+        for (long i = 0; i < m; i++) x[i] = ratio[i] * w + rest[i];
+        qsort(x, (size_t)m, sizeof *x, cmp_double);
+        for (int l = 0; l < IC_TTFT_QN; l++)
+            q[l][k] = ic_quantile_sorted(x, (size_t)m, ic_ttft_q_level(l));
+    }
+    free(x);
+    return 0;
+}
+
 /* Over capacity: the TTFT of the served requests split into their wait for admission to a
- * replica (admit - arrival) and the rest (first token - admit), and the quantiles (levels
- * ic_ttft_q_level) of the wait over their step's fluid wait, the backlog at the step's end over
- * svc_rate as the aggregate engine's step has it (sim/drivers/crosscheck.c, aggregate_side;
- * the engine's serve step), on the run's own step counts under its patience and admission
- * control (ratio[]), and of the rest (rest[]); over the requests that arrived in [warm_s,
- * window_s) in steps that left a backlog.  Both left 0 when none did. */
-static void wait_ratio_quantiles(const struct ic_req_input *in, const struct ic_request *req,
-                                 long n, const double *counts, long nsteps, double svc_rate,
-                                 double warm_s, double window_s, double *ratio, double *rest) {
+ * replica (admit - arrival) and the rest (first token - admit), the wait over their step's
+ * fluid wait, the backlog at the step's end over svc_rate as the aggregate engine's step has
+ * it (sim/drivers/crosscheck.c, aggregate_side; the engine's serve step), on the run's own
+ * step counts under its patience and admission control, over the requests that arrived in
+ * [warm_s, window_s) in steps that left a backlog: their pairs' table (ic_backlog_table) into
+ * q, left 0 when none did. */
+static void backlog_quantiles(const struct ic_req_input *in, const struct ic_request *req, long n,
+                              const double *counts, long nsteps, double svc_rate, double warm_s,
+                              double window_s, double q[IC_TTFT_QN][IC_WAIT_POINTS]) {
     const double dt = in->step_s > 0 ? in->step_s : window_s;
     double *wait = malloc((size_t)(nsteps > 0 ? nsteps : 1) * sizeof *wait);
     double *r = malloc((size_t)(n > 0 ? n : 1) * sizeof *r);
@@ -459,32 +481,33 @@ static void wait_ratio_quantiles(const struct ic_req_input *in, const struct ic_
         r[m] = (x->admit_s - x->arrival_s) / wait[j];
         v[m++] = x->first_token_s - x->admit_s;
     }
-    if (m > 0) {
-        qsort(r, (size_t)m, sizeof *r, cmp_double);
-        qsort(v, (size_t)m, sizeof *v, cmp_double);
-        for (int l = 0; l < IC_TTFT_QN; l++) {
-            ratio[l] = ic_quantile_sorted(r, (size_t)m, ic_ttft_q_level(l));
-            rest[l] = ic_quantile_sorted(v, (size_t)m, ic_ttft_q_level(l));
-        }
-    }
+    if (m > 0) (void)ic_backlog_table(r, v, m, q); /* out of memory: left without a table */
     free(wait);
     free(r);
     free(v);
 }
 
-/* wait_ratio (may be NULL): wait_ratio_quantiles() of the run at the service rate
- * wait_rate (requests/s of the group). */
+/* One offered load through a group of replicas: requests/s in total.  The window holds nreq
+ * requests and at least `lats` request latencies (in->latency_s); the first tenth (at least a
+ * fifth of those latencies) warms the replicas up and is not read; with drain_share > 0 the
+ * replicas get that share of the window more to finish.  Until the run settles, the window
+ * doubles: settle 1, its completions per second (ic_req_settled); 2, its goodput too
+ * (ic_req_good_settled); 0, never; to at most IC_CURVE_POINT_MAX x nreq requests a point
+ * and while the curve has run fewer than IC_CURVE_MAX x nreq in all (*ran): requests, not
+ * seconds, so that the curve is the same on any machine. */
+/* backlog (may be NULL): backlog_quantiles() of the run at the service rate wait_rate
+ * (requests/s of the group). */
 static int measure_point(const struct ic_req_input *in, long replicas, double rate, long nreq,
-                         double lats, uint64_t stream, double drain_share, struct ic_req_point *pt,
-                         long *ran, double wait_rate, double *wait_ratio, double *wait_rest,
-                         struct ic_error *err) {
+                         double lats, uint64_t stream, double drain_share, int settle,
+                         struct ic_req_point *pt, long *ran, double wait_rate,
+                         double (*backlog)[IC_WAIT_POINTS], struct ic_error *err) {
     double window = fmax((double)nreq / rate, lats * in->latency_s);
     for (;;) {
         struct ic_request *req;
         long n, nsteps = 0;
         double *counts = NULL;
         int rc = ic_req_input_steady(in, rate, window, 0, stream, &req, &n,
-                                     wait_ratio ? &counts : NULL, wait_ratio ? &nsteps : NULL, err);
+                                     backlog ? &counts : NULL, backlog ? &nsteps : NULL, err);
         if (rc != IC_OK) return rc;
         *ran += n;
         struct ic_reqsim_config cfg = {
@@ -503,10 +526,11 @@ static int measure_point(const struct ic_req_input *in, long replicas, double ra
         int again = 0;
         if (rc == IC_OK) {
             ic_req_point_stats(in, req, n, warm, window, pt);
-            if (wait_ratio)
-                wait_ratio_quantiles(in, req, n, counts, nsteps, wait_rate, warm, window,
-                                     wait_ratio, wait_rest);
-            again = drain_share > 0 && !ic_req_settled(in, req, n, warm, window) &&
+            if (backlog)
+                backlog_quantiles(in, req, n, counts, nsteps, wait_rate, warm, window, backlog);
+            again = settle > 0 &&
+                    !(ic_req_settled(in, req, n, warm, window) &&
+                      (settle < 2 || ic_req_good_settled(in, req, n, warm, window))) &&
                     2 * n <= IC_CURVE_POINT_MAX * nreq && *ran + 2 * n <= IC_CURVE_MAX * nreq;
         }
         ic_reqsim_series_free(&series);
@@ -590,7 +614,7 @@ static void cache_put(uint64_t key, const struct ic_pool_service *svc) {
 /* ---- The on-disk cache of measured curves (svccurve.h) ------------------------------------- */
 
 /* The file format's version: bump it when the curve's fields or their meaning change. */
-#define DISK_FORMAT "infercap service curve 2"
+#define DISK_FORMAT "infercap service curve 3"
 
 static char disk_dir[3072]; /* "": off */
 static int disk_build = 0;  /* 0: not yet identified, 1: identified, -1: cannot be */
@@ -678,26 +702,32 @@ static int disk_path(const struct ic_req_input *in, long g, long nreq, char *pat
 
 /* The numbers of a curve, in the file's order. */
 #define DISK_SCALARS 6
-#define DISK_TABLES  (7 + IC_TTFT_QN)
-_Static_assert(IC_TTFT_QN == IC_CURVE_POINTS, "wait_ratio_q is stored as a table");
+#define DISK_TABLES  (5 + 2 * IC_TTFT_QN)
+_Static_assert(IC_TTFT_QN == 21 && IC_WAIT_POINTS == IC_CURVE_POINTS,
+               "the tables are stored as rows of IC_CURVE_POINTS, named below");
 static void disk_fields(struct ic_pool_service *m, double *sc[DISK_SCALARS],
                         double *tab[DISK_TABLES]) {
     double *s[DISK_SCALARS] = {&m->rps,   &m->sat_rps,  &m->slo_util,
                                &m->scale, &m->good_sat, &m->tpot_sat_s};
-    double *t[7] = {m->ttft_mean_s, m->ttft_p50_s,   m->ttft_p99_s, m->tpot_p50_s,
-                    m->good_share,  m->wait_ratio_q, m->wait_rest_q};
+    double *t[5] = {m->ttft_mean_s, m->ttft_p50_s, m->ttft_p99_s, m->tpot_p50_s, m->good_share};
     memcpy(sc, s, sizeof s);
     memcpy(tab, t, sizeof t);
-    for (int l = 0; l < IC_TTFT_QN; l++) tab[7 + l] = m->ttft_q_s[l];
+    for (int l = 0; l < IC_TTFT_QN; l++) {
+        tab[5 + l] = m->ttft_q_s[l];
+        tab[5 + IC_TTFT_QN + l] = m->backlog_q_s[l];
+    }
 }
 static const char *const disk_scalar_names[DISK_SCALARS] = {"rps",   "sat_rps",  "slo_util",
                                                             "scale", "good_sat", "tpot_sat_s"};
 static const char *const disk_table_names[DISK_TABLES] = {
-    "ttft_mean_s", "ttft_p50_s", "ttft_p99_s", "tpot_p50_s", "good_share", "wait_ratio_q",
-    "wait_rest_q", "ttft_q00",   "ttft_q01",   "ttft_q02",   "ttft_q03",   "ttft_q04",
-    "ttft_q05",    "ttft_q06",   "ttft_q07",   "ttft_q08",   "ttft_q09",   "ttft_q10",
-    "ttft_q11",    "ttft_q12",   "ttft_q13",   "ttft_q14",   "ttft_q15",   "ttft_q16",
-    "ttft_q17",    "ttft_q18",   "ttft_q19",   "ttft_q20"};
+    "ttft_mean_s", "ttft_p50_s",  "ttft_p99_s",  "tpot_p50_s",  "good_share",  "ttft_q00",
+    "ttft_q01",    "ttft_q02",    "ttft_q03",    "ttft_q04",    "ttft_q05",    "ttft_q06",
+    "ttft_q07",    "ttft_q08",    "ttft_q09",    "ttft_q10",    "ttft_q11",    "ttft_q12",
+    "ttft_q13",    "ttft_q14",    "ttft_q15",    "ttft_q16",    "ttft_q17",    "ttft_q18",
+    "ttft_q19",    "ttft_q20",    "backlog_q00", "backlog_q01", "backlog_q02", "backlog_q03",
+    "backlog_q04", "backlog_q05", "backlog_q06", "backlog_q07", "backlog_q08", "backlog_q09",
+    "backlog_q10", "backlog_q11", "backlog_q12", "backlog_q13", "backlog_q14", "backlog_q15",
+    "backlog_q16", "backlog_q17", "backlog_q18", "backlog_q19", "backlog_q20"};
 
 static uint64_t dbits(double x) {
     uint64_t u;
@@ -1012,7 +1042,7 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
     const double sat_lats = one ? 15 : 50;
     int rc = IC_OK;
     for (int it = 0; it < 6; it++, offered *= 2.0) {
-        rc = measure_point(&sat_in, g, offered, nreq, sat_lats, 2, 0.0, &pt, &m.requests, 0, NULL,
+        rc = measure_point(&sat_in, g, offered, nreq, sat_lats, 2, 0.0, 1, &pt, &m.requests, 0,
                            NULL, err);
         if (rc != IC_OK) return rc;
         if (!(pt.served_rps >= 0.95 * pt.offered_rps)) break;
@@ -1029,8 +1059,8 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
     /* Saturated as a fleet over capacity runs, under the scenario's own patience and
      * admission control: 15% over the rate just measured, the share of the served within the
      * TPOT objective and the median TPOT. */
-    rc = measure_point(&in, g, 1.15 * sat * (double)g, nreq, sat_lats, 1, 0.0, &pt, &m.requests,
-                       sat * (double)g, m.wait_ratio_q, m.wait_rest_q, err);
+    rc = measure_point(&in, g, 1.15 * sat * (double)g, nreq, sat_lats, 1, 0.0, 0, &pt, &m.requests,
+                       sat * (double)g, m.backlog_q_s, err);
     if (rc != IC_OK) return rc;
     m.good_sat = isnan(pt.tpot_ok_share) ? 0.0 : pt.tpot_ok_share;
     m.tpot_sat_s = pt.tpot_p50_s;
@@ -1040,8 +1070,8 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
      * measuring every point). */
     for (int k = 2; k < IC_CURVE_POINTS; k += 2) {
         double u = k == IC_CURVE_POINTS - 1 ? 0.95 : (double)k / (IC_CURVE_POINTS - 1);
-        rc = measure_point(&in, g, u * sat * (double)g, nreq, 10, 3 + (uint64_t)k, 0.25, &pt,
-                           &m.requests, 0, NULL, NULL, err);
+        rc = measure_point(&in, g, u * sat * (double)g, nreq, 10, 3 + (uint64_t)k, 0.25, 2, &pt,
+                           &m.requests, 0, NULL, err);
         if (rc != IC_OK) return rc;
         m.ttft_mean_s[k] = pt.ttft_mean_s;
         m.ttft_p50_s[k] = pt.ttft_p50_s;

@@ -40,6 +40,7 @@
 #include "sim/core/rng.h"
 #include "sim/engine/reqsim.h"
 
+#include <math.h>
 #include <stdint.h>
 
 struct ic_plan;
@@ -59,6 +60,13 @@ struct ic_plan;
 #define IC_TTFT_QN 21
 static inline double ic_ttft_q_level(int l) {
     return l == 0 ? 0.01 : l == IC_TTFT_QN - 1 ? 0.99 : 0.05 * l;
+}
+
+/* The waits (s) at which a measured curve holds the TTFT quantiles of a step with a backlog:
+ * 0, then 10 ms doubling to 5,243 s (1.5 hours), IC_WAIT_POINTS in all. */
+#define IC_WAIT_POINTS 21
+static inline double ic_backlog_wait_s(int k) {
+    return k == 0 ? 0.0 : 0.01 * ldexp(1.0, k - 1);
 }
 
 /* enum ic_curve_mode and its names: sim/config/scenario.h */
@@ -142,6 +150,19 @@ void ic_req_point_stats(const struct ic_req_input *in, const struct ic_request *
 int ic_req_settled(const struct ic_req_input *in, const struct ic_request *req, long n,
                    double warm_s, double window_s);
 
+/* Whether the goodput shares (served within the objectives over the arrivals) of the two
+ * halves of [warm_s, window_s) agree: within 5 points (half the cross-check's target of 10:
+ * the whole window's share is then within about 2.5 points of its later half's), or four
+ * standard deviations of the difference of two binomial shares of the halves' arrivals,
+ * whichever is wider.  Near the knee a run's goodput relaxes more slowly than its completions
+ * (Kimi's curve at 90% of its rate), and over capacity a queue under patience or admission
+ * control builds for minutes while the completions already agree (Wanka's P/D fleet at 110%:
+ * its decode units start empty and serve up to 12% over their steady rate).  The binomial
+ * term takes no account of the queue's own slow swings near the knee, which the 5 points
+ * cover. */
+int ic_req_good_settled(const struct ic_req_input *in, const struct ic_request *req, long n,
+                        double warm_s, double window_s);
+
 /* A pool's service curve (see the top of the file). */
 struct ic_pool_service {
     int mode;        /* enum ic_curve_mode it was filled by */
@@ -160,14 +181,15 @@ struct ic_pool_service {
     /* The TTFT's distribution, for the pooled quantiles of a mixture of steps and the share
      * within the objective: its quantiles at the levels ic_ttft_q_level() by utilisation
      * (ttft_q_s[l][k]); and with a backlog left, measured over capacity (the probe of
-     * good_sat), a served request's wait for admission over its step's fluid wait (the backlog
-     * at the step's end over the service rate, as the aggregate engine's step has it:
-     * wait_ratio_q) and the rest of its TTFT (admission to first token: wait_rest_q), by
-     * quantile: the request engine's spread in a backlog (short prompts pass long ones,
-     * patience and admission control cut the queue), which one wait for all does not have
-     * (ic_curve_backlog_q). */
+     * good_sat), at the waits ic_backlog_wait_s(k) (backlog_q_s[l][k]): the quantiles of
+     * r x W + v over the probe's served requests, r a request's wait for admission over its
+     * step's fluid wait (the backlog at the step's end over the service rate, as the aggregate
+     * engine's step has it) and v the rest of its TTFT (admission to first token), each
+     * request's own pair (ic_backlog_table): the request engine's spread in a backlog (short
+     * prompts pass long ones, patience and admission control cut the queue), which one wait
+     * for all does not have (ic_curve_backlog_q). */
     double ttft_q_s[IC_TTFT_QN][IC_CURVE_POINTS];
-    double wait_ratio_q[IC_TTFT_QN], wait_rest_q[IC_TTFT_QN];
+    double backlog_q_s[IC_TTFT_QN][IC_WAIT_POINTS];
     long requests;    /* measured: requests run */
     double measure_s; /* measured: seconds it took (0: from the cache) */
     uint64_t key;     /* measured: the cache key */
@@ -262,18 +284,36 @@ static inline int ic_curve_ttft_q(const struct ic_pool_service *svc, double u, d
 }
 
 /* The TTFT quantiles of a step that left a backlog whose wait (backlog / service rate) is
- * wait_s, into q[IC_TTFT_QN]: a served request's wait for admission, the measured ratio
- * (wait_ratio_q) times wait_s, plus the rest of its TTFT (wait_rest_q), level by level: the two
- * taken as comonotone (a short prompt both passes the long ones in the queue and is served
- * sooner).  Against the request engine this is closer than the two taken as independent (the
- * pooled median over capacity: Kimi at 110% of capacity 0.54 s against the request engine's
- * 0.63 s, independent 1.64 s; `infercap crosscheck scenarios/kimi-2024-03.json --replicas
- * 8`).  0, or -1 when the curve has none (closed form, or no backlog in its probe). */
+ * wait_s, into q[IC_TTFT_QN]: the measured table (backlog_q_s) between its waits, level by
+ * level, linear in the wait, and past the last on the line through the last two.  Each served
+ * request of the probe is one pair (its wait over the fluid wait, the rest of its TTFT), so
+ * the table holds how the two go together as they did in the request engine: on Kimi's mix a
+ * short prompt both passes the long ones in the queue and is served sooner, on Wanka's P/D
+ * fleet a long queue comes with busy prefill units.  (Until 2026-12-03 the two were added
+ * quantile by quantile, comonotone: Wanka's goodput at 110% in `infercap crosscheck
+ * scenarios/wanka-h100-vs-ascend910b.json --replicas 16` was 18.1% against the request
+ * engine's 7.6%; on the request engine's own run, the share within its 3 s TTFT objective
+ * would be 23.8% comonotone, 13.9% independent, and is 10.3%.)  0, or -1 when the curve has
+ * none (closed form, or no backlog in its probe). */
 static inline int ic_curve_backlog_q(const struct ic_pool_service *svc, double wait_s, double *q) {
-    if (svc->mode != IC_CURVE_MEASURED || !(svc->wait_rest_q[IC_TTFT_QN - 1] > 0)) return -1;
-    for (int l = 0; l < IC_TTFT_QN; l++) q[l] = wait_s * svc->wait_ratio_q[l] + svc->wait_rest_q[l];
+    if (svc->mode != IC_CURVE_MEASURED || !(svc->backlog_q_s[IC_TTFT_QN - 1][0] > 0)) return -1;
+    int k = 0;
+    while (k < IC_WAIT_POINTS - 2 && wait_s > ic_backlog_wait_s(k + 1)) k++;
+    const double w0 = ic_backlog_wait_s(k), w1 = ic_backlog_wait_s(k + 1);
+    const double f = (fmax(wait_s, 0.0) - w0) / (w1 - w0);
+    for (int l = 0; l < IC_TTFT_QN; l++) {
+        const double *t = svc->backlog_q_s[l];
+        q[l] = fmax(t[k] + (t[k + 1] - t[k]) * f, 0.0);
+    }
     return 0;
 }
+
+/* The table of ic_pool_service.backlog_q_s from m served requests' pairs: ratio[i] (wait for
+ * admission over the step's fluid wait) and rest[i] (admission to first token); the quantiles
+ * of ratio[i] x W + rest[i] at each wait W of ic_backlog_wait_s().  0, or -1 out of memory
+ * (q unchanged); m = 0 leaves q unchanged. */
+int ic_backlog_table(const double *ratio, const double *rest, long m,
+                     double q[IC_TTFT_QN][IC_WAIT_POINTS]);
 
 /* Requests of a step served within the objectives (models/queue.h, ic_queue_good); with a
  * backlog left and a measured curve, the share of the TPOT-good (good_sat) whose TTFT
