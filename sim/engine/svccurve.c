@@ -838,7 +838,7 @@ static int disk_write(const char *path, const char *key, const struct ic_pool_se
     struct ic_pool_service m = *m0;
     double *sc[DISK_SCALARS], *tab[DISK_TABLES];
     disk_fields(&m, sc, tab);
-    char buf[16384];
+    char buf[32768]; /* a curve is about 17 kB */
     size_t n = 0;
 #define PUT(...) n += (size_t)snprintf(buf + n, n < sizeof buf ? sizeof buf - n : 0, __VA_ARGS__)
     PUT("%s\nkey %s\n", DISK_FORMAT, key);
