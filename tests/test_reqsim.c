@@ -45,9 +45,42 @@ static struct ic_replica_model model(const char *llm, const char *accel, double 
 enum { W, PF, DC, DONE };
 struct ref_req {
     int state;
-    double in_eff, rem, gen;
-    long order; /* admission order, for LIFO preemption */
+    double in_eff, rem, gen; /* ranks: gen, generated when decoding started (or so far, waiting) */
+    long order;              /* admission order, for LIFO preemption */
+    long dstart, rank;       /* ranks (reference_ranks) only */
 };
+
+/* The references' arrival: request `next` joins the queue wq[wh..wh+*wn) unless admission
+ * control rejects it (the live waiting count over the rate beyond max_wait). */
+static void ref_arrive(const struct ic_reqsim_config *cfg, const struct ic_replica_model *rm,
+                       struct ic_request *rq, struct ref_req *rr, long *wq, long wh, long *wn,
+                       long next) {
+    long live = 0;
+    for (long k = 0; k < *wn; k++) {
+        long q = wq[wh + k];
+        live +=
+            rr[q].state == W && rq[q].status == IC_REQ_UNFINISHED &&
+            (isnan(rq[q].admit_s) ? rq[q].arrival_s + rq[q].patience_s > rq[next].arrival_s : 1);
+    }
+    if ((double)live / rm->capacity_rps > cfg->max_wait_s) {
+        rq[next].status = IC_REQ_REJECTED;
+        rr[next].state = DONE;
+    } else {
+        wq[wh + (*wn)++] = next;
+    }
+}
+
+/* The references' abandonment at t: a waiting request never admitted whose patience ran out. */
+static void ref_abandon(struct ic_request *rq, struct ref_req *rr, const long *wq, long wh, long wn,
+                        double t) {
+    for (long k = 0; k < wn; k++) {
+        long q = wq[wh + k];
+        if (rr[q].state == W && isnan(rq[q].admit_s) && rq[q].arrival_s + rq[q].patience_s <= t) {
+            rq[q].status = IC_REQ_ABANDONED;
+            rr[q].state = DONE;
+        }
+    }
+}
 
 static void reference(const struct ic_reqsim_config *cfg, const struct ic_replica_model *rm,
                       struct ic_request *rq, long n) {
@@ -66,33 +99,11 @@ static void reference(const struct ic_reqsim_config *cfg, const struct ic_replic
         for (;;) {
             /* arrivals up to t join the queue (admission control on the waiting count) */
             while (next < n && (rq[next].replica != r || rq[next].arrival_s <= t)) {
-                if (rq[next].replica == r && rq[next].arrival_s <= cfg->horizon_s) {
-                    long live = 0;
-                    for (long k = 0; k < wn; k++)
-                        live += rr[wq[wh + k]].state == W &&
-                                rq[wq[wh + k]].status == IC_REQ_UNFINISHED &&
-                                (isnan(rq[wq[wh + k]].admit_s)
-                                     ? rq[wq[wh + k]].arrival_s + rq[wq[wh + k]].patience_s >
-                                           rq[next].arrival_s
-                                     : 1);
-                    if ((double)live / rm->capacity_rps > cfg->max_wait_s) {
-                        rq[next].status = IC_REQ_REJECTED;
-                        rr[next].state = DONE;
-                    } else {
-                        wq[wh + wn++] = next;
-                    }
-                }
+                if (rq[next].replica == r && rq[next].arrival_s <= cfg->horizon_s)
+                    ref_arrive(cfg, rm, rq, rr, wq, wh, &wn, next);
                 next++;
             }
-            /* abandonment */
-            for (long k = 0; k < wn; k++) {
-                long q = wq[wh + k];
-                if (rr[q].state == W && isnan(rq[q].admit_s) &&
-                    rq[q].arrival_s + rq[q].patience_s <= t) {
-                    rq[q].status = IC_REQ_ABANDONED;
-                    rr[q].state = DONE;
-                }
-            }
+            ref_abandon(rq, rr, wq, wh, wn, t); /* abandonment */
             /* the running set */
             double b = 0, S = 0, U = 0, running = 0;
             for (long q = 0; q < n; q++) {
@@ -243,12 +254,6 @@ static void reference(const struct ic_reqsim_config *cfg, const struct ic_replic
  * / their total; the ratio decays each iteration the rank decodes (not the one after it
  * retracts) and starts over when the replica idles; the prompts in one FIFO over the ranks as
  * lanes; each step priced at the busiest rank. */
-struct rk_req {
-    int state;
-    double in_eff, rem, gen; /* gen: generated when decoding started (or so far, waiting) */
-    long order, dstart, rank;
-};
-
 static long rk_iters(double tps, double tokens) {
     if (tps == 1.0) return (long)ceil(tokens - 1e-9);
     return (long)ceil(tokens / tps - 1e-9);
@@ -272,7 +277,7 @@ static void reference_ranks(const struct ic_reqsim_config *cfg, const struct ic_
     const double dtok = 1.0 + (double)rm->pp.mtp, clip = rm->pp.clip_tokens;
     const double rmin = rm->pp.ratio_min, steps = rm->pp.retract_steps;
     const double decay = (rm->pp.ratio_init - rmin) / rm->pp.ratio_decay_steps;
-    struct rk_req *rr = calloc((size_t)n, sizeof *rr);
+    struct ref_req *rr = calloc((size_t)n, sizeof *rr);
     struct rk_sort *cs = malloc((size_t)n * sizeof *cs);
     double *U = calloc((size_t)nr, sizeof *U), *C = calloc((size_t)nr, sizeof *C);
     double *X = calloc((size_t)nr, sizeof *X), *bk = calloc((size_t)nr, sizeof *bk);
@@ -292,32 +297,11 @@ static void reference_ranks(const struct ic_reqsim_config *cfg, const struct ic_
     double t = 0;
     for (;;) {
         while (next < n && rq[next].arrival_s <= t) {
-            if (rq[next].arrival_s <= cfg->horizon_s) {
-                long live = 0;
-                for (long k = 0; k < wn; k++) {
-                    long q = wq[wh + k];
-                    live += rr[q].state == W && rq[q].status == IC_REQ_UNFINISHED &&
-                            (isnan(rq[q].admit_s)
-                                 ? rq[q].arrival_s + rq[q].patience_s > rq[next].arrival_s
-                                 : 1);
-                }
-                if ((double)live / rm->capacity_rps > cfg->max_wait_s) {
-                    rq[next].status = IC_REQ_REJECTED;
-                    rr[next].state = DONE;
-                } else {
-                    wq[wh + wn++] = next;
-                }
-            }
+            if (rq[next].arrival_s <= cfg->horizon_s)
+                ref_arrive(cfg, rm, rq, rr, wq, wh, &wn, next);
             next++;
         }
-        for (long k = 0; k < wn; k++) {
-            long q = wq[wh + k];
-            if (rr[q].state == W && isnan(rq[q].admit_s) &&
-                rq[q].arrival_s + rq[q].patience_s <= t) {
-                rq[q].status = IC_REQ_ABANDONED;
-                rr[q].state = DONE;
-            }
-        }
+        ref_abandon(rq, rr, wq, wh, wn, t);
         /* each rank's load as of this boundary */
         double b = 0, S = 0, running = 0;
         for (long k = 0; k < nr; k++) U[k] = C[k] = X[k] = bk[k] = Sk[k] = nk[k] = 0;
@@ -529,25 +513,22 @@ static int close_enough(double a, double b) {
     return fabs(a - b) <= 1e-9 * (1 + fabs(a));
 }
 
-static void compare(const char *what, long n, double rate, double kv, long max_batch,
-                    long max_tokens, long replicas, double max_wait, int long_prompts) {
-    struct ic_replica_model rm =
-        model("llama-3.1-8b", "nvidia_h100_sxm", kv, max_batch, max_tokens);
-    struct ic_reqsim_config cfg = {.replicas = replicas,
-                                   .routing = IC_ROUTE_ROUND_ROBIN,
-                                   .max_wait_s = max_wait,
-                                   .horizon_s = 1e9,
-                                   .interval_s = 60,
-                                   .seed = 3};
-    struct ic_request *a = workload(n, rate, 11, long_prompts);
+/* The engine against a reference (`ref`: one iteration at a time) on the same workload of n
+ * requests at `rate` (workload seed wseed): every request's status, admission, first token,
+ * finish and preemptions to 1e-9.  The engine's preemptions; *st its stats. */
+typedef void (*ref_fn)(const struct ic_reqsim_config *, const struct ic_replica_model *,
+                       struct ic_request *, long);
+static long against(const char *what, struct ic_reqsim_config *cfg,
+                    const struct ic_replica_model *rm, long n, double rate, uint64_t wseed,
+                    int long_prompts, ref_fn ref, struct ic_reqsim_stats *st) {
+    struct ic_request *a = workload(n, rate, wseed, long_prompts);
     struct ic_request *b = malloc((size_t)n * sizeof *b);
     memcpy(b, a, (size_t)n * sizeof *b);
-    cfg.horizon_s = a[n - 1].arrival_s + 3600;
+    cfg->horizon_s = a[n - 1].arrival_s + 3600;
     struct ic_reqsim_series ser;
-    struct ic_reqsim_stats st;
     struct ic_error err = {0};
-    CHECK(ic_reqsim_run(&cfg, &rm, a, n, &ser, &st, &err) == IC_OK);
-    reference(&cfg, &rm, b, n);
+    CHECK(ic_reqsim_run(cfg, rm, a, n, &ser, st, &err) == IC_OK);
+    ref(cfg, rm, b, n);
     long bad = 0, served = 0, pre = 0, aband = 0, rej = 0;
     for (long i = 0; i < n; i++) {
         int ok = a[i].status == b[i].status && close_enough(a[i].admit_s, b[i].admit_s) &&
@@ -569,11 +550,26 @@ static void compare(const char *what, long n, double rate, double kv, long max_b
     fprintf(stderr,
             "  %s: %ld requests, %ld served, %ld rejected, %ld abandoned, %ld preemptions; "
             "%.0f iterations in %.0f segments; %ld differ\n",
-            what, n, served, rej, aband, pre, st.iterations, st.segments, bad);
+            what, n, served, rej, aband, pre, st->iterations, st->segments, bad);
     CHECK(bad == 0);
     ic_reqsim_series_free(&ser);
     free(a);
     free(b);
+    return pre;
+}
+
+static void compare(const char *what, long n, double rate, double kv, long max_batch,
+                    long max_tokens, long replicas, double max_wait, int long_prompts) {
+    struct ic_replica_model rm =
+        model("llama-3.1-8b", "nvidia_h100_sxm", kv, max_batch, max_tokens);
+    struct ic_reqsim_config cfg = {.replicas = replicas,
+                                   .routing = IC_ROUTE_ROUND_ROBIN,
+                                   .max_wait_s = max_wait,
+                                   .horizon_s = 1e9,
+                                   .interval_s = 60,
+                                   .seed = 3};
+    struct ic_reqsim_stats st;
+    (void)against(what, &cfg, &rm, n, rate, 11, long_prompts, reference, &st);
 }
 
 static void test_against_reference(void) {
@@ -605,42 +601,9 @@ static void compare_ranks(const char *what, long n, double rate, double kv_rank,
                                    .horizon_s = 1e9,
                                    .interval_s = 60,
                                    .seed = 3};
-    struct ic_request *a = workload(n, rate, 13, 0);
-    struct ic_request *b = malloc((size_t)n * sizeof *b);
-    memcpy(b, a, (size_t)n * sizeof *b);
-    cfg.horizon_s = a[n - 1].arrival_s + 3600;
-    struct ic_reqsim_series ser;
     struct ic_reqsim_stats st;
-    struct ic_error err = {0};
-    CHECK(ic_reqsim_run(&cfg, &rm, a, n, &ser, &st, &err) == IC_OK);
-    reference_ranks(&cfg, &rm, b, n);
-    long bad = 0, served = 0, pre = 0, aband = 0, rej = 0;
-    for (long i = 0; i < n; i++) {
-        int ok = a[i].status == b[i].status && close_enough(a[i].admit_s, b[i].admit_s) &&
-                 close_enough(a[i].first_token_s, b[i].first_token_s) &&
-                 (a[i].status != IC_REQ_SERVED || close_enough(a[i].finish_s, b[i].finish_s)) &&
-                 a[i].preemptions == b[i].preemptions;
-        if (!ok && bad++ < 3)
-            fprintf(stderr,
-                    "  %s: request %ld: status %d/%d admit %.9g/%.9g first %.9g/%.9g finish "
-                    "%.9g/%.9g preempted %d/%d\n",
-                    what, i, a[i].status, b[i].status, a[i].admit_s, b[i].admit_s,
-                    a[i].first_token_s, b[i].first_token_s, a[i].finish_s, b[i].finish_s,
-                    a[i].preemptions, b[i].preemptions);
-        served += a[i].status == IC_REQ_SERVED;
-        pre += a[i].preemptions;
-        aband += a[i].status == IC_REQ_ABANDONED;
-        rej += a[i].status == IC_REQ_REJECTED;
-    }
-    fprintf(stderr,
-            "  %s: %ld requests, %ld served, %ld rejected, %ld abandoned, %ld preemptions; "
-            "%.0f iterations in %.0f segments; %ld differ\n",
-            what, n, served, rej, aband, pre, st.iterations, st.segments, bad);
-    CHECK(bad == 0);
+    long pre = against(what, &cfg, &rm, n, rate, 13, 0, reference_ranks, &st);
     CHECK(pre == st.preemptions);
-    ic_reqsim_series_free(&ser);
-    free(a);
-    free(b);
 }
 
 static void test_ranks_against_reference(void) {

@@ -1179,11 +1179,10 @@ static void advance(struct sim *s, long ri, long j, double t) {
 }
 
 /* End the segment at the first iteration boundary at or after time ta. */
-static void truncate_at(struct replica *r, double ta) {
-    if (r->k <= 1) return;
-    long lo = 0, hi = r->k; /* T(lo) < ta - t0 <= T(hi) */
-    double dt = ta - r->t0;
-    if (dt <= 0) return;
+/* The first iteration boundary hi of r's segment (1..k) at or after dt seconds into it:
+ * T(hi - 1) < dt <= T(hi), by bisection on seg_time (k when none is earlier). */
+static long boundary_at(const struct replica *r, double dt) {
+    long lo = 0, hi = r->k;
     while (hi - lo > 1) {
         long mid = lo + (hi - lo) / 2;
         if (seg_time(r, (double)mid) < dt)
@@ -1191,6 +1190,14 @@ static void truncate_at(struct replica *r, double ta) {
         else
             hi = mid;
     }
+    return hi;
+}
+
+static void truncate_at(struct replica *r, double ta) {
+    if (r->k <= 1) return;
+    double dt = ta - r->t0;
+    if (dt <= 0) return;
+    const long hi = boundary_at(r, dt);
     if (hi < r->k) {
         r->k = hi;
         r->t_end = r->t0 + seg_time(r, (double)hi);
@@ -1394,16 +1401,7 @@ static void interrupt(struct sim *s, long ri, double ta) {
 static void interrupt_fit(struct sim *s, long ri, int32_t qi, double ta) {
     struct replica *r = &s->rep[ri];
     if (r->pending_admit || r->k < 1) return;
-    long lo = 0, hi = r->k; /* T(lo) < ta - t0 <= T(hi) */
-    const double dt = ta - r->t0;
-    while (hi - lo > 1) {
-        long mid = lo + (hi - lo) / 2;
-        if (seg_time(r, (double)mid) < dt)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    const long j = first_fit(s, r, qi, hi, r->k);
+    const long j = first_fit(s, r, qi, boundary_at(r, ta - r->t0), r->k);
     if (j > r->k) return;
     if (j < r->k) {
         r->k = j;

@@ -406,12 +406,18 @@ static void closed_form(const struct ic_perf *perf, struct ic_pool_service *svc)
  * within 3%, or within four standard deviations of the difference of two counts of half the
  * requests each (2 / sqrt(n) relative), whichever is wider.  A run  of long requests (reasoning,
  * test-time compute) whose replicas are still filling up serves less in its first half. */
+/* The stats of the two halves of [warm_s, window_s). */
+static void halves(const struct ic_req_input *in, const struct ic_request *req, long n,
+                   double warm_s, double window_s, struct ic_req_point *a, struct ic_req_point *b) {
+    const double mid = 0.5 * (warm_s + window_s);
+    ic_req_point_stats(in, req, n, warm_s, mid, a);
+    ic_req_point_stats(in, req, n, mid, window_s, b);
+}
+
 int ic_req_settled(const struct ic_req_input *in, const struct ic_request *req, long n,
                    double warm_s, double window_s) {
     struct ic_req_point a, b;
-    const double mid = 0.5 * (warm_s + window_s);
-    ic_req_point_stats(in, req, n, warm_s, mid, &a);
-    ic_req_point_stats(in, req, n, mid, window_s, &b);
+    halves(in, req, n, warm_s, window_s, &a, &b);
     const long k = a.requests + b.requests;
     if (k < 2 || !(a.served_rps + b.served_rps > 0)) return 1;
     const double tol = fmax(0.03, 4.0 * 2.0 / sqrt((double)k));
@@ -421,9 +427,7 @@ int ic_req_settled(const struct ic_req_input *in, const struct ic_request *req, 
 int ic_req_good_settled(const struct ic_req_input *in, const struct ic_request *req, long n,
                         double warm_s, double window_s) {
     struct ic_req_point a, b;
-    const double mid = 0.5 * (warm_s + window_s);
-    ic_req_point_stats(in, req, n, warm_s, mid, &a);
-    ic_req_point_stats(in, req, n, mid, window_s, &b);
+    halves(in, req, n, warm_s, window_s, &a, &b);
     if (a.requests < 1 || b.requests < 1 || isnan(a.good_share) || isnan(b.good_share)) return 1;
     const double na = (double)a.requests, nb = (double)b.requests;
     const double p = (a.good_share * na + b.good_share * nb) / (na + nb);
