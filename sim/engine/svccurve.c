@@ -997,9 +997,10 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
     in.rm.capacity_rps *= rk;
     closed_sat_rps *= rk;
     closed_rps *= rk;
-    /* The saturated probe is not doubled: without patience its backlog grows with the window,
-     * and a longer run serves less (KV pressure of the waiting long prompts), not the rate of
-     * a fleet whose queue is bounded by patience and admission control. */
+    /* The saturated probe doubles only until its completions per second settle, not on
+     * anything else: without patience its backlog grows with the window, and a longer run
+     * serves less (KV pressure of the waiting long prompts), not the rate of a fleet whose
+     * queue is bounded by patience and admission control. */
     const uint64_t key = curve_key(&in, g, nreq);
     struct ic_pool_service m;
     if (cache_get(key, &m)) {
@@ -1015,6 +1016,7 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
     if (disk_path(&in, g, nreq, path, sizeof path, dkey) == 0) {
         int r = disk_read(path, dkey, &m);
         if (r == 1 && m.key == key) {
+            m.group = g; /* in the key, not the file */
             m.source = IC_CURVE_SRC_DISK;
             m.disk = IC_CURVE_DISK_HIT;
             cache_put(key, &m);
@@ -1026,6 +1028,7 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
     const double t0 = ic_monotonic_s();
     memset(&m, 0, sizeof m);
     m.mode = IC_CURVE_MEASURED;
+    m.group = g;
     m.key = key;
     m.source = IC_CURVE_SRC_MEASURED;
     /* The saturated rate: the completions per second after the warm up (saturated, a request

@@ -191,6 +191,8 @@ struct ic_pool_service {
     double ttft_q_s[IC_TTFT_QN][IC_CURVE_POINTS];
     double backlog_q_s[IC_TTFT_QN][IC_WAIT_POINTS];
     long requests;    /* measured: requests run */
+    long group;       /* measured: the replicas it ran on (1: a replica of attention ranks
+                         measured alone, at a share of its ranks) */
     double measure_s; /* measured: seconds it took (0: from the cache) */
     uint64_t key;     /* measured: the cache key */
     int source;       /* measured: enum ic_curve_source, where this process got it */

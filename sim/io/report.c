@@ -104,7 +104,7 @@ void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
     const int measured = svc->mode == IC_CURVE_MEASURED;
     rep->curve_sat_rps = measured ? svc->sat_rps : NAN;
     rep->curve_slo_util = measured ? svc->slo_util : NAN;
-    rep->curve_replicas = measured ? (long)sc->service_curve.replicas : 0;
+    rep->curve_replicas = measured ? svc->group : 0;
     rep->curve_requests = measured ? svc->requests : 0;
     ic_strlcpy(rep->curve_cache, ic_curve_cache_phrase(svc), sizeof rep->curve_cache);
     rep->n_pools = plan->n_pools;
@@ -121,7 +121,7 @@ void ic_report_from_run(const struct ic_plan *plan, const struct ic_results *r,
         rp->sat_rps = m ? pl->svc.sat_rps : NAN;
         rp->slo_util = m ? pl->svc.slo_util : NAN;
         rp->batch = (double)pl->perf.batch;
-        rp->replicas = m ? (long)sc->service_curve.replicas : 0;
+        rp->replicas = m ? pl->svc.group : 0;
         rp->requests = m ? pl->svc.requests : 0;
     }
     if (!measured && sc->service_curve.mode == IC_CURVE_MEASURED) {
@@ -234,10 +234,11 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
     if (strcmp(rep->curve_mode, "measured") == 0) {
         fprintf(f,
                 "  service curve  measured by the request engine (%ld requests on %ld "
-                "replicas%s%s): %.4g req/s per replica saturated, objectives met up to %.3g of "
+                "replica%s%s%s): %.4g req/s per replica saturated, objectives met up to %.3g of "
                 "it; closed-form batch %.0f not used\n",
-                rep->curve_requests, rep->curve_replicas, rep->curve_cache[0] ? "; " : "",
-                rep->curve_cache, rep->curve_sat_rps, rep->curve_slo_util, rep->replica_batch);
+                rep->curve_requests, rep->curve_replicas, rep->curve_replicas == 1 ? "" : "s",
+                rep->curve_cache[0] ? "; " : "", rep->curve_cache, rep->curve_sat_rps,
+                rep->curve_slo_util, rep->replica_batch);
     } else if (strcmp(rep->curve_mode, "closed_form") == 0) {
         char why[400] = "";
         if (strcmp(rep->curve_asked, "measured") == 0)
@@ -266,8 +267,9 @@ void ic_report_print(FILE *f, const struct ic_report *rep) {
         if (strcmp(p->mode, "measured") == 0)
             fprintf(f,
                     "  pool %d     %.0f x %s: %.4g req/s per replica, service curve measured (%ld "
-                    "requests on %ld replicas; closed-form batch %.0f not used)\n",
-                    k, p->accelerators, p->accelerator, p->rps, p->requests, p->replicas, p->batch);
+                    "requests on %ld replica%s; closed-form batch %.0f not used)\n",
+                    k, p->accelerators, p->accelerator, p->rps, p->requests, p->replicas,
+                    p->replicas == 1 ? "" : "s", p->batch);
         else
             fprintf(f,
                     "  pool %d     %.0f x %s: %.4g req/s per replica, service curve %s (batch %.0f "
