@@ -82,6 +82,58 @@ static void ref_abandon(struct ic_request *rq, struct ref_req *rr, const long *w
     }
 }
 
+/* The references' finish: request q served at t. */
+static void ref_served(struct ic_request *rq, struct ref_req *rr, long q, double t) {
+    rq[q].finish_s = t;
+    rq[q].status = IC_REQ_SERVED;
+    rr[q].state = DONE;
+}
+
+/* The references' prefill: *tok more of the chunk to the prompt first admitted among those
+ * prefilling (on replica r; r < 0: any).  The prompt whose prefill it finished, with its first
+ * generated token counted; -1 when it took the chunk without finishing one; -2 when none is
+ * prefilling. */
+static long ref_prefill(const struct ic_request *rq, struct ref_req *rr, long n, long r,
+                        double *tok) {
+    long h = -1;
+    for (long q = 0; q < n; q++)
+        if ((r < 0 || rq[q].replica == r) && rr[q].state == PF &&
+            (h < 0 || rr[q].order < rr[h].order))
+            h = q;
+    if (h < 0) return -2;
+    double use = *tok < rr[h].rem ? *tok : rr[h].rem;
+    rr[h].rem -= use;
+    *tok -= use;
+    if (!(rr[h].rem <= 1e-9)) return -1;
+    rr[h].gen += 1;
+    return h;
+}
+
+/* The references' prompt chunk of P tokens over the prompts prefilling (on replica r; r < 0:
+ * any) in admission order, head the first: its attention context, the token-weighted mean of
+ * its pieces' c (p + c/2) over each piece's own prefix p (within the head's prompt alone: the
+ * head's prefix plus half the chunk). */
+static double ref_chunk_ctx(const struct ic_request *rq, const struct ref_req *rr, long n, long r,
+                            double P, long head) {
+    double left = P, sum = 0, pctx = 0;
+    long after = -1; /* the admission order of the last piece */
+    while (left > 0) {
+        long h = -1;
+        for (long q = 0; q < n; q++)
+            if ((r < 0 || rq[q].replica == r) && rr[q].state == PF && rr[q].order > after &&
+                (h < 0 || rr[q].order < rr[h].order))
+                h = q;
+        if (h < 0) break;
+        double c = left < rr[h].rem ? left : rr[h].rem, p = rr[h].in_eff - rr[h].rem;
+        if (h == head && c >= P) return p + 0.5 * P;
+        sum += c * (p + 0.5 * c);
+        left -= c;
+        after = rr[h].order;
+        pctx = sum / (P - left);
+    }
+    return pctx;
+}
+
 static void reference(const struct ic_reqsim_config *cfg, const struct ic_replica_model *rm,
                       struct ic_request *rq, long n) {
     struct ref_req *rr = calloc((size_t)n, sizeof *rr);
@@ -162,26 +214,7 @@ static void reference(const struct ic_reqsim_config *cfg, const struct ic_replic
             double B = (double)rm->max_tokens, P = 0;
             if (head >= 0 && B - b >= 1) {
                 P = B - b < prem ? B - b : prem;
-                double left = P, sum = 0;
-                long after = -1; /* the admission order of the last piece */
-                while (left > 0) {
-                    long h = -1;
-                    for (long q = 0; q < n; q++)
-                        if (rq[q].replica == r && rr[q].state == PF && rr[q].order > after &&
-                            (h < 0 || rr[q].order < rr[h].order))
-                            h = q;
-                    if (h < 0) break;
-                    double c = left < rr[h].rem ? left : rr[h].rem;
-                    double p = rr[h].in_eff - rr[h].rem;
-                    if (h == head && c >= P) {
-                        pctx = p + 0.5 * P; /* within the head's prompt */
-                        break;
-                    }
-                    sum += c * (p + 0.5 * c);
-                    left -= c;
-                    after = rr[h].order;
-                    pctx = sum / (P - left);
-                }
+                pctx = ref_chunk_ctx(rq, rr, n, r, P, head);
             }
             if (b == 0 && P == 0) {
                 /* idle: jump to the next arrival for this replica */
@@ -202,37 +235,21 @@ static void reference(const struct ic_reqsim_config *cfg, const struct ic_replic
                 long total = (long)rq[q].reasoning + rq[q].output;
                 if (isnan(rq[q].first_token_s) && rr[q].gen >= rq[q].reasoning + 1)
                     rq[q].first_token_s = t;
-                if (rr[q].gen >= (double)total) {
-                    rq[q].finish_s = t;
-                    rq[q].status = IC_REQ_SERVED;
-                    rr[q].state = DONE;
-                }
+                if (rr[q].gen >= (double)total) ref_served(rq, rr, q, t);
             }
             /* prefill: the chunk in admission order; a finished prompt makes a token */
             double tok = P;
             while (tok > 0) {
-                long h = -1;
-                for (long q = 0; q < n; q++)
-                    if (rq[q].replica == r && rr[q].state == PF &&
-                        (h < 0 || rr[q].order < rr[h].order))
-                        h = q;
-                if (h < 0) break;
-                double use = tok < rr[h].rem ? tok : rr[h].rem;
-                rr[h].rem -= use;
-                tok -= use;
-                if (rr[h].rem <= 1e-9) {
-                    rr[h].gen += 1;
-                    long total = (long)rq[h].reasoning + rq[h].output;
-                    if (isnan(rq[h].first_token_s) && rr[h].gen >= rq[h].reasoning + 1)
-                        rq[h].first_token_s = t;
-                    if (rr[h].gen >= (double)total) {
-                        rq[h].finish_s = t;
-                        rq[h].status = IC_REQ_SERVED;
-                        rr[h].state = DONE;
-                    } else {
-                        rr[h].state = DC;
-                    }
-                }
+                long h = ref_prefill(rq, rr, n, r, &tok);
+                if (h == -2) break;
+                if (h < 0) continue;
+                long total = (long)rq[h].reasoning + rq[h].output;
+                if (isnan(rq[h].first_token_s) && rr[h].gen >= rq[h].reasoning + 1)
+                    rq[h].first_token_s = t;
+                if (rr[h].gen >= (double)total)
+                    ref_served(rq, rr, h, t);
+                else
+                    rr[h].state = DC;
             }
         }
         free(wq);
@@ -404,27 +421,10 @@ static void reference_ranks(const struct ic_reqsim_config *cfg, const struct ic_
             double lanes = (double)nr < npf ? (double)nr : npf;
             c = room < prem / lanes ? room : prem / lanes;
             P = c * lanes;
-            double left = P, sum = 0;
-            long after = -1, head = -1;
+            long head = -1;
             for (long q = 0; q < n; q++)
                 if (rr[q].state == PF && (head < 0 || rr[q].order < rr[head].order)) head = q;
-            while (left > 0) {
-                long h = -1;
-                for (long q = 0; q < n; q++)
-                    if (rr[q].state == PF && rr[q].order > after &&
-                        (h < 0 || rr[q].order < rr[h].order))
-                        h = q;
-                if (h < 0) break;
-                double cc = left < rr[h].rem ? left : rr[h].rem, p = rr[h].in_eff - rr[h].rem;
-                if (h == head && cc >= P) {
-                    pctx = p + 0.5 * P;
-                    break;
-                }
-                sum += cc * (p + 0.5 * cc);
-                left -= cc;
-                after = rr[h].order;
-                pctx = sum / (P - left);
-            }
+            pctx = ref_chunk_ctx(rq, rr, n, -1, P, head);
         }
         if (b == 0 && P == 0) {
             for (long k = 0; k < nr; k++) ratio[k] = rm->pp.ratio_init;
@@ -450,36 +450,23 @@ static void reference_ranks(const struct ic_reqsim_config *cfg, const struct ic_
             const double lr = (double)rq[q].reasoning - rr[q].gen;
             if (isnan(rq[q].first_token_s) && lr >= 0 && it == rr[q].dstart + rk_iters(tps, lr + 1))
                 rq[q].first_token_s = t;
-            if (it == rr[q].dstart + rk_iters(tps, total - rr[q].gen)) {
-                rq[q].finish_s = t;
-                rq[q].status = IC_REQ_SERVED;
-                rr[q].state = DONE;
-            }
+            if (it == rr[q].dstart + rk_iters(tps, total - rr[q].gen)) ref_served(rq, rr, q, t);
         }
         /* prefill: the chunk in admission order; a finished prompt makes a token */
         double tok = P;
         while (tok > 0) {
-            long h = -1;
-            for (long q = 0; q < n; q++)
-                if (rr[q].state == PF && (h < 0 || rr[q].order < rr[h].order)) h = q;
-            if (h < 0) break;
-            double use = tok < rr[h].rem ? tok : rr[h].rem;
-            rr[h].rem -= use;
-            tok -= use;
-            if (rr[h].rem <= 1e-9) {
-                rr[h].gen += 1;
-                const double total = (double)rq[h].reasoning + rq[h].output;
-                if (rr[h].gen >= total) {
-                    if (isnan(rq[h].first_token_s)) rq[h].first_token_s = t;
-                    rq[h].finish_s = t;
-                    rq[h].status = IC_REQ_SERVED;
-                    rr[h].state = DONE;
-                } else {
-                    rr[h].state = DC;
-                    rr[h].dstart = it;
-                    if (isnan(rq[h].first_token_s) && (double)rq[h].reasoning - rr[h].gen < 0)
-                        rq[h].first_token_s = t;
-                }
+            long h = ref_prefill(rq, rr, n, -1, &tok);
+            if (h == -2) break;
+            if (h < 0) continue;
+            const double total = (double)rq[h].reasoning + rq[h].output;
+            if (rr[h].gen >= total) {
+                if (isnan(rq[h].first_token_s)) rq[h].first_token_s = t;
+                ref_served(rq, rr, h, t);
+            } else {
+                rr[h].state = DC;
+                rr[h].dstart = it;
+                if (isnan(rq[h].first_token_s) && (double)rq[h].reasoning - rr[h].gen < 0)
+                    rq[h].first_token_s = t;
             }
         }
     }
