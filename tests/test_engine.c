@@ -1232,17 +1232,47 @@ static void test_service_curve(void) {
         CHECK(ic_ttft_q_cdf(q, 1.0, 0.0, q[IC_TTFT_QN - 1]) == 1.0);
         CHECK(ic_ttft_q_cdf(q, 1.0, 0.0, 0.5 * q[0]) == 0.0);
     }
-    /* The same inputs: from the cache, the same curve; another fleet size too (the curve is
-     * per replica); another mix measures again. */
+    /* The group: the fleet's replicas to the nearest of 8, 16, 32, 64 on a log scale (the
+     * boundaries at 8 sqrt 2 = 11.3, 22.6, 45.3), no fewer than /service_curve/replicas; a
+     * replica of attention ranks measured alone keeps the base. */
+    struct ic_req_input rin;
+    CHECK(ic_plan_req_input(&p1, 0, &rin, &err) == 0);
+    CHECK(m->group == ic_curve_group(&rin.rm, 8, rin.replicas));
+    {
+        static const long fleet[][2] = {{1, 8},   {8, 8},   {11, 8},  {12, 16},   {22, 16},
+                                        {23, 32}, {45, 32}, {46, 64}, {1000, 64}, {100000, 64}};
+        for (size_t i = 0; i < sizeof fleet / sizeof fleet[0]; i++)
+            CHECK(ic_curve_group(&rin.rm, 8, fleet[i][0]) == fleet[i][1]);
+        CHECK(ic_curve_group(&rin.rm, 100, 1000) == 100 && ic_curve_group(&rin.rm, 5, 12) == 10);
+        struct ic_replica_model rk = rin.rm;
+        rk.ranks = 40; /* more than the base: measured alone */
+        CHECK(ic_curve_group(&rk, 8, 1000) == 8);
+        rk.ranks = 4; /* a group of replicas of 4 ranks */
+        CHECK(ic_curve_group(&rk, 8, 1000) == 64);
+    }
+    /* The same inputs: from the cache, the same curve; another fleet size of the same group
+     * too (the curve is per replica), of another group measured again; another mix measures
+     * again. */
     CHECK(ic_plan_compile(&a.sc, &p2, &err) == 0);
     CHECK(p2.pool[0].svc.measure_s == 0 && p2.pool[0].svc.key == m->key);
     CHECK(memcmp(p2.pool[0].svc.ttft_p50_s, m->ttft_p50_s, sizeof m->ttft_p50_s) == 0);
     CHECK(p2.pool[0].svc.rps == m->rps);
     struct ic_scenario s3 = a.sc;
-    s3.fleet.accelerators.a *= 3;
-    CHECK(ic_plan_compile(&s3, &p3, &err) == 0);
-    CHECK(p3.pool[0].svc.key == m->key && p3.pool[0].svc.measure_s == 0);
-    ic_plan_free(&p3);
+    uint64_t seen[5] = {m->key};
+    for (int f = 2, n = 1; f <= 16; f *= 2, n++) {
+        s3.fleet.accelerators.a = a.sc.fleet.accelerators.a * f;
+        CHECK(ic_plan_compile(&s3, &p3, &err) == 0);
+        struct ic_req_input r3;
+        CHECK(ic_plan_req_input(&p3, 0, &r3, &err) == 0);
+        const int same = ic_curve_group(&r3.rm, 8, r3.replicas) == m->group;
+        CHECK(p3.pool[0].svc.group == ic_curve_group(&r3.rm, 8, r3.replicas));
+        CHECK((p3.pool[0].svc.key == m->key) == same);
+        int before = 0; /* measured at an earlier fleet size: from the cache */
+        for (int i = 0; i < n; i++) before |= seen[i] == p3.pool[0].svc.key;
+        CHECK((p3.pool[0].svc.measure_s == 0) == before);
+        seen[n] = p3.pool[0].svc.key;
+        ic_plan_free(&p3);
+    }
     s3 = a.sc;
     s3.service_curve.requests = 2000;
     CHECK(ic_plan_compile(&s3, &p3, &err) == 0);
@@ -1263,15 +1293,6 @@ static void test_service_curve(void) {
     CHECK(ic_plan_compile(&s3, &p4, &err) == 0);
     const int k90 = (IC_CURVE_POINTS - 1) * 9 / 10; /* at 90% utilisation: 1.30 times */
     CHECK(p3.pool[0].svc.ttft_p50_s[k90] > 1.15 * p4.pool[0].svc.ttft_p50_s[k90]);
-    ic_plan_free(&p3);
-    ic_plan_free(&p4);
-    /* bursty, the group follows the fleet (bursts queue less on more replicas) */
-    s3 = a.sc;
-    s3.traffic.noise.interarrival_cv = 3.0;
-    CHECK(ic_plan_compile(&s3, &p3, &err) == 0);
-    s3.fleet.accelerators.a *= 3;
-    CHECK(ic_plan_compile(&s3, &p4, &err) == 0);
-    CHECK(p3.pool[0].svc.key != p4.pool[0].svc.key && p4.pool[0].svc.measure_s > 0);
     ic_plan_free(&p3);
     ic_plan_free(&p4);
     /* The closed-form flag whatever the mode. */

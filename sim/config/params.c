@@ -594,14 +594,15 @@ const struct ic_param ic_params[] = {
          "measured: each pool's curve from the request engine on the scenario's mix (served "
          "rate, TTFT, TPOT and goodput by load); closed_form: the performance model's "
          "equations (the rate under the objectives, a Little's-law TTFT)"),
-    /* Guesses sized for speed: 8 replicas route as a fleet does (the least-outstanding
-     * router's gain over a single replica is mostly there at 8), 10000 requests per load point
+    /* Guesses sized for speed: 8 replicas, the smallest group (a fleet of more is measured on
+     * 16, 32 or 64: ic_curve_group, as the least-outstanding router pools the queue better over
+     * more replicas; README, "Two engines"), 10000 requests per load point
      * give the median TTFT to a few percent (the goodput near saturation, where it falls
      * steeply, to about ten points: README, "Two engines"). */
     INT("/service_curve/replicas", SC(service_curve.replicas), 8, 1, 1024, "replicas",
-        "measured: replicas of the group the curve is measured on (per replica; independent "
-        "of the fleet's size, except with /traffic/noise/interarrival_cv other than 1: then "
-        "the pool's replicas, at least this many and at most 64)"),
+        "measured: the smallest group the curve is measured on: a pool of more replicas is "
+        "measured on this many times the power of two nearest its replicas, to 64 (a replica "
+        "of more attention ranks than this: alone)"),
     INT("/service_curve/requests", SC(service_curve.requests), 10000, 100, 1e7, "requests",
         "measured: requests per offered load (a run doubles until it settles, to 32 times "
         "this a load and 100 times in all)"),

@@ -203,13 +203,19 @@ int ic_crosscheck(const struct ic_scenario *sc, const struct ic_xcheck_opts *opt
         x->in.sample_out = t->output;
         x->in.n_sample = t->n;
         x->in.dispersion = 0;
-        if (rc == IC_OK && sc->service_curve.mode == IC_CURVE_MEASURED) {
-            double t0 = ic_monotonic_s();
-            rc = ic_service_curve_measure(
-                &x->in, plan.pool[0].perf.requests_per_s_sat, plan.pool[0].perf.requests_per_s,
-                (long)sc->service_curve.replicas, (long)sc->service_curve.requests, &x->svc, err);
-            x->curve_s = ic_monotonic_s() - t0;
-        }
+    }
+    /* The curve the aggregate engine would serve a fleet of the run's replicas by: measured on
+     * that fleet's group (ic_curve_group), which --replicas may change. */
+    const long base = (long)sc->service_curve.replicas;
+    const long want = opts->replicas > 0 ? opts->replicas : x->in.replicas;
+    const long g = ic_curve_group(&x->in.rm, base, want);
+    if (rc == IC_OK && sc->service_curve.mode == IC_CURVE_MEASURED &&
+        (t || g != ic_curve_group(&x->in.rm, base, x->in.replicas))) {
+        double t0 = ic_monotonic_s();
+        rc = ic_service_curve_measure(&x->in, plan.pool[0].perf.requests_per_s_sat,
+                                      plan.pool[0].perf.requests_per_s, g,
+                                      (long)sc->service_curve.requests, &x->svc, err);
+        x->curve_s = ic_monotonic_s() - t0;
     }
     ic_strlcpy(x->accelerator, plan.pool[0].accel->key, sizeof x->accelerator);
     ic_strlcpy(x->model, sc->model.value.key, sizeof x->model);

@@ -916,13 +916,7 @@ int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_p
         return IC_OK;
     }
     if (!(pl->perf.requests_per_s_sat > 0) || !(pl->perf.requests_per_s > 0)) return IC_OK;
-    long g = (long)plan->sc->service_curve.replicas;
-    /* Bursts within a step queue less on more replicas (the burst spreads over them), so with
-     * them the group is the pool's own replicas, at least /service_curve/replicas and at most
-     * IC_CURVE_BURSTY_GROUP: on the long-context mix (tests/crosscheck) a curve measured on 8
-     * replicas put TTFT p50 38-56% above a 16-replica fleet's, one on 16 within 8-18%. */
-    if (fabs(in.interarrival_cv - 1.0) > 1e-12 && in.replicas > g)
-        g = in.replicas < IC_CURVE_BURSTY_GROUP ? in.replicas : IC_CURVE_BURSTY_GROUP;
+    const long g = ic_curve_group(&in.rm, (long)plan->sc->service_curve.replicas, in.replicas);
     return ic_service_curve_measure(&in, pl->perf.requests_per_s_sat, pl->perf.requests_per_s, g,
                                     (long)plan->sc->service_curve.requests, svc, err);
 }
@@ -952,6 +946,16 @@ static double rank_scale(const struct ic_replica_model *rm, long g, int *one) {
     *one = 1;
     const double lanes = fmax((double)g, RANK_LANES);
     return small > lanes ? lanes / small : 1.0;
+}
+
+long ic_curve_group(const struct ic_replica_model *rm, long base, long replicas) {
+    int one;
+    (void)rank_scale(rm, base, &one);
+    if (one) return base; /* measured alone, at RANK_LANES of its ranks or all */
+    long g = base;
+    /* replicas >= g sqrt 2: nearer 2g than g on a log scale */
+    while (2 * g <= IC_CURVE_GROUP_MAX && replicas * replicas >= 2 * g * g) g *= 2;
+    return g;
 }
 
 long ic_pd_replicas(const struct ic_replica_model *rm, long lo, long hi) {

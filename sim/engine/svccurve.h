@@ -16,12 +16,13 @@
  * requests served within the objectives (goodput).  "closed_form" fills it from the
  * performance model's equations (models/perf.c: the rate under the TPOT and TTFT objectives,
  * the Little's-law TTFT table); "measured" (the default, /service_curve/mode) runs the request
- * engine on a group of /service_curve/replicas replicas on the pool's own mix at offered loads
+ * engine on a group of replicas (ic_curve_group: /service_curve/replicas times the power of two
+ * nearest the pool's replicas, to 64) on the pool's own mix at offered loads
  * of 5% to 100% of the saturated rate it measures first, with the scenario's arrivals within
  * a step (/traffic/noise/interarrival_cv: Poisson, or a gamma renewal process whose bursts
  * queue requests inside the step; the aggregate engine draws the step's count, over-dispersed
- * or not, itself).  The group's
- * size does not depend on the fleet's, so a capacity search reuses the curve: measured curves
+ * or not, itself).  The group's size takes four values, so a capacity search measures at most
+ * four curves: measured curves
  * are cached in-process by a hash of what they depend on, and on disk across processes when a
  * cache directory is set (ic_curve_cache_set_dir).  Multi-token prediction, attention
  * data parallelism and disaggregated units are the request engine's (sim/engine/reqsim.h); a
@@ -50,11 +51,10 @@ struct ic_plan;
 /* A run of the curve doubles until it settles (ic_req_settled), to at most IC_CURVE_POINT_MAX x
  * /service_curve/requests requests, and the curve to IC_CURVE_MAX x that in all: the budget of a
  * plan compile, in requests so that the curve does not depend on the machine. */
-/* With bursts within a step (interarrival_cv != 1) the curve's group is the pool's replicas, up
- * to this many (ic_service_curve). */
-#define IC_CURVE_BURSTY_GROUP 64
-#define IC_CURVE_POINT_MAX    32
-#define IC_CURVE_MAX          100
+/* The largest group a curve is measured on (ic_curve_group). */
+#define IC_CURVE_GROUP_MAX 64
+#define IC_CURVE_POINT_MAX 32
+#define IC_CURVE_MAX       100
 
 /* Levels of the TTFT quantiles a measured curve records: 0.01, 0.05, 0.10, ... 0.95, 0.99. */
 #define IC_TTFT_QN 21
@@ -249,6 +249,15 @@ int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_p
  * those within half a percent of the best; else lo.  A run of units short of one role's share
  * serves that role's shortfall less than its replicas x the replica's rate. */
 long ic_pd_replicas(const struct ic_replica_model *rm, long lo, long hi);
+
+/* The group a pool of `replicas` replicas has its curve measured on, from base
+ * (/service_curve/replicas): base times the power of two nearest the pool's replicas on a log
+ * scale (base, 2 base, 4 base, ... up to IC_CURVE_GROUP_MAX; no fewer than base), as more
+ * replicas under least-outstanding routing pool the queue better (Erlang C: c servers at the
+ * same load wait less than one); a capacity search then measures at most four curves.  A
+ * replica of attention ranks measured alone (its smaller role has more than base ranks) keeps
+ * base: its ranks are its lanes (see ic_service_curve_measure). */
+long ic_curve_group(const struct ic_replica_model *rm, long base, long replicas);
 
 int ic_service_curve_measure(const struct ic_req_input *in, double closed_sat_rps,
                              double closed_rps, long g, long nreq, struct ic_pool_service *svc,

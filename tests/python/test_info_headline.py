@@ -141,7 +141,13 @@ def test_service_curve_mode_is_recorded_and_printed(run_infercap, colocated_run,
         a = dict(f["summary"].attrs)
         scen = json.loads(f["scenario"][()])
     assert a["service_curve_mode"] == "measured" == a["service_curve_requested_mode"]
-    assert a["service_curve_replicas"] == scen["service_curve"]["replicas"]
+    # the group: the base times the power of two nearest the fleet's replicas (log scale), to 64
+    base = scen["service_curve"]["replicas"]
+    replicas = a["accelerators_mean"] / a["accelerators_per_replica"]
+    group = base
+    while 2 * group <= 64 and replicas >= group * 2**0.5:
+        group *= 2
+    assert a["service_curve_replicas"] == group > base  # small.json: 30 replicas, on 32
     assert a["service_curve_requests"] > 0
     assert a["service_curve_saturated_requests_per_s"] == a["replica_requests_per_s"]
     assert 0 < a["service_curve_slo_utilization"] <= 1
