@@ -29,9 +29,9 @@ import tempfile
 # mix with over-dispersed steps used to miss the issue's 25% at 70% (-25.6%, then -16.8%: the
 # aggregate's median of its steps' medians did not see the pooled median rise into the upper
 # half of the other steps' distributions when close to half the requests meet a backlog); the
-# aggregate side's TTFT is now the quantile of the mixture of its steps' measured distributions
-# (+9.5% here; at a million requests a load +14% to +36% over six seeds, the curve's own bias
-# for this fleet and its steady state at over-dispersed steps: README, "Two engines",
+# aggregate side's TTFT is now the quantile of the mixture of its steps' measured distributions,
+# and the curve is measured on the fleet's 16 replicas (ic_curve_group; on 8 it was +21% here):
+# -16% here; at 300,000 requests a load -2% to +33% over six seeds (README, "Two engines",
 # "Over-dispersed steps").
 CASES = [
     ("scenarios/kimi-2024-03.json", ["--replicas", "8"], 25),
@@ -175,7 +175,7 @@ def main():
 
     # Bursts within a step (/traffic/noise/interarrival_cv 4: gamma inter-arrival times, a guess
     # for a bursty service; BurstGPT, arXiv:2401.17644, fits gamma inter-arrivals burstier than
-    # Poisson; the curve then measured on the fleet's 16 replicas, as bursts queue less on more
+    # Poisson; the curve measured on the fleet's 16 replicas, as bursts queue less on more
     # replicas): the curve holds the bursts' queueing, so the aggregate engine's TTFT p50
     # follows the request engine's; the curve measured with Poisson arrivals (interarrival_cv
     # 1, the same mix) misses it by more than the target.
