@@ -1184,6 +1184,12 @@ static void test_service_curve(void) {
     CHECK_NEAR(m->scale, m->rps / p1.pool[0].perf.requests_per_s, 1e-12);
     CHECK(m->slo_util >= 0 && m->slo_util <= 1);
     CHECK(m->requests >= 10 * a.sc.service_curve.requests);
+    /* its memory: the largest run's requests, counted in the plan's estimate (the larger of
+     * the curve's and the engine's); none for the closed form */
+    CHECK(m->run_max > 0 && m->run_max <= m->requests);
+    CHECK(ic_curve_run_bytes(m) >= (double)m->run_max * (double)sizeof(struct ic_request));
+    CHECK(ic_curve_run_bytes(s0) == 0);
+    CHECK(ic_plan_memory_bytes(&p1, 1, 1) >= ic_curve_run_bytes(m));
     for (int k = 0; k < IC_CURVE_POINTS; k++) {
         CHECK(m->good_share[k] >= 0 && m->good_share[k] <= 1);
         CHECK(m->ttft_p50_s[k] > 0 && m->ttft_p99_s[k] >= m->ttft_p50_s[k]);

@@ -1568,6 +1568,10 @@ static void unit_init(struct unit *u, const struct ic_perf_params *pp, double kv
     u->clip = pp->clip_tokens > 0 ? pp->clip_tokens : INFINITY;
 }
 
+size_t ic_reqsim_state_bytes(void) {
+    return sizeof(struct rstate);
+}
+
 int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_model *rm,
                   struct ic_request *req, long n, struct ic_reqsim_series *series,
                   struct ic_reqsim_stats *stats, struct ic_error *err) {

@@ -172,6 +172,10 @@ struct ic_reqsim_stats {
     long preemptions;
 };
 
+/* The engine's own memory per request of a run (its state beside the caller's struct
+ * ic_request), for memory estimates. */
+size_t ic_reqsim_state_bytes(void);
+
 /* Run the requests (sorted by arrival) through the replicas.  series is allocated here
  * (ic_reqsim_series_free). */
 int ic_reqsim_run(const struct ic_reqsim_config *cfg, const struct ic_replica_model *rm,

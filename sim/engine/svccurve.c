@@ -503,7 +503,7 @@ static void backlog_quantiles(const struct ic_req_input *in, const struct ic_req
  * (requests/s of the group). */
 static int measure_point(const struct ic_req_input *in, long replicas, double rate, long nreq,
                          double lats, uint64_t stream, double drain_share, int settle,
-                         struct ic_req_point *pt, long *ran, double wait_rate,
+                         struct ic_req_point *pt, long *ran, long *run_max, double wait_rate,
                          double (*backlog)[IC_WAIT_POINTS], struct ic_error *err) {
     double window = fmax((double)nreq / rate, lats * in->latency_s);
     for (;;) {
@@ -514,6 +514,7 @@ static int measure_point(const struct ic_req_input *in, long replicas, double ra
                                      backlog ? &counts : NULL, backlog ? &nsteps : NULL, err);
         if (rc != IC_OK) return rc;
         *ran += n;
+        if (run_max && n > *run_max) *run_max = n;
         struct ic_reqsim_config cfg = {
             .replicas = replicas,
             .routing = in->routing,
@@ -903,6 +904,17 @@ static double largest_within(const double *t, double lim) {
     return best;
 }
 
+double ic_curve_run_bytes(const struct ic_pool_service *svc) {
+    if (svc->mode != IC_CURVE_MEASURED || svc->run_max <= 0) return 0;
+    /* the requests and the engine's state of each; measured on a 10-path `run` with the curve
+     * cache off against one reading it (2026-12-04): Kimi's curve, 92,502 requests in its
+     * largest run, added 10.3 MiB at the peak, small.json's (265,798) about 35 MiB, 117-138
+     * bytes a request against these 152 (the statistics' sorted copies and the requests'
+     * array, grown by doubling, come and go around it) */
+    const double per = (double)sizeof(struct ic_request) + (double)ic_reqsim_state_bytes();
+    return (double)svc->run_max * per;
+}
+
 int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_pool_service *svc,
                      struct ic_error *err) {
     const struct ic_pool_plan *pl = &plan->pool[pool];
@@ -1020,7 +1032,8 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
     if (disk_path(&in, g, nreq, path, sizeof path, dkey) == 0) {
         int r = disk_read(path, dkey, &m);
         if (r == 1 && m.key == key) {
-            m.group = g; /* in the key, not the file */
+            m.group = g;   /* in the key, not the file */
+            m.run_max = 0; /* not measured here */
             m.source = IC_CURVE_SRC_DISK;
             m.disk = IC_CURVE_DISK_HIT;
             cache_put(key, &m);
@@ -1053,8 +1066,8 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
     const double sat_lats = one ? 15 : 50;
     int rc = IC_OK;
     for (int it = 0; it < 6; it++, offered *= 2.0) {
-        rc = measure_point(&sat_in, g, offered, nreq, sat_lats, 2, 0.0, 1, &pt, &m.requests, 0,
-                           NULL, err);
+        rc = measure_point(&sat_in, g, offered, nreq, sat_lats, 2, 0.0, 1, &pt, &m.requests,
+                           &m.run_max, 0, NULL, err);
         if (rc != IC_OK) return rc;
         if (!(pt.served_rps >= 0.95 * pt.offered_rps)) break;
     }
@@ -1071,7 +1084,7 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
      * admission control: 15% over the rate just measured, the share of the served within the
      * TPOT objective and the median TPOT. */
     rc = measure_point(&in, g, 1.15 * sat * (double)g, nreq, sat_lats, 1, 0.0, 0, &pt, &m.requests,
-                       sat * (double)g, m.backlog_q_s, err);
+                       &m.run_max, sat * (double)g, m.backlog_q_s, err);
     if (rc != IC_OK) return rc;
     m.good_sat = isnan(pt.tpot_ok_share) ? 0.0 : pt.tpot_ok_share;
     m.tpot_sat_s = pt.tpot_p50_s;
@@ -1082,7 +1095,7 @@ int ic_service_curve_measure(const struct ic_req_input *in0, double closed_sat_r
     for (int k = 2; k < IC_CURVE_POINTS; k += 2) {
         double u = k == IC_CURVE_POINTS - 1 ? 0.95 : (double)k / (IC_CURVE_POINTS - 1);
         rc = measure_point(&in, g, u * sat * (double)g, nreq, 10, 3 + (uint64_t)k, 0.25, 2, &pt,
-                           &m.requests, 0, NULL, err);
+                           &m.requests, &m.run_max, 0, NULL, err);
         if (rc != IC_OK) return rc;
         m.ttft_mean_s[k] = pt.ttft_mean_s;
         m.ttft_p50_s[k] = pt.ttft_p50_s;

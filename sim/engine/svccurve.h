@@ -191,6 +191,8 @@ struct ic_pool_service {
     double ttft_q_s[IC_TTFT_QN][IC_CURVE_POINTS];
     double backlog_q_s[IC_TTFT_QN][IC_WAIT_POINTS];
     long requests;    /* measured: requests run */
+    long run_max;     /* measured in this process: the most requests one run held (0: read from
+                         disk; for the memory estimate, ic_curve_run_bytes) */
     long group;       /* measured: the replicas it ran on (1: a replica of attention ranks
                          measured alone, at a share of its ranks) */
     double measure_s; /* measured: seconds it took (0: from the cache) */
@@ -236,6 +238,11 @@ const char *ic_curve_cache_dir(void);
  * the CLI's headline: "read from the curve cache", "measured and stored in the curve cache",
  * "measured; the curve cache file could not be written", ... */
 const char *ic_curve_cache_phrase(const struct ic_pool_service *svc);
+
+/* The memory the measurement of svc took at its peak (bytes): its largest run's requests, each
+ * with the request engine's state and the sorted latencies of its statistics; 0 for a curve
+ * not measured by this process. */
+double ic_curve_run_bytes(const struct ic_pool_service *svc);
 
 /* The curve of pool `pool`: closed form from plan->pool[pool].perf, or measured (cached). */
 int ic_service_curve(const struct ic_plan *plan, int pool, int mode, struct ic_pool_service *svc,
