@@ -43,9 +43,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                  ? IC_PLAN_CLOSED_FORM
                                  : 0u;
             /* A fleet whose curve is measured on a group larger than /service_curve/replicas
-             * (ic_curve_group: up to 64 replicas) costs up to eight times as much: ttc-scaling's
-             * took over the 20 s limit.  Those compile with the closed form too; the fleets of
-             * a few replicas measure theirs. */
+             * (ic_curve_group: up to 64 replicas) costs up to eight times as much:
+             * tests/bad/minimal-valid.json (64 replicas of one H100) took over the 20 s limit.
+             * Those compile with the closed form too; fleets of a few replicas measure theirs. */
             struct ic_plan p0;
             if (!flags && ic_plan_compile_ex(sc, IC_PLAN_CLOSED_FORM, &p0, &err) == IC_OK) {
                 for (int k = 0; k < p0.n_pools; k++) {
