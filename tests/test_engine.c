@@ -1221,13 +1221,17 @@ static void test_service_curve(void) {
      * objective), and the closed form's step function is kept. */
     {
         const double slo = 2.0 * m->backlog_q_s[IC_TTFT_QN - 1][0] + 1.0, rate = 10.0;
-        double g0 = ic_curve_good(m, 100, 1.0, 1e-9, rate, slo);
-        double g1 = ic_curve_good(m, 100, 1.0, 0.5 * slo * rate, rate, slo);
-        double g2 = ic_curve_good(m, 100, 1.0, 1e6 * slo * rate, rate, slo);
+        double g0 = ic_curve_good(m, 100, 1.0, 1e-9, 1e-9, 600, 600, rate, slo);
+        double g1 =
+            ic_curve_good(m, 100, 1.0, 0.5 * slo * rate, 0.5 * slo * rate, 600, 600, rate, slo);
+        double g2 =
+            ic_curve_good(m, 100, 1.0, 1e6 * slo * rate, 1e6 * slo * rate, 600, 600, rate, slo);
         CHECK_NEAR(g0, 100 * m->good_sat, 1e-9);
         CHECK(g1 <= g0 && g2 <= g1 && g2 < 0.05 * 100);
-        CHECK(ic_curve_good(s0, 100, 1.0, 2.0 * slo * rate, rate, slo) == 0.0);
-        CHECK(ic_curve_good(s0, 100, 1.0, 0.5 * slo * rate, rate, slo) == 100 * s0->good_sat);
+        CHECK(ic_curve_good(s0, 100, 1.0, 2.0 * slo * rate, 2.0 * slo * rate, 600, 600, rate,
+                            slo) == 0.0);
+        CHECK(ic_curve_good(s0, 100, 1.0, 0.5 * slo * rate, 0.5 * slo * rate, 600, 600, rate,
+                            slo) == 100 * s0->good_sat);
         double q[IC_TTFT_QN];
         CHECK(ic_curve_backlog_q(s0, 1.0, q) == -1 && ic_curve_ttft_q(s0, 0.5, q) == -1);
         CHECK(ic_curve_ttft_q(m, 0.5, q) == 0);
@@ -1501,10 +1505,69 @@ static void test_backlog_table(void) {
     CHECK(ic_curve_backlog_q(&m, 1.0, q) == -1);
 }
 
+/* The fluid tables by hand (over-dispersed arrivals, sim/engine/svccurve.h).  The fluid wait
+ * in a step: 0 to 60 requests at 5 a second is 6 s halfway; a step that drains 60 requests
+ * at 180 net a step is empty a third of the way in, 6 s at a sixth.  The table: 100 requests
+ * at waits near 1.28 s (k = 8) with TTFTs 0, 0.01, ... 0.99 s, 60 of them good, and 200 near
+ * 5.12 s (k = 10) with 5, 5.01, ... 6.99 s, all good; 50 near 20 s are under the bin's minimum
+ * of 100 and left out.  Medians 0.495 and 5.995 (ic_quantile_sorted's linear rule); k = 9 half
+ * way (3.245, good 0.8); under k = 8 as k = 8; over k = 10 its quantiles plus the added wait
+ * (k = 11: 5.995 + 5.12) and its good share.  A step from 0 to 2.56 s of wait (rate 1) is read
+ * at the midpoints of eighths, 0.16 to 2.4 s: the first part's median 0.495, the last's
+ * 0.495 + 0.875 x 2.75; its good share the mean of the row at those waits, 0.65.  A step that
+ * drains 15 requests at 30 net (arrivals 30, capacity 60) waits in its first half (13.125,
+ * 9.375, 5.625 and 1.875 s: good 1, 1, 1 and 0.6 + 0.2 x 0.595 / 1.28) and in the second has
+ * the curve's good share at 30 / 60 (0.9 here); the draining table is empty, so the rising one
+ * stands in. */
+static void test_fluid_table(void) {
+    CHECK_NEAR(ic_fluid_wait_at(0, 60, 360, 300, 5, 0.5), 6.0, 1e-12);
+    CHECK_NEAR(ic_fluid_wait_at(60, 0, 120, 300, 5, 1.0 / 6.0), 6.0, 1e-12);
+    CHECK(ic_fluid_wait_at(60, 0, 120, 300, 5, 0.5) == 0.0);
+    CHECK(ic_fluid_wait_at(0, 0, 10, 300, 5, 0.5) == 0.0);
+    enum { N = 350 };
+    static double w[N], t[N];
+    static unsigned char ok[N];
+    for (int i = 0; i < 100; i++) w[i] = 1.3, t[i] = 0.01 * (99 - i), ok[i] = i < 60;
+    for (int i = 0; i < 200; i++) w[100 + i] = 5.0, t[100 + i] = 5.0 + 0.01 * i, ok[100 + i] = 1;
+    for (int i = 0; i < 50; i++) w[300 + i] = 20.0, t[300 + i] = 100.0, ok[300 + i] = 0;
+    static struct ic_pool_service m;
+    memset(&m, 0, sizeof m);
+    m.mode = IC_CURVE_MEASURED;
+    CHECK(!ic_curve_fluid(&m));
+    CHECK(ic_fluid_table(w, t, ok, N, m.rise_q_s, m.rise_good) == 0);
+    CHECK(ic_curve_fluid(&m));
+    CHECK_NEAR(m.rise_q_s[10][8], 0.495, 1e-12);
+    CHECK_NEAR(m.rise_q_s[10][10], 5.995, 1e-12);
+    CHECK_NEAR(m.rise_q_s[10][9], 3.245, 1e-12);
+    CHECK_NEAR(m.rise_q_s[10][11], 5.995 + 5.12, 1e-12);
+    CHECK_NEAR(m.rise_q_s[0][3], m.rise_q_s[0][8], 1e-15);
+    CHECK_NEAR(m.rise_q_s[10][0], 0.495, 1e-12);
+    CHECK_NEAR(m.rise_good[8], 0.6, 1e-12);
+    CHECK_NEAR(m.rise_good[9], 0.8, 1e-12);
+    CHECK_NEAR(m.rise_good[0], 0.6, 1e-12);
+    CHECK_NEAR(m.rise_good[14], 1.0, 1e-12);
+    for (int k = 0; k < IC_WAIT_POINTS; k++)
+        for (int l = 1; l < IC_TTFT_QN; l++) CHECK(m.rise_q_s[l][k] >= m.rise_q_s[l - 1][k]);
+    for (int k = 0; k < IC_CURVE_POINTS; k++) m.good_share[k] = 0.9;
+    double q[IC_STEP_PARTS][IC_TTFT_QN];
+    CHECK(ic_curve_step_q(&m, 0, 2.56, 62.56, 60, 1, 1.0, q) == IC_STEP_PARTS);
+    CHECK_NEAR(q[0][10], 0.495, 1e-12);
+    CHECK_NEAR(q[IC_STEP_PARTS - 1][10], 0.495 + 0.875 * 2.75, 1e-12);
+    CHECK_NEAR(ic_curve_good(&m, 100, 1.0, 0, 2.56, 62.56, 60, 1, 10), 65.0, 1e-9);
+    const double g = (3.0 + 0.6 + 0.2 * (1.875 - 1.28) / 1.28 + 4 * 0.9) / 8;
+    CHECK_NEAR(ic_curve_good(&m, 100, 0.75, 15, 0, 30, 60, 1, 10), 100 * g, 1e-9);
+    /* no backlog at either end: one part, the curve at the step's utilisation (none here) */
+    CHECK(ic_curve_step_q(&m, 0, 0, 30, 60, 1, 0.5, q) == 0);
+    /* no bin full enough: no table */
+    CHECK(ic_fluid_table(w + 300, t + 300, ok + 300, 50, m.rise_q_s, m.rise_good) == 0);
+    CHECK(!ic_curve_fluid(&m) && m.rise_good[12] == 0.0);
+}
+
 int main(void) {
     struct ic_error err;
     if (ic_catalog_builtin(&cat, &err)) return 1;
     test_failures();
+    test_fluid_table();
     test_failures_counted_once();
     test_reduce_infinite();
     test_reduce_bounds();

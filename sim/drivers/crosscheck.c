@@ -76,10 +76,11 @@ static double mix_quantile(const struct mix_step *m, long n, double p) {
 /* The aggregate engine's serve step over the step counts, one queue over the replicas, its
  * goodput as the engine's (sim/engine/svccurve.h, ic_curve_good).  Its TTFT quantiles, over
  * all the requests served: with a measured curve, the quantiles of the mixture over the steps
- * of each step's distribution (weighted by its served): below capacity the curve's at the
- * step's utilisation, with a backlog left the step's wait times the measured ratio to it
- * (wait_ratio_q); with the closed form (no distribution), the served-weighted median of the
- * steps' p50 (and 99th percentile of their p99), each plus its backlog's wait. */
+ * of each step's distribution (weighted by its served, ic_curve_step_q): below capacity the
+ * curve's at the step's utilisation, with a backlog left the step's wait times the measured
+ * ratio to it, and with over-dispersed arrivals and a backlog at either end the fluid tables
+ * by part of the step; with the closed form (no distribution), the served-weighted median of
+ * the steps' p50 (and 99th percentile of their p99), each plus its backlog's wait. */
 static void aggregate_side(const struct ic_xcheck *x, const struct ic_req_input *in,
                            const double *counts, long nsteps, double window, double warm,
                            struct ic_xcheck_side *s) {
@@ -89,15 +90,16 @@ static void aggregate_side(const struct ic_xcheck *x, const struct ic_req_input 
     const size_t ns = (size_t)(nsteps > 0 ? nsteps : 1);
     struct wv *q50 = malloc(ns * sizeof *q50);
     struct wv *q99 = malloc(ns * sizeof *q99);
-    struct mix_step *mx = malloc(ns * sizeof *mx);
-    double *qs = malloc(ns * IC_TTFT_QN * sizeof *qs);
+    struct mix_step *mx = malloc(ns * IC_STEP_PARTS * sizeof *mx);
+    double(*qs)[IC_TTFT_QN] = malloc(ns * IC_STEP_PARTS * sizeof *qs);
     int mixture = 1;
-    long nq = 0;
+    long nq = 0, nm = 0;
     for (long j = 0; q50 && q99 && mx && qs && j < nsteps; j++) {
         double t0 = (double)j * dt, len = fmin(dt, window - t0);
         if (!(len > 0)) break;
         double abandon = in->patience_s > 0 ? 1.0 - exp(-len / in->patience_s) : 0.0;
         struct ic_queue_flow f;
+        const double b0 = backlog;
         ic_queue_step(&backlog, counts[j], rate * len, in->max_wait_s * rate, abandon, &f);
         /* the part of the step after the warm up */
         double part = t0 >= warm ? 1.0 : (t0 + len > warm ? (t0 + len - warm) / len : 0.0);
@@ -106,15 +108,15 @@ static void aggregate_side(const struct ic_xcheck *x, const struct ic_req_input 
         double wait = rate > 0 ? backlog / rate : 0.0;
         served += part * f.served;
         arrived += part * counts[j];
-        good += part * ic_curve_good(svc, f.served, util, backlog, rate, in->ttft_slo_s);
+        good += part * ic_curve_good(svc, f.served, util, b0, backlog, counts[j], rate * len, rate,
+                                     in->ttft_slo_s);
         double wt = part * f.served;
         w += wt;
-        double *q = qs + nq * IC_TTFT_QN;
-        if (mixture &&
-            (wait > 0 ? ic_curve_backlog_q(svc, wait, q) : ic_curve_ttft_q(svc, util, q)) == 0)
-            mx[nq] = (struct mix_step){wt, q};
-        else
-            mixture = 0;
+        int parts =
+            mixture ? ic_curve_step_q(svc, b0, backlog, counts[j], rate * len, rate, util, qs + nm)
+                    : 0;
+        for (int k = 0; k < parts; k++, nm++) mx[nm] = (struct mix_step){wt / parts, qs[nm]};
+        if (parts == 0) mixture = 0;
         q50[nq] = (struct wv){wait + ic_curve_at(svc->ttft_p50_s, util), wt};
         q99[nq++] = (struct wv){wait + ic_curve_at(svc->ttft_p99_s, util), wt};
         tpot += wt * (backlog > 0 ? svc->tpot_sat_s : ic_curve_at(svc->tpot_p50_s, util));
@@ -122,8 +124,8 @@ static void aggregate_side(const struct ic_xcheck *x, const struct ic_req_input 
     s->served_rps = served / (window - warm);
     s->good_share = arrived > 0 ? good / arrived : NAN;
     if (mixture && mx && qs) {
-        s->ttft_p50_s = mix_quantile(mx, nq, 0.5);
-        s->ttft_p99_s = mix_quantile(mx, nq, 0.99);
+        s->ttft_p50_s = mix_quantile(mx, nm, 0.5);
+        s->ttft_p99_s = mix_quantile(mx, nm, 0.99);
     } else {
         s->ttft_p50_s = q50 ? wquantile(q50, nq, 0.5) : NAN;
         s->ttft_p99_s = q99 ? wquantile(q99, nq, 0.99) : NAN;

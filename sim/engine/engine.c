@@ -926,6 +926,7 @@ struct demand {
 /* One step's figures, for the totals and the series. */
 struct step_out {
     double arrivals, returned, capacity, svc_rate, backlog, healthy, replicas, provisioned;
+    double backlog0; /* at the step's start */
     struct ic_queue_flow f;
     double lost, util, load, kw, usd_h, rev;
     double good; /* served within the objectives (models/queue.h, ic_queue_good) */
@@ -1104,6 +1105,7 @@ static inline void serve_step(struct path_state *st, const struct step_consts *k
     double keep = ic_fleet_outage_keep(k->n_out, st->out_t0, st->out_t1, st->out_keep, t);
     double healthy = 0, replicas = 0, provisioned = 0, svc_rate = 0;
     struct ic_queue_flow f = {0, 0, 0};
+    o->backlog0 = v->backlog;
     for (int q = 0; q < k->np; q++) {
         double rep = ic_fleet_replicas_kept(ic_fleet_replicas(&ps[q].fl), keep);
         healthy += ic_fleet_healthy(&ps[q].fl, k->per_node);
@@ -1351,7 +1353,8 @@ static int path_advance(const struct ic_plan *plan, struct path_state *st, long 
             o.returned = ic_retry_return(&v.retry_pool, st->retry_return);
             o.arrivals = d.fresh[si] + o.returned;
             serve_step(st, &k, &v, t, &o);
-            o.good = ic_curve_good(k.svc0, o.f.served, o.util, o.backlog, o.svc_rate, k.ttft_slo);
+            o.good = ic_curve_good(k.svc0, o.f.served, o.util, o.backlog0, o.backlog, o.arrivals,
+                                   o.capacity, o.svc_rate, k.ttft_slo);
             /* A failed request is retried or lost for good; its user leaves with the churn
              * probability (users now = daily requests / requests per user per day). */
             o.lost = ic_retry_fail(&v.retry_pool, st->p_retry, o.f.rejected + o.f.abandoned);

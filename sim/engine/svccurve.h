@@ -190,7 +190,16 @@ struct ic_pool_service {
      * for all does not have (ic_curve_backlog_q). */
     double ttft_q_s[IC_TTFT_QN][IC_CURVE_POINTS];
     double backlog_q_s[IC_TTFT_QN][IC_WAIT_POINTS];
-    long requests;    /* measured: requests run */
+    /* With arrivals over-dispersed per step (/traffic/noise/arrival_dispersion > 0), measured
+     * on the scenario's own steps (ic_fluid_table): the TTFT quantiles at the waits
+     * ic_backlog_wait_s(k) of the aggregate engine's fluid queue at a request's arrival
+     * (ic_fluid_wait_at), in steps whose arrivals exceed the service (rise_q_s) and in steps
+     * that drain (fall_q_s); all 0 without dispersion (ic_curve_step_q). */
+    double rise_q_s[IC_TTFT_QN][IC_WAIT_POINTS];
+    double fall_q_s[IC_TTFT_QN][IC_WAIT_POINTS];
+    double rise_good[IC_WAIT_POINTS], fall_good[IC_WAIT_POINTS]; /* their shares served within
+                                                                     both objectives */
+    long requests;                                               /* measured: requests run */
     long run_max;     /* measured in this process: the most requests one run held (0: read from
                          disk; for the memory estimate, ic_curve_run_bytes) */
     long group;       /* measured: the replicas it ran on (1: a replica of attention ranks
@@ -313,18 +322,66 @@ static inline int ic_curve_ttft_q(const struct ic_pool_service *svc, double u, d
  * engine's 7.6%; on the request engine's own run, the share within its 3 s TTFT objective
  * would be 23.8% comonotone, 13.9% independent, and is 10.3%.)  0, or -1 when the curve has
  * none (closed form, or no backlog in its probe). */
-static inline int ic_curve_backlog_q(const struct ic_pool_service *svc, double wait_s, double *q) {
-    if (svc->mode != IC_CURVE_MEASURED || !(svc->backlog_q_s[IC_TTFT_QN - 1][0] > 0)) return -1;
+static inline int ic_wait_table_q(const double t[IC_TTFT_QN][IC_WAIT_POINTS], double wait_s,
+                                  double *q) {
+    if (!(t[IC_TTFT_QN - 1][1] > 0)) return -1;
     int k = 0;
     while (k < IC_WAIT_POINTS - 2 && wait_s > ic_backlog_wait_s(k + 1)) k++;
     const double w0 = ic_backlog_wait_s(k), w1 = ic_backlog_wait_s(k + 1);
     const double f = (fmax(wait_s, 0.0) - w0) / (w1 - w0);
-    for (int l = 0; l < IC_TTFT_QN; l++) {
-        const double *t = svc->backlog_q_s[l];
-        q[l] = fmax(t[k] + (t[k + 1] - t[k]) * f, 0.0);
-    }
+    for (int l = 0; l < IC_TTFT_QN; l++) q[l] = fmax(t[l][k] + (t[l][k + 1] - t[l][k]) * f, 0.0);
     return 0;
 }
+/* A row over the waits ic_backlog_wait_s(k) at wait_s, linear between them (held past the
+ * last). */
+static inline double ic_wait_row_at(const double *row, double wait_s) {
+    int k = 0;
+    while (k < IC_WAIT_POINTS - 2 && wait_s > ic_backlog_wait_s(k + 1)) k++;
+    const double w0 = ic_backlog_wait_s(k), w1 = ic_backlog_wait_s(k + 1);
+    const double f = fmin((fmax(wait_s, 0.0) - w0) / (w1 - w0), 1.0);
+    return row[k] + (row[k + 1] - row[k]) * f;
+}
+static inline int ic_curve_backlog_q(const struct ic_pool_service *svc, double wait_s, double *q) {
+    if (svc->mode != IC_CURVE_MEASURED) return -1;
+    return ic_wait_table_q(svc->backlog_q_s, wait_s, q);
+}
+
+/* The aggregate engine's fluid wait (s) at share x (0..1) into a step that started with a
+ * backlog of b0 requests and left b1 (models/queue.h, ic_queue_step), `arrivals` arriving and
+ * `capacity` served at most, at `rate` requests/s: linear from b0 to b1, and in a step that
+ * drains (b0 > 0 = b1) down to 0 where the service has caught up, b0 / (capacity - arrivals)
+ * into the step, then 0.  The curve's fluid tables (rise_q_s, fall_q_s) are read at it. */
+static inline double ic_fluid_wait_at(double b0, double b1, double arrivals, double capacity,
+                                      double rate, double x) {
+    if (!(rate > 0)) return 0.0;
+    double b = b0 + (b1 - b0) * x;
+    if (b0 > 0 && !(b1 > 0)) {
+        const double d = capacity - arrivals, x0 = d > b0 ? b0 / d : 1.0;
+        b = x < x0 ? b0 * (1.0 - x / x0) : 0.0;
+    }
+    return b > 0 ? b / rate : 0.0;
+}
+
+/* The parts a step with a backlog is read in with the fluid tables: its requests' arrivals at
+ * the midpoints of IC_STEP_PARTS equal shares of the step. */
+#define IC_STEP_PARTS 8
+
+/* Whether the curve holds the fluid tables (arrivals over-dispersed per step). */
+static inline int ic_curve_fluid(const struct ic_pool_service *svc) {
+    return svc->mode == IC_CURVE_MEASURED &&
+           (svc->rise_q_s[IC_TTFT_QN - 1][1] > 0 || svc->fall_q_s[IC_TTFT_QN - 1][1] > 0);
+}
+
+/* The TTFT quantiles of an aggregate engine's step (b0, b1, arrivals, capacity, rate as
+ * ic_fluid_wait_at; util its served over its capacity) as an equal mixture of parts, into
+ * q[0..n-1], n returned (at most IC_STEP_PARTS; 0 when the curve has no distribution: closed
+ * form).  With the fluid tables and a backlog at either end: a part per IC_STEP_PARTS share of
+ * the step, the rising or draining table (by arrivals against capacity; the other if that one
+ * is empty) at the part's fluid wait, or where that is 0 the curve at arrivals / capacity;
+ * else one part: with a backlog left, the backlog table at b1 / rate (ic_curve_backlog_q),
+ * else the curve at util. */
+int ic_curve_step_q(const struct ic_pool_service *svc, double b0, double b1, double arrivals,
+                    double capacity, double rate, double util, double q[][IC_TTFT_QN]);
 
 /* The table of ic_pool_service.backlog_q_s from m served requests' pairs: ratio[i] (wait for
  * admission over the step's fluid wait) and rest[i] (admission to first token); the quantiles
@@ -333,18 +390,42 @@ static inline int ic_curve_backlog_q(const struct ic_pool_service *svc, double w
 int ic_backlog_table(const double *ratio, const double *rest, long m,
                      double q[IC_TTFT_QN][IC_WAIT_POINTS]);
 
+/* The TTFT table of ic_pool_service.rise_q_s or fall_q_s, and its row of good shares, from m
+ * served requests: wait[i], the fluid wait at its arrival (ic_fluid_wait_at, > 0), ttft[i],
+ * and good[i] (1: within both objectives): the requests binned by the wait point nearest on a
+ * log scale (ic_backlog_wait_s(k), k >= 1: those under 7 ms at 10 ms), each bin of
+ * IC_FLUID_BIN_MIN or more its quantiles at the levels ic_ttft_q_level() and its share good;
+ * between such bins linear in k, under the first the first's (and at wait 0); over the last,
+ * the last's quantiles plus the difference of the waits (a longer queue ahead, beyond what was
+ * measured) and its share good.  0, -1 out of memory (q and gs unchanged); no bin full enough
+ * leaves q and gs all 0 (no table). */
+#define IC_FLUID_BIN_MIN 100
+int ic_fluid_table(const double *wait, const double *ttft, const unsigned char *good, long m,
+                   double q[IC_TTFT_QN][IC_WAIT_POINTS], double gs[IC_WAIT_POINTS]);
+
+/* Share of a fluid step's served within the objectives (ic_curve_good with the fluid tables). */
+double ic_curve_good_fluid(const struct ic_pool_service *svc, double b0, double b1, double arrivals,
+                           double capacity, double rate);
+
 /* Requests of a step served within the objectives (models/queue.h, ic_queue_good); with a
  * backlog left and a measured curve, the share of the TPOT-good (good_sat) whose TTFT
  * (ic_curve_backlog_q at the step's wait) is within the TTFT objective, the two taken as
- * independent, instead of ic_queue_good's all or nothing by the one wait. */
+ * independent, instead of ic_queue_good's all or nothing by the one wait.  With the fluid
+ * tables (over-dispersed arrivals) and a backlog at either end of the step (b0 at its start,
+ * b1 at its end, `arrivals` and `capacity` as ic_queue_step's), by part of the step
+ * (ic_curve_step_q): a part with a fluid wait, its table's good share there (rise_good or
+ * fall_good: measured with the scenario's objectives); one without, the curve's good share at
+ * arrivals / capacity. */
 static inline double ic_curve_good(const struct ic_pool_service *svc, double served, double util,
-                                   double backlog, double svc_rate, double ttft_slo_s) {
+                                   double b0, double b1, double arrivals, double capacity,
+                                   double svc_rate, double ttft_slo_s) {
     double q[IC_TTFT_QN];
-    if (backlog > 0 && ttft_slo_s > 0 && svc_rate > 0 &&
-        ic_curve_backlog_q(svc, backlog / svc_rate, q) == 0)
+    if ((b0 > 0 || b1 > 0) && svc_rate > 0 && ic_curve_fluid(svc))
+        return served * ic_curve_good_fluid(svc, b0, b1, arrivals, capacity, svc_rate);
+    if (b1 > 0 && ttft_slo_s > 0 && svc_rate > 0 && ic_curve_backlog_q(svc, b1 / svc_rate, q) == 0)
         return served * svc->good_sat * ic_ttft_q_cdf(q, 1.0, 0.0, ttft_slo_s);
-    return ic_queue_good(served, ic_curve_at(svc->good_share, util), svc->good_sat, backlog,
-                         svc_rate, ttft_slo_s);
+    return ic_queue_good(served, ic_curve_at(svc->good_share, util), svc->good_sat, b1, svc_rate,
+                         ttft_slo_s);
 }
 
 /* Room for `need` requests in *r, whose capacity is *cap: doubled until it holds them, the new

@@ -31,8 +31,11 @@ import tempfile
 # half of the other steps' distributions when close to half the requests meet a backlog); the
 # aggregate side's TTFT is now the quantile of the mixture of its steps' measured distributions,
 # and the curve is measured on the fleet's 16 replicas (ic_curve_group; on 8 it was +21% here):
-# -16% here; at 300,000 requests a load -2% to +33% over six seeds (README, "Two engines",
-# "Over-dispersed steps").
+# -16% here; at 300,000 requests a load -2% to +26% over six seeds.  With the fluid tables
+# (a curve with over-dispersed steps measures the TTFT by the fluid wait at arrival on the
+# scenario's own steps, sim/engine/svccurve.h): -18% here, where 20,000 requests are 16
+# minutes of steps; at 300,000 requests -8.6% to +1.3% over the six seeds (README, "Two
+# engines", "Over-dispersed steps").
 CASES = [
     ("scenarios/kimi-2024-03.json", ["--replicas", "8"], 25),
     ("tests/crosscheck/longctx-bursty.json", [], 25),  # its fleet: 16 replicas

@@ -45,7 +45,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             /* A fleet whose curve is measured on a group larger than /service_curve/replicas
              * (ic_curve_group: up to 64 replicas) costs up to eight times as much:
              * tests/bad/minimal-valid.json (64 replicas of one H100) took over the 20 s limit.
-             * Those compile with the closed form too; fleets of a few replicas measure theirs. */
+             * Those compile with the closed form too; fleets of a few replicas measure theirs,
+             * unless their steps are over-dispersed (the curve's over-dispersed probe runs up to
+             * 32 x /service_curve/requests more). */
             struct ic_plan p0;
             if (!flags && ic_plan_compile_ex(sc, IC_PLAN_CLOSED_FORM, &p0, &err) == IC_OK) {
                 for (int k = 0; k < p0.n_pools; k++) {
@@ -53,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                     struct ic_error e2 = {0};
                     const long base = (long)sc->service_curve.replicas;
                     if (ic_plan_req_input(&p0, k, &in, &e2) == IC_OK &&
-                        ic_curve_group(&in.rm, base, in.replicas) > base)
+                        (ic_curve_group(&in.rm, base, in.replicas) > base || in.dispersion > 0))
                         flags = IC_PLAN_CLOSED_FORM;
                 }
                 ic_plan_free(&p0);

@@ -52,7 +52,7 @@ def test_second_run_reads_the_cache(infercap_bin, tmp_path):
     files = curve_files(cache)
     assert len(files) == 1
     text = files[0].read_text()
-    assert text.startswith("infercap service curve 3\nkey ")
+    assert text.startswith("infercap service curve 4\nkey ")
     assert text.endswith("\nend\n")
     assert not list(cache.glob(".curve-*"))  # no temporary file left
     second = run(infercap_bin, tmp_path / "b.h5", env)
@@ -79,7 +79,7 @@ def test_damaged_file_is_ignored(infercap_bin, tmp_path):
         "changed number": "".join(lines[:rps] + ["rps 3ff0000000000000\n"] + lines[rps + 1 :]),
         "truncated": good[: len(good) // 2],
         "garbage number": "".join(lines[:rps] + ["rps zz\n"] + lines[rps + 1 :]),
-        "old format": good.replace("infercap service curve 3", "infercap service curve 2"),
+        "old format": good.replace("infercap service curve 4", "infercap service curve 3"),
         "empty": "",
     }
     for what, text in damaged.items():
