@@ -652,8 +652,9 @@ static void backlog_quantiles(const struct ic_req_input *in, const struct ic_req
  * replicas get that share of the window more to finish.  Until the run settles, the window
  * doubles: settle 1, its completions per second (ic_req_settled); 2, its goodput too
  * (ic_req_good_settled); 0, never; to at most IC_CURVE_POINT_MAX x nreq requests a point
- * and while the curve has run fewer than IC_CURVE_MAX x nreq in all (*ran): requests, not
- * seconds, so that the curve is the same on any machine. */
+ * and while the curve has run fewer than IC_CURVE_MAX x nreq in all (*ran), each times the
+ * group's replicas over IC_CURVE_CAP_REPLICAS (at least 1): requests, not seconds, so that the
+ * curve is the same on any machine. */
 /* The tables a run is read for besides its point (tab may be NULL: none), at the service rate
  * wait_rate (requests/s of the group): backlog_quantiles() into backlog; with `dispersed`, the
  * run's steps over-dispersed as the scenario's, and fluid_quantiles() into rise and fall. */
@@ -668,6 +669,7 @@ static int measure_point(const struct ic_req_input *in, long replicas, double ra
                          struct ic_req_point *pt, long *ran, long *run_max,
                          const struct probe_tables *tab, struct ic_error *err) {
     double window = fmax((double)nreq / rate, lats * in->latency_s);
+    const double cap = (double)nreq * fmax(1.0, (double)replicas / IC_CURVE_CAP_REPLICAS);
     for (;;) {
         struct ic_request *req;
         long n, nsteps = 0;
@@ -702,7 +704,8 @@ static int measure_point(const struct ic_req_input *in, long replicas, double ra
             again = settle > 0 &&
                     !(ic_req_settled(in, req, n, warm, window) &&
                       (settle < 2 || ic_req_good_settled(in, req, n, warm, window))) &&
-                    2 * n <= IC_CURVE_POINT_MAX * nreq && *ran + 2 * n <= IC_CURVE_MAX * nreq;
+                    2 * n <= (long)(IC_CURVE_POINT_MAX * cap) &&
+                    *ran + 2 * n <= (long)(IC_CURVE_MAX * cap);
         }
         ic_reqsim_series_free(&series);
         free(req);
